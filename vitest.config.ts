@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Each test file starts its own fakes on 127.0.0.1:0, so files can run in parallel safely.
+    pool: 'forks',
+  },
+});
