@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { type RetryOptions, WebClient } from '@slack/web-api';
+import { ClaudeAgent } from './agent/claude-agent.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/ports.js';
+import { describe, WorkRunner } from './core/work-runner.js';
+import { toBoltLogger } from './slack/bolt-logger.js';
+import { registerCommands } from './slack/listeners/commands.js';
+import { slackErrorCode } from './slack/slack-errors.js';
+import { SlackGateway } from './slack/slack-gateway.js';
+import { openDatabase } from './store/db.js';
+import { SqliteTaskStore } from './store/task-repo.js';
+
+/** Knobs tests and benchmarks turn; production uses the defaults. */
+export interface AppTuning {
+  /** Retries the Anthropic SDK makes itself (default 2). */
+  anthropicSdkRetries?: number;
+  /** Whole-stream retries on top (default 3) and their first backoff (default 1 s). */
+  anthropicStreamRetries?: number;
+  anthropicRetryBaseMs?: number;
+  /** Minimum time between two writes to one Slack message (default 1 s). */
+  slackMinWriteIntervalMs?: number;
+  slackRetryConfig?: RetryOptions;
+}
+
+export interface RunningApp {
+  /** Base URL of the HTTP listener, e.g. http://127.0.0.1:3000 */
+  url: string;
+  /** Resolves when all background work (answers being written) has finished. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Slack calls are retried on 429 (honouring Retry-After) and 5xx a few times, never for half an hour. */
+const SLACK_RETRY: RetryOptions = {
+  retries: 5,
+  factor: 2,
+  minTimeout: 1000,
+  maxTimeout: 30_000,
+  randomize: true,
+};
+
+/** Errors from auth.test that no amount of retrying fixes. */
+const FATAL_AUTH_CODES = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+]);
+
+export class StartupError extends Error {}
+
+/**
+ * The composition root: the one place that builds and wires everything. Nothing happens at import
+ * time; tests build the same app with the fakes' URLs in `config`.
+ */
+export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
+  const health = { ready: false, draining: false };
+  const database = openDatabase(config.databasePath);
+  const store = new SqliteTaskStore(database.db);
+
+  let slackHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') return answerHealth(res, health);
+    if (!slackHandler || health.draining) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('starting');
+      return;
+    }
+    slackHandler(req, res);
+  });
+  await listen(server, config.http.port, config.http.host);
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const boltLogger = toBoltLogger(logger, LogLevel.WARN);
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: tuning.slackRetryConfig ?? SLACK_RETRY,
+    logger: boltLogger,
+  };
+  const client = new WebClient(config.slack.botToken, clientOptions);
+  let identity: { botUserId: string; botId: string; teamId: string };
+  try {
+    identity = await checkSlackToken(client);
+  } catch (error) {
+    server.close();
+    database.close();
+    throw error;
+  }
+
+  const runner = new WorkRunner(config.maxConcurrentGenerations, logger);
+  const agent = new ClaudeAgent({
+    apiKey: config.anthropic.apiKey,
+    baseUrl: config.anthropic.baseUrl,
+    model: config.anthropic.model,
+    maxTokens: config.anthropic.maxTokens,
+    sdkMaxRetries: tuning.anthropicSdkRetries,
+    streamRetries: tuning.anthropicStreamRetries,
+    retryBaseDelayMs: tuning.anthropicRetryBaseMs,
+    logger: logger.child({ component: 'agent' }),
+  });
+  const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
+    minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+  });
+  const deps = { store, slack, agent, logger, runner };
+
+  const socketMode = config.slack.appToken !== undefined;
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        endpoints: '/slack/events',
+        logger: boltLogger,
+        processBeforeResponse: false,
+      });
+  const app = new App({
+    token: config.slack.botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    // auth.test already passed above; Bolt need not repeat it.
+    tokenVerificationEnabled: false,
+    logger: boltLogger,
+    clientOptions,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
+  });
+  app.error(async (error) => {
+    logger.error('unhandled error in a Slack listener', { error: describe(error) });
+  });
+  registerCommands(app, deps);
+
+  if (receiver) slackHandler = receiver.requestListener;
+  else await app.start();
+  health.ready = true;
+  logger.info('data-engineer-bot is ready', {
+    url,
+    mode: socketMode ? 'socket' : 'http',
+    teamId: identity.teamId,
+    model: config.anthropic.model,
+  });
+
+  return {
+    url,
+    idle: () => runner.idle(),
+    async stop() {
+      health.draining = true;
+      await runner.idle();
+      if (socketMode) await app.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      database.close();
+    },
+  };
+}
+
+async function checkSlackToken(
+  client: WebClient,
+): Promise<{ botUserId: string; botId: string; teamId: string }> {
+  try {
+    const result = await client.auth.test();
+    if (!result.user_id || !result.bot_id || !result.team_id) {
+      throw new StartupError(
+        'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id). Use the xoxb- token.',
+      );
+    }
+    return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id };
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    const code = slackErrorCode(error);
+    if (code && FATAL_AUTH_CODES.has(code)) {
+      throw new StartupError(
+        `Slack rejected SLACK_BOT_TOKEN (${code}). Copy the current Bot User OAuth Token from your app's "OAuth & Permissions" page.`,
+      );
+    }
+    throw new StartupError(
+      `Could not reach Slack to check SLACK_BOT_TOKEN (${code ?? describe(error)}). Is SLACK_API_URL right?`,
+    );
+  }
+}
+
+function answerHealth(res: ServerResponse, health: { ready: boolean; draining: boolean }): void {
+  const ok = health.ready && !health.draining;
+  res
+    .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ status: ok ? 'ok' : health.draining ? 'draining' : 'starting' }));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

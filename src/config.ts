@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The operator contract (see README "Configuration"): every setting comes from the environment, is
+ * validated here once, and the rest of the code only ever sees the typed, frozen `Config`.
+ */
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const withDefault = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
+
+const required = (hint: string) =>
+  z
+    .string({ error: `is missing: ${hint}` })
+    .transform((v) => v.trim())
+    .refine((v) => v.length > 0, { message: `is empty: ${hint}` });
+
+const urlWithSlash = (fallback: string) =>
+  withDefault(fallback)
+    .refine((v) => /^https?:\/\/[^\s]+$/.test(v), {
+      message: 'must be an http(s) URL, e.g. https://slack.com/api/',
+    })
+    .transform((v) => (v.endsWith('/') ? v : `${v}/`));
+
+const integer = (fallback: number, min: number, max: number, hint: string) =>
+  withDefault(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `must be a whole number from ${min} to ${max} (${hint})`,
+    })
+    .transform(Number);
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: required(
+      'copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page',
+    ).refine((v) => v.startsWith('xoxb-'), {
+      message: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
+    }),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), {
+      message:
+        'must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens), or unset for HTTP mode',
+    }),
+    SLACK_API_URL: urlWithSlash('https://slack.com/api/'),
+    ANTHROPIC_API_KEY: required('create a key in the Claude Console (API keys) and paste it here'),
+    ANTHROPIC_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), {
+      message: 'must be an http(s) URL without /v1, e.g. https://api.anthropic.com',
+    }),
+    ANTHROPIC_MODEL: withDefault('claude-sonnet-5-5'),
+    ANTHROPIC_SMALL_MODEL: withDefault('claude-haiku-5-5'),
+    ANTHROPIC_MAX_TOKENS: integer(
+      16_000,
+      1_024,
+      128_000,
+      'the longest answer the model may write, in tokens',
+    ),
+    DATABASE_PATH: withDefault('./data/data-engineer.db'),
+    PORT: integer(3000, 0, 65_535, 'the HTTP port to listen on'),
+    HOST: withDefault('0.0.0.0'),
+    DIGEST_TIME: withDefault('09:00').refine((v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v), {
+      message: 'must be a 24-hour time HH:MM, e.g. 09:00',
+    }),
+    DIGEST_TIMEZONE: optionalString.refine((v) => v === undefined || isValidTimeZone(v), {
+      message: 'must be an IANA time zone such as Europe/Berlin or America/New_York',
+    }),
+    BOT_ADMINS: withDefault('')
+      .transform((v) =>
+        v
+          .split(/[\s,]+/)
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), {
+        message:
+          'must be a comma-separated list of Slack user IDs like U012AB3CD (profile → ⋯ → Copy member ID)',
+      }),
+    LOG_LEVEL: withDefault('info').refine(
+      (v): v is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(v),
+      {
+        message: `must be one of ${LOG_LEVELS.join(', ')}`,
+      },
+    ),
+    MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message:
+          'is missing: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string;
+  };
+  readonly anthropic: {
+    readonly apiKey: string;
+    readonly baseUrl: string | undefined;
+    readonly model: string;
+    readonly smallModel: string;
+    readonly maxTokens: number;
+  };
+  readonly databasePath: string;
+  readonly http: { readonly port: number; readonly host: string };
+  readonly digest: { readonly time: string; readonly timeZone: string | undefined };
+  readonly botAdmins: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly maxConcurrentGenerations: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses the environment; never throws. Every problem is reported at once so an operator fixes them in one go. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`,
+    );
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  const e = parsed.data;
+  const config: Config = {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.ANTHROPIC_MODEL,
+      smallModel: e.ANTHROPIC_SMALL_MODEL,
+      maxTokens: e.ANTHROPIC_MAX_TOKENS,
+    },
+    databasePath: e.DATABASE_PATH,
+    http: { port: e.PORT, host: e.HOST },
+    digest: { time: e.DIGEST_TIME, timeZone: e.DIGEST_TIMEZONE },
+    botAdmins: e.BOT_ADMINS,
+    logLevel: e.LOG_LEVEL as LogLevel,
+    maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
+  };
+  return { ok: true, config: Object.freeze(config) };
+}
+
+export function formatConfigProblems(problems: readonly string[]): string {
+  return [
+    'data-engineer-bot cannot start: the configuration has problems.',
+    ...problems.map((p) => `  - ${p}`),
+    'Set these in .env (see .env.example) or in the environment, then start again.',
+  ].join('\n');
+}

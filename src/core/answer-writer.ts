@@ -1,0 +1,92 @@
+import { MentionSafeStream, type SplitOp, StreamingMessageSplitter } from '../render/index.js';
+import type { MessageStream, SlackPort, ThreadTarget } from './ports.js';
+
+/**
+ * Turns a stream of untrusted model text into one or more Slack messages in a thread:
+ * mentions are neutralised (also when split across deltas), and the text is cut into messages that
+ * stay inside Slack's limits with balanced code fences. Messages are written strictly in order.
+ *
+ * `restart()` supports a model retry after part of an answer was shown: the messages already posted
+ * are rewritten in place (chat.update) instead of leaving a half answer beside a second copy; any
+ * left over at the end are deleted.
+ */
+export class ThreadAnswerWriter {
+  private safe = new MentionSafeStream();
+  private splitter = new StreamingMessageSplitter();
+  private current: MessageStream | undefined;
+  /** Resolves when the previous message is complete, so the next one starts after it. */
+  private previous: Promise<unknown> = Promise.resolve();
+  private finishing: Promise<string>[] = [];
+  private postedTs: string[] = [];
+  private reusableTs: string[] = [];
+  private index = 0;
+  private firstTsReported = false;
+
+  constructor(
+    private readonly slack: SlackPort,
+    private readonly target: ThreadTarget,
+    private readonly onFirstTs: (ts: string) => void,
+  ) {}
+
+  write(delta: string): void {
+    this.apply(this.splitter.push(this.safe.push(delta)));
+  }
+
+  /** Forget what was written; the next text overwrites the messages already in the thread. */
+  async restart(): Promise<void> {
+    this.closeCurrent();
+    // Wait until every message has its ts, so none is forgotten (and left dangling) below.
+    await Promise.allSettled(this.finishing);
+    this.reusableTs = [...this.postedTs];
+    this.index = 0;
+    this.safe = new MentionSafeStream();
+    this.splitter = new StreamingMessageSplitter();
+  }
+
+  /** Writes the rest, waits for Slack, removes messages a restart left unused; returns the ts of each message. */
+  async finish(): Promise<string[]> {
+    this.apply(this.splitter.push(this.safe.flush()));
+    this.apply(this.splitter.end());
+    this.closeCurrent();
+    const written = await Promise.all(this.finishing);
+    const unused = this.reusableTs.slice(this.index);
+    for (const ts of unused) await this.slack.deleteMessage(this.target.channelId, ts);
+    return [...new Set(written)].filter((ts) => !unused.includes(ts));
+  }
+
+  private apply(ops: SplitOp[]): void {
+    for (const op of ops) {
+      if (op.kind === 'break') this.closeCurrent();
+      else if (op.text) this.open().append(op.text);
+    }
+  }
+
+  private open(): MessageStream {
+    if (this.current) return this.current;
+    const existingTs = this.reusableTs[this.index];
+    this.current = this.slack.openMessage(
+      this.target,
+      {
+        onTs: (ts) => {
+          if (!this.postedTs.includes(ts)) this.postedTs.push(ts);
+          if (!this.firstTsReported) {
+            this.firstTsReported = true;
+            this.onFirstTs(ts);
+          }
+        },
+      },
+      { existingTs, after: this.previous },
+    );
+    return this.current;
+  }
+
+  private closeCurrent(): void {
+    if (!this.current) return;
+    const done = this.current.finish();
+    // A failed message must not stop the messages after it from being attempted; finish() reports it.
+    this.previous = done.catch(() => undefined);
+    this.finishing.push(done);
+    this.current = undefined;
+    this.index += 1;
+  }
+}

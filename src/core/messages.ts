@@ -1,0 +1,51 @@
+/** Everything the bot says in its own words (not model output) lives here, so the tone stays consistent. */
+
+export const HELP_TEXT = [
+  '*Data Engineer* — a senior data engineer in your Slack, powered by Claude.',
+  '',
+  'Ask for a design, a pipeline, a query or a quality plan. I answer in a thread with the data architecture, an implementation plan, quality checks and working SQL/config:',
+  '• `/data-engineer design a pipeline for user analytics`',
+  '• `/data-engineer optimize query performance for our reporting dashboards in Redshift`',
+  '• `/data-engineer implement data quality checks for the orders table in Snowflake`',
+  '',
+  'You can also mention me (`@data-engineer …`) in a channel I am in, or send me a direct message.',
+  'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
+].join('\n');
+
+export function receiptText(channelId: string): string {
+  return `Got it. I'm working on it and will answer in a thread in <#${channelId}>.`;
+}
+
+export function notInConversationText(code: string, channelId: string): string {
+  if (code === 'is_archived')
+    return 'This channel is archived, so I cannot post here. Try again in an active channel.';
+  if (code === 'not_in_channel') {
+    return `I'm not a member of <#${channelId}> yet, so I can't answer here. Add me with \`/invite @data-engineer\` in this channel, then run your command again.`;
+  }
+  return [
+    "I can't post in this conversation: it's a private channel I haven't been added to, or a direct message between other people.",
+    'In a private channel, add me with `/invite @data-engineer` and try again. Otherwise, run the command in a channel I am in, or send me a direct message.',
+  ].join(' ');
+}
+
+export function cannotPostText(code: string): string {
+  return `I couldn't post my answer in this channel (Slack said \`${code}\`). Please try again, or ask an admin to check my permissions.`;
+}
+
+export const TASK_TOO_LONG_TEXT =
+  'That task is too long for me to take in one go (8,000 characters at most). Please shorten it, or split it into smaller tasks.';
+
+export const THINKING_STATUS = 'is thinking…';
+
+export const TRUNCATED_NOTE =
+  '\n\n_This answer reached the length limit and was cut short. Ask for the remaining part as a narrower task._';
+
+export const REFUSAL_NOTE = "\n\n_I can't help with this request._";
+
+export function failureText(userMessage: string): string {
+  return `:warning: Sorry, I couldn't finish this answer. ${userMessage}`;
+}
+
+export function parentText(requesterId: string, quotedTask: string): string {
+  return `<@${requesterId}> asked:\n${quotedTask}`;
+}

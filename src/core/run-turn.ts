@@ -1,0 +1,67 @@
+import { ThreadAnswerWriter } from './answer-writer.js';
+import { AgentError, SlackError } from './errors.js';
+import { failureText, REFUSAL_NOTE, THINKING_STATUS, TRUNCATED_NOTE } from './messages.js';
+import { NO_USAGE, type Task } from './model.js';
+import type { AgentPort, Logger, SlackPort, TaskStore } from './ports.js';
+import { estimateCostUsd } from './pricing.js';
+import { describe } from './work-runner.js';
+
+export interface TurnDeps {
+  store: TaskStore;
+  slack: SlackPort;
+  agent: AgentPort;
+  logger: Logger;
+}
+
+/**
+ * One model turn of a task: show a status, stream the answer into the task's thread, store the answer
+ * and its usage. A failure ends with one short message in the thread and the task marked failed.
+ */
+export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: string }): Promise<void> {
+  const { store, slack, agent } = deps;
+  const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
+  const target = {
+    teamId: task.teamId,
+    channelId: task.channelId,
+    threadTs: task.threadTs,
+    recipientUserId: task.requesterId,
+  };
+  await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
+  store.markRunning(task.teamId, task.id, agent.model);
+  const writer = new ThreadAnswerWriter(slack, target, (ts) => store.setAnswerTs(task.teamId, task.id, ts));
+  const startedAt = Date.now();
+  try {
+    const result = await agent.answer(store.listTurns(task.teamId, task.id), {
+      onText: (delta) => writer.write(delta),
+      onRestart: () => writer.restart(),
+    });
+    if (result.stopReason === 'max_tokens') writer.write(TRUNCATED_NOTE);
+    if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
+    await writer.finish();
+    const cost = estimateCostUsd(result.model, result.usage);
+    store.addTurn(task.teamId, task.id, { role: 'assistant', content: result.text, usage: result.usage });
+    store.completeTask(task.teamId, task.id, result.usage, cost);
+    log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
+  } catch (error) {
+    const reason = failureReason(error);
+    log.warn('task failed', { reason, error: describe(error) });
+    store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
+    const userMessage =
+      error instanceof AgentError
+        ? error.userMessage
+        : 'Something went wrong on my side. Please try again in a few minutes.';
+    try {
+      await writer.restart();
+      writer.write(failureText(userMessage));
+      await writer.finish();
+    } catch (postError) {
+      log.error('could not post the failure message', { error: describe(postError) });
+    }
+  }
+}
+
+function failureReason(error: unknown): string {
+  if (error instanceof AgentError) return `agent_${error.kind}`;
+  if (error instanceof SlackError) return `slack_${error.code}`;
+  return 'internal_error';
+}

@@ -1,0 +1,78 @@
+import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
+import { NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
+import { cannotPostText, notInConversationText, parentText } from './messages.js';
+import { NO_USAGE, type Task } from './model.js';
+import type { NotifyUser } from './ports.js';
+import { runAgentTurn, type TurnDeps } from './run-turn.js';
+import { describe } from './work-runner.js';
+
+export interface CommandTaskInput {
+  teamId: string;
+  channelId: string;
+  userId: string;
+  text: string;
+  triggerId: string;
+}
+
+/**
+ * Persists a slash-command task before anything slow happens. Idempotent on the command's trigger_id,
+ * so a repeated delivery never creates a second task.
+ */
+export function submitCommandTask(deps: TurnDeps, input: CommandTaskInput): { task: Task; created: boolean } {
+  return deps.store.createTask(
+    {
+      teamId: input.teamId,
+      channelId: input.channelId,
+      requesterId: input.userId,
+      source: 'command',
+      text: input.text,
+      title: taskTitle(input.text),
+    },
+    { deliveryId: `command:${input.triggerId}` },
+  );
+}
+
+/** Posts the visible parent message ("@ana asked: …") and answers the task in its thread. */
+export async function answerCommandTask(deps: TurnDeps, task: Task, notify: NotifyUser): Promise<void> {
+  const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
+  let threadTs: string;
+  try {
+    threadTs = await deps.slack.postText(task.channelId, parentText(task.requesterId, quoteTask(task.text)));
+  } catch (error) {
+    const code = error instanceof SlackError ? error.code : 'internal_error';
+    log.warn('cannot post the task in its channel', { code, error: describe(error) });
+    deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);
+    const text = NOT_IN_CONVERSATION_CODES.has(code)
+      ? notInConversationText(code, task.channelId)
+      : cannotPostText(code);
+    await notify(text).catch((notifyError: unknown) =>
+      log.warn('could not tell the user', { error: describe(notifyError) }),
+    );
+    return;
+  }
+  deps.store.setThread(task.teamId, task.id, threadTs);
+  deps.store.addTurn(task.teamId, task.id, {
+    role: 'user',
+    content: slackTextToPlain(task.text),
+    userId: task.requesterId,
+    slackTs: threadTs,
+  });
+  await runAgentTurn(deps, { ...task, threadTs });
+}
+
+/** A short title for lists and digests: the first line of the task, plain text. */
+export function taskTitle(text: string): string {
+  const firstLine =
+    slackTextToPlain(text)
+      .split('\n')
+      .find((line) => line.trim() !== '') ?? 'Untitled task';
+  return truncateForSlack(firstLine.trim(), 80);
+}
+
+/** The task as a mrkdwn quote, with any mentions or broadcasts the user typed made harmless. */
+function quoteTask(text: string): string {
+  return truncateForSlack(neutraliseMentions(text), 2_800)
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+}

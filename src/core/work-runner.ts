@@ -1,0 +1,55 @@
+import type { Logger } from './ports.js';
+
+/**
+ * Runs background work after a Slack request has been acknowledged, at most `limit` jobs at once so a
+ * burst of tasks cannot exhaust the Claude API quota. `idle()` lets shutdown and tests wait for it.
+ */
+export class WorkRunner {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly logger: Logger,
+  ) {}
+
+  run(name: string, job: () => Promise<void>): void {
+    const done = this.acquire()
+      .then(job)
+      .catch((error: unknown) =>
+        this.logger.error('background job failed', { job: name, error: describe(error) }),
+      )
+      .finally(() => {
+        this.release();
+        this.inFlight.delete(done);
+      });
+    this.inFlight.add(done);
+  }
+
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  private acquire(): Promise<void> {
+    if (this.running < this.limit) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { StartupError, startApp } from './app.js';
+import { formatConfigProblems, parseConfig } from './config.js';
+import { describe } from './core/work-runner.js';
+import { createLogger } from './logger.js';
+
+/** Entry point: read .env and the environment, start the bot, stop gracefully on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  // Values already in the environment win over .env, as operators expect.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    process.stderr.write(`${formatConfigProblems(parsed.problems)}\n`);
+    process.exit(1);
+  }
+  const { config } = parsed;
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [
+      config.slack.botToken,
+      config.slack.signingSecret,
+      config.slack.appToken,
+      config.anthropic.apiKey,
+    ],
+  });
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, logger);
+  } catch (error) {
+    const message = error instanceof StartupError ? error.message : `Start-up failed: ${describe(error)}`;
+    logger.error(message);
+    process.stderr.write(`data-engineer-bot cannot start: ${message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping: finishing answers in progress', { signal });
+    await app.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

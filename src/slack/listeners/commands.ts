@@ -1,0 +1,71 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { HELP_TEXT, receiptText } from '../../core/messages.js';
+import { parseCommandText } from '../../core/parse-command.js';
+import type { TurnDeps } from '../../core/run-turn.js';
+import { answerCommandTask, submitCommandTask } from '../../core/start-task.js';
+import type { WorkRunner } from '../../core/work-runner.js';
+import { describe } from '../../core/work-runner.js';
+
+export interface CommandDeps extends TurnDeps {
+  runner: WorkRunner;
+}
+
+/** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
+const slashCommandPayload = z.object({
+  team_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  user_id: z.string().min(1),
+  text: z.string().default(''),
+  trigger_id: z.string().min(1),
+  response_url: z.url(),
+});
+
+const UNREADABLE =
+  "Sorry, I couldn't read that command. Please try again; `/data-engineer help` shows how to use me.";
+const NOT_SAVED =
+  "Sorry, I couldn't save your task just now, so I haven't started on it. Please try again in a moment.";
+
+/**
+ * `/data-engineer …`: validate, persist, acknowledge within Slack's 3 seconds, then work in the
+ * background. Any command name routed here is handled, so a workspace may rename the command.
+ */
+export function registerCommands(app: App, deps: CommandDeps): void {
+  app.command(/.*/, async ({ command, ack, respond }) => {
+    const payload = slashCommandPayload.safeParse(command);
+    if (!payload.success) {
+      deps.logger.warn('malformed slash command payload', {
+        issues: payload.error.issues.map((i) => i.path.join('.')),
+      });
+      await ack({ response_type: 'ephemeral', text: UNREADABLE });
+      return;
+    }
+    const input = payload.data;
+    const parsed = parseCommandText(input.text);
+    if (parsed.kind !== 'task') {
+      await ack({ response_type: 'ephemeral', text: parsed.kind === 'help' ? HELP_TEXT : parsed.message });
+      return;
+    }
+    let submitted: ReturnType<typeof submitCommandTask>;
+    try {
+      submitted = submitCommandTask(deps, {
+        teamId: input.team_id,
+        channelId: input.channel_id,
+        userId: input.user_id,
+        text: parsed.text,
+        triggerId: input.trigger_id,
+      });
+    } catch (error) {
+      deps.logger.error('could not persist a task', { teamId: input.team_id, error: describe(error) });
+      await ack({ response_type: 'ephemeral', text: NOT_SAVED });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
+    if (!submitted.created) return;
+    const { task } = submitted;
+    const notify = async (text: string) => {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    };
+    deps.runner.run(`task:${task.id}`, () => answerCommandTask(deps, task, notify));
+  });
+}

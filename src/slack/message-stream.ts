@@ -1,0 +1,185 @@
+import type { WebClient } from '@slack/web-api';
+import { SlackError } from '../core/errors.js';
+import type { MessageStream, ThreadTarget } from '../core/ports.js';
+import { slackErrorCode } from './slack-errors.js';
+
+/** Slack refuses the streaming API for these reasons; the message is then posted and edited instead. */
+const STREAMING_REFUSED = new Set([
+  'feature_not_enabled',
+  'unknown_method',
+  'method_deprecated',
+  'not_allowed_token_type',
+  'not_supported',
+  'missing_recipient_user_id',
+  'missing_recipient_team_id',
+]);
+
+/** A stream Slack stopped accepting (it expires after an undocumented idle time): finish with chat.update. */
+const STREAM_ENDED = new Set(['message_not_in_streaming_state', 'stopped_by_user']);
+
+type Mode = 'stream' | 'post' | 'update';
+
+export interface StreamPolicy {
+  /** Minimum time between two writes to the same message. */
+  minIntervalMs: number;
+  streamingAllowed(): boolean;
+  streamingRefused(code: string): void;
+}
+
+/**
+ * One Slack message written progressively. The first text goes out at once (chat.startStream), later
+ * text is batched into at most one write per `minIntervalMs` (chat.appendStream), and `finish()`
+ * closes it (chat.stopStream). When streaming is refused it posts then edits (chat.postMessage /
+ * chat.update) at the same pace; an existing message (`existingTs`) is rewritten with chat.update.
+ * Writes run one at a time in order; the first failure is kept and reported by `finish()`.
+ */
+export class SlackMessageStream implements MessageStream {
+  private mode: Mode;
+  private ts: string | undefined;
+  private text = '';
+  private sent = 0;
+  private lastWriteAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void>;
+  private failure: unknown;
+  private finished = false;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly target: ThreadTarget,
+    private readonly onTs: (ts: string) => void,
+    private readonly policy: StreamPolicy,
+    options: { existingTs?: string | undefined; after?: Promise<unknown> } = {},
+  ) {
+    this.ts = options.existingTs;
+    this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
+    this.chain = (options.after ?? Promise.resolve()).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  append(markdown: string): void {
+    if (this.finished || markdown === '') return;
+    this.text += markdown;
+    this.schedule();
+  }
+
+  async finish(): Promise<string> {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.enqueue(async () => {
+      await this.waitForSlot();
+      await this.write(true);
+    });
+    await this.chain;
+    if (this.failure) throw this.failure;
+    if (!this.ts) throw new SlackError('no_message', 'chat.postMessage');
+    return this.ts;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.finished) return;
+    const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue(async () => {
+        await this.write(false);
+        if (this.sent < this.text.length) this.schedule();
+      });
+    }, wait);
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        await step();
+      } catch (error) {
+        this.failure = error;
+      }
+    });
+  }
+
+  private async waitForSlot(): Promise<void> {
+    const wait = this.lastWriteAt + this.policy.minIntervalMs - Date.now();
+    if (wait > 0 && this.ts) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  private async write(final: boolean): Promise<void> {
+    const pending = this.text.slice(this.sent);
+    // Nothing new: only a live stream still needs its closing call.
+    if (pending === '' && !(final && this.mode === 'stream' && this.ts)) return;
+    const upTo = this.text.length;
+    this.lastWriteAt = Date.now();
+    try {
+      await this.writeMode(pending, final);
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (this.mode === 'stream' && !this.ts && code && STREAMING_REFUSED.has(code)) {
+        this.policy.streamingRefused(code);
+        this.mode = 'post';
+      } else if (this.mode === 'stream' && this.ts && code && STREAM_ENDED.has(code)) {
+        this.mode = 'update';
+      } else {
+        throw error;
+      }
+      await this.writeMode(pending, final);
+    }
+    this.sent = upTo;
+  }
+
+  private async writeMode(pending: string, final: boolean): Promise<void> {
+    const { channelId: channel, threadTs: thread_ts } = this.target;
+    const chunks = pending ? [{ type: 'markdown_text' as const, text: pending }] : [];
+    if (this.mode === 'stream' && !this.ts) {
+      if (final) return this.post(); // the whole message fits in one write: no stream needed
+      const started = await this.client.chat.startStream({
+        channel,
+        thread_ts,
+        recipient_team_id: this.target.teamId,
+        recipient_user_id: this.target.recipientUserId,
+        chunks,
+      });
+      return this.setTs(started.ts);
+    }
+    if (this.mode === 'stream' && this.ts) {
+      if (final) {
+        await this.client.chat.stopStream({ channel, ts: this.ts, ...(chunks.length ? { chunks } : {}) });
+      } else {
+        await this.client.chat.appendStream({ channel, ts: this.ts, chunks });
+      }
+      return;
+    }
+    if (!this.ts) return this.post();
+    await this.update(this.ts);
+  }
+
+  private async post(): Promise<void> {
+    const posted = await this.client.chat.postMessage({
+      channel: this.target.channelId,
+      thread_ts: this.target.threadTs,
+      markdown_text: this.text,
+    });
+    this.setTs(posted.ts);
+  }
+
+  private async update(ts: string): Promise<void> {
+    const args = { channel: this.target.channelId, ts, markdown_text: this.text };
+    try {
+      await this.client.chat.update(args);
+    } catch (error) {
+      // A message left mid-stream (e.g. by a crash) must be stopped before it can be edited.
+      if (slackErrorCode(error) !== 'streaming_state_conflict') throw error;
+      await this.client.chat.stopStream({ channel: this.target.channelId, ts });
+      await this.client.chat.update(args);
+    }
+  }
+
+  private setTs(ts: string | undefined): void {
+    if (!ts) throw new SlackError('no_ts', 'chat.postMessage');
+    this.ts = ts;
+    this.onTs(ts);
+  }
+}

@@ -1,0 +1,70 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger, MessageStream, SlackPort, ThreadTarget } from '../core/ports.js';
+import { describe } from '../core/work-runner.js';
+import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
+import { slackErrorCode, toSlackError } from './slack-errors.js';
+
+/** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
+const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
+
+/** The SlackPort over Slack's Web API client: the only place the core's Slack actions become API calls. */
+export class SlackGateway implements SlackPort {
+  private streamingRefusedAt = 0;
+  private readonly policy: StreamPolicy;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+    options: { minWriteIntervalMs?: number } = {},
+  ) {
+    this.policy = {
+      minIntervalMs: options.minWriteIntervalMs ?? 1000,
+      streamingAllowed: () => Date.now() - this.streamingRefusedAt > STREAMING_RETRY_AFTER_MS,
+      streamingRefused: (code) => {
+        this.streamingRefusedAt = Date.now();
+        this.logger.warn('Slack refused streaming; posting and editing messages instead', { code });
+      },
+    };
+  }
+
+  async postText(channelId: string, text: string, threadTs?: string): Promise<string> {
+    try {
+      const result = await this.client.chat.postMessage({
+        channel: channelId,
+        text,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!result.ts) throw new Error('chat.postMessage returned no ts');
+      return result.ts;
+    } catch (error) {
+      throw toSlackError(error, 'chat.postMessage');
+    }
+  }
+
+  openMessage(
+    target: ThreadTarget,
+    events: { onTs(ts: string): void },
+    options?: { existingTs?: string | undefined; after?: Promise<unknown> },
+  ): MessageStream {
+    return new SlackMessageStream(this.client, target, events.onTs, this.policy, options);
+  }
+
+  async deleteMessage(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.client.chat.delete({ channel: channelId, ts });
+    } catch (error) {
+      if (slackErrorCode(error) !== 'message_not_found') throw toSlackError(error, 'chat.delete');
+    }
+  }
+
+  async setStatus(channelId: string, threadTs: string, status: string): Promise<void> {
+    try {
+      await this.client.assistant.threads.setStatus({ channel_id: channelId, thread_ts: threadTs, status });
+    } catch (error) {
+      // The status is a nicety: a workspace without it still gets its answer.
+      this.logger.debug('could not set the thread status', { error: describe(error) });
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { and, asc, eq, or } from 'drizzle-orm';
+import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
+import type { NewTask, TaskStore } from '../core/ports.js';
+import type { Db } from './db.js';
+import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    channelId: row.channelId,
+    threadTs: row.threadTs,
+    requesterId: row.requesterId,
+    source: row.source,
+    text: row.text,
+    title: row.title,
+    status: row.status,
+    answerTs: row.answerTs,
+    failureReason: row.failureReason,
+  };
+}
+
+/** SQLite-backed TaskStore. Every statement filters by team_id. */
+export class SqliteTaskStore implements TaskStore {
+  constructor(private readonly db: Db) {}
+
+  createTask(input: NewTask, delivery: DeliveryKey): { task: Task; created: boolean } {
+    return this.db.transaction((tx) => {
+      const seen = tx
+        .insert(eventsSeen)
+        .values({
+          teamId: input.teamId,
+          deliveryId: delivery.deliveryId,
+          channelId: delivery.channelId,
+          messageTs: delivery.messageTs,
+        })
+        .onConflictDoNothing()
+        .returning({ id: eventsSeen.id })
+        .get();
+      if (!seen) {
+        const earlier = this.findDeliveredTask(input.teamId, delivery);
+        if (earlier) return { task: earlier, created: false };
+        throw new Error('delivery was recorded without a task');
+      }
+      const row = tx
+        .insert(tasks)
+        .values({
+          teamId: input.teamId,
+          channelId: input.channelId,
+          requesterId: input.requesterId,
+          source: input.source,
+          text: input.text,
+          title: input.title,
+          threadTs: input.threadTs,
+        })
+        .returning()
+        .get();
+      tx.update(eventsSeen)
+        .set({ taskId: row.id })
+        .where(and(eq(eventsSeen.teamId, input.teamId), eq(eventsSeen.id, seen.id)))
+        .run();
+      return { task: toTask(row), created: true };
+    });
+  }
+
+  private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {
+    const matches = [];
+    if (delivery.deliveryId) matches.push(eq(eventsSeen.deliveryId, delivery.deliveryId));
+    if (delivery.channelId && delivery.messageTs) {
+      matches.push(
+        and(eq(eventsSeen.channelId, delivery.channelId), eq(eventsSeen.messageTs, delivery.messageTs)),
+      );
+    }
+    const seen = this.db
+      .select({ taskId: eventsSeen.taskId })
+      .from(eventsSeen)
+      .where(and(eq(eventsSeen.teamId, teamId), or(...matches)))
+      .get();
+    return seen?.taskId ? this.getTask(teamId, seen.taskId) : undefined;
+  }
+
+  getTask(teamId: string, taskId: number): Task | undefined {
+    const row = this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId)))
+      .get();
+    return row ? toTask(row) : undefined;
+  }
+
+  setThread(teamId: string, taskId: number, threadTs: string): void {
+    this.updateTask(teamId, taskId, { threadTs });
+  }
+
+  markRunning(teamId: string, taskId: number, model: string): void {
+    this.updateTask(teamId, taskId, { status: 'running', model });
+  }
+
+  setAnswerTs(teamId: string, taskId: number, answerTs: string): void {
+    this.updateTask(teamId, taskId, { answerTs });
+  }
+
+  completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+    this.updateTask(teamId, taskId, {
+      status: 'done',
+      failureReason: null,
+      ...usageColumns(usage),
+      costUsd,
+      completedAt: Date.now(),
+    });
+  }
+
+  failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void {
+    this.updateTask(teamId, taskId, {
+      status: 'failed',
+      failureReason: reason,
+      ...usageColumns(usage),
+      costUsd,
+      completedAt: Date.now(),
+    });
+  }
+
+  addTurn(
+    teamId: string,
+    taskId: number,
+    turn: Turn & { userId?: string; slackTs?: string; usage?: Usage },
+  ): void {
+    this.db
+      .insert(turns)
+      .values({
+        teamId,
+        taskId,
+        role: turn.role,
+        content: turn.content,
+        userId: turn.userId,
+        slackTs: turn.slackTs,
+        ...(turn.usage ? usageColumns(turn.usage) : {}),
+      })
+      .run();
+  }
+
+  listTurns(teamId: string, taskId: number): Turn[] {
+    return this.db
+      .select({ role: turns.role, content: turns.content })
+      .from(turns)
+      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId)))
+      .orderBy(asc(turns.id))
+      .all();
+  }
+
+  private updateTask(teamId: string, taskId: number, values: Partial<typeof tasks.$inferInsert>): void {
+    this.db
+      .update(tasks)
+      .set({ ...values, updatedAt: Date.now() })
+      .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId)))
+      .run();
+  }
+}
+
+function usageColumns(usage: Usage) {
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+  };
+}
