@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
+import { SqliteTaskStore } from '../../src/store/task-repo.js';
+
+const newTask = (teamId = 'T1') => ({
+  teamId,
+  channelId: 'C1',
+  requesterId: 'U1',
+  source: 'command' as const,
+  text: 'design a pipeline',
+  title: 'design a pipeline',
+});
+
+describe('SqliteTaskStore', () => {
+  let database: OpenDatabase;
+  let store: SqliteTaskStore;
+  beforeEach(() => {
+    database = openDatabase(':memory:');
+    store = new SqliteTaskStore(database.db);
+  });
+  afterEach(() => database.close());
+
+  it('migrates with foreign keys on and WAL requested', () => {
+    expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    const tables = database.sqlite.prepare("select name from sqlite_master where type='table'").all();
+    expect(tables.map((t) => (t as { name: string }).name)).toEqual(
+      expect.arrayContaining(['tasks', 'turns', 'events_seen']),
+    );
+  });
+
+  it('creates the file and its folder on first start, in WAL mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deb-store-'));
+    const path = join(dir, 'nested', 'folder', 'bot.db');
+    const onDisk = openDatabase(path);
+    try {
+      expect(existsSync(path)).toBe(true);
+      expect(onDisk.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      onDisk.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates a task once per delivery', () => {
+    const first = store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+    const again = store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.task.id).toBe(first.task.id);
+    const count = database.sqlite.prepare('select count(*) as n from tasks').get() as { n: number };
+    expect(count.n).toBe(1);
+  });
+
+  it('dedupes on channel + message ts as well as on the delivery id', () => {
+    const first = store.createTask(newTask(), { deliveryId: 'Ev1', channelId: 'C1', messageTs: '1.1' });
+    const twin = store.createTask(newTask(), { deliveryId: 'Ev2', channelId: 'C1', messageTs: '1.1' });
+    expect(twin).toEqual({ task: first.task, created: false });
+  });
+
+  it('never reads another workspace’s rows', () => {
+    const { task } = store.createTask(newTask('T1'), { deliveryId: 'd1' });
+    expect(store.getTask('T2', task.id)).toBeUndefined();
+    store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
+    expect(store.listTurns('T2', task.id)).toEqual([]);
+    store.failTask('T2', task.id, 'x', { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, 0);
+    expect(store.getTask('T1', task.id)?.status).toBe('queued');
+    // The same delivery id in another workspace is a different delivery.
+    expect(store.createTask(newTask('T2'), { deliveryId: 'd1' }).created).toBe(true);
+  });
+
+  it('records the answer, usage and cost on completion', () => {
+    const { task } = store.createTask(newTask(), { deliveryId: 'd1' });
+    store.setThread('T1', task.id, '100.1');
+    store.markRunning('T1', task.id, 'claude-sonnet-5-5');
+    store.setAnswerTs('T1', task.id, '100.2');
+    store.addTurn('T1', task.id, { role: 'user', content: 'q' });
+    store.addTurn('T1', task.id, { role: 'assistant', content: 'a' });
+    store.completeTask('T1', task.id, { inputTokens: 10, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 1 }, 0.5);
+    const row = database.sqlite.prepare('select * from tasks where id = ?').get(task.id) as Record<string, unknown>;
+    expect(row).toMatchObject({
+      status: 'done',
+      thread_ts: '100.1',
+      answer_ts: '100.2',
+      model: 'claude-sonnet-5-5',
+      input_tokens: 10,
+      output_tokens: 20,
+      cache_read_tokens: 5,
+      cache_write_tokens: 1,
+      cost_usd: 0.5,
+    });
+    expect(store.listTurns('T1', task.id)).toEqual([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a' },
+    ]);
+  });
+});
