@@ -112,7 +112,6 @@ export class SlackMessageStream implements MessageStream {
     // Nothing new: only a live stream still needs its closing call.
     if (pending === '' && !(final && this.mode === 'stream' && this.ts)) return;
     const upTo = this.text.length;
-    this.lastWriteAt = Date.now();
     try {
       await this.writeMode(pending, final);
     } catch (error) {
@@ -126,6 +125,9 @@ export class SlackMessageStream implements MessageStream {
         throw error;
       }
       await this.writeMode(pending, final);
+    } finally {
+      // Counted from when Slack answered, so two writes never reach Slack less than the interval apart.
+      this.lastWriteAt = Date.now();
     }
     this.sent = upTo;
   }
