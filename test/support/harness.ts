@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { type AppTuning, type RunningApp, startApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type FakeAnthropic, startFakeAnthropic } from './fake-anthropic.js';
+import { FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { postSigned, slashCommandBody } from './slack-signing.js';
+
+export const TEST_SECRETS = {
+  botToken: 'xoxb-test-bot-token-0123456789',
+  signingSecret: 'test-signing-secret-abcdef0123456789',
+  apiKey: 'sk-ant-test-key-0123456789abcdef',
+};
+
+export interface Harness {
+  slack: FakeSlack;
+  anthropic: FakeAnthropic;
+  app: RunningApp;
+  logs: string[];
+  databasePath: string;
+  /** Sends a signed `/data-engineer <text>` exactly as Slack would. */
+  command(text: string, fields?: { user_id?: string; channel_id?: string }): ReturnType<typeof postSigned>;
+  /** Reads the bot's database through a second, read-only connection. */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real app over real HTTP, pointed at the local fake Slack and fake Anthropic servers, with a
+ * fresh database in a temporary folder. Tuning keeps retries short so failure tests stay fast.
+ */
+export async function startHarness(options: { tuning?: AppTuning; env?: Record<string, string> } = {}): Promise<Harness> {
+  const slack = await startFakeSlack();
+  const anthropic = await startFakeAnthropic();
+  const dir = mkdtempSync(join(tmpdir(), 'deb-e2e-'));
+  const databasePath = join(dir, 'data', 'bot.db');
+  const parsed = parseConfig({
+    SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
+    SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    ANTHROPIC_API_KEY: TEST_SECRETS.apiKey,
+    ANTHROPIC_BASE_URL: anthropic.url,
+    DATABASE_PATH: databasePath,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: parsed.config.logLevel,
+    secrets: [TEST_SECRETS.botToken, TEST_SECRETS.signingSecret, TEST_SECRETS.apiKey],
+    sink: (line) => logs.push(line),
+  });
+  const app = await startApp(parsed.config, logger, {
+    anthropicSdkRetries: 0,
+    anthropicStreamRetries: 2,
+    anthropicRetryBaseMs: 5,
+    slackMinWriteIntervalMs: 50,
+    slackRetryConfig: { retries: 0 },
+    ...options.tuning,
+  });
+  let reader: Database.Database | undefined;
+  return {
+    slack,
+    anthropic,
+    app,
+    logs,
+    databasePath,
+    command: (text, fields = {}) =>
+      postSigned(
+        `${app.url}/slack/events`,
+        slashCommandBody({ text, team_id: FAKE_TEAM_ID, response_url: slack.responseUrl(), ...fields }),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+      ),
+    query: <T>(sql: string, ...params: unknown[]) => {
+      reader ??= new Database(databasePath, { readonly: true });
+      return reader.prepare(sql).all(...params) as T[];
+    },
+    async close() {
+      reader?.close();
+      await app.stop();
+      await Promise.all([slack.close(), anthropic.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
