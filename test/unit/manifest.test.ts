@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the whole
+// `module.exports`, so take `.default` when present (it is, at runtime and in the types).
+const addFormats = addFormatsModule.default ?? addFormatsModule;
+
+const fixtures = new URL('../fixtures/slack-manifest-schema/', import.meta.url);
+const readText = (url: URL) => readFileSync(fileURLToPath(url), 'utf8');
+const readJson = (name: string): unknown => JSON.parse(readText(new URL(name, fixtures)));
+
+interface SlashCommand {
+  command: string;
+  url?: string;
+  description?: string;
+  usage_hint?: string;
+  should_escape?: boolean;
+}
+
+interface Manifest {
+  features: { slash_commands: SlashCommand[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: {
+    event_subscriptions: { request_url?: string; bot_events: string[] };
+    interactivity: { is_enabled: boolean; request_url?: string };
+    socket_mode_enabled?: boolean;
+  };
+}
+
+const manifestText = readText(new URL('../../manifest.yml', import.meta.url));
+const manifest = parse(manifestText) as Manifest;
+
+// The schema uses non-standard keywords (`_note`, `regex`, `requires`), which Ajv's strict mode rejects.
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const validate = ajv.compile(readJson('manifest.schema.1.0.0.json') as object);
+
+function formatErrors(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? [])
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n');
+}
+
+/** Scope each subscribed bot event needs (app_home_opened needs none). */
+const EVENT_SCOPES: Record<string, string> = {
+  app_mention: 'app_mentions:read',
+  'message.channels': 'channels:history',
+  'message.groups': 'groups:history',
+  'message.im': 'im:history',
+  'message.mpim': 'mpim:history',
+};
+
+describe('vendored Slack manifest schema', () => {
+  it('accepts the upstream valid example', () => {
+    const ok = validate(readJson('manifest.valid.example.json'));
+    expect(ok, formatErrors(validate.errors)).toBe(true);
+  });
+
+  it('rejects the upstream invalid example (an unknown settings key)', () => {
+    expect(validate(readJson('manifest.invalid.example.json'))).toBe(false);
+    expect(validate.errors).toContainEqual(
+      expect.objectContaining({
+        instancePath: '/settings',
+        keyword: 'additionalProperties',
+        params: { additionalProperty: 'bad_param' },
+      }),
+    );
+  });
+
+  it('rejects a slash command without a description', () => {
+    const broken = structuredClone(manifest);
+    delete broken.features.slash_commands[0]?.description;
+    expect(validate(broken)).toBe(false);
+  });
+});
+
+describe('manifest.yml', () => {
+  it('is valid against the official v1 manifest schema', () => {
+    const ok = validate(manifest);
+    expect(ok, `manifest.yml is invalid:\n${formatErrors(validate.errors)}`).toBe(true);
+  });
+
+  it('declares /data-engineer with escaping, a description and a usage hint', () => {
+    const command = manifest.features.slash_commands.find((c) => c.command === '/data-engineer');
+    expect(command).toBeDefined();
+    expect(command?.should_escape).toBe(true);
+    expect(command?.description?.trim()).toBeTruthy();
+    expect(command?.usage_hint?.trim()).toBeTruthy();
+  });
+
+  it('has the scope for every subscribed bot event', () => {
+    const scopes = manifest.oauth_config.scopes.bot;
+    for (const event of manifest.settings.event_subscriptions.bot_events) {
+      const needed = EVENT_SCOPES[event];
+      if (event !== 'app_home_opened') expect(needed, `no known scope for event ${event}`).toBeDefined();
+      if (needed) expect(scopes, `event ${event} needs scope ${needed}`).toContain(needed);
+    }
+    expect(new Set(scopes).size).toBe(scopes.length);
+  });
+
+  it('points every request URL at /slack/events', () => {
+    const urls = [
+      ...manifest.features.slash_commands.map((c) => c.url),
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+    ];
+    expect(urls).toHaveLength(3);
+    for (const url of urls) expect(url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
+  });
+
+  it('uses HTTP mode (Socket Mode off)', () => {
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+});
