@@ -18,11 +18,15 @@ const withDefault = (fallback: string) =>
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
 
-const required = (hint: string) =>
+/** A required value, optionally with a fixed prefix (`xoxb-`): one clear problem per variable. */
+const required = (hint: string, prefix?: { value: string; hint: string }) =>
   z
-    .string({ error: `is missing: ${hint}` })
+    .string({ error: `is not set: ${hint}` })
     .transform((v) => v.trim())
-    .refine((v) => v.length > 0, { message: `is empty: ${hint}` });
+    .superRefine((v, ctx) => {
+      if (v.length === 0) ctx.addIssue({ code: 'custom', message: `is not set: ${hint}` });
+      else if (prefix && !v.startsWith(prefix.value)) ctx.addIssue({ code: 'custom', message: prefix.hint });
+    });
 
 const urlWithSlash = (fallback: string) =>
   withDefault(fallback)
@@ -51,9 +55,11 @@ const envSchema = z
   .object({
     SLACK_BOT_TOKEN: required(
       'copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page',
-    ).refine((v) => v.startsWith('xoxb-'), {
-      message: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
-    }),
+      {
+        value: 'xoxb-',
+        hint: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
+      },
+    ),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), {
       message:
@@ -106,7 +112,7 @@ const envSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message:
-          'is missing: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+          'is not set: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
       });
     }
   });

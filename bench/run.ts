@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ackScenario } from './scenarios/ack.js';
+import { firstTextScenario } from './scenarios/first-text.js';
+import { idleMemoryScenario } from './scenarios/idle-memory.js';
+import { percentile, round, table } from './stats.js';
+
+/**
+ * `npm run bench`: every figure is measured here, against a baseline run in the same process where
+ * one makes sense. Targets are printed beside the figures; nothing here fails a build.
+ */
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log('data-engineer-bot benchmarks\n');
+
+  const ack = await ackScenario(200);
+  console.log(`(a) ack: ${ack.concurrency} concurrent signed slash commands (ms)`);
+  console.log(
+    table([
+      { target: 'data-engineer-bot', ...ack.bot },
+      { target: 'bare Bolt (ack only)', ...ack.bareBolt },
+    ]),
+  );
+  console.log(
+    `p99 ratio bot / bare Bolt: ${ack.p99Ratio} (target ≤ 1.5); non-200 responses: ${ack.non200}\n`,
+  );
+
+  const runs = await firstTextScenario(3);
+  console.log('(b) first text: model waits 400 ms, then streams 60 tokens/s (ms)');
+  console.log(table(runs.map((r, i) => ({ run: i + 1, ...r }))));
+  const overhead = runs.map((r) => r.botOverheadMs);
+  const toSlack = runs.map((r) => r.firstTokenToSlackMs);
+  const minGap = Math.min(...runs.map((r) => r.minWriteGapMs));
+  console.log(
+    `bot overhead to first text p50 ${round(percentile(overhead, 50))} ms; model first token → Slack max ${round(Math.max(...toSlack))} ms (target ≤ 300); smallest gap between writes to one message ${minGap} ms (target ≥ 1000)\n`,
+  );
+
+  const memory = await idleMemoryScenario();
+  console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
+
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    ack,
+    firstText: {
+      runs,
+      botOverheadP50Ms: round(percentile(overhead, 50)),
+      firstTokenToSlackMaxMs: round(Math.max(...toSlack)),
+      minWriteGapMs: minGap,
+    },
+    idleMemory: memory,
+    targets: {
+      ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
+      firstTokenToSlackWithin300Ms: Math.max(...toSlack) <= 300,
+      atMostOneWritePerSecondPerMessage: minGap >= 1000,
+      idleRssUnder120Mb: memory.rssMb < 120,
+    },
+  };
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(
+    table(Object.entries(results.targets).map(([target, met]) => ({ target, met: met ? 'yes' : 'NO' }))),
+  );
+  console.log(`\nwrote ${out} in ${round((Date.now() - started) / 1000, 1)} s`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
