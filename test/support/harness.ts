@@ -32,7 +32,9 @@ export interface Harness {
  * The real app over real HTTP, pointed at the local fake Slack and fake Anthropic servers, with a
  * fresh database in a temporary folder. Tuning keeps retries short so failure tests stay fast.
  */
-export async function startHarness(options: { tuning?: AppTuning; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { tuning?: AppTuning; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const slack = await startFakeSlack();
   const anthropic = await startFakeAnthropic();
   const dir = mkdtempSync(join(tmpdir(), 'deb-e2e-'));

@@ -23,7 +23,12 @@ describe('parseConfig', () => {
   });
 
   it('treats empty values (as in .env.example) as unset and names every missing one', () => {
-    const result = parseConfig({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '', ANTHROPIC_API_KEY: '', PORT: '' });
+    const result = parseConfig({
+      SLACK_BOT_TOKEN: '',
+      SLACK_SIGNING_SECRET: '',
+      ANTHROPIC_API_KEY: '',
+      PORT: '',
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = formatConfigProblems(result.problems);
@@ -48,7 +53,15 @@ describe('parseConfig', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const joined = result.problems.join('\n');
-    for (const name of ['SLACK_BOT_TOKEN', 'PORT', 'DIGEST_TIME', 'DIGEST_TIMEZONE', 'LOG_LEVEL', 'BOT_ADMINS', 'SLACK_API_URL']) {
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'PORT',
+      'DIGEST_TIME',
+      'DIGEST_TIMEZONE',
+      'LOG_LEVEL',
+      'BOT_ADMINS',
+      'SLACK_API_URL',
+    ]) {
       expect(joined).toContain(name);
     }
     expect(joined).toContain('xoxb-');
@@ -60,7 +73,11 @@ describe('parseConfig', () => {
   });
 
   it('adds the trailing slash the Web API client expects and parses admins', () => {
-    const result = parseConfig({ ...valid, SLACK_API_URL: 'http://127.0.0.1:9/api', BOT_ADMINS: 'U111AAA,W222BBB' });
+    const result = parseConfig({
+      ...valid,
+      SLACK_API_URL: 'http://127.0.0.1:9/api',
+      BOT_ADMINS: 'U111AAA,W222BBB',
+    });
     expect(result.ok && result.config.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
     expect(result.ok && result.config.botAdmins).toEqual(['U111AAA', 'W222BBB']);
   });

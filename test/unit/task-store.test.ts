@@ -65,7 +65,13 @@ describe('SqliteTaskStore', () => {
     expect(store.getTask('T2', task.id)).toBeUndefined();
     store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
     expect(store.listTurns('T2', task.id)).toEqual([]);
-    store.failTask('T2', task.id, 'x', { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, 0);
+    store.failTask(
+      'T2',
+      task.id,
+      'x',
+      { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      0,
+    );
     expect(store.getTask('T1', task.id)?.status).toBe('queued');
     // The same delivery id in another workspace is a different delivery.
     expect(store.createTask(newTask('T2'), { deliveryId: 'd1' }).created).toBe(true);
@@ -78,8 +84,16 @@ describe('SqliteTaskStore', () => {
     store.setAnswerTs('T1', task.id, '100.2');
     store.addTurn('T1', task.id, { role: 'user', content: 'q' });
     store.addTurn('T1', task.id, { role: 'assistant', content: 'a' });
-    store.completeTask('T1', task.id, { inputTokens: 10, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 1 }, 0.5);
-    const row = database.sqlite.prepare('select * from tasks where id = ?').get(task.id) as Record<string, unknown>;
+    store.completeTask(
+      'T1',
+      task.id,
+      { inputTokens: 10, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 1 },
+      0.5,
+    );
+    const row = database.sqlite.prepare('select * from tasks where id = ?').get(task.id) as Record<
+      string,
+      unknown
+    >;
     expect(row).toMatchObject({
       status: 'done',
       thread_ts: '100.1',
