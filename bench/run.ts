@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   console.log('data-engineer-bot benchmarks\n');
 
   const ack = await ackScenario(200);
-  console.log(`(a) ack: ${ack.concurrency} concurrent signed slash commands (ms)`);
+  console.log(`(a) ack: ${ack.concurrency} concurrent signed slash commands, ${ack.rounds} rounds each (ms)`);
   console.log(
     table([
       { target: 'data-engineer-bot', ...ack.bot },

@@ -30,7 +30,11 @@ export interface RunningApp {
   url: string;
   /** Resolves when all background work (answers being written) has finished. */
   idle(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops taking work (/healthz reports draining), lets answers in progress finish for up to
+   * `graceMs`, then closes. Work not started stays stored for the next start.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Slack calls are retried on 429 (honouring Retry-After) and 5xx a few times, never for half an hour. */
@@ -144,9 +148,11 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   return {
     url,
     idle: () => runner.idle(),
-    async stop() {
+    async stop({ graceMs = 30_000 } = {}) {
       health.draining = true;
-      await runner.idle();
+      runner.stop();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([runner.idle(), grace]);
       if (socketMode) await app.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

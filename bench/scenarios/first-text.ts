@@ -50,7 +50,10 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
       const parentTs = calls.find((c) => c.method === 'chat.postMessage' && !c.args.thread_ts)?.response?.ts;
       // Writes into the thread, and the follow-up writes (append/stop/update) to the messages they created.
       const inThread = new Set(
-        calls.filter((c) => parentTs && c.args.thread_ts === parentTs).map((c) => c.response?.ts),
+        calls
+          .filter((c) => WRITES.has(c.method) && parentTs && c.args.thread_ts === parentTs)
+          .map((c) => c.response?.ts)
+          .filter(Boolean),
       );
       const answerWrites = calls.filter(
         (c) =>

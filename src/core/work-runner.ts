@@ -6,8 +6,9 @@ import type { Logger } from './ports.js';
  */
 export class WorkRunner {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { start(): void; drop(): void }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly limit: number,
@@ -27,6 +28,12 @@ export class WorkRunner {
     this.inFlight.add(done);
   }
 
+  /** Starts nothing more: jobs still waiting for a slot are dropped (their tasks stay stored). */
+  stop(): void {
+    this.stopped = true;
+    for (const waiter of this.waiting.splice(0)) waiter.drop();
+  }
+
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -36,19 +43,25 @@ export class WorkRunner {
   }
 
   private acquire(): Promise<void> {
+    if (this.stopped) return Promise.reject(new RunnerStopped());
     if (this.running < this.limit) {
       this.running += 1;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) =>
+      this.waiting.push({ start: resolve, drop: () => reject(new RunnerStopped()) }),
+    );
   }
 
+  /** Hands the slot straight to the next waiting job, if any. */
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.start();
     else this.running -= 1;
   }
 }
+
+class RunnerStopped extends Error {}
 
 export function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

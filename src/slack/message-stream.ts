@@ -40,6 +40,7 @@ export class SlackMessageStream implements MessageStream {
   private sent = 0;
   private lastWriteAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private flushQueued = false;
   private chain: Promise<void>;
   private failure: unknown;
   private finished = false;
@@ -80,11 +81,15 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private schedule(): void {
-    if (this.timer || this.finished) return;
+    if (this.flushQueued || this.finished) return;
+    this.flushQueued = true;
     const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.enqueue(async () => {
+        // Text appended from here on needs another flush; this one may still have to wait its turn.
+        this.flushQueued = false;
+        await this.waitForSlot();
         await this.write(false);
         if (this.sent < this.text.length) this.schedule();
       });

@@ -1,4 +1,4 @@
-import { and, asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
 import type { NewTask, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
@@ -22,43 +22,63 @@ function toTask(row: TaskRow): Task {
 
 /** SQLite-backed TaskStore. Every statement filters by team_id. */
 export class SqliteTaskStore implements TaskStore {
-  constructor(private readonly db: Db) {}
+  /**
+   * Task creation runs on the slash-command ack path, so its statements are prepared once: building
+   * drizzle queries per call cost about five times the SQLite work itself.
+   */
+  private readonly recordDelivery;
+  private readonly insertTask;
+  private readonly linkDelivery;
+
+  constructor(private readonly db: Db) {
+    const p = (name: string) => sql.placeholder(name);
+    this.recordDelivery = db
+      .insert(eventsSeen)
+      .values({
+        teamId: p('teamId'),
+        deliveryId: p('deliveryId'),
+        channelId: p('channelId'),
+        messageTs: p('messageTs'),
+      })
+      .onConflictDoNothing()
+      .returning({ id: eventsSeen.id })
+      .prepare();
+    this.insertTask = db
+      .insert(tasks)
+      .values({
+        teamId: p('teamId'),
+        channelId: p('channelId'),
+        requesterId: p('requesterId'),
+        source: p('source'),
+        text: p('text'),
+        title: p('title'),
+        threadTs: p('threadTs'),
+      })
+      .returning()
+      .prepare();
+    this.linkDelivery = db
+      .update(eventsSeen)
+      .set({ taskId: sql`${p('taskId')}` })
+      .where(and(eq(eventsSeen.teamId, p('teamId')), eq(eventsSeen.id, p('id'))))
+      .prepare();
+  }
 
   createTask(input: NewTask, delivery: DeliveryKey): { task: Task; created: boolean } {
-    return this.db.transaction((tx) => {
-      const seen = tx
-        .insert(eventsSeen)
-        .values({
-          teamId: input.teamId,
-          deliveryId: delivery.deliveryId,
-          channelId: delivery.channelId,
-          messageTs: delivery.messageTs,
-        })
-        .onConflictDoNothing()
-        .returning({ id: eventsSeen.id })
-        .get();
+    return this.db.transaction(() => {
+      const seen = this.recordDelivery.get({
+        teamId: input.teamId,
+        deliveryId: delivery.deliveryId ?? null,
+        channelId: delivery.channelId ?? null,
+        messageTs: delivery.messageTs ?? null,
+      });
       if (!seen) {
         const earlier = this.findDeliveredTask(input.teamId, delivery);
         if (earlier) return { task: earlier, created: false };
         throw new Error('delivery was recorded without a task');
       }
-      const row = tx
-        .insert(tasks)
-        .values({
-          teamId: input.teamId,
-          channelId: input.channelId,
-          requesterId: input.requesterId,
-          source: input.source,
-          text: input.text,
-          title: input.title,
-          threadTs: input.threadTs,
-        })
-        .returning()
-        .get();
-      tx.update(eventsSeen)
-        .set({ taskId: row.id })
-        .where(and(eq(eventsSeen.teamId, input.teamId), eq(eventsSeen.id, seen.id)))
-        .run();
+      const row = this.insertTask.get({ ...input, threadTs: input.threadTs ?? null });
+      if (!row) throw new Error('task insert returned nothing');
+      this.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
       return { task: toTask(row), created: true };
     });
   }
