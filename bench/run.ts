@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(
-    `p99 ratio bot / bare Bolt: ${ack.p99Ratio} (target ≤ 1.5); non-200 responses: ${ack.non200}\n`,
+    `p99 ratio bot / bare Bolt: ${ack.p99Ratio}, the median of the rounds' ${ack.roundP99Ratios.join(', ')} (target ≤ 1.5); non-200 responses: ${ack.non200}\n`,
   );
 
   const runs = await firstTextScenario(3);

@@ -64,7 +64,7 @@ export class StartupError extends Error {}
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
   const health = { ready: false, draining: false };
   const database = openDatabase(config.databasePath);
-  const store = new SqliteTaskStore(database.db);
+  const store = new SqliteTaskStore(database.db, database.sqlite);
 
   let slackHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {

@@ -12,7 +12,7 @@ import { startBareBolt } from '../bare-bolt.js';
 import { startFakesProcess } from '../fakes-process.js';
 import { percentile, round, type Summary, summarise } from '../stats.js';
 
-const ROUNDS = 5;
+const ROUNDS = 9;
 
 export interface AckResult {
   concurrency: number;

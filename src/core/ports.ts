@@ -17,7 +17,7 @@ export interface NewTask {
 
 export interface TaskStore {
   /** Inserts the task and records the delivery in one transaction; a repeated delivery returns the first task. */
-  createTask(task: NewTask, delivery: DeliveryKey): { task: Task; created: boolean };
+  createTask(task: NewTask, delivery: DeliveryKey): Promise<{ task: Task; created: boolean }>;
   getTask(teamId: string, taskId: number): Task | undefined;
   setThread(teamId: string, taskId: number, threadTs: string): void;
   markRunning(teamId: string, taskId: number, model: string): void;

@@ -18,7 +18,10 @@ export interface CommandTaskInput {
  * Persists a slash-command task before anything slow happens. Idempotent on the command's trigger_id,
  * so a repeated delivery never creates a second task.
  */
-export function submitCommandTask(deps: TurnDeps, input: CommandTaskInput): { task: Task; created: boolean } {
+export function submitCommandTask(
+  deps: TurnDeps,
+  input: CommandTaskInput,
+): Promise<{ task: Task; created: boolean }> {
   return deps.store.createTask(
     {
       teamId: input.teamId,

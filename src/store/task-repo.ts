@@ -1,7 +1,9 @@
+import type Database from 'better-sqlite3';
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
 import type { NewTask, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
+import { GroupCommit } from './group-commit.js';
 import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
 
 function toTask(row: TaskRow): Task {
@@ -23,14 +25,23 @@ function toTask(row: TaskRow): Task {
 /** SQLite-backed TaskStore. Every statement filters by team_id. */
 export class SqliteTaskStore implements TaskStore {
   /**
-   * Task creation runs on the slash-command ack path, so its statements are prepared once: building
-   * drizzle queries per call cost about five times the SQLite work itself.
+   * Task creation runs on the slash-command ack path: its statements are prepared once (building
+   * drizzle queries per call cost about five times the SQLite work itself) and concurrent creations
+   * share one commit.
    */
   private readonly recordDelivery;
   private readonly insertTask;
   private readonly linkDelivery;
+  private readonly creations: GroupCommit<
+    { input: NewTask; delivery: DeliveryKey },
+    { task: Task; created: boolean }
+  >;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    sqlite: Database.Database,
+  ) {
+    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
     const p = (name: string) => sql.placeholder(name);
     this.recordDelivery = db
       .insert(eventsSeen)
@@ -63,24 +74,29 @@ export class SqliteTaskStore implements TaskStore {
       .prepare();
   }
 
-  createTask(input: NewTask, delivery: DeliveryKey): { task: Task; created: boolean } {
-    return this.db.transaction(() => {
-      const seen = this.recordDelivery.get({
-        teamId: input.teamId,
-        deliveryId: delivery.deliveryId ?? null,
-        channelId: delivery.channelId ?? null,
-        messageTs: delivery.messageTs ?? null,
-      });
-      if (!seen) {
-        const earlier = this.findDeliveredTask(input.teamId, delivery);
-        if (earlier) return { task: earlier, created: false };
-        throw new Error('delivery was recorded without a task');
-      }
-      const row = this.insertTask.get({ ...input, threadTs: input.threadTs ?? null });
-      if (!row) throw new Error('task insert returned nothing');
-      this.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
-      return { task: toTask(row), created: true };
+  createTask(input: NewTask, delivery: DeliveryKey): Promise<{ task: Task; created: boolean }> {
+    return this.creations.submit({ input, delivery });
+  }
+
+  private insertOnce({ input, delivery }: { input: NewTask; delivery: DeliveryKey }): {
+    task: Task;
+    created: boolean;
+  } {
+    const seen = this.recordDelivery.get({
+      teamId: input.teamId,
+      deliveryId: delivery.deliveryId ?? null,
+      channelId: delivery.channelId ?? null,
+      messageTs: delivery.messageTs ?? null,
     });
+    if (!seen) {
+      const earlier = this.findDeliveredTask(input.teamId, delivery);
+      if (earlier) return { task: earlier, created: false };
+      throw new Error('delivery was recorded without a task');
+    }
+    const row = this.insertTask.get({ ...input, threadTs: input.threadTs ?? null });
+    if (!row) throw new Error('task insert returned nothing');
+    this.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
+    return { task: toTask(row), created: true };
   }
 
   private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {

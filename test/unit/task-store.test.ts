@@ -19,9 +19,21 @@ describe('SqliteTaskStore', () => {
   let store: SqliteTaskStore;
   beforeEach(() => {
     database = openDatabase(':memory:');
-    store = new SqliteTaskStore(database.db);
+    store = new SqliteTaskStore(database.db, database.sqlite);
   });
   afterEach(() => database.close());
+
+  it('shares one commit between concurrent creations, each still deduped', async () => {
+    const results = await Promise.all([
+      store.createTask(newTask(), { deliveryId: 'burst-1' }),
+      store.createTask(newTask(), { deliveryId: 'burst-2' }),
+      store.createTask(newTask(), { deliveryId: 'burst-1' }),
+    ]);
+    expect(results.map((r) => r.created)).toEqual([true, true, false]);
+    expect(results[2]?.task.id).toBe(results[0]?.task.id);
+    const count = database.sqlite.prepare('select count(*) as n from tasks').get() as { n: number };
+    expect(count.n).toBe(2);
+  });
 
   it('migrates with foreign keys on and WAL requested', () => {
     expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -44,9 +56,9 @@ describe('SqliteTaskStore', () => {
     }
   });
 
-  it('creates a task once per delivery', () => {
-    const first = store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
-    const again = store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+  it('creates a task once per delivery', async () => {
+    const first = await store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+    const again = await store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.task.id).toBe(first.task.id);
@@ -54,14 +66,14 @@ describe('SqliteTaskStore', () => {
     expect(count.n).toBe(1);
   });
 
-  it('dedupes on channel + message ts as well as on the delivery id', () => {
-    const first = store.createTask(newTask(), { deliveryId: 'Ev1', channelId: 'C1', messageTs: '1.1' });
-    const twin = store.createTask(newTask(), { deliveryId: 'Ev2', channelId: 'C1', messageTs: '1.1' });
+  it('dedupes on channel + message ts as well as on the delivery id', async () => {
+    const first = await store.createTask(newTask(), { deliveryId: 'Ev1', channelId: 'C1', messageTs: '1.1' });
+    const twin = await store.createTask(newTask(), { deliveryId: 'Ev2', channelId: 'C1', messageTs: '1.1' });
     expect(twin).toEqual({ task: first.task, created: false });
   });
 
-  it('never reads another workspace’s rows', () => {
-    const { task } = store.createTask(newTask('T1'), { deliveryId: 'd1' });
+  it('never reads another workspace’s rows', async () => {
+    const { task } = await store.createTask(newTask('T1'), { deliveryId: 'd1' });
     expect(store.getTask('T2', task.id)).toBeUndefined();
     store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
     expect(store.listTurns('T2', task.id)).toEqual([]);
@@ -74,11 +86,11 @@ describe('SqliteTaskStore', () => {
     );
     expect(store.getTask('T1', task.id)?.status).toBe('queued');
     // The same delivery id in another workspace is a different delivery.
-    expect(store.createTask(newTask('T2'), { deliveryId: 'd1' }).created).toBe(true);
+    expect((await store.createTask(newTask('T2'), { deliveryId: 'd1' })).created).toBe(true);
   });
 
-  it('records the answer, usage and cost on completion', () => {
-    const { task } = store.createTask(newTask(), { deliveryId: 'd1' });
+  it('records the answer, usage and cost on completion', async () => {
+    const { task } = await store.createTask(newTask(), { deliveryId: 'd1' });
     store.setThread('T1', task.id, '100.1');
     store.markRunning('T1', task.id, 'claude-sonnet-5-5');
     store.setAnswerTs('T1', task.id, '100.2');

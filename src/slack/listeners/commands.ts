@@ -46,9 +46,9 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       await ack({ response_type: 'ephemeral', text: parsed.kind === 'help' ? HELP_TEXT : parsed.message });
       return;
     }
-    let submitted: ReturnType<typeof submitCommandTask>;
+    let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
     try {
-      submitted = submitCommandTask(deps, {
+      submitted = await submitCommandTask(deps, {
         teamId: input.team_id,
         channelId: input.channel_id,
         userId: input.user_id,
