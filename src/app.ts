@@ -5,9 +5,11 @@ import { type RetryOptions, WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/ports.js';
+import { ThreadTurns } from './core/thread-turns.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
 import { registerCommands } from './slack/listeners/commands.js';
+import { registerEvents } from './slack/listeners/events.js';
 import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { openDatabase } from './store/db.js';
@@ -109,7 +111,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
   });
-  const deps = { store, slack, agent, logger, runner };
+  const deps = { store, slack, agent, logger, threads: new ThreadTurns(runner) };
 
   const socketMode = config.slack.appToken !== undefined;
   const receiver = socketMode
@@ -134,6 +136,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger.error('unhandled error in a Slack listener', { error: describe(error) });
   });
   registerCommands(app, deps);
+  registerEvents(app, deps);
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();

@@ -68,7 +68,7 @@ export class ClaudeAgent implements AgentPort {
       max_tokens: this.options.maxTokens,
       // The system prompt never changes, so its cache entry is shared by every thread and workspace.
       system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
-      messages: conversation.map(toMessageParam),
+      messages: toMessages(conversation),
       // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
       // the earlier turns from the cache.
       cache_control: { type: 'ephemeral' },
@@ -86,8 +86,21 @@ export class ClaudeAgent implements AgentPort {
   }
 }
 
-function toMessageParam(turn: Turn): MessageParam {
-  return { role: turn.role, content: turn.content };
+/**
+ * Replies that arrived while the bot was answering are stored as consecutive user turns; they are
+ * sent as one user message, in order, so the conversation alternates as the API expects.
+ */
+export function toMessages(conversation: Turn[]): MessageParam[] {
+  const messages: MessageParam[] = [];
+  for (const turn of conversation) {
+    const last = messages.at(-1);
+    if (last && last.role === turn.role && typeof last.content === 'string') {
+      last.content = `${last.content}\n\n${turn.content}`;
+    } else {
+      messages.push({ role: turn.role, content: turn.content });
+    }
+  }
+  return messages;
 }
 
 function toUsage(usage: Anthropic.Messages.Usage): Usage {

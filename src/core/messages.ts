@@ -12,6 +12,9 @@ export const HELP_TEXT = [
   'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
 ].join('\n');
 
+export const MENTION_HELP_TEXT =
+  'Mention me with a data-engineering task, e.g. `@data-engineer design a pipeline for user analytics`, and I will answer in a thread. `/data-engineer help` shows more examples.';
+
 export function receiptText(channelId: string): string {
   return `Got it. I'm working on it and will answer in a thread in <#${channelId}>.`;
 }

@@ -19,6 +19,18 @@ export interface TaskStore {
   /** Inserts the task and records the delivery in one transaction; a repeated delivery returns the first task. */
   createTask(task: NewTask, delivery: DeliveryKey): Promise<{ task: Task; created: boolean }>;
   getTask(teamId: string, taskId: number): Task | undefined;
+  /** The task whose conversation lives in this thread, if the bot owns it. */
+  findTaskByThread(teamId: string, channelId: string, threadTs: string): Task | undefined;
+  /**
+   * Stores a human reply in a task's thread as a user turn, once per delivery (event id, and channel +
+   * message ts). Returns false when this delivery was handled before.
+   */
+  recordFollowUp(
+    teamId: string,
+    taskId: number,
+    delivery: DeliveryKey,
+    turn: { content: string; userId: string; slackTs: string },
+  ): boolean;
   setThread(teamId: string, taskId: number, threadTs: string): void;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
@@ -50,6 +62,13 @@ export interface MessageStream {
   finish(): Promise<string>;
 }
 
+export interface ThreadMessage {
+  ts: string;
+  userId?: string;
+  isBot: boolean;
+  text: string;
+}
+
 export interface SlackPort {
   /** Posts a short mrkdwn message (never model output). Throws SlackError on failure. */
   postText(channelId: string, text: string, threadTs?: string): Promise<string>;
@@ -64,6 +83,10 @@ export interface SlackPort {
     options?: { existingTs?: string | undefined; after?: Promise<unknown> },
   ): MessageStream;
   deleteMessage(channelId: string, ts: string): Promise<void>;
+  /** The messages of a thread, oldest first (used once, for context when mentioned in a foreign thread). */
+  readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]>;
+  /** A short private note to one person in a conversation; best effort. */
+  postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void>;
   /** "is thinking…" under the thread; best effort, never throws. */
   setStatus(channelId: string, threadTs: string, status: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Logger, MessageStream, SlackPort, ThreadTarget } from '../core/ports.js';
+import type { Logger, MessageStream, SlackPort, ThreadMessage, ThreadTarget } from '../core/ports.js';
 import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
@@ -56,6 +56,37 @@ export class SlackGateway implements SlackPort {
       await this.client.chat.delete({ channel: channelId, ts });
     } catch (error) {
       if (slackErrorCode(error) !== 'message_not_found') throw toSlackError(error, 'chat.delete');
+    }
+  }
+
+  async readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]> {
+    try {
+      const result = await this.client.conversations.replies({
+        channel: channelId,
+        ts: threadTs,
+        limit: 200,
+      });
+      return (result.messages ?? []).map((m) => ({
+        ts: m.ts ?? '',
+        ...(m.user ? { userId: m.user } : {}),
+        isBot: Boolean(m.bot_id),
+        text: m.text ?? '',
+      }));
+    } catch (error) {
+      throw toSlackError(error, 'conversations.replies');
+    }
+  }
+
+  async postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void> {
+    try {
+      await this.client.chat.postEphemeral({
+        channel: channelId,
+        user: userId,
+        text,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+    } catch (error) {
+      this.logger.warn('could not send an ephemeral note', { code: slackErrorCode(error) });
     }
   }
 

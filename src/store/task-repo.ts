@@ -124,6 +124,42 @@ export class SqliteTaskStore implements TaskStore {
     return row ? toTask(row) : undefined;
   }
 
+  findTaskByThread(teamId: string, channelId: string, threadTs: string): Task | undefined {
+    const row = this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.teamId, teamId), eq(tasks.channelId, channelId), eq(tasks.threadTs, threadTs)))
+      .get();
+    return row ? toTask(row) : undefined;
+  }
+
+  recordFollowUp(
+    teamId: string,
+    taskId: number,
+    delivery: DeliveryKey,
+    turn: { content: string; userId: string; slackTs: string },
+  ): boolean {
+    return this.db.transaction((tx) => {
+      const seen = tx
+        .insert(eventsSeen)
+        .values({
+          teamId,
+          taskId,
+          deliveryId: delivery.deliveryId,
+          channelId: delivery.channelId,
+          messageTs: delivery.messageTs,
+        })
+        .onConflictDoNothing()
+        .returning({ id: eventsSeen.id })
+        .get();
+      if (!seen) return false;
+      tx.insert(turns)
+        .values({ teamId, taskId, role: 'user', ...turn })
+        .run();
+      return true;
+    });
+  }
+
   setThread(teamId: string, taskId: number, threadTs: string): void {
     this.updateTask(teamId, taskId, { threadTs });
   }
@@ -140,8 +176,7 @@ export class SqliteTaskStore implements TaskStore {
     this.updateTask(teamId, taskId, {
       status: 'done',
       failureReason: null,
-      ...usageColumns(usage),
-      costUsd,
+      ...addedUsageColumns(usage, costUsd),
       completedAt: Date.now(),
     });
   }
@@ -150,8 +185,7 @@ export class SqliteTaskStore implements TaskStore {
     this.updateTask(teamId, taskId, {
       status: 'failed',
       failureReason: reason,
-      ...usageColumns(usage),
-      costUsd,
+      ...addedUsageColumns(usage, costUsd),
       completedAt: Date.now(),
     });
   }
@@ -184,13 +218,28 @@ export class SqliteTaskStore implements TaskStore {
       .all();
   }
 
-  private updateTask(teamId: string, taskId: number, values: Partial<typeof tasks.$inferInsert>): void {
+  private updateTask(
+    teamId: string,
+    taskId: number,
+    values: Parameters<ReturnType<Db['update']>['set']>[0],
+  ): void {
     this.db
       .update(tasks)
       .set({ ...values, updatedAt: Date.now() })
       .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId)))
       .run();
   }
+}
+
+/** Usage and cost add up over the turns of a task. */
+function addedUsageColumns(usage: Usage, costUsd: number) {
+  return {
+    inputTokens: sql`${tasks.inputTokens} + ${usage.inputTokens}`,
+    outputTokens: sql`${tasks.outputTokens} + ${usage.outputTokens}`,
+    cacheReadTokens: sql`${tasks.cacheReadTokens} + ${usage.cacheReadTokens}`,
+    cacheWriteTokens: sql`${tasks.cacheWriteTokens} + ${usage.cacheWriteTokens}`,
+    costUsd: sql`${tasks.costUsd} + ${costUsd}`,
+  };
 }
 
 function usageColumns(usage: Usage) {

@@ -4,11 +4,11 @@ import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
 import { answerCommandTask, submitCommandTask } from '../../core/start-task.js';
-import type { WorkRunner } from '../../core/work-runner.js';
+import type { ThreadTurns } from '../../core/thread-turns.js';
 import { describe } from '../../core/work-runner.js';
 
 export interface CommandDeps extends TurnDeps {
-  runner: WorkRunner;
+  threads: ThreadTurns;
 }
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
@@ -66,6 +66,6 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const notify = async (text: string) => {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
     };
-    deps.runner.run(`task:${task.id}`, () => answerCommandTask(deps, task, notify));
+    deps.threads.request(task.id, () => answerCommandTask(deps, task, notify));
   });
 }

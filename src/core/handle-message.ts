@@ -1,0 +1,133 @@
+import { slackTextToPlain } from '../render/index.js';
+import { MENTION_HELP_TEXT } from './messages.js';
+import type { Task } from './model.js';
+import { MAX_TASK_CHARS } from './parse-command.js';
+import { runAgentTurn, type TurnDeps } from './run-turn.js';
+import { taskTitle } from './start-task.js';
+import type { ThreadTurns } from './thread-turns.js';
+import { describe } from './work-runner.js';
+
+export interface MessageDeps extends TurnDeps {
+  threads: ThreadTurns;
+}
+
+/** A human message the Slack layer has already validated and stripped of the bot's own mention. */
+export interface IncomingMessage {
+  teamId: string;
+  channelId: string;
+  userId: string;
+  text: string;
+  ts: string;
+  threadTs: string | undefined;
+  eventId: string;
+  /** The bot was addressed: an app_mention, or a direct message. */
+  addressed: boolean;
+  isDirectMessage: boolean;
+}
+
+/** How much of a foreign thread is passed to the model as context. */
+const MAX_CONTEXT_MESSAGES = 50;
+const MAX_CONTEXT_CHARS = 20_000;
+
+/**
+ * Routes a human message: a reply in a thread the bot owns is a follow-up turn (no mention needed);
+ * a mention or a top-level DM starts a task answered in that message's thread; anything else is not
+ * for the bot. Every path is idempotent on the delivery, so Slack's retries and the
+ * app_mention/message twins produce one answer.
+ */
+export async function handleMessage(deps: MessageDeps, message: IncomingMessage): Promise<void> {
+  const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
+  const owned = inThread
+    ? deps.store.findTaskByThread(message.teamId, message.channelId, message.threadTs ?? '')
+    : undefined;
+  if (owned) return followUp(deps, owned, message);
+  if (!message.addressed) return;
+  if (message.isDirectMessage && inThread) return; // a thread in a DM that is not a task: not for us
+  if (message.text.trim() === '') {
+    await deps.slack.postEphemeral(message.channelId, message.userId, MENTION_HELP_TEXT, message.threadTs);
+    return;
+  }
+  await startTask(deps, message, inThread);
+}
+
+async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
+  if (message.text.trim() === '') return;
+  const recorded = deps.store.recordFollowUp(
+    message.teamId,
+    task.id,
+    { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
+    {
+      content: slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS),
+      userId: message.userId,
+      slackTs: message.ts,
+    },
+  );
+  if (!recorded) return;
+  deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
+}
+
+async function startTask(
+  deps: MessageDeps,
+  message: IncomingMessage,
+  inForeignThread: boolean,
+): Promise<void> {
+  const threadTs = message.threadTs ?? message.ts;
+  const { task, created } = await deps.store.createTask(
+    {
+      teamId: message.teamId,
+      channelId: message.channelId,
+      requesterId: message.userId,
+      source: message.isDirectMessage ? 'dm' : 'mention',
+      text: message.text,
+      title: taskTitle(message.text),
+      threadTs,
+    },
+    { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
+  );
+  if (!created) {
+    // A redelivery. If its work was cut short (a restart), resume it; otherwise it was handled.
+    if ((task.status === 'queued' || task.status === 'running') && !deps.threads.isBusy(task.id)) {
+      deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
+    }
+    return;
+  }
+  let content = slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS);
+  if (inForeignThread) content = await withThreadContext(deps, message, content);
+  deps.store.addTurn(task.teamId, task.id, {
+    role: 'user',
+    content,
+    userId: message.userId,
+    slackTs: message.ts,
+  });
+  deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
+}
+
+/** Reads the thread the bot was mentioned in, once, and puts it before the request. */
+async function withThreadContext(
+  deps: MessageDeps,
+  message: IncomingMessage,
+  request: string,
+): Promise<string> {
+  try {
+    const history = await deps.slack.readThread(message.channelId, message.threadTs ?? message.ts);
+    const lines = history
+      .filter((m) => m.ts !== message.ts && m.text.trim() !== '' && !m.isBot)
+      .slice(-MAX_CONTEXT_MESSAGES)
+      .map((m) => `- ${m.userId ? `@${m.userId}` : 'someone'}: ${slackTextToPlain(m.text)}`);
+    if (lines.length === 0) return request;
+    const context = lines.join('\n').slice(-MAX_CONTEXT_CHARS);
+    return `Earlier messages in this Slack thread, for context:\n${context}\n\nMy request: ${request}`;
+  } catch (error) {
+    deps.logger.warn('could not read the thread for context', {
+      teamId: message.teamId,
+      error: describe(error),
+    });
+    return request;
+  }
+}
+
+async function answerInThread(deps: TurnDeps, taskId: number, teamId: string): Promise<void> {
+  const task = deps.store.getTask(teamId, taskId);
+  if (!task?.threadTs) return;
+  await runAgentTurn(deps, { ...task, threadTs: task.threadTs });
+}

@@ -1,0 +1,62 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { handleMessage, type MessageDeps } from '../../core/handle-message.js';
+import { describe } from '../../core/work-runner.js';
+
+/** The fields of a message / app_mention event we use; anything else Slack sends is ignored. */
+const messageEvent = z.object({
+  type: z.enum(['message', 'app_mention']),
+  subtype: z.string().optional(),
+  channel: z.string().min(1),
+  channel_type: z.string().optional(),
+  user: z.string().min(1).optional(),
+  bot_id: z.string().optional(),
+  text: z.string().optional().default(''),
+  ts: z.string().min(1),
+  thread_ts: z.string().optional(),
+});
+
+const envelope = z.object({ event_id: z.string().min(1), team_id: z.string().min(1).optional() });
+
+/** Plain messages and replies; anything else (edits, deletions, joins, bot posts) is not a human speaking. */
+const HUMAN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
+
+/**
+ * Mentions, DMs and replies in the bot's threads. Bolt has already acked the HTTP request; the use
+ * case dedupes on the event id and on channel + ts, so retries and the app_mention/message twins of
+ * one mention produce one answer.
+ */
+export function registerEvents(app: App, deps: MessageDeps): void {
+  const handle = async (raw: unknown, body: unknown, context: { teamId?: string; botUserId?: string }) => {
+    const event = messageEvent.safeParse(raw);
+    const meta = envelope.safeParse(body);
+    if (!event.success || !meta.success) {
+      deps.logger.debug('ignored an event that is not a plain message');
+      return;
+    }
+    const e = event.data;
+    if (!HUMAN_SUBTYPES.has(e.subtype) || e.bot_id || !e.user || e.user === context.botUserId) return;
+    const teamId = context.teamId ?? meta.data.team_id;
+    if (!teamId) return;
+    const botMention = context.botUserId ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g') : undefined;
+    const isDirectMessage = e.channel_type === 'im' || e.channel.startsWith('D');
+    try {
+      await handleMessage(deps, {
+        teamId,
+        channelId: e.channel,
+        userId: e.user,
+        text: botMention ? e.text.replace(botMention, '').trim() : e.text.trim(),
+        ts: e.ts,
+        threadTs: e.thread_ts,
+        eventId: meta.data.event_id,
+        // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
+        addressed: e.type === 'app_mention' || isDirectMessage,
+        isDirectMessage,
+      });
+    } catch (error) {
+      deps.logger.error('could not handle a message', { teamId, error: describe(error) });
+    }
+  };
+  app.event('app_mention', async ({ event, body, context }) => handle(event, body, context));
+  app.event('message', async ({ event, body, context }) => handle(event, body, context));
+}
