@@ -5,10 +5,11 @@ import { MAX_TASK_CHARS } from './parse-command.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { taskTitle } from './start-task.js';
 import type { ThreadTurns } from './thread-turns.js';
-import { describe } from './work-runner.js';
+import { describe, type WorkRunner } from './work-runner.js';
 
 export interface MessageDeps extends TurnDeps {
   threads: ThreadTurns;
+  runner: WorkRunner;
 }
 
 /** A human message the Slack layer has already validated and stripped of the bot's own mention. */

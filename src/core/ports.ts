@@ -41,6 +41,14 @@ export interface TaskStore {
     taskId: number,
     turn: Turn & { userId?: string; slackTs?: string; usage?: Usage },
   ): void;
+  /**
+   * Reserves the assistant turn's place in the conversation before the model is called, so replies
+   * that arrive while it answers come after it (the model had not seen them).
+   */
+  beginAssistantTurn(teamId: string, taskId: number): number;
+  finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void;
+  discardTurn(teamId: string, turnId: number): void;
+  /** The conversation so far, without reserved turns that have no content yet. */
   listTurns(teamId: string, taskId: number): Turn[];
 }
 

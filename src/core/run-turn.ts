@@ -28,10 +28,16 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
   };
   await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
   store.markRunning(task.teamId, task.id, agent.model);
-  const writer = new ThreadAnswerWriter(slack, target, (ts) => store.setAnswerTs(task.teamId, task.id, ts));
+  let firstTs: string | undefined;
+  const writer = new ThreadAnswerWriter(slack, target, (ts) => {
+    firstTs = ts;
+    if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
+  });
   const startedAt = Date.now();
+  const conversation = store.listTurns(task.teamId, task.id);
+  const turnId = store.beginAssistantTurn(task.teamId, task.id);
   try {
-    const result = await agent.answer(store.listTurns(task.teamId, task.id), {
+    const result = await agent.answer(conversation, {
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
     });
@@ -39,12 +45,13 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
     await writer.finish();
     const cost = estimateCostUsd(result.model, result.usage);
-    store.addTurn(task.teamId, task.id, { role: 'assistant', content: result.text, usage: result.usage });
+    store.finishAssistantTurn(task.teamId, turnId, result.text, result.usage, firstTs);
     store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
   } catch (error) {
     const reason = failureReason(error);
     log.warn('task failed', { reason, error: describe(error) });
+    store.discardTurn(task.teamId, turnId);
     store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
     const userMessage =
       error instanceof AgentError

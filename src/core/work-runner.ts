@@ -28,6 +28,16 @@ export class WorkRunner {
     this.inFlight.add(done);
   }
 
+  /** Follows work that needs no slot (e.g. routing an incoming message), so idle() waits for it too. */
+  track(name: string, work: Promise<void>): void {
+    const done = work
+      .catch((error: unknown) =>
+        this.logger.error('background work failed', { job: name, error: describe(error) }),
+      )
+      .finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+  }
+
   /** Starts nothing more: jobs still waiting for a slot are dropped (their tasks stay stored). */
   stop(): void {
     this.stopped = true;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, or, sql } from 'drizzle-orm';
 import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
 import type { NewTask, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
@@ -209,11 +209,35 @@ export class SqliteTaskStore implements TaskStore {
       .run();
   }
 
+  beginAssistantTurn(teamId: string, taskId: number): number {
+    const row = this.db
+      .insert(turns)
+      .values({ teamId, taskId, role: 'assistant', content: '' })
+      .returning({ id: turns.id })
+      .get();
+    return row.id;
+  }
+
+  finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void {
+    this.db
+      .update(turns)
+      .set({ content, slackTs, ...usageColumns(usage) })
+      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
+      .run();
+  }
+
+  discardTurn(teamId: string, turnId: number): void {
+    this.db
+      .delete(turns)
+      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
+      .run();
+  }
+
   listTurns(teamId: string, taskId: number): Turn[] {
     return this.db
       .select({ role: turns.role, content: turns.content })
       .from(turns)
-      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId)))
+      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId), ne(turns.content, '')))
       .orderBy(asc(turns.id))
       .all();
   }

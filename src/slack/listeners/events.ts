@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { handleMessage, type MessageDeps } from '../../core/handle-message.js';
-import { describe } from '../../core/work-runner.js';
 
 /** The fields of a message / app_mention event we use; anything else Slack sends is ignored. */
 const messageEvent = z.object({
@@ -40,22 +39,20 @@ export function registerEvents(app: App, deps: MessageDeps): void {
     if (!teamId) return;
     const botMention = context.botUserId ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g') : undefined;
     const isDirectMessage = e.channel_type === 'im' || e.channel.startsWith('D');
-    try {
-      await handleMessage(deps, {
-        teamId,
-        channelId: e.channel,
-        userId: e.user,
-        text: botMention ? e.text.replace(botMention, '').trim() : e.text.trim(),
-        ts: e.ts,
-        threadTs: e.thread_ts,
-        eventId: meta.data.event_id,
-        // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
-        addressed: e.type === 'app_mention' || isDirectMessage,
-        isDirectMessage,
-      });
-    } catch (error) {
-      deps.logger.error('could not handle a message', { teamId, error: describe(error) });
-    }
+    const routed = handleMessage(deps, {
+      teamId,
+      channelId: e.channel,
+      userId: e.user,
+      text: botMention ? e.text.replace(botMention, '').trim() : e.text.trim(),
+      ts: e.ts,
+      threadTs: e.thread_ts,
+      eventId: meta.data.event_id,
+      // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
+      addressed: e.type === 'app_mention' || isDirectMessage,
+      isDirectMessage,
+    });
+    deps.runner.track(`event:${meta.data.event_id}`, routed);
+    await routed.catch(() => undefined);
   };
   app.event('app_mention', async ({ event, body, context }) => handle(event, body, context));
   app.event('message', async ({ event, body, context }) => handle(event, body, context));
