@@ -4,6 +4,7 @@ import { AgentError } from '../core/errors.js';
 import type { Turn, Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
 import { SYSTEM_PROMPT } from './prompt.js';
+import { ASK_CLARIFYING_QUESTIONS, clarifyingQuestionsInput, TOOLS } from './tools.js';
 
 export interface ClaudeAgentOptions {
   apiKey: string;
@@ -69,6 +70,7 @@ export class ClaudeAgent implements AgentPort {
       // The system prompt never changes, so its cache entry is shared by every thread and workspace.
       system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
       messages: toMessages(conversation),
+      tools: TOOLS,
       // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
       // the earlier turns from the cache.
       cache_control: { type: 'ephemeral' },
@@ -82,7 +84,18 @@ export class ClaudeAgent implements AgentPort {
       .filter((block) => block.type === 'text')
       .map((block) => block.text)
       .join('');
-    return { text, stopReason: message.stop_reason, usage: toUsage(message.usage), model: message.model };
+    const questions = message.content.flatMap((block) => {
+      if (block.type !== 'tool_use' || block.name !== ASK_CLARIFYING_QUESTIONS) return [];
+      const input = clarifyingQuestionsInput.safeParse(block.input);
+      return input.success ? input.data.questions : [];
+    });
+    return {
+      text,
+      stopReason: message.stop_reason,
+      usage: toUsage(message.usage),
+      model: message.model,
+      ...(questions.length > 0 ? { questions } : {}),
+    };
   }
 }
 

@@ -52,3 +52,13 @@ export function failureText(userMessage: string): string {
 export function parentText(requesterId: string, quotedTask: string): string {
   return `<@${requesterId}> asked:\n${quotedTask}`;
 }
+
+/** The agent's clarifying questions, as the bot posts them (and stores them for the model to see). */
+export function questionsText(questions: readonly string[]): string {
+  return [
+    '**Before I design this, I need a few answers:**',
+    ...questions.map((q, i) => `${i + 1}. ${q}`),
+    '',
+    "_Reply in this thread and I'll continue from your answers._",
+  ].join('\n');
+}

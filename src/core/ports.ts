@@ -36,6 +36,8 @@ export interface TaskStore {
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
   completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void;
   failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void;
+  /** The agent asked questions: the task waits for a human reply in its thread. */
+  markWaiting(teamId: string, taskId: number, usage: Usage, costUsd: number): void;
   addTurn(
     teamId: string,
     taskId: number,
@@ -102,6 +104,8 @@ export interface SlackPort {
 /** What the model produced for one turn. */
 export interface AgentResult {
   text: string;
+  /** The agent asked these before answering (its ask_clarifying_questions tool). */
+  questions?: string[];
   stopReason: string | null;
   usage: Usage;
   model: string;

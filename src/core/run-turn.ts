@@ -1,6 +1,6 @@
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { AgentError, SlackError } from './errors.js';
-import { failureText, REFUSAL_NOTE, THINKING_STATUS, TRUNCATED_NOTE } from './messages.js';
+import { failureText, questionsText, REFUSAL_NOTE, THINKING_STATUS, TRUNCATED_NOTE } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
 import type { AgentPort, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
@@ -41,12 +41,25 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
     });
+    if (!result.text.trim() && !result.questions) {
+      throw new AgentError(
+        'unknown',
+        'Claude returned an empty answer. Please try again, perhaps with more detail.',
+      );
+    }
+    let content = result.text;
+    if (result.questions) {
+      const asked = questionsText(result.questions);
+      writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
+      content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
+    }
     if (result.stopReason === 'max_tokens') writer.write(TRUNCATED_NOTE);
     if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
     await writer.finish();
     const cost = estimateCostUsd(result.model, result.usage);
-    store.finishAssistantTurn(task.teamId, turnId, result.text, result.usage, firstTs);
-    store.completeTask(task.teamId, task.id, result.usage, cost);
+    store.finishAssistantTurn(task.teamId, turnId, content, result.usage, firstTs);
+    if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
+    else store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
   } catch (error) {
     const reason = failureReason(error);

@@ -181,6 +181,10 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
+  markWaiting(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+    this.updateTask(teamId, taskId, { status: 'waiting_for_answers', ...addedUsageColumns(usage, costUsd) });
+  }
+
   failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void {
     this.updateTask(teamId, taskId, {
       status: 'failed',

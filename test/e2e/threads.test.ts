@@ -177,6 +177,44 @@ describe('threads', () => {
     expect(replies).toHaveLength(1);
   });
 
+  it('asks clarifying questions, waits, and resumes with the answers from the next reply', async () => {
+    h.anthropic.script(
+      {
+        kind: 'message',
+        stopReason: 'tool_use',
+        content: [
+          {
+            type: 'tool_use',
+            name: 'ask_clarifying_questions',
+            input: { questions: ['How many events a day?', 'How fresh must dashboards be?'] },
+          },
+        ],
+      },
+      textReply(dataEngineeringAnswer('Streaming pipeline')),
+    );
+    const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline for clickstream`);
+    await deliver(mention(message), 'EvAsk');
+    await h.app.idle();
+    const [asked] = botReplies(message.ts);
+    expect(asked?.markdown_text).toContain('1. How many events a day?');
+    expect(asked?.markdown_text).toContain('2. How fresh must dashboards be?');
+    expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('waiting_for_answers');
+    const tools = h.anthropic.requests[0]?.body.tools as { name: string }[];
+    expect(tools.map((t) => t.name)).toEqual(['ask_clarifying_questions']);
+
+    await deliver(human(ANA, 'About 2 billion a day; 5 minutes is fine.', message.ts), 'EvAnswers');
+    await h.app.idle();
+    expect(h.anthropic.requests).toHaveLength(2);
+    const resumed = h.anthropic.requests[1]?.body.messages as { role: string; content: string }[];
+    expect(resumed.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(resumed[1]?.content).toContain('How many events a day?');
+    expect(resumed[2]?.content).toBe('About 2 billion a day; 5 minutes is fine.');
+    const replies = botReplies(message.ts);
+    expect(replies).toHaveLength(2);
+    expect(replies[1]?.markdown_text).toContain('Data Engineering Solution: Streaming pipeline');
+    expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('done');
+  });
+
   it('answers an empty mention with short private help', async () => {
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}>`);
     await deliver(mention(message), 'EvEmpty');
