@@ -111,7 +111,15 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
   });
-  const deps = { store, slack, agent, logger, runner, threads: new ThreadTurns(runner) };
+  const deps = {
+    store,
+    slack,
+    agent,
+    logger,
+    runner,
+    threads: new ThreadTurns(runner),
+    contextBudgetTokens: config.maxContextTokens,
+  };
 
   const socketMode = config.slack.appToken !== undefined;
   const receiver = socketMode

@@ -105,6 +105,7 @@ const envSchema = z
       },
     ),
     MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
+    MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -139,6 +140,7 @@ export interface Config {
   readonly botAdmins: readonly string[];
   readonly logLevel: LogLevel;
   readonly maxConcurrentGenerations: number;
+  readonly maxContextTokens: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -173,6 +175,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     botAdmins: e.BOT_ADMINS,
     logLevel: e.LOG_LEVEL as LogLevel,
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
+    maxContextTokens: e.MAX_CONTEXT_TOKENS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

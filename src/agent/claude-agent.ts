@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import { estimateTokens } from '../core/context-budget.js';
 import { AgentError } from '../core/errors.js';
 import type { Turn, Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
@@ -23,6 +24,7 @@ export interface ClaudeAgentOptions {
 /** Answers a conversation with Claude, streaming text deltas as they arrive. */
 export class ClaudeAgent implements AgentPort {
   readonly model: string;
+  readonly fixedPromptTokens = estimateTokens(SYSTEM_PROMPT + JSON.stringify(TOOLS));
   private readonly client: Anthropic;
 
   constructor(private readonly options: ClaudeAgentOptions) {

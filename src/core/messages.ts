@@ -38,6 +38,9 @@ export function cannotPostText(code: string): string {
 export const TASK_TOO_LONG_TEXT =
   'That task is too long for me to take in one go (8,000 characters at most). Please shorten it, or split it into smaller tasks.';
 
+export const CONTEXT_TRIMMED_TEXT =
+  '_This thread is getting long, so from here on I work from the original task, my latest solution and the newest messages; older messages in the middle are left out of what I read._';
+
 export const THINKING_STATUS = 'is thinking…';
 
 export const TRUNCATED_NOTE =

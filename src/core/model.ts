@@ -15,6 +15,7 @@ export interface Task {
   status: TaskStatus;
   answerTs: string | null;
   failureReason: string | null;
+  contextTrimmed: boolean;
 }
 
 export interface Usage {

@@ -34,6 +34,7 @@ export interface TaskStore {
   setThread(teamId: string, taskId: number, threadTs: string): void;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
+  markContextTrimmed(teamId: string, taskId: number): void;
   completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void;
   failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void;
   /** The agent asked questions: the task waits for a human reply in its thread. */
@@ -119,6 +120,8 @@ export interface AgentCallbacks {
 
 export interface AgentPort {
   readonly model: string;
+  /** Estimated tokens of what precedes the conversation in every request (system prompt, tools). */
+  readonly fixedPromptTokens: number;
   answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult>;
 }
 

@@ -1,6 +1,14 @@
 import { ThreadAnswerWriter } from './answer-writer.js';
+import { fitConversation } from './context-budget.js';
 import { AgentError, SlackError } from './errors.js';
-import { failureText, questionsText, REFUSAL_NOTE, THINKING_STATUS, TRUNCATED_NOTE } from './messages.js';
+import {
+  CONTEXT_TRIMMED_TEXT,
+  failureText,
+  questionsText,
+  REFUSAL_NOTE,
+  THINKING_STATUS,
+  TRUNCATED_NOTE,
+} from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
 import type { AgentPort, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
@@ -11,6 +19,8 @@ export interface TurnDeps {
   slack: SlackPort;
   agent: AgentPort;
   logger: Logger;
+  /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
+  contextBudgetTokens: number;
 }
 
 /**
@@ -34,7 +44,17 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
   });
   const startedAt = Date.now();
-  const conversation = store.listTurns(task.teamId, task.id);
+  const fitted = fitConversation(
+    store.listTurns(task.teamId, task.id),
+    deps.contextBudgetTokens - agent.fixedPromptTokens,
+  );
+  const conversation = fitted.turns;
+  if (fitted.dropped > 0 && !task.contextTrimmed) {
+    store.markContextTrimmed(task.teamId, task.id);
+    await slack
+      .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
+      .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
+  }
   const turnId = store.beginAssistantTurn(task.teamId, task.id);
   try {
     const result = await agent.answer(conversation, {

@@ -26,6 +26,8 @@ export const tasks = sqliteTable(
     /** First message of the answer in the thread, stored as soon as Slack gives it a ts. */
     answerTs: text('answer_ts'),
     failureReason: text('failure_reason'),
+    /** Set once the thread outgrew the context budget and the bot said so in the thread. */
+    contextTrimmed: integer('context_trimmed', { mode: 'boolean' }).notNull().default(false),
     model: text('model'),
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),

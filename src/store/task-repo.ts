@@ -19,6 +19,7 @@ function toTask(row: TaskRow): Task {
     status: row.status,
     answerTs: row.answerTs,
     failureReason: row.failureReason,
+    contextTrimmed: row.contextTrimmed,
   };
 }
 
@@ -166,6 +167,10 @@ export class SqliteTaskStore implements TaskStore {
 
   markRunning(teamId: string, taskId: number, model: string): void {
     this.updateTask(teamId, taskId, { status: 'running', model });
+  }
+
+  markContextTrimmed(teamId: string, taskId: number): void {
+    this.updateTask(teamId, taskId, { contextTrimmed: true });
   }
 
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void {

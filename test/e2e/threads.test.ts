@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { conversationTokens } from '../../src/core/context-budget.js';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
@@ -213,6 +215,40 @@ describe('threads', () => {
     expect(replies).toHaveLength(2);
     expect(replies[1]?.markdown_text).toContain('Data Engineering Solution: Streaming pipeline');
     expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('done');
+  });
+
+  it('keeps a 200-turn thread within the context budget and says so in the thread once', async () => {
+    await h.close();
+    h = await startHarness({ env: { MAX_CONTEXT_TOKENS: '8000' } });
+    const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design the warehouse`);
+    await deliver(mention(message), 'EvLong');
+    await h.app.idle();
+    // 200 earlier turns, written as the bot would have stored them.
+    const writer = new Database(h.databasePath);
+    const [task] = writer.prepare('select id, team_id from tasks').all() as { id: number; team_id: string }[];
+    const insert = writer.prepare('insert into turns (team_id, task_id, role, content) values (?, ?, ?, ?)');
+    for (let i = 0; i < 200; i++) {
+      insert.run(
+        task?.team_id,
+        task?.id,
+        i % 2 === 0 ? 'user' : 'assistant',
+        `turn ${i}: ${'detail '.repeat(60)}`,
+      );
+    }
+    writer.close();
+    await deliver(human(BEN, 'What about GDPR deletes?', message.ts), 'EvLong1');
+    await h.app.idle();
+    await deliver(human(BEN, 'And backfills?', message.ts), 'EvLong2');
+    await h.app.idle();
+    for (const request of h.anthropic.requests.slice(1)) {
+      const messages = request.body.messages as { role: 'user' | 'assistant'; content: string }[];
+      const systemAndTools = JSON.stringify(request.body.system) + JSON.stringify(request.body.tools);
+      expect(conversationTokens(messages) + systemAndTools.length / 3.5).toBeLessThanOrEqual(8_000);
+      expect(messages[0]?.content).toContain('design the warehouse');
+      expect(messages.at(-1)?.content).toMatch(/GDPR deletes|And backfills/);
+    }
+    const notes = h.slack.threadMessages(CHANNEL, message.ts).filter((m) => m.text?.includes('getting long'));
+    expect(notes).toHaveLength(1);
   });
 
   it('answers an empty mention with short private help', async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `tasks` ADD `context_trimmed` integer DEFAULT false NOT NULL;
