@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ackScenario } from './scenarios/ack.js';
+import { conversationScenario } from './scenarios/conversation.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
 import { percentile, round, table } from './stats.js';
@@ -36,6 +37,13 @@ async function main(): Promise<void> {
     `bot overhead to first text p50 ${round(percentile(overhead, 50))} ms; model first token → Slack max ${round(Math.max(...toSlack))} ms (target ≤ 300); smallest gap between writes to one message ${minGap} ms (target ≥ 1000)\n`,
   );
 
+  const conversation = await conversationScenario(10);
+  console.log("(d) a 10-turn thread: prompt-cache reads and the bot's own latency per turn");
+  console.log(table(conversation.turns.map((t) => ({ ...t }))));
+  console.log(
+    `share of input tokens read from the cache on turns 2–10: ${round(conversation.cacheReadShareTurns2to10 * 100, 1)}% (target ≥ 80%)\n`,
+  );
+
   const memory = await idleMemoryScenario();
   console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
 
@@ -49,12 +57,14 @@ async function main(): Promise<void> {
       firstTokenToSlackMaxMs: round(Math.max(...toSlack)),
       minWriteGapMs: minGap,
     },
+    conversation,
     idleMemory: memory,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       firstTokenToSlackWithin300Ms: Math.max(...toSlack) <= 300,
       atMostOneWritePerSecondPerMessage: minGap >= 1000,
       idleRssUnder120Mb: memory.rssMb < 120,
+      cacheReadShareAtLeast80Pct: conversation.cacheReadShareTurns2to10 >= 0.8,
     },
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
