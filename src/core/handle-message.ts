@@ -1,5 +1,5 @@
 import { slackTextToPlain } from '../render/index.js';
-import { MENTION_HELP_TEXT } from './messages.js';
+import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from './messages.js';
 import type { Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
@@ -21,6 +21,8 @@ export interface IncomingMessage {
   ts: string;
   threadTs: string | undefined;
   eventId: string;
+  /** The message carries files (their content is not read). */
+  hasFiles: boolean;
   /** The bot was addressed: an app_mention, or a direct message. */
   addressed: boolean;
   isDirectMessage: boolean;
@@ -52,19 +54,53 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
 }
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
-  if (message.text.trim() === '') return;
+  if (message.text.trim() === '') {
+    if (message.hasFiles) {
+      await deps.slack.postEphemeral(
+        message.channelId,
+        message.userId,
+        FILES_NOT_READ_TEXT,
+        task.threadTs ?? undefined,
+      );
+    }
+    return;
+  }
+  // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
+  const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
   const recorded = deps.store.recordFollowUp(
     message.teamId,
     task.id,
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
     {
-      content: slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS),
+      content: isRetry ? '' : slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS),
       userId: message.userId,
       slackTs: message.ts,
     },
   );
-  if (!recorded) return;
-  deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
+  if (recorded || needsAnswer(deps, task)) {
+    deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
+  }
+}
+
+const RETRY_WORDS = /^(retry|try again|again|please retry)[.!]*$/i;
+
+/**
+ * True when the conversation's last word is the human's and no turn is running: a redelivery after a
+ * restart then resumes the unanswered turn instead of being dropped as a duplicate.
+ */
+function needsAnswer(deps: MessageDeps, task: Task): boolean {
+  if (deps.threads.isBusy(task.id)) return false;
+  const turns = deps.store.listTurns(task.teamId, task.id);
+  if (turns.length === 0) {
+    // Stopped between storing the task and its first turn: rebuild the turn from the task's text.
+    deps.store.addTurn(task.teamId, task.id, {
+      role: 'user',
+      content: slackTextToPlain(task.text),
+      userId: task.requesterId,
+    });
+    return true;
+  }
+  return turns.at(-1)?.role === 'user';
 }
 
 async function startTask(
@@ -87,9 +123,8 @@ async function startTask(
   );
   if (!created) {
     // A redelivery. If its work was cut short (a restart), resume it; otherwise it was handled.
-    if ((task.status === 'queued' || task.status === 'running') && !deps.threads.isBusy(task.id)) {
+    if (needsAnswer(deps, task))
       deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
-    }
     return;
   }
   let content = slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS);

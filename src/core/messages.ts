@@ -49,8 +49,11 @@ export const TRUNCATED_NOTE =
 export const REFUSAL_NOTE = "\n\n_I can't help with this request._";
 
 export function failureText(userMessage: string): string {
-  return `:warning: Sorry, I couldn't finish this answer. ${userMessage}`;
+  return `:warning: Sorry, I couldn't finish this answer. ${userMessage} Reply \`retry\` in this thread and I'll try again.`;
 }
+
+export const FILES_NOT_READ_TEXT =
+  "I can't read attached files yet. Paste the relevant part (a schema, a query, a sample of rows) as text in this thread and I'll take it into account.";
 
 export function parentText(requesterId: string, quotedTask: string): string {
   return `<@${requesterId}> asked:\n${quotedTask}`;

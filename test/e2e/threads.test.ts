@@ -251,6 +251,33 @@ describe('threads', () => {
     expect(notes).toHaveLength(1);
   });
 
+  it('offers a retry after a failure and retries when asked', async () => {
+    const overloaded = { kind: 'error' as const, status: 529, type: 'overloaded_error' };
+    h.anthropic.script(overloaded, overloaded, overloaded, textReply(dataEngineeringAnswer('Second try')));
+    const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
+    await deliver(mention(message), 'EvFail');
+    await h.app.idle();
+    expect(botReplies(message.ts)[0]?.markdown_text).toContain('Reply `retry`');
+    expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('failed');
+    await deliver(human(ANA, 'retry', message.ts), 'EvRetry');
+    await h.app.idle();
+    expect(h.anthropic.requests).toHaveLength(4);
+    expect(h.anthropic.requests[3]?.body.messages).toEqual([{ role: 'user', content: 'design a pipeline' }]);
+    expect(botReplies(message.ts).at(-1)?.markdown_text).toContain('Data Engineering Solution: Second try');
+    expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('done');
+  });
+
+  it('says it cannot read files when a reply only carries files', async () => {
+    const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
+    await deliver(mention(message), 'EvF1');
+    await h.app.idle();
+    const reply = human(ANA, '', message.ts);
+    await deliver({ ...reply, subtype: 'file_share', files: [{ id: 'F1', name: 'schema.sql' }] }, 'EvF2');
+    await h.app.idle();
+    expect(h.anthropic.requests).toHaveLength(1);
+    expect(h.slack.ephemerals.at(-1)?.text).toContain("can't read attached files");
+  });
+
   it('answers an empty mention with short private help', async () => {
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}>`);
     await deliver(mention(message), 'EvEmpty');

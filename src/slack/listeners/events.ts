@@ -13,6 +13,7 @@ const messageEvent = z.object({
   text: z.string().optional().default(''),
   ts: z.string().min(1),
   thread_ts: z.string().optional(),
+  files: z.array(z.unknown()).optional(),
 });
 
 const envelope = z.object({ event_id: z.string().min(1), team_id: z.string().min(1).optional() });
@@ -47,6 +48,7 @@ export function registerEvents(app: App, deps: MessageDeps): void {
       ts: e.ts,
       threadTs: e.thread_ts,
       eventId: meta.data.event_id,
+      hasFiles: (e.files?.length ?? 0) > 0,
       // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
       addressed: e.type === 'app_mention' || isDirectMessage,
       isDirectMessage,
