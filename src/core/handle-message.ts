@@ -1,5 +1,5 @@
 import { slackTextToPlain } from '../render/index.js';
-import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from './messages.js';
+import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT, THREAD_NOT_READ_TEXT } from './messages.js';
 import type { Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
@@ -158,6 +158,7 @@ async function withThreadContext(
       teamId: message.teamId,
       error: describe(error),
     });
+    await deps.slack.postEphemeral(message.channelId, message.userId, THREAD_NOT_READ_TEXT, message.threadTs);
     return request;
   }
 }

@@ -116,6 +116,27 @@ describe('threads', () => {
     expect(h.query('select * from tasks')).toHaveLength(1);
   });
 
+  it('resumes unfinished work when Slack retries an event after a restart, with one answer', async () => {
+    h.anthropic.script({
+      kind: 'message',
+      content: [{ type: 'text', text: 'never sent' }],
+      gate: new Promise(() => {}),
+    });
+    const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
+    await deliver(mention(message), 'EvRestart');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the model is now holding the request
+    await h.restart();
+    await deliver(mention(message), 'EvRestart', 1);
+    await h.app.idle();
+    expect(h.query('select * from tasks')).toHaveLength(1);
+    expect(h.anthropic.requests).toHaveLength(2);
+    expect(h.anthropic.requests[1]?.body.messages).toEqual([{ role: 'user', content: 'design a pipeline' }]);
+    const replies = botReplies(message.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.markdown_text).toContain('Data Architecture');
+    expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('done');
+  });
+
   it('answers replies that arrive while it is answering after that answer, together and in order', async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -265,6 +286,17 @@ describe('threads', () => {
     expect(h.anthropic.requests[3]?.body.messages).toEqual([{ role: 'user', content: 'design a pipeline' }]);
     expect(botReplies(message.ts).at(-1)?.markdown_text).toContain('Data Engineering Solution: Second try');
     expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('done');
+  });
+
+  it('tells the person when it cannot read the thread it was mentioned in, and still answers', async () => {
+    const parent = human(BEN, 'context the bot cannot read');
+    const ask = human(ANA, `<@${FAKE_BOT_USER_ID}> can you help?`, parent.ts);
+    h.slack.failNext('conversations.replies', { error: 'not_in_channel' });
+    await deliver(mention(ask), 'EvNoRead');
+    await h.app.idle();
+    expect(h.slack.ephemerals.at(-1)?.text).toContain("couldn't read the earlier messages");
+    expect(h.anthropic.requests[0]?.body.messages).toEqual([{ role: 'user', content: 'can you help?' }]);
+    expect(botReplies(parent.ts)).toHaveLength(1);
   });
 
   it('says it cannot read files when a reply only carries files', async () => {

@@ -25,6 +25,8 @@ export interface Harness {
   command(text: string, fields?: { user_id?: string; channel_id?: string }): ReturnType<typeof postSigned>;
   /** Reads the bot's database through a second, read-only connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /** Stops the app without waiting for its work (as a crash would) and starts a new one on the same database. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,24 +60,25 @@ export async function startHarness(
     secrets: [TEST_SECRETS.botToken, TEST_SECRETS.signingSecret, TEST_SECRETS.apiKey],
     sink: (line) => logs.push(line),
   });
-  const app = await startApp(parsed.config, logger, {
+  const tuning: AppTuning = {
     anthropicSdkRetries: 0,
     anthropicStreamRetries: 2,
     anthropicRetryBaseMs: 5,
     slackMinWriteIntervalMs: 50,
     slackRetryConfig: { retries: 0 },
     ...options.tuning,
-  });
+  };
+  const config = parsed.config;
   let reader: Database.Database | undefined;
-  return {
+  const harness: Harness = {
     slack,
     anthropic,
-    app,
+    app: await startApp(config, logger, tuning),
     logs,
     databasePath,
     command: (text, fields = {}) =>
       postSigned(
-        `${app.url}/slack/events`,
+        `${harness.app.url}/slack/events`,
         slashCommandBody({ text, team_id: FAKE_TEAM_ID, response_url: slack.responseUrl(), ...fields }),
         { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
       ),
@@ -83,11 +86,17 @@ export async function startHarness(
       reader ??= new Database(databasePath, { readonly: true });
       return reader.prepare(sql).all(...params) as T[];
     },
+    async restart() {
+      // As after a crash: work in progress is abandoned, not finished.
+      await harness.app.stop({ graceMs: 0 });
+      harness.app = await startApp(config, logger, tuning);
+    },
     async close() {
       reader?.close();
-      await app.stop();
+      await harness.app.stop();
       await Promise.all([slack.close(), anthropic.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
