@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../../src/render/index.js';
+import { rng } from '../support/seeded-random.js';
 
 const Z = '\u200B';
 
@@ -10,17 +11,6 @@ const LIVE_BARE = /(?<![\p{L}\p{N}_])@(?:channel|here|everyone)(?![\p{L}\p{N}_])
 
 function isLive(text: string): boolean {
   return LIVE_TOKEN.test(text) || LIVE_BARE.test(text);
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('neutraliseMentions', () => {

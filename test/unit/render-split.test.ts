@@ -7,19 +7,9 @@ import {
   StreamingMessageSplitter,
   splitMarkdown,
 } from '../../src/render/index.js';
+import { rng } from '../support/seeded-random.js';
 
 const SLACK_MARKDOWN_LIMIT = 12_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'data',
