@@ -15,6 +15,23 @@
  * - No message is empty or whitespace only; every message has balanced fences (an answer that ends inside
  *   a fence gets it closed) and is at most `hardLimit` + one closing fence line long.
  */
+import {
+  BROADCAST_END,
+  BROADCAST_START,
+  classifyFenceLine,
+  type Fence,
+  fenceCandidate,
+  isHeading,
+  isHighSurrogate,
+  isSpace,
+  isWordish,
+  type LineKind,
+  MAX_CUT_WINDOW,
+  MAX_FENCE_INDENT,
+  MAX_FENCE_LINE,
+  PLAIN,
+  WORDISH,
+} from './markdown-lines.js';
 
 export interface SplitLimits {
   softLimit: number;
@@ -27,42 +44,6 @@ export type SplitOp = { kind: 'text'; text: string } | { kind: 'break' };
 export const DEFAULT_SPLIT_LIMITS: SplitLimits = { softLimit: 9_000, hardLimit: 11_000 };
 
 const MIN_HARD_LIMIT = 64;
-/** Leading whitespace allowed before a fence marker (lists nest fences). */
-const MAX_FENCE_INDENT = 64;
-/** Characters at the end of the current message held back so a cut can land on a space. */
-const MAX_CUT_WINDOW = 200;
-/** Longer lines are never treated as fence lines (real ones are short; this bounds what is held back). */
-const MAX_FENCE_LINE = 256;
-
-interface Fence {
-  char: '`' | '~';
-  length: number;
-  indent: string;
-  /** The opening line, without its newline, used to re-open the fence in the next message. */
-  openLine: string;
-}
-
-type LineKind = { kind: 'plain' } | { kind: 'open'; fence: Fence } | { kind: 'close' };
-
-const PLAIN: LineKind = { kind: 'plain' };
-const BROADCAST_END = /(?:^|[^\p{L}\p{N}_])@(?:channel|here|everyone)$/iu;
-const BROADCAST_START = /^@(?:channel|here|everyone)(?![\p{L}\p{N}_])/iu;
-const WORDISH = /[\p{L}\p{N}_@]/u;
-
-function isHighSurrogate(ch: string | undefined): boolean {
-  if (ch === undefined || ch === '') return false;
-  const code = ch.charCodeAt(0);
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isSpace(ch: string | undefined): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n';
-}
-
-function isWordish(ch: string | undefined): boolean {
-  return ch !== undefined && ch !== '' && WORDISH.test(ch);
-}
-
 function normaliseLimits(limits: Partial<SplitLimits> | undefined): SplitLimits {
   const hardIn = limits?.hardLimit;
   const hard = Math.max(
@@ -76,42 +57,6 @@ function normaliseLimits(limits: Partial<SplitLimits> | undefined): SplitLimits 
     Math.max(1, Math.floor(Number.isFinite(softIn) ? (softIn as number) : softDefault)),
   );
   return { softLimit: soft, hardLimit: hard };
-}
-
-/**
- * Whether a line (known so far) starts with a fence marker: true, false, or 'wait' while the first
- * characters are not known yet.
- */
-function fenceCandidate(line: string, complete: boolean): boolean | 'wait' {
-  const indent = /^[ \t]*/.exec(line)?.[0].length ?? 0;
-  if (indent > MAX_FENCE_INDENT) return false;
-  const start = line.slice(indent, indent + 3);
-  if (start === '') return complete ? false : 'wait';
-  const ch = start[0];
-  if (ch !== '`' && ch !== '~') return false;
-  if (start === ch.repeat(3)) return true;
-  return !complete && start === ch.repeat(start.length) ? 'wait' : false;
-}
-
-function classifyFenceLine(rawLine: string, fence: Fence | undefined): LineKind {
-  const line = rawLine.replace(/\r$/, '');
-  if (fence) {
-    const close = /^[ \t]*(`+|~+)[ \t]*$/.exec(line);
-    const marker = close?.[1];
-    return marker && marker[0] === fence.char && marker.length >= fence.length ? { kind: 'close' } : PLAIN;
-  }
-  const open = /^([ \t]*)(`{3,}|~{3,})(.*)$/.exec(line);
-  const indent = open?.[1];
-  const marker = open?.[2];
-  const info = open?.[3] ?? '';
-  if (indent === undefined || marker === undefined) return PLAIN;
-  const char = marker[0] === '~' ? '~' : '`';
-  if (char === '`' && info.includes('`')) return PLAIN;
-  return { kind: 'open', fence: { char, length: marker.length, indent, openLine: line } };
-}
-
-function isHeading(line: string, complete: boolean): boolean {
-  return complete ? /^ {0,3}#{1,6}(?:[ \t\r]|$)/.test(line) : /^ {0,3}#{1,6}[ \t]/.test(line);
 }
 
 export class StreamingMessageSplitter {
