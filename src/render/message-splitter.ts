@@ -27,10 +27,8 @@ import {
   isWordish,
   type LineKind,
   MAX_CUT_WINDOW,
-  MAX_FENCE_INDENT,
   MAX_FENCE_LINE,
   PLAIN,
-  WORDISH,
 } from './markdown-lines.js';
 
 export interface SplitLimits {
