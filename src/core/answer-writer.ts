@@ -37,6 +37,9 @@ export class ThreadAnswerWriter {
     this.closeCurrent();
     // Wait until every message has its ts, so none is forgotten (and left dangling) below.
     await Promise.allSettled(this.finishing);
+    // What happened to the earlier writes no longer matters: they are all about to be rewritten.
+    this.finishing = [];
+    this.previous = Promise.resolve();
     this.reusableTs = [...this.postedTs];
     this.index = 0;
     this.safe = new MentionSafeStream();

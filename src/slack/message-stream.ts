@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { SlackError } from '../core/errors.js';
 import type { MessageStream, ThreadTarget } from '../core/ports.js';
-import { slackErrorCode } from './slack-errors.js';
+import { slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Slack refuses the streaming API for these reasons; the message is then posted and edited instead. */
 const STREAMING_REFUSED = new Set([
@@ -75,7 +75,15 @@ export class SlackMessageStream implements MessageStream {
       await this.write(true);
     });
     await this.chain;
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      // Never leave a message spinning as "in progress": close the stream if one was opened.
+      if (this.mode === 'stream' && this.ts) {
+        await this.client.chat
+          .stopStream({ channel: this.target.channelId, ts: this.ts })
+          .catch(() => undefined);
+      }
+      throw this.failure;
+    }
     if (!this.ts) throw new SlackError('no_message', 'chat.postMessage');
     return this.ts;
   }
@@ -102,7 +110,7 @@ export class SlackMessageStream implements MessageStream {
       try {
         await step();
       } catch (error) {
-        this.failure = error;
+        this.failure = toSlackError(error, `message writer (${this.mode})`);
       }
     });
   }

@@ -239,6 +239,25 @@ describe('/data-engineer <task>', () => {
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('when Slack fails mid-answer, closes the stream and leaves one clear message', async () => {
+    h.anthropic.script({
+      kind: 'message',
+      content: [{ type: 'text', text: dataEngineeringAnswer() }],
+      tokensPerSecond: 400,
+    });
+    h.slack.failNext('chat.appendStream', { error: 'internal_error' });
+    await h.command('design a pipeline for user analytics');
+    await h.app.idle();
+    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.streaming_state).not.toBe('in_progress');
+    expect(replies[0]?.markdown_text).toContain("couldn't finish this answer");
+    expect(h.query<TaskRow>('select * from tasks')[0]).toMatchObject({
+      status: 'failed',
+      failure_reason: 'slack_internal_error',
+    });
+  });
+
   it('handles the same command delivered twice as one task', async () => {
     const body = await import('../support/slack-signing.js');
     const payload = body.slashCommandBody({
