@@ -61,7 +61,7 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
     });
-    if (!result.text.trim() && !result.questions) {
+    if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
       throw new AgentError(
         'unknown',
         'Claude returned an empty answer. Please try again, perhaps with more detail.',
