@@ -77,31 +77,13 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
       slackTs: message.ts,
     },
   );
-  if (recorded || needsAnswer(deps, task)) {
+  // A redelivery after a restart may find its turn stored but unanswered: answering is a no-op otherwise.
+  if (recorded || !deps.threads.isBusy(task.id)) {
     deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
   }
 }
 
 const RETRY_WORDS = /^(retry|try again|again|please retry)[.!]*$/i;
-
-/**
- * True when the conversation's last word is the human's and no turn is running: a redelivery after a
- * restart then resumes the unanswered turn instead of being dropped as a duplicate.
- */
-function needsAnswer(deps: MessageDeps, task: Task): boolean {
-  if (deps.threads.isBusy(task.id)) return false;
-  const turns = deps.store.listTurns(task.teamId, task.id);
-  if (turns.length === 0) {
-    // Stopped between storing the task and its first turn: rebuild the turn from the task's text.
-    deps.store.addTurn(task.teamId, task.id, {
-      role: 'user',
-      content: slackTextToPlain(task.text),
-      userId: task.requesterId,
-    });
-    return true;
-  }
-  return turns.at(-1)?.role === 'user';
-}
 
 async function startTask(
   deps: MessageDeps,
@@ -121,21 +103,24 @@ async function startTask(
     },
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
   );
-  if (!created) {
-    // A redelivery. If its work was cut short (a restart), resume it; otherwise it was handled.
-    if (needsAnswer(deps, task))
-      deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
-    return;
-  }
-  let content = slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS);
-  if (inForeignThread) content = await withThreadContext(deps, message, content);
-  deps.store.addTurn(task.teamId, task.id, {
-    role: 'user',
-    content,
-    userId: message.userId,
-    slackTs: message.ts,
+  // A redelivery (or the app_mention/message twin) only resumes work cut short by a restart; while the
+  // thread is busy its own turn is already on the way.
+  if (!created && deps.threads.isBusy(task.id)) return;
+  // The first turn is written inside the thread's turn, so a twin arriving while the foreign thread is
+  // read finds the thread busy; and it is written only once, whoever gets there first.
+  deps.threads.request(task.id, async () => {
+    if (deps.store.listTurns(task.teamId, task.id).length === 0) {
+      let content = slackTextToPlain(task.text).slice(0, MAX_TASK_CHARS);
+      if (inForeignThread) content = await withThreadContext(deps, message, content);
+      deps.store.addTurn(task.teamId, task.id, {
+        role: 'user',
+        content,
+        userId: task.requesterId,
+        slackTs: message.ts,
+      });
+    }
+    await answerInThread(deps, task.id, task.teamId);
   });
-  deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
 }
 
 /** Reads the thread the bot was mentioned in, once, and puts it before the request. */
@@ -163,8 +148,13 @@ async function withThreadContext(
   }
 }
 
+/**
+ * Answers the stored conversation if its last word is a human's. Every scheduling path ends here, so a
+ * turn requested twice (a redelivery racing the original) answers once and the second is a no-op.
+ */
 async function answerInThread(deps: TurnDeps, taskId: number, teamId: string): Promise<void> {
   const task = deps.store.getTask(teamId, taskId);
   if (!task?.threadTs) return;
+  if (deps.store.listTurns(teamId, taskId).at(-1)?.role !== 'user') return;
   await runAgentTurn(deps, { ...task, threadTs: task.threadTs });
 }

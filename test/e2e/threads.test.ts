@@ -105,6 +105,21 @@ describe('threads', () => {
     expect(replies[1]?.markdown_text).toContain('Use CDC.');
   });
 
+  it('answers a mention in a foreign thread once when its twin arrives while the thread is read', async () => {
+    const parent = human(BEN, 'Our nightly export takes 3h');
+    const ask = human(ANA, `<@${FAKE_BOT_USER_ID}> can you propose a fix?`, parent.ts);
+    const release = h.slack.holdNext('conversations.replies');
+    await deliver(mention(ask), 'EvRace');
+    await deliver(ask, 'EvRaceTwin'); // arrives while the bot waits on conversations.replies
+    await deliver(mention(ask), 'EvRace', 1);
+    release();
+    await h.app.idle();
+    expect(h.anthropic.requests).toHaveLength(1);
+    expect(h.anthropic.requests[0]?.body.messages[0].content).toContain('nightly export takes 3h');
+    expect(botReplies(parent.ts)).toHaveLength(1);
+    expect(h.query('select * from turns')).toHaveLength(2);
+  });
+
   it('answers one mention once, however often Slack delivers it', async () => {
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
     await deliver(mention(message), 'EvDup');

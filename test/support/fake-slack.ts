@@ -94,6 +94,8 @@ export interface FakeSlack {
     text: string;
   }): FakeMessage;
   failNext(method: string, failure: Failure, times?: number): void;
+  /** Holds the next call to `method` until the returned function is called (to widen race windows). */
+  holdNext(method: string): () => void;
   refuseStreaming(error?: string): void;
   expireStreamsAfterAppends(n: number): void;
   reset(): void;
@@ -244,6 +246,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly channels = new Map<string, Channel>();
   private readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
   private readonly failures = new Map<string, Failure[]>();
+  private readonly holds = new Map<string, Promise<void>>();
   private readonly responseUrls = new Map<string, { uses: number; createdAt: number }>();
   /** chat.postMessage: when each channel last accepted a post (only with rateLimitPerChannelPerSecond). */
   private readonly lastPostAt = new Map<string, number>();
@@ -341,6 +344,15 @@ class FakeSlackServer implements FakeSlack {
     this.failures.set(method, queue);
   }
 
+  holdNext(method: string): () => void {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.set(method, gate);
+    return release;
+  }
+
   refuseStreaming(error = 'feature_not_enabled'): void {
     this.streamingRefusal = error;
   }
@@ -358,6 +370,7 @@ class FakeSlackServer implements FakeSlack {
       this.streams,
       this.channels,
       this.failures,
+      this.holds,
       this.responseUrls,
       this.lastPostAt,
     ]) {
@@ -391,6 +404,11 @@ class FakeSlackServer implements FakeSlack {
       };
       this.calls.push(call);
       const raw = await readBody(req);
+      const hold = this.holds.get(call.method);
+      if (hold) {
+        this.holds.delete(call.method);
+        await hold;
+      }
       const { status, body, headers } = this.api(call, raw, req, url);
       call.response = body;
       call.httpStatus = status;
