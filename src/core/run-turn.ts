@@ -36,27 +36,30 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     threadTs: task.threadTs,
     recipientUserId: task.requesterId,
   };
-  await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
-  store.markRunning(task.teamId, task.id, agent.model);
   let firstTs: string | undefined;
   const writer = new ThreadAnswerWriter(slack, target, (ts) => {
     firstTs = ts;
     if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
   });
   const startedAt = Date.now();
-  const fitted = fitConversation(
-    store.listTurns(task.teamId, task.id),
-    deps.contextBudgetTokens - agent.fixedPromptTokens,
-  );
-  const conversation = fitted.turns;
-  if (fitted.dropped > 0 && !task.contextTrimmed) {
-    store.markContextTrimmed(task.teamId, task.id);
-    await slack
-      .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
-      .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
-  }
-  const turnId = store.beginAssistantTurn(task.teamId, task.id);
+  let turnId: number | undefined;
+  // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
+  // never stuck as running.
   try {
+    await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
+    store.markRunning(task.teamId, task.id, agent.model);
+    const fitted = fitConversation(
+      store.listTurns(task.teamId, task.id),
+      deps.contextBudgetTokens - agent.fixedPromptTokens,
+    );
+    if (fitted.dropped > 0 && !task.contextTrimmed) {
+      store.markContextTrimmed(task.teamId, task.id);
+      await slack
+        .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
+        .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
+    }
+    turnId = store.beginAssistantTurn(task.teamId, task.id);
+    const conversation = fitted.turns;
     const result = await agent.answer(conversation, {
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
@@ -73,7 +76,7 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
       writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
       content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
     }
-    if (result.stopReason === 'max_tokens') writer.write(TRUNCATED_NOTE);
+    if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
     if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
     await writer.finish();
     const cost = estimateCostUsd(result.model, result.usage);
@@ -84,8 +87,12 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
   } catch (error) {
     const reason = failureReason(error);
     log.warn('task failed', { reason, error: describe(error) });
-    store.discardTurn(task.teamId, turnId);
-    store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
+    try {
+      if (turnId !== undefined) store.discardTurn(task.teamId, turnId);
+      store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
+    } catch (storeError) {
+      log.error('could not record the failure', { error: describe(storeError) });
+    }
     const userMessage =
       error instanceof AgentError
         ? error.userMessage
@@ -99,6 +106,9 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     }
   }
 }
+
+/** Stop reasons that mean the answer ended before the model was done. */
+const CUT_SHORT = new Set(['max_tokens', 'model_context_window_exceeded']);
 
 function failureReason(error: unknown): string {
   if (error instanceof AgentError) return `agent_${error.kind}`;

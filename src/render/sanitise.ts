@@ -31,11 +31,15 @@ const TOKEN =
 const STRAY_OPENER = /<(?=!(?:channel|here|everyone)\||!subteam\^[A-Z0-9]{1,32}\||@[UW][A-Z0-9]{0,31}\|)/iy;
 
 /** A bare broadcast word; the character before the `@` is checked separately (it may be in an earlier chunk). */
-const BARE_BROADCAST = /@(channel|here|everyone)(?![\p{L}\p{N}_])/iuy;
+const BARE_BROADCAST = /@(channel|here|everyone)(?![\p{L}\p{N}])/iuy;
 
 const BARE_FORMS = ['@channel', '@here', '@everyone'];
 
-const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/**
+ * Letters and digits only: `_` is Markdown emphasis, so `_@here_` and `__@channel__` must count as bare
+ * broadcasts (neutralising a harmless `a_@here` costs one invisible character).
+ */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 function isWordChar(ch: string | undefined): boolean {
   return ch !== undefined && ch !== '' && WORD_CHAR.test(ch);

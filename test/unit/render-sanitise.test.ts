@@ -7,7 +7,7 @@ const Z = '\u200B';
 /** Anything Slack would turn into a notification: a complete mention token or a bare broadcast word. */
 const LIVE_TOKEN =
   /<(?:!(?:channel|here|everyone)(?:\|[^<>]*)?|!subteam\^[A-Z0-9]+(?:\|[^<>]*)?|@[UW][A-Z0-9]{0,31}(?:\|[^<>]*)?)>/i;
-const LIVE_BARE = /(?<![\p{L}\p{N}_])@(?:channel|here|everyone)(?![\p{L}\p{N}_])/iu;
+const LIVE_BARE = /(?<![\p{L}\p{N}])@(?:channel|here|everyone)(?![\p{L}\p{N}])/iu;
 
 function isLive(text: string): boolean {
   return LIVE_TOKEN.test(text) || LIVE_BARE.test(text);
@@ -31,6 +31,8 @@ describe('neutraliseMentions', () => {
     ['@everyone', `@${Z}everyone`],
     ['Hey @HERE, look', `Hey @${Z}HERE, look`],
     ['(@Channel)', `(@${Z}Channel)`],
+    ['_@here_', `_@${Z}here_`],
+    ['__@channel__', `__@${Z}channel__`],
   ])('neutralises %j', (input, expected) => {
     const out = neutraliseMentions(input);
     expect(out).toBe(expected);
