@@ -8,10 +8,12 @@ import type { Logger } from './core/ports.js';
 import { ThreadTurns } from './core/thread-turns.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
+import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
+import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { openDatabase } from './store/db.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
@@ -113,6 +115,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   });
   const deps = {
     store,
+    collaboration: new SqliteCollaborationStore(database.db),
+    botAdmins: config.botAdmins,
     slack,
     agent,
     logger,
@@ -145,6 +149,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   });
   registerCommands(app, deps);
   registerEvents(app, deps);
+  registerActions(app, deps);
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();

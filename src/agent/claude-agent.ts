@@ -1,11 +1,22 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import type {
+  ContentBlock,
+  ContentBlockParam,
+  MessageParam,
+  ToolResultBlockParam,
+} from '@anthropic-ai/sdk/resources/messages/messages';
 import { estimateTokens } from '../core/context-budget.js';
 import { AgentError } from '../core/errors.js';
-import type { Turn, Usage } from '../core/model.js';
+import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
 import { SYSTEM_PROMPT } from './prompt.js';
-import { ASK_CLARIFYING_QUESTIONS, clarifyingQuestionsInput, TOOLS } from './tools.js';
+import {
+  ASK_CLARIFYING_QUESTIONS,
+  clarifyingQuestionsInput,
+  collaborationInput,
+  REQUEST_COLLABORATION,
+  TOOLS,
+} from './tools.js';
 
 export interface ClaudeAgentOptions {
   apiKey: string;
@@ -38,16 +49,58 @@ export class ClaudeAgent implements AgentPort {
     });
   }
 
+  /**
+   * Streams an answer. When the agent calls request_collaboration, the bot records it (through
+   * `callbacks`), sends the tool result back and the model continues the same answer: text from all
+   * rounds flows into one reply.
+   */
   async answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult> {
+    const messages = toMessages(conversation);
+    let written = '';
+    let usage = NO_USAGE;
+    for (let round = 1; ; round++) {
+      const reply = await this.streamWithRetries(messages, callbacks, written);
+      written += reply.text;
+      usage = addUsage(usage, reply.usage);
+      const more =
+        reply.stopReason === 'tool_use' &&
+        reply.collaborationCalls.length > 0 &&
+        !reply.questions &&
+        callbacks.onCollaborationRequest !== undefined &&
+        round < MAX_TOOL_ROUNDS;
+      if (!more) {
+        const { collaborationCalls: _calls, content: _content, ...result } = reply;
+        return { ...result, text: written, usage };
+      }
+      messages.push({ role: 'assistant', content: reply.content });
+      messages.push({ role: 'user', content: await toolResults(reply.content, callbacks) });
+    }
+  }
+
+  /**
+   * One model round, retried as a whole when it fails in a way worth retrying. Text of earlier rounds
+   * (`before`) is already in the thread: after a restart it is written again before the new attempt.
+   */
+  private async streamWithRetries(
+    messages: MessageParam[],
+    callbacks: AgentCallbacks,
+    before: string,
+  ): Promise<RoundResult> {
     const attempts = 1 + (this.options.streamRetries ?? 3);
+    const separator = before !== '' && !before.endsWith('\n') ? '\n\n' : '';
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      let wroteText = false;
+      let text = '';
+      const emit = (delta: string) => {
+        if (text === '' && separator) {
+          text = separator;
+          callbacks.onText(separator);
+        }
+        text += delta;
+        callbacks.onText(delta);
+      };
       try {
-        return await this.streamOnce(conversation, (delta) => {
-          wroteText = true;
-          callbacks.onText(delta);
-        });
+        return { ...(await this.streamOnce(messages, emit)), text };
       } catch (error) {
         lastError = error;
         const retryable = isRetryable(error);
@@ -58,20 +111,23 @@ export class ClaudeAgent implements AgentPort {
           requestId: error instanceof Anthropic.APIError ? error.requestID : undefined,
         });
         if (!retryable || attempt === attempts) break;
-        if (wroteText) await callbacks.onRestart(errorType(error) ?? 'stream interrupted');
+        if (text !== '') {
+          await callbacks.onRestart(errorType(error) ?? 'stream interrupted');
+          if (before) callbacks.onText(before);
+        }
         await sleep(backoffMs(attempt, this.options.retryBaseDelayMs ?? 1000));
       }
     }
     throw toAgentError(lastError);
   }
 
-  private async streamOnce(conversation: Turn[], onText: (delta: string) => void): Promise<AgentResult> {
+  private async streamOnce(messages: MessageParam[], onText: (delta: string) => void): Promise<RoundResult> {
     const stream = this.client.messages.stream({
       model: this.model,
       max_tokens: this.options.maxTokens,
       // The system prompt never changes, so its cache entry is shared by every thread and workspace.
       system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
-      messages: toMessages(conversation),
+      messages,
       tools: TOOLS,
       // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
       // the earlier turns from the cache.
@@ -93,12 +149,74 @@ export class ClaudeAgent implements AgentPort {
     });
     return {
       text,
+      content: toParams(message.content),
+      collaborationCalls: message.content.filter(
+        (block) => block.type === 'tool_use' && block.name === REQUEST_COLLABORATION,
+      ),
       stopReason: message.stop_reason,
       usage: toUsage(message.usage),
       model: message.model,
       ...(questions.length > 0 ? { questions } : {}),
     };
   }
+}
+
+/** Tool rounds per answer: enough for one request per role and a little slack, never a loop. */
+const MAX_TOOL_ROUNDS = 6;
+
+interface RoundResult extends AgentResult {
+  /** The assistant's content blocks, as they must be sent back before the tool results. */
+  content: ContentBlockParam[];
+  collaborationCalls: ContentBlock[];
+}
+
+/** One tool_result per tool_use block of the round, as the API requires. */
+async function toolResults(
+  content: ContentBlockParam[],
+  callbacks: AgentCallbacks,
+): Promise<ToolResultBlockParam[]> {
+  const results: ToolResultBlockParam[] = [];
+  for (const block of content) {
+    if (block.type !== 'tool_use') continue;
+    const reply = (text: string, isError = false): ToolResultBlockParam => ({
+      type: 'tool_result',
+      tool_use_id: block.id,
+      content: text,
+      ...(isError ? { is_error: true } : {}),
+    });
+    if (block.name !== REQUEST_COLLABORATION || !callbacks.onCollaborationRequest) {
+      results.push(reply(`Unknown tool ${block.name}.`, true));
+      continue;
+    }
+    const input = collaborationInput.safeParse(block.input);
+    if (!input.success) {
+      const problems = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      results.push(
+        reply(`Not recorded: ${problems}. Fix the input and call again, or continue without it.`, true),
+      );
+      continue;
+    }
+    results.push(reply(await callbacks.onCollaborationRequest(input.data)));
+  }
+  return results;
+}
+
+/** The response's blocks in the shape a request accepts (thinking blocks keep their signatures). */
+function toParams(content: ContentBlock[]): ContentBlockParam[] {
+  return content.flatMap((block): ContentBlockParam[] => {
+    switch (block.type) {
+      case 'text':
+        return [{ type: 'text', text: block.text }];
+      case 'tool_use':
+        return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
+      case 'thinking':
+        return [{ type: 'thinking', thinking: block.thinking, signature: block.signature }];
+      case 'redacted_thinking':
+        return [{ type: 'redacted_thinking', data: block.data }];
+      default:
+        return [];
+    }
+  });
 }
 
 /**

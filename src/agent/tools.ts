@@ -1,5 +1,6 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { z } from 'zod';
+import { COLLABORATION_ROLES } from '../core/model.js';
 
 /**
  * Tools the agent may call. The bot, not the model, acts on them: it renders the questions itself,
@@ -11,6 +12,15 @@ export const ASK_CLARIFYING_QUESTIONS = 'ask_clarifying_questions';
 
 export const clarifyingQuestionsInput = z.object({
   questions: z.array(z.string().trim().min(3).max(500)).min(1).max(5),
+});
+
+export const REQUEST_COLLABORATION = 'request_collaboration';
+
+export const collaborationInput = z.object({
+  role: z.enum(COLLABORATION_ROLES),
+  topic: z.string().trim().min(3).max(120),
+  request: z.string().trim().min(10).max(1500),
+  reason: z.string().trim().min(5).max(800),
 });
 
 export const TOOLS: Tool[] = [
@@ -30,6 +40,28 @@ export const TOOLS: Tool[] = [
         },
       },
       required: ['questions'],
+    },
+  },
+  {
+    name: REQUEST_COLLABORATION,
+    description:
+      "Bring another discipline's owner into this thread when the solution truly depends on them: backend for API data contracts (payload schemas, versioning, event emission), devops for infrastructure (provisioning, networking, IAM, deployment), security for encryption and access control (PII, keys, row/column-level security), qa for data validation testing (test datasets, acceptance and regression checks). The bot pings that role's configured owner in the thread with your request, once per task and topic; never write mentions yourself. Call it while answering, one call per role and topic, then continue the answer.",
+    input_schema: {
+      type: 'object',
+      properties: {
+        role: { type: 'string', enum: [...COLLABORATION_ROLES], description: 'Whose help is needed.' },
+        topic: {
+          type: 'string',
+          description: 'A short name for what is needed, e.g. "PII encryption for the orders mart".',
+        },
+        request: {
+          type: 'string',
+          description:
+            'The concrete ask: what they should provide or decide, with the specifics from the solution.',
+        },
+        reason: { type: 'string', description: 'Why the solution depends on it, in a sentence.' },
+      },
+      required: ['role', 'topic', 'request', 'reason'],
     },
   },
 ];

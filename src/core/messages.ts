@@ -71,3 +71,11 @@ export function questionsText(questions: readonly string[]): string {
     "_Reply in this thread and I'll continue from your answers._",
   ].join('\n');
 }
+
+export const OWNERS_USAGE_TEXT = [
+  'Owners commands:',
+  '• `/data-engineer owners` shows who owns backend, devops, security and QA requests here',
+  '• `/data-engineer owners set <role> @person-or-group [--channel]` sets an owner (for the workspace, or with `--channel` for this channel only)',
+  '• `/data-engineer owners clear <role> [--channel]` removes one',
+  'Roles: `backend`, `devops`, `security`, `qa`.',
+].join('\n');

@@ -52,3 +52,46 @@ export interface DeliveryKey {
   channelId?: string;
   messageTs?: string;
 }
+
+/** The disciplines a data solution may need, each with an owner per workspace (or per channel). */
+export const COLLABORATION_ROLES = ['backend', 'devops', 'security', 'qa'] as const;
+export type CollaborationRole = (typeof COLLABORATION_ROLES)[number];
+
+/** Who owns a role: one person (`<@U…>`) or a user group (`<!subteam^S…>`). */
+export interface OwnerRef {
+  kind: 'user' | 'group';
+  id: string;
+}
+
+export interface OwnerAssignment extends OwnerRef {
+  role: CollaborationRole;
+  /** Set for this channel only, or the workspace default. */
+  scope: 'channel' | 'workspace';
+  setBy: string;
+  updatedAt: number;
+}
+
+export type CollaborationStatus = 'open' | 'acknowledged' | 'done';
+
+/** The agent asked for another discipline's help on a task; the bot pings that role's owner. */
+export interface CollaborationRequest {
+  id: number;
+  teamId: string;
+  taskId: number;
+  channelId: string;
+  threadTs: string;
+  role: CollaborationRole;
+  topic: string;
+  request: string;
+  reason: string;
+  /** Null while no owner is configured for the role (the request is unassigned). */
+  owner: OwnerRef | null;
+  status: CollaborationStatus;
+  /** The ping message, once posted. */
+  pingTs: string | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  doneBy: string | null;
+  doneAt: number | null;
+  createdAt: number;
+}

@@ -1,11 +1,20 @@
 import { z } from 'zod';
-import { TASK_TOO_LONG_TEXT } from './messages.js';
+import { parseOwnerMention, parseRole } from './collaboration/owner-mention.js';
+import { OWNERS_USAGE_TEXT, TASK_TOO_LONG_TEXT } from './messages.js';
+import type { CollaborationRole, OwnerRef } from './model.js';
 
 export const MAX_TASK_CHARS = 8_000;
+
+/** Owner changes apply to the whole workspace unless `--channel` is given. */
+export type OwnerScope = 'workspace' | 'channel';
 
 export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'task'; text: string }
+  | { kind: 'owners-show' }
+  | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
+  | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope }
+  | { kind: 'requests' }
   | { kind: 'invalid'; message: string };
 
 const commandText = z
@@ -20,5 +29,57 @@ export function parseCommandText(raw: string): ParsedCommand {
     return { kind: 'invalid', message: parsed.error.issues[0]?.message ?? TASK_TOO_LONG_TEXT };
   const text = parsed.data;
   if (text === '' || /^(help|\?|-h|--help)$/i.test(text)) return { kind: 'help' };
+  if (/^requests(\s+list)?$/i.test(text)) return { kind: 'requests' };
+  const words = tokens(text);
+  if (
+    words[0]?.toLowerCase() === 'owners' &&
+    (words.length === 1 || OWNER_VERBS.has(words[1]?.toLowerCase() ?? ''))
+  ) {
+    return parseOwnersCommand(words.slice(1));
+  }
   return { kind: 'task', text };
+}
+
+const OWNER_VERBS = new Set(['show', 'list', 'set', 'clear']);
+
+/** Words, keeping a Slack mention token (`<@U1|Ana Smith>`) whole even if its label has spaces. */
+function tokens(text: string): string[] {
+  return text.match(/<[^<>]*>|\S+/g) ?? [];
+}
+
+/** `owners`, `owners set <role> <@user|@group> [--channel]`, `owners clear <role> [--channel]`. */
+function parseOwnersCommand(args: string[]): ParsedCommand {
+  const verb = args[0]?.toLowerCase();
+  if (verb === undefined || verb === 'show' || verb === 'list') {
+    return args.length <= 1 ? { kind: 'owners-show' } : { kind: 'invalid', message: OWNERS_USAGE_TEXT };
+  }
+  const flags = args.filter((a) => a.startsWith('--'));
+  const unknownFlag = flags.find((f) => f.toLowerCase() !== '--channel');
+  if (unknownFlag) {
+    return {
+      kind: 'invalid',
+      message: `I don't know the option \`${unknownFlag.slice(0, 30)}\`. ${OWNERS_USAGE_TEXT}`,
+    };
+  }
+  const scope: OwnerScope = flags.length > 0 ? 'channel' : 'workspace';
+  const [roleWord, ...rest] = args.slice(1).filter((a) => !a.startsWith('--'));
+  const role = parseRole(roleWord);
+  if (!role.ok) return { kind: 'invalid', message: role.message };
+  if (verb === 'clear') {
+    return rest.length === 0
+      ? { kind: 'owners-clear', role: role.value, scope }
+      : {
+          kind: 'invalid',
+          message: `\`owners clear\` takes only a role, e.g. \`/data-engineer owners clear ${role.value}\`.`,
+        };
+  }
+  if (rest.length > 1) {
+    return {
+      kind: 'invalid',
+      message: `One owner per role: a person or a user group. To reach several people, create a Slack user group and set it, e.g. \`/data-engineer owners set ${role.value} @${role.value}-team\`.`,
+    };
+  }
+  const owner = parseOwnerMention(rest[0] ?? '', role.value);
+  if (!owner.ok) return { kind: 'invalid', message: owner.message };
+  return { kind: 'owners-set', role: role.value, owner: owner.value, scope };
 }

@@ -1,4 +1,13 @@
-import type { DeliveryKey, Task, Turn, Usage } from './model.js';
+import type {
+  CollaborationRequest,
+  CollaborationRole,
+  DeliveryKey,
+  OwnerAssignment,
+  OwnerRef,
+  Task,
+  Turn,
+  Usage,
+} from './model.js';
 
 /**
  * The use cases talk to the outside world only through these ports; `src/app.ts` plugs in the real
@@ -55,6 +64,78 @@ export interface TaskStore {
   listTurns(teamId: string, taskId: number): Turn[];
 }
 
+export interface NewCollaborationRequest {
+  teamId: string;
+  taskId: number;
+  channelId: string;
+  threadTs: string;
+  role: CollaborationRole;
+  topic: string;
+  request: string;
+  reason: string;
+  owner: OwnerRef | null;
+}
+
+/** Owners per role and the collaboration requests the agent raised. Every method is scoped by team. */
+export interface CollaborationStore {
+  /** The owner of each role for this channel: the channel's own, else the workspace default. */
+  effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment>;
+  /** `channelId` undefined sets the workspace default. */
+  setOwner(
+    teamId: string,
+    channelId: string | undefined,
+    role: CollaborationRole,
+    owner: OwnerRef,
+    setBy: string,
+  ): void;
+  /** Returns false when there was nothing to clear. */
+  clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean;
+  /** Stores a request once per task, role and topic; a repeat returns the first one. */
+  recordRequest(input: NewCollaborationRequest): { request: CollaborationRequest; created: boolean };
+  getRequest(teamId: string, requestId: number): CollaborationRequest | undefined;
+  /** Requests of a task whose ping (owner known) or guidance (no owner) has not been posted yet. */
+  unannounced(teamId: string, taskId: number): CollaborationRequest[];
+  /** Not-done requests for a role that have no owner yet, oldest first. */
+  unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[];
+  /** Gives an unassigned request its owner; false when it already had one. */
+  assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean;
+  /** Claims the right to post the ping (or the guidance); false when someone already did. */
+  claimAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): boolean;
+  /** The post failed: let a later attempt claim it again. */
+  releaseAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): void;
+  setPingTs(teamId: string, requestId: number, ts: string): void;
+  /**
+   * Moves a request forward (open → acknowledged → done; open → done). Returns the updated request,
+   * or the unchanged one when the move is not allowed (e.g. already done).
+   */
+  advance(
+    teamId: string,
+    requestId: number,
+    to: 'acknowledged' | 'done',
+    userId: string,
+  ): { request: CollaborationRequest; changed: boolean } | undefined;
+  /** Not-done requests of a channel, oldest first, with the total count. */
+  openInChannel(
+    teamId: string,
+    channelId: string,
+    limit: number,
+  ): { requests: CollaborationRequest[]; total: number };
+}
+
+/** What the bot needs to know about a Slack user to accept them as an owner or an admin. */
+export interface SlackUserInfo {
+  id: string;
+  isAdmin: boolean;
+  isBot: boolean;
+  deleted: boolean;
+}
+
+/** A message the bot composes itself: fallback text plus Block Kit blocks. */
+export interface BlockMessage {
+  text: string;
+  blocks: unknown[];
+}
+
 /** Where a threaded answer goes. */
 export interface ThreadTarget {
   teamId: string;
@@ -98,6 +179,14 @@ export interface SlackPort {
   readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]>;
   /** A short private note to one person in a conversation; best effort. */
   postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void>;
+  /** Posts a message with blocks (bot-composed, e.g. a collaboration ping). Throws SlackError. */
+  postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string>;
+  /** Replaces a bot message's text and blocks. Throws SlackError. */
+  updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void>;
+  /** users.info; undefined when Slack does not know the user. Throws SlackError on other failures. */
+  getUser(userId: string): Promise<SlackUserInfo | undefined>;
+  /** A link to a message; undefined when Slack cannot give one. Never throws. */
+  permalink(channelId: string, ts: string): Promise<string | undefined>;
   /** "is thinking…" under the thread; best effort, never throws. */
   setStatus(channelId: string, threadTs: string, status: string): Promise<void>;
 }
@@ -112,8 +201,21 @@ export interface AgentResult {
   model: string;
 }
 
+/** The agent's request_collaboration tool call, validated. */
+export interface CollaborationAsk {
+  role: CollaborationRole;
+  topic: string;
+  request: string;
+  reason: string;
+}
+
 export interface AgentCallbacks {
   onText(delta: string): void;
+  /**
+   * The agent asked to bring in another discipline. The returned text is the tool result the model
+   * reads before it continues (e.g. "recorded" or "already requested").
+   */
+  onCollaborationRequest?(ask: CollaborationAsk): Promise<string>;
   /** The stream broke after some text and will be requested again: discard what was written so far. */
   onRestart(reason: string): Promise<void>;
 }

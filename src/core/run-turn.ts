@@ -1,4 +1,5 @@
 import { ThreadAnswerWriter } from './answer-writer.js';
+import { announceRequests, recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
 import { AgentError, SlackError } from './errors.js';
 import {
@@ -10,12 +11,13 @@ import {
   TRUNCATED_NOTE,
 } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
-import type { AgentPort, Logger, SlackPort, TaskStore } from './ports.js';
+import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
 import { describe } from './work-runner.js';
 
 export interface TurnDeps {
   store: TaskStore;
+  collaboration: CollaborationStore;
   slack: SlackPort;
   agent: AgentPort;
   logger: Logger;
@@ -63,6 +65,7 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     const result = await agent.answer(conversation, {
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
+      onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
     });
     if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
       throw new AgentError(
@@ -84,6 +87,10 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
     else store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
+    // Pings come after the answer, so the thread reads: the solution, then who is asked for what.
+    await announceRequests(deps, task.teamId, task.id).catch((error: unknown) =>
+      log.error('could not announce collaboration requests', { error: describe(error) }),
+    );
   } catch (error) {
     const reason = failureReason(error);
     log.warn('task failed', { reason, error: describe(error) });

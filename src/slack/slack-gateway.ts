@@ -1,5 +1,13 @@
-import type { WebClient } from '@slack/web-api';
-import type { Logger, MessageStream, SlackPort, ThreadMessage, ThreadTarget } from '../core/ports.js';
+import type { KnownBlock, WebClient } from '@slack/web-api';
+import type {
+  BlockMessage,
+  Logger,
+  MessageStream,
+  SlackPort,
+  SlackUserInfo,
+  ThreadMessage,
+  ThreadTarget,
+} from '../core/ports.js';
 import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
@@ -40,6 +48,62 @@ export class SlackGateway implements SlackPort {
       return result.ts;
     } catch (error) {
       throw toSlackError(error, 'chat.postMessage');
+    }
+  }
+
+  async postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string> {
+    try {
+      const result = await this.client.chat.postMessage({
+        channel: channelId,
+        text: message.text,
+        blocks: message.blocks as KnownBlock[],
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!result.ts) throw new Error('chat.postMessage returned no ts');
+      return result.ts;
+    } catch (error) {
+      throw toSlackError(error, 'chat.postMessage');
+    }
+  }
+
+  async updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void> {
+    try {
+      await this.client.chat.update({
+        channel: channelId,
+        ts,
+        text: message.text,
+        blocks: message.blocks as KnownBlock[],
+      });
+    } catch (error) {
+      throw toSlackError(error, 'chat.update');
+    }
+  }
+
+  async getUser(userId: string): Promise<SlackUserInfo | undefined> {
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      if (!user?.id) return undefined;
+      return {
+        id: user.id,
+        isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
+        isBot: Boolean(user.is_bot || user.is_app_user),
+        deleted: Boolean(user.deleted),
+      };
+    } catch (error) {
+      if (slackErrorCode(error) === 'user_not_found') return undefined;
+      throw toSlackError(error, 'users.info');
+    }
+  }
+
+  async permalink(channelId: string, ts: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.chat.getPermalink({ channel: channelId, message_ts: ts });
+      return result.permalink;
+    } catch (error) {
+      this.logger.debug('could not get a permalink', { code: slackErrorCode(error) });
+      return undefined;
     }
   }
 

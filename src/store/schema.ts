@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { COLLABORATION_ROLES } from '../core/model.js';
 
 /**
  * Every table carries `team_id` and every query in the repos filters by it: one database may serve
@@ -88,5 +89,66 @@ export const eventsSeen = sqliteTable(
   ],
 );
 
+/**
+ * Who answers for each discipline. `channel_id` is '' for the workspace default (SQLite unique indexes
+ * treat NULLs as distinct, so '' keeps one default per role); a channel row overrides it there.
+ */
+export const owners = sqliteTable(
+  'owners',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull().default(''),
+    role: text('role', { enum: COLLABORATION_ROLES }).notNull(),
+    kind: text('kind', { enum: ['user', 'group'] }).notNull(),
+    targetId: text('target_id').notNull(),
+    setBy: text('set_by').notNull(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('owners_team_channel_role').on(t.teamId, t.channelId, t.role)],
+);
+
+/**
+ * A discipline the agent asked to bring in. One row per task, role and topic (normalised), which is
+ * what makes a ping happen at most once across follow-ups, retries and restarts. `pinged_at` and
+ * `guided_at` are claimed before the message is posted, so two workers never post the same one.
+ */
+export const collaborationRequests = sqliteTable(
+  'collaboration_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    role: text('role', { enum: COLLABORATION_ROLES }).notNull(),
+    topic: text('topic').notNull(),
+    topicKey: text('topic_key').notNull(),
+    request: text('request').notNull(),
+    reason: text('reason').notNull(),
+    ownerKind: text('owner_kind', { enum: ['user', 'group'] }),
+    ownerId: text('owner_id'),
+    status: text('status', { enum: ['open', 'acknowledged', 'done'] })
+      .notNull()
+      .default('open'),
+    pingedAt: integer('pinged_at'),
+    pingTs: text('ping_ts'),
+    guidedAt: integer('guided_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: integer('acknowledged_at'),
+    doneBy: text('done_by'),
+    doneAt: integer('done_at'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('collaboration_team_task_role_topic').on(t.teamId, t.taskId, t.role, t.topicKey),
+    index('collaboration_team_channel_status').on(t.teamId, t.channelId, t.status, t.createdAt),
+    index('collaboration_team_role_unassigned').on(t.teamId, t.role, t.ownerId, t.status),
+  ],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
+export type CollaborationRequestRow = typeof collaborationRequests.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;

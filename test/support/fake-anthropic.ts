@@ -575,12 +575,43 @@ function validate(body: any, isCount: boolean): string | undefined {
     if (typeof message.content !== 'string' && !Array.isArray(message.content))
       return `messages.${i}.content: Input should be a valid string or list`;
   }
+  const unanswered = unansweredToolUse(body.messages);
+  if (unanswered) return unanswered;
   if ('system' in body && typeof body.system !== 'string' && !Array.isArray(body.system))
     return 'system: Input should be a valid string or list';
   if ('tools' in body && !Array.isArray(body.tools)) return 'tools: Input should be a valid list';
   const breakpoints = countBreakpoints(body);
   if (breakpoints > MAX_CACHE_BREAKPOINTS)
     return `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`;
+  return undefined;
+}
+
+/**
+ * The API's rule for tool use: every tool_use block of an assistant message must be answered by a
+ * tool_result block, with its id, in the user message right after it.
+ */
+type JsonBlock = { type?: unknown; id?: unknown; tool_use_id?: unknown };
+function blocksOf(message: { content?: unknown } | undefined): JsonBlock[] {
+  return Array.isArray(message?.content) ? (message.content as JsonBlock[]) : [];
+}
+function unansweredToolUse(messages: { role?: unknown; content?: unknown }[]): string | undefined {
+  for (const [i, message] of messages.entries()) {
+    if (message.role !== 'assistant') continue;
+    const ids = blocksOf(message)
+      .filter((b) => b?.type === 'tool_use')
+      .map((b) => String(b.id));
+    if (ids.length === 0) continue;
+    const next = messages[i + 1];
+    const answered = new Set(
+      blocksOf(next)
+        .filter((b) => b?.type === 'tool_result')
+        .map((b) => String(b.tool_use_id)),
+    );
+    const missing = ids.filter((id) => !answered.has(id));
+    if (next?.role !== 'user' || missing.length > 0) {
+      return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+  }
   return undefined;
 }
 

@@ -132,3 +132,47 @@ export function eventEnvelope(
     is_ext_shared_channel: false,
   });
 }
+
+/** A `block_actions` interaction (a button click), form-encoded as `payload=<json>` like Slack sends it. */
+export function blockActionsBody(fields: {
+  userId: string;
+  channelId: string;
+  messageTs: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  teamId?: string;
+}): string {
+  const teamId = fields.teamId ?? FAKE_TEAM_ID;
+  const n = next();
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: teamId },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: {
+      type: 'message',
+      message_ts: fields.messageTs,
+      channel_id: fields.channelId,
+      is_ephemeral: false,
+    },
+    trigger_id: `${Date.now()}${n}.${n}.${randomBytes(16).toString('hex')}`,
+    team: { id: teamId, domain: 'fake-workspace' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: fields.channelId, name: 'data' },
+    message: { type: 'message', ts: fields.messageTs, bot_id: 'B0FAKEBOT1', text: '' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        action_id: fields.actionId,
+        block_id: 'collaboration',
+        text: { type: 'plain_text', text: 'Click', emoji: true },
+        value: fields.value,
+        type: 'button',
+        action_ts: `${Math.floor(Date.now() / 1000)}.000${n}`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,14 +1,17 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { changeOwner, type OwnerCommandDeps, showOwners } from '../../core/collaboration/owner-commands.js';
+import { listOpenRequests } from '../../core/collaboration/request-status.js';
 import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
 import { answerCommandTask, submitCommandTask } from '../../core/start-task.js';
 import type { ThreadTurns } from '../../core/thread-turns.js';
-import { describe } from '../../core/work-runner.js';
+import { describe, type WorkRunner } from '../../core/work-runner.js';
 
-export interface CommandDeps extends TurnDeps {
+export interface CommandDeps extends TurnDeps, OwnerCommandDeps {
   threads: ThreadTurns;
+  runner: WorkRunner;
 }
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
@@ -42,9 +45,27 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     }
     const input = payload.data;
     const parsed = parseCommandText(input.text);
-    if (parsed.kind !== 'task') {
-      await ack({ response_type: 'ephemeral', text: parsed.kind === 'help' ? HELP_TEXT : parsed.message });
-      return;
+    const privately = async (text: string) => {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    };
+    const context = { teamId: input.team_id, channelId: input.channel_id, userId: input.user_id };
+    switch (parsed.kind) {
+      case 'help':
+        return ack({ response_type: 'ephemeral', text: HELP_TEXT });
+      case 'invalid':
+        return ack({ response_type: 'ephemeral', text: parsed.message });
+      case 'owners-show':
+        return ack({ response_type: 'ephemeral', text: showOwners(deps, input.team_id, input.channel_id) });
+      case 'owners-set':
+      case 'owners-clear':
+        // Checking permissions and the new owner takes Slack calls: acknowledge first, answer after.
+        await ack();
+        return afterAck(deps, 'owners', privately, () => changeOwner(deps, context, parsed));
+      case 'requests':
+        await ack();
+        return afterAck(deps, 'requests', privately, () =>
+          listOpenRequests(deps, input.team_id, input.channel_id),
+        );
     }
     let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
     try {
@@ -63,9 +84,25 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
     if (!submitted.created) return;
     const { task } = submitted;
-    const notify = async (text: string) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-    };
-    deps.threads.request(task.id, () => answerCommandTask(deps, task, notify));
+    deps.threads.request(task.id, () => answerCommandTask(deps, task, privately));
   });
 }
+
+/** Work after the ack, tracked so a graceful stop waits for it; its answer goes to the user privately. */
+async function afterAck(
+  deps: CommandDeps,
+  name: string,
+  reply: (text: string) => Promise<void>,
+  work: () => Promise<string>,
+): Promise<void> {
+  const done = work()
+    .then(reply)
+    .catch(async (error: unknown) => {
+      deps.logger.error(`the ${name} command failed`, { error: describe(error) });
+      await reply(SOMETHING_WRONG).catch(() => undefined);
+    });
+  deps.runner.track(`command:${name}`, done);
+  await done;
+}
+
+const SOMETHING_WRONG = 'Sorry, something went wrong on my side. Please try again in a moment.';

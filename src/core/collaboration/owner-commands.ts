@@ -1,0 +1,108 @@
+import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
+import { SlackError } from '../errors.js';
+import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../model.js';
+import type { OwnerScope } from '../parse-command.js';
+import { describe } from '../work-runner.js';
+import { type CollaborationDeps, pingWaitingRequests } from './requests.js';
+
+export interface OwnerCommandDeps extends CollaborationDeps {
+  /** Users who may change owners besides workspace admins and owners (BOT_ADMINS). */
+  botAdmins: readonly string[];
+}
+
+export interface OwnerCommandContext {
+  teamId: string;
+  channelId: string;
+  userId: string;
+}
+
+/** `/data-engineer owners`: the effective owner of each role here, and where it comes from. */
+export function showOwners(deps: CollaborationDeps, teamId: string, channelId: string): string {
+  const owners = deps.collaboration.effectiveOwners(teamId, channelId);
+  const lines = COLLABORATION_ROLES.map((role) => {
+    const owner = owners.get(role);
+    const label = `*${ROLE_LABELS[role]}* (${ROLE_SUBJECTS[role]})`;
+    if (!owner) return `• ${label}: _not set_ — \`/data-engineer owners set ${role} @someone\``;
+    const from = owner.scope === 'channel' ? 'set for this channel' : 'workspace default';
+    return `• ${label}: ${mentionOf(owner)} (${from}, by <@${owner.setBy}>)`;
+  });
+  return [
+    '*Who I ping for each kind of request in this channel:*',
+    ...lines,
+    '_Workspace admins can change them with `/data-engineer owners set <role> @person-or-group [--channel]`._',
+  ].join('\n');
+}
+
+/**
+ * `owners set` / `owners clear`. Only workspace admins and owners, and the BOT_ADMINS, may change
+ * owners; every change is logged with who made it. Setting an owner pings the requests that were
+ * waiting for that role.
+ */
+export async function changeOwner(
+  deps: OwnerCommandDeps,
+  context: OwnerCommandContext,
+  change:
+    | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
+    | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope },
+): Promise<string> {
+  const refusal = await checkMayChangeOwners(deps, context.userId);
+  if (refusal) return refusal;
+  const channelId = change.scope === 'channel' ? context.channelId : undefined;
+  const where = change.scope === 'channel' ? `in <#${context.channelId}>` : 'for this workspace';
+  const role = ROLE_LABELS[change.role];
+  const fields = {
+    teamId: context.teamId,
+    role: change.role,
+    scope: change.scope,
+    channelId,
+    by: context.userId,
+  };
+  if (change.kind === 'owners-clear') {
+    const cleared = deps.collaboration.clearOwner(context.teamId, channelId, change.role);
+    if (!cleared) return `There was no ${role} owner set ${where}, so nothing changed.`;
+    deps.logger.info('owner cleared', fields);
+    return `Removed the ${role} owner ${where}.`;
+  }
+  const problem = await checkOwner(deps, change.owner);
+  if (problem) return problem;
+  deps.collaboration.setOwner(context.teamId, channelId, change.role, change.owner, context.userId);
+  deps.logger.info('owner set', { ...fields, owner: mentionOf(change.owner) });
+  const pinged = await pingWaitingRequests(deps, context.teamId, change.role);
+  const late =
+    pinged > 0
+      ? ` I pinged them on ${pinged} request${pinged === 1 ? '' : 's'} that ${pinged === 1 ? 'was' : 'were'} waiting for a ${role} owner.`
+      : '';
+  return `Done: ${mentionOf(change.owner)} now owns ${role} requests ${where}.${late}`;
+}
+
+async function checkMayChangeOwners(deps: OwnerCommandDeps, userId: string): Promise<string | undefined> {
+  if (deps.botAdmins.includes(userId)) return undefined;
+  try {
+    const user = await deps.slack.getUser(userId);
+    if (user?.isAdmin) return undefined;
+  } catch (error) {
+    deps.logger.warn('could not check who may change owners', { error: describe(error) });
+    return `I couldn't check your permissions with Slack just now${codeOf(error)}. Please try again in a moment.`;
+  }
+  const admins = deps.botAdmins.map((id) => `<@${id}>`).join(', ');
+  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can change owners. Ask one of them to run the command.`;
+}
+
+async function checkOwner(deps: OwnerCommandDeps, owner: OwnerRef): Promise<string | undefined> {
+  if (owner.kind === 'group') return undefined;
+  try {
+    const user = await deps.slack.getUser(owner.id);
+    if (!user)
+      return "I couldn't find that person in this workspace. Pick them from the @ suggestions as you type.";
+    if (user.isBot) return `<@${owner.id}> is a bot or an app. An owner must be a person or a user group.`;
+    if (user.deleted) return `<@${owner.id}>'s account is deactivated. Choose someone who is still here.`;
+    return undefined;
+  } catch (error) {
+    deps.logger.warn('could not look up an owner', { error: describe(error) });
+    return `I couldn't look up that person with Slack just now${codeOf(error)}. Please try again in a moment.`;
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof SlackError ? ` (Slack said \`${error.code}\`)` : '';
+}

@@ -1,0 +1,108 @@
+import { mentionOf, noOwnerText, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import type { CollaborationRequest, CollaborationRole, Task } from '../model.js';
+import type { CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
+import { describe } from '../work-runner.js';
+
+export interface CollaborationDeps {
+  collaboration: CollaborationStore;
+  slack: SlackPort;
+  logger: Logger;
+}
+
+/**
+ * The agent called request_collaboration. The request is stored (once per task, role and topic) but
+ * nothing is posted yet: pings follow the answer, so the thread reads answer first, then who is
+ * asked for what. The returned text is what the model reads as the tool's result.
+ */
+export function recordCollaborationAsk(
+  deps: CollaborationDeps,
+  task: Task & { threadTs: string },
+  ask: CollaborationAsk,
+): string {
+  const owner = deps.collaboration.effectiveOwners(task.teamId, task.channelId).get(ask.role);
+  const { request, created } = deps.collaboration.recordRequest({
+    teamId: task.teamId,
+    taskId: task.id,
+    channelId: task.channelId,
+    threadTs: task.threadTs,
+    ...ask,
+    owner: owner ? { kind: owner.kind, id: owner.id } : null,
+  });
+  const role = ROLE_LABELS[ask.role];
+  if (!created) {
+    return `Already requested from ${role} earlier in this thread (status: ${request.status}); it will not be sent again. Do not repeat it; continue your answer.`;
+  }
+  deps.logger.info('collaboration requested', {
+    teamId: task.teamId,
+    taskId: task.id,
+    requestId: request.id,
+    role: ask.role,
+    assigned: owner !== undefined,
+  });
+  return owner
+    ? `Recorded. After your answer the bot pings the ${role} owner in this thread with this request. Continue your answer.`
+    : `Recorded. This team has no ${role} owner yet; after your answer the bot explains in the thread how to set one. Continue your answer.`;
+}
+
+/** After a turn: posts the pings (or "no owner yet" notes) of this task that are not in the thread yet. */
+export async function announceRequests(
+  deps: CollaborationDeps,
+  teamId: string,
+  taskId: number,
+): Promise<void> {
+  for (const request of deps.collaboration.unannounced(teamId, taskId)) await announce(deps, request);
+}
+
+/**
+ * An owner was set for a role: pings every request that was waiting for one and now resolves to an
+ * owner in its channel. Each is assigned before it is pinged, so it is pinged at most once.
+ */
+export async function pingWaitingRequests(
+  deps: CollaborationDeps,
+  teamId: string,
+  role: CollaborationRole,
+): Promise<number> {
+  let pinged = 0;
+  for (const request of deps.collaboration.unassigned(teamId, role)) {
+    const owner = deps.collaboration.effectiveOwners(teamId, request.channelId).get(role);
+    if (!owner) continue;
+    const ref = { kind: owner.kind, id: owner.id };
+    if (!deps.collaboration.assignOwner(teamId, request.id, ref)) continue;
+    if (await announce(deps, { ...request, owner: ref })) pinged += 1;
+  }
+  return pinged;
+}
+
+/** Posts one request's ping (owner known) or guidance (no owner); true when it was posted now. */
+async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<boolean> {
+  const kind = request.owner ? 'ping' : 'guidance';
+  if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return false;
+  try {
+    if (request.owner) {
+      const ts = await deps.slack.postBlocks(
+        request.channelId,
+        pingMessage(request, request.owner),
+        request.threadTs,
+      );
+      deps.collaboration.setPingTs(request.teamId, request.id, ts);
+      deps.logger.info('collaboration owner pinged', {
+        teamId: request.teamId,
+        requestId: request.id,
+        role: request.role,
+        owner: mentionOf(request.owner),
+      });
+    } else {
+      await deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs);
+    }
+    return true;
+  } catch (error) {
+    // Not posted: a later turn or owner change may claim it again.
+    deps.collaboration.releaseAnnouncement(request.teamId, request.id, kind);
+    deps.logger.warn('could not post a collaboration request', {
+      teamId: request.teamId,
+      requestId: request.id,
+      error: describe(error),
+    });
+    return false;
+  }
+}

@@ -1,0 +1,103 @@
+import type { CollaborationRequest, CollaborationRole, OwnerRef } from '../core/model.js';
+import { neutraliseMentions } from './sanitise.js';
+import { truncateForSlack } from './split-markdown.js';
+
+/**
+ * The messages of a collaboration request, composed by the bot. The owner's mention is the only live
+ * mention in them; the topic, request and reason come from the model and are escaped and neutralised,
+ * so they can neither ping anyone nor form links.
+ */
+
+export const ACKNOWLEDGE_ACTION = 'collaboration_acknowledge';
+export const DONE_ACTION = 'collaboration_done';
+
+export const ROLE_LABELS: Record<CollaborationRole, string> = {
+  backend: 'Backend',
+  devops: 'DevOps',
+  security: 'Security',
+  qa: 'QA',
+};
+
+/** What each role is asked about, as the seed defines the collaboration points. */
+export const ROLE_SUBJECTS: Record<CollaborationRole, string> = {
+  backend: 'API data contracts',
+  devops: 'infrastructure',
+  security: 'encryption and access control',
+  qa: 'data validation testing',
+};
+
+export function mentionOf(owner: OwnerRef): string {
+  return owner.kind === 'user' ? `<@${owner.id}>` : `<!subteam^${owner.id}>`;
+}
+
+/** Model text made inert for mrkdwn: no `<…>` tokens, no broadcasts, bounded length. */
+export function inert(text: string, max: number): string {
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutraliseMentions(truncateForSlack(escaped.replace(/\s+/g, ' ').trim(), max));
+}
+
+/** Slack renders this in each reader's own time zone. */
+function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
+}
+
+function statusLine(request: CollaborationRequest): string {
+  if (request.status === 'done' && request.doneBy && request.doneAt)
+    return `:white_check_mark: Done — marked by <@${request.doneBy}> ${slackDate(request.doneAt)}`;
+  if (request.status === 'acknowledged' && request.acknowledgedBy && request.acknowledgedAt)
+    return `:eyes: Acknowledged by <@${request.acknowledgedBy}> ${slackDate(request.acknowledgedAt)}`;
+  return ':hourglass_flowing_sand: Open — click *Acknowledge* when you pick it up and *Done* when it is settled.';
+}
+
+function button(text: string, actionId: string, requestId: number, primary: boolean) {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value: String(requestId),
+    ...(primary ? { style: 'primary' } : {}),
+  };
+}
+
+/** The ping: owner, role, topic and the concrete request, with Acknowledge / Done buttons. */
+export function pingMessage(
+  request: CollaborationRequest,
+  owner: OwnerRef,
+): { text: string; blocks: unknown[] } {
+  const role = ROLE_LABELS[request.role];
+  const topic = inert(request.topic, 150);
+  const blocks: unknown[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:handshake: ${mentionOf(owner)} — *${role}* input needed (${ROLE_SUBJECTS[request.role]}): *${topic}*`,
+      },
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Request:* ${inert(request.request, 1500)}\n*Why:* ${inert(request.reason, 800)}`,
+      },
+    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(request) }] },
+  ];
+  const buttons = [];
+  if (request.status === 'open') buttons.push(button('Acknowledge', ACKNOWLEDGE_ACTION, request.id, true));
+  if (request.status !== 'done') buttons.push(button('Done', DONE_ACTION, request.id, false));
+  if (buttons.length > 0)
+    blocks.push({ type: 'actions', block_id: `collaboration_${request.id}`, elements: buttons });
+  return { text: `${mentionOf(owner)}: ${role} input needed on “${topic}” in this thread.`, blocks };
+}
+
+/** Posted in the thread when the agent needs a role nobody owns yet. */
+export function noOwnerText(request: CollaborationRequest): string {
+  const role = ROLE_LABELS[request.role];
+  return [
+    `:busts_in_silhouette: This needs a *${role}* owner (${ROLE_SUBJECTS[request.role]}): *${inert(request.topic, 150)}*`,
+    `*Request:* ${inert(request.request, 1500)}`,
+    `No ${request.role} owner is set for this channel yet. A workspace admin can set one with \`/data-engineer owners set ${request.role} @someone\` (add \`--channel\` for this channel only), and I'll ping them here.`,
+  ].join('\n');
+}

@@ -1,0 +1,263 @@
+import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import type { CollaborationRequest, CollaborationRole, OwnerAssignment, OwnerRef } from '../core/model.js';
+import type { CollaborationStore, NewCollaborationRequest } from '../core/ports.js';
+import type { Db } from './db.js';
+import { type CollaborationRequestRow, owners, collaborationRequests as requests } from './schema.js';
+
+/** The workspace-wide owner row uses '' as its channel (see schema.ts). */
+const WORKSPACE = '';
+
+/** Topics match when they differ only in case, spacing or punctuation. */
+export function topicKey(topic: string): string {
+  return topic
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+function toRequest(row: CollaborationRequestRow): CollaborationRequest {
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    taskId: row.taskId,
+    channelId: row.channelId,
+    threadTs: row.threadTs,
+    role: row.role,
+    topic: row.topic,
+    request: row.request,
+    reason: row.reason,
+    owner: row.ownerKind && row.ownerId ? { kind: row.ownerKind, id: row.ownerId } : null,
+    status: row.status,
+    pingTs: row.pingTs,
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgedAt: row.acknowledgedAt,
+    doneBy: row.doneBy,
+    doneAt: row.doneAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Which column records that a request's ping, or its "no owner yet" guidance, was posted. */
+const claimColumn = { ping: requests.pingedAt, guidance: requests.guidedAt } as const;
+const claimField = { ping: 'pingedAt', guidance: 'guidedAt' } as const;
+
+/** SQLite-backed CollaborationStore. Every statement filters by team_id. */
+export class SqliteCollaborationStore implements CollaborationStore {
+  constructor(private readonly db: Db) {}
+
+  effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment> {
+    const rows = this.db
+      .select()
+      .from(owners)
+      .where(and(eq(owners.teamId, teamId), inArray(owners.channelId, [WORKSPACE, channelId])))
+      .all();
+    const result = new Map<CollaborationRole, OwnerAssignment>();
+    // Workspace defaults first, so a channel's own owner overwrites them.
+    rows.sort((a, b) => a.channelId.length - b.channelId.length);
+    for (const row of rows) {
+      result.set(row.role, {
+        role: row.role,
+        kind: row.kind,
+        id: row.targetId,
+        scope: row.channelId === WORKSPACE ? 'workspace' : 'channel',
+        setBy: row.setBy,
+        updatedAt: row.updatedAt,
+      });
+    }
+    return result;
+  }
+
+  setOwner(
+    teamId: string,
+    channelId: string | undefined,
+    role: CollaborationRole,
+    owner: OwnerRef,
+    setBy: string,
+  ): void {
+    const values = { kind: owner.kind, targetId: owner.id, setBy, updatedAt: Date.now() };
+    this.db
+      .insert(owners)
+      .values({ teamId, channelId: channelId ?? WORKSPACE, role, ...values })
+      .onConflictDoUpdate({ target: [owners.teamId, owners.channelId, owners.role], set: values })
+      .run();
+  }
+
+  clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean {
+    const result = this.db
+      .delete(owners)
+      .where(
+        and(eq(owners.teamId, teamId), eq(owners.channelId, channelId ?? WORKSPACE), eq(owners.role, role)),
+      )
+      .run();
+    return result.changes > 0;
+  }
+
+  recordRequest(input: NewCollaborationRequest): { request: CollaborationRequest; created: boolean } {
+    const key = topicKey(input.topic);
+    const row = this.db
+      .insert(requests)
+      .values({
+        teamId: input.teamId,
+        taskId: input.taskId,
+        channelId: input.channelId,
+        threadTs: input.threadTs,
+        role: input.role,
+        topic: input.topic,
+        topicKey: key,
+        request: input.request,
+        reason: input.reason,
+        ownerKind: input.owner?.kind ?? null,
+        ownerId: input.owner?.id ?? null,
+      })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (row) return { request: toRequest(row), created: true };
+    const earlier = this.db
+      .select()
+      .from(requests)
+      .where(
+        and(
+          eq(requests.teamId, input.teamId),
+          eq(requests.taskId, input.taskId),
+          eq(requests.role, input.role),
+          eq(requests.topicKey, key),
+        ),
+      )
+      .get();
+    if (!earlier) throw new Error('collaboration request conflicted but was not found');
+    return { request: toRequest(earlier), created: false };
+  }
+
+  getRequest(teamId: string, requestId: number): CollaborationRequest | undefined {
+    const row = this.db
+      .select()
+      .from(requests)
+      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId)))
+      .get();
+    return row ? toRequest(row) : undefined;
+  }
+
+  unannounced(teamId: string, taskId: number): CollaborationRequest[] {
+    return this.db
+      .select()
+      .from(requests)
+      .where(
+        and(
+          eq(requests.teamId, teamId),
+          eq(requests.taskId, taskId),
+          ne(requests.status, 'done'),
+          or(
+            and(isNotNull(requests.ownerId), isNull(requests.pingedAt)),
+            and(isNull(requests.ownerId), isNull(requests.guidedAt)),
+          ),
+        ),
+      )
+      .orderBy(asc(requests.id))
+      .all()
+      .map(toRequest);
+  }
+
+  unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[] {
+    return this.db
+      .select()
+      .from(requests)
+      .where(
+        and(
+          eq(requests.teamId, teamId),
+          eq(requests.role, role),
+          isNull(requests.ownerId),
+          ne(requests.status, 'done'),
+        ),
+      )
+      .orderBy(asc(requests.id))
+      .all()
+      .map(toRequest);
+  }
+
+  assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean {
+    return (
+      this.db
+        .update(requests)
+        .set({ ownerKind: owner.kind, ownerId: owner.id })
+        .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId), isNull(requests.ownerId)))
+        .run().changes > 0
+    );
+  }
+
+  claimAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): boolean {
+    return (
+      this.db
+        .update(requests)
+        .set({ [claimField[kind]]: Date.now() })
+        .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId), isNull(claimColumn[kind])))
+        .run().changes > 0
+    );
+  }
+
+  releaseAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): void {
+    this.db
+      .update(requests)
+      .set({ [claimField[kind]]: null })
+      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId)))
+      .run();
+  }
+
+  setPingTs(teamId: string, requestId: number, ts: string): void {
+    this.db
+      .update(requests)
+      .set({ pingTs: ts })
+      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId)))
+      .run();
+  }
+
+  advance(
+    teamId: string,
+    requestId: number,
+    to: 'acknowledged' | 'done',
+    userId: string,
+  ): { request: CollaborationRequest; changed: boolean } | undefined {
+    const from = to === 'acknowledged' ? ['open'] : ['open', 'acknowledged'];
+    const set =
+      to === 'acknowledged'
+        ? { status: to, acknowledgedBy: userId, acknowledgedAt: Date.now() }
+        : { status: to, doneBy: userId, doneAt: Date.now() };
+    const updated = this.db
+      .update(requests)
+      .set(set)
+      .where(
+        and(
+          eq(requests.teamId, teamId),
+          eq(requests.id, requestId),
+          inArray(requests.status, from as ('open' | 'acknowledged')[]),
+        ),
+      )
+      .returning()
+      .get();
+    if (updated) return { request: toRequest(updated), changed: true };
+    const current = this.getRequest(teamId, requestId);
+    return current ? { request: current, changed: false } : undefined;
+  }
+
+  openInChannel(
+    teamId: string,
+    channelId: string,
+    limit: number,
+  ): { requests: CollaborationRequest[]; total: number } {
+    const where = and(
+      eq(requests.teamId, teamId),
+      eq(requests.channelId, channelId),
+      inArray(requests.status, ['open', 'acknowledged']),
+    );
+    const rows = this.db
+      .select()
+      .from(requests)
+      .where(where)
+      .orderBy(asc(requests.createdAt))
+      .limit(limit)
+      .all();
+    const total = this.db.select({ n: count() }).from(requests).where(where).get()?.n ?? 0;
+    return { requests: rows.map(toRequest), total };
+  }
+}
