@@ -3,20 +3,14 @@ import type {
   ContentBlock,
   ContentBlockParam,
   MessageParam,
-  ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { estimateTokens } from '../core/context-budget.js';
-import { AgentError } from '../core/errors.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
+import { backoffMs, errorType, isRetryable, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
-import {
-  ASK_CLARIFYING_QUESTIONS,
-  clarifyingQuestionsInput,
-  collaborationInput,
-  REQUEST_COLLABORATION,
-  TOOLS,
-} from './tools.js';
+import { toolResults, toParams } from './tool-rounds.js';
+import { ASK_CLARIFYING_QUESTIONS, clarifyingQuestionsInput, REQUEST_COLLABORATION, TOOLS } from './tools.js';
 
 export interface ClaudeAgentOptions {
   apiKey: string;
@@ -170,55 +164,6 @@ interface RoundResult extends AgentResult {
   collaborationCalls: ContentBlock[];
 }
 
-/** One tool_result per tool_use block of the round, as the API requires. */
-async function toolResults(
-  content: ContentBlockParam[],
-  callbacks: AgentCallbacks,
-): Promise<ToolResultBlockParam[]> {
-  const results: ToolResultBlockParam[] = [];
-  for (const block of content) {
-    if (block.type !== 'tool_use') continue;
-    const reply = (text: string, isError = false): ToolResultBlockParam => ({
-      type: 'tool_result',
-      tool_use_id: block.id,
-      content: text,
-      ...(isError ? { is_error: true } : {}),
-    });
-    if (block.name !== REQUEST_COLLABORATION || !callbacks.onCollaborationRequest) {
-      results.push(reply(`Unknown tool ${block.name}.`, true));
-      continue;
-    }
-    const input = collaborationInput.safeParse(block.input);
-    if (!input.success) {
-      const problems = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      results.push(
-        reply(`Not recorded: ${problems}. Fix the input and call again, or continue without it.`, true),
-      );
-      continue;
-    }
-    results.push(reply(await callbacks.onCollaborationRequest(input.data)));
-  }
-  return results;
-}
-
-/** The response's blocks in the shape a request accepts (thinking blocks keep their signatures). */
-function toParams(content: ContentBlock[]): ContentBlockParam[] {
-  return content.flatMap((block): ContentBlockParam[] => {
-    switch (block.type) {
-      case 'text':
-        return [{ type: 'text', text: block.text }];
-      case 'tool_use':
-        return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
-      case 'thinking':
-        return [{ type: 'thinking', thinking: block.thinking, signature: block.signature }];
-      case 'redacted_thinking':
-        return [{ type: 'redacted_thinking', data: block.data }];
-      default:
-        return [];
-    }
-  });
-}
-
 /**
  * Replies that arrived while the bot was answering are stored as consecutive user turns; they are
  * sent as one user message, in order, so the conversation alternates as the API expects.
@@ -243,69 +188,6 @@ function toUsage(usage: Anthropic.Messages.Usage): Usage {
     cacheReadTokens: usage.cache_read_input_tokens ?? 0,
     cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
   };
-}
-
-function errorType(error: unknown): string | undefined {
-  if (error instanceof Anthropic.APIError)
-    return error.type ?? (error.status ? `http_${error.status}` : undefined);
-  return error instanceof Error ? error.name : undefined;
-}
-
-/**
- * The SDK already retried 429/5xx/connection failures before throwing; we retry once more at the
- * stream level for those, and for the mid-stream `overloaded_error` event it never retries.
- */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof Anthropic.APIUserAbortError) return false;
-  if (error instanceof Anthropic.APIConnectionError) return true;
-  if (error instanceof Anthropic.APIError) {
-    if (error.status === undefined) return error.type === 'overloaded_error' || error.type === 'api_error';
-    return error.status === 429 || error.status === 408 || error.status >= 500;
-  }
-  return false;
-}
-
-function toAgentError(error: unknown): AgentError {
-  const retryLater = 'Please try again in a few minutes.';
-  if (error instanceof Anthropic.APIError) {
-    const type = error.type;
-    if (type === 'overloaded_error' || error.status === 529)
-      return new AgentError(
-        'overloaded',
-        `Claude is overloaded right now and I could not finish after several tries. ${retryLater}`,
-        { cause: error },
-      );
-    if (error.status === 429 || type === 'rate_limit_error')
-      return new AgentError(
-        'rate_limited',
-        `This workspace has hit its Claude API rate limit. ${retryLater}`,
-        { cause: error },
-      );
-    if (error.status === 401 || error.status === 403)
-      return new AgentError(
-        'auth',
-        'I could not reach Claude: the API key was rejected. An admin needs to check ANTHROPIC_API_KEY.',
-        { cause: error },
-      );
-    if (error.status === 400 || error.status === 413)
-      return new AgentError(
-        'invalid_request',
-        'Claude could not accept this request (it may be too long). Try a shorter or narrower task.',
-        { cause: error },
-      );
-  }
-  if (error instanceof Anthropic.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionError)
-    return new AgentError('timeout', `I could not reach Claude (network trouble). ${retryLater}`, {
-      cause: error,
-    });
-  return new AgentError('unknown', `Something went wrong while Claude was answering. ${retryLater}`, {
-    cause: error,
-  });
-}
-
-function backoffMs(attempt: number, baseMs: number): number {
-  const capped = Math.min(30_000, baseMs * 2 ** (attempt - 1));
-  return capped / 2 + Math.random() * (capped / 2);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
