@@ -9,6 +9,7 @@ export const HELP_TEXT = [
   '• `/data-engineer implement data quality checks for the orders table in Snowflake`',
   '',
   'You can also mention me (`@data-engineer …`) in a channel I am in, or send me a direct message.',
+  'When a solution needs backend, devops, security or QA input, I ping their owner in the thread: `/data-engineer owners` shows who that is, `/data-engineer requests` lists what is still open.',
   'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
 ].join('\n');
 
