@@ -90,7 +90,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger: boltLogger,
   };
   const client = new WebClient(config.slack.botToken, clientOptions);
-  let identity: { botUserId: string; botId: string; teamId: string };
+  let identity: SlackIdentity;
   try {
     identity = await checkSlackToken(client);
   } catch (error) {
@@ -112,6 +112,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   });
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+    workspaceUrl: identity.url,
   });
   const deps = {
     store,
@@ -177,9 +178,15 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   };
 }
 
-async function checkSlackToken(
-  client: WebClient,
-): Promise<{ botUserId: string; botId: string; teamId: string }> {
+interface SlackIdentity {
+  botUserId: string;
+  botId: string;
+  teamId: string;
+  /** The workspace's web address, e.g. https://acme.slack.com/ */
+  url: string | undefined;
+}
+
+async function checkSlackToken(client: WebClient): Promise<SlackIdentity> {
   try {
     const result = await client.auth.test();
     if (!result.user_id || !result.bot_id || !result.team_id) {
@@ -187,7 +194,7 @@ async function checkSlackToken(
         'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id). Use the xoxb- token.',
       );
     }
-    return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id };
+    return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id, url: result.url };
   } catch (error) {
     if (error instanceof StartupError) throw error;
     const code = slackErrorCode(error);

@@ -42,7 +42,7 @@ const integer = (fallback: number, min: number, max: number, hint: string) =>
     })
     .transform(Number);
 
-function isValidTimeZone(zone: string): boolean {
+export function isValidTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -86,6 +86,9 @@ const envSchema = z
     }),
     DIGEST_TIMEZONE: optionalString.refine((v) => v === undefined || isValidTimeZone(v), {
       message: 'must be an IANA time zone such as Europe/Berlin or America/New_York',
+    }),
+    DIGEST_POST_EMPTY: withDefault('false').refine((v) => /^(true|false)$/i.test(v), {
+      message: 'must be true or false',
     }),
     BOT_ADMINS: withDefault('')
       .transform((v) =>
@@ -136,7 +139,12 @@ export interface Config {
   };
   readonly databasePath: string;
   readonly http: { readonly port: number; readonly host: string };
-  readonly digest: { readonly time: string; readonly timeZone: string | undefined };
+  readonly digest: {
+    readonly time: string;
+    readonly timeZone: string | undefined;
+    /** Post a scheduled digest even when a channel had nothing to report. */
+    readonly postWhenEmpty: boolean;
+  };
   readonly botAdmins: readonly string[];
   readonly logLevel: LogLevel;
   readonly maxConcurrentGenerations: number;
@@ -171,7 +179,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     },
     databasePath: e.DATABASE_PATH,
     http: { port: e.PORT, host: e.HOST },
-    digest: { time: e.DIGEST_TIME, timeZone: e.DIGEST_TIMEZONE },
+    digest: {
+      time: e.DIGEST_TIME,
+      timeZone: e.DIGEST_TIMEZONE,
+      postWhenEmpty: e.DIGEST_POST_EMPTY.toLowerCase() === 'true',
+    },
     botAdmins: e.BOT_ADMINS,
     logLevel: e.LOG_LEVEL as LogLevel,
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,

@@ -125,6 +125,8 @@ export interface CollaborationStore {
 /** What the bot needs to know about a Slack user to accept them as an owner or an admin. */
 export interface SlackUserInfo {
   id: string;
+  /** IANA time zone from the profile, when Slack gives one. */
+  timeZone?: string;
   isAdmin: boolean;
   isBot: boolean;
   deleted: boolean;
@@ -185,8 +187,11 @@ export interface SlackPort {
   updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void>;
   /** users.info; undefined when Slack does not know the user. Throws SlackError on other failures. */
   getUser(userId: string): Promise<SlackUserInfo | undefined>;
-  /** A link to a message; undefined when Slack cannot give one. Never throws. */
-  permalink(channelId: string, ts: string): Promise<string | undefined>;
+  /**
+   * A link to a message (in a thread when `threadTs` is given), built from the workspace URL that
+   * auth.test reported, so lists of thousands of items cost no API calls. Undefined if unknown.
+   */
+  messageLink(channelId: string, ts: string, threadTs?: string): string | undefined;
   /** "is thinking…" under the thread; best effort, never throws. */
   setStatus(channelId: string, threadTs: string, status: string): Promise<void>;
 }

@@ -19,12 +19,15 @@ const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
 export class SlackGateway implements SlackPort {
   private streamingRefusedAt = 0;
   private readonly policy: StreamPolicy;
+  /** e.g. https://acme.slack.com/ (from auth.test), for message links. */
+  private readonly workspaceUrl: string | undefined;
 
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
-    options: { minWriteIntervalMs?: number } = {},
+    options: { minWriteIntervalMs?: number; workspaceUrl?: string } = {},
   ) {
+    this.workspaceUrl = options.workspaceUrl;
     this.policy = {
       minIntervalMs: options.minWriteIntervalMs ?? 1000,
       streamingAllowed: () => Date.now() - this.streamingRefusedAt > STREAMING_RETRY_AFTER_MS,
@@ -90,6 +93,7 @@ export class SlackGateway implements SlackPort {
         isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
         isBot: Boolean(user.is_bot || user.is_app_user),
         deleted: Boolean(user.deleted),
+        ...(user.tz ? { timeZone: user.tz } : {}),
       };
     } catch (error) {
       if (slackErrorCode(error) === 'user_not_found') return undefined;
@@ -97,14 +101,10 @@ export class SlackGateway implements SlackPort {
     }
   }
 
-  async permalink(channelId: string, ts: string): Promise<string | undefined> {
-    try {
-      const result = await this.client.chat.getPermalink({ channel: channelId, message_ts: ts });
-      return result.permalink;
-    } catch (error) {
-      this.logger.debug('could not get a permalink', { code: slackErrorCode(error) });
-      return undefined;
-    }
+  messageLink(channelId: string, ts: string, threadTs?: string): string | undefined {
+    if (!this.workspaceUrl) return undefined;
+    const base = `${this.workspaceUrl.replace(/\/$/, '')}/archives/${channelId}/p${ts.replace('.', '')}`;
+    return threadTs && threadTs !== ts ? `${base}?thread_ts=${threadTs}&cid=${channelId}` : base;
   }
 
   openMessage(

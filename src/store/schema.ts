@@ -42,6 +42,8 @@ export const tasks = sqliteTable(
   (t) => [
     index('tasks_team_channel_created').on(t.teamId, t.channelId, t.createdAt),
     index('tasks_team_status').on(t.teamId, t.status),
+    index('tasks_team_channel_status').on(t.teamId, t.channelId, t.status),
+    index('tasks_team_channel_completed').on(t.teamId, t.channelId, t.completedAt),
     uniqueIndex('tasks_team_channel_thread').on(t.teamId, t.channelId, t.threadTs),
   ],
 );
@@ -64,7 +66,10 @@ export const turns = sqliteTable(
     cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
     createdAt: integer('created_at').notNull().default(now),
   },
-  (t) => [index('turns_team_task').on(t.teamId, t.taskId, t.id)],
+  (t) => [
+    index('turns_team_task').on(t.teamId, t.taskId, t.id),
+    index('turns_team_created').on(t.teamId, t.createdAt),
+  ],
 );
 
 /**
@@ -147,6 +152,44 @@ export const collaborationRequests = sqliteTable(
     index('collaboration_team_channel_status').on(t.teamId, t.channelId, t.status, t.createdAt),
     index('collaboration_team_role_unassigned').on(t.teamId, t.role, t.ownerId, t.status),
   ],
+);
+
+/** A channel's own digest schedule; channels without a row use DIGEST_TIME / DIGEST_TIMEZONE. */
+export const digestSettings = sqliteTable(
+  'digest_settings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    /** HH:MM, 24-hour; null = the configured default. */
+    time: text('time'),
+    /** IANA zone; null = the configured default. */
+    timeZone: text('time_zone'),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('digest_settings_team_channel').on(t.teamId, t.channelId)],
+);
+
+/**
+ * One scheduled digest per channel and local day: the row is claimed before anything is posted, so
+ * two instances, or a restart, never post the same day twice.
+ */
+export const digestRuns = sqliteTable(
+  'digest_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** YYYY-MM-DD in the channel's digest time zone. */
+    localDate: text('local_date').notNull(),
+    status: text('status', { enum: ['posting', 'posted', 'empty', 'failed'] }).notNull(),
+    parentTs: text('parent_ts'),
+    error: text('error'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('digest_runs_team_channel_date').on(t.teamId, t.channelId, t.localDate)],
 );
 
 export type TaskRow = typeof tasks.$inferSelect;

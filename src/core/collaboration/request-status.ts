@@ -51,21 +51,19 @@ async function redraw(deps: CollaborationDeps, request: CollaborationRequest): P
 const LIST_LIMIT = 20;
 
 /** `/data-engineer requests`: the channel's open requests, oldest first, each linked to its thread. */
-export async function listOpenRequests(
+export function listOpenRequests(
   deps: CollaborationDeps,
   teamId: string,
   channelId: string,
   now = Date.now(),
-): Promise<string> {
+): string {
   const { requests, total } = deps.collaboration.openInChannel(teamId, channelId, LIST_LIMIT);
   if (total === 0) return 'There are no open collaboration requests in this channel.';
-  const links = await Promise.all(
-    requests.map((r) => deps.slack.permalink(r.channelId, r.pingTs ?? r.threadTs)),
-  );
-  const lines = requests.map((r, i) => {
+  const lines = requests.map((r) => {
     const owner = r.owner ? mentionOf(r.owner) : '_no owner set_';
     const status = r.status === 'acknowledged' ? 'acknowledged' : 'open';
-    const link = links[i] ? ` · <${links[i]}|thread>` : '';
+    const url = deps.slack.messageLink(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
+    const link = url ? ` · <${url}|thread>` : '';
     return `• *${ROLE_LABELS[r.role]}* · ${inert(r.topic, 80)} · ${owner} · ${status} for ${age(now - r.createdAt)}${link}`;
   });
   const more = total > requests.length ? [`…and ${total - requests.length} more.`] : [];

@@ -62,10 +62,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         await ack();
         return afterAck(deps, 'owners', privately, () => changeOwner(deps, context, parsed));
       case 'requests':
-        await ack();
-        return afterAck(deps, 'requests', privately, () =>
-          listOpenRequests(deps, input.team_id, input.channel_id),
-        );
+        return ack({
+          response_type: 'ephemeral',
+          text: listOpenRequests(deps, input.team_id, input.channel_id),
+        });
     }
     let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
     try {

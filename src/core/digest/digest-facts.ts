@@ -1,0 +1,78 @@
+import type { CollaborationRequest, TaskStatus, Usage } from '../model.js';
+
+/** Everything a channel's digest says, read from the database (never from the model). */
+
+export interface DigestTask {
+  id: number;
+  title: string;
+  status: TaskStatus;
+  channelId: string;
+  threadTs: string | null;
+  requesterId: string;
+  /** When it entered the state it is listed under (asked, answered, failed, waiting). */
+  at: number;
+}
+
+/** A list cut to its first items, with the full count for "and N more". */
+export interface Listed<T> {
+  total: number;
+  items: T[];
+}
+
+export interface DigestFacts {
+  channelId: string;
+  from: number;
+  to: number;
+  asked: Listed<DigestTask>;
+  answered: Listed<DigestTask>;
+  failed: Listed<DigestTask>;
+  /** Tasks waiting for answers to the agent's questions, whenever they were asked, oldest first. */
+  waiting: Listed<DigestTask>;
+  /** Collaboration requests not done yet, oldest first. */
+  openRequests: Listed<CollaborationRequest>;
+  usageByModel: { model: string; usage: Usage }[];
+}
+
+export function isEmptyDigest(facts: DigestFacts): boolean {
+  return (
+    facts.asked.total +
+      facts.answered.total +
+      facts.failed.total +
+      facts.waiting.total +
+      facts.openRequests.total ===
+    0
+  );
+}
+
+/** A channel's digest schedule, as stored; unset fields fall back to the configured defaults. */
+export interface DigestSetting {
+  channelId: string;
+  enabled: boolean;
+  time: string | null;
+  timeZone: string | null;
+}
+
+export interface DigestStore {
+  /** `limit` caps each list; totals are always exact. Indexed queries only (see schema.ts). */
+  digestFacts(teamId: string, channelId: string, from: number, to: number, limit: number): DigestFacts;
+  /** Channels worth a scheduled look: activity since `since`, waiting tasks, open requests, or a setting. */
+  digestChannels(teamId: string, since: number): string[];
+  digestSetting(teamId: string, channelId: string): DigestSetting | undefined;
+  digestSettings(teamId: string): DigestSetting[];
+  saveDigestSetting(
+    teamId: string,
+    channelId: string,
+    change: Partial<Omit<DigestSetting, 'channelId'>>,
+    updatedBy: string,
+  ): void;
+  /** Claims the scheduled digest of one channel and local day; false when it was already claimed. */
+  claimDigestRun(teamId: string, channelId: string, localDate: string): boolean;
+  finishDigestRun(
+    teamId: string,
+    channelId: string,
+    localDate: string,
+    outcome: { status: 'posted' | 'empty'; parentTs?: string },
+  ): void;
+  /** Posting failed: a later look (e.g. after a restart the same day) may claim it again. */
+  releaseDigestRun(teamId: string, channelId: string, localDate: string): void;
+}
