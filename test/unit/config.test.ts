@@ -17,7 +17,7 @@ describe('parseConfig', () => {
     expect(result.config.anthropic.smallModel).toBe('claude-haiku-5-5');
     expect(result.config.databasePath).toBe('./data/data-engineer.db');
     expect(result.config.http).toEqual({ port: 3000, host: '0.0.0.0' });
-    expect(result.config.digest).toEqual({ time: '09:00', timeZone: undefined });
+    expect(result.config.digest).toEqual({ time: '09:00', timeZone: undefined, postWhenEmpty: false });
     expect(result.config.botAdmins).toEqual([]);
     expect(result.config.logLevel).toBe('info');
   });
