@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { type RetryOptions, WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
+import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
+import { DigestScheduler } from './core/digest/digest-scheduler.js';
+import { isValidTimeZone } from './core/digest/schedule.js';
 import type { Logger } from './core/ports.js';
 import { ThreadTurns } from './core/thread-turns.js';
 import { describe, WorkRunner } from './core/work-runner.js';
@@ -15,6 +18,7 @@ import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { openDatabase } from './store/db.js';
+import { SqliteDigestStore } from './store/digest-repo.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
@@ -27,6 +31,8 @@ export interface AppTuning {
   /** Minimum time between two writes to one Slack message (default 1 s). */
   slackMinWriteIntervalMs?: number;
   slackRetryConfig?: RetryOptions;
+  /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
+  digestScheduler?: boolean;
 }
 
 export interface RunningApp {
@@ -114,9 +120,22 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     workspaceUrl: identity.url,
   });
+  const collaboration = new SqliteCollaborationStore(database.db);
   const deps = {
     store,
-    collaboration: new SqliteCollaborationStore(database.db),
+    collaboration,
+    digests: new SqliteDigestStore(database.db, collaboration),
+    highlights: new ClaudeHighlightsWriter({
+      apiKey: config.anthropic.apiKey,
+      baseUrl: config.anthropic.baseUrl,
+      model: config.anthropic.smallModel,
+    }),
+    defaultSchedule: {
+      time: config.digest.time,
+      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
+    },
+    postWhenEmpty: config.digest.postWhenEmpty,
+    scheduler: undefined as DigestScheduler | undefined,
     botAdmins: config.botAdmins,
     slack,
     agent,
@@ -154,6 +173,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();
+  if (tuning.digestScheduler ?? true) {
+    deps.scheduler = new DigestScheduler(deps, identity.teamId, (name, work) => runner.track(name, work));
+    deps.scheduler.start();
+  }
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
     url,
@@ -167,6 +190,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     idle: () => runner.idle(),
     async stop({ graceMs = 30_000 } = {}) {
       health.draining = true;
+      deps.scheduler?.stop();
       runner.stop();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([runner.idle(), grace]);
@@ -207,6 +231,19 @@ async function checkSlackToken(client: WebClient): Promise<SlackIdentity> {
       `Could not reach Slack to check SLACK_BOT_TOKEN (${code ?? describe(error)}). Is SLACK_API_URL right?`,
     );
   }
+}
+
+/**
+ * DIGEST_TIMEZONE unset: the workspace's zone as Slack reports it on the bot user's profile, else UTC.
+ */
+async function workspaceTimeZone(slack: SlackGateway, botUserId: string, logger: Logger): Promise<string> {
+  try {
+    const zone = (await slack.getUser(botUserId))?.timeZone;
+    if (zone && isValidTimeZone(zone)) return zone;
+  } catch (error) {
+    logger.warn('could not read the workspace time zone; digests use UTC', { error: describe(error) });
+  }
+  return 'UTC';
 }
 
 function answerHealth(res: ServerResponse, health: { ready: boolean; draining: boolean }): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone } from './core/digest/schedule.js';
 
 /**
  * The operator contract (see README "Configuration"): every setting comes from the environment, is
@@ -41,15 +42,6 @@ const integer = (fallback: number, min: number, max: number, hint: string) =>
       message: `must be a whole number from ${min} to ${max} (${hint})`,
     })
     .transform(Number);
-
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const envSchema = z
   .object({

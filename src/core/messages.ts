@@ -80,3 +80,11 @@ export const OWNERS_USAGE_TEXT = [
   '• `/data-engineer owners clear <role> [--channel]` removes one',
   'Roles: `backend`, `devops`, `security`, `qa`.',
 ].join('\n');
+
+export const DIGEST_USAGE_TEXT = [
+  'Digest commands:',
+  '• `/data-engineer digest` shows when this channel’s daily digest posts',
+  '• `/data-engineer digest now` posts the last 24 hours here now',
+  '• `/data-engineer digest at 08:30 [Europe/Berlin]` sets the daily time (and time zone)',
+  '• `/data-engineer digest off` / `digest on` stops or resumes it',
+].join('\n');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOwnerMention, parseRole } from './collaboration/owner-mention.js';
-import { OWNERS_USAGE_TEXT, TASK_TOO_LONG_TEXT } from './messages.js';
+import { isValidTimeZone, TIME_OF_DAY } from './digest/schedule.js';
+import { DIGEST_USAGE_TEXT, OWNERS_USAGE_TEXT, TASK_TOO_LONG_TEXT } from './messages.js';
 import type { CollaborationRole, OwnerRef } from './model.js';
 
 export const MAX_TASK_CHARS = 8_000;
@@ -15,6 +16,10 @@ export type ParsedCommand =
   | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
   | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope }
   | { kind: 'requests' }
+  | { kind: 'digest-show' }
+  | { kind: 'digest-now' }
+  | { kind: 'digest-at'; time: string; timeZone?: string }
+  | { kind: 'digest-switch'; enabled: boolean }
   | { kind: 'invalid'; message: string };
 
 const commandText = z
@@ -32,6 +37,12 @@ export function parseCommandText(raw: string): ParsedCommand {
   if (/^requests(\s+list)?$/i.test(text)) return { kind: 'requests' };
   const words = tokens(text);
   if (
+    words[0]?.toLowerCase() === 'digest' &&
+    (words.length === 1 || DIGEST_VERBS.has(words[1]?.toLowerCase() ?? ''))
+  ) {
+    return parseDigestCommand(words.slice(1));
+  }
+  if (
     words[0]?.toLowerCase() === 'owners' &&
     (words.length === 1 || OWNER_VERBS.has(words[1]?.toLowerCase() ?? ''))
   ) {
@@ -41,6 +52,52 @@ export function parseCommandText(raw: string): ParsedCommand {
 }
 
 const OWNER_VERBS = new Set(['show', 'list', 'set', 'clear']);
+const DIGEST_VERBS = new Set(['now', 'at', 'on', 'off']);
+
+/** `digest`, `digest now`, `digest at HH:MM [Area/City]`, `digest on`, `digest off`. */
+function parseDigestCommand(args: string[]): ParsedCommand {
+  const [verb, ...rest] = args.map((a) => a.trim());
+  const extra = (usage: string): ParsedCommand => ({
+    kind: 'invalid',
+    message: `\`digest ${verb}\` takes ${usage}. ${DIGEST_USAGE_TEXT}`,
+  });
+  switch (verb?.toLowerCase()) {
+    case undefined:
+      return { kind: 'digest-show' };
+    case 'now':
+      return rest.length === 0 ? { kind: 'digest-now' } : extra('nothing after it');
+    case 'on':
+    case 'off':
+      return rest.length === 0
+        ? { kind: 'digest-switch', enabled: verb?.toLowerCase() === 'on' }
+        : extra('nothing after it');
+    default: {
+      const [time, zone, ...more] = rest;
+      if (!time || more.length > 0)
+        return extra('a time and optionally a time zone, e.g. `digest at 08:30 Europe/Berlin`');
+      const match = TIME_OF_DAY.exec(time);
+      if (!match) {
+        return {
+          kind: 'invalid',
+          message: `“${time.slice(0, 20)}” isn't a time of day. Use 24-hour HH:MM, e.g. \`/data-engineer digest at 08:30\` or \`digest at 17:45 America/New_York\`.`,
+        };
+      }
+      if (zone !== undefined && !isValidTimeZone(zone)) {
+        return {
+          kind: 'invalid',
+          message: `I don't know the time zone “${zone.slice(0, 40)}”. Use an IANA name such as \`Europe/Berlin\`, \`America/New_York\` or \`Asia/Tokyo\`.`,
+        };
+      }
+      const normalised = `${match[1]?.padStart(2, '0')}:${match[2]}`;
+      return { kind: 'digest-at', time: normalised, ...(zone ? { timeZone: canonicalZone(zone) } : {}) };
+    }
+  }
+}
+
+/** `europe/berlin` → `Europe/Berlin`, as Intl spells it. */
+function canonicalZone(zone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+}
 
 /** Words, keeping a Slack mention token (`<@U1|Ana Smith>`) whole even if its label has spaces. */
 function tokens(text: string): string[] {

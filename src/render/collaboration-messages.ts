@@ -1,6 +1,7 @@
 import type { CollaborationRequest, CollaborationRole, OwnerRef } from '../core/model.js';
 import { neutraliseMentions } from './sanitise.js';
 import { truncateForSlack } from './split-markdown.js';
+import { slackDate } from './time-text.js';
 
 /**
  * The messages of a collaboration request, composed by the bot. The owner's mention is the only live
@@ -34,12 +35,6 @@ export function mentionOf(owner: OwnerRef): string {
 export function inert(text: string, max: number): string {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return neutraliseMentions(truncateForSlack(escaped.replace(/\s+/g, ' ').trim(), max));
-}
-
-/** Slack renders this in each reader's own time zone. */
-function slackDate(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  return `<!date^${seconds}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
 function statusLine(request: CollaborationRequest): string {

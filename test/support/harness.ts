@@ -66,6 +66,8 @@ export async function startHarness(
     anthropicRetryBaseMs: 5,
     slackMinWriteIntervalMs: 50,
     slackRetryConfig: { retries: 0 },
+    // Digest tests turn it on; elsewhere a digest posted at 09:00 would only surprise a test.
+    digestScheduler: false,
     ...options.tuning,
   };
   const config = parsed.config;

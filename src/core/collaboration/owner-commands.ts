@@ -1,14 +1,11 @@
 import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
-import { SlackError } from '../errors.js';
 import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../model.js';
 import type { OwnerScope } from '../parse-command.js';
+import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
 import { describe } from '../work-runner.js';
 import { type CollaborationDeps, pingWaitingRequests } from './requests.js';
 
-export interface OwnerCommandDeps extends CollaborationDeps {
-  /** Users who may change owners besides workspace admins and owners (BOT_ADMINS). */
-  botAdmins: readonly string[];
-}
+export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps {}
 
 export interface OwnerCommandContext {
   teamId: string;
@@ -45,7 +42,7 @@ export async function changeOwner(
     | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
     | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope },
 ): Promise<string> {
-  const refusal = await checkMayChangeOwners(deps, context.userId);
+  const refusal = await refuseUnlessAdmin(deps, context.userId, 'owners');
   if (refusal) return refusal;
   const channelId = change.scope === 'channel' ? context.channelId : undefined;
   const where = change.scope === 'channel' ? `in <#${context.channelId}>` : 'for this workspace';
@@ -75,19 +72,6 @@ export async function changeOwner(
   return `Done: ${mentionOf(change.owner)} now owns ${role} requests ${where}.${late}`;
 }
 
-async function checkMayChangeOwners(deps: OwnerCommandDeps, userId: string): Promise<string | undefined> {
-  if (deps.botAdmins.includes(userId)) return undefined;
-  try {
-    const user = await deps.slack.getUser(userId);
-    if (user?.isAdmin) return undefined;
-  } catch (error) {
-    deps.logger.warn('could not check who may change owners', { error: describe(error) });
-    return `I couldn't check your permissions with Slack just now${codeOf(error)}. Please try again in a moment.`;
-  }
-  const admins = deps.botAdmins.map((id) => `<@${id}>`).join(', ');
-  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can change owners. Ask one of them to run the command.`;
-}
-
 async function checkOwner(deps: OwnerCommandDeps, owner: OwnerRef): Promise<string | undefined> {
   if (owner.kind === 'group') return undefined;
   try {
@@ -99,10 +83,6 @@ async function checkOwner(deps: OwnerCommandDeps, owner: OwnerRef): Promise<stri
     return undefined;
   } catch (error) {
     deps.logger.warn('could not look up an owner', { error: describe(error) });
-    return `I couldn't look up that person with Slack just now${codeOf(error)}. Please try again in a moment.`;
+    return `I couldn't look up that person with Slack just now${slackSaid(error)}. Please try again in a moment.`;
   }
-}
-
-function codeOf(error: unknown): string {
-  return error instanceof SlackError ? ` (Slack said \`${error.code}\`)` : '';
 }

@@ -1,4 +1,5 @@
 import { inert, mentionOf, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import { age } from '../../render/time-text.js';
 import type { CollaborationRequest } from '../model.js';
 import { describe } from '../work-runner.js';
 import type { CollaborationDeps } from './requests.js';
@@ -70,12 +71,4 @@ export function listOpenRequests(
   return [`*Open collaboration requests in this channel (${total}), oldest first:*`, ...lines, ...more].join(
     '\n',
   );
-}
-
-export function age(ms: number): string {
-  const minutes = Math.max(0, Math.floor(ms / 60_000));
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h`;
-  return `${Math.floor(hours / 24)} d`;
 }

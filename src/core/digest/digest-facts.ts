@@ -76,3 +76,8 @@ export interface DigestStore {
   /** Posting failed: a later look (e.g. after a restart the same day) may claim it again. */
   releaseDigestRun(teamId: string, channelId: string, localDate: string): void;
 }
+
+/** Writes the digest's optional "what happened" paragraph (the small model). May throw. */
+export interface HighlightsWriter {
+  write(facts: DigestFacts): Promise<string>;
+}

@@ -13,6 +13,18 @@ export interface Schedule {
   timeZone: string;
 }
 
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A 24-hour HH:MM time (the hour may have one digit, e.g. 8:30). */
+export const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
 export function cronPattern(time: string): string {
   const [hours, minutes] = time.split(':').map(Number);
   return `${minutes} ${hours} * * *`;

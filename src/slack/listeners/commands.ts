@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { changeOwner, type OwnerCommandDeps, showOwners } from '../../core/collaboration/owner-commands.js';
 import { listOpenRequests } from '../../core/collaboration/request-status.js';
+import { type DigestCommandDeps, digestCommand } from '../../core/digest/digest-commands.js';
 import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
@@ -9,7 +10,7 @@ import { answerCommandTask, submitCommandTask } from '../../core/start-task.js';
 import type { ThreadTurns } from '../../core/thread-turns.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 
-export interface CommandDeps extends TurnDeps, OwnerCommandDeps {
+export interface CommandDeps extends TurnDeps, OwnerCommandDeps, DigestCommandDeps {
   threads: ThreadTurns;
   runner: WorkRunner;
 }
@@ -61,6 +62,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         // Checking permissions and the new owner takes Slack calls: acknowledge first, answer after.
         await ack();
         return afterAck(deps, 'owners', privately, () => changeOwner(deps, context, parsed));
+      case 'digest-show':
+      case 'digest-now':
+      case 'digest-at':
+      case 'digest-switch':
+        await ack();
+        return afterAck(deps, 'digest', privately, () => digestCommand(deps, context, parsed));
       case 'requests':
         return ack({
           response_type: 'ephemeral',

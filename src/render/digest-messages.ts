@@ -1,0 +1,126 @@
+import type { DigestFacts, DigestTask, Listed } from '../core/digest/digest-facts.js';
+import type { CollaborationRequest, Usage } from '../core/model.js';
+import { estimateCostUsd, hasKnownPrice } from '../core/pricing.js';
+import { inert, mentionOf, ROLE_LABELS } from './collaboration-messages.js';
+import { age } from './time-text.js';
+
+/**
+ * A channel's digest as Slack messages: one parent with the headline figures (and the optional
+ * highlights), then the details in its thread. Every figure comes from DigestFacts; titles and topics
+ * are user or model text and are made inert. Lists show their first items and "and N more", and each
+ * message stays far below Slack's limits however busy the channel was.
+ */
+
+export type LinkTo = (channelId: string, ts: string, threadTs?: string) => string | undefined;
+
+/** Each detail message stays under this (Slack allows 40,000; a section block shows 3,000). */
+const MAX_MESSAGE_CHARS = 3_500;
+
+export function digestParent(facts: DigestFacts, dayLabel: string, highlights?: string): string {
+  const figures = [
+    `*${facts.asked.total}* asked`,
+    `*${facts.answered.total}* answered`,
+    `*${facts.failed.total}* failed`,
+    `*${facts.waiting.total}* waiting for answers`,
+    `*${facts.openRequests.total}* open collaboration request${facts.openRequests.total === 1 ? '' : 's'}`,
+  ];
+  const cost = totalCost(facts.usageByModel);
+  if (cost !== undefined) figures.push(`~$${cost.toFixed(2)} Claude usage`);
+  return [
+    `:bar_chart: *Data engineering digest for <#${facts.channelId}>* — ${dayLabel}`,
+    figures.join(' · '),
+    ...(highlights ? ['', inert(highlights, 900)] : []),
+    '_Details in the thread._',
+  ].join('\n');
+}
+
+export function digestDetails(facts: DigestFacts, link: LinkTo, now: number): string[] {
+  const messages = [
+    taskSection('Asked', facts.asked, link),
+    taskSection('Answered', facts.answered, link),
+    taskSection('Failed', facts.failed, link, ' — reply `retry` in its thread to run it again'),
+    waitingSection(facts.waiting, link, now),
+    requestsSection(facts.openRequests, link, now),
+    usageSection(facts.usageByModel),
+  ];
+  return messages.filter((m): m is string => m !== undefined).map(fitToSlack);
+}
+
+function taskLink(task: DigestTask, link: LinkTo): string {
+  const title = inert(task.title, 80).replace(/\|/g, '/');
+  const url = task.threadTs ? link(task.channelId, task.threadTs) : undefined;
+  return url ? `<${url}|${title}>` : title;
+}
+
+function more(list: Listed<unknown>, hint = ''): string[] {
+  const rest = list.total - list.items.length;
+  return rest > 0 ? [`…and ${rest} more${hint}.`] : [];
+}
+
+function taskSection(name: string, list: Listed<DigestTask>, link: LinkTo, note = ''): string | undefined {
+  if (list.total === 0) return undefined;
+  return [
+    `*${name} (${list.total})*${note}`,
+    ...list.items.map((task) => `• ${taskLink(task, link)}`),
+    ...more(list),
+  ].join('\n');
+}
+
+function waitingSection(list: Listed<DigestTask>, link: LinkTo, now: number): string | undefined {
+  if (list.total === 0) return undefined;
+  return [
+    `*Waiting for answers to my questions (${list.total})*, oldest first`,
+    ...list.items.map(
+      (task) => `• ${taskLink(task, link)} — waiting on <@${task.requesterId}> for ${age(now - task.at)}`,
+    ),
+    ...more(list),
+  ].join('\n');
+}
+
+function requestsSection(list: Listed<CollaborationRequest>, link: LinkTo, now: number): string | undefined {
+  if (list.total === 0) return undefined;
+  return [
+    `*Open collaboration requests (${list.total})*, oldest first`,
+    ...list.items.map((r) => {
+      const owner = r.owner ? mentionOf(r.owner) : '_no owner set_';
+      const url = link(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
+      const topic = inert(r.topic, 80).replace(/\|/g, '/');
+      const status = r.status === 'acknowledged' ? 'acknowledged' : 'open';
+      return `• *${ROLE_LABELS[r.role]}* · ${url ? `<${url}|${topic}>` : topic} · ${owner} · ${status} for ${age(now - r.createdAt)}`;
+    }),
+    ...more(list, ' (`/data-engineer requests` lists them all)'),
+  ].join('\n');
+}
+
+function usageSection(rows: DigestFacts['usageByModel']): string | undefined {
+  if (rows.length === 0) return undefined;
+  return [
+    '*Claude usage*',
+    ...rows.map(({ model, usage }) => {
+      const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+      const cached = input > 0 ? Math.round((usage.cacheReadTokens / input) * 100) : 0;
+      const cost = hasKnownPrice(model) ? `~$${estimateCostUsd(model, usage).toFixed(2)}` : 'price unknown';
+      return `• \`${model}\`: ${tokens(input)} input tokens (${cached}% from cache), ${tokens(usage.outputTokens)} output · ${cost}`;
+    }),
+  ].join('\n');
+}
+
+function totalCost(rows: { model: string; usage: Usage }[]): number | undefined {
+  const priced = rows.filter((r) => hasKnownPrice(r.model));
+  if (priced.length === 0) return undefined;
+  return priced.reduce((sum, r) => sum + estimateCostUsd(r.model, r.usage), 0);
+}
+
+function tokens(n: number): string {
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
+  return n.toLocaleString('en-US');
+}
+
+/** Drops whole lines from the end (never cutting a link) until the message fits. */
+function fitToSlack(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  const lines = message.split('\n');
+  while (lines.join('\n').length > MAX_MESSAGE_CHARS - 40) lines.pop();
+  return `${lines.join('\n')}\n…(shortened to fit Slack)`;
+}
