@@ -35,10 +35,17 @@ export function digestParent(facts: DigestFacts, dayLabel: string, highlights?: 
 }
 
 export function digestDetails(facts: DigestFacts, link: LinkTo, now: number): string[] {
+  // Tasks asked in the period show their state; tasks asked earlier that finished now are listed apart,
+  // so no task appears twice.
+  const askedIds = new Set(facts.asked.items.map((task) => task.id));
+  const earlier = (list: Listed<DigestTask>): Listed<DigestTask> => {
+    const items = list.items.filter((task) => !askedIds.has(task.id));
+    return { total: list.total - (list.items.length - items.length), items };
+  };
   const messages = [
-    taskSection('Asked', facts.asked, link),
-    taskSection('Answered', facts.answered, link),
-    taskSection('Failed', facts.failed, link, ' — reply `retry` in its thread to run it again'),
+    taskSection('Asked', facts.asked, link, (task) => ` — ${STATE[task.status]}`),
+    taskSection('Answered (asked earlier)', earlier(facts.answered), link),
+    taskSection('Failed (asked earlier)', earlier(facts.failed), link),
     waitingSection(facts.waiting, link, now),
     requestsSection(facts.openRequests, link, now),
     usageSection(facts.usageByModel),
@@ -57,11 +64,24 @@ function more(list: Listed<unknown>, hint = ''): string[] {
   return rest > 0 ? [`…and ${rest} more${hint}.`] : [];
 }
 
-function taskSection(name: string, list: Listed<DigestTask>, link: LinkTo, note = ''): string | undefined {
-  if (list.total === 0) return undefined;
+const STATE: Record<DigestTask['status'], string> = {
+  queued: 'queued',
+  running: 'in progress',
+  waiting_for_answers: 'waiting for answers',
+  done: 'answered',
+  failed: 'failed (reply `retry` in its thread)',
+};
+
+function taskSection(
+  name: string,
+  list: Listed<DigestTask>,
+  link: LinkTo,
+  suffix: (task: DigestTask) => string = () => '',
+): string | undefined {
+  if (list.total <= 0) return undefined;
   return [
-    `*${name} (${list.total})*${note}`,
-    ...list.items.map((task) => `• ${taskLink(task, link)}`),
+    `*${name} (${list.total})*`,
+    ...list.items.map((task) => `• ${taskLink(task, link)}${suffix(task)}`),
     ...more(list),
   ].join('\n');
 }
