@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ackScenario } from './scenarios/ack.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
 import { percentile, round, table } from './stats.js';
@@ -44,6 +45,20 @@ async function main(): Promise<void> {
     `share of input tokens read from the cache on turns 2–10: ${round(conversation.cacheReadShareTurns2to10 * 100, 1)}% (target ≥ 80%)\n`,
   );
 
+  const digest = digestScenario();
+  console.log(
+    `(e) digest for one channel: ${digest.tasks} tasks and ${digest.openRequests} open requests that day, ${digest.otherChannelTasks} tasks elsewhere (ms)`,
+  );
+  console.log(
+    table([
+      { build: 'indexed queries', ...digest.indexed },
+      { build: 'same, indexes dropped', ...digest.withoutIndexes },
+    ]),
+  );
+  console.log(
+    `digest build p99 ${digest.indexed.p99} ms (target < 100); ${round(digest.withoutIndexes.p50 / digest.indexed.p50, 1)}× faster than without its indexes; ${digest.messages} messages, longest ${digest.longestMessageChars} chars\n`,
+  );
+
   const memory = await idleMemoryScenario();
   console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
 
@@ -59,12 +74,14 @@ async function main(): Promise<void> {
     },
     conversation,
     idleMemory: memory,
+    digest,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       firstTokenToSlackWithin300Ms: Math.max(...toSlack) <= 300,
       atMostOneWritePerSecondPerMessage: minGap >= 1000,
       idleRssUnder120Mb: memory.rssMb < 120,
       cacheReadShareAtLeast80Pct: conversation.cacheReadShareTurns2to10 >= 0.8,
+      digestBuildUnder100Ms: digest.indexed.p99 < 100,
     },
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
