@@ -10,6 +10,7 @@ export const HELP_TEXT = [
   '',
   'You can also mention me (`@data-engineer …`) in a channel I am in, or send me a direct message.',
   'When a solution needs backend, devops, security or QA input, I ping their owner in the thread: `/data-engineer owners` shows who that is, `/data-engineer requests` lists what is still open.',
+  'Every morning I post a digest of the day’s work in each channel I worked in: `/data-engineer digest` shows when, `/data-engineer digest now` posts one now.',
   'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
 ].join('\n');
 
