@@ -7,11 +7,12 @@ import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
+import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
-import { ThreadTurns } from './core/thread-turns.js';
+import { runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
-import { registerActions } from './slack/listeners/actions.js';
+import { registerActions, registerRetry } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { slackErrorCode } from './slack/slack-errors.js';
@@ -19,6 +20,7 @@ import { SlackGateway } from './slack/slack-gateway.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
+import { SqliteJobQueue } from './store/job-repo.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
@@ -105,7 +107,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     throw error;
   }
 
-  const runner = new WorkRunner(config.maxConcurrentGenerations, logger);
+  const runner = new WorkRunner(logger);
   const agent = new ClaudeAgent({
     apiKey: config.anthropic.apiKey,
     baseUrl: config.anthropic.baseUrl,
@@ -121,8 +123,12 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     workspaceUrl: identity.url,
   });
   const collaboration = new SqliteCollaborationStore(database.db);
+  const jobs = new SqliteJobQueue(database.sqlite);
+  let worker: JobWorker | undefined;
   const deps = {
     store,
+    jobs,
+    kick: () => worker?.kick(),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
     highlights: new ClaudeHighlightsWriter({
@@ -141,7 +147,6 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     agent,
     logger,
     runner,
-    threads: new ThreadTurns(runner),
     contextBudgetTokens: config.maxContextTokens,
   };
 
@@ -170,9 +175,18 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerCommands(app, deps);
   registerEvents(app, deps);
   registerActions(app, deps);
+  registerRetry(app, deps);
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();
+  worker = new JobWorker(jobs, (job) => runTaskJob(deps, job), {
+    concurrency: config.maxConcurrentGenerations,
+    leaseMs: config.jobLeaseMs,
+    pollMs: Math.min(5_000, config.jobLeaseMs),
+    logger: logger.child({ component: 'jobs' }),
+  });
+  // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
+  worker.start();
   if (tuning.digestScheduler ?? true) {
     deps.scheduler = new DigestScheduler(deps, identity.teamId, (name, work) => runner.track(name, work));
     deps.scheduler.start();
@@ -187,13 +201,20 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
 
   return {
     url,
-    idle: () => runner.idle(),
+    async idle() {
+      // Listeners queue jobs and jobs post messages that listeners may react to: wait until both rest.
+      do {
+        await runner.idle();
+        await worker?.idle();
+      } while (runner.size > 0 || (worker?.activeCount ?? 0) > 0);
+    },
     async stop({ graceMs = 30_000 } = {}) {
       health.draining = true;
       deps.scheduler?.stop();
-      runner.stop();
+      worker?.stop();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([runner.idle(), grace]);
+      // Answers in progress may finish within the grace period; queued jobs wait for the next start.
+      await Promise.race([Promise.all([runner.idle(), worker?.idle()]), grace]);
       if (socketMode) await app.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -101,6 +101,12 @@ const envSchema = z
     ),
     MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
     MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
+    JOB_LEASE_SECONDS: integer(
+      60,
+      1,
+      3_600,
+      'how long a stopped process keeps its queued work before another takes it',
+    ),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -141,6 +147,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly maxConcurrentGenerations: number;
   readonly maxContextTokens: number;
+  /** A job whose process stopped renewing it for this long is run again by another (JOB_LEASE_SECONDS). */
+  readonly jobLeaseMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -180,6 +188,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     logLevel: e.LOG_LEVEL as LogLevel,
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
     maxContextTokens: e.MAX_CONTEXT_TOKENS,
+    jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
   };
   return { ok: true, config: Object.freeze(config) };
 }

@@ -22,11 +22,20 @@ export class ThreadAnswerWriter {
   private index = 0;
   private firstTsReported = false;
 
+  /**
+   * `existingTs`: messages an earlier, interrupted attempt at this answer reached (a crash mid-stream);
+   * they are rewritten in place and any left over are deleted. `onMessages` reports every message's
+   * ts as soon as Slack gives it, so the next attempt can do that.
+   */
   constructor(
     private readonly slack: SlackPort,
     private readonly target: ThreadTarget,
     private readonly onFirstTs: (ts: string) => void,
-  ) {}
+    private readonly options: { existingTs?: string[]; onMessages?: (ts: string[]) => void } = {},
+  ) {
+    this.postedTs = [...(options.existingTs ?? [])];
+    this.reusableTs = [...this.postedTs];
+  }
 
   write(delta: string): void {
     this.apply(this.splitter.push(this.safe.push(delta)));
@@ -71,7 +80,10 @@ export class ThreadAnswerWriter {
       this.target,
       {
         onTs: (ts) => {
-          if (!this.postedTs.includes(ts)) this.postedTs.push(ts);
+          if (!this.postedTs.includes(ts)) {
+            this.postedTs.push(ts);
+            this.options.onMessages?.([...this.postedTs]);
+          }
           if (!this.firstTsReported) {
             this.firstTsReported = true;
             this.onFirstTs(ts);

@@ -1,14 +1,16 @@
 import { slackTextToPlain } from '../render/index.js';
-import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT, THREAD_NOT_READ_TEXT } from './messages.js';
+import type { JobQueue } from './jobs.js';
+import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from './messages.js';
 import type { Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
-import { runAgentTurn, type TurnDeps } from './run-turn.js';
+import type { TurnDeps } from './run-turn.js';
 import { taskTitle } from './start-task.js';
-import type { ThreadTurns } from './thread-turns.js';
-import { describe, type WorkRunner } from './work-runner.js';
+import type { WorkRunner } from './work-runner.js';
 
 export interface MessageDeps extends TurnDeps {
-  threads: ThreadTurns;
+  jobs: JobQueue;
+  /** Tells the job worker that work was queued. */
+  kick(): void;
   runner: WorkRunner;
 }
 
@@ -27,10 +29,6 @@ export interface IncomingMessage {
   addressed: boolean;
   isDirectMessage: boolean;
 }
-
-/** How much of a foreign thread is passed to the model as context. */
-const MAX_CONTEXT_MESSAGES = 50;
-const MAX_CONTEXT_CHARS = 20_000;
 
 /**
  * Routes a human message: a reply in a thread the bot owns is a follow-up turn (no mention needed);
@@ -77,10 +75,10 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
       slackTs: message.ts,
     },
   );
-  // A redelivery after a restart may find its turn stored but unanswered: answering is a no-op otherwise.
-  if (recorded || !deps.threads.isBusy(task.id)) {
-    deps.threads.request(task.id, () => answerInThread(deps, task.id, task.teamId));
-  }
+  // A new reply queued the task's job with it. A redelivery queues a job too: if an earlier run was cut
+  // short it finishes the work, otherwise it finds nothing to answer.
+  if (!recorded) deps.jobs.enqueue(task.teamId, task.id);
+  deps.kick();
 }
 
 const RETRY_WORDS = /^(retry|try again|again|please retry)[.!]*$/i;
@@ -90,7 +88,6 @@ async function startTask(
   message: IncomingMessage,
   inForeignThread: boolean,
 ): Promise<void> {
-  const threadTs = message.threadTs ?? message.ts;
   const { task, created } = await deps.store.createTask(
     {
       teamId: message.teamId,
@@ -99,62 +96,15 @@ async function startTask(
       source: message.isDirectMessage ? 'dm' : 'mention',
       text: message.text,
       title: taskTitle(message.text),
-      threadTs,
+      threadTs: message.threadTs ?? message.ts,
+      firstTurn: { content: slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS), slackTs: message.ts },
     },
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
+    inForeignThread ? { contextFromThreadOf: message.ts } : {},
   );
-  // A redelivery (or the app_mention/message twin) only resumes work cut short by a restart; while the
-  // thread is busy its own turn is already on the way.
-  if (!created && deps.threads.isBusy(task.id)) return;
-  // The first turn is written inside the thread's turn, so a twin arriving while the foreign thread is
-  // read finds the thread busy; and it is written only once, whoever gets there first.
-  deps.threads.request(task.id, async () => {
-    if (deps.store.listTurns(task.teamId, task.id).length === 0) {
-      let content = slackTextToPlain(task.text).slice(0, MAX_TASK_CHARS);
-      if (inForeignThread) content = await withThreadContext(deps, message, content);
-      deps.store.addTurn(task.teamId, task.id, {
-        role: 'user',
-        content,
-        userId: task.requesterId,
-        slackTs: message.ts,
-      });
-    }
-    await answerInThread(deps, task.id, task.teamId);
-  });
-}
-
-/** Reads the thread the bot was mentioned in, once, and puts it before the request. */
-async function withThreadContext(
-  deps: MessageDeps,
-  message: IncomingMessage,
-  request: string,
-): Promise<string> {
-  try {
-    const history = await deps.slack.readThread(message.channelId, message.threadTs ?? message.ts);
-    const lines = history
-      .filter((m) => m.ts !== message.ts && m.text.trim() !== '' && !m.isBot)
-      .slice(-MAX_CONTEXT_MESSAGES)
-      .map((m) => `- ${m.userId ? `@${m.userId}` : 'someone'}: ${slackTextToPlain(m.text)}`);
-    if (lines.length === 0) return request;
-    const context = lines.join('\n').slice(-MAX_CONTEXT_CHARS);
-    return `Earlier messages in this Slack thread, for context:\n${context}\n\nMy request: ${request}`;
-  } catch (error) {
-    deps.logger.warn('could not read the thread for context', {
-      teamId: message.teamId,
-      error: describe(error),
-    });
-    await deps.slack.postEphemeral(message.channelId, message.userId, THREAD_NOT_READ_TEXT, message.threadTs);
-    return request;
-  }
-}
-
-/**
- * Answers the stored conversation if its last word is a human's. Every scheduling path ends here, so a
- * turn requested twice (a redelivery racing the original) answers once and the second is a no-op.
- */
-async function answerInThread(deps: TurnDeps, taskId: number, teamId: string): Promise<void> {
-  const task = deps.store.getTask(teamId, taskId);
-  if (!task?.threadTs) return;
-  if (deps.store.listTurns(teamId, taskId).at(-1)?.role !== 'user') return;
-  await runAgentTurn(deps, { ...task, threadTs: task.threadTs });
+  // The task and its job were stored together. A redelivery (or the app_mention/message twin) queues
+  // another job only in case the first run was cut short; it finds nothing left to do otherwise.
+  if (!created)
+    deps.jobs.enqueue(task.teamId, task.id, inForeignThread ? { contextFromThreadOf: message.ts } : {});
+  deps.kick();
 }

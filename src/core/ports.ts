@@ -1,3 +1,4 @@
+import type { JobPayload } from './jobs.js';
 import type {
   CollaborationRequest,
   CollaborationRole,
@@ -22,17 +23,27 @@ export interface NewTask {
   text: string;
   title: string;
   threadTs?: string;
+  /** The conversation's first turn, stored with the task so later replies always come after it. */
+  firstTurn: { content: string; slackTs?: string };
 }
 
 export interface TaskStore {
-  /** Inserts the task and records the delivery in one transaction; a repeated delivery returns the first task. */
-  createTask(task: NewTask, delivery: DeliveryKey): Promise<{ task: Task; created: boolean }>;
+  /**
+   * Inserts the task, records the delivery and queues the task's job in one transaction; a repeated
+   * delivery returns the first task (and queues nothing).
+   */
+  createTask(
+    task: NewTask,
+    delivery: DeliveryKey,
+    job?: JobPayload,
+  ): Promise<{ task: Task; created: boolean }>;
   getTask(teamId: string, taskId: number): Task | undefined;
   /** The task whose conversation lives in this thread, if the bot owns it. */
   findTaskByThread(teamId: string, channelId: string, threadTs: string): Task | undefined;
   /**
    * Stores a human reply in a task's thread as a user turn, once per delivery (event id, and channel +
-   * message ts). Returns false when this delivery was handled before.
+   * message ts), and queues the task's job in the same transaction. Returns false when this delivery
+   * was handled before.
    */
   recordFollowUp(
     teamId: string,
@@ -41,6 +52,8 @@ export interface TaskStore {
     turn: { content: string; userId: string; slackTs: string },
   ): boolean;
   setThread(teamId: string, taskId: number, threadTs: string): void;
+  /** A failed task back in the queue (the Retry button): false when it is not failed (any more). */
+  retryFailed(teamId: string, taskId: number): boolean;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
   markContextTrimmed(teamId: string, taskId: number): void;
@@ -57,9 +70,14 @@ export interface TaskStore {
    * Reserves the assistant turn's place in the conversation before the model is called, so replies
    * that arrive while it answers come after it (the model had not seen them).
    */
-  beginAssistantTurn(teamId: string, taskId: number): number;
+  beginAssistantTurn(teamId: string, taskId: number): ReservedTurn;
+  /** The messages the reserved turn's answer is being written into, as each appears. */
+  setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void;
   finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void;
   discardTurn(teamId: string, turnId: number): void;
+  /** The task's first turn (the request itself). */
+  firstTurn(teamId: string, taskId: number): { id: number; content: string } | undefined;
+  setTurnContent(teamId: string, turnId: number, content: string): void;
   /** The conversation so far, without reserved turns that have no content yet. */
   listTurns(teamId: string, taskId: number): Turn[];
 }
@@ -138,6 +156,15 @@ export interface BlockMessage {
   blocks: unknown[];
 }
 
+/**
+ * An assistant turn reserved before the model is called. A turn left unfinished by a crash is reused
+ * when the task's job runs again, with the messages its answer had reached.
+ */
+export interface ReservedTurn {
+  id: number;
+  messageTs: string[];
+}
+
 /** Where a threaded answer goes. */
 export interface ThreadTarget {
   teamId: string;
@@ -192,6 +219,8 @@ export interface SlackPort {
    * auth.test reported, so lists of thousands of items cost no API calls. Undefined if unknown.
    */
   messageLink(channelId: string, ts: string, threadTs?: string): string | undefined;
+  /** A private reply through a slash command's response_url (works where the bot is not a member). */
+  respondPrivately(responseUrl: string, text: string): Promise<void>;
   /** "is thinking…" under the thread; best effort, never throws. */
   setStatus(channelId: string, threadTs: string, status: string): Promise<void>;
 }
@@ -231,9 +260,6 @@ export interface AgentPort {
   readonly fixedPromptTokens: number;
   answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult>;
 }
-
-/** Talks back to the person who ran a command, privately (ephemeral). */
-export type NotifyUser = (text: string) => Promise<void>;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;

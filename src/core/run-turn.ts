@@ -1,10 +1,10 @@
+import { failureMessage } from '../render/task-messages.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
-import { announceRequests, recordCollaborationAsk } from './collaboration/requests.js';
+import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
 import { AgentError, SlackError } from './errors.js';
 import {
   CONTEXT_TRIMMED_TEXT,
-  failureText,
   questionsText,
   REFUSAL_NOTE,
   THINKING_STATUS,
@@ -39,10 +39,11 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     recipientUserId: task.requesterId,
   };
   let firstTs: string | undefined;
-  const writer = new ThreadAnswerWriter(slack, target, (ts) => {
+  const onFirstTs = (ts: string) => {
     firstTs = ts;
     if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
-  });
+  };
+  let writer = new ThreadAnswerWriter(slack, target, onFirstTs);
   const startedAt = Date.now();
   let turnId: number | undefined;
   // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
@@ -60,7 +61,16 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
         .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
         .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
     }
-    turnId = store.beginAssistantTurn(task.teamId, task.id);
+    const reserved = store.beginAssistantTurn(task.teamId, task.id);
+    const reservedId = reserved.id;
+    turnId = reservedId;
+    if (reserved.messageTs.length > 0)
+      log.info('resuming an answer cut short', { messages: reserved.messageTs.length });
+    // A crash mid-answer left these messages: the new answer is written over them, never beside them.
+    writer = new ThreadAnswerWriter(slack, target, onFirstTs, {
+      existingTs: reserved.messageTs,
+      onMessages: (ts) => store.setTurnMessages(task.teamId, reservedId, ts),
+    });
     const conversation = fitted.turns;
     const result = await agent.answer(conversation, {
       onText: (delta) => writer.write(delta),
@@ -83,14 +93,16 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
     await writer.finish();
     const cost = estimateCostUsd(result.model, result.usage);
-    store.finishAssistantTurn(task.teamId, turnId, content, result.usage, firstTs);
+    store.finishAssistantTurn(
+      task.teamId,
+      reservedId,
+      content,
+      result.usage,
+      firstTs ?? reserved.messageTs[0],
+    );
     if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
     else store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
-    // Pings come after the answer, so the thread reads: the solution, then who is asked for what.
-    await announceRequests(deps, task.teamId, task.id).catch((error: unknown) =>
-      log.error('could not announce collaboration requests', { error: describe(error) }),
-    );
   } catch (error) {
     const reason = failureReason(error);
     log.warn('task failed', { reason, error: describe(error) });
@@ -105,9 +117,10 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
         ? error.userMessage
         : 'Something went wrong on my side. Please try again in a few minutes.';
     try {
+      // The half-written answer goes; one failure note with a Retry button takes its place.
       await writer.restart();
-      writer.write(failureText(userMessage));
       await writer.finish();
+      await slack.postBlocks(task.channelId, failureMessage(userMessage, task.id), task.threadTs);
     } catch (postError) {
       log.error('could not post the failure message', { error: describe(postError) });
     }

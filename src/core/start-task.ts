@@ -2,8 +2,8 @@ import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../rende
 import { NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
 import { cannotPostText, notInConversationText, parentText } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
-import type { NotifyUser } from './ports.js';
-import { runAgentTurn, type TurnDeps } from './run-turn.js';
+import { MAX_TASK_CHARS } from './parse-command.js';
+import type { TurnDeps } from './run-turn.js';
 import { describe } from './work-runner.js';
 
 export interface CommandTaskInput {
@@ -12,11 +12,12 @@ export interface CommandTaskInput {
   userId: string;
   text: string;
   triggerId: string;
+  responseUrl: string;
 }
 
 /**
- * Persists a slash-command task before anything slow happens. Idempotent on the command's trigger_id,
- * so a repeated delivery never creates a second task.
+ * Persists a slash-command task, and the job that will answer it, before anything slow happens.
+ * Idempotent on the command's trigger_id, so a repeated delivery never creates a second task.
  */
 export function submitCommandTask(
   deps: TurnDeps,
@@ -30,17 +31,31 @@ export function submitCommandTask(
       source: 'command',
       text: input.text,
       title: taskTitle(input.text),
+      firstTurn: { content: slackTextToPlain(input.text).slice(0, MAX_TASK_CHARS) },
     },
     { deliveryId: `command:${input.triggerId}` },
+    { responseUrl: input.responseUrl },
   );
 }
 
-/** Posts the visible parent message ("@ana asked: …") and answers the task in its thread. */
-export async function answerCommandTask(deps: TurnDeps, task: Task, notify: NotifyUser): Promise<void> {
+/**
+ * Posts the visible parent message ("@ana asked: …") of a command task and stores it as the task's
+ * thread. If Slack refuses, the task fails and the requester is told privately (through the command's
+ * response_url, which works even where the bot is not a member). Returns the thread, or undefined.
+ */
+export async function postCommandParent(
+  deps: TurnDeps,
+  task: Task,
+  responseUrl: string | undefined,
+): Promise<string | undefined> {
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
-  let threadTs: string;
   try {
-    threadTs = await deps.slack.postText(task.channelId, parentText(task.requesterId, quoteTask(task.text)));
+    const threadTs = await deps.slack.postText(
+      task.channelId,
+      parentText(task.requesterId, quoteTask(task.text)),
+    );
+    deps.store.setThread(task.teamId, task.id, threadTs);
+    return threadTs;
   } catch (error) {
     const code = error instanceof SlackError ? error.code : 'internal_error';
     log.warn('cannot post the task in its channel', { code, error: describe(error) });
@@ -48,19 +63,15 @@ export async function answerCommandTask(deps: TurnDeps, task: Task, notify: Noti
     const text = NOT_IN_CONVERSATION_CODES.has(code)
       ? notInConversationText(code, task.channelId)
       : cannotPostText(code);
-    await notify(text).catch((notifyError: unknown) =>
-      log.warn('could not tell the user', { error: describe(notifyError) }),
-    );
-    return;
+    if (responseUrl) {
+      await deps.slack
+        .respondPrivately(responseUrl, text)
+        .catch((notifyError: unknown) =>
+          log.warn('could not tell the user', { error: describe(notifyError) }),
+        );
+    }
+    return undefined;
   }
-  deps.store.setThread(task.teamId, task.id, threadTs);
-  deps.store.addTurn(task.teamId, task.id, {
-    role: 'user',
-    content: slackTextToPlain(task.text),
-    userId: task.requesterId,
-    slackTs: threadTs,
-  });
-  await runAgentTurn(deps, { ...task, threadTs });
 }
 
 /** A short title for lists and digests: the first line of the task, plain text. */

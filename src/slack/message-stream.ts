@@ -14,8 +14,8 @@ const STREAMING_REFUSED = new Set([
   'missing_recipient_team_id',
 ]);
 
-/** A stream Slack stopped accepting (it expires after an undocumented idle time): finish with chat.update. */
-const STREAM_ENDED = new Set(['message_not_in_streaming_state', 'stopped_by_user']);
+/** The reader pressed Stop on the streaming message: what it shows stays, nothing more is written. */
+const STOPPED_BY_USER = 'stopped_by_user';
 
 type Mode = 'stream' | 'post' | 'update';
 
@@ -44,6 +44,7 @@ export class SlackMessageStream implements MessageStream {
   private chain: Promise<void>;
   private failure: unknown;
   private finished = false;
+  private stoppedByUser = false;
 
   constructor(
     private readonly client: WebClient,
@@ -121,6 +122,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private async write(final: boolean): Promise<void> {
+    if (this.stoppedByUser) return;
     const pending = this.text.slice(this.sent);
     // Nothing new: only a live stream still needs its closing call.
     if (pending === '' && !(final && this.mode === 'stream' && this.ts)) return;
@@ -132,7 +134,14 @@ export class SlackMessageStream implements MessageStream {
       if (this.mode === 'stream' && !this.ts && code && STREAMING_REFUSED.has(code)) {
         this.policy.streamingRefused(code);
         this.mode = 'post';
-      } else if (this.mode === 'stream' && this.ts && code && STREAM_ENDED.has(code)) {
+      } else if (this.mode === 'stream' && this.ts && code === STOPPED_BY_USER) {
+        this.stoppedByUser = true;
+        this.sent = this.text.length;
+        return;
+      } else if (this.mode === 'stream' && this.ts) {
+        // The stream ended on Slack's side, or one append or stop failed (and may or may not have
+        // landed): the message exists, so rewrite its whole text with chat.update. Nothing is lost
+        // and nothing is doubled.
         this.mode = 'update';
       } else {
         throw error;

@@ -1,4 +1,5 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
+import { SlackError } from '../core/errors.js';
 import type {
   BlockMessage,
   Logger,
@@ -152,6 +153,16 @@ export class SlackGateway implements SlackPort {
     } catch (error) {
       this.logger.warn('could not send an ephemeral note', { code: slackErrorCode(error) });
     }
+  }
+
+  async respondPrivately(responseUrl: string, text: string): Promise<void> {
+    const response = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new SlackError(`http_${response.status}`, 'response_url');
   }
 
   async setStatus(channelId: string, threadTs: string, status: string): Promise<void> {

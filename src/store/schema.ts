@@ -60,6 +60,11 @@ export const turns = sqliteTable(
     content: text('content').notNull(),
     userId: text('user_id'),
     slackTs: text('slack_ts'),
+    /**
+     * Assistant turns: the ts of every message the answer was written into, stored as each appears
+     * (JSON array), so an answer cut short by a crash is rewritten in place when the turn resumes.
+     */
+    messageTs: text('message_ts', { mode: 'json' }).$type<string[]>(),
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
     cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
@@ -192,6 +197,35 @@ export const digestRuns = sqliteTable(
   (t) => [uniqueIndex('digest_runs_team_channel_date').on(t.teamId, t.channelId, t.localDate)],
 );
 
+/**
+ * The durable work queue: a row is written before anything slow happens, and a worker holds a lease
+ * while it runs the job. A job whose lease expired (its process died) is claimed again; at most one job
+ * per task runs at a time, which is what keeps one generation per thread across processes.
+ */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: ['queued', 'running'] })
+      .notNull()
+      .default('queued'),
+    /** Facts the job needs that are not in the task (e.g. the command's response_url). JSON. */
+    payload: text('payload', { mode: 'json' }).$type<Record<string, string>>(),
+    attempts: integer('attempts').notNull().default(0),
+    runAt: integer('run_at').notNull().default(now),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [index('jobs_state_run_at').on(t.state, t.runAt), index('jobs_task_state').on(t.taskId, t.state)],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
 export type CollaborationRequestRow = typeof collaborationRequests.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;

@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, ne, or, sql } from 'drizzle-orm';
+import type { JobPayload } from '../core/jobs.js';
 import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
-import type { NewTask, TaskStore } from '../core/ports.js';
+import type { NewTask, ReservedTurn, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
+import { SqliteJobQueue } from './job-repo.js';
 import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
 
 function toTask(row: TaskRow): Task {
@@ -33,16 +35,19 @@ export class SqliteTaskStore implements TaskStore {
   private readonly recordDelivery;
   private readonly insertTask;
   private readonly linkDelivery;
+  private readonly insertFirstTurn;
   private readonly creations: GroupCommit<
-    { input: NewTask; delivery: DeliveryKey },
+    { input: NewTask; delivery: DeliveryKey; job: JobPayload },
     { task: Task; created: boolean }
   >;
+  private readonly jobs: SqliteJobQueue;
 
   constructor(
     private readonly db: Db,
     sqlite: Database.Database,
   ) {
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
+    this.jobs = new SqliteJobQueue(sqlite);
     const p = (name: string) => sql.placeholder(name);
     this.recordDelivery = db
       .insert(eventsSeen)
@@ -68,6 +73,17 @@ export class SqliteTaskStore implements TaskStore {
       })
       .returning()
       .prepare();
+    this.insertFirstTurn = db
+      .insert(turns)
+      .values({
+        teamId: p('teamId'),
+        taskId: p('taskId'),
+        role: 'user',
+        content: p('content'),
+        userId: p('userId'),
+        slackTs: p('slackTs'),
+      })
+      .prepare();
     this.linkDelivery = db
       .update(eventsSeen)
       .set({ taskId: sql`${p('taskId')}` })
@@ -75,11 +91,15 @@ export class SqliteTaskStore implements TaskStore {
       .prepare();
   }
 
-  createTask(input: NewTask, delivery: DeliveryKey): Promise<{ task: Task; created: boolean }> {
-    return this.creations.submit({ input, delivery });
+  createTask(
+    input: NewTask,
+    delivery: DeliveryKey,
+    job: JobPayload = {},
+  ): Promise<{ task: Task; created: boolean }> {
+    return this.creations.submit({ input, delivery, job });
   }
 
-  private insertOnce({ input, delivery }: { input: NewTask; delivery: DeliveryKey }): {
+  private insertOnce({ input, delivery, job }: { input: NewTask; delivery: DeliveryKey; job: JobPayload }): {
     task: Task;
     created: boolean;
   } {
@@ -94,9 +114,18 @@ export class SqliteTaskStore implements TaskStore {
       if (earlier) return { task: earlier, created: false };
       throw new Error('delivery was recorded without a task');
     }
-    const row = this.insertTask.get({ ...input, threadTs: input.threadTs ?? null });
+    const { firstTurn, ...task } = input;
+    const row = this.insertTask.get({ ...task, threadTs: input.threadTs ?? null });
     if (!row) throw new Error('task insert returned nothing');
     this.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
+    this.insertFirstTurn.run({
+      teamId: input.teamId,
+      taskId: row.id,
+      content: firstTurn.content,
+      userId: input.requesterId,
+      slackTs: firstTurn.slackTs ?? null,
+    });
+    this.jobs.enqueue(input.teamId, row.id, job);
     return { task: toTask(row), created: true };
   }
 
@@ -157,12 +186,25 @@ export class SqliteTaskStore implements TaskStore {
       tx.insert(turns)
         .values({ teamId, taskId, role: 'user', ...turn })
         .run();
+      this.jobs.enqueue(teamId, taskId);
       return true;
     });
   }
 
   setThread(teamId: string, taskId: number, threadTs: string): void {
     this.updateTask(teamId, taskId, { threadTs });
+  }
+
+  retryFailed(teamId: string, taskId: number): boolean {
+    return this.db.transaction((tx) => {
+      const changed = tx
+        .update(tasks)
+        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+        .run().changes;
+      if (changed > 0) this.jobs.enqueue(teamId, taskId);
+      return changed > 0;
+    });
   }
 
   markRunning(teamId: string, taskId: number, model: string): void {
@@ -218,13 +260,35 @@ export class SqliteTaskStore implements TaskStore {
       .run();
   }
 
-  beginAssistantTurn(teamId: string, taskId: number): number {
+  beginAssistantTurn(teamId: string, taskId: number): ReservedTurn {
+    const unfinished = this.db
+      .select({ id: turns.id, messageTs: turns.messageTs })
+      .from(turns)
+      .where(
+        and(
+          eq(turns.teamId, teamId),
+          eq(turns.taskId, taskId),
+          eq(turns.role, 'assistant'),
+          eq(turns.content, ''),
+        ),
+      )
+      .orderBy(asc(turns.id))
+      .get();
+    if (unfinished) return { id: unfinished.id, messageTs: unfinished.messageTs ?? [] };
     const row = this.db
       .insert(turns)
       .values({ teamId, taskId, role: 'assistant', content: '' })
       .returning({ id: turns.id })
       .get();
-    return row.id;
+    return { id: row.id, messageTs: [] };
+  }
+
+  setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void {
+    this.db
+      .update(turns)
+      .set({ messageTs })
+      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
+      .run();
   }
 
   finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void {
@@ -238,6 +302,23 @@ export class SqliteTaskStore implements TaskStore {
   discardTurn(teamId: string, turnId: number): void {
     this.db
       .delete(turns)
+      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
+      .run();
+  }
+
+  firstTurn(teamId: string, taskId: number): { id: number; content: string } | undefined {
+    return this.db
+      .select({ id: turns.id, content: turns.content })
+      .from(turns)
+      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId)))
+      .orderBy(asc(turns.id))
+      .get();
+  }
+
+  setTurnContent(teamId: string, turnId: number, content: string): void {
+    this.db
+      .update(turns)
+      .set({ content })
       .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
       .run();
   }

@@ -152,8 +152,9 @@ describe('/data-engineer <task>', () => {
     expect(h.anthropic.requests).toHaveLength(3);
     const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
     expect(replies).toHaveLength(1);
-    const text = replies[0]?.markdown_text ?? '';
+    const text = replies[0]?.text ?? '';
     expect(text).toContain('overloaded');
+    expect(JSON.stringify(replies[0]?.blocks)).toContain('Retry');
     expect(text).not.toMatch(/Error:|at .*:\d+|stack/i);
     expect(h.query<TaskRow>('select * from tasks')[0]).toMatchObject({
       status: 'failed',
@@ -239,19 +240,34 @@ describe('/data-engineer <task>', () => {
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(1);
   });
 
-  it('when Slack fails mid-answer, closes the stream and leaves one clear message', async () => {
-    h.anthropic.script({
-      kind: 'message',
-      content: [{ type: 'text', text: dataEngineeringAnswer() }],
-      tokensPerSecond: 400,
-    });
+  it('when one stream write fails mid-answer, finishes the same message with chat.update', async () => {
+    const answer = dataEngineeringAnswer();
+    h.anthropic.script({ kind: 'message', content: [{ type: 'text', text: answer }], tokensPerSecond: 400 });
     h.slack.failNext('chat.appendStream', { error: 'internal_error' });
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
     const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
     expect(replies).toHaveLength(1);
     expect(replies[0]?.streaming_state).not.toBe('in_progress');
-    expect(replies[0]?.markdown_text).toContain("couldn't finish this answer");
+    expect(replies[0]?.markdown_text?.trim()).toBe(answer.trim());
+    expect(h.query<TaskRow>('select * from tasks')[0]?.status).toBe('done');
+  });
+
+  it('when Slack keeps failing mid-answer, leaves one clear message with a Retry button', async () => {
+    h.anthropic.script({
+      kind: 'message',
+      content: [{ type: 'text', text: dataEngineeringAnswer() }],
+      tokensPerSecond: 400,
+    });
+    h.slack.failNext('chat.appendStream', { error: 'internal_error' });
+    h.slack.failNext('chat.update', { error: 'internal_error' }, 3);
+    await h.command('design a pipeline for user analytics');
+    await h.app.idle();
+    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.streaming_state).not.toBe('in_progress');
+    expect(replies[0]?.text).toContain("couldn't finish this answer");
+    expect(JSON.stringify(replies[0]?.blocks)).toContain('"action_id":"task_retry"');
     expect(h.query<TaskRow>('select * from tasks')[0]).toMatchObject({
       status: 'failed',
       failure_reason: 'slack_internal_error',

@@ -7,6 +7,14 @@ import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js'
 import { eventEnvelope, postSigned } from '../support/slack-signing.js';
 
 const CHANNEL = 'C0DATA001';
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 const ANA = 'U0ANA0001';
 const BEN = 'U0BEN0001';
 
@@ -160,6 +168,7 @@ describe('threads', () => {
     h.anthropic.script({ kind: 'message', content: [{ type: 'text', text: dataEngineeringAnswer() }], gate });
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
     await deliver(mention(message), 'EvBusy');
+    await waitFor(() => h.anthropic.requests.length === 1); // the model is now answering the task
     await deliver(human(ANA, 'Sources are Postgres and Stripe.', message.ts), 'EvR1');
     await deliver(human(BEN, 'Budget is small.', message.ts), 'EvR2');
     release();
@@ -293,7 +302,7 @@ describe('threads', () => {
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
     await deliver(mention(message), 'EvFail');
     await h.app.idle();
-    expect(botReplies(message.ts)[0]?.markdown_text).toContain('Reply `retry`');
+    expect(botReplies(message.ts)[0]?.text).toContain('Reply `retry`');
     expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('failed');
     await deliver(human(ANA, 'retry', message.ts), 'EvRetry');
     await h.app.idle();

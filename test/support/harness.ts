@@ -51,6 +51,8 @@ export async function startHarness(
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
+    // A restart (standing in for a crash) picks up the dead process's jobs after a second.
+    JOB_LEASE_SECONDS: '1',
     ...options.env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));

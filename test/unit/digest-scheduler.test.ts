@@ -39,6 +39,7 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
     readThread: unused,
     postEphemeral: unused,
     setStatus: unused,
+    respondPrivately: unused,
   };
 }
 

@@ -12,6 +12,7 @@ const newTask = (teamId = 'T1') => ({
   source: 'command' as const,
   text: 'design a pipeline',
   title: 'design a pipeline',
+  firstTurn: { content: 'design a pipeline' },
 });
 
 describe('SqliteTaskStore', () => {
@@ -94,7 +95,7 @@ describe('SqliteTaskStore', () => {
     store.setThread('T1', task.id, '100.1');
     store.markRunning('T1', task.id, 'claude-sonnet-5-5');
     store.setAnswerTs('T1', task.id, '100.2');
-    store.addTurn('T1', task.id, { role: 'user', content: 'q' });
+    // The first turn (the request) was stored with the task.
     store.addTurn('T1', task.id, { role: 'assistant', content: 'a' });
     store.completeTask(
       'T1',
@@ -118,7 +119,7 @@ describe('SqliteTaskStore', () => {
       cost_usd: 0.5,
     });
     expect(store.listTurns('T1', task.id)).toEqual([
-      { role: 'user', content: 'q' },
+      { role: 'user', content: 'design a pipeline' },
       { role: 'assistant', content: 'a' },
     ]);
   });

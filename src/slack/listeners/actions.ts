@@ -2,11 +2,16 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { advanceRequest, REQUEST_GONE_TEXT } from '../../core/collaboration/request-status.js';
 import type { CollaborationDeps } from '../../core/collaboration/requests.js';
+import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
+import { RETRY_ACTION, retriedMessage } from '../../render/task-messages.js';
 
 export interface ActionDeps extends CollaborationDeps {
+  store: TaskStore;
   runner: WorkRunner;
+  /** Tells the job worker that work was queued. */
+  kick(): void;
 }
 
 /** The fields of a block_actions payload the buttons rely on. */
@@ -18,6 +23,58 @@ const buttonClick = z.object({
   user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
 });
+
+/** A click on a message button: who, where, and the button's value. */
+function readClick(body: unknown): { teamId: string; userId: string; value: number } | undefined {
+  const click = buttonClick.safeParse(body);
+  if (!click.success) return undefined;
+  const teamId = click.data.team?.id ?? click.data.user.team_id;
+  const value = Number(click.data.actions[0]?.value);
+  if (!teamId || !Number.isSafeInteger(value) || value <= 0) return undefined;
+  return { teamId, userId: click.data.user.id, value };
+}
+
+const message = z.object({ container: z.object({ channel_id: z.string(), message_ts: z.string() }) });
+
+/**
+ * Retry on a failed answer: the task goes back in the queue once (a second click finds it no longer
+ * failed), and the failure note loses its button.
+ */
+export function registerRetry(app: App, deps: ActionDeps): void {
+  app.action(RETRY_ACTION, async ({ ack, body, respond }) => {
+    await ack();
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const click = readClick(body);
+    const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
+    if (!click || !task) {
+      await tell('This task no longer exists, so there is nothing to retry.').catch(() => undefined);
+      return;
+    }
+    if (!deps.store.retryFailed(click.teamId, task.id)) {
+      const state = task.status === 'done' ? 'has been answered' : 'is already being worked on';
+      await tell(`This task ${state}; there is nothing to retry.`).catch(() => undefined);
+      return;
+    }
+    deps.logger.info('task retried from its failure note', {
+      teamId: click.teamId,
+      taskId: task.id,
+      by: click.userId,
+    });
+    deps.kick();
+    const where = message.safeParse(body);
+    if (where.success) {
+      await deps.slack
+        .updateBlocks(
+          where.data.container.channel_id,
+          where.data.container.message_ts,
+          retriedMessage(click.userId),
+        )
+        .catch((error: unknown) =>
+          deps.logger.warn('could not update the failure note', { error: describe(error) }),
+        );
+    }
+  });
+}
 
 /**
  * Acknowledge / Done on a collaboration ping. Slack needs the ack within 3 seconds; the record and
@@ -31,15 +88,14 @@ export function registerActions(app: App, deps: ActionDeps): void {
     app.action(actionId, async ({ ack, body, respond }) => {
       await ack();
       const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-      const click = buttonClick.safeParse(body);
-      const teamId = click.success ? (click.data.team?.id ?? click.data.user.team_id) : undefined;
-      const requestId = Number(click.data?.actions[0]?.value);
-      if (!click.success || !teamId || !Number.isSafeInteger(requestId) || requestId <= 0) {
+      const click = readClick(body);
+      if (!click) {
         deps.logger.warn('unreadable collaboration button click', { actionId });
         await tell(REQUEST_GONE_TEXT).catch(() => undefined);
         return;
       }
-      const work = advanceRequest(deps, { teamId, requestId, userId: click.data.user.id, to })
+      const { teamId, value: requestId } = click;
+      const work = advanceRequest(deps, { teamId, requestId, userId: click.userId, to })
         .then(async ({ note }) => {
           if (note) await tell(note);
         })

@@ -6,12 +6,12 @@ import { type DigestCommandDeps, digestCommand } from '../../core/digest/digest-
 import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
-import { answerCommandTask, submitCommandTask } from '../../core/start-task.js';
-import type { ThreadTurns } from '../../core/thread-turns.js';
+import { submitCommandTask } from '../../core/start-task.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 
 export interface CommandDeps extends TurnDeps, OwnerCommandDeps, DigestCommandDeps {
-  threads: ThreadTurns;
+  /** Tells the job worker that work was queued. */
+  kick(): void;
   runner: WorkRunner;
 }
 
@@ -82,6 +82,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         userId: input.user_id,
         text: parsed.text,
         triggerId: input.trigger_id,
+        responseUrl: input.response_url,
       });
     } catch (error) {
       deps.logger.error('could not persist a task', { teamId: input.team_id, error: describe(error) });
@@ -89,9 +90,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       return;
     }
     await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
-    if (!submitted.created) return;
-    const { task } = submitted;
-    deps.threads.request(task.id, () => answerCommandTask(deps, task, privately));
+    // The task and its job are stored; the worker answers it (also after a restart).
+    if (submitted.created) deps.kick();
   });
 }
 

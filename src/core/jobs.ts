@@ -1,0 +1,40 @@
+/**
+ * The durable queue behind every answer. A job says "bring this task's thread up to date": post the
+ * parent of a command, write the first turn, answer the stored conversation if its last word is a
+ * human's, announce collaboration requests. Each step checks the stored state first, so running a job
+ * twice (after a crash, or a duplicate) never answers twice.
+ */
+export interface Job {
+  id: number;
+  teamId: string;
+  taskId: number;
+  /** Facts the job needs that the task does not hold (see JobPayload). */
+  payload: JobPayload;
+  attempts: number;
+}
+
+export interface JobPayload {
+  /** Slash commands: where to tell the requester privately if the task cannot be posted. */
+  responseUrl?: string;
+  /** Mentions inside someone else's thread: the mention's ts, so that thread is read for context. */
+  contextFromThreadOf?: string;
+}
+
+export interface JobQueue {
+  /** Queues the task's job unless one is already waiting (one waiting job covers every new reply). */
+  enqueue(teamId: string, taskId: number, payload?: JobPayload): void;
+  /**
+   * Atomically takes the next due job, or one whose lease expired (its process died), never a task
+   * that has a job running elsewhere. The lease must be renewed while the job runs.
+   */
+  claim(owner: string, leaseMs: number, now?: number): Job | undefined;
+  /** False when the lease was lost (another worker took the job over). */
+  renew(jobId: number, owner: string, leaseMs: number): boolean;
+  complete(jobId: number, owner: string): void;
+  /** Runs the job again later (its handler threw). */
+  retryAt(jobId: number, owner: string, runAt: number, error: string): void;
+  /** When the next job becomes claimable (a run time or a lease expiry), if any. */
+  nextWakeAt(): number | undefined;
+  /** Jobs queued or running (for health and tests). */
+  pendingCount(): number;
+}

@@ -1,0 +1,107 @@
+import type Database from 'better-sqlite3';
+import type { Job, JobPayload, JobQueue } from '../core/jobs.js';
+
+interface JobRowRaw {
+  id: number;
+  team_id: string;
+  task_id: number;
+  payload: string | null;
+  attempts: number;
+}
+
+function toJob(row: JobRowRaw): Job {
+  return {
+    id: row.id,
+    teamId: row.team_id,
+    taskId: row.task_id,
+    payload: row.payload ? (JSON.parse(row.payload) as JobPayload) : {},
+    attempts: row.attempts,
+  };
+}
+
+/**
+ * SQLite JobQueue. Plain prepared SQL: the claim is one UPDATE … RETURNING with a sub-select, which
+ * SQLite runs atomically, so two workers (or two processes on one file) never take the same job.
+ */
+export class SqliteJobQueue implements JobQueue {
+  private readonly insert;
+  private readonly waiting;
+  private readonly claimOne;
+  private readonly renewLease;
+  private readonly remove;
+  private readonly reschedule;
+  private readonly wake;
+  private readonly pending;
+
+  constructor(private readonly sqlite: Database.Database) {
+    this.insert = sqlite.prepare(
+      `insert into jobs (team_id, task_id, payload, run_at) values (@teamId, @taskId, @payload, @now)`,
+    );
+    this.waiting = sqlite.prepare(`select 1 from jobs where task_id = ? and state = 'queued' limit 1`);
+    this.claimOne = sqlite.prepare(`
+      update jobs
+         set state = 'running', lease_owner = @owner, lease_expires_at = @now + @leaseMs, attempts = attempts + 1
+       where id = (
+         select j.id from jobs j
+          where ((j.state = 'queued' and j.run_at <= @now) or (j.state = 'running' and j.lease_expires_at < @now))
+            and not exists (
+              select 1 from jobs r
+               where r.task_id = j.task_id and r.id <> j.id and r.state = 'running' and r.lease_expires_at >= @now)
+          order by j.run_at, j.id
+          limit 1)
+      returning id, team_id, task_id, payload, attempts`);
+    this.renewLease = sqlite.prepare(
+      `update jobs set lease_expires_at = @now + @leaseMs where id = @id and lease_owner = @owner and state = 'running'`,
+    );
+    this.remove = sqlite.prepare(`delete from jobs where id = ? and lease_owner = ?`);
+    this.reschedule = sqlite.prepare(
+      `update jobs set state = 'queued', run_at = @runAt, lease_owner = null, lease_expires_at = null, last_error = @error
+        where id = @id and lease_owner = @owner`,
+    );
+    this.wake = sqlite.prepare(`
+      select min(t) as at from (
+        select min(run_at) as t from jobs where state = 'queued'
+        union all
+        select min(lease_expires_at) + 1 as t from jobs where state = 'running')`);
+    this.pending = sqlite.prepare(`select count(*) as n from jobs`);
+  }
+
+  enqueue(teamId: string, taskId: number, payload: JobPayload = {}): void {
+    this.sqlite.transaction(() => {
+      if (this.waiting.get(taskId)) return;
+      const hasPayload = Object.keys(payload).length > 0;
+      this.insert.run({
+        teamId,
+        taskId,
+        payload: hasPayload ? JSON.stringify(payload) : null,
+        now: Date.now(),
+      });
+    })();
+  }
+
+  claim(owner: string, leaseMs: number, now = Date.now()): Job | undefined {
+    const row = this.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  renew(jobId: number, owner: string, leaseMs: number): boolean {
+    return this.renewLease.run({ id: jobId, owner, leaseMs, now: Date.now() }).changes > 0;
+  }
+
+  complete(jobId: number, owner: string): void {
+    this.remove.run(jobId, owner);
+  }
+
+  retryAt(jobId: number, owner: string, runAt: number, error: string): void {
+    this.reschedule.run({ id: jobId, owner, runAt, error: error.slice(0, 500) });
+  }
+
+  nextWakeAt(): number | undefined {
+    const row = this.wake.get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  pendingCount(): number {
+    return (this.pending.get() as { n: number }).n;
+  }
+}
