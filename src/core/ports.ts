@@ -192,7 +192,12 @@ export interface ThreadMessage {
 
 export interface SlackPort {
   /** Posts a short mrkdwn message (never model output). Throws SlackError on failure. */
-  postText(channelId: string, text: string, threadTs?: string): Promise<string>;
+  postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string>;
+  /**
+   * A top-level message this bot posted with `key` (Slack message metadata), among the channel's
+   * recent messages: how a post interrupted by a crash is found instead of posted twice.
+   */
+  findPosted(channelId: string, key: string): Promise<string | undefined>;
   /**
    * Opens a message in a thread: a new streamed message, or — when `existingTs` is given — a rewrite of
    * a message we posted before (used when an answer has to be written again). Nothing is written

@@ -47,13 +47,21 @@ export async function postCommandParent(
   deps: TurnDeps,
   task: Task,
   responseUrl: string | undefined,
+  resumed: boolean,
 ): Promise<string | undefined> {
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
+  const key = `task-${task.id}`;
   try {
-    const threadTs = await deps.slack.postText(
-      task.channelId,
-      parentText(task.requesterId, quoteTask(task.text)),
-    );
+    // A run cut short may have posted the parent without storing it: find it rather than post again.
+    const earlier = resumed ? await deps.slack.findPosted(task.channelId, key) : undefined;
+    const threadTs =
+      earlier ??
+      (await deps.slack.postText(
+        task.channelId,
+        parentText(task.requesterId, quoteTask(task.text)),
+        undefined,
+        key,
+      ));
     deps.store.setThread(task.teamId, task.id, threadTs);
     return threadTs;
   } catch (error) {

@@ -21,7 +21,7 @@ export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
   let task = deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
-    const threadTs = await postCommandParent(deps, task, job.payload.responseUrl);
+    const threadTs = await postCommandParent(deps, task, job.payload.responseUrl, job.attempts > 1);
     if (!threadTs) return;
     task = { ...task, threadTs };
   }

@@ -13,6 +13,9 @@ import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
 
+/** Message metadata event type that carries our idempotency key on posts that must not repeat. */
+const POST_KEY_EVENT = 'data_engineer_post';
+
 /** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
 const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
 
@@ -39,12 +42,13 @@ export class SlackGateway implements SlackPort {
     };
   }
 
-  async postText(channelId: string, text: string, threadTs?: string): Promise<string> {
+  async postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {
     try {
       const result = await this.client.chat.postMessage({
         channel: channelId,
         text,
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
         unfurl_links: false,
         unfurl_media: false,
       });
@@ -52,6 +56,24 @@ export class SlackGateway implements SlackPort {
       return result.ts;
     } catch (error) {
       throw toSlackError(error, 'chat.postMessage');
+    }
+  }
+
+  async findPosted(channelId: string, key: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.conversations.history({
+        channel: channelId,
+        limit: 200,
+        include_all_metadata: true,
+      });
+      const found = (result.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === POST_KEY_EVENT &&
+          (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key,
+      );
+      return found?.ts;
+    } catch (error) {
+      throw toSlackError(error, 'conversations.history');
     }
   }
 

@@ -274,6 +274,7 @@ class FakeSlackServer implements FakeSlack {
     'chat.appendStream': (args) => this.appendStream(args),
     'chat.stopStream': (args) => this.stopStream(args),
     'conversations.replies': (args) => this.replies(args),
+    'conversations.history': (args) => this.history(args),
     'conversations.info': (args) => this.conversationInfo(args),
     'users.info': (args) => this.userInfo(args),
     'assistant.threads.setStatus': (args) => this.setStatus(args),
@@ -723,6 +724,26 @@ class FakeSlackServer implements FakeSlack {
     const hasMore = offset + limit < all.length;
     const nextCursor = hasMore ? Buffer.from(String(offset + limit)).toString('base64url') : '';
     return ok({ messages: page, has_more: hasMore, response_metadata: { next_cursor: nextCursor } });
+  }
+
+  /** Top-level messages, newest first; `metadata` only with include_all_metadata, as in Slack. */
+  private history(args: Args): Body {
+    const denied = this.access(args.channel);
+    if (denied) return fail(denied);
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const oldest = args.oldest ? Number(args.oldest) : 0;
+    const limit = Math.min(Number(args.limit) > 0 ? Number(args.limit) : 100, 999);
+    const top = this.messages
+      .filter((m) => m.channel === args.channel && (!m.thread_ts || m.thread_ts === m.ts))
+      .filter((m) => Number(m.ts) > oldest)
+      .sort((a, b) => Number(b.ts) - Number(a.ts))
+      .slice(0, limit)
+      .map((m) => {
+        const wire = wireMessage(m);
+        if (!withMetadata) delete wire.metadata;
+        return wire;
+      });
+    return ok({ messages: top, has_more: false });
   }
 
   private conversationInfo(args: Args): Body {

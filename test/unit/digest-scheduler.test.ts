@@ -40,6 +40,7 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
     postEphemeral: unused,
     setStatus: unused,
     respondPrivately: unused,
+    findPosted: unused,
   };
 }
 
