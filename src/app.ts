@@ -30,6 +30,8 @@ export interface AppTuning {
   /** Whole-stream retries on top (default 3) and their first backoff (default 1 s). */
   anthropicStreamRetries?: number;
   anthropicRetryBaseMs?: number;
+  /** Overrides ANTHROPIC_IDLE_TIMEOUT_SECONDS (tests use a fraction of a second). */
+  anthropicIdleTimeoutMs?: number;
   /** Minimum time between two writes to one Slack message (default 1 s). */
   slackMinWriteIntervalMs?: number;
   slackRetryConfig?: RetryOptions;
@@ -116,6 +118,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     sdkMaxRetries: tuning.anthropicSdkRetries,
     streamRetries: tuning.anthropicStreamRetries,
     retryBaseDelayMs: tuning.anthropicRetryBaseMs,
+    retryDeadlineMs: config.anthropic.retryDeadlineMs,
+    idleTimeoutMs: tuning.anthropicIdleTimeoutMs ?? config.anthropic.idleTimeoutMs,
     logger: logger.child({ component: 'agent' }),
   });
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {

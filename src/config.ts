@@ -101,6 +101,18 @@ const envSchema = z
     ),
     MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
     MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
+    ANTHROPIC_RETRY_DEADLINE_SECONDS: integer(
+      600,
+      0,
+      86_400,
+      'how long to keep retrying Claude before a task fails',
+    ),
+    ANTHROPIC_IDLE_TIMEOUT_SECONDS: integer(
+      90,
+      5,
+      3_600,
+      'how long a Claude stream may send nothing before it is retried',
+    ),
     JOB_LEASE_SECONDS: integer(
       60,
       1,
@@ -134,6 +146,10 @@ export interface Config {
     readonly model: string;
     readonly smallModel: string;
     readonly maxTokens: number;
+    /** Our own retries of a failing Claude call stop after this long; the task then fails. */
+    readonly retryDeadlineMs: number;
+    /** A Claude stream silent for this long is aborted and retried. */
+    readonly idleTimeoutMs: number;
   };
   readonly databasePath: string;
   readonly http: { readonly port: number; readonly host: string };
@@ -176,6 +192,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       model: e.ANTHROPIC_MODEL,
       smallModel: e.ANTHROPIC_SMALL_MODEL,
       maxTokens: e.ANTHROPIC_MAX_TOKENS,
+      retryDeadlineMs: e.ANTHROPIC_RETRY_DEADLINE_SECONDS * 1000,
+      idleTimeoutMs: e.ANTHROPIC_IDLE_TIMEOUT_SECONDS * 1000,
     },
     databasePath: e.DATABASE_PATH,
     http: { port: e.PORT, host: e.HOST },

@@ -7,7 +7,7 @@ import type {
 import { estimateTokens } from '../core/context-budget.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
-import { backoffMs, errorType, isRetryable, toAgentError } from './claude-errors.js';
+import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
 import { toolResults, toParams } from './tool-rounds.js';
 import { ASK_CLARIFYING_QUESTIONS, clarifyingQuestionsInput, REQUEST_COLLABORATION, TOOLS } from './tools.js';
@@ -23,6 +23,10 @@ export interface ClaudeAgentOptions {
   streamRetries?: number;
   /** First backoff between our own attempts; doubled each time, capped at 30 s, with jitter. */
   retryBaseDelayMs?: number;
+  /** Our own retries stop once the next attempt would start after this long (ANTHROPIC_RETRY_DEADLINE_SECONDS). */
+  retryDeadlineMs?: number;
+  /** A stream with no event for this long is stalled: abort and retry it (ANTHROPIC_IDLE_TIMEOUT_SECONDS). */
+  idleTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -80,7 +84,8 @@ export class ClaudeAgent implements AgentPort {
     callbacks: AgentCallbacks,
     before: string,
   ): Promise<RoundResult> {
-    const attempts = 1 + (this.options.streamRetries ?? 3);
+    const attempts = 1 + (this.options.streamRetries ?? Number.POSITIVE_INFINITY);
+    const deadline = Date.now() + (this.options.retryDeadlineMs ?? 10 * 60_000);
     const separator = before !== '' && !before.endsWith('\n') ? '\n\n' : '';
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -104,12 +109,15 @@ export class ClaudeAgent implements AgentPort {
           errorType: errorType(error),
           requestId: error instanceof Anthropic.APIError ? error.requestID : undefined,
         });
-        if (!retryable || attempt === attempts) break;
+        if (!retryable || attempt >= attempts) break;
+        const delayMs = retryDelayMs(error, attempt, this.options.retryBaseDelayMs ?? 1000);
+        if (Date.now() + delayMs > deadline) break;
         if (text !== '') {
           await callbacks.onRestart(errorType(error) ?? 'stream interrupted');
           if (before) callbacks.onText(before);
         }
-        await sleep(backoffMs(attempt, this.options.retryBaseDelayMs ?? 1000));
+        callbacks.onRetry?.({ attempt, delayMs, reason: errorType(error) ?? 'error' });
+        await sleep(delayMs);
       }
     }
     throw toAgentError(lastError);
@@ -127,8 +135,29 @@ export class ClaudeAgent implements AgentPort {
       // the earlier turns from the cache.
       cache_control: { type: 'ephemeral' },
     });
-    for await (const event of stream) {
-      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') onText(event.delta.text);
+    // No cap on how long an answer may take while it flows; only silence aborts it.
+    const idleMs = this.options.idleTimeoutMs ?? 90_000;
+    let stalled = false;
+    let idle = setTimeout(() => {}, 0);
+    const watch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        stalled = true;
+        stream.abort();
+      }, idleMs);
+    };
+    watch();
+    try {
+      for await (const event of stream) {
+        watch();
+        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta')
+          onText(event.delta.text);
+      }
+    } catch (error) {
+      if (stalled) throw new StalledStreamError(idleMs, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(idle);
     }
     const message = await stream.finalMessage();
     // Answers may open with thinking blocks: pick text blocks by type, never by position.

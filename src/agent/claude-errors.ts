@@ -13,7 +13,16 @@ export function errorType(error: unknown): string | undefined {
  * The SDK already retried 429/5xx/connection failures before throwing; we retry once more at the
  * stream level for those, and for the mid-stream `overloaded_error` event it never retries.
  */
+/** The stream sent nothing (not even a ping) for too long; it is aborted and retried. */
+export class StalledStreamError extends Error {
+  constructor(idleMs: number, options?: ErrorOptions) {
+    super(`no stream event for ${idleMs} ms`, options);
+    this.name = 'StalledStreamError';
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof StalledStreamError) return true;
   if (error instanceof Anthropic.APIUserAbortError) return false;
   if (error instanceof Anthropic.APIConnectionError) return true;
   if (error instanceof Anthropic.APIError) {
@@ -52,7 +61,11 @@ export function toAgentError(error: unknown): AgentError {
         { cause: error },
       );
   }
-  if (error instanceof Anthropic.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionError)
+  if (
+    error instanceof StalledStreamError ||
+    error instanceof Anthropic.APIConnectionTimeoutError ||
+    error instanceof Anthropic.APIConnectionError
+  )
     return new AgentError('timeout', `I could not reach Claude (network trouble). ${retryLater}`, {
       cause: error,
     });
@@ -61,7 +74,21 @@ export function toAgentError(error: unknown): AgentError {
   });
 }
 
-export function backoffMs(attempt: number, baseMs: number): number {
+/**
+ * How long to wait before attempt `attempt + 1`: the server's retry-after (429/529) when it sent one,
+ * otherwise capped exponential backoff with jitter.
+ */
+export function retryDelayMs(error: unknown, attempt: number, baseMs: number): number {
+  if (error instanceof Anthropic.APIError && error.headers) {
+    const ms = Number(error.headers.get('retry-after-ms'));
+    if (Number.isFinite(ms) && ms > 0) return Math.min(ms, 5 * 60_000);
+    const seconds = Number(error.headers.get('retry-after'));
+    if (Number.isFinite(seconds) && seconds > 0) return Math.min(seconds * 1000, 5 * 60_000);
+  }
+  return backoffMs(attempt, baseMs);
+}
+
+function backoffMs(attempt: number, baseMs: number): number {
   const capped = Math.min(30_000, baseMs * 2 ** (attempt - 1));
   return capped / 2 + Math.random() * (capped / 2);
 }

@@ -45,6 +45,16 @@ export const CONTEXT_TRIMMED_TEXT =
 
 export const THINKING_STATUS = 'is thinking…';
 
+/** Thread status while Claude is being retried (the status is shown after the bot's name). */
+export function retryingStatus(reason: string, attempt: number): string {
+  const why = /overload|529/.test(reason)
+    ? 'Claude is overloaded'
+    : /rate|429/.test(reason)
+      ? 'Claude is rate-limited'
+      : 'Claude did not answer';
+  return `is retrying: ${why}, trying again (attempt ${attempt})…`;
+}
+
 export const TRUNCATED_NOTE =
   '\n\n_This answer reached the length limit and was cut short. Ask for the remaining part as a narrower task._';
 

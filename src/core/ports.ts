@@ -257,6 +257,8 @@ export interface AgentCallbacks {
   onCollaborationRequest?(ask: CollaborationAsk): Promise<string>;
   /** The stream broke after some text and will be requested again: discard what was written so far. */
   onRestart(reason: string): Promise<void>;
+  /** Claude failed in a way worth retrying; the next attempt starts after `delayMs`. */
+  onRetry?(retry: { attempt: number; delayMs: number; reason: string }): void;
 }
 
 export interface AgentPort {

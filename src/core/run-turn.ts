@@ -7,6 +7,7 @@ import {
   CONTEXT_TRIMMED_TEXT,
   questionsText,
   REFUSAL_NOTE,
+  retryingStatus,
   THINKING_STATUS,
   TRUNCATED_NOTE,
 } from './messages.js';
@@ -75,6 +76,10 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     const result = await agent.answer(conversation, {
       onText: (delta) => writer.write(delta),
       onRestart: () => writer.restart(),
+      onRetry: ({ attempt, delayMs, reason }) => {
+        log.info('retrying Claude', { attempt, delayMs, reason });
+        void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
+      },
       onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
     });
     if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {

@@ -73,6 +73,8 @@ export interface MessageReply {
    * (529 for `overloaded_error`, otherwise 500) with that error type.
    */
   midStreamError?: { afterChars: number; type?: string };
+  /** Streaming: after this many characters of text, send nothing more (a stalled stream) until the client leaves. */
+  stallAfterChars?: number;
 }
 
 export interface ErrorReply {
@@ -458,6 +460,10 @@ async function streamMessage(
         DELTA_TOKENS.map((t) => t * 4),
       )) {
         let text = piece;
+        if (reply.stallAfterChars !== undefined && textSent >= reply.stallAfterChars) {
+          await gone;
+          return;
+        }
         if (errorAt !== undefined && textSent + text.length >= errorAt) {
           text = sliceCodePoints(text, errorAt - textSent);
           if (text.length > 0) {
