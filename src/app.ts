@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { type RetryOptions, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
@@ -15,6 +15,7 @@ import { toBoltLogger } from './slack/bolt-logger.js';
 import { registerActions, registerRetry } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
+import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
@@ -34,7 +35,8 @@ export interface AppTuning {
   anthropicIdleTimeoutMs?: number;
   /** Minimum time between two writes to one Slack message (default 1 s). */
   slackMinWriteIntervalMs?: number;
-  slackRetryConfig?: RetryOptions;
+  /** How Slack calls are retried (default: src/slack/slack-calls.ts). */
+  slackCallPolicy?: SlackCallPolicy;
   /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
   digestScheduler?: boolean;
 }
@@ -50,15 +52,6 @@ export interface RunningApp {
    */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
-
-/** Slack calls are retried on 429 (honouring Retry-After) and 5xx a few times, never for half an hour. */
-const SLACK_RETRY: RetryOptions = {
-  retries: 5,
-  factor: 2,
-  minTimeout: 1000,
-  maxTimeout: 30_000,
-  randomize: true,
-};
 
 /** Errors from auth.test that no amount of retrying fixes. */
 const FATAL_AUTH_CODES = new Set([
@@ -96,7 +89,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const boltLogger = toBoltLogger(logger, LogLevel.WARN);
   const clientOptions = {
     slackApiUrl: config.slack.apiUrl,
-    retryConfig: tuning.slackRetryConfig ?? SLACK_RETRY,
+    // Retries are ours, per call (see src/slack/slack-calls.ts); a hung connection ends after 15 s.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
     logger: boltLogger,
   };
   const client = new WebClient(config.slack.botToken, clientOptions);
@@ -125,6 +121,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     workspaceUrl: identity.url,
+    callPolicy: tuning.slackCallPolicy,
   });
   const collaboration = new SqliteCollaborationStore(database.db);
   const jobs = new SqliteJobQueue(database.sqlite);

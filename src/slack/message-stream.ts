@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { SlackError } from '../core/errors.js';
 import type { MessageStream, ThreadTarget } from '../core/ports.js';
+import type { SlackCall } from './slack-calls.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Slack refuses the streaming API for these reasons; the message is then posted and edited instead. */
@@ -51,6 +52,7 @@ export class SlackMessageStream implements MessageStream {
     private readonly target: ThreadTarget,
     private readonly onTs: (ts: string) => void,
     private readonly policy: StreamPolicy,
+    private readonly call: SlackCall,
     options: { existingTs?: string | undefined; after?: Promise<unknown> } = {},
   ) {
     this.ts = options.existingTs;
@@ -79,9 +81,10 @@ export class SlackMessageStream implements MessageStream {
     if (this.failure) {
       // Never leave a message spinning as "in progress": close the stream if one was opened.
       if (this.mode === 'stream' && this.ts) {
-        await this.client.chat
-          .stopStream({ channel: this.target.channelId, ts: this.ts })
-          .catch(() => undefined);
+        const ts = this.ts;
+        await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
+          idempotent: true,
+        }).catch(() => undefined);
       }
       throw this.failure;
     }
@@ -159,20 +162,30 @@ export class SlackMessageStream implements MessageStream {
     const chunks = pending ? [{ type: 'markdown_text' as const, text: pending }] : [];
     if (this.mode === 'stream' && !this.ts) {
       if (final) return this.post(); // the whole message fits in one write: no stream needed
-      const started = await this.client.chat.startStream({
-        channel,
-        thread_ts,
-        recipient_team_id: this.target.teamId,
-        recipient_user_id: this.target.recipientUserId,
-        chunks,
-      });
+      const started = await this.call(
+        () =>
+          this.client.chat.startStream({
+            channel,
+            thread_ts,
+            recipient_team_id: this.target.teamId,
+            recipient_user_id: this.target.recipientUserId,
+            chunks,
+          }),
+        { idempotent: false },
+      );
       return this.setTs(started.ts);
     }
     if (this.mode === 'stream' && this.ts) {
+      const ts = this.ts;
       if (final) {
-        await this.client.chat.stopStream({ channel, ts: this.ts, ...(chunks.length ? { chunks } : {}) });
+        await this.call(
+          () => this.client.chat.stopStream({ channel, ts, ...(chunks.length ? { chunks } : {}) }),
+          { idempotent: true },
+        );
       } else {
-        await this.client.chat.appendStream({ channel, ts: this.ts, chunks });
+        await this.call(() => this.client.chat.appendStream({ channel, ts, chunks }), {
+          idempotent: false,
+        });
       }
       return;
     }
@@ -181,23 +194,29 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private async post(): Promise<void> {
-    const posted = await this.client.chat.postMessage({
-      channel: this.target.channelId,
-      thread_ts: this.target.threadTs,
-      markdown_text: this.text,
-    });
+    const posted = await this.call(
+      () =>
+        this.client.chat.postMessage({
+          channel: this.target.channelId,
+          thread_ts: this.target.threadTs,
+          markdown_text: this.text,
+        }),
+      { idempotent: false },
+    );
     this.setTs(posted.ts);
   }
 
   private async update(ts: string): Promise<void> {
     const args = { channel: this.target.channelId, ts, markdown_text: this.text };
     try {
-      await this.client.chat.update(args);
+      await this.call(() => this.client.chat.update(args), { idempotent: true });
     } catch (error) {
       // A message left mid-stream (e.g. by a crash) must be stopped before it can be edited.
       if (slackErrorCode(error) !== 'streaming_state_conflict') throw error;
-      await this.client.chat.stopStream({ channel: this.target.channelId, ts });
-      await this.client.chat.update(args);
+      await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
+        idempotent: true,
+      });
+      await this.call(() => this.client.chat.update(args), { idempotent: true });
     }
   }
 

@@ -11,6 +11,7 @@ import type {
 } from '../core/ports.js';
 import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
+import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Message metadata event type that carries our idempotency key on posts that must not repeat. */
@@ -23,14 +24,16 @@ const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
 export class SlackGateway implements SlackPort {
   private streamingRefusedAt = 0;
   private readonly policy: StreamPolicy;
+  private readonly call: SlackCall;
   /** e.g. https://acme.slack.com/ (from auth.test), for message links. */
   private readonly workspaceUrl: string | undefined;
 
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
-    options: { minWriteIntervalMs?: number; workspaceUrl?: string } = {},
+    options: { minWriteIntervalMs?: number; workspaceUrl?: string; callPolicy?: SlackCallPolicy } = {},
   ) {
+    this.call = slackCaller(options.callPolicy);
     this.workspaceUrl = options.workspaceUrl;
     this.policy = {
       minIntervalMs: options.minWriteIntervalMs ?? 1000,
@@ -44,14 +47,18 @@ export class SlackGateway implements SlackPort {
 
   async postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {
     try {
-      const result = await this.client.chat.postMessage({
-        channel: channelId,
-        text,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
-        unfurl_links: false,
-        unfurl_media: false,
-      });
+      const result = await this.call(
+        () =>
+          this.client.chat.postMessage({
+            channel: channelId,
+            text,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        { idempotent: false },
+      );
       if (!result.ts) throw new Error('chat.postMessage returned no ts');
       return result.ts;
     } catch (error) {
@@ -61,11 +68,15 @@ export class SlackGateway implements SlackPort {
 
   async findPosted(channelId: string, key: string): Promise<string | undefined> {
     try {
-      const result = await this.client.conversations.history({
-        channel: channelId,
-        limit: 200,
-        include_all_metadata: true,
-      });
+      const result = await this.call(
+        () =>
+          this.client.conversations.history({
+            channel: channelId,
+            limit: 200,
+            include_all_metadata: true,
+          }),
+        { idempotent: true },
+      );
       const found = (result.messages ?? []).find(
         (m) =>
           m.metadata?.event_type === POST_KEY_EVENT &&
@@ -79,14 +90,18 @@ export class SlackGateway implements SlackPort {
 
   async postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string> {
     try {
-      const result = await this.client.chat.postMessage({
-        channel: channelId,
-        text: message.text,
-        blocks: message.blocks as KnownBlock[],
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        unfurl_links: false,
-        unfurl_media: false,
-      });
+      const result = await this.call(
+        () =>
+          this.client.chat.postMessage({
+            channel: channelId,
+            text: message.text,
+            blocks: message.blocks as KnownBlock[],
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        { idempotent: false },
+      );
       if (!result.ts) throw new Error('chat.postMessage returned no ts');
       return result.ts;
     } catch (error) {
@@ -96,12 +111,16 @@ export class SlackGateway implements SlackPort {
 
   async updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void> {
     try {
-      await this.client.chat.update({
-        channel: channelId,
-        ts,
-        text: message.text,
-        blocks: message.blocks as KnownBlock[],
-      });
+      await this.call(
+        () =>
+          this.client.chat.update({
+            channel: channelId,
+            ts,
+            text: message.text,
+            blocks: message.blocks as KnownBlock[],
+          }),
+        { idempotent: true },
+      );
     } catch (error) {
       throw toSlackError(error, 'chat.update');
     }
@@ -109,7 +128,7 @@ export class SlackGateway implements SlackPort {
 
   async getUser(userId: string): Promise<SlackUserInfo | undefined> {
     try {
-      const { user } = await this.client.users.info({ user: userId });
+      const { user } = await this.call(() => this.client.users.info({ user: userId }), { idempotent: true });
       if (!user?.id) return undefined;
       return {
         id: user.id,
@@ -135,12 +154,12 @@ export class SlackGateway implements SlackPort {
     events: { onTs(ts: string): void },
     options?: { existingTs?: string | undefined; after?: Promise<unknown> },
   ): MessageStream {
-    return new SlackMessageStream(this.client, target, events.onTs, this.policy, options);
+    return new SlackMessageStream(this.client, target, events.onTs, this.policy, this.call, options);
   }
 
   async deleteMessage(channelId: string, ts: string): Promise<void> {
     try {
-      await this.client.chat.delete({ channel: channelId, ts });
+      await this.call(() => this.client.chat.delete({ channel: channelId, ts }), { idempotent: true });
     } catch (error) {
       if (slackErrorCode(error) !== 'message_not_found') throw toSlackError(error, 'chat.delete');
     }
@@ -148,11 +167,15 @@ export class SlackGateway implements SlackPort {
 
   async readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]> {
     try {
-      const result = await this.client.conversations.replies({
-        channel: channelId,
-        ts: threadTs,
-        limit: 200,
-      });
+      const result = await this.call(
+        () =>
+          this.client.conversations.replies({
+            channel: channelId,
+            ts: threadTs,
+            limit: 200,
+          }),
+        { idempotent: true },
+      );
       return (result.messages ?? []).map((m) => ({
         ts: m.ts ?? '',
         ...(m.user ? { userId: m.user } : {}),
@@ -166,12 +189,16 @@ export class SlackGateway implements SlackPort {
 
   async postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void> {
     try {
-      await this.client.chat.postEphemeral({
-        channel: channelId,
-        user: userId,
-        text,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
+      await this.call(
+        () =>
+          this.client.chat.postEphemeral({
+            channel: channelId,
+            user: userId,
+            text,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          }),
+        { idempotent: false },
+      );
     } catch (error) {
       this.logger.warn('could not send an ephemeral note', { code: slackErrorCode(error) });
     }
@@ -189,7 +216,10 @@ export class SlackGateway implements SlackPort {
 
   async setStatus(channelId: string, threadTs: string, status: string): Promise<void> {
     try {
-      await this.client.assistant.threads.setStatus({ channel_id: channelId, thread_ts: threadTs, status });
+      await this.call(
+        () => this.client.assistant.threads.setStatus({ channel_id: channelId, thread_ts: threadTs, status }),
+        { idempotent: true },
+      );
     } catch (error) {
       // The status is a nicety: a workspace without it still gets its answer.
       this.logger.debug('could not set the thread status', { error: describe(error) });

@@ -67,7 +67,9 @@ export async function startHarness(
     anthropicStreamRetries: 2,
     anthropicRetryBaseMs: 5,
     slackMinWriteIntervalMs: 50,
-    slackRetryConfig: { retries: 0 },
+    // Rate limits are waited out as in production; other Slack failures are not retried, so tests
+    // that inject one see its effect.
+    slackCallPolicy: { rateLimitWaits: 8, transientRetries: 0, baseDelayMs: 10 },
     // Digest tests turn it on; elsewhere a digest posted at 09:00 would only surprise a test.
     digestScheduler: false,
     ...options.tuning,
