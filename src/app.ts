@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
@@ -11,10 +9,12 @@ import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
 import { runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
+import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
-import { registerActions, registerRetry } from './slack/listeners/actions.js';
+import { registerActions, registerRetry, registerUnknownActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
+import { checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
@@ -73,18 +73,15 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const database = openDatabase(config.databasePath);
   const store = new SqliteTaskStore(database.db, database.sqlite);
 
-  let slackHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') return answerHealth(res, health);
-    if (!slackHandler || health.draining) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('starting');
-      return;
-    }
-    slackHandler(req, res);
-  });
-  await listen(server, config.http.port, config.http.host);
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  let slackHandler: RequestHandler | undefined;
+  const { server, url } = await startHttpServer(
+    config.http.port,
+    config.http.host,
+    health,
+    () => slackHandler,
+    (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
+    logger.child({ component: 'http' }),
+  );
 
   const boltLogger = toBoltLogger(logger, LogLevel.WARN);
   const clientOptions = {
@@ -156,7 +153,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     ? undefined
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret ?? '',
-        endpoints: '/slack/events',
+        endpoints: SLACK_PATH,
         logger: boltLogger,
         processBeforeResponse: false,
       });
@@ -177,6 +174,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerEvents(app, deps);
   registerActions(app, deps);
   registerRetry(app, deps);
+  registerUnknownActions(app, deps);
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();
@@ -266,21 +264,4 @@ async function workspaceTimeZone(slack: SlackGateway, botUserId: string, logger:
     logger.warn('could not read the workspace time zone; digests use UTC', { error: describe(error) });
   }
   return 'UTC';
-}
-
-function answerHealth(res: ServerResponse, health: { ready: boolean; draining: boolean }): void {
-  const ok = health.ready && !health.draining;
-  res
-    .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-    .end(JSON.stringify({ status: ok ? 'ok' : health.draining ? 'draining' : 'starting' }));
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

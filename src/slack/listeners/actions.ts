@@ -107,3 +107,17 @@ export function registerActions(app: App, deps: ActionDeps): void {
     });
   }
 }
+
+/**
+ * Buttons this version does not know (from an older or newer release): acknowledged at once, so Slack
+ * gets its answer instead of waiting three seconds for one that never comes.
+ */
+export function registerUnknownActions(app: App, deps: { logger: ActionDeps['logger'] }): void {
+  const known = [RETRY_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION].join('|');
+  app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack, action }) => {
+    await ack();
+    deps.logger.info('ignored an unknown button', {
+      actionId: 'action_id' in action ? action.action_id : undefined,
+    });
+  });
+}

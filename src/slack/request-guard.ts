@@ -1,0 +1,92 @@
+import { isValidSlackRequest } from '@slack/bolt';
+import { z } from 'zod';
+
+/**
+ * Every request to /slack/events is checked here before Bolt sees it: the signature (a forged,
+ * tampered or replayed request gets 401), then the broad shape Slack always sends (anything else gets
+ * 400 or 415). Bolt's receiver assumes well-formed bodies: a signed `payload=null` makes it throw
+ * without answering, and a payload without a user makes it answer 500 — never acceptable here.
+ */
+export type Refusal = { status: number; reason: string };
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+
+const eventEnvelope = z.union([
+  z.object({ type: z.literal('url_verification'), challenge: z.string() }),
+  z.object({
+    type: z.literal('event_callback'),
+    event_id: z.string().min(1),
+    // Bolt reads these without checking their types (a numeric channel makes it fail with a 500).
+    event: z.looseObject({
+      type: z.string().min(1),
+      channel: z.union([z.string(), z.looseObject({})]).optional(),
+      user: z.union([z.string(), z.looseObject({})]).optional(),
+      ts: z.string().optional(),
+      thread_ts: z.string().optional(),
+      event_ts: z.string().optional(),
+      text: z.string().optional(),
+      subtype: z.string().optional(),
+    }),
+  }),
+  z.looseObject({ type: z.literal('app_rate_limited') }),
+]);
+
+const interaction = z.looseObject({
+  type: z.string().min(1),
+  user: z.looseObject({ id: z.string().min(1) }),
+  team: z
+    .looseObject({ id: z.string().min(1) })
+    .nullable()
+    .optional(),
+});
+
+const slashCommand = z.looseObject({
+  command: z.string().min(1),
+  team_id: z.string().min(1),
+  user_id: z.string().min(1),
+  channel_id: z.string().min(1),
+});
+
+export function checkSlackRequest(
+  rawBody: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  signingSecret: string | undefined,
+): Refusal | undefined {
+  const body = rawBody.toString('utf8');
+  if (signingSecret !== undefined) {
+    const signature = headers['x-slack-signature'];
+    const timestamp = Number(headers['x-slack-request-timestamp']);
+    if (typeof signature !== 'string' || !Number.isInteger(timestamp))
+      return { status: 401, reason: 'unsigned' };
+    const valid = isValidSlackRequest({
+      signingSecret,
+      body,
+      headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+    });
+    if (!valid) return { status: 401, reason: 'bad or stale signature' };
+  }
+  const contentType = String(headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (contentType === JSON_TYPE) return shape(eventEnvelope, parseJson(body), 'event envelope');
+  if (contentType !== FORM) return { status: 415, reason: `content type ${contentType || 'missing'}` };
+  const form = new URLSearchParams(body);
+  if (form.get('ssl_check') === '1') return undefined;
+  const payload = form.get('payload');
+  if (payload !== null) return shape(interaction, parseJson(payload), 'interaction payload');
+  return shape(slashCommand, Object.fromEntries(form), 'slash command');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function shape(schema: z.ZodType, value: unknown, what: string): Refusal | undefined {
+  return schema.safeParse(value).success ? undefined : { status: 400, reason: `malformed ${what}` };
+}
