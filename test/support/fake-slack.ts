@@ -96,6 +96,8 @@ export interface FakeSlack {
   failNext(method: string, failure: Failure, times?: number): void;
   /** Holds the next call to `method` until the returned function is called (to widen race windows). */
   holdNext(method: string): () => void;
+  /** From now on, answer this share of API calls (all but auth.test) with 429 and Retry-After: 1. */
+  injectRateLimits(rate: number, random: () => number): void;
   refuseStreaming(error?: string): void;
   expireStreamsAfterAppends(n: number): void;
   reset(): void;
@@ -247,6 +249,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
   private readonly failures = new Map<string, Failure[]>();
   private readonly holds = new Map<string, Promise<void>>();
+  private rateLimits: { rate: number; random: () => number } | undefined;
   private readonly responseUrls = new Map<string, { uses: number; createdAt: number }>();
   /** chat.postMessage: when each channel last accepted a post (only with rateLimitPerChannelPerSecond). */
   private readonly lastPostAt = new Map<string, number>();
@@ -345,6 +348,10 @@ class FakeSlackServer implements FakeSlack {
     this.failures.set(method, queue);
   }
 
+  injectRateLimits(rate: number, random: () => number): void {
+    this.rateLimits = { rate, random };
+  }
+
   holdNext(method: string): () => void {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -381,6 +388,7 @@ class FakeSlackServer implements FakeSlack {
     this.users.set(BOT_USER.id, BOT_USER);
     this.streamingRefusal = undefined;
     this.streamExpiry = undefined;
+    this.rateLimits = undefined;
   }
 
   async close(): Promise<void> {
@@ -437,6 +445,9 @@ class FakeSlackServer implements FakeSlack {
 
     const scripted = this.failures.get(call.method)?.shift();
     if (scripted) return this.scriptedFailure(scripted);
+    if (this.rateLimits && call.method !== 'auth.test' && this.rateLimits.random() < this.rateLimits.rate) {
+      return this.scriptedFailure({ status: 429, retryAfter: 1 });
+    }
     const handler = this.methods[call.method];
     if (!handler) return { status: 200, body: fail('unknown_method') };
     if (!token) return { status: 200, body: fail('not_authed') };
