@@ -6,6 +6,7 @@ import { conversationScenario } from './scenarios/conversation.js';
 import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
+import { loadScenario } from './scenarios/load.js';
 import { percentile, round, table } from './stats.js';
 
 /**
@@ -62,6 +63,30 @@ async function main(): Promise<void> {
   const memory = await idleMemoryScenario();
   console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
 
+  // idle-memory built dist/ just above; the load runs use the same build.
+  const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
+  const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
+  console.log(
+    '(f) load: 500 tasks across 50 channels, model streaming at 80 tokens/s, bot as a child process',
+  );
+  console.log(
+    table(
+      [load, loadFaults].map((r) => ({
+        run: r.faults ? 'with faults (Claude 529 30%, broken streams 10%, Slack 429 20%)' : 'no faults',
+        'answers/min': r.throughputPerMinute,
+        'ack p50': r.ackMs.p50,
+        'ack p99': r.ackMs.p99,
+        'peak RSS MB': r.peakRssMb,
+        lost: r.lost,
+        duplicated: r.duplicated,
+        seconds: r.seconds,
+      })),
+    ),
+  );
+  console.log(
+    `throughput with faults / without: ${round(loadFaults.throughputPerMinute / load.throughputPerMinute, 2)}; lost ${load.lost + loadFaults.lost}, duplicated ${load.duplicated + loadFaults.duplicated} (target 0 and 0)\n`,
+  );
+
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -75,6 +100,8 @@ async function main(): Promise<void> {
     conversation,
     idleMemory: memory,
     digest,
+    load,
+    loadFaults,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       firstTokenToSlackWithin300Ms: Math.max(...toSlack) <= 300,
@@ -82,6 +109,8 @@ async function main(): Promise<void> {
       idleRssUnder120Mb: memory.rssMb < 120,
       cacheReadShareAtLeast80Pct: conversation.cacheReadShareTurns2to10 >= 0.8,
       digestBuildUnder100Ms: digest.indexed.p99 < 100,
+      loadNothingLostOrDuplicated:
+        load.lost + load.duplicated + loadFaults.lost + loadFaults.duplicated === 0,
     },
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
