@@ -4,7 +4,6 @@ import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
-import { isValidTimeZone } from './core/digest/schedule.js';
 import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
 import { runTaskJob } from './core/task-job.js';
@@ -16,8 +15,11 @@ import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import { slackErrorCode } from './slack/slack-errors.js';
 import { SlackGateway } from './slack/slack-gateway.js';
+import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
+
+export { StartupError } from './slack/slack-identity.js';
+
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
@@ -52,17 +54,6 @@ export interface RunningApp {
    */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
-
-/** Errors from auth.test that no amount of retrying fixes. */
-const FATAL_AUTH_CODES = new Set([
-  'invalid_auth',
-  'not_authed',
-  'account_inactive',
-  'token_revoked',
-  'token_expired',
-]);
-
-export class StartupError extends Error {}
 
 /**
  * The composition root: the one place that builds and wires everything. Nothing happens at import
@@ -156,6 +147,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
         endpoints: SLACK_PATH,
         logger: boltLogger,
         processBeforeResponse: false,
+        // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
+        signatureVerification: false,
       });
   const app = new App({
     token: config.slack.botToken,
@@ -198,6 +191,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     model: config.anthropic.model,
   });
 
+  let stopping: Promise<void> | undefined;
   return {
     url,
     async idle() {
@@ -207,61 +201,25 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
         await worker?.idle();
       } while (runner.size > 0 || (worker?.activeCount ?? 0) > 0);
     },
-    async stop({ graceMs = 30_000 } = {}) {
-      health.draining = true;
-      deps.scheduler?.stop();
-      worker?.stop();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      // Answers in progress may finish within the grace period; queued jobs wait for the next start.
-      await Promise.race([Promise.all([runner.idle(), worker?.idle()]), grace]);
-      if (socketMode) await app.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      database.close();
+    stop({ graceMs = 30_000 } = {}) {
+      stopping ??= drain(graceMs);
+      return stopping;
     },
   };
-}
 
-interface SlackIdentity {
-  botUserId: string;
-  botId: string;
-  teamId: string;
-  /** The workspace's web address, e.g. https://acme.slack.com/ */
-  url: string | undefined;
-}
-
-async function checkSlackToken(client: WebClient): Promise<SlackIdentity> {
-  try {
-    const result = await client.auth.test();
-    if (!result.user_id || !result.bot_id || !result.team_id) {
-      throw new StartupError(
-        'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id). Use the xoxb- token.',
-      );
-    }
-    return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id, url: result.url };
-  } catch (error) {
-    if (error instanceof StartupError) throw error;
-    const code = slackErrorCode(error);
-    if (code && FATAL_AUTH_CODES.has(code)) {
-      throw new StartupError(
-        `Slack rejected SLACK_BOT_TOKEN (${code}). Copy the current Bot User OAuth Token from your app's "OAuth & Permissions" page.`,
-      );
-    }
-    throw new StartupError(
-      `Could not reach Slack to check SLACK_BOT_TOKEN (${code ?? describe(error)}). Is SLACK_API_URL right?`,
-    );
+  async function drain(graceMs: number): Promise<void> {
+    health.draining = true;
+    deps.scheduler?.stop();
+    worker?.stop();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    // Answers in progress may finish within the grace period; queued jobs wait for the next start.
+    await Promise.race([Promise.all([runner.idle(), worker?.idle()]), grace]);
+    const released = worker?.releaseUnfinished() ?? 0;
+    if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
+    if (socketMode) await app.stop();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // keep-alive connections would hold close() open
+    await closed;
+    database.close();
   }
-}
-
-/**
- * DIGEST_TIMEZONE unset: the workspace's zone as Slack reports it on the bot user's profile, else UTC.
- */
-async function workspaceTimeZone(slack: SlackGateway, botUserId: string, logger: Logger): Promise<string> {
-  try {
-    const zone = (await slack.getUser(botUserId))?.timeZone;
-    if (zone && isValidTimeZone(zone)) return zone;
-  } catch (error) {
-    logger.warn('could not read the workspace time zone; digests use UTC', { error: describe(error) });
-  }
-  return 'UTC';
 }

@@ -50,6 +50,15 @@ export class JobWorker {
   }
 
   /**
+   * After the grace period of a stop: jobs still running are handed back to the queue, so the next
+   * start takes them at once instead of waiting for their leases to expire.
+   */
+  releaseUnfinished(): number {
+    if (this.running.size === 0) return 0;
+    return this.queue.releaseAll(this.owner);
+  }
+
+  /**
    * Resolves when this worker runs nothing and, unless stopped, the queue is empty (it sleeps until a
    * delayed job or an expired lease comes due). Tests and benchmarks wait on it.
    */

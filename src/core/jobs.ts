@@ -33,6 +33,8 @@ export interface JobQueue {
   complete(jobId: number, owner: string): void;
   /** Runs the job again later (its handler threw). */
   retryAt(jobId: number, owner: string, runAt: number, error: string): void;
+  /** Hands back every job this owner still holds (a stop after its grace period): queued again at once. */
+  releaseAll(owner: string): number;
   /** When the next job becomes claimable (a run time or a lease expiry), if any. */
   nextWakeAt(): number | undefined;
   /** Jobs queued or running (for health and tests). */

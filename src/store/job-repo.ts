@@ -32,6 +32,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly reschedule;
   private readonly wake;
   private readonly pending;
+  private readonly release;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insert = sqlite.prepare(
@@ -64,6 +65,20 @@ export class SqliteJobQueue implements JobQueue {
         union all
         select min(lease_expires_at) + 1 as t from jobs where state = 'running')`);
     this.pending = sqlite.prepare(`select count(*) as n from jobs`);
+    this.release = sqlite.prepare(
+      `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null where lease_owner = ? and state = 'running'`,
+    );
+  }
+
+  /** The first job of a task just created in the caller's transaction: no waiting job can exist yet. */
+  enqueueNew(teamId: string, taskId: number, payload: JobPayload = {}): void {
+    const hasPayload = Object.keys(payload).length > 0;
+    this.insert.run({
+      teamId,
+      taskId,
+      payload: hasPayload ? JSON.stringify(payload) : null,
+      now: Date.now(),
+    });
   }
 
   enqueue(teamId: string, taskId: number, payload: JobPayload = {}): void {
@@ -94,6 +109,10 @@ export class SqliteJobQueue implements JobQueue {
 
   retryAt(jobId: number, owner: string, runAt: number, error: string): void {
     this.reschedule.run({ id: jobId, owner, runAt, error: error.slice(0, 500) });
+  }
+
+  releaseAll(owner: string): number {
+    return this.release.run(owner).changes;
   }
 
   nextWakeAt(): number | undefined {

@@ -125,7 +125,7 @@ export class SqliteTaskStore implements TaskStore {
       userId: input.requesterId,
       slackTs: firstTurn.slackTs ?? null,
     });
-    this.jobs.enqueue(input.teamId, row.id, job);
+    this.jobs.enqueueNew(input.teamId, row.id, job);
     return { task: toTask(row), created: true };
   }
 
