@@ -28,7 +28,8 @@ export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
   const threadTs = task.threadTs as string;
   const mentionTs = job.payload.contextFromThreadOf;
   if (mentionTs) await addThreadContext(deps, { ...task, threadTs }, mentionTs);
-  if (deps.store.listTurns(task.teamId, task.id).at(-1)?.role === 'user') {
+  // A failed task waits for a reply or the Retry button (which re-queue it); a stray job never re-runs it.
+  if (task.status !== 'failed' && deps.store.listTurns(task.teamId, task.id).at(-1)?.role === 'user') {
     await runAgentTurn(deps, { ...task, threadTs });
   }
   await announceRequests(deps, task.teamId, task.id);

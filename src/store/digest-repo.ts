@@ -188,6 +188,21 @@ export class SqliteDigestStore implements DigestStore {
     return row !== undefined;
   }
 
+  reclaimStaleDigestRun(teamId: string, channelId: string, localDate: string, staleBefore: number): boolean {
+    const changed = this.db
+      .update(digestRuns)
+      .set({ createdAt: Date.now() })
+      .where(
+        and(
+          this.run(teamId, channelId, localDate),
+          eq(digestRuns.status, 'posting'),
+          lt(digestRuns.createdAt, staleBefore),
+        ),
+      )
+      .run().changes;
+    return changed > 0;
+  }
+
   finishDigestRun(
     teamId: string,
     channelId: string,

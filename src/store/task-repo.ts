@@ -186,6 +186,11 @@ export class SqliteTaskStore implements TaskStore {
       tx.insert(turns)
         .values({ teamId, taskId, role: 'user', ...turn })
         .run();
+      // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
+      tx.update(tasks)
+        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+        .run();
       this.jobs.enqueue(teamId, taskId);
       return true;
     });

@@ -172,13 +172,13 @@ describe('collaboration pings', () => {
     expect(requests()[0]).toMatchObject({ role: 'devops', owner_id: null, ping_ts: null });
 
     expect(await command(`owners set devops <@${DEV}|dev>`, BOT_ADMIN)).toContain(
-      'I pinged them on 1 request',
+      'pinging them now on 1 request',
     );
     const [ping] = pings(threadTs);
     expect(ping?.text).toContain(`<@${DEV}>`);
     expect(requests()[0]).toMatchObject({ owner_id: DEV, ping_ts: ping?.ts });
 
-    expect(await command(`owners set devops <@${DEV}|dev> --channel`, BOT_ADMIN)).not.toContain('pinged');
+    expect(await command(`owners set devops <@${DEV}|dev> --channel`, BOT_ADMIN)).not.toContain('pinging');
     expect(pings(threadTs)).toHaveLength(1);
   });
 

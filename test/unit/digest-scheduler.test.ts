@@ -40,7 +40,7 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
     postEphemeral: unused,
     setStatus: unused,
     respondPrivately: unused,
-    findPosted: unused,
+    findPosted: async () => undefined,
   };
 }
 
@@ -117,6 +117,21 @@ describe('DigestScheduler.runDue (fake clock)', () => {
     task('C9', Date.parse('2026-11-25T15:00:00Z'));
     const outcomes = await late.runDue(new Date('2026-11-27T08:30:00Z'));
     expect(outcomes.get('C9')).toBe('empty'); // its activity fell in the missed day's period
+    expect(parents().map((p) => p.channel)).toEqual(['C1']);
+  });
+
+  it('takes over a run left half-posted by a process that died, once', async () => {
+    const bot = instance({ time: '09:00', timeZone: 'UTC' });
+    task('C1', Date.parse('2026-11-25T15:00:00Z'));
+    const sqlite = databases[0]?.sqlite;
+    // A claim from 10:00 that never finished (the process died while posting).
+    sqlite
+      ?.prepare(
+        "insert into digest_runs (team_id, channel_id, local_date, status, created_at) values (?, 'C1', '2026-11-26', 'posting', ?)",
+      )
+      .run(TEAM, Date.now() - 11 * 60_000);
+    expect((await bot.runDue(new Date('2026-11-26T10:20:00Z'))).get('C1')).toBe('posted');
+    expect((await bot.runDue(new Date('2026-11-26T10:21:00Z'))).get('C1')).toBe('skipped');
     expect(parents().map((p) => p.channel)).toEqual(['C1']);
   });
 

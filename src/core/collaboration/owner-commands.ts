@@ -3,9 +3,9 @@ import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../m
 import type { OwnerScope } from '../parse-command.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
 import { describe } from '../work-runner.js';
-import { type CollaborationDeps, pingWaitingRequests } from './requests.js';
+import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';
 
-export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps {}
+export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps, QueueDeps {}
 
 export interface OwnerCommandContext {
   teamId: string;
@@ -64,10 +64,10 @@ export async function changeOwner(
   if (problem) return problem;
   deps.collaboration.setOwner(context.teamId, channelId, change.role, change.owner, context.userId);
   deps.logger.info('owner set', { ...fields, owner: mentionOf(change.owner) });
-  const pinged = await pingWaitingRequests(deps, context.teamId, change.role);
+  const waiting = assignWaitingRequests(deps, context.teamId, change.role);
   const late =
-    pinged > 0
-      ? ` I pinged them on ${pinged} request${pinged === 1 ? '' : 's'} that ${pinged === 1 ? 'was' : 'were'} waiting for a ${role} owner.`
+    waiting > 0
+      ? ` I'm pinging them now on ${waiting} request${waiting === 1 ? '' : 's'} that ${waiting === 1 ? 'was' : 'were'} waiting for a ${role} owner.`
       : '';
   return `Done: ${mentionOf(change.owner)} now owns ${role} requests ${where}.${late}`;
 }

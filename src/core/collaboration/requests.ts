@@ -1,7 +1,14 @@
 import { mentionOf, noOwnerText, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import type { JobQueue } from '../jobs.js';
 import type { CollaborationRequest, CollaborationRole, Task } from '../model.js';
 import type { CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
 import { describe } from '../work-runner.js';
+
+/** Queues a task's job (which posts its pending pings) and tells the worker. */
+export interface QueueDeps {
+  jobs: JobQueue;
+  kick(): void;
+}
 
 export interface CollaborationDeps {
   collaboration: CollaborationStore;
@@ -54,29 +61,31 @@ export async function announceRequests(
 }
 
 /**
- * An owner was set for a role: pings every request that was waiting for one and now resolves to an
- * owner in its channel. Each is assigned before it is pinged, so it is pinged at most once.
+ * An owner was set for a role: every request that was waiting for one and now resolves to an owner in
+ * its channel is assigned (at most once), and its task's job is queued to post the ping, so the ping
+ * survives a crash like any other work. Returns how many requests will be pinged.
  */
-export async function pingWaitingRequests(
-  deps: CollaborationDeps,
+export function assignWaitingRequests(
+  deps: CollaborationDeps & QueueDeps,
   teamId: string,
   role: CollaborationRole,
-): Promise<number> {
-  let pinged = 0;
+): number {
+  let assigned = 0;
   for (const request of deps.collaboration.unassigned(teamId, role)) {
     const owner = deps.collaboration.effectiveOwners(teamId, request.channelId).get(role);
     if (!owner) continue;
-    const ref = { kind: owner.kind, id: owner.id };
-    if (!deps.collaboration.assignOwner(teamId, request.id, ref)) continue;
-    if (await announce(deps, { ...request, owner: ref })) pinged += 1;
+    if (!deps.collaboration.assignOwner(teamId, request.id, { kind: owner.kind, id: owner.id })) continue;
+    deps.jobs.enqueue(teamId, request.taskId);
+    assigned += 1;
   }
-  return pinged;
+  if (assigned > 0) deps.kick();
+  return assigned;
 }
 
 /** Posts one request's ping (owner known) or guidance (no owner); true when it was posted now. */
-async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<boolean> {
+async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
   const kind = request.owner ? 'ping' : 'guidance';
-  if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return false;
+  if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return;
   try {
     if (request.owner) {
       const ts = await deps.slack.postBlocks(
@@ -94,7 +103,6 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
     } else {
       await deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs);
     }
-    return true;
   } catch (error) {
     // Not posted: a later turn or owner change may claim it again.
     deps.collaboration.releaseAnnouncement(request.teamId, request.id, kind);
@@ -103,6 +111,5 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
       requestId: request.id,
       error: describe(error),
     });
-    return false;
   }
 }

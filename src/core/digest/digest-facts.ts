@@ -67,6 +67,11 @@ export interface DigestStore {
   ): void;
   /** Claims the scheduled digest of one channel and local day; false when it was already claimed. */
   claimDigestRun(teamId: string, channelId: string, localDate: string): boolean;
+  /**
+   * Takes over a claim left in `posting` since before `staleBefore` (its process died while posting);
+   * false when it finished, or someone else took it over.
+   */
+  reclaimStaleDigestRun(teamId: string, channelId: string, localDate: string, staleBefore: number): boolean;
   finishDigestRun(
     teamId: string,
     channelId: string,

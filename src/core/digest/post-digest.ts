@@ -22,6 +22,9 @@ export const DIGEST_LIST_LIMIT = 15;
 
 const DAY = 24 * 3_600_000;
 
+/** A claim still `posting` after this long belongs to a process that died while posting. */
+const STALE_CLAIM_MS = 10 * 60_000;
+
 /**
  * Posts a digest: the parent with the headline figures, then the details in its thread. The parent's
  * ts is reported as soon as it exists (`onParent`), so a failure in the details never reposts it.
@@ -31,9 +34,15 @@ async function postDigest(
   facts: DigestFacts,
   dayLabel: string,
   onParent: (ts: string) => void,
+  key?: string,
 ): Promise<string> {
   const highlights = await writeHighlights(deps, facts);
-  const ts = await deps.slack.postText(facts.channelId, digestParent(facts, dayLabel, highlights));
+  const ts = await deps.slack.postText(
+    facts.channelId,
+    digestParent(facts, dayLabel, highlights),
+    undefined,
+    key,
+  );
   onParent(ts);
   const link = (channelId: string, messageTs: string, threadTs?: string) =>
     deps.slack.messageLink(channelId, messageTs, threadTs);
@@ -101,7 +110,22 @@ export async function postScheduledDigest(
   due: DueDigest,
   timeZone: string,
 ): Promise<'posted' | 'empty' | 'skipped' | 'failed'> {
-  if (!deps.digests.claimDigestRun(teamId, channelId, due.localDate)) return 'skipped';
+  const key = `digest-${channelId}-${due.localDate}`;
+  if (!deps.digests.claimDigestRun(teamId, channelId, due.localDate)) {
+    // Claimed before: done, being posted, or left half-way by a process that died while posting.
+    const stale = deps.digests.reclaimStaleDigestRun(
+      teamId,
+      channelId,
+      due.localDate,
+      Date.now() - STALE_CLAIM_MS,
+    );
+    if (!stale) return 'skipped';
+    const posted = await deps.slack.findPosted(channelId, key).catch(() => undefined);
+    if (posted) {
+      deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'posted', parentTs: posted });
+      return 'skipped';
+    }
+  }
   const facts = deps.digests.digestFacts(
     teamId,
     channelId,
@@ -115,10 +139,16 @@ export async function postScheduledDigest(
   }
   let posted = false;
   try {
-    await postDigest(deps, facts, dayLabel(due.scheduledAt, timeZone), (ts) => {
-      posted = true;
-      deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'posted', parentTs: ts });
-    });
+    await postDigest(
+      deps,
+      facts,
+      dayLabel(due.scheduledAt, timeZone),
+      (ts) => {
+        posted = true;
+        deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'posted', parentTs: ts });
+      },
+      key,
+    );
     deps.logger.info('digest posted', { teamId, channelId, localDate: due.localDate });
     return 'posted';
   } catch (error) {
