@@ -45,13 +45,28 @@ export class SlackGateway implements SlackPort {
     };
   }
 
-  async postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {
+  postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {
+    return this.post(channelId, { text }, threadTs, key);
+  }
+
+  postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string> {
+    return this.post(channelId, message, threadTs);
+  }
+
+  /** chat.postMessage, never repeated after an ambiguous failure (it may have landed). */
+  private async post(
+    channelId: string,
+    message: { text: string; blocks?: unknown[] },
+    threadTs?: string,
+    key?: string,
+  ): Promise<string> {
     try {
       const result = await this.call(
         () =>
           this.client.chat.postMessage({
             channel: channelId,
-            text,
+            text: message.text,
+            ...(message.blocks ? { blocks: message.blocks as KnownBlock[] } : {}),
             ...(threadTs ? { thread_ts: threadTs } : {}),
             ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
             unfurl_links: false,
@@ -85,27 +100,6 @@ export class SlackGateway implements SlackPort {
       return found?.ts;
     } catch (error) {
       throw toSlackError(error, 'conversations.history');
-    }
-  }
-
-  async postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string> {
-    try {
-      const result = await this.call(
-        () =>
-          this.client.chat.postMessage({
-            channel: channelId,
-            text: message.text,
-            blocks: message.blocks as KnownBlock[],
-            ...(threadTs ? { thread_ts: threadTs } : {}),
-            unfurl_links: false,
-            unfurl_media: false,
-          }),
-        { idempotent: false },
-      );
-      if (!result.ts) throw new Error('chat.postMessage returned no ts');
-      return result.ts;
-    } catch (error) {
-      throw toSlackError(error, 'chat.postMessage');
     }
   }
 

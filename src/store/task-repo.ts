@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
-import { and, asc, eq, ne, or, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { JobPayload } from '../core/jobs.js';
-import type { DeliveryKey, Task, Turn, Usage } from '../core/model.js';
-import type { NewTask, ReservedTurn, TaskStore } from '../core/ports.js';
+import type { DeliveryKey, Task, Usage } from '../core/model.js';
+import type { NewTask, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteJobQueue } from './job-repo.js';
 import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
+import { SqliteTurnRecords } from './turn-repo.js';
 
 function toTask(row: TaskRow): Task {
   return {
@@ -26,7 +27,7 @@ function toTask(row: TaskRow): Task {
 }
 
 /** SQLite-backed TaskStore. Every statement filters by team_id. */
-export class SqliteTaskStore implements TaskStore {
+export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
   /**
    * Task creation runs on the slash-command ack path: its statements are prepared once (building
    * drizzle queries per call cost about five times the SQLite work itself) and concurrent creations
@@ -42,10 +43,8 @@ export class SqliteTaskStore implements TaskStore {
   >;
   private readonly jobs: SqliteJobQueue;
 
-  constructor(
-    private readonly db: Db,
-    sqlite: Database.Database,
-  ) {
+  constructor(db: Db, sqlite: Database.Database) {
+    super(db);
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
     this.jobs = new SqliteJobQueue(sqlite);
     const p = (name: string) => sql.placeholder(name);
@@ -246,97 +245,6 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
-  addTurn(
-    teamId: string,
-    taskId: number,
-    turn: Turn & { userId?: string; slackTs?: string; usage?: Usage },
-  ): void {
-    this.db
-      .insert(turns)
-      .values({
-        teamId,
-        taskId,
-        role: turn.role,
-        content: turn.content,
-        userId: turn.userId,
-        slackTs: turn.slackTs,
-        ...(turn.usage ? usageColumns(turn.usage) : {}),
-      })
-      .run();
-  }
-
-  beginAssistantTurn(teamId: string, taskId: number): ReservedTurn {
-    const unfinished = this.db
-      .select({ id: turns.id, messageTs: turns.messageTs })
-      .from(turns)
-      .where(
-        and(
-          eq(turns.teamId, teamId),
-          eq(turns.taskId, taskId),
-          eq(turns.role, 'assistant'),
-          eq(turns.content, ''),
-        ),
-      )
-      .orderBy(asc(turns.id))
-      .get();
-    if (unfinished) return { id: unfinished.id, messageTs: unfinished.messageTs ?? [] };
-    const row = this.db
-      .insert(turns)
-      .values({ teamId, taskId, role: 'assistant', content: '' })
-      .returning({ id: turns.id })
-      .get();
-    return { id: row.id, messageTs: [] };
-  }
-
-  setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void {
-    this.db
-      .update(turns)
-      .set({ messageTs })
-      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
-      .run();
-  }
-
-  finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void {
-    this.db
-      .update(turns)
-      .set({ content, slackTs, ...usageColumns(usage) })
-      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
-      .run();
-  }
-
-  discardTurn(teamId: string, turnId: number): void {
-    this.db
-      .delete(turns)
-      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
-      .run();
-  }
-
-  firstTurn(teamId: string, taskId: number): { id: number; content: string } | undefined {
-    return this.db
-      .select({ id: turns.id, content: turns.content })
-      .from(turns)
-      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId)))
-      .orderBy(asc(turns.id))
-      .get();
-  }
-
-  setTurnContent(teamId: string, turnId: number, content: string): void {
-    this.db
-      .update(turns)
-      .set({ content })
-      .where(and(eq(turns.teamId, teamId), eq(turns.id, turnId)))
-      .run();
-  }
-
-  listTurns(teamId: string, taskId: number): Turn[] {
-    return this.db
-      .select({ role: turns.role, content: turns.content })
-      .from(turns)
-      .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId), ne(turns.content, '')))
-      .orderBy(asc(turns.id))
-      .all();
-  }
-
   private updateTask(
     teamId: string,
     taskId: number,
@@ -358,14 +266,5 @@ function addedUsageColumns(usage: Usage, costUsd: number) {
     cacheReadTokens: sql`${tasks.cacheReadTokens} + ${usage.cacheReadTokens}`,
     cacheWriteTokens: sql`${tasks.cacheWriteTokens} + ${usage.cacheWriteTokens}`,
     costUsd: sql`${tasks.costUsd} + ${costUsd}`,
-  };
-}
-
-function usageColumns(usage: Usage) {
-  return {
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    cacheReadTokens: usage.cacheReadTokens,
-    cacheWriteTokens: usage.cacheWriteTokens,
   };
 }
