@@ -26,6 +26,7 @@ export class JobWorker {
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private kicked = false;
 
   constructor(
     private readonly queue: JobQueue,
@@ -39,7 +40,13 @@ export class JobWorker {
 
   /** New work was queued: look now. */
   kick(): void {
-    if (!this.stopped) setImmediate(() => this.pump());
+    // A burst of new tasks (each acked first) needs one look at the queue, not one per task.
+    if (this.stopped || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      this.pump();
+    });
   }
 
   /** Claims nothing more; running jobs go on (their leases keep them ours until they end). */
