@@ -23,6 +23,11 @@ type Mode = 'stream' | 'post' | 'update';
 export interface StreamPolicy {
   /** Minimum time between two writes to the same message. */
   minIntervalMs: number;
+  /**
+   * When each message was last written, shared by every writer of the gateway: a message rewritten by
+   * a new writer (an answer restarted after a model retry) keeps its pace.
+   */
+  lastWrites: Map<string, number>;
   streamingAllowed(): boolean;
   streamingRefused(code: string): void;
 }
@@ -56,6 +61,7 @@ export class SlackMessageStream implements MessageStream {
     options: { existingTs?: string | undefined; after?: Promise<unknown> } = {},
   ) {
     this.ts = options.existingTs;
+    if (this.ts) this.lastWriteAt = policy.lastWrites.get(this.ts) ?? 0;
     this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
     this.chain = (options.after ?? Promise.resolve()).then(
       () => undefined,
@@ -153,6 +159,7 @@ export class SlackMessageStream implements MessageStream {
     } finally {
       // Counted from when Slack answered, so two writes never reach Slack less than the interval apart.
       this.lastWriteAt = Date.now();
+      if (this.ts) rememberWrite(this.policy.lastWrites, this.ts, this.lastWriteAt);
     }
     this.sent = upTo;
   }
@@ -224,5 +231,13 @@ export class SlackMessageStream implements MessageStream {
     if (!ts) throw new SlackError('no_ts', 'chat.postMessage');
     this.ts = ts;
     this.onTs(ts);
+  }
+}
+
+/** Keeps the shared map small: entries older than a minute no longer hold anyone back. */
+function rememberWrite(lastWrites: Map<string, number>, ts: string, at: number): void {
+  lastWrites.set(ts, at);
+  if (lastWrites.size > 500) {
+    for (const [key, when] of lastWrites) if (at - when > 60_000) lastWrites.delete(key);
   }
 }

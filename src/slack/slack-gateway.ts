@@ -37,6 +37,7 @@ export class SlackGateway implements SlackPort {
     this.workspaceUrl = options.workspaceUrl;
     this.policy = {
       minIntervalMs: options.minWriteIntervalMs ?? 1000,
+      lastWrites: new Map(),
       streamingAllowed: () => Date.now() - this.streamingRefusedAt > STREAMING_RETRY_AFTER_MS,
       streamingRefused: (code) => {
         this.streamingRefusedAt = Date.now();

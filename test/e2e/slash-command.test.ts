@@ -177,6 +177,32 @@ describe('/data-engineer <task>', () => {
     expect(h.query<TaskRow>('select * from tasks')[0]?.status).toBe('done');
   });
 
+  it('keeps one message’s write pace when a restarted answer rewrites it', async () => {
+    await h.close();
+    h = await startHarness({ tuning: { slackMinWriteIntervalMs: 300 } });
+    const answer = dataEngineeringAnswer();
+    h.anthropic.script(
+      {
+        kind: 'message',
+        content: [{ type: 'text', text: answer }],
+        tokensPerSecond: 600,
+        midStreamError: { afterChars: 1500 },
+      },
+      { kind: 'message', content: [{ type: 'text', text: answer }] },
+    );
+    await h.command('design a pipeline for user analytics');
+    await h.app.idle();
+    const [reply] = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const writes = h.slack.calls
+      .filter(
+        (c) => c.args.ts === reply?.ts || (c.method === 'chat.startStream' && c.response?.ts === reply?.ts),
+      )
+      .map((c) => c.at);
+    expect(h.slack.callsTo('chat.update').length).toBeGreaterThan(0); // the restart rewrote the message
+    const gaps = writes.slice(1).map((at, i) => at - (writes[i] ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250);
+  });
+
   it('splits a 30,000-character answer into messages within Slack limits with balanced fences', async () => {
     const long = longAnswer(30_000);
     h.anthropic.script({ kind: 'message', content: [{ type: 'text', text: long }] });
