@@ -13,6 +13,7 @@ import { toBoltLogger } from './slack/bolt-logger.js';
 import { registerActions, registerRetry, registerUnknownActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
+import { registerHome } from './slack/listeners/home.js';
 import { checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway } from './slack/slack-gateway.js';
@@ -23,6 +24,7 @@ export { StartupError } from './slack/slack-identity.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
+import { SqliteHomeStore } from './store/home-repo.js';
 import { SqliteJobQueue } from './store/job-repo.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
@@ -120,6 +122,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     kick: () => worker?.kick(),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
+    home: new SqliteHomeStore(database.db),
     highlights: new ClaudeHighlightsWriter({
       apiKey: config.anthropic.apiKey,
       baseUrl: config.anthropic.baseUrl,
@@ -168,6 +171,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerActions(app, deps);
   registerRetry(app, deps);
   registerUnknownActions(app, deps);
+  registerHome(app, deps);
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();

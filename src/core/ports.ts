@@ -224,6 +224,8 @@ export interface SlackPort {
    * auth.test reported, so lists of thousands of items cost no API calls. Undefined if unknown.
    */
   messageLink(channelId: string, ts: string, threadTs?: string): string | undefined;
+  /** Publishes a person's Home tab (views.publish). Throws SlackError. */
+  publishHome(userId: string, view: { type: 'home'; blocks: unknown[] }): Promise<void>;
   /** A private reply through a slash command's response_url (works where the bot is not a member). */
   respondPrivately(responseUrl: string, text: string): Promise<void>;
   /** "is thinking…" under the thread; best effort, never throws. */

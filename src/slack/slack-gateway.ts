@@ -199,6 +199,21 @@ export class SlackGateway implements SlackPort {
     }
   }
 
+  async publishHome(userId: string, view: { type: 'home'; blocks: unknown[] }): Promise<void> {
+    try {
+      await this.call(
+        () =>
+          this.client.views.publish({
+            user_id: userId,
+            view: { type: 'home', blocks: view.blocks as KnownBlock[] },
+          }),
+        { idempotent: true },
+      );
+    } catch (error) {
+      throw toSlackError(error, 'views.publish');
+    }
+  }
+
   async respondPrivately(responseUrl: string, text: string): Promise<void> {
     const response = await fetch(responseUrl, {
       method: 'POST',

@@ -16,7 +16,7 @@ export function topicKey(topic: string): string {
     .trim();
 }
 
-function toRequest(row: CollaborationRequestRow): CollaborationRequest {
+export function toRequest(row: CollaborationRequestRow): CollaborationRequest {
   return {
     id: row.id,
     teamId: row.teamId,

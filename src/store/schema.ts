@@ -44,6 +44,7 @@ export const tasks = sqliteTable(
     index('tasks_team_status').on(t.teamId, t.status),
     index('tasks_team_channel_status').on(t.teamId, t.channelId, t.status),
     index('tasks_team_channel_completed').on(t.teamId, t.channelId, t.completedAt),
+    index('tasks_team_requester_created').on(t.teamId, t.requesterId, t.createdAt),
     uniqueIndex('tasks_team_channel_thread').on(t.teamId, t.channelId, t.threadTs),
   ],
 );
@@ -156,6 +157,7 @@ export const collaborationRequests = sqliteTable(
     uniqueIndex('collaboration_team_task_role_topic').on(t.teamId, t.taskId, t.role, t.topicKey),
     index('collaboration_team_channel_status').on(t.teamId, t.channelId, t.status, t.createdAt),
     index('collaboration_team_role_unassigned').on(t.teamId, t.role, t.ownerId, t.status),
+    index('collaboration_team_owner_status').on(t.teamId, t.ownerId, t.status),
   ],
 );
 

@@ -84,6 +84,8 @@ export interface FakeSlack {
   responseUrl(): string;
   responses: { url: string; body: Json; at: number }[];
   statuses: { channel_id: string; thread_ts: string; status: string; at: number }[];
+  /** The Home tab last published for each user (views.publish). */
+  homeViews: Map<string, { type: string; blocks: unknown[] }>;
   addUser(user: Partial<SlackUser> & { id: string }): void;
   addChannel(id: string, opts: { member?: boolean; private?: boolean; name?: string }): void;
   seedMessage(m: {
@@ -123,7 +125,7 @@ interface Channel {
 const RESPONSE_URL_MAX_USES = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 /** Form-encoded clients (the WebClient) send nested values as JSON strings. */
-const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages'];
+const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view'];
 /** The first minted ts is 1700000000.000100; each next one is 100 µs later. */
 const FIRST_TS_MICROS = 1_700_000_000_000_000;
 
@@ -238,6 +240,7 @@ class FakeSlackServer implements FakeSlack {
   readonly ephemerals: FakeSlack['ephemerals'] = [];
   readonly responses: FakeSlack['responses'] = [];
   readonly statuses: FakeSlack['statuses'] = [];
+  readonly homeViews: FakeSlack['homeViews'] = new Map();
 
   private origin = '';
   private readonly server: Server;
@@ -281,6 +284,7 @@ class FakeSlackServer implements FakeSlack {
     'conversations.info': (args) => this.conversationInfo(args),
     'users.info': (args) => this.userInfo(args),
     'assistant.threads.setStatus': (args) => this.setStatus(args),
+    'views.publish': (args) => this.publishView(args),
   };
 
   constructor(private readonly options: { rateLimitPerChannelPerSecond?: boolean }) {
@@ -386,6 +390,7 @@ class FakeSlackServer implements FakeSlack {
     }
     this.users.clear();
     this.users.set(BOT_USER.id, BOT_USER);
+    this.homeViews.clear();
     this.streamingRefusal = undefined;
     this.streamExpiry = undefined;
     this.rateLimits = undefined;
@@ -779,6 +784,22 @@ class FakeSlackServer implements FakeSlack {
   private userInfo(args: Args): Body {
     const user = this.users.get(String(args.user));
     return user ? ok({ user: { ...user, team_id: FAKE_TEAM_ID } }) : fail('user_not_found');
+  }
+
+  /** views.publish: a Home tab of at most 100 valid blocks for a known user. */
+  private publishView(args: Args): Body {
+    if (typeof args.user_id !== 'string' || !this.users.has(args.user_id)) return fail('user_not_found');
+    const view = args.view as { type?: unknown; blocks?: unknown } | undefined;
+    if (!view || typeof view !== 'object' || view.type !== 'home') {
+      return fail({ error: 'invalid_arguments', detail: 'view.type must be home' });
+    }
+    if (!Array.isArray(view.blocks) || view.blocks.length > 100) {
+      return fail({ error: 'invalid_arguments', detail: 'view.blocks: at most 100 blocks' });
+    }
+    const problem = checkBlocks(view.blocks);
+    if (problem) return fail(problem);
+    this.homeViews.set(args.user_id, { type: 'home', blocks: view.blocks });
+    return ok({ view: { id: `V${args.user_id}`, type: 'home' } });
   }
 
   private setStatus(args: Args): Body {

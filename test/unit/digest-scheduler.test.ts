@@ -41,6 +41,7 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
     setStatus: unused,
     respondPrivately: unused,
     findPosted: async () => undefined,
+    publishHome: unused,
   };
 }
 

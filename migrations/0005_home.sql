@@ -1,0 +1,2 @@
+CREATE INDEX `collaboration_team_owner_status` ON `collaboration_requests` (`team_id`,`owner_id`,`status`);--> statement-breakpoint
+CREATE INDEX `tasks_team_requester_created` ON `tasks` (`team_id`,`requester_id`,`created_at`);

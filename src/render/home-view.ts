@@ -1,0 +1,80 @@
+import type { DigestTask } from '../core/digest/digest-facts.js';
+import {
+  COLLABORATION_ROLES,
+  type CollaborationRequest,
+  type CollaborationRole,
+  type OwnerAssignment,
+} from '../core/model.js';
+import { inert, mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from './collaboration-messages.js';
+import type { LinkTo } from './digest-messages.js';
+import { age } from './time-text.js';
+
+const STATE: Record<DigestTask['status'], string> = {
+  queued: ':hourglass: queued',
+  running: ':writing_hand: being answered',
+  waiting_for_answers: ':question: waiting for your answers',
+  done: ':white_check_mark: answered',
+  failed: ':warning: failed — reply `retry` in its thread',
+};
+
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+function linked(title: string, url: string | undefined): string {
+  const safe = inert(title, 80).replace(/\|/g, '/');
+  return url ? `<${url}|${safe}>` : safe;
+}
+
+/** The Home tab's blocks (a `home` view). Titles and topics are user or model text, made inert. */
+export function homeView(input: {
+  userId: string;
+  tasks: DigestTask[];
+  requests: CollaborationRequest[];
+  owners: Map<CollaborationRole, OwnerAssignment>;
+  link: LinkTo;
+  now: number;
+}): { type: 'home'; blocks: unknown[] } {
+  const waiting = input.tasks.filter((t) => t.status === 'waiting_for_answers');
+  const onYou = [
+    ...waiting.map(
+      (t) =>
+        `• ${linked(t.title, t.threadTs ? input.link(t.channelId, t.threadTs) : undefined)} — I asked you a few questions`,
+    ),
+    ...input.requests.map(
+      (r) =>
+        `• *${ROLE_LABELS[r.role]}*: ${linked(r.topic, input.link(r.channelId, r.pingTs ?? r.threadTs, r.threadTs))} — ${r.status} for ${age(input.now - r.createdAt)}`,
+    ),
+  ];
+  const recent = input.tasks.map(
+    (t) =>
+      `• ${linked(t.title, t.threadTs ? input.link(t.channelId, t.threadTs) : undefined)} — ${STATE[t.status]}`,
+  );
+  const owners = COLLABORATION_ROLES.map((role) => {
+    const owner = input.owners.get(role);
+    return `• *${ROLE_LABELS[role]}* (${ROLE_SUBJECTS[role]}): ${owner ? mentionOf(owner) : '_not set_'}`;
+  });
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Data Engineer' } },
+      section(
+        'A senior data engineer in your Slack. Type `/data-engineer <task>` in a channel (e.g. `/data-engineer design a pipeline for user analytics`), mention me with a task, or send me a direct message. I answer in a thread with the architecture, an implementation plan, quality checks and working SQL or config.',
+      ),
+      { type: 'divider' },
+      section(`*Waiting on you*\n${onYou.length > 0 ? onYou.join('\n') : 'Nothing right now.'}`),
+      section(
+        `*Your recent tasks*\n${recent.length > 0 ? recent.join('\n') : 'None yet — try `/data-engineer help`.'}`,
+      ),
+      { type: 'divider' },
+      section(`*Who I ping for other disciplines (workspace defaults)*\n${owners.join('\n')}`),
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: '`/data-engineer owners` shows a channel’s owners · `/data-engineer requests` lists its open requests · `/data-engineer digest` shows its daily digest',
+          },
+        ],
+      },
+    ],
+  };
+}

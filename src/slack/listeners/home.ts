@@ -1,0 +1,14 @@
+import type { App } from '@slack/bolt';
+import { type HomeDeps, publishHome } from '../../core/home.js';
+import type { WorkRunner } from '../../core/work-runner.js';
+
+/** Draws the Home tab whenever someone opens it (the app_home_opened event). */
+export function registerHome(app: App, deps: HomeDeps & { runner: WorkRunner }): void {
+  app.event('app_home_opened', async ({ event, context }) => {
+    const teamId = context.teamId;
+    if (event.tab !== 'home' || !teamId || typeof event.user !== 'string') return;
+    const work = publishHome(deps, teamId, event.user);
+    deps.runner.track('home', work);
+    await work;
+  });
+}
