@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
-import { runTaskJob } from './core/task-job.js';
+import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
@@ -175,12 +175,17 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
 
   if (receiver) slackHandler = receiver.requestListener;
   else await app.start();
-  worker = new JobWorker(jobs, (job) => runTaskJob(deps, job), {
-    concurrency: config.maxConcurrentGenerations,
-    leaseMs: config.jobLeaseMs,
-    pollMs: Math.min(5_000, config.jobLeaseMs),
-    logger: logger.child({ component: 'jobs' }),
-  });
+  worker = new JobWorker(
+    jobs,
+    (job) => runTaskJob(deps, job),
+    {
+      concurrency: config.maxConcurrentGenerations,
+      leaseMs: config.jobLeaseMs,
+      pollMs: Math.min(5_000, config.jobLeaseMs),
+      logger: logger.child({ component: 'jobs' }),
+    },
+    (job) => giveUpOnTask(deps, job),
+  );
   // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
   worker.start();
   if (tuning.digestScheduler ?? true) {

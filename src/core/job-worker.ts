@@ -32,6 +32,8 @@ export class JobWorker {
     private readonly queue: JobQueue,
     private readonly handle: (job: Job) => Promise<void>,
     private readonly options: JobWorkerOptions,
+    /** A job that kept failing (or kept killing its process) is dropped: record its task as failed. */
+    private readonly giveUp: (job: Job) => Promise<void> = async () => {},
   ) {}
 
   start(): void {
@@ -80,6 +82,8 @@ export class JobWorker {
       if (wake > Date.now())
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, wake - Date.now())));
       this.pump();
+      // Nothing could be claimed (e.g. another process holds the task): never spin without yielding.
+      if (this.running.size === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -97,7 +101,8 @@ export class JobWorker {
         this.options.logger.error('could not claim a job', { error: describe(error) });
       }
       if (!job) break;
-      this.run(job);
+      if (job.attempts > MAX_ATTEMPTS) this.drop(job);
+      else this.run(job);
     }
     this.scheduleWake();
   }
@@ -111,6 +116,28 @@ export class JobWorker {
         : Math.min(this.options.pollMs, Math.max(10, next - Date.now()));
     this.timer = setTimeout(() => this.pump(), wait);
     this.timer.unref();
+  }
+
+  /** Stops retrying a job: its task is marked failed (with a Retry button) and the job removed. */
+  private drop(job: Job): void {
+    this.options.logger.error('giving up on a job', {
+      jobId: job.id,
+      taskId: job.taskId,
+      attempts: job.attempts,
+    });
+    const done = this.giveUp(job)
+      .catch((error: unknown) =>
+        this.options.logger.error('could not fail a dropped job', { error: describe(error) }),
+      )
+      .finally(() => {
+        try {
+          this.queue.complete(job.id, this.owner);
+        } catch (error) {
+          this.options.logger.error('could not remove a dropped job', { error: describe(error) });
+        }
+        this.running.delete(done);
+      });
+    this.running.add(done);
   }
 
   private run(job: Job): void {
@@ -128,9 +155,8 @@ export class JobWorker {
       .catch((error: unknown) => {
         log.error('job failed', { attempts: job.attempts, error: describe(error) });
         try {
-          if (job.attempts >= MAX_ATTEMPTS) this.queue.complete(job.id, this.owner);
-          else
-            this.queue.retryAt(job.id, this.owner, Date.now() + retryDelayMs(job.attempts), describe(error));
+          if (job.attempts >= MAX_ATTEMPTS) return this.drop(job);
+          this.queue.retryAt(job.id, this.owner, Date.now() + retryDelayMs(job.attempts), describe(error));
         } catch (storeError) {
           log.error('could not reschedule a job', { error: describe(storeError) });
         }

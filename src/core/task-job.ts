@@ -1,8 +1,9 @@
 import { slackTextToPlain } from '../render/index.js';
+import { failureMessage } from '../render/task-messages.js';
 import { announceRequests } from './collaboration/requests.js';
 import type { Job } from './jobs.js';
 import { THREAD_NOT_READ_TEXT } from './messages.js';
-import type { Task } from './model.js';
+import { NO_USAGE, type Task } from './model.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
 import { describe } from './work-runner.js';
@@ -29,8 +30,12 @@ export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
   const mentionTs = job.payload.contextFromThreadOf;
   if (mentionTs) await addThreadContext(deps, { ...task, threadTs }, mentionTs);
   // A failed task waits for a reply or the Retry button (which re-queue it); a stray job never re-runs it.
-  if (task.status !== 'failed' && deps.store.listTurns(task.teamId, task.id).at(-1)?.role === 'user') {
+  const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
+  if (task.status !== 'failed' && lastRole === 'user') {
     await runAgentTurn(deps, { ...task, threadTs });
+  } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
+    // The answer was stored but the process stopped before the task was marked: finish the record.
+    deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
   }
   await announceRequests(deps, task.teamId, task.id);
 }
@@ -81,4 +86,21 @@ async function withThreadContext(
     );
     return request;
   }
+}
+
+/**
+ * The worker gave up on a task's job (it kept failing, or kept killing its process): the task is
+ * marked failed and its thread gets the failure note with a Retry button, so it is never left
+ * "in progress" with nothing queued.
+ */
+export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
+  const task = deps.store.getTask(job.teamId, job.taskId);
+  if (!task || task.status === 'done' || task.status === 'failed') return;
+  deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
+  if (!task.threadTs) return;
+  await deps.slack.postBlocks(
+    task.channelId,
+    failureMessage('Something went wrong on my side and I stopped retrying.', task.id),
+    task.threadTs,
+  );
 }

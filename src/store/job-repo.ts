@@ -59,9 +59,13 @@ export class SqliteJobQueue implements JobQueue {
       `update jobs set state = 'queued', run_at = @runAt, lease_owner = null, lease_expires_at = null, last_error = @error
         where id = @id and lease_owner = @owner`,
     );
+    // A queued job behind a live job of the same task is not due until that lease ends (or the job
+    // finishes and pumps again), so it never makes the worker spin.
     this.wake = sqlite.prepare(`
       select min(t) as at from (
-        select min(run_at) as t from jobs where state = 'queued'
+        select min(j.run_at) as t from jobs j
+         where j.state = 'queued'
+           and not exists (select 1 from jobs r where r.task_id = j.task_id and r.state = 'running')
         union all
         select min(lease_expires_at) + 1 as t from jobs where state = 'running')`);
     this.pending = sqlite.prepare(`select count(*) as n from jobs`);

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import type { Turn, Usage } from '../core/model.js';
 import type { ReservedTurn } from '../core/ports.js';
 import type { Db } from './db.js';
@@ -44,13 +44,27 @@ export class SqliteTurnRecords {
       )
       .orderBy(asc(turns.id))
       .get();
-    if (unfinished) return { id: unfinished.id, messageTs: unfinished.messageTs ?? [] };
+    const messageTs = unfinished?.messageTs ?? [];
+    if (unfinished) {
+      const later = this.db
+        .select({ id: turns.id })
+        .from(turns)
+        .where(and(eq(turns.teamId, teamId), eq(turns.taskId, taskId), gt(turns.id, unfinished.id)))
+        .get();
+      if (!later) return { id: unfinished.id, messageTs };
+      // Replies arrived while the cut-short answer waited to resume: the resumed answer reads them, so
+      // its place moves after them (keeping the messages it had reached), and they count as answered.
+      this.db
+        .delete(turns)
+        .where(and(eq(turns.teamId, teamId), eq(turns.id, unfinished.id)))
+        .run();
+    }
     const row = this.db
       .insert(turns)
-      .values({ teamId, taskId, role: 'assistant', content: '' })
+      .values({ teamId, taskId, role: 'assistant', content: '', messageTs })
       .returning({ id: turns.id })
       .get();
-    return { id: row.id, messageTs: [] };
+    return { id: row.id, messageTs };
   }
 
   setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void {

@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
+import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskStore } from '../../src/store/task-repo.js';
+
+describe('SqliteJobQueue and reserved turns', () => {
+  let database: OpenDatabase;
+  let store: SqliteTaskStore;
+  let jobs: SqliteJobQueue;
+  beforeEach(() => {
+    database = openDatabase(':memory:');
+    store = new SqliteTaskStore(database.db, database.sqlite);
+    jobs = new SqliteJobQueue(database.sqlite);
+  });
+  afterEach(() => database.close());
+
+  const newTask = async () =>
+    (
+      await store.createTask(
+        {
+          teamId: 'T1',
+          channelId: 'C1',
+          requesterId: 'U1',
+          source: 'mention',
+          text: 'design it',
+          title: 'design it',
+          threadTs: '1.1',
+          firstTurn: { content: 'design it' },
+        },
+        { deliveryId: `d${Math.random()}` },
+      )
+    ).task;
+
+  it('runs one job per task at a time, and a job waiting behind a live one never looks due', async () => {
+    const task = await newTask(); // its first job is queued with it
+    const first = jobs.claim('worker-a', 60_000);
+    expect(first?.taskId).toBe(task.id);
+    jobs.enqueue('T1', task.id); // a follow-up while it runs
+    expect(jobs.claim('worker-b', 60_000)).toBeUndefined();
+    // Not due until the running job's lease ends: a worker sleeps instead of spinning.
+    expect(jobs.nextWakeAt()).toBeGreaterThan(Date.now() + 50_000);
+    jobs.complete(first?.id ?? 0, 'worker-a');
+    expect(jobs.claim('worker-b', 60_000)?.taskId).toBe(task.id);
+  });
+
+  it('takes over a job whose lease expired, once', async () => {
+    await newTask();
+    expect(jobs.claim('dead', 1_000, Date.now())).toBeDefined();
+    const later = Date.now() + 2_000;
+    expect(jobs.claim('alive', 60_000, later)?.attempts).toBe(2);
+    expect(jobs.claim('other', 60_000, later)).toBeUndefined();
+  });
+
+  it('moves a cut-short answer after replies that arrived before it resumed', async () => {
+    const task = await newTask();
+    const cut = store.beginAssistantTurn('T1', task.id);
+    store.setTurnMessages('T1', cut.id, ['2.2']);
+    store.recordFollowUp(
+      'T1',
+      task.id,
+      { deliveryId: 'r1', channelId: 'C1', messageTs: '3.3' },
+      {
+        content: 'and hourly?',
+        userId: 'U1',
+        slackTs: '3.3',
+      },
+    );
+    const resumed = store.beginAssistantTurn('T1', task.id);
+    expect(resumed.id).toBeGreaterThan(cut.id);
+    expect(resumed.messageTs).toEqual(['2.2']);
+    store.finishAssistantTurn('T1', resumed.id, 'answer', {
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+    expect(store.listTurns('T1', task.id).map((t) => t.role)).toEqual(['user', 'user', 'assistant']);
+    expect(store.beginAssistantTurn('T1', task.id).messageTs).toEqual([]); // nothing left unfinished
+  });
+});
