@@ -64,7 +64,8 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
   const health = { ready: false, draining: false };
   const database = openDatabase(config.databasePath);
-  const store = new SqliteTaskStore(database.db, database.sqlite);
+  const jobs = new SqliteJobQueue(database.sqlite);
+  const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
 
   let slackHandler: RequestHandler | undefined;
   const { server, url } = await startHttpServer(
@@ -114,7 +115,6 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     callPolicy: tuning.slackCallPolicy,
   });
   const collaboration = new SqliteCollaborationStore(database.db);
-  const jobs = new SqliteJobQueue(database.sqlite);
   let worker: JobWorker | undefined;
   const deps = {
     store,

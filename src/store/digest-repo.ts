@@ -11,6 +11,14 @@ import type { CollaborationStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { collaborationRequests, digestRuns, digestSettings, tasks, turns } from './schema.js';
 
+/** A channel's schedule as DigestSetting reads it. */
+const SETTING_COLUMNS = {
+  channelId: digestSettings.channelId,
+  enabled: digestSettings.enabled,
+  time: digestSettings.time,
+  timeZone: digestSettings.timeZone,
+};
+
 /**
  * SQLite-backed DigestStore. Every list is a count plus its first `limit` rows, each served by an
  * index on (team_id, channel_id, …), so a channel with thousands of tasks a day stays fast.
@@ -140,12 +148,7 @@ export class SqliteDigestStore implements DigestStore {
 
   digestSetting(teamId: string, channelId: string): DigestSetting | undefined {
     return this.db
-      .select({
-        channelId: digestSettings.channelId,
-        enabled: digestSettings.enabled,
-        time: digestSettings.time,
-        timeZone: digestSettings.timeZone,
-      })
+      .select(SETTING_COLUMNS)
       .from(digestSettings)
       .where(and(eq(digestSettings.teamId, teamId), eq(digestSettings.channelId, channelId)))
       .get();
@@ -153,12 +156,7 @@ export class SqliteDigestStore implements DigestStore {
 
   digestSettings(teamId: string): DigestSetting[] {
     return this.db
-      .select({
-        channelId: digestSettings.channelId,
-        enabled: digestSettings.enabled,
-        time: digestSettings.time,
-        timeZone: digestSettings.timeZone,
-      })
+      .select(SETTING_COLUMNS)
       .from(digestSettings)
       .where(eq(digestSettings.teamId, teamId))
       .all();

@@ -41,12 +41,15 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
     { input: NewTask; delivery: DeliveryKey; job: JobPayload },
     { task: Task; created: boolean }
   >;
-  private readonly jobs: SqliteJobQueue;
 
-  constructor(db: Db, sqlite: Database.Database) {
+  /** `jobs`: the queue new tasks and replies are enqueued in, in the same transaction. */
+  constructor(
+    db: Db,
+    sqlite: Database.Database,
+    private readonly jobs: SqliteJobQueue = new SqliteJobQueue(sqlite),
+  ) {
     super(db);
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
-    this.jobs = new SqliteJobQueue(sqlite);
     const p = (name: string) => sql.placeholder(name);
     this.recordDelivery = db
       .insert(eventsSeen)

@@ -14,6 +14,7 @@ import {
 import { FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { TEST_SECRETS } from '../support/harness.js';
 import { postSigned, slashCommandBody } from '../support/slack-signing.js';
+import { until } from '../support/wait.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -148,11 +149,3 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     expect(output).not.toContain(TEST_SECRETS.botToken);
   }, 120_000);
 });
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { until } from '../support/wait.js';
 
 const ANSWER = dataEngineeringAnswer('Graceful stop');
 
@@ -11,10 +12,6 @@ describe('graceful stop', () => {
   });
 
   const replies = () => h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
-
-  async function until(condition: () => boolean): Promise<void> {
-    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 
   it('reports draining, takes no new work, and lets the answer in progress finish within the grace period', async () => {
     h = await startHarness();

@@ -5,16 +5,10 @@ import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { until } from '../support/wait.js';
 
 const CHANNEL = 'C0DATA001';
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 const ANA = 'U0ANA0001';
 const BEN = 'U0BEN0001';
 
@@ -168,7 +162,7 @@ describe('threads', () => {
     h.anthropic.script({ kind: 'message', content: [{ type: 'text', text: dataEngineeringAnswer() }], gate });
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
     await deliver(mention(message), 'EvBusy');
-    await waitFor(() => h.anthropic.requests.length === 1); // the model is now answering the task
+    await until(() => h.anthropic.requests.length === 1); // the model is now answering the task
     await deliver(human(ANA, 'Sources are Postgres and Stripe.', message.ts), 'EvR1');
     await deliver(human(BEN, 'Budget is small.', message.ts), 'EvR2');
     release();
