@@ -5,6 +5,7 @@ import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/job-worker.js';
+import { PeopleDirectory } from './core/people.js';
 import type { Logger } from './core/ports.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
@@ -135,6 +136,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     postWhenEmpty: config.digest.postWhenEmpty,
     scheduler: undefined as DigestScheduler | undefined,
     botAdmins: config.botAdmins,
+    workspaceTeamId: identity.teamId,
+    people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
     slack,
     agent,
     logger,

@@ -1,5 +1,5 @@
 import { SlackError } from './errors.js';
-import type { Logger, SlackPort } from './ports.js';
+import type { Logger, SlackPort, SlackUserInfo } from './ports.js';
 import { describe } from './work-runner.js';
 
 export interface PermissionDeps {
@@ -7,6 +7,32 @@ export interface PermissionDeps {
   logger: Logger;
   /** Users who may change settings besides workspace admins and owners (BOT_ADMINS). */
   botAdmins: readonly string[];
+  /** The workspace the bot is installed in (auth.test): only its own admins are admins here. */
+  workspaceTeamId: string;
+}
+
+/**
+ * An admin or owner of *this* workspace. Slack Connect shows other workspaces' users in shared
+ * channels with their own is_admin/is_owner, and guests can be flagged too by mistake: a user of
+ * another team, a guest (restricted or ultra restricted), a stranger, a bot or a deactivated account
+ * is never an admin here, whatever users.info says about is_admin.
+ */
+export function isWorkspaceAdmin(user: SlackUserInfo, workspaceTeamId: string): boolean {
+  return (
+    user.isAdmin &&
+    user.teamId === workspaceTeamId &&
+    !user.isGuest &&
+    !user.isStranger &&
+    !user.isBot &&
+    !user.deleted
+  );
+}
+
+/** BOT_ADMINS, or an admin of this workspace (users.info). Throws SlackError when Slack cannot say. */
+export async function isAdmin(deps: PermissionDeps, userId: string): Promise<boolean> {
+  if (deps.botAdmins.includes(userId)) return true;
+  const user = await deps.slack.getUser(userId);
+  return user !== undefined && isWorkspaceAdmin(user, deps.workspaceTeamId);
 }
 
 /**
@@ -18,16 +44,14 @@ export async function refuseUnlessAdmin(
   userId: string,
   what: string,
 ): Promise<string | undefined> {
-  if (deps.botAdmins.includes(userId)) return undefined;
   try {
-    const user = await deps.slack.getUser(userId);
-    if (user?.isAdmin) return undefined;
+    if (await isAdmin(deps, userId)) return undefined;
   } catch (error) {
     deps.logger.warn('could not check who may change settings', { error: describe(error) });
     return `I couldn't check your permissions with Slack just now${slackSaid(error)}. Please try again in a moment.`;
   }
   const admins = deps.botAdmins.map((id) => `<@${id}>`).join(', ');
-  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can change ${what}. Ask one of them to run the command.`;
+  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can ${what}. Ask one of them to run the command.`;
 }
 
 export function slackSaid(error: unknown): string {

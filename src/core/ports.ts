@@ -145,9 +145,18 @@ export interface SlackUserInfo {
   id: string;
   /** IANA time zone from the profile, when Slack gives one. */
   timeZone?: string;
+  /** Slack's is_admin / is_owner: an admin of *their own* workspace (see `teamId`). */
   isAdmin: boolean;
   isBot: boolean;
   deleted: boolean;
+  /** The user's home workspace; another workspace's id for a Slack Connect user. */
+  teamId?: string;
+  /** A guest (is_restricted: multi-channel, is_ultra_restricted: single-channel). */
+  isGuest: boolean;
+  /** is_stranger: a Slack Connect user outside this workspace's directory. */
+  isStranger: boolean;
+  /** How people know them (display name, else real name, else handle); plain text, never a mention. */
+  displayName?: string;
 }
 
 /** A message the bot composes itself: fallback text plus Block Kit blocks. */
@@ -219,6 +228,10 @@ export interface SlackPort {
   updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void>;
   /** users.info; undefined when Slack does not know the user. Throws SlackError on other failures. */
   getUser(userId: string): Promise<SlackUserInfo | undefined>;
+  /** usergroups.users.list: the ids of a user group's members. Throws SlackError. */
+  usergroupMembers(groupId: string): Promise<string[]>;
+  /** conversations.members, every page: who is in a conversation. Throws SlackError. */
+  conversationMembers(channelId: string): Promise<string[]>;
   /**
    * A link to a message (in a thread when `threadTs` is given), built from the workspace URL that
    * auth.test reported, so lists of thousands of items cost no API calls. Undefined if unknown.

@@ -125,16 +125,55 @@ export class SlackGateway implements SlackPort {
     try {
       const { user } = await this.call(() => this.client.users.info({ user: userId }), { idempotent: true });
       if (!user?.id) return undefined;
+      const name = user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
       return {
         id: user.id,
         isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
         isBot: Boolean(user.is_bot || user.is_app_user),
         deleted: Boolean(user.deleted),
+        isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
+        isStranger: Boolean(user.is_stranger),
+        ...(user.team_id ? { teamId: user.team_id } : {}),
         ...(user.tz ? { timeZone: user.tz } : {}),
+        ...(name ? { displayName: name } : {}),
       };
     } catch (error) {
       if (slackErrorCode(error) === 'user_not_found') return undefined;
       throw toSlackError(error, 'users.info');
+    }
+  }
+
+  async usergroupMembers(groupId: string): Promise<string[]> {
+    try {
+      const result = await this.call(() => this.client.usergroups.users.list({ usergroup: groupId }), {
+        idempotent: true,
+      });
+      return result.users ?? [];
+    } catch (error) {
+      throw toSlackError(error, 'usergroups.users.list');
+    }
+  }
+
+  async conversationMembers(channelId: string): Promise<string[]> {
+    const members: string[] = [];
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await this.call(
+          () =>
+            this.client.conversations.members({
+              channel: channelId,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            }),
+          { idempotent: true },
+        );
+        members.push(...(page.members ?? []));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return members;
+    } catch (error) {
+      throw toSlackError(error, 'conversations.members');
     }
   }
 

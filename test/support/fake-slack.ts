@@ -69,6 +69,13 @@ export interface SlackUser {
   deleted: boolean;
   tz: string;
   profile: { display_name: string; real_name?: string; email?: string };
+  /** The user's home workspace; another one for a Slack Connect user (default: the fake's team). */
+  team_id?: string;
+  /** Guests: multi-channel (restricted) and single-channel (ultra restricted). */
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  /** A Slack Connect user this workspace shares no channel with in its own directory. */
+  is_stranger?: boolean;
 }
 
 export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
@@ -87,7 +94,16 @@ export interface FakeSlack {
   /** The Home tab last published for each user (views.publish). */
   homeViews: Map<string, { type: string; blocks: unknown[] }>;
   addUser(user: Partial<SlackUser> & { id: string }): void;
-  addChannel(id: string, opts: { member?: boolean; private?: boolean; name?: string }): void;
+  /**
+   * `members`: the people in the conversation (conversations.members). Without it, every known user is a
+   * member, as in a public channel everyone joined. The bot is a member whenever `member` is true.
+   */
+  addChannel(
+    id: string,
+    opts: { member?: boolean; private?: boolean; name?: string; members?: string[] },
+  ): void;
+  /** A user group (subteam) and its members, for usergroups.users.list. */
+  addUserGroup(id: string, users: string[]): void;
   seedMessage(m: {
     channel: string;
     ts?: string;
@@ -120,6 +136,7 @@ interface Channel {
   name: string;
   member: boolean;
   private: boolean;
+  members?: string[];
 }
 
 const RESPONSE_URL_MAX_USES = 5;
@@ -250,6 +267,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly streams = new Map<string, { appends: number; markdownChars: number }>();
   private readonly channels = new Map<string, Channel>();
   private readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
+  private readonly userGroups = new Map<string, string[]>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly holds = new Map<string, Promise<void>>();
   private rateLimits: { rate: number; random: () => number } | undefined;
@@ -283,6 +301,8 @@ class FakeSlackServer implements FakeSlack {
     'conversations.history': (args) => this.history(args),
     'conversations.info': (args) => this.conversationInfo(args),
     'users.info': (args) => this.userInfo(args),
+    'usergroups.users.list': (args) => this.userGroupUsers(args),
+    'conversations.members': (args) => this.conversationMembers(args),
     'assistant.threads.setStatus': (args) => this.setStatus(args),
     'views.publish': (args) => this.publishView(args),
   };
@@ -325,13 +345,21 @@ class FakeSlackServer implements FakeSlack {
     this.users.set(user.id, { ...base, ...user, profile: { ...base.profile, ...user.profile } });
   }
 
-  addChannel(id: string, opts: { member?: boolean; private?: boolean; name?: string }): void {
+  addChannel(
+    id: string,
+    opts: { member?: boolean; private?: boolean; name?: string; members?: string[] },
+  ): void {
     this.channels.set(id, {
       id,
       name: opts.name ?? `channel-${id.toLowerCase()}`,
       member: opts.member ?? true,
       private: opts.private ?? /^[GD]/.test(id),
+      ...(opts.members ? { members: opts.members } : {}),
     });
+  }
+
+  addUserGroup(id: string, users: string[]): void {
+    this.userGroups.set(id, [...users]);
   }
 
   seedMessage(m: {
@@ -385,6 +413,7 @@ class FakeSlackServer implements FakeSlack {
       this.holds,
       this.responseUrls,
       this.lastPostAt,
+      this.userGroups,
     ]) {
       map.clear();
     }
@@ -783,7 +812,32 @@ class FakeSlackServer implements FakeSlack {
 
   private userInfo(args: Args): Body {
     const user = this.users.get(String(args.user));
-    return user ? ok({ user: { ...user, team_id: FAKE_TEAM_ID } }) : fail('user_not_found');
+    return user ? ok({ user: { ...user, team_id: user.team_id ?? FAKE_TEAM_ID } }) : fail('user_not_found');
+  }
+
+  /** usergroups.users.list: the group's user ids (not paginated in Slack either). */
+  private userGroupUsers(args: Args): Body {
+    const users = this.userGroups.get(String(args.usergroup));
+    return users ? ok({ users: [...users] }) : fail('no_such_subteam');
+  }
+
+  /**
+   * conversations.members, paginated like Slack: `limit` (default 100, at most 1000) and an opaque
+   * `cursor`; the last page has an empty `next_cursor`. The bot sees members only where it may read.
+   */
+  private conversationMembers(args: Args): Body {
+    const channel = this.channel(args.channel);
+    if (!channel || (channel.private && !channel.member)) return fail('channel_not_found');
+    const everyone = channel.members
+      ? [...channel.members, ...(channel.member ? [FAKE_BOT_USER_ID] : [])]
+      : [...this.users.keys()];
+    const all = [...new Set(everyone)];
+    const limit = Math.min(Number(args.limit) > 0 ? Number(args.limit) : 100, 1000);
+    const offset = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) || 0 : 0;
+    const page = all.slice(offset, offset + limit);
+    const nextCursor =
+      offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
+    return ok({ members: page, response_metadata: { next_cursor: nextCursor } });
   }
 
   /** views.publish: a Home tab of at most 100 valid blocks for a known user. */

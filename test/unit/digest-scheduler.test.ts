@@ -34,6 +34,8 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
     postBlocks: unused,
     updateBlocks: unused,
     getUser: unused,
+    usergroupMembers: unused,
+    conversationMembers: unused,
     openMessage: unused,
     deleteMessage: unused,
     readThread: unused,

@@ -42,7 +42,7 @@ export async function changeOwner(
     | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
     | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope },
 ): Promise<string> {
-  const refusal = await refuseUnlessAdmin(deps, context.userId, 'owners');
+  const refusal = await refuseUnlessAdmin(deps, context.userId, 'change owners');
   if (refusal) return refusal;
   const channelId = change.scope === 'channel' ? context.channelId : undefined;
   const where = change.scope === 'channel' ? `in <#${context.channelId}>` : 'for this workspace';

@@ -25,7 +25,7 @@ export async function digestCommand(
   const { teamId, channelId, userId } = context;
   if (command.kind === 'digest-now') return postDigestNow(deps, teamId, channelId);
   if (command.kind === 'digest-show') return describeSchedule(deps, teamId, channelId);
-  const refusal = await refuseUnlessAdmin(deps, userId, 'the digest schedule');
+  const refusal = await refuseUnlessAdmin(deps, userId, 'change the digest schedule');
   if (refusal) return refusal;
   if (command.kind === 'digest-switch') {
     deps.digests.saveDigestSetting(teamId, channelId, { enabled: command.enabled }, userId);
