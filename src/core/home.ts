@@ -1,6 +1,7 @@
 import { homeView } from '../render/home-view.js';
 import type { DigestTask } from './digest/digest-facts.js';
 import type { CollaborationRequest } from './model.js';
+import type { PeopleDirectory } from './people.js';
 import type { CollaborationStore, Logger, SlackPort } from './ports.js';
 import { describe } from './work-runner.js';
 
@@ -17,7 +18,12 @@ export interface HomeDeps {
   collaboration: CollaborationStore;
   slack: SlackPort;
   logger: Logger;
+  people: PeopleDirectory;
 }
+
+const SHOWN = 10;
+/** Requests read before the membership filter, so a few hidden ones do not empty the list. */
+const CANDIDATES = 50;
 
 /**
  * The Home tab, drawn fresh each time someone opens it: how to use the bot, what is waiting on them
@@ -26,8 +32,8 @@ export interface HomeDeps {
 export async function publishHome(deps: HomeDeps, teamId: string, userId: string): Promise<void> {
   const view = homeView({
     userId,
-    tasks: deps.home.recentTasksOf(teamId, userId, 10),
-    requests: deps.home.openRequestsOwnedBy(teamId, userId, 10),
+    tasks: deps.home.recentTasksOf(teamId, userId, SHOWN),
+    requests: await visibleTo(deps, userId, deps.home.openRequestsOwnedBy(teamId, userId, CANDIDATES)),
     owners: deps.collaboration.effectiveOwners(teamId, ''),
     link: (channelId, ts, threadTs) => deps.slack.messageLink(channelId, ts, threadTs),
     now: Date.now(),
@@ -37,4 +43,26 @@ export async function publishHome(deps: HomeDeps, teamId: string, userId: string
   } catch (error) {
     deps.logger.warn('could not publish the Home tab', { teamId, error: describe(error) });
   }
+}
+
+/**
+ * Only requests from conversations the viewer is in: a request raised in a DM or a private channel
+ * names its topic and links its thread, which must not reach someone outside it. Unknown membership
+ * (Slack failed) hides the request.
+ */
+async function visibleTo(
+  deps: HomeDeps,
+  userId: string,
+  requests: CollaborationRequest[],
+): Promise<CollaborationRequest[]> {
+  const visible: CollaborationRequest[] = [];
+  for (const request of requests) {
+    if (visible.length >= SHOWN) break;
+    const member = await deps.people.inConversation(request.channelId, userId).catch((error: unknown) => {
+      deps.logger.warn('could not check a conversation for the Home tab', { error: describe(error) });
+      return false;
+    });
+    if (member) visible.push(request);
+  }
+  return visible;
 }

@@ -12,6 +12,7 @@ import {
   TRUNCATED_NOTE,
 } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
+import type { PeopleDirectory } from './people.js';
 import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
 import { describe } from './work-runner.js';
@@ -22,6 +23,8 @@ export interface TurnDeps {
   slack: SlackPort;
   agent: AgentPort;
   logger: Logger;
+  /** Who is in which conversation: a ping goes only where its owner can read it. */
+  people: PeopleDirectory;
   /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
   contextBudgetTokens: number;
 }

@@ -96,3 +96,17 @@ export function noOwnerText(request: CollaborationRequest): string {
     `No ${request.role} owner is set for this channel yet. A workspace admin can set one with \`/data-engineer owners set ${request.role} @someone\` (add \`--channel\` for this channel only), and I'll ping them here.`,
   ].join('\n');
 }
+
+/**
+ * Posted in the thread instead of a ping when the owner is not in this conversation (a DM, or a
+ * channel they are not in): a ping there would reach no one, and the topic must not leave it.
+ */
+export function ownerNotHereText(request: CollaborationRequest): string {
+  const role = ROLE_LABELS[request.role];
+  const who =
+    request.owner?.kind === 'group' ? `No one in the ${role} owner group is` : `The ${role} owner isn't`;
+  return [
+    `:lock: This needs *${role}* input (${ROLE_SUBJECTS[request.role]}): *${inert(request.topic, 150)}*`,
+    `${who} in this conversation, so I haven't pinged them. Invite them here first (\`/invite\`), then reply in this thread and I'll ping them; or ask in a channel they are in.`,
+  ].join('\n');
+}

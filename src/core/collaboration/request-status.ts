@@ -1,8 +1,17 @@
 import { inert, mentionOf, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { age } from '../../render/time-text.js';
 import type { CollaborationRequest } from '../model.js';
+import type { PeopleDirectory } from '../people.js';
+import { isAdmin, type PermissionDeps } from '../permissions.js';
+import type { TaskStore } from '../ports.js';
 import { describe } from '../work-runner.js';
 import type { CollaborationDeps } from './requests.js';
+
+/** What a click on Acknowledge / Done needs: the request, its task's requester, groups and admins. */
+export interface RequestClickDeps extends CollaborationDeps, PermissionDeps {
+  store: Pick<TaskStore, 'getTask'>;
+  people: PeopleDirectory;
+}
 
 export const REQUEST_GONE_TEXT =
   "This request no longer exists (its task may have been removed), so there's nothing to update. `/data-engineer requests` lists the open ones in this channel.";
@@ -12,9 +21,13 @@ export const REQUEST_GONE_TEXT =
  * so the message always shows the stored state. Returns a note for the clicker when nothing changed.
  */
 export async function advanceRequest(
-  deps: CollaborationDeps,
+  deps: RequestClickDeps,
   click: { teamId: string; requestId: number; userId: string; to: 'acknowledged' | 'done' },
 ): Promise<{ note?: string }> {
+  const stored = deps.collaboration.getRequest(click.teamId, click.requestId);
+  if (!stored) return { note: REQUEST_GONE_TEXT };
+  const refusal = await refuseUnlessMayAnswer(deps, stored, click.userId, click.to);
+  if (refusal) return { note: refusal };
   const result = deps.collaboration.advance(click.teamId, click.requestId, click.to, click.userId);
   if (!result) return { note: REQUEST_GONE_TEXT };
   const { request, changed } = result;
@@ -27,6 +40,7 @@ export async function advanceRequest(
     });
   }
   await redraw(deps, request);
+  if (changed && request.status === 'done') await announceDone(deps, request, click.userId);
   if (changed) return {};
   return {
     note:
@@ -34,6 +48,55 @@ export async function advanceRequest(
         ? 'This request is already marked done.'
         : 'This request is already acknowledged; click *Done* when it is settled.',
   };
+}
+
+/**
+ * Only the owner (the person, or a member of the owner group), the person who asked, or an admin may
+ * acknowledge or close a request: anyone else in the channel could otherwise make it vanish from the
+ * owner's Home tab. Returns the refusal, or undefined when allowed.
+ */
+async function refuseUnlessMayAnswer(
+  deps: RequestClickDeps,
+  request: CollaborationRequest,
+  userId: string,
+  to: 'acknowledged' | 'done',
+): Promise<string | undefined> {
+  if (request.owner?.kind === 'user' && request.owner.id === userId) return undefined;
+  if (deps.store.getTask(request.teamId, request.taskId)?.requesterId === userId) return undefined;
+  try {
+    if (request.owner?.kind === 'group' && (await deps.people.inGroup(request.owner.id, userId))) {
+      return undefined;
+    }
+    if (await isAdmin(deps, userId)) return undefined;
+  } catch (error) {
+    deps.logger.warn('could not check who may answer a collaboration request', {
+      teamId: request.teamId,
+      requestId: request.id,
+      error: describe(error),
+    });
+    return "I couldn't check with Slack whether you may update this request just now. Please try again in a moment.";
+  }
+  const owner =
+    request.owner?.kind === 'group'
+      ? `a member of the ${ROLE_LABELS[request.role]} owner group`
+      : `the ${ROLE_LABELS[request.role]} owner`;
+  const verb = to === 'done' ? 'mark this request done' : 'acknowledge this request';
+  return `Sorry, only ${owner}, the person who asked for this task, or a workspace admin can ${verb}.`;
+}
+
+/** Done says so in the thread, once, by name (not a mention): nobody's request disappears silently. */
+async function announceDone(deps: RequestClickDeps, request: CollaborationRequest, userId: string) {
+  const name = await deps.people.nameOf(userId);
+  const text = `:white_check_mark: ${inert(name, 80)} marked the *${ROLE_LABELS[request.role]}* request “${inert(request.topic, 150)}” done.`;
+  try {
+    await deps.slack.postText(request.channelId, text, request.threadTs);
+  } catch (error) {
+    deps.logger.warn('could not say in the thread that a request is done', {
+      teamId: request.teamId,
+      requestId: request.id,
+      error: describe(error),
+    });
+  }
 }
 
 async function redraw(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {

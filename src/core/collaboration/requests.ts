@@ -1,6 +1,13 @@
-import { mentionOf, noOwnerText, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import {
+  mentionOf,
+  noOwnerText,
+  ownerNotHereText,
+  pingMessage,
+  ROLE_LABELS,
+} from '../../render/collaboration-messages.js';
 import type { JobQueue } from '../jobs.js';
-import type { CollaborationRequest, CollaborationRole, Task } from '../model.js';
+import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../model.js';
+import type { PeopleDirectory } from '../people.js';
 import type { CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
 import { describe } from '../work-runner.js';
 
@@ -14,6 +21,8 @@ export interface CollaborationDeps {
   collaboration: CollaborationStore;
   slack: SlackPort;
   logger: Logger;
+  /** Names, group members and conversation members (cached). */
+  people: PeopleDirectory;
 }
 
 /**
@@ -82,8 +91,28 @@ export function assignWaitingRequests(
   return assigned;
 }
 
-/** Posts one request's ping (owner known) or guidance (no owner); true when it was posted now. */
+/**
+ * Posts one request's ping (owner known) or guidance (no owner). A ping goes only where its owner can
+ * read it: in a DM or a channel the owner is not in, the thread says once that they must be invited
+ * (the guidance claim), and a later turn pings them once they are there.
+ */
 async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
+  const readable = request.owner ? await ownerCanRead(deps, request, request.owner) : true;
+  if (readable === undefined) return;
+  if (!readable) {
+    if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, 'guidance')) return;
+    try {
+      await deps.slack.postText(request.channelId, ownerNotHereText(request), request.threadTs);
+    } catch (error) {
+      deps.collaboration.releaseAnnouncement(request.teamId, request.id, 'guidance');
+      deps.logger.warn('could not post a collaboration note', {
+        teamId: request.teamId,
+        requestId: request.id,
+        error: describe(error),
+      });
+    }
+    return;
+  }
   const kind = request.owner ? 'ping' : 'guidance';
   if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return;
   try {
@@ -111,5 +140,27 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
       requestId: request.id,
       error: describe(error),
     });
+  }
+}
+
+/**
+ * Whether the owner is in the request's conversation. Unknown (Slack failed) counts as no, and
+ * nothing is posted: a later turn asks again. A private conversation's topic never reaches someone
+ * outside it.
+ */
+async function ownerCanRead(
+  deps: CollaborationDeps,
+  request: CollaborationRequest,
+  owner: OwnerRef,
+): Promise<boolean | undefined> {
+  try {
+    return await deps.people.ownerCanRead(request.channelId, owner);
+  } catch (error) {
+    deps.logger.warn('could not check whether the owner is in the conversation', {
+      teamId: request.teamId,
+      requestId: request.id,
+      error: describe(error),
+    });
+    return undefined;
   }
 }

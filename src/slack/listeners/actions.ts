@@ -1,13 +1,16 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { advanceRequest, REQUEST_GONE_TEXT } from '../../core/collaboration/request-status.js';
-import type { CollaborationDeps } from '../../core/collaboration/requests.js';
+import {
+  advanceRequest,
+  REQUEST_GONE_TEXT,
+  type RequestClickDeps,
+} from '../../core/collaboration/request-status.js';
 import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
 import { RETRY_ACTION, retriedMessage } from '../../render/task-messages.js';
 
-export interface ActionDeps extends CollaborationDeps {
+export interface ActionDeps extends RequestClickDeps {
   store: TaskStore;
   runner: WorkRunner;
   /** Tells the job worker that work was queued. */
