@@ -33,7 +33,10 @@ export function digestScenario(iterations = 30) {
     const build = () => {
       const started = performance.now();
       const facts = store.digestFacts(TEAM, CHANNEL, now - DAY, now, DIGEST_LIST_LIMIT);
-      const parts = [digestParent(facts, 'Thu 26 Nov'), ...digestDetails(facts, link, now)];
+      const parts = [
+        digestParent(facts, 'Thu 26 Nov'),
+        ...digestDetails(facts, link, now, (who) => `name of ${who.id}`),
+      ];
       messages = parts.length;
       chars = Math.max(...parts.map((p) => p.length));
       return performance.now() - started;

@@ -10,7 +10,7 @@ export const HELP_TEXT = [
   '',
   'You can also mention me (`@data-engineer …`) in a channel I am in, or send me a direct message.',
   'When a solution needs backend, devops, security or QA input, I ping their owner in the thread: `/data-engineer owners` shows who that is, `/data-engineer requests` lists what is still open.',
-  'Every morning I post a digest of the day’s work in each channel I worked in: `/data-engineer digest` shows when, `/data-engineer digest now` posts one now.',
+  'Every morning I post a digest of the day’s work in each channel I worked in: `/data-engineer digest` shows when, `/data-engineer digest now` shows you one now.',
   'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
 ].join('\n');
 
@@ -95,7 +95,7 @@ export const OWNERS_USAGE_TEXT = [
 export const DIGEST_USAGE_TEXT = [
   'Digest commands:',
   '• `/data-engineer digest` shows when this channel’s daily digest posts',
-  '• `/data-engineer digest now` posts the last 24 hours here now',
+  '• `/data-engineer digest now` shows you (only you) the last 24 hours here; admins add `--post` to post it',
   '• `/data-engineer digest at 08:30 [Europe/Berlin]` sets the daily time (and time zone)',
   '• `/data-engineer digest off` / `digest on` stops or resumes it',
 ].join('\n');

@@ -17,7 +17,7 @@ export type ParsedCommand =
   | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope }
   | { kind: 'requests' }
   | { kind: 'digest-show' }
-  | { kind: 'digest-now' }
+  | { kind: 'digest-now'; post: boolean }
   | { kind: 'digest-at'; time: string; timeZone?: string }
   | { kind: 'digest-switch'; enabled: boolean }
   | { kind: 'invalid'; message: string };
@@ -54,7 +54,7 @@ export function parseCommandText(raw: string): ParsedCommand {
 const OWNER_VERBS = new Set(['show', 'list', 'set', 'clear']);
 const DIGEST_VERBS = new Set(['now', 'at', 'on', 'off']);
 
-/** `digest`, `digest now`, `digest at HH:MM [Area/City]`, `digest on`, `digest off`. */
+/** `digest`, `digest now [--post]`, `digest at HH:MM [Area/City]`, `digest on`, `digest off`. */
 function parseDigestCommand(args: string[]): ParsedCommand {
   const [verb, ...rest] = args.map((a) => a.trim());
   const extra = (usage: string): ParsedCommand => ({
@@ -65,7 +65,10 @@ function parseDigestCommand(args: string[]): ParsedCommand {
     case undefined:
       return { kind: 'digest-show' };
     case 'now':
-      return rest.length === 0 ? { kind: 'digest-now' } : extra('nothing after it');
+      if (rest.length === 0) return { kind: 'digest-now', post: false };
+      return rest.length === 1 && rest[0]?.toLowerCase() === '--post'
+        ? { kind: 'digest-now', post: true }
+        : extra('nothing after it, or `--post` (admins) to post it in the channel');
     case 'on':
     case 'off':
       return rest.length === 0

@@ -1,7 +1,7 @@
 import type { DigestFacts, DigestTask, Listed } from '../core/digest/digest-facts.js';
-import type { CollaborationRequest, Usage } from '../core/model.js';
+import type { CollaborationRequest, CollaborationRole, Usage } from '../core/model.js';
 import { estimateCostUsd, hasKnownPrice } from '../core/pricing.js';
-import { inert, mentionOf, ROLE_LABELS } from './collaboration-messages.js';
+import { inert, ROLE_LABELS } from './collaboration-messages.js';
 import { age } from './time-text.js';
 
 /**
@@ -12,6 +12,12 @@ import { age } from './time-text.js';
  */
 
 export type LinkTo = (channelId: string, ts: string, threadTs?: string) => string | undefined;
+
+/**
+ * How a digest names a person or group: plain text (a looked-up display name, or the role), never a
+ * `<@U…>` or `<!subteam^…>` mention. A digest is a report, not a page.
+ */
+export type NameOf = (who: { kind: 'user' | 'group'; id: string; role?: CollaborationRole }) => string;
 
 /** Each detail message stays under this (Slack allows 40,000; a section block shows 3,000). */
 const MAX_MESSAGE_CHARS = 3_500;
@@ -34,7 +40,7 @@ export function digestParent(facts: DigestFacts, dayLabel: string, highlights?: 
   ].join('\n');
 }
 
-export function digestDetails(facts: DigestFacts, link: LinkTo, now: number): string[] {
+export function digestDetails(facts: DigestFacts, link: LinkTo, now: number, nameOf: NameOf): string[] {
   // Tasks asked in the period show their state; tasks asked earlier that finished now are listed apart,
   // so no task appears twice.
   const askedIds = new Set(facts.asked.items.map((task) => task.id));
@@ -46,8 +52,8 @@ export function digestDetails(facts: DigestFacts, link: LinkTo, now: number): st
     taskSection('Asked', facts.asked, link, (task) => ` — ${STATE[task.status]}`),
     taskSection('Answered (asked earlier)', earlier(facts.answered), link),
     taskSection('Failed (asked earlier)', earlier(facts.failed), link),
-    waitingSection(facts.waiting, link, now),
-    requestsSection(facts.openRequests, link, now),
+    waitingSection(facts.waiting, link, now, nameOf),
+    requestsSection(facts.openRequests, link, now, nameOf),
     usageSection(facts.usageByModel),
   ];
   return messages.filter((m): m is string => m !== undefined).map(fitToSlack);
@@ -86,23 +92,34 @@ function taskSection(
   ].join('\n');
 }
 
-function waitingSection(list: Listed<DigestTask>, link: LinkTo, now: number): string | undefined {
+function waitingSection(
+  list: Listed<DigestTask>,
+  link: LinkTo,
+  now: number,
+  nameOf: NameOf,
+): string | undefined {
   if (list.total === 0) return undefined;
   return [
     `*Waiting for answers to my questions (${list.total})*, oldest first`,
     ...list.items.map(
-      (task) => `• ${taskLink(task, link)} — waiting on <@${task.requesterId}> for ${age(now - task.at)}`,
+      (task) =>
+        `• ${taskLink(task, link)} — waiting on ${inert(nameOf({ kind: 'user', id: task.requesterId }), 80)} for ${age(now - task.at)}`,
     ),
     ...more(list),
   ].join('\n');
 }
 
-function requestsSection(list: Listed<CollaborationRequest>, link: LinkTo, now: number): string | undefined {
+function requestsSection(
+  list: Listed<CollaborationRequest>,
+  link: LinkTo,
+  now: number,
+  nameOf: NameOf,
+): string | undefined {
   if (list.total === 0) return undefined;
   return [
     `*Open collaboration requests (${list.total})*, oldest first`,
     ...list.items.map((r) => {
-      const owner = r.owner ? mentionOf(r.owner) : '_no owner set_';
+      const owner = r.owner ? inert(nameOf({ ...r.owner, role: r.role }), 80) : '_no owner set_';
       const url = link(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
       const topic = inert(r.topic, 80).replace(/\|/g, '/');
       const status = r.status === 'acknowledged' ? 'acknowledged' : 'open';

@@ -205,13 +205,36 @@ export class SqliteDigestStore implements DigestStore {
     teamId: string,
     channelId: string,
     localDate: string,
-    outcome: { status: 'posted' | 'empty'; parentTs?: string },
+    outcome: { status: 'posted' | 'empty' | 'unchanged'; parentTs?: string; fingerprint?: string },
   ): void {
     this.db
       .update(digestRuns)
-      .set({ status: outcome.status, parentTs: outcome.parentTs ?? null })
+      .set({
+        status: outcome.status,
+        parentTs: outcome.parentTs ?? null,
+        ...(outcome.fingerprint !== undefined ? { fingerprint: outcome.fingerprint } : {}),
+      })
       .where(this.run(teamId, channelId, localDate))
       .run();
+  }
+
+  lastPostedDigest(
+    teamId: string,
+    channelId: string,
+  ): { localDate: string; fingerprint: string | null } | undefined {
+    return this.db
+      .select({ localDate: digestRuns.localDate, fingerprint: digestRuns.fingerprint })
+      .from(digestRuns)
+      .where(
+        and(
+          eq(digestRuns.teamId, teamId),
+          eq(digestRuns.channelId, channelId),
+          eq(digestRuns.status, 'posted'),
+        ),
+      )
+      .orderBy(desc(digestRuns.localDate))
+      .limit(1)
+      .get();
   }
 
   releaseDigestRun(teamId: string, channelId: string, localDate: string): void {

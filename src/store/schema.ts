@@ -191,8 +191,11 @@ export const digestRuns = sqliteTable(
     channelId: text('channel_id').notNull(),
     /** YYYY-MM-DD in the channel's digest time zone. */
     localDate: text('local_date').notNull(),
-    status: text('status', { enum: ['posting', 'posted', 'empty', 'failed'] }).notNull(),
+    /** unchanged: nothing new since the last digest posted here, and its weekly reminder is not due. */
+    status: text('status', { enum: ['posting', 'posted', 'empty', 'unchanged', 'failed'] }).notNull(),
     parentTs: text('parent_ts'),
+    /** What a posted digest's standing items were (waiting tasks, open requests): "changed since?" */
+    fingerprint: text('fingerprint'),
     error: text('error'),
     createdAt: integer('created_at').notNull().default(now),
   },

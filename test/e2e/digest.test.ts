@@ -105,7 +105,7 @@ describe('daily digest', () => {
     h.anthropic.script(
       textReply('The team designed an orders mart and a PII vault; clickstream waits on volumes.'),
     );
-    expect(await command('digest now', ANA)).toContain('Posted the digest for the last 24 hours');
+    expect(await command('digest now --post')).toContain('Posted the digest for the last 24 hours');
 
     const [parent] = topLevelBotPosts();
     expect(parent?.text).toContain('Data engineering digest for <#C0DATA001>');
@@ -129,10 +129,10 @@ describe('daily digest', () => {
       /<https:\/\/fake-workspace\.slack\.com\/archives\/C0DATA001\/p\d+\|build an orders mart in Snowflake>/,
     );
     expect(details).toMatch(
-      /\*Waiting for answers to my questions \(1\)\*[\s\S]*stream clickstream events> — waiting on <@U0ANA0001>/,
+      /\*Waiting for answers to my questions \(1\)\*[\s\S]*stream clickstream events> — waiting on u0ana0001 for/,
     );
     expect(details).toMatch(
-      /\*Open collaboration requests \(1\)\*[\s\S]*\*Security\* · <[^|]+\|Column encryption for customer emails> · <@U0SAM0001> · open for \d+ min/,
+      /\*Open collaboration requests \(1\)\*[\s\S]*\*Security\* · <[^|]+\|Column encryption for customer emails> · u0sam0001 · open for \d+ min/,
     );
     expect(details).toMatch(/`claude-sonnet-5-5`: [\d,k.]+ input tokens \(\d+% from cache\)/);
   });
@@ -144,7 +144,7 @@ describe('daily digest', () => {
       { kind: 'error', status: 500, type: 'api_error' },
       { kind: 'error', status: 500, type: 'api_error' },
     );
-    expect(await command('digest now', ANA)).toContain('Posted the digest');
+    expect(await command('digest now --post')).toContain('Posted the digest');
     const [parent] = topLevelBotPosts();
     expect(parent?.text).toContain('*3* asked');
     expect(parent?.text).not.toContain('designed');
@@ -168,7 +168,7 @@ describe('daily digest', () => {
       )
       .run(ANA);
     writer.close();
-    expect(await command('digest now', ANA, 'C0GONE001')).toContain("I'm not a member of <#C0GONE001>");
+    expect(await command('digest now --post', ADMIN, 'C0GONE001')).toContain("I'm not a member of <#C0GONE001>");
   });
 
   it('lets admins set, stop and resume the schedule; others may only look', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DigestScheduler } from '../../src/core/digest/digest-scheduler.js';
 import type { DigestDeps } from '../../src/core/digest/post-digest.js';
+import { PeopleDirectory } from '../../src/core/people.js';
 import type { Logger, SlackPort } from '../../src/core/ports.js';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
@@ -66,9 +67,11 @@ describe('DigestScheduler.runDue (fake clock)', () => {
   function instance(schedule = { time: '09:00', timeZone: 'Europe/Berlin' }): DigestScheduler {
     const database = openDatabase(join(dir, 'bot.db'));
     databases.push(database);
+    const slack = recordingSlack(posts);
     const deps: DigestDeps = {
       digests: new SqliteDigestStore(database.db, new SqliteCollaborationStore(database.db)),
-      slack: recordingSlack(posts),
+      slack,
+      people: new PeopleDirectory(slack, silent),
       logger: silent,
       defaultSchedule: schedule,
       postWhenEmpty: false,

@@ -14,8 +14,9 @@ type DigestCommand = Extract<
 >;
 
 /**
- * `/data-engineer digest …`. Anyone may see the schedule or ask for a digest now; changing the
- * schedule is a team setting (admins and BOT_ADMINS), logged with who changed it.
+ * `/data-engineer digest …`. Anyone may see the schedule or see a digest now (privately); posting one
+ * in the channel (`digest now --post`) and changing the schedule are for admins and BOT_ADMINS, and
+ * schedule changes are logged with who made them.
  */
 export async function digestCommand(
   deps: DigestCommandDeps,
@@ -23,7 +24,13 @@ export async function digestCommand(
   command: DigestCommand,
 ): Promise<string> {
   const { teamId, channelId, userId } = context;
-  if (command.kind === 'digest-now') return postDigestNow(deps, teamId, channelId);
+  if (command.kind === 'digest-now') {
+    if (command.post) {
+      const refusal = await refuseUnlessAdmin(deps, userId, 'post a digest in the channel (`--post`)');
+      if (refusal) return `${refusal} \`/data-engineer digest now\` shows it to you alone.`;
+    }
+    return postDigestNow(deps, teamId, channelId, { post: command.post });
+  }
   if (command.kind === 'digest-show') return describeSchedule(deps, teamId, channelId);
   const refusal = await refuseUnlessAdmin(deps, userId, 'change the digest schedule');
   if (refusal) return refusal;

@@ -44,6 +44,23 @@ export function isEmptyDigest(facts: DigestFacts): boolean {
   );
 }
 
+/** Something happened in the period (asked, answered, failed), beyond the items still standing. */
+export function hasNews(facts: DigestFacts): boolean {
+  return facts.asked.total + facts.answered.total + facts.failed.total > 0;
+}
+
+/**
+ * The digest's standing items (tasks waiting for answers, open requests) in a short comparable form:
+ * equal fingerprints mean nothing about them changed since that digest.
+ */
+export function standingFingerprint(facts: DigestFacts): string {
+  const waiting = facts.waiting.items.map((t) => `${t.id}`).join(',');
+  const requests = facts.openRequests.items
+    .map((r) => `${r.id}${r.status[0]}${r.owner ? `${r.owner.kind[0]}${r.owner.id}` : '-'}`)
+    .join(',');
+  return `w${facts.waiting.total}:${waiting}|r${facts.openRequests.total}:${requests}`;
+}
+
 /** A channel's digest schedule, as stored; unset fields fall back to the configured defaults. */
 export interface DigestSetting {
   channelId: string;
@@ -76,8 +93,13 @@ export interface DigestStore {
     teamId: string,
     channelId: string,
     localDate: string,
-    outcome: { status: 'posted' | 'empty'; parentTs?: string },
+    outcome: { status: 'posted' | 'empty' | 'unchanged'; parentTs?: string; fingerprint?: string },
   ): void;
+  /** The latest scheduled digest posted in a channel: its local day and standing items. */
+  lastPostedDigest(
+    teamId: string,
+    channelId: string,
+  ): { localDate: string; fingerprint: string | null } | undefined;
   /** Posting failed: a later look (e.g. after a restart the same day) may claim it again. */
   releaseDigestRun(teamId: string, channelId: string, localDate: string): void;
 }

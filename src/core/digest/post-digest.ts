@@ -1,9 +1,18 @@
-import { digestDetails, digestParent } from '../../render/digest-messages.js';
+import { ROLE_LABELS } from '../../render/collaboration-messages.js';
+import { digestDetails, digestParent, type NameOf } from '../../render/digest-messages.js';
 import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
 import { notInConversationText } from '../messages.js';
+import { NEUTRAL_NAME, type PeopleDirectory } from '../people.js';
 import type { Logger, SlackPort } from '../ports.js';
 import { describe } from '../work-runner.js';
-import { type DigestFacts, type DigestStore, type HighlightsWriter, isEmptyDigest } from './digest-facts.js';
+import {
+  type DigestFacts,
+  type DigestStore,
+  type HighlightsWriter,
+  hasNews,
+  isEmptyDigest,
+  standingFingerprint,
+} from './digest-facts.js';
 import type { DueDigest, Schedule } from './schedule.js';
 
 export interface DigestDeps {
@@ -15,7 +24,12 @@ export interface DigestDeps {
   defaultSchedule: Schedule;
   /** DIGEST_POST_EMPTY: post a scheduled digest even when there is nothing to report. */
   postWhenEmpty: boolean;
+  /** Display names (cached): a digest names people, it never mentions them. */
+  people: PeopleDirectory;
 }
+
+/** A channel whose only content is old open items is reminded of them at most this often. */
+const REMINDER_EVERY_DAYS = 7;
 
 /** Items per list in a digest; the rest is "and N more". */
 export const DIGEST_LIST_LIMIT = 15;
@@ -36,19 +50,12 @@ async function postDigest(
   onParent: (ts: string) => void,
   key?: string,
 ): Promise<string> {
-  const highlights = await writeHighlights(deps, facts);
-  const ts = await deps.slack.postText(
-    facts.channelId,
-    digestParent(facts, dayLabel, highlights),
-    undefined,
-    key,
-  );
+  const [parent, ...details] = await composeDigest(deps, facts, dayLabel);
+  const ts = await deps.slack.postText(facts.channelId, parent ?? '', undefined, key);
   onParent(ts);
-  const link = (channelId: string, messageTs: string, threadTs?: string) =>
-    deps.slack.messageLink(channelId, messageTs, threadTs);
-  for (const details of digestDetails(facts, link, facts.to)) {
+  for (const part of details) {
     try {
-      await deps.slack.postText(facts.channelId, details, ts);
+      await deps.slack.postText(facts.channelId, part, ts);
     } catch (error) {
       deps.logger.warn('could not post part of a digest', {
         channelId: facts.channelId,
@@ -57,6 +64,28 @@ async function postDigest(
     }
   }
   return ts;
+}
+
+/** The parent message, then the detail messages, with people and groups named in plain text. */
+async function composeDigest(deps: DigestDeps, facts: DigestFacts, dayLabel: string): Promise<string[]> {
+  const highlights = await writeHighlights(deps, facts);
+  const link = (channelId: string, messageTs: string, threadTs?: string) =>
+    deps.slack.messageLink(channelId, messageTs, threadTs);
+  const nameOf = await namesIn(deps, facts);
+  return [digestParent(facts, dayLabel, highlights), ...digestDetails(facts, link, facts.to, nameOf)];
+}
+
+/** Looks up every person the digest names (once each, through the cache); groups go by their role. */
+async function namesIn(deps: DigestDeps, facts: DigestFacts): Promise<NameOf> {
+  const userIds = [
+    ...facts.waiting.items.map((task) => task.requesterId),
+    ...facts.openRequests.items.flatMap((r) => (r.owner?.kind === 'user' ? [r.owner.id] : [])),
+  ];
+  const names = await deps.people.namesOf(userIds);
+  return (who) =>
+    who.kind === 'group'
+      ? `the ${who.role ? `${ROLE_LABELS[who.role]} ` : ''}owner group`
+      : (names.get(who.id) ?? NEUTRAL_NAME);
 }
 
 /** The small model's paragraph, or nothing: a digest never waits on or fails because of it. */
@@ -71,11 +100,16 @@ async function writeHighlights(deps: DigestDeps, facts: DigestFacts): Promise<st
   }
 }
 
-/** `/data-engineer digest now`: the last 24 hours of this channel, posted now. Returns the reply. */
+/**
+ * `/data-engineer digest now`: the last 24 hours of this channel. Shown only to the person who asked
+ * (returned as their private reply), so running it again and again pages no one; posted in the channel
+ * only with `post` (admins, `--post`).
+ */
 export async function postDigestNow(
   deps: DigestDeps,
   teamId: string,
   channelId: string,
+  options: { post: boolean } = { post: false },
   now = new Date(),
 ): Promise<string> {
   const facts = deps.digests.digestFacts(
@@ -87,6 +121,10 @@ export async function postDigestNow(
   );
   if (isEmptyDigest(facts)) {
     return `Nothing to report in <#${channelId}> for the last 24 hours: no tasks, no questions waiting and no open requests.`;
+  }
+  if (!options.post) {
+    const parts = await composeDigest(deps, facts, 'last 24 hours (only you can see this)');
+    return parts.join('\n\n');
   }
   try {
     await postDigest(deps, facts, 'last 24 hours', () => undefined);
@@ -109,7 +147,7 @@ export async function postScheduledDigest(
   channelId: string,
   due: DueDigest,
   timeZone: string,
-): Promise<'posted' | 'empty' | 'skipped' | 'failed'> {
+): Promise<'posted' | 'empty' | 'unchanged' | 'skipped' | 'failed'> {
   const key = `digest-${channelId}-${due.localDate}`;
   if (!deps.digests.claimDigestRun(teamId, channelId, due.localDate)) {
     // Claimed before: done, being posted, or left half-way by a process that died while posting.
@@ -137,15 +175,26 @@ export async function postScheduledDigest(
     deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'empty' });
     return 'empty';
   }
+  const fingerprint = standingFingerprint(facts);
+  const staleness = isEmptyDigest(facts) ? 'new' : sinceLastDigest(deps, teamId, channelId, facts, due);
+  if (staleness === 'unchanged') {
+    deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'unchanged' });
+    return 'unchanged';
+  }
+  const label = `${dayLabel(due.scheduledAt, timeZone)}${staleness === 'reminder' ? ' · weekly reminder: nothing new, these are still open' : ''}`;
   let posted = false;
   try {
     await postDigest(
       deps,
       facts,
-      dayLabel(due.scheduledAt, timeZone),
+      label,
       (ts) => {
         posted = true;
-        deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'posted', parentTs: ts });
+        deps.digests.finishDigestRun(teamId, channelId, due.localDate, {
+          status: 'posted',
+          parentTs: ts,
+          fingerprint,
+        });
       },
       key,
     );
@@ -157,6 +206,29 @@ export async function postScheduledDigest(
     if (!posted) deps.digests.releaseDigestRun(teamId, channelId, due.localDate);
     return 'failed';
   }
+}
+
+/**
+ * Whether the channel has something new since its last posted digest: activity in the period, or a
+ * change in what is still waiting or open. Nothing new: a reminder when the last digest is a week old
+ * or more, else nothing (a channel of old open items is reminded at most once a week).
+ */
+function sinceLastDigest(
+  deps: DigestDeps,
+  teamId: string,
+  channelId: string,
+  facts: DigestFacts,
+  due: DueDigest,
+): 'new' | 'reminder' | 'unchanged' {
+  if (hasNews(facts)) return 'new';
+  const last = deps.digests.lastPostedDigest(teamId, channelId);
+  if (!last || last.fingerprint !== standingFingerprint(facts)) return 'new';
+  return daysBetween(last.localDate, due.localDate) >= REMINDER_EVERY_DAYS ? 'reminder' : 'unchanged';
+}
+
+/** Whole calendar days from one YYYY-MM-DD to another. */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY);
 }
 
 /** "Thu 26 Nov", in the channel's zone. */
