@@ -98,8 +98,12 @@ export class PeopleDirectory {
     return (await this.membersOf(channelId)).has(userId);
   }
 
-  /** Whether an owner can read a conversation: the person is in it, or someone of the group is. */
+  /**
+   * Whether an owner can read a conversation: the person is in it, or someone of the group is. Asks
+   * Slack afresh (pings are rare), so an owner invited a moment ago is pinged on the next reply.
+   */
   async ownerCanRead(channelId: string, owner: OwnerRef): Promise<boolean> {
+    this.conversations.delete(channelId);
     const members = await this.membersOf(channelId);
     if (owner.kind === 'user') return members.has(owner.id);
     const group = await this.shared(
