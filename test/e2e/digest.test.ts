@@ -168,7 +168,9 @@ describe('daily digest', () => {
       )
       .run(ANA);
     writer.close();
-    expect(await command('digest now --post', ADMIN, 'C0GONE001')).toContain("I'm not a member of <#C0GONE001>");
+    expect(await command('digest now --post', ADMIN, 'C0GONE001')).toContain(
+      "I'm not a member of <#C0GONE001>",
+    );
   });
 
   it('lets admins set, stop and resume the schedule; others may only look', async () => {
