@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { NEUTRAL_NAME, PeopleDirectory, TtlCache } from '../../src/core/people.js';
+import type { Logger, SlackPort, SlackUserInfo } from '../../src/core/ports.js';
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+
+describe('TtlCache', () => {
+  it('forgets entries after their TTL and drops the oldest beyond its size', () => {
+    let now = 0;
+    const cache = new TtlCache<string, number>(2, 1_000, () => now);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    expect(cache.get('a')).toBeUndefined(); // evicted: only two fit
+    expect(cache.get('b')).toBe(2);
+    now = 1_000;
+    expect(cache.get('c')).toBeUndefined(); // expired
+  });
+});
+
+describe('PeopleDirectory', () => {
+  function directory(getUser: (id: string) => Promise<SlackUserInfo | undefined>) {
+    const calls: string[] = [];
+    const slack = {
+      getUser: (id: string) => {
+        calls.push(id);
+        return getUser(id);
+      },
+    } as unknown as SlackPort;
+    let now = 0;
+    const people = new PeopleDirectory(slack, silent, () => now);
+    return { people, calls, advance: (ms: number) => (now += ms) };
+  }
+  const user = (id: string, displayName: string): SlackUserInfo => ({
+    id,
+    displayName,
+    isAdmin: false,
+    isBot: false,
+    deleted: false,
+    isGuest: false,
+    isStranger: false,
+  });
+
+  it('looks each person up once for many names, and again after the TTL', async () => {
+    const { people, calls, advance } = directory(async (id) => user(id, `name-${id}`));
+    const ids = Array.from({ length: 100 }, (_, i) => `U${i}`);
+    const names = await people.namesOf([...ids, ...ids]);
+    expect(names.get('U7')).toBe('name-U7');
+    expect(calls).toHaveLength(100);
+    await people.namesOf(ids);
+    expect(calls).toHaveLength(100);
+    advance(11 * 60_000);
+    await people.nameOf('U1');
+    expect(calls).toHaveLength(101);
+  });
+
+  it('falls back to a neutral label on failure and does not cache the failure', async () => {
+    let fail = true;
+    const { people, calls } = directory(async (id) => {
+      if (fail) throw new Error('slack down');
+      return user(id, 'ana');
+    });
+    expect(await people.nameOf('U1')).toBe(NEUTRAL_NAME);
+    fail = false;
+    expect(await people.nameOf('U1')).toBe('ana');
+    expect(calls).toHaveLength(2);
+  });
+});
