@@ -107,6 +107,6 @@ export function ownerNotHereText(request: CollaborationRequest): string {
     request.owner?.kind === 'group' ? `No one in the ${role} owner group is` : `The ${role} owner isn't`;
   return [
     `:lock: This needs *${role}* input (${ROLE_SUBJECTS[request.role]}): *${inert(request.topic, 150)}*`,
-    `${who} in this conversation, so I haven't pinged them. Invite them here first (\`/invite\`), then reply in this thread and I'll ping them; or ask in a channel they are in.`,
+    `${who} in this conversation, so I haven't pinged them. Invite them here first (\`/invite\`), then reply in this thread and I'll ping them. In a direct message, ask in a channel they are in instead.`,
   ].join('\n');
 }
