@@ -14,7 +14,7 @@ import { registerActions, registerRetry, registerUnknownActions } from './slack/
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { registerHome } from './slack/listeners/home.js';
-import { checkSlackRequest } from './slack/request-guard.js';
+import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
@@ -73,7 +73,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     config.http.host,
     health,
     () => slackHandler,
-    (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
+    {
+      headers: (headers) => checkSignatureHeaders(headers, config.slack.signingSecret),
+      body: (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
+    },
     logger.child({ component: 'http' }),
   );
 

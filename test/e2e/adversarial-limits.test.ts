@@ -1,8 +1,21 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataEngineeringAnswer, type MessageReply, textReply } from '../support/fake-anthropic.js';
-import { FAKE_BOT_USER_ID, type RecordedCall } from '../support/fake-slack.js';
+import {
+  dataEngineeringAnswer,
+  type MessageReply,
+  startFakeAnthropic,
+  textReply,
+} from '../support/fake-anthropic.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID, type RecordedCall, startFakeSlack } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { eventEnvelope, postSigned, slashCommandBody } from '../support/slack-signing.js';
+import { until } from '../support/wait.js';
 
 const CHANNEL = 'C0DATA001';
 const ANA = 'U0ANA0001';
@@ -190,4 +203,162 @@ describe('10.3 the agent cannot spam pings', () => {
     expect(after.length).toBeLessThanOrEqual(4);
     expect(h.query('select id from collaboration_requests')).toHaveLength(4);
   });
+});
+
+describe('10.8 unauthenticated requests cost nothing', () => {
+  const root = resolve(fileURLToPath(import.meta.url), '../../..');
+  const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const sockets: Socket[] = [];
+  let child: ChildProcess | undefined;
+  let dir: string | undefined;
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    child?.kill('SIGKILL');
+    child = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Resident memory of a process, in MB (Linux). */
+  function rssMb(pid: number): number {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return Number(line?.[1] ?? 0) / 1024;
+  }
+
+  /** A raw connection that sends `head` (and optionally part of a body) and then stays open. */
+  function openRaw(
+    port: number,
+    head: string,
+    body?: Buffer,
+  ): { socket: Socket; received: () => string; closed: () => boolean } {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let closed = false;
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.on('error', () => undefined);
+    socket.write(head);
+    if (body) socket.write(body);
+    sockets.push(socket);
+    return { socket, received: () => received, closed: () => closed };
+  }
+
+  it('200 slow unsigned connections: refused before their bodies, the bot still answers, memory and logs stay flat', async () => {
+    const slack = await startFakeSlack();
+    const anthropic = await startFakeAnthropic();
+    dir = mkdtempSync(join(tmpdir(), 'deb-adv-'));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    let out = '';
+    child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/main.ts')], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
+        SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        ANTHROPIC_API_KEY: TEST_SECRETS.apiKey,
+        ANTHROPIC_BASE_URL: anthropic.url,
+        DATABASE_PATH: join(dir, 'data', 'bot.db'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      out += chunk;
+    });
+    const pid = child.pid ?? 0;
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await until(
+        async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200,
+        30_000,
+      );
+      const signedCommand = async (text: string) => {
+        const response = await postSigned(
+          `${base}/slack/events`,
+          slashCommandBody({ text, team_id: FAKE_TEAM_ID, response_url: slack.responseUrl(), user_id: ANA }),
+          { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+        );
+        expect(response.status).toBe(200);
+        await until(() => slack.messages.some((m) => m.markdown_text?.includes(`Solution: ${text}`)), 30_000);
+      };
+      anthropic.setDefault((req) => {
+        const asked = JSON.stringify(req.body.messages).match(/task number (\d)/)?.[1] ?? '?';
+        return textReply(dataEngineeringAnswer(`task number ${asked}`));
+      });
+      // Warm up (first requests compile code and grow the heap); the baseline is the highest resident
+      // memory seen while the bot does ordinary work, since a garbage collection can land anywhere.
+      let before = 0;
+      const sampler = setInterval(() => {
+        before = Math.max(before, rssMb(pid));
+      }, 20);
+      await signedCommand('task number 1');
+      await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${base}/slack/events`, { method: 'POST', body: 'token=x' })),
+      );
+      await signedCommand('task number 3');
+      clearInterval(sampler);
+      before = Math.max(before, rssMb(pid));
+
+      const fresh = Math.floor(Date.now() / 1000);
+      const bigBody = Buffer.alloc(900_000, 'a');
+      const head = (extra: string) =>
+        'POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        `Content-Length: 1000000\r\n${extra}\r\n`;
+      // 80 send their headers one slow line at a time and never finish them.
+      const slow = Array.from({ length: 80 }, () =>
+        openRaw(port, 'POST /slack/events HTTP/1.1\r\nHost: bot\r\n'),
+      );
+      const drip = setInterval(() => {
+        for (const s of slow)
+          if (!s.socket.destroyed) s.socket.write(`X-Slow-${randomBytes(2).toString('hex')}: y\r\n`);
+      }, 200);
+      // 80 declare a 1 MB body without any signature, send 900 kB of it and wait.
+      const unsigned = Array.from({ length: 80 }, () => openRaw(port, head(''), bigBody));
+      // 40 carry well-formed but false signatures and a fresh timestamp, send 900 kB and wait.
+      const forged = Array.from({ length: 40 }, () =>
+        openRaw(
+          port,
+          head(
+            `X-Slack-Request-Timestamp: ${fresh}\r\nX-Slack-Signature: v0=${randomBytes(32).toString('hex')}\r\n`,
+          ),
+          bigBody,
+        ),
+      );
+      try {
+        // Every unsigned one is answered 401 (or, should the answer race a reset, closed) although its
+        // body never arrived whole.
+        await until(
+          () => unsigned.every((u) => u.received().startsWith('HTTP/1.1 401') || u.closed()),
+          15_000,
+        );
+        expect(unsigned.filter((u) => u.received().startsWith('HTTP/1.1 401')).length).toBeGreaterThan(40);
+        // 200 quick unsigned requests on top: each refused, but the log is not flooded.
+        const quick = await Promise.all(
+          Array.from({ length: 200 }, () =>
+            fetch(`${base}/slack/events`, { method: 'POST', body: 'token=x' }).then((r) => r.status),
+          ),
+        );
+        expect(new Set(quick)).toEqual(new Set([401]));
+        await signedCommand('task number 2');
+        expect(slow.filter((s) => !s.socket.destroyed).length).toBeGreaterThan(0);
+        expect(forged.length).toBe(40);
+        const after = rssMb(pid);
+        expect(after - before, `RSS ${before.toFixed(1)} MB → ${after.toFixed(1)} MB`).toBeLessThan(30);
+      } finally {
+        clearInterval(drip);
+      }
+      const refusalLines = out.split('\n').filter((line) => line.includes('refused a request'));
+      expect(refusalLines.length).toBeLessThanOrEqual(10);
+    } finally {
+      await Promise.all([slack.close(), anthropic.close()]);
+    }
+  }, 90_000);
 });
