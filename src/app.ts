@@ -5,6 +5,7 @@ import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/job-worker.js';
+import { UsageLimits } from './core/limits.js';
 import type { Logger } from './core/ports.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
@@ -18,6 +19,7 @@ import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
+import { SqliteLimitStore } from './store/limits-repo.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
@@ -143,6 +145,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger,
     runner,
     contextBudgetTokens: config.maxContextTokens,
+    limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 
   const socketMode = config.slack.appToken !== undefined;

@@ -362,3 +362,98 @@ describe('10.8 unauthenticated requests cost nothing', () => {
     }
   }, 90_000);
 });
+
+describe('10.7 one person cannot starve the rest or run up the bill', () => {
+  const ask = (harness: Harness, text: string, user = ANA) =>
+    harness.command(text, { user_id: user, channel_id: CHANNEL });
+  /** The Slack time token in a refusal: `<!date^SECONDS^{time}|HH:MM UTC>`. */
+  const timeIn = (text: string) => Number(text.match(/<!date\^(\d+)\^\{time\}\|\d\d:\d\d UTC>/)?.[1]);
+  const modelSaw = (harness: Harness, words: string) =>
+    harness.anthropic.requests.some((r) => JSON.stringify(r.body?.messages ?? '').includes(words));
+
+  it('the 21st task in an hour is refused privately with the time to ask again, and nothing is stored', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '' } }); // the default, 20
+    for (let i = 1; i <= 20; i += 1) {
+      const response = await ask(h, `pipeline number ${i}`);
+      expect(response.json?.text).toContain('working on it');
+    }
+    const [first] = h.query<{ created_at: number }>(
+      "select created_at from turns where role = 'user' order by created_at limit 1",
+    );
+    const refused = await ask(h, 'pipeline number 21');
+    expect(refused.status).toBe(200);
+    expect(refused.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(refused.json?.text).toContain('in the last hour');
+    expect(timeIn(refused.json?.text ?? '')).toBe(Math.floor(((first?.created_at ?? 0) + 3_600_000) / 1000));
+    await h.app.idle();
+    expect(h.query('select id from tasks')).toHaveLength(20);
+    expect(h.slack.messages.some((m) => m.text?.includes('pipeline number 21'))).toBe(false);
+    expect(modelSaw(h, 'pipeline number 21')).toBe(false);
+    // Someone else is not affected.
+    expect((await ask(h, 'pipeline for bob', BOB)).json?.text).toContain('working on it');
+  });
+
+  it('follow-ups count too, and the count survives a restart', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '3' } });
+    const { ts: threadTs } = await say(h, `<@${FAKE_BOT_USER_ID}> design the orders mart`);
+    await h.app.idle();
+    await say(h, 'add refunds please', { threadTs });
+    await h.app.idle();
+    await say(h, 'and hourly freshness', { threadTs });
+    await h.app.idle();
+    const requestsBefore = h.anthropic.requests.length;
+    await say(h, 'and a fourth message', { threadTs });
+    await h.app.idle();
+    const note = h.slack.ephemerals.at(-1);
+    expect(note).toMatchObject({ channel: CHANNEL, user: ANA, thread_ts: threadTs });
+    expect(note?.text).toContain('in the last hour');
+    expect(timeIn(note?.text ?? '')).toBeGreaterThan(Date.now() / 1000);
+    expect(h.anthropic.requests.length).toBe(requestsBefore);
+    expect(h.query("select id from turns where content like '%fourth%'")).toHaveLength(0);
+
+    await h.restart();
+    const refused = await ask(h, 'a new task after the restart');
+    expect(refused.json?.text).toContain('in the last hour');
+    await h.app.idle();
+    expect(modelSaw(h, 'a new task after the restart')).toBe(false);
+  });
+
+  it('a spent daily token budget refuses new tasks and follow-ups with a clear message, also after a restart', async () => {
+    h = await startHarness({ env: { DAILY_TOKEN_BUDGET: '1000' } });
+    await runTask(h, 'design the orders mart');
+    const [task] = h.query<{ thread_ts: string }>('select thread_ts from tasks');
+    const calls = h.anthropic.requests.length;
+    const refused = await ask(h, 'design the refunds mart');
+    expect(refused.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(refused.json?.text).toContain("today's Claude budget (1,000 tokens)");
+    expect(timeIn(refused.json?.text ?? '') % 86_400).toBe(0); // midnight UTC
+    await say(h, 'and refunds?', { threadTs: task?.thread_ts ?? '', user: BOB });
+    await h.app.idle();
+    expect(h.slack.ephemerals.at(-1)?.text).toContain("today's Claude budget");
+    await h.restart();
+    expect((await ask(h, 'one more after the restart')).json?.text).toContain("today's Claude budget");
+    await h.app.idle();
+    expect(h.anthropic.requests.length).toBe(calls);
+    expect(h.query('select id from tasks')).toHaveLength(1);
+  });
+
+  it("a second person's first answer starts within one job slot of another's 50-task burst", async () => {
+    h = await startHarness({ env: { MAX_CONCURRENT_GENERATIONS: '1', USER_TASKS_PER_HOUR: '100' } });
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    h.anthropic.script(textReply('First answer.', { gate }));
+    h.anthropic.setDefault(textReply('Another answer.'));
+    for (let i = 1; i <= 50; i += 1) expect((await ask(h, `ana burst task ${i}`)).status).toBe(200);
+    await until(() => h?.anthropic.requests.length === 1);
+    expect((await ask(h, 'bob first question', BOB)).status).toBe(200);
+    open();
+    await until(() => modelSaw(h as Harness, 'bob first question'), 60_000);
+    const order = h.anthropic.requests.map((r) => JSON.stringify(r.body?.messages ?? ''));
+    const bobAt = order.findIndex((m) => m.includes('bob first question'));
+    // Request 0 is Ana's first task (running when Bob asked); Bob's is the very next one taken.
+    expect(bobAt).toBe(1);
+    await h.app.idle();
+  }, 120_000);
+});
