@@ -57,7 +57,10 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
 
 /** Over a limit: the person is told privately (with when they may ask again) and nothing is stored. */
 async function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: string | undefined) {
-  const refusal = deps.limits.check(message.teamId, message.userId, message.ts);
+  const refusal = deps.limits.check(message.teamId, message.userId, {
+    channelId: message.channelId,
+    ts: message.ts,
+  });
   if (!refusal) return false;
   await deps.slack.postEphemeral(message.channelId, message.userId, limitRefusalText(refusal), threadTs);
   return true;

@@ -33,7 +33,7 @@ export interface LimitStore {
   limitFacts(
     teamId: string,
     userId: string,
-    query: { since: number; offset: number; day: string; slackTs: string | null },
+    query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
   ): LimitFacts;
 }
 
@@ -55,9 +55,14 @@ export class UsageLimits {
 
   /**
    * A refusal when this person may not start a task or send a follow-up now; undefined when they may.
-   * `slackTs`: the message's ts for events, so a second delivery of a stored message is let through.
+   * `message`: a Slack message's channel and ts, so a second delivery of a stored message (a retry, or the
+   * app_mention/message twin) is let through to the usual de-duplication.
    */
-  check(teamId: string, userId: string, slackTs?: string): LimitRefusal | undefined {
+  check(
+    teamId: string,
+    userId: string,
+    message?: { channelId: string; ts: string },
+  ): LimitRefusal | undefined {
     const { userTasksPerHour: perHour, dailyTokenBudget: budget } = this.settings;
     if (perHour === 0 && budget === undefined) return undefined;
     const now = this.now();
@@ -66,7 +71,8 @@ export class UsageLimits {
       // With no per-person limit, an offset nobody reaches keeps it to the same single query.
       offset: perHour === 0 ? Number.MAX_SAFE_INTEGER : perHour - 1,
       day: utcDay(now),
-      slackTs: slackTs ?? null,
+      channelId: message?.channelId ?? null,
+      slackTs: message?.ts ?? null,
     });
     if (facts.alreadyStored) return undefined;
     if (budget !== undefined && facts.tokensToday >= budget) {

@@ -4,7 +4,9 @@ import type { Usage } from '../core/model.js';
 
 /**
  * The facts behind USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, read on the ack path with one prepared
- * statement: two indexed lookups (turns by team, user and time; daily_usage by its key).
+ * statement of indexed lookups: the person's newest messages (turns by team, user and time, at most
+ * USER_TASKS_PER_HOUR index entries), today's tokens (daily_usage by its key) and whether this very
+ * message was stored already (events_seen by channel and ts).
  */
 export class SqliteLimitStore implements LimitStore {
   private readonly facts;
@@ -17,9 +19,8 @@ export class SqliteLimitStore implements LimitStore {
           where team_id = @teamId and user_id = @userId and role = 'user' and created_at > @since
           order by created_at desc limit 1 offset @offset) as limit_hit_at,
         (select tokens from daily_usage where team_id = @teamId and day = @day) as tokens_today,
-        exists (select 1 from turns
-          where team_id = @teamId and user_id = @userId and created_at > @since and slack_ts = @slackTs)
-          as already_stored`);
+        exists (select 1 from events_seen
+          where team_id = @teamId and channel_id = @channelId and message_ts = @slackTs) as already_stored`);
     this.addTokens = sqlite.prepare(`
       insert into daily_usage (team_id, day, tokens) values (@teamId, @day, @tokens)
       on conflict (team_id, day) do update set tokens = tokens + excluded.tokens`);
@@ -28,7 +29,7 @@ export class SqliteLimitStore implements LimitStore {
   limitFacts(
     teamId: string,
     userId: string,
-    query: { since: number; offset: number; day: string; slackTs: string | null },
+    query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
   ): LimitFacts {
     const row = this.facts.get({ teamId, userId, ...query }) as {
       limit_hit_at: number | null;
