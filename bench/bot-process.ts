@@ -46,8 +46,6 @@ export async function startBotProcess(options: {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      // One bench user sends every command: the limit is checked (its query runs) but never reached.
-      USER_TASKS_PER_HOUR: '100000',
       ...options.env,
     },
     stdio: 'ignore',
