@@ -418,6 +418,36 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
     expect(modelSaw(h, 'a new task after the restart')).toBe(false);
   });
 
+  it('the last allowed follow-up, delivered twice (app_mention and message), is answered once and not refused', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '2' } });
+    const { ts: threadTs } = await say(h, `<@${FAKE_BOT_USER_ID}> design the orders mart`);
+    await h.app.idle();
+    const text = `<@${FAKE_BOT_USER_ID}> and refunds?`;
+    const message = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text, thread_ts: threadTs });
+    for (const type of ['app_mention', 'message']) {
+      const response = await postSigned(
+        `${h.app.url}/slack/events`,
+        eventEnvelope(
+          {
+            type,
+            channel: CHANNEL,
+            channel_type: 'channel',
+            user: ANA,
+            text,
+            ts: message.ts,
+            thread_ts: threadTs,
+          },
+          { event_id: `EvTwin${type}` },
+        ),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+      );
+      expect(response.status).toBe(200);
+      await h.app.idle();
+    }
+    expect(h.slack.ephemerals).toHaveLength(0);
+    expect(h.query("select id from turns where role = 'assistant'")).toHaveLength(2);
+  });
+
   it('a spent daily token budget refuses new tasks and follow-ups with a clear message, also after a restart', async () => {
     h = await startHarness({ env: { DAILY_TOKEN_BUDGET: '1000' } });
     await runTask(h, 'design the orders mart');
