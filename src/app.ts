@@ -5,6 +5,7 @@ import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/job-worker.js';
+import { UsageLimits } from './core/limits.js';
 import { PeopleDirectory } from './core/people.js';
 import type { Logger } from './core/ports.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
@@ -15,10 +16,11 @@ import { registerActions, registerRetry, registerUnknownActions } from './slack/
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { registerHome } from './slack/listeners/home.js';
-import { checkSlackRequest } from './slack/request-guard.js';
+import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
+import { SqliteLimitStore } from './store/limits-repo.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
@@ -74,7 +76,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     config.http.host,
     health,
     () => slackHandler,
-    (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
+    {
+      headers: (headers) => checkSignatureHeaders(headers, config.slack.signingSecret),
+      body: (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
+    },
     logger.child({ component: 'http' }),
   );
 
@@ -143,6 +148,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger,
     runner,
     contextBudgetTokens: config.maxContextTokens,
+    limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 
   const socketMode = config.slack.appToken !== undefined;

@@ -119,6 +119,16 @@ const envSchema = z
       3_600,
       'how long a stopped process keeps its queued work before another takes it',
     ),
+    USER_TASKS_PER_HOUR: integer(
+      20,
+      0,
+      100_000,
+      'new tasks and follow-ups one person may send in an hour; 0 for no limit',
+    ),
+    DAILY_TOKEN_BUDGET: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) > 0), {
+      message:
+        'must be a whole number of tokens above 0 (Claude tokens a workspace may use per UTC day), or unset for no limit',
+    }),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -165,6 +175,12 @@ export interface Config {
   readonly maxContextTokens: number;
   /** A job whose process stopped renewing it for this long is run again by another (JOB_LEASE_SECONDS). */
   readonly jobLeaseMs: number;
+  readonly limits: {
+    /** New tasks plus follow-ups one person may send per rolling hour; 0 = no limit (USER_TASKS_PER_HOUR). */
+    readonly userTasksPerHour: number;
+    /** Claude tokens a workspace may use per UTC day; undefined = no limit (DAILY_TOKEN_BUDGET). */
+    readonly dailyTokenBudget: number | undefined;
+  };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -207,6 +223,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
     maxContextTokens: e.MAX_CONTEXT_TOKENS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    limits: {
+      userTasksPerHour: e.USER_TASKS_PER_HOUR,
+      dailyTokenBudget: e.DAILY_TOKEN_BUDGET === undefined ? undefined : Number(e.DAILY_TOKEN_BUDGET),
+    },
   };
   return { ok: true, config: Object.freeze(config) };
 }

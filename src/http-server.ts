@@ -1,9 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './core/ports.js';
+import { ThrottledWarn } from './log-throttle.js';
 
 /** Slack's payloads are a few kilobytes; nothing legitimate comes close to this. */
 export const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Limits that keep unauthenticated traffic cheap. Slack sends a whole request at once and expects an
+ * answer within 3 s, so 10 s to receive headers and body is generous (Node's default is 5 minutes); a
+ * connection that dawdles is closed. Bodies not yet verified may hold at most MAX_UNVERIFIED_BYTES in
+ * memory together: a flood of large forged bodies gets 503 (Slack retries) instead of the heap.
+ */
+export const HTTP_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  /** How often Node checks the two timeouts above (its default, 30 s, would let them slip). */
+  timeoutCheckMs: 1_000,
+  maxConnections: 1_024,
+  maxUnverifiedBytes: 8 * 1024 * 1024,
+} as const;
 
 export interface Health {
   ready: boolean;
@@ -12,11 +28,16 @@ export interface Health {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Checks a buffered request before it is handed on; a refusal is answered with its status. */
-export type RequestGuard = (
-  rawBody: Buffer,
-  headers: IncomingMessage['headers'],
-) => { status: number; reason: string } | undefined;
+type Refusal = { status: number; reason: string } | undefined;
+
+/**
+ * Checks a request before it is handed on; a refusal is answered with its status. `headers` runs before
+ * a byte of the body is read (signature headers present, well-formed and fresh), `body` once it is read.
+ */
+export interface RequestGuard {
+  headers(headers: IncomingMessage['headers']): Refusal;
+  body(rawBody: Buffer, headers: IncomingMessage['headers']): Refusal;
+}
 
 /**
  * The bot's HTTP listener: `GET /healthz`, and everything else handed to Slack's receiver once it is
@@ -31,57 +52,68 @@ export async function startHttpServer(
   guard: RequestGuard,
   logger: Logger,
 ): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = req.url?.split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return answerHealth(res, health);
-    // Only POST /slack/events goes to Slack's receiver (it would leave anything else unanswered).
-    if (path !== SLACK_PATH) return refuse(res, 404, 'not found');
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST');
-      return refuse(res, 405, 'method not allowed');
-    }
-    const slack = handler();
-    if (!slack || health.draining) {
-      // Slack retries events it could not deliver, so nothing is lost while the bot starts or stops.
-      res
-        .writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' })
-        .end(health.draining ? 'draining' : 'starting');
-      return;
-    }
-    if (req.method === 'POST') {
-      const refusal = bodyRefusal(req.headers['content-length']);
-      if (refusal) {
-        logger.warn('refused an HTTP request body', {
-          path,
-          status: refusal.status,
-          length: req.headers['content-length'],
-        });
+  // One line per refusal would let anyone flood the log; the first few per minute say what is happening.
+  const refusals = new ThrottledWarn(logger, { burst: 5, windowMs: 60_000 });
+  const unverified = { bytes: 0 };
+  const server = createServer(
+    {
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: HTTP_LIMITS.timeoutCheckMs,
+    },
+    (req, res) => {
+      const path = req.url?.split('?')[0];
+      if (req.method === 'GET' && path === '/healthz') return answerHealth(res, health);
+      // Only POST /slack/events goes to Slack's receiver (it would leave anything else unanswered).
+      if (path !== SLACK_PATH) return refuse(res, 404, 'not found');
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        return refuse(res, 405, 'method not allowed');
+      }
+      const slack = handler();
+      if (!slack || health.draining) {
+        // Slack retries events it could not deliver, so nothing is lost while the bot starts or stops.
         res
-          .writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' })
-          .end(refusal.text);
-        req.destroy();
+          .writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' })
+          .end(health.draining ? 'draining' : 'starting');
         return;
       }
-    }
-    readBody(req, MAX_BODY_BYTES).then(
-      (rawBody) => {
-        const refusal = guard(rawBody, req.headers);
-        if (refusal) {
-          logger.warn('refused a request to the Slack endpoint', {
-            status: refusal.status,
-            reason: refusal.reason,
-          });
-          return refuse(res, refusal.status, refusal.reason);
-        }
-        // Bolt takes a body that is already read from `rawBody` instead of the stream.
-        (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
-        slack(req, res);
-      },
-      () => {
-        if (!res.headersSent) refuse(res, 400, 'unreadable body');
-      },
-    );
-  });
+      const early = bodyRefusal(req.headers['content-length']) ?? headerRefusal(guard, req);
+      if (early) {
+        refusals.warn('refused a request to the Slack endpoint before reading its body', {
+          path,
+          status: early.status,
+          reason: early.text,
+        });
+        return refuseAndClose(req, res, early.status, early.text);
+      }
+      readBody(req, MAX_BODY_BYTES, unverified).then(
+        (rawBody) => {
+          const refusal = guard.body(rawBody, req.headers);
+          if (refusal) {
+            refusals.warn('refused a request to the Slack endpoint', {
+              status: refusal.status,
+              reason: refusal.reason,
+            });
+            return refuse(res, refusal.status, refusal.reason);
+          }
+          // Bolt takes a body that is already read from `rawBody` instead of the stream.
+          (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
+          slack(req, res);
+        },
+        (error: unknown) => {
+          if (res.headersSent) return;
+          if (error instanceof Busy) {
+            res.setHeader('retry-after', '5');
+            refusals.warn('refused a request body: too many unverified bytes in flight', { status: 503 });
+            return refuseAndClose(req, res, 503, 'busy');
+          }
+          refuseAndClose(req, res, 400, 'unreadable body');
+        },
+      );
+    },
+  );
+  server.maxConnections = HTTP_LIMITS.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -94,19 +126,63 @@ export async function startHttpServer(
   return { server, url };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+class Busy extends Error {}
+
+/**
+ * Reads a body of at most `limit` bytes. `unverified` counts the bytes all requests hold before their
+ * signature is checked; past HTTP_LIMITS.maxUnverifiedBytes this request is dropped (Busy).
+ */
+function readBody(req: IncomingMessage, limit: number, unverified: { bytes: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      unverified.bytes -= size;
+      return true;
+    };
     req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new Error('body too large'));
+      unverified.bytes += chunk.length;
+      if (size > limit || unverified.bytes > HTTP_LIMITS.maxUnverifiedBytes) {
+        settle();
+        reject(size > limit ? new Error('body too large') : new Busy());
+        req.pause();
       } else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (settle()) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (error) => {
+      if (settle()) reject(error);
+    });
+    // A request cut off (client gone, or the request timeout) releases what it held.
+    req.on('close', () => {
+      if (settle()) reject(new Error('closed'));
+    });
+  });
+}
+
+function headerRefusal(
+  guard: RequestGuard,
+  req: IncomingMessage,
+): { status: number; text: string } | undefined {
+  const refusal = guard.headers(req.headers);
+  return refusal ? { status: refusal.status, text: refusal.reason } : undefined;
+}
+
+/**
+ * Answers, then closes the connection without keeping the rest of the body: what still arrives is
+ * discarded for a moment (closing at once would reset the connection and could lose the answer), then
+ * the socket is destroyed.
+ */
+function refuseAndClose(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(text, () => {
+    req.resume();
+    setTimeout(() => req.socket.destroy(), 1_000).unref();
   });
 }
 

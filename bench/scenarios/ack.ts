@@ -34,6 +34,8 @@ async function burst(
     const body = slashCommandBody({
       text: `design pipeline number ${i}`,
       team_id: FAKE_TEAM_ID,
+      // 200 people, each sending one command per round: USER_TASKS_PER_HOUR is checked, never reached.
+      user_id: `U0BENCH${String(i).padStart(4, '0')}`,
       response_url: responseUrl(),
     });
     return { body, headers: signSlackRequest(TEST_SECRETS.signingSecret, body) };

@@ -97,6 +97,8 @@ export async function loadScenario(options: {
               text: `design ingestion ${i + j}`,
               team_id: FAKE_TEAM_ID,
               channel_id: channel,
+              // One person per task: USER_TASKS_PER_HOUR is checked on every ack, never reached.
+              user_id: `U0LOAD${String(i + j).padStart(4, '0')}`,
               response_url: slack.responseUrl(),
             }),
             { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },

@@ -45,7 +45,7 @@ export const TOOLS: Tool[] = [
   {
     name: REQUEST_COLLABORATION,
     description:
-      "Bring another discipline's owner into this thread when the solution truly depends on them: backend for API data contracts (payload schemas, versioning, event emission), devops for infrastructure (provisioning, networking, IAM, deployment), security for encryption and access control (PII, keys, row/column-level security), qa for data validation testing (test datasets, acceptance and regression checks). The bot pings that role's configured owner in the thread with your request, once per task and topic; never write mentions yourself. Call it while answering, one call per role and topic, then continue the answer.",
+      "Bring another discipline's owner into this thread when the solution truly depends on them: backend for API data contracts (payload schemas, versioning, event emission), devops for infrastructure (provisioning, networking, IAM, deployment), security for encryption and access control (PII, keys, row/column-level security), qa for data validation testing (test datasets, acceptance and regression checks). The bot pings that role's configured owner in the thread with your request; each role can be asked at most once per task (while its request is open), so put everything you need from that role into one call. Never write mentions yourself. Call it while answering, then continue the answer.",
     input_schema: {
       type: 'object',
       properties: {

@@ -1,9 +1,14 @@
-import { MentionSafeStream, type SplitOp, StreamingMessageSplitter } from '../render/index.js';
+import {
+  LinkSafeStream,
+  MentionSafeStream,
+  type SplitOp,
+  StreamingMessageSplitter,
+} from '../render/index.js';
 import type { MessageStream, SlackPort, ThreadTarget } from './ports.js';
 
 /**
  * Turns a stream of untrusted model text into one or more Slack messages in a thread:
- * mentions are neutralised (also when split across deltas), and the text is cut into messages that
+ * every link shows its real target and images are never shown (LinkSafeStream), mentions are neutralised (also when split across deltas), and the text is cut into messages that
  * stay inside Slack's limits with balanced code fences. Messages are written strictly in order.
  *
  * `restart()` supports a model retry after part of an answer was shown: the messages already posted
@@ -11,6 +16,7 @@ import type { MessageStream, SlackPort, ThreadTarget } from './ports.js';
  * left over at the end are deleted.
  */
 export class ThreadAnswerWriter {
+  private links = new LinkSafeStream();
   private safe = new MentionSafeStream();
   private splitter = new StreamingMessageSplitter();
   private current: MessageStream | undefined;
@@ -38,7 +44,7 @@ export class ThreadAnswerWriter {
   }
 
   write(delta: string): void {
-    this.apply(this.splitter.push(this.safe.push(delta)));
+    this.apply(this.splitter.push(this.safe.push(this.links.push(delta))));
   }
 
   /** Forget what was written; the next text overwrites the messages already in the thread. */
@@ -51,13 +57,14 @@ export class ThreadAnswerWriter {
     this.previous = Promise.resolve();
     this.reusableTs = [...this.postedTs];
     this.index = 0;
+    this.links = new LinkSafeStream();
     this.safe = new MentionSafeStream();
     this.splitter = new StreamingMessageSplitter();
   }
 
   /** Writes the rest, waits for Slack, removes messages a restart left unused; returns the ts of each message. */
   async finish(): Promise<string[]> {
-    this.apply(this.splitter.push(this.safe.flush()));
+    this.apply(this.splitter.push(this.safe.push(this.links.flush()) + this.safe.flush()));
     this.apply(this.splitter.end());
     this.closeCurrent();
     const written = await Promise.all(this.finishing);

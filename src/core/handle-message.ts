@@ -1,5 +1,6 @@
 import { slackTextToPlain } from '../render/index.js';
 import type { JobQueue } from './jobs.js';
+import { limitRefusalText, type UsageLimits } from './limits.js';
 import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from './messages.js';
 import type { Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
@@ -12,6 +13,8 @@ export interface MessageDeps extends TurnDeps {
   /** Tells the job worker that work was queued. */
   kick(): void;
   runner: WorkRunner;
+  /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task or reply is stored. */
+  limits: UsageLimits;
 }
 
 /** A human message the Slack layer has already validated and stripped of the bot's own mention. */
@@ -48,7 +51,19 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
     await deps.slack.postEphemeral(message.channelId, message.userId, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
+  if (await refusedByLimits(deps, message, message.threadTs)) return;
   await startTask(deps, message, inThread);
+}
+
+/** Over a limit: the person is told privately (with when they may ask again) and nothing is stored. */
+async function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: string | undefined) {
+  const refusal = deps.limits.check(message.teamId, message.userId, {
+    channelId: message.channelId,
+    ts: message.ts,
+  });
+  if (!refusal) return false;
+  await deps.slack.postEphemeral(message.channelId, message.userId, limitRefusalText(refusal), threadTs);
+  return true;
 }
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
@@ -63,6 +78,7 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
     }
     return;
   }
+  if (await refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
   const recorded = deps.store.recordFollowUp(

@@ -99,3 +99,21 @@ export const DIGEST_USAGE_TEXT = [
   '• `/data-engineer digest at 08:30 [Europe/Berlin]` sets the daily time (and time zone)',
   '• `/data-engineer digest off` / `digest on` stops or resumes it',
 ].join('\n');
+
+/** A time the reader's Slack shows in their own zone; the fallback (UTC) is for clients that cannot. */
+function slackTime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const fallback = `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+  return `<!date^${seconds}^{time}|${fallback}>`;
+}
+
+/** A person reached USER_TASKS_PER_HOUR; says when they may ask again. */
+export function personLimitText(limit: number, retryAt: number, now: number): string {
+  const minutes = Math.max(1, Math.ceil((retryAt - now) / 60_000));
+  return `You've sent me ${limit} tasks and follow-ups in the last hour, the most I take from one person so everyone gets answers. You can ask again at ${slackTime(retryAt)} (in ${minutes} minute${minutes === 1 ? '' : 's'}). This message was not saved.`;
+}
+
+/** The workspace spent DAILY_TOKEN_BUDGET; says when it resets. */
+export function budgetSpentText(budget: number, resetsAt: number): string {
+  return `This workspace has used today's Claude budget (${budget.toLocaleString('en-US')} tokens), so I can't take new tasks or follow-ups until it resets at ${slackTime(resetsAt)} (midnight UTC). This message was not saved; an admin can raise \`DAILY_TOKEN_BUDGET\`.`;
+}

@@ -108,8 +108,15 @@ export interface CollaborationStore {
   ): void;
   /** Returns false when there was nothing to clear. */
   clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean;
-  /** Stores a request once per task, role and topic; a repeat returns the first one. */
-  recordRequest(input: NewCollaborationRequest): { request: CollaborationRequest; created: boolean };
+  /**
+   * Stores a request once per task, role and topic, and at most one open (not done) request per task and
+   * role: a repeat returns the earlier one, `sameTopic` saying whether it was the same topic.
+   */
+  recordRequest(input: NewCollaborationRequest): {
+    request: CollaborationRequest;
+    created: boolean;
+    sameTopic: boolean;
+  };
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined;
   /** Requests of a task whose ping (owner known) or guidance (no owner) has not been posted yet. */
   unannounced(teamId: string, taskId: number): CollaborationRequest[];

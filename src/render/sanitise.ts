@@ -76,8 +76,10 @@ function angleUndetermined(text: string, at: number): boolean {
 
 /** True when the `@…` tail starting at `at` could still become (or just became) a bare broadcast word. */
 function atUndetermined(text: string, at: number): boolean {
+  // Check the length first: lower-casing the whole remainder at every `@` made a run of `@` quadratic.
+  if (text.length - at > 10) return false;
   const tail = text.slice(at).toLowerCase();
-  return tail.length <= 10 && BARE_FORMS.some((form) => form.startsWith(tail));
+  return BARE_FORMS.some((form) => form.startsWith(tail));
 }
 
 export interface MentionScan {
@@ -97,9 +99,13 @@ export function scanMentions(text: string, final: boolean, before: string): Ment
   let copied = 0;
   let pos = 0;
   let stop = text.length;
+  // The next `<` and `@` at or after `pos`, each searched again only once `pos` has passed it: searching
+  // both at every step made `@@@…<` quadratic. The scan stays linear in the input (plus bounded windows).
+  let lt = text.indexOf('<');
+  let at = text.indexOf('@');
   while (pos < text.length) {
-    const lt = text.indexOf('<', pos);
-    const at = text.indexOf('@', pos);
+    if (lt >= 0 && lt < pos) lt = text.indexOf('<', pos);
+    if (at >= 0 && at < pos) at = text.indexOf('@', pos);
     const next = lt < 0 ? at : at < 0 ? lt : Math.min(lt, at);
     if (next < 0) break;
     if (text[next] === '<') {

@@ -207,6 +207,9 @@ export class SlackMessageStream implements MessageStream {
           channel: this.target.channelId,
           thread_ts: this.target.threadTs,
           markdown_text: this.text,
+          // Model text never unfurls: a preview could show a page (or fetch an image) the reader never chose.
+          unfurl_links: false,
+          unfurl_media: false,
         }),
       { idempotent: false },
     );

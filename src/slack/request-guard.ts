@@ -48,6 +48,33 @@ const slashCommand = z.looseObject({
   channel_id: z.string().min(1),
 });
 
+/** Slack's signature: `v0=` and a hex HMAC-SHA256. */
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
+/** Slack's own advice: refuse a request whose timestamp is more than five minutes from now (replays). */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/**
+ * The part of the signature check that needs no body, run before a byte of it is read: a request
+ * without both headers, with malformed ones or with a timestamp outside ±5 minutes gets 401 at once,
+ * so an unsigned request costs neither memory nor waiting.
+ */
+export function checkSignatureHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  signingSecret: string | undefined,
+  nowMs = Date.now(),
+): Refusal | undefined {
+  if (signingSecret === undefined) return undefined;
+  const signature = headers['x-slack-signature'];
+  const timestamp = headers['x-slack-request-timestamp'];
+  if (typeof signature !== 'string' || typeof timestamp !== 'string')
+    return { status: 401, reason: 'unsigned' };
+  if (!SIGNATURE.test(signature) || !/^\d{1,12}$/.test(timestamp))
+    return { status: 401, reason: 'malformed signature headers' };
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS)
+    return { status: 401, reason: 'stale timestamp' };
+  return undefined;
+}
+
 export function checkSlackRequest(
   rawBody: Buffer,
   headers: Record<string, string | string[] | undefined>,

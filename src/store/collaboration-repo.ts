@@ -93,41 +93,52 @@ export class SqliteCollaborationStore implements CollaborationStore {
     return result.changes > 0;
   }
 
-  recordRequest(input: NewCollaborationRequest): { request: CollaborationRequest; created: boolean } {
+  recordRequest(input: NewCollaborationRequest): {
+    request: CollaborationRequest;
+    created: boolean;
+    sameTopic: boolean;
+  } {
     const key = topicKey(input.topic);
-    const row = this.db
-      .insert(requests)
-      .values({
-        teamId: input.teamId,
-        taskId: input.taskId,
-        channelId: input.channelId,
-        threadTs: input.threadTs,
-        role: input.role,
-        topic: input.topic,
-        topicKey: key,
-        request: input.request,
-        reason: input.reason,
-        ownerKind: input.owner?.kind ?? null,
-        ownerId: input.owner?.id ?? null,
-      })
-      .onConflictDoNothing()
-      .returning()
-      .get();
-    if (row) return { request: toRequest(row), created: true };
-    const earlier = this.db
-      .select()
-      .from(requests)
-      .where(
-        and(
-          eq(requests.teamId, input.teamId),
-          eq(requests.taskId, input.taskId),
-          eq(requests.role, input.role),
-          eq(requests.topicKey, key),
-        ),
-      )
-      .get();
-    if (!earlier) throw new Error('collaboration request conflicted but was not found');
-    return { request: toRequest(earlier), created: false };
+    // One transaction: the look-ups and the insert see the same rows (one job per task runs at a time).
+    return this.db.transaction((tx) => {
+      const byRole = and(
+        eq(requests.teamId, input.teamId),
+        eq(requests.taskId, input.taskId),
+        eq(requests.role, input.role),
+      );
+      const earlier = tx
+        .select()
+        .from(requests)
+        .where(and(byRole, eq(requests.topicKey, key)))
+        .get();
+      if (earlier) return { request: toRequest(earlier), created: false, sameTopic: true };
+      // At most one open request per role and task: a model cannot page an owner forty times.
+      const open = tx
+        .select()
+        .from(requests)
+        .where(and(byRole, ne(requests.status, 'done')))
+        .orderBy(asc(requests.id))
+        .get();
+      if (open) return { request: toRequest(open), created: false, sameTopic: false };
+      const row = tx
+        .insert(requests)
+        .values({
+          teamId: input.teamId,
+          taskId: input.taskId,
+          channelId: input.channelId,
+          threadTs: input.threadTs,
+          role: input.role,
+          topic: input.topic,
+          topicKey: key,
+          request: input.request,
+          reason: input.reason,
+          ownerKind: input.owner?.kind ?? null,
+          ownerId: input.owner?.id ?? null,
+        })
+        .returning()
+        .get();
+      return { request: toRequest(row), created: true, sameTopic: false };
+    });
   }
 
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined {

@@ -21,12 +21,14 @@ function toJob(row: JobRowRaw): Job {
 
 /**
  * SQLite JobQueue. Plain prepared SQL: the claim is one UPDATE … RETURNING with a sub-select, which
- * SQLite runs atomically, so two workers (or two processes on one file) never take the same job.
+ * SQLite runs atomically, so two workers (or two processes on one file) never take the same job; the
+ * same transaction records whose work it was (job_users), which makes the next claim round-robin.
  */
 export class SqliteJobQueue implements JobQueue {
   private readonly insert;
   private readonly waiting;
   private readonly claimOne;
+  private readonly markServed;
   private readonly renewLease;
   private readonly remove;
   private readonly reschedule;
@@ -44,13 +46,22 @@ export class SqliteJobQueue implements JobQueue {
          set state = 'running', lease_owner = @owner, lease_expires_at = @now + @leaseMs, attempts = attempts + 1
        where id = (
          select j.id from jobs j
+           join tasks t on t.id = j.task_id
+           left join job_users u on u.team_id = t.team_id and u.user_id = t.requester_id
           where ((j.state = 'queued' and j.run_at <= @now) or (j.state = 'running' and j.lease_expires_at < @now))
             and not exists (
               select 1 from jobs r
                where r.task_id = j.task_id and r.id <> j.id and r.state = 'running' and r.lease_expires_at >= @now)
-          order by j.run_at, j.id
+          -- Round-robin across people: the person served longest ago (or never) first, then oldest job.
+          order by coalesce(u.last_claimed_at, 0), j.run_at, j.id
           limit 1)
       returning id, team_id, task_id, payload, attempts`);
+    // Strictly increasing, so two claims in one millisecond still take turns.
+    this.markServed = sqlite.prepare(`
+      insert into job_users (team_id, user_id, last_claimed_at)
+      select t.team_id, t.requester_id, max(@now, coalesce((select max(last_claimed_at) from job_users), 0) + 1)
+        from tasks t where t.id = @taskId
+      on conflict (team_id, user_id) do update set last_claimed_at = excluded.last_claimed_at`);
     this.renewLease = sqlite.prepare(
       `update jobs set lease_expires_at = @now + @leaseMs where id = @id and lease_owner = @owner and state = 'running'`,
     );
@@ -98,9 +109,18 @@ export class SqliteJobQueue implements JobQueue {
     })();
   }
 
+  /**
+   * Takes the next job fairly: among claimable jobs, those of the person (the task's requester) whose
+   * work was taken longest ago come first, so one person's fifty tasks never hold another's first answer
+   * back by more than the job already running; within one person, oldest first.
+   */
   claim(owner: string, leaseMs: number, now = Date.now()): Job | undefined {
-    const row = this.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
-    return row ? toJob(row) : undefined;
+    return this.sqlite.transaction(() => {
+      const row = this.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
+      if (!row) return undefined;
+      this.markServed.run({ taskId: row.task_id, now });
+      return toJob(row);
+    })();
   }
 
   renew(jobId: number, owner: string, leaseMs: number): boolean {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { COLLABORATION_ROLES } from '../core/model.js';
 
 /**
@@ -75,6 +75,8 @@ export const turns = sqliteTable(
   (t) => [
     index('turns_team_task').on(t.teamId, t.taskId, t.id),
     index('turns_team_created').on(t.teamId, t.createdAt),
+    // The per-person limit (USER_TASKS_PER_HOUR) counts a person's recent messages with this index.
+    index('turns_team_user_created').on(t.teamId, t.userId, t.createdAt),
   ],
 );
 
@@ -228,6 +230,34 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull().default(now),
   },
   (t) => [index('jobs_state_run_at').on(t.state, t.runAt), index('jobs_task_state').on(t.taskId, t.state)],
+);
+
+/**
+ * Claude tokens each workspace used per UTC day (`day` is YYYY-MM-DD), added up as answers store their
+ * usage: DAILY_TOKEN_BUDGET is checked with one lookup, and keeps counting whatever happens to old turns.
+ */
+export const dailyUsage = sqliteTable(
+  'daily_usage',
+  {
+    teamId: text('team_id').notNull(),
+    day: text('day').notNull(),
+    tokens: integer('tokens').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.day] })],
+);
+
+/**
+ * When the queue last took work for each person: the next job is the oldest one of the person served
+ * longest ago (round-robin), so one person's burst never holds back another's first answer.
+ */
+export const jobUsers = sqliteTable(
+  'job_users',
+  {
+    teamId: text('team_id').notNull(),
+    userId: text('user_id').notNull(),
+    lastClaimedAt: integer('last_claimed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] })],
 );
 
 export type TaskRow = typeof tasks.$inferSelect;

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { JobPayload } from '../core/jobs.js';
+import { utcDay } from '../core/limits.js';
 import type { DeliveryKey, Task, Usage } from '../core/model.js';
 import type { NewTask, TaskStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteJobQueue } from './job-repo.js';
+import { SqliteLimitStore } from './limits-repo.js';
 import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
 import { SqliteTurnRecords } from './turn-repo.js';
 
@@ -37,6 +39,8 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
   private readonly insertTask;
   private readonly linkDelivery;
   private readonly insertFirstTurn;
+  /** Today's tokens per workspace (DAILY_TOKEN_BUDGET), added as each turn's usage is stored. */
+  private readonly dailyUsage: SqliteLimitStore;
   private readonly creations: GroupCommit<
     { input: NewTask; delivery: DeliveryKey; job: JobPayload },
     { task: Task; created: boolean }
@@ -49,6 +53,7 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
     private readonly jobs: SqliteJobQueue = new SqliteJobQueue(sqlite),
   ) {
     super(db);
+    this.dailyUsage = new SqliteLimitStore(sqlite);
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
     const p = (name: string) => sql.placeholder(name);
     this.recordDelivery = db
@@ -227,6 +232,7 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
   }
 
   completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+    this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, {
       status: 'done',
       failureReason: null,
@@ -236,10 +242,12 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
   }
 
   markWaiting(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+    this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, { status: 'waiting_for_answers', ...addedUsageColumns(usage, costUsd) });
   }
 
   failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void {
+    this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, {
       status: 'failed',
       failureReason: reason,

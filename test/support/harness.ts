@@ -53,6 +53,8 @@ export async function startHarness(
     LOG_LEVEL: 'debug',
     // A restart (standing in for a crash) picks up the dead process's jobs after a second.
     JOB_LEASE_SECONDS: '1',
+    // Tests send many tasks as one person; the ones about USER_TASKS_PER_HOUR set it themselves.
+    USER_TASKS_PER_HOUR: '10000',
     ...options.env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));

@@ -36,7 +36,7 @@ export function recordCollaborationAsk(
   ask: CollaborationAsk,
 ): string {
   const owner = deps.collaboration.effectiveOwners(task.teamId, task.channelId).get(ask.role);
-  const { request, created } = deps.collaboration.recordRequest({
+  const { request, created, sameTopic } = deps.collaboration.recordRequest({
     teamId: task.teamId,
     taskId: task.id,
     channelId: task.channelId,
@@ -45,6 +45,9 @@ export function recordCollaborationAsk(
     owner: owner ? { kind: owner.kind, id: owner.id } : null,
   });
   const role = ROLE_LABELS[ask.role];
+  if (!created && !sameTopic) {
+    return `Not sent: the ${role} owner was already asked in this task (topic: "${request.topic}", status: ${request.status}), and each role is asked at most once per task. Do not call request_collaboration for ${ask.role} again; put anything else you need from ${role} in your answer text, next to that request.`;
+  }
   if (!created) {
     return `Already requested from ${role} earlier in this thread (status: ${request.status}); it will not be sent again. Do not repeat it; continue your answer.`;
   }

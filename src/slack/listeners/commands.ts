@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { changeOwner, type OwnerCommandDeps, showOwners } from '../../core/collaboration/owner-commands.js';
 import { listOpenRequests } from '../../core/collaboration/request-status.js';
 import { type DigestCommandDeps, digestCommand } from '../../core/digest/digest-commands.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
 import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
@@ -13,6 +14,8 @@ export interface CommandDeps extends TurnDeps, OwnerCommandDeps, DigestCommandDe
   /** Tells the job worker that work was queued. */
   kick(): void;
   runner: WorkRunner;
+  /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
+  limits: UsageLimits;
 }
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
@@ -74,6 +77,9 @@ export function registerCommands(app: App, deps: CommandDeps): void {
           text: listOpenRequests(deps, input.team_id, input.channel_id),
         });
     }
+    // Before anything is stored: a refused task costs one indexed query and leaves no trace.
+    const refusal = deps.limits.check(input.team_id, input.user_id);
+    if (refusal) return ack({ response_type: 'ephemeral', text: limitRefusalText(refusal) });
     let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
     try {
       submitted = await submitCommandTask(deps, {

@@ -1,0 +1,94 @@
+/**
+ * Why this file exists: every command and every reply in a bot thread becomes a Claude call, so one
+ * person could starve everyone else or run up the bill. Before a task or follow-up is stored (and the
+ * command acknowledged), this checks two limits from the database, so a restart never resets them:
+ * a person's new tasks and follow-ups in the last hour (USER_TASKS_PER_HOUR), and the Claude tokens the
+ * workspace used today, UTC (DAILY_TOKEN_BUDGET). Both are read with one indexed query.
+ */
+
+import { budgetSpentText, personLimitText } from './messages.js';
+
+export const HOUR_MS = 3_600_000;
+
+export interface LimitSettings {
+  /** 0 = no per-person limit. */
+  userTasksPerHour: number;
+  /** undefined = no budget. */
+  dailyTokenBudget: number | undefined;
+}
+
+export interface LimitFacts {
+  /**
+   * When the person's `offset + 1`-th most recent message in the window was stored, if they have that
+   * many: they are at the limit, and may ask again an hour after it.
+   */
+  limitHitAt: number | undefined;
+  /** Tokens the workspace used on `day`. */
+  tokensToday: number;
+  /** This very message was stored already (a redelivery, or the app_mention/message twin): not refused. */
+  alreadyStored: boolean;
+}
+
+export interface LimitStore {
+  limitFacts(
+    teamId: string,
+    userId: string,
+    query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
+  ): LimitFacts;
+}
+
+export type LimitRefusal =
+  | { kind: 'person'; limit: number; retryAt: number }
+  | { kind: 'budget'; budget: number; used: number; resetsAt: number };
+
+/** The UTC day of `ms` as YYYY-MM-DD (the budget's day). */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export class UsageLimits {
+  constructor(
+    private readonly store: LimitStore,
+    private readonly settings: LimitSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * A refusal when this person may not start a task or send a follow-up now; undefined when they may.
+   * `message`: a Slack message's channel and ts, so a second delivery of a stored message (a retry, or the
+   * app_mention/message twin) is let through to the usual de-duplication.
+   */
+  check(
+    teamId: string,
+    userId: string,
+    message?: { channelId: string; ts: string },
+  ): LimitRefusal | undefined {
+    const { userTasksPerHour: perHour, dailyTokenBudget: budget } = this.settings;
+    if (perHour === 0 && budget === undefined) return undefined;
+    const now = this.now();
+    const facts = this.store.limitFacts(teamId, userId, {
+      since: now - HOUR_MS,
+      // With no per-person limit, an offset nobody reaches keeps it to the same single query.
+      offset: perHour === 0 ? Number.MAX_SAFE_INTEGER : perHour - 1,
+      day: utcDay(now),
+      channelId: message?.channelId ?? null,
+      slackTs: message?.ts ?? null,
+    });
+    if (facts.alreadyStored) return undefined;
+    if (budget !== undefined && facts.tokensToday >= budget) {
+      const resetsAt = Date.parse(`${utcDay(now)}T00:00:00Z`) + 24 * HOUR_MS;
+      return { kind: 'budget', budget, used: facts.tokensToday, resetsAt };
+    }
+    if (perHour > 0 && facts.limitHitAt !== undefined) {
+      return { kind: 'person', limit: perHour, retryAt: facts.limitHitAt + HOUR_MS };
+    }
+    return undefined;
+  }
+}
+
+/** What the person is told, privately. */
+export function limitRefusalText(refusal: LimitRefusal, now = Date.now()): string {
+  return refusal.kind === 'person'
+    ? personLimitText(refusal.limit, refusal.retryAt, now)
+    : budgetSpentText(refusal.budget, refusal.resetsAt);
+}

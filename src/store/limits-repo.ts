@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+import type { LimitFacts, LimitStore } from '../core/limits.js';
+import type { Usage } from '../core/model.js';
+
+/**
+ * The facts behind USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, read on the ack path with one prepared
+ * statement of indexed lookups: the person's newest messages (turns by team, user and time, at most
+ * USER_TASKS_PER_HOUR index entries), today's tokens (daily_usage by its key) and whether this very
+ * message was stored already (events_seen by channel and ts).
+ */
+export class SqliteLimitStore implements LimitStore {
+  private readonly facts;
+  private readonly addTokens;
+
+  constructor(sqlite: Database.Database) {
+    this.facts = sqlite.prepare(`
+      select
+        (select created_at from turns
+          where team_id = @teamId and user_id = @userId and role = 'user' and created_at > @since
+          order by created_at desc limit 1 offset @offset) as limit_hit_at,
+        (select tokens from daily_usage where team_id = @teamId and day = @day) as tokens_today,
+        exists (select 1 from events_seen
+          where team_id = @teamId and channel_id = @channelId and message_ts = @slackTs) as already_stored`);
+    this.addTokens = sqlite.prepare(`
+      insert into daily_usage (team_id, day, tokens) values (@teamId, @day, @tokens)
+      on conflict (team_id, day) do update set tokens = tokens + excluded.tokens`);
+  }
+
+  limitFacts(
+    teamId: string,
+    userId: string,
+    query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
+  ): LimitFacts {
+    const row = this.facts.get({ teamId, userId, ...query }) as {
+      limit_hit_at: number | null;
+      tokens_today: number | null;
+      already_stored: number;
+    };
+    return {
+      limitHitAt: row.limit_hit_at ?? undefined,
+      tokensToday: row.tokens_today ?? 0,
+      alreadyStored: row.already_stored === 1,
+    };
+  }
+
+  /** Adds a model call's tokens (input, cache reads and writes, output) to the workspace's day. */
+  addUsage(teamId: string, day: string, usage: Usage): void {
+    const tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+    if (tokens > 0) this.addTokens.run({ teamId, day, tokens });
+  }
+}
