@@ -30,6 +30,20 @@ export async function refuseUnlessAdmin(
   return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can change ${what}. Ask one of them to run the command.`;
 }
 
+/**
+ * Whether someone is a workspace admin or owner (users.info) or one of BOT_ADMINS. A failed look-up
+ * counts as no: the caller refuses politely and the person can try again.
+ */
+export async function isTeamAdmin(deps: PermissionDeps, userId: string): Promise<boolean> {
+  if (deps.botAdmins.includes(userId)) return true;
+  try {
+    return (await deps.slack.getUser(userId))?.isAdmin === true;
+  } catch (error) {
+    deps.logger.warn('could not check whether someone is an admin', { error: describe(error) });
+    return false;
+  }
+}
+
 export function slackSaid(error: unknown): string {
   return error instanceof SlackError ? ` (Slack said \`${error.code}\`)` : '';
 }

@@ -131,6 +131,7 @@ export class SlackGateway implements SlackPort {
         isBot: Boolean(user.is_bot || user.is_app_user),
         deleted: Boolean(user.deleted),
         ...(user.tz ? { timeZone: user.tz } : {}),
+        ...(displayName(user) ? { displayName: displayName(user) } : {}),
       };
     } catch (error) {
       if (slackErrorCode(error) === 'user_not_found') return undefined;
@@ -146,10 +147,10 @@ export class SlackGateway implements SlackPort {
 
   openMessage(
     target: ThreadTarget,
-    events: { onTs(ts: string): void },
-    options?: { existingTs?: string | undefined; after?: Promise<unknown> },
+    events: { onTs(ts: string): void; onStoppedByUser?(): void },
+    options?: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal },
   ): MessageStream {
-    return new SlackMessageStream(this.client, target, events.onTs, this.policy, this.call, options);
+    return new SlackMessageStream(this.client, target, events, this.policy, this.call, options);
   }
 
   async deleteMessage(channelId: string, ts: string): Promise<void> {
@@ -235,4 +236,13 @@ export class SlackGateway implements SlackPort {
       this.logger.debug('could not set the thread status', { error: describe(error) });
     }
   }
+}
+
+/** The name Slack shows for a user: display name, else real name, else the handle. */
+function displayName(user: {
+  name?: string;
+  real_name?: string;
+  profile?: { display_name?: string; real_name?: string };
+}): string | undefined {
+  return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || undefined;
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Job, JobPayload, JobQueue } from '../core/jobs.js';
+import type { Job, JobPayload, JobQueue, WorkerProcess } from '../core/jobs.js';
 
 interface JobRowRaw {
   id: number;
@@ -33,6 +33,9 @@ export class SqliteJobQueue implements JobQueue {
   private readonly wake;
   private readonly pending;
   private readonly release;
+  private readonly beat;
+  private readonly others;
+  private readonly forget;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insert = sqlite.prepare(
@@ -72,6 +75,15 @@ export class SqliteJobQueue implements JobQueue {
     this.release = sqlite.prepare(
       `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null where lease_owner = ? and state = 'running'`,
     );
+    this.beat = sqlite.prepare(`
+      insert into workers (id, host, pid, process_started_at, heartbeat_at)
+      values (@id, @host, @pid, @processStartedAt, @heartbeatAt)
+      on conflict (id) do update set heartbeat_at = excluded.heartbeat_at`);
+    this.others = sqlite.prepare(
+      `select id, host, pid, process_started_at as processStartedAt, heartbeat_at as heartbeatAt
+         from workers where id <> ?`,
+    );
+    this.forget = sqlite.prepare(`delete from workers where id = ?`);
   }
 
   /** The first job of a task just created in the caller's transaction: no waiting job can exist yet. */
@@ -122,6 +134,26 @@ export class SqliteJobQueue implements JobQueue {
   nextWakeAt(): number | undefined {
     const row = this.wake.get() as { at: number | null };
     return row.at ?? undefined;
+  }
+
+  heartbeat(worker: WorkerProcess, now = Date.now()): void {
+    this.beat.run({ ...worker, heartbeatAt: now });
+  }
+
+  otherWorkers(id: string): WorkerProcess[] {
+    return this.others.all(id) as WorkerProcess[];
+  }
+
+  reclaimFrom(id: string): number {
+    return this.sqlite.transaction(() => {
+      const released = this.release.run(id).changes;
+      this.forget.run(id);
+      return released;
+    })();
+  }
+
+  unregister(id: string): void {
+    this.forget.run(id);
   }
 
   pendingCount(): number {
