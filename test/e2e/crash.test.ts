@@ -47,7 +47,8 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startBot(): Promise<void> {
+  /** Starts the bot; resolves with `performance.now()` at its first /healthz 200. */
+  async function startBot(env: Record<string, string> = {}): Promise<number> {
     child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/main.ts')], {
       cwd: dir,
       env: {
@@ -62,6 +63,7 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
         JOB_LEASE_SECONDS: '1',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -74,6 +76,7 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     await until(
       async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
     );
+    return performance.now();
   }
 
   async function kill(): Promise<void> {
@@ -147,5 +150,27 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
       expect(replies[0]?.streaming_state).not.toBe('in_progress');
     }
     expect(output).not.toContain(TEST_SECRETS.botToken);
+  }, 120_000);
+
+  it('resumes a killed answer at once on restart, long before its lease expires, with one copy', async () => {
+    // With a 10-minute lease, only the takeover of a dead process's jobs can resume the answer in time.
+    const longLease = { JOB_LEASE_SECONDS: '600' };
+    await startBot(longLease);
+    await command('design a pipeline for invoices');
+    await until(() => appends() >= 3);
+    await kill();
+    const writesBefore = slack.calls.filter((c) => c.method.startsWith('chat.')).length;
+    const readyAt = await startBot(longLease);
+    await until(() => slack.calls.filter((c) => c.method.startsWith('chat.')).length > writesBefore);
+    const firstWrite = slack.calls.filter((c) => c.method.startsWith('chat.'))[writesBefore];
+    // A figure for the report, not an assertion (tests never assert wall-clock times).
+    console.log(
+      `restart: first write ${Math.round((firstWrite?.at ?? 0) - readyAt)} ms after /healthz 200 (${firstWrite?.method})`,
+    );
+    await until(() => doneTasks() === 1, 60_000);
+    const [thread] = threads();
+    expect(thread?.replies).toHaveLength(1);
+    expect(thread?.replies[0]?.markdown_text?.trim()).toBe(ANSWER.trim());
+    expect(output).toContain('took over the jobs of a worker that died');
   }, 120_000);
 });
