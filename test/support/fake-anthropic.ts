@@ -47,6 +47,8 @@ export interface RecordedRequest {
   requestId: string;
   /** HTTP status of the response. */
   status?: number;
+  /** A streamed response the client closed before its end (e.g. the SDK's AbortSignal). */
+  closedByClient?: boolean;
 }
 
 export type Block =
@@ -369,6 +371,7 @@ async function streamMessage(
   let alive = true;
   gone.then(() => {
     alive = false;
+    if (!res.writableEnded) recorded.closedByClient = true;
   });
   const send = async (event: string, data: unknown): Promise<boolean> => {
     if (!alive || res.destroyed || res.writableEnded) return false;
