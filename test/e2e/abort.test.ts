@@ -73,9 +73,11 @@ describe('aborting a job mid-answer', () => {
     h.anthropic.setDefault(textReply(ANSWER)); // the next start answers at full speed
     await h.restart(); // stop with a grace period of 0, then start again on the same database
     await h.app.idle();
+    // Today's code lets the first run go on under a closed database until it posts a failure note.
+    await until(() => firstRequestClosed() || failureNotes().length > 0, 20_000);
+    expect(failureNotes()).toHaveLength(0);
     expect(firstRequestClosed()).toBe(true);
     expect(taskStatus()).toBe('done');
-    expect(failureNotes()).toHaveLength(0);
     const answers = replies();
     expect(answers).toHaveLength(1);
     expect(answers[0]?.markdown_text?.trim()).toBe(ANSWER.trim());
