@@ -36,6 +36,8 @@ describe('aborting a job mid-answer', () => {
       (m) => JSON.stringify(m.blocks ?? []).includes('task_retry') || /went wrong/.test(m.text ?? ''),
     );
   const firstRequestClosed = () => h.anthropic.requests[0]?.closedByClient === true;
+  /** The first model request was closed by the bot or streamed to its end. */
+  const firstRequestEnded = () => firstRequestClosed() || h.anthropic.requests[0]?.completed === true;
   const taskStatus = () => h.query<TaskRow>('select status from tasks')[0]?.status;
 
   /** Lets any timer of an aborted writer fire (they run every 50 ms in tests): there must be none. */
@@ -53,7 +55,7 @@ describe('aborting a job mid-answer', () => {
     ).run(Date.now() + 600_000);
     db.close();
     // Today's code renews in vain and goes on writing to the end; the fix aborts the model request.
-    await until(() => firstRequestClosed() || taskStatus() === 'done');
+    await until(() => firstRequestEnded());
     expect(firstRequestClosed()).toBe(true);
     await until(() => h.logs.some((line) => line.includes('job aborted')));
     const writes = chatWrites();
@@ -113,7 +115,7 @@ describe('aborting a job mid-answer', () => {
 
     /** The stop took: the model request closed, nothing more was written, one "Stopped by" line. */
     async function expectStoppedBy(name: string): Promise<void> {
-      await until(() => firstRequestClosed() || taskStatus() === 'done');
+      await until(() => firstRequestEnded());
       expect(firstRequestClosed()).toBe(true);
       await h.app.idle();
       const thread = replies();
@@ -166,6 +168,26 @@ describe('aborting a job mid-answer', () => {
       expect(thread[0]?.markdown_text?.trim()).toBe(dataEngineeringAnswer().trim());
       expect((await clickStop(REQUESTER)).status).toBe(200);
       await until(() => privateReplies().some((text) => text.includes('nothing to stop')));
+    });
+
+    it('Slack’s own stop on the streaming message ends the model call and the whole answer too', async () => {
+      h = await startHarness();
+      h.anthropic.setDefault(textReply(ANSWER, SLOW));
+      await h.command('design a pipeline for refunds', { channel_id: CHANNEL, user_id: REQUESTER });
+      await until(() => appends() >= 2);
+      const streaming = replies().find((m) => m.streaming_state === 'in_progress');
+      h.slack.stopStreamAsUser(CHANNEL, streaming?.ts ?? '');
+      // Today's code ends only that message and lets the model run to its end.
+      await until(() => firstRequestEnded());
+      expect(firstRequestClosed()).toBe(true);
+      await h.app.idle();
+      const writes = chatWrites();
+      await settleWriters();
+      expect(chatWrites()).toBe(writes);
+      // Slack does not say who pressed its own control: the line says only that it stopped.
+      expect(replies().filter((m) => /Stopped\./.test(m.text ?? ''))).toHaveLength(1);
+      expect(replies().filter((m) => m.markdown_text !== undefined)).toHaveLength(1);
+      expect(failureNotes()).toHaveLength(0);
     });
   });
 });

@@ -49,6 +49,8 @@ export interface RecordedRequest {
   status?: number;
   /** A streamed response the client closed before its end (e.g. the SDK's AbortSignal). */
   closedByClient?: boolean;
+  /** A streamed response sent to its end (message_stop). */
+  completed?: boolean;
 }
 
 export type Block =
@@ -518,6 +520,7 @@ async function streamMessage(
   )
     return;
   if (!(await send('message_stop', { type: 'message_stop' }))) return;
+  recorded.completed = true;
   res.end();
 }
 
