@@ -274,7 +274,11 @@ export class JobWorker {
         if (error instanceof JobAbortedError || controller.signal.aborted) {
           const reason = abortReason(controller.signal);
           log.info('job aborted', { reason: reason?.kind });
-          if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
+          try {
+            if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
+          } catch (storeError) {
+            log.error('could not remove a stopped job', { error: describe(storeError) });
+          }
           return;
         }
         log.error('job failed', { attempts: job.attempts, error: describe(error) });
