@@ -6,4 +6,5 @@ CREATE TABLE `workers` (
 	`heartbeat_at` integer NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE `jobs` ADD `stop_requested_by` text;--> statement-breakpoint
 ALTER TABLE `tasks` ADD `stop_control_ts` text;

@@ -4,7 +4,6 @@ import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
-import type { AbortReason } from './core/errors.js';
 import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
@@ -126,8 +125,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     store,
     jobs,
     kick: () => worker?.kick(),
-    abortTask: (teamId: string, taskId: number, reason: AbortReason) =>
-      worker?.abortTask(teamId, taskId, reason) ?? false,
+    stopTask: (teamId: string, taskId: number, userId: string) =>
+      worker?.stopTask(teamId, taskId, userId) ?? false,
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),

@@ -96,12 +96,18 @@ export class JobWorker {
     }
   }
 
-  /** Aborts the running job of a task (the Stop button); false when none runs here. */
-  abortTask(teamId: string, taskId: number, reason: AbortReason): boolean {
+  /**
+   * Stop pressed on a task: its running job is aborted here, or — when another process runs it — the
+   * stop is recorded on the job and that process aborts it on its next heartbeat. False when no job
+   * of the task is running anywhere.
+   */
+  stopTask(teamId: string, taskId: number, userId: string): boolean {
     const running = this.controllers.get(taskId);
-    if (!running || running.teamId !== teamId) return false;
-    running.controller.abort(reason);
-    return true;
+    if (running && running.teamId === teamId) {
+      running.controller.abort({ kind: 'stopped', byUserId: userId } satisfies AbortReason);
+      return true;
+    }
+    return this.queue.requestStop(teamId, taskId, userId);
   }
 
   /** Whether a job of this task runs in this worker now. */
@@ -127,6 +133,12 @@ export class JobWorker {
         });
       }
       if (reclaimed > 0) this.kick();
+      // Stops pressed on another instance for jobs that run here.
+      for (const stop of this.queue.stopRequests(this.owner)) {
+        this.controllers
+          .get(stop.taskId)
+          ?.controller.abort({ kind: 'stopped', byUserId: stop.userId } satisfies AbortReason);
+      }
     } catch (error) {
       this.options.logger.warn('could not record the worker heartbeat', { error: describe(error) });
     }

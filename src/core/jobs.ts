@@ -50,6 +50,13 @@ export interface JobQueue {
   reclaimFrom(id: string): number;
   /** A clean stop: this worker's row goes (its jobs were finished or released before). */
   unregister(id: string): void;
+  /**
+   * Stop pressed on a task whose job runs in another process: recorded on the running job, which its
+   * worker aborts on its next heartbeat. False when no job of the task is running.
+   */
+  requestStop(teamId: string, taskId: number, userId: string): boolean;
+  /** Stops requested on this owner's running jobs. */
+  stopRequests(owner: string): { taskId: number; userId: string }[];
 }
 
 /** A job worker's process, as recorded beside the jobs it holds (see core/worker-liveness.ts). */

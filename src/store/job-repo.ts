@@ -36,6 +36,8 @@ export class SqliteJobQueue implements JobQueue {
   private readonly beat;
   private readonly others;
   private readonly forget;
+  private readonly markStop;
+  private readonly stops;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insert = sqlite.prepare(
@@ -84,6 +86,13 @@ export class SqliteJobQueue implements JobQueue {
          from workers where id <> ?`,
     );
     this.forget = sqlite.prepare(`delete from workers where id = ?`);
+    this.markStop = sqlite.prepare(
+      `update jobs set stop_requested_by = @userId where team_id = @teamId and task_id = @taskId and state = 'running'`,
+    );
+    this.stops = sqlite.prepare(
+      `select task_id as taskId, stop_requested_by as userId from jobs
+        where lease_owner = ? and state = 'running' and stop_requested_by is not null`,
+    );
   }
 
   /** The first job of a task just created in the caller's transaction: no waiting job can exist yet. */
@@ -154,6 +163,14 @@ export class SqliteJobQueue implements JobQueue {
 
   unregister(id: string): void {
     this.forget.run(id);
+  }
+
+  requestStop(teamId: string, taskId: number, userId: string): boolean {
+    return this.markStop.run({ teamId, taskId, userId }).changes > 0;
+  }
+
+  stopRequests(owner: string): { taskId: number; userId: string }[] {
+    return this.stops.all(owner) as { taskId: number; userId: string }[];
   }
 
   pendingCount(): number {

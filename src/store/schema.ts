@@ -224,6 +224,8 @@ export const jobs = sqliteTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at'),
     lastError: text('last_error'),
+    /** Someone pressed Stop while another process runs the job: that process aborts it (user id). */
+    stopRequestedBy: text('stop_requested_by'),
     createdAt: integer('created_at').notNull().default(now),
   },
   (t) => [index('jobs_state_run_at').on(t.state, t.runAt), index('jobs_task_state').on(t.taskId, t.state)],

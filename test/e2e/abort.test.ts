@@ -149,6 +149,26 @@ describe('aborting a job mid-answer', () => {
       await expectStoppedBy('u0user0001');
     });
 
+    it('stops an answer written by another instance on the same database', async () => {
+      await startSlowAnswer();
+      const peer = await h.startPeer();
+      const click = await postSigned(
+        `${peer.url}/slack/events`,
+        blockActionsBody({
+          userId: REQUESTER,
+          channelId: CHANNEL,
+          messageTs: stopControl()?.ts ?? '',
+          actionId: 'task_stop',
+          value: '1',
+          responseUrl: h.slack.responseUrl(),
+        }),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+      );
+      expect(click.status).toBe(200);
+      await expectStoppedBy('u0user0001');
+      expect(privateReplies().some((text) => text.includes('nothing to stop'))).toBe(false);
+    });
+
     it('lets an admin stop someone else’s answer', async () => {
       await startSlowAnswer({ BOT_ADMINS: 'U0ADMIN0001' });
       expect((await clickStop('U0ADMIN0001')).status).toBe(200);

@@ -2,7 +2,6 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { advanceRequest, REQUEST_GONE_TEXT } from '../../core/collaboration/request-status.js';
 import type { CollaborationDeps } from '../../core/collaboration/requests.js';
-import type { AbortReason } from '../../core/errors.js';
 import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
@@ -16,8 +15,8 @@ export interface ActionDeps extends CollaborationDeps {
   kick(): void;
   /** Users who count as admins besides workspace admins and owners (BOT_ADMINS). */
   botAdmins: readonly string[];
-  /** Aborts the task's running job in this process; false when none runs here. */
-  abortTask(teamId: string, taskId: number, reason: AbortReason): boolean;
+  /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
+  stopTask(teamId: string, taskId: number, userId: string): boolean;
 }
 
 export const STOP_REFUSED_TEXT = 'Only the person who asked, or an admin, can stop this answer.';
@@ -42,7 +41,7 @@ export function registerStop(app: App, deps: ActionDeps): void {
       await tell(STOP_REFUSED_TEXT);
       return;
     }
-    const stopped = deps.abortTask(click.teamId, task.id, { kind: 'stopped', byUserId: click.userId });
+    const stopped = deps.stopTask(click.teamId, task.id, click.userId);
     deps.logger.info('stop pressed', { teamId: click.teamId, taskId: task.id, by: click.userId, stopped });
     if (!stopped) await tell(STOP_TOO_LATE_TEXT);
   });
