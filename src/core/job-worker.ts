@@ -110,11 +110,6 @@ export class JobWorker {
     return this.queue.requestStop(teamId, taskId, userId);
   }
 
-  /** Whether a job of this task runs in this worker now. */
-  isRunning(teamId: string, taskId: number): boolean {
-    return this.controllers.get(taskId)?.teamId === teamId;
-  }
-
   private beat(): void {
     try {
       const now = Date.now();
@@ -257,9 +252,11 @@ export class JobWorker {
     const controller = new AbortController();
     this.controllers.set(job.taskId, { teamId: job.teamId, controller });
     let renewedAt = Date.now();
+    const renewEveryMs = this.options.leaseMs / 3;
     const heartbeat = setInterval(() => {
-      // A lease lost (another worker took the job over) or not renewed for a whole lease may already
-      // be someone else's: abort, so this run writes nothing more beside the new one.
+      // A lease lost (another worker took the job over), or one that would expire before the next
+      // renewal attempt because renewing keeps failing, is (or is about to be) someone else's:
+      // abort, so this run writes nothing more beside the new one.
       try {
         if (this.queue.renew(job.id, this.owner, this.options.leaseMs)) renewedAt = Date.now();
         else {
@@ -268,12 +265,12 @@ export class JobWorker {
         }
       } catch (error) {
         log.warn('could not renew a job lease', { error: describe(error) });
-        if (Date.now() - renewedAt >= this.options.leaseMs) {
-          log.warn('no lease renewal for a whole lease; aborting the job');
+        if (Date.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
+          log.warn('the job lease runs out before it can be renewed; aborting the job');
           controller.abort({ kind: 'lease_lost' });
         }
       }
-    }, this.options.leaseMs / 3);
+    }, renewEveryMs);
     heartbeat.unref();
     const done = this.handle(job, controller.signal)
       .then(() => {

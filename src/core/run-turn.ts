@@ -91,10 +91,7 @@ export async function runAgentTurn(
       onStoppedByUser,
     });
     // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had.
-    if (!stopControlTs) {
-      stopControlTs = await slack.postBlocks(task.channelId, stopControlMessage(task.id), task.threadTs);
-      store.setStopControlTs(task.teamId, task.id, stopControlTs);
-    }
+    stopControlTs ??= await showStopControl(deps, slack, task);
     const conversation = fitted.turns;
     const result = await agent.answer(conversation, {
       signal,
@@ -172,6 +169,23 @@ export async function runAgentTurn(
   }
 }
 
+/** Posts the Stop button under the thread; best effort: an answer never fails for want of it. */
+async function showStopControl(
+  deps: TurnDeps,
+  slack: SlackPort,
+  task: Task & { threadTs: string },
+): Promise<string | undefined> {
+  try {
+    const ts = await slack.postBlocks(task.channelId, stopControlMessage(task.id), task.threadTs);
+    deps.store.setStopControlTs(task.teamId, task.id, ts);
+    return ts;
+  } catch (error) {
+    if (error instanceof JobAbortedError) throw error;
+    deps.logger.warn('could not post the Stop button', { teamId: task.teamId, error: describe(error) });
+    return undefined;
+  }
+}
+
 /** The answer ended (done or failed): its Stop button goes. */
 async function removeStopControl(
   deps: TurnDeps,
@@ -180,8 +194,14 @@ async function removeStopControl(
   ts: string | undefined,
 ): Promise<void> {
   if (!ts) return;
-  await slack.deleteMessage(task.channelId, ts);
-  deps.store.setStopControlTs(task.teamId, task.id, null);
+  try {
+    await slack.deleteMessage(task.channelId, ts);
+    deps.store.setStopControlTs(task.teamId, task.id, null);
+  } catch (error) {
+    if (error instanceof JobAbortedError) throw error;
+    // Best effort: a press on a Stop button left behind is told there is nothing to stop.
+    deps.logger.warn('could not remove the Stop button', { teamId: task.teamId, error: describe(error) });
+  }
 }
 
 /** Stop reasons that mean the answer ended before the model was done. */
