@@ -84,6 +84,8 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     });
     await until(
       async () => (await fetch(`http://127.0.0.1:${onPort}/healthz`).catch(() => undefined))?.status === 200,
+      // Compiling the TypeScript at start can take long on a loaded machine.
+      60_000,
     );
     return bot;
   }
