@@ -12,7 +12,12 @@ import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
-import { registerActions, registerRetry, registerUnknownActions } from './slack/listeners/actions.js';
+import {
+  registerActions,
+  registerRetry,
+  registerStop,
+  registerUnknownActions,
+} from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
 import { registerHome } from './slack/listeners/home.js';
@@ -126,6 +131,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     store,
     jobs,
     kick: () => worker?.kick(),
+    stopTask: (teamId: string, taskId: number, userId: string) =>
+      worker?.stopTask(teamId, taskId, userId) ?? false,
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),
@@ -179,6 +186,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerEvents(app, deps);
   registerActions(app, deps);
   registerRetry(app, deps);
+  registerStop(app, deps);
   registerUnknownActions(app, deps);
   registerHome(app, deps);
 
@@ -186,7 +194,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   else await app.start();
   worker = new JobWorker(
     jobs,
-    (job) => runTaskJob(deps, job),
+    (job, signal) => runTaskJob(deps, job, signal),
     {
       concurrency: config.maxConcurrentGenerations,
       leaseMs: config.jobLeaseMs,
@@ -232,8 +240,12 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     // Answers in progress may finish within the grace period; queued jobs wait for the next start.
     await Promise.race([Promise.all([runner.idle(), worker?.idle()]), grace]);
+    // Past the grace period: running jobs are aborted (they write nothing more, so no false failure
+    // note) and handed back to the queue; the database closes only once their handlers returned.
     const released = worker?.releaseUnfinished() ?? 0;
     if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
+    await worker?.settle(5_000);
+    worker?.close();
     if (socketMode) await app.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // keep-alive connections would hold close() open

@@ -5,6 +5,7 @@ import type {
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { estimateTokens } from '../core/context-budget.js';
+import { throwIfAborted } from '../core/errors.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
 import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
@@ -99,8 +100,11 @@ export class ClaudeAgent implements AgentPort {
         callbacks.onText(delta);
       };
       try {
-        return { ...(await this.streamOnce(messages, emit)), text };
+        throwIfAborted(callbacks.signal);
+        return { ...(await this.streamOnce(messages, emit, callbacks.signal)), text };
       } catch (error) {
+        // The job was aborted (lease lost, shutdown, Stop): no retry, no more text.
+        throwIfAborted(callbacks.signal);
         lastError = error;
         const retryable = isRetryable(error);
         this.options.logger.warn('claude request failed', {
@@ -117,24 +121,32 @@ export class ClaudeAgent implements AgentPort {
           if (before) callbacks.onText(before);
         }
         callbacks.onRetry?.({ attempt, delayMs, reason: errorType(error) ?? 'error' });
-        await sleep(delayMs);
+        await sleep(delayMs, callbacks.signal);
       }
     }
     throw toAgentError(lastError);
   }
 
-  private async streamOnce(messages: MessageParam[], onText: (delta: string) => void): Promise<RoundResult> {
-    const stream = this.client.messages.stream({
-      model: this.model,
-      max_tokens: this.options.maxTokens,
-      // The system prompt never changes, so its cache entry is shared by every thread and workspace.
-      system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
-      messages,
-      tools: TOOLS,
-      // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
-      // the earlier turns from the cache.
-      cache_control: { type: 'ephemeral' },
-    });
+  private async streamOnce(
+    messages: MessageParam[],
+    onText: (delta: string) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<RoundResult> {
+    // The job's signal closes the request's connection: an aborted answer costs no more tokens.
+    const stream = this.client.messages.stream(
+      {
+        model: this.model,
+        max_tokens: this.options.maxTokens,
+        // The system prompt never changes, so its cache entry is shared by every thread and workspace.
+        system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
+        messages,
+        tools: TOOLS,
+        // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
+        // the earlier turns from the cache.
+        cache_control: { type: 'ephemeral' },
+      },
+      signal ? { signal } : {},
+    );
     // No cap on how long an answer may take while it flows; only silence aborts it.
     const idleMs = this.options.idleTimeoutMs ?? 90_000;
     let stalled = false;
@@ -150,6 +162,7 @@ export class ClaudeAgent implements AgentPort {
     try {
       for await (const event of stream) {
         watch();
+        if (signal?.aborted) break;
         if (event.type === 'content_block_delta' && event.delta.type === 'text_delta')
           onText(event.delta.text);
       }
@@ -159,6 +172,7 @@ export class ClaudeAgent implements AgentPort {
     } finally {
       clearTimeout(idle);
     }
+    throwIfAborted(signal);
     const message = await stream.finalMessage();
     // Answers may open with thinking blocks: pick text blocks by type, never by position.
     const text = message.content
@@ -219,4 +233,14 @@ function toUsage(usage: Anthropic.Messages.Usage): Usage {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when the signal aborts (the caller then sees the abort). */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });

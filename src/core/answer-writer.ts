@@ -37,7 +37,12 @@ export class ThreadAnswerWriter {
     private readonly slack: SlackPort,
     private readonly target: ThreadTarget,
     private readonly onFirstTs: (ts: string) => void,
-    private readonly options: { existingTs?: string[]; onMessages?: (ts: string[]) => void } = {},
+    private readonly options: {
+      existingTs?: string[];
+      onMessages?: (ts: string[]) => void;
+      /** Slack's own Stop was pressed on one of the messages: the whole answer ends. */
+      onStoppedByUser?: () => void;
+    } = {},
   ) {
     this.postedTs = [...(options.existingTs ?? [])];
     this.reusableTs = [...this.postedTs];
@@ -60,6 +65,12 @@ export class ThreadAnswerWriter {
     this.links = new LinkSafeStream();
     this.safe = new MentionSafeStream();
     this.splitter = new StreamingMessageSplitter();
+  }
+
+  /** Ends the answer where it is (a Stop): no more text is written; the open message is closed. */
+  async abandon(): Promise<void> {
+    this.closeCurrent();
+    await Promise.allSettled(this.finishing);
   }
 
   /** Writes the rest, waits for Slack, removes messages a restart left unused; returns the ts of each message. */
@@ -96,6 +107,7 @@ export class ThreadAnswerWriter {
             this.onFirstTs(ts);
           }
         },
+        onStoppedByUser: () => this.options.onStoppedByUser?.(),
       },
       { existingTs, after: this.previous },
     );

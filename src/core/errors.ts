@@ -35,3 +35,35 @@ export class AgentError extends Error {
 
 /** Slack answers these when the bot cannot post in a conversation. */
 export const NOT_IN_CONVERSATION_CODES = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+
+/**
+ * Why a job's work was aborted: its lease went to another worker (`lease_lost`), the process is
+ * stopping past its grace period (`shutdown`), or someone pressed Stop on the answer (`stopped`; `byUserId` unknown when
+ * Slack's own stop control on a streaming message was used).
+ * After any of them the job writes nothing more to Slack.
+ */
+export type AbortReason =
+  | { kind: 'lease_lost' }
+  | { kind: 'shutdown' }
+  | { kind: 'stopped'; byUserId?: string };
+
+/** Thrown by work that notices its job's AbortSignal; carries the reason. */
+export class JobAbortedError extends Error {
+  constructor(readonly reason: AbortReason) {
+    super(`job aborted: ${reason.kind}`);
+    this.name = 'JobAbortedError';
+  }
+}
+
+/** The reason a signal was aborted with, when it is one of ours. */
+export function abortReason(signal: AbortSignal | undefined): AbortReason | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason = signal.reason as AbortReason | undefined;
+  return reason && typeof reason === 'object' && 'kind' in reason ? reason : { kind: 'shutdown' };
+}
+
+/** Throws JobAbortedError when the signal was aborted: call before every write. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  const reason = abortReason(signal);
+  if (reason) throw new JobAbortedError(reason);
+}

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, JobQueue } from './jobs.js';
+import { hostname } from 'node:os';
+import { type AbortReason, abortReason, JobAbortedError } from './errors.js';
+import type { Job, JobQueue, WorkerProcess } from './jobs.js';
 import type { Logger } from './ports.js';
 import { describe } from './work-runner.js';
+import { isDeadWorker } from './worker-liveness.js';
 
 export interface JobWorkerOptions {
   /** Jobs running at once in this process (MAX_CONCURRENT_GENERATIONS): bounds concurrent model calls. */
@@ -11,6 +14,31 @@ export interface JobWorkerOptions {
   /** Longest sleep between looks at the queue (jobs of other processes, expired leases). */
   pollMs: number;
   logger: Logger;
+  /** How this process is told apart from others on the database (defaults: this host and process). */
+  identity?: { host: string; pid: number; processStartedAt: number };
+  /** Whether a pid runs on this host (default: signal 0). */
+  pidRuns?: (pid: number) => boolean;
+}
+
+/** A worker's heartbeat interval, and how old a heartbeat may grow before its worker counts as dead. */
+export function heartbeatTiming(leaseMs: number): { heartbeatMs: number; staleMs: number } {
+  const heartbeatMs = Math.min(5_000, Math.max(50, Math.floor(leaseMs / 3)));
+  // Several missed beats, and never longer than the lease (which frees the jobs anyway).
+  return { heartbeatMs, staleMs: Math.min(leaseMs, Math.max(3 * heartbeatMs, 30_000)) };
+}
+
+function thisProcess(): { host: string; pid: number; processStartedAt: number } {
+  return { host: hostname(), pid: process.pid, processStartedAt: Math.round(performance.timeOrigin) };
+}
+
+/** Signal 0 tests for a process without touching it; EPERM means it runs under another user. */
+function pidRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A job's handler threw (not a failed answer, which the handler records itself): back off and retry. */
@@ -24,20 +52,91 @@ const retryDelayMs = (attempts: number) => Math.min(5 * 60_000, 2_000 * 2 ** (at
 export class JobWorker {
   readonly owner = `worker-${randomUUID()}`;
   private readonly running = new Set<Promise<void>>();
+  /** The abort controller of each running job, by task: lease loss, shutdown and Stop end its work. */
+  private readonly controllers = new Map<number, { teamId: string; controller: AbortController }>();
   private timer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private readonly self: WorkerProcess;
+  private readonly timing: { heartbeatMs: number; staleMs: number };
   private stopped = false;
   private kicked = false;
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly handle: (job: Job) => Promise<void>,
+    /** Runs one job; after `signal` aborts it must write nothing more (see core/errors.ts AbortReason). */
+    private readonly handle: (job: Job, signal: AbortSignal) => Promise<void>,
     private readonly options: JobWorkerOptions,
     /** A job that kept failing (or kept killing its process) is dropped: record its task as failed. */
     private readonly giveUp: (job: Job) => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.self = { id: this.owner, ...(options.identity ?? thisProcess()), heartbeatAt: Date.now() };
+    this.timing = heartbeatTiming(options.leaseMs);
+  }
 
+  /**
+   * Registers this worker, takes over at once the jobs of workers known to be dead (a process killed
+   * and restarted resumes its answers now, not when their leases expire), and starts working. The
+   * heartbeat keeps this worker's row fresh and, on each beat, looks for workers that died since.
+   */
   start(): void {
+    this.beat();
+    this.beatTimer = setInterval(() => this.beat(), this.timing.heartbeatMs);
+    this.beatTimer.unref();
     this.pump();
+  }
+
+  /** After a stop: this worker's row goes, so no one waits on it or mistakes it for a dead one. */
+  close(): void {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
+    try {
+      this.queue.unregister(this.owner);
+    } catch (error) {
+      this.options.logger.warn('could not unregister the job worker', { error: describe(error) });
+    }
+  }
+
+  /**
+   * Stop pressed on a task: its running job is aborted here, or — when another process runs it — the
+   * stop is recorded on the job and that process aborts it on its next heartbeat. False when no job
+   * of the task is running anywhere.
+   */
+  stopTask(teamId: string, taskId: number, userId: string): boolean {
+    const running = this.controllers.get(taskId);
+    if (running && running.teamId === teamId) {
+      running.controller.abort({ kind: 'stopped', byUserId: userId } satisfies AbortReason);
+      return true;
+    }
+    return this.queue.requestStop(teamId, taskId, userId);
+  }
+
+  private beat(): void {
+    try {
+      const now = Date.now();
+      this.queue.heartbeat(this.self, now);
+      let reclaimed = 0;
+      for (const other of this.queue.otherWorkers(this.owner)) {
+        if (!isDeadWorker(other, this.self, now, this.timing.staleMs, this.options.pidRuns ?? pidRuns))
+          continue;
+        const jobs = this.queue.reclaimFrom(other.id);
+        reclaimed += jobs;
+        this.options.logger.info('took over the jobs of a worker that died', {
+          worker: other.id,
+          host: other.host,
+          pid: other.pid,
+          jobs,
+        });
+      }
+      if (reclaimed > 0) this.kick();
+      // Stops pressed on another instance for jobs that run here.
+      for (const stop of this.queue.stopRequests(this.owner)) {
+        this.controllers
+          .get(stop.taskId)
+          ?.controller.abort({ kind: 'stopped', byUserId: stop.userId } satisfies AbortReason);
+      }
+    } catch (error) {
+      this.options.logger.warn('could not record the worker heartbeat', { error: describe(error) });
+    }
   }
 
   /** New work was queued: look now. */
@@ -64,7 +163,15 @@ export class JobWorker {
    */
   releaseUnfinished(): number {
     if (this.running.size === 0) return 0;
+    // Aborted first, so no handler writes to Slack (e.g. a failure note) once its job is handed back.
+    for (const { controller } of this.controllers.values()) controller.abort({ kind: 'shutdown' });
     return this.queue.releaseAll(this.owner);
+  }
+
+  /** Waits (at most `ms`) for the running handlers to return, e.g. before the database closes. */
+  async settle(ms: number): Promise<void> {
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+    await Promise.race([Promise.allSettled([...this.running]), timeout]);
   }
 
   /**
@@ -142,17 +249,47 @@ export class JobWorker {
 
   private run(job: Job): void {
     const log = this.options.logger.child({ jobId: job.id, teamId: job.teamId, taskId: job.taskId });
+    const controller = new AbortController();
+    this.controllers.set(job.taskId, { teamId: job.teamId, controller });
+    let renewedAt = Date.now();
+    const renewEveryMs = this.options.leaseMs / 3;
     const heartbeat = setInterval(() => {
+      // A lease lost (another worker took the job over), or one that would expire before the next
+      // renewal attempt because renewing keeps failing, is (or is about to be) someone else's:
+      // abort, so this run writes nothing more beside the new one.
       try {
-        if (!this.queue.renew(job.id, this.owner, this.options.leaseMs)) log.warn('lost the lease on a job');
+        if (this.queue.renew(job.id, this.owner, this.options.leaseMs)) renewedAt = Date.now();
+        else {
+          log.warn('lost the lease on a job; aborting it');
+          controller.abort({ kind: 'lease_lost' });
+        }
       } catch (error) {
         log.warn('could not renew a job lease', { error: describe(error) });
+        if (Date.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
+          log.warn('the job lease runs out before it can be renewed; aborting the job');
+          controller.abort({ kind: 'lease_lost' });
+        }
       }
-    }, this.options.leaseMs / 3);
+    }, renewEveryMs);
     heartbeat.unref();
-    const done = this.handle(job)
-      .then(() => this.queue.complete(job.id, this.owner))
+    const done = this.handle(job, controller.signal)
+      .then(() => {
+        // An aborted job is no longer ours to complete (lease lost, or handed back at shutdown);
+        // a job stopped by the Stop button ended its task itself and is done.
+        const reason = abortReason(controller.signal);
+        if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
+      })
       .catch((error: unknown) => {
+        if (error instanceof JobAbortedError || controller.signal.aborted) {
+          const reason = abortReason(controller.signal);
+          log.info('job aborted', { reason: reason?.kind });
+          try {
+            if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
+          } catch (storeError) {
+            log.error('could not remove a stopped job', { error: describe(storeError) });
+          }
+          return;
+        }
         log.error('job failed', { attempts: job.attempts, error: describe(error) });
         try {
           if (job.attempts >= MAX_ATTEMPTS) return this.drop(job);
@@ -163,6 +300,7 @@ export class JobWorker {
       })
       .finally(() => {
         clearInterval(heartbeat);
+        if (this.controllers.get(job.taskId)?.controller === controller) this.controllers.delete(job.taskId);
         this.running.delete(done);
         this.pump();
       });

@@ -39,4 +39,33 @@ export interface JobQueue {
   nextWakeAt(): number | undefined;
   /** Jobs queued or running (for health and tests). */
   pendingCount(): number;
+  /** Records (or refreshes) this process's row: who holds leases, where, and that it still lives. */
+  heartbeat(worker: WorkerProcess, now?: number): void;
+  /** Every other worker's row. */
+  otherWorkers(id: string): WorkerProcess[];
+  /**
+   * The worker is known to be dead: its running jobs are queued again at once (not when their leases
+   * expire) and its row goes. Returns the number of jobs handed back.
+   */
+  reclaimFrom(id: string): number;
+  /** A clean stop: this worker's row goes (its jobs were finished or released before). */
+  unregister(id: string): void;
+  /**
+   * Stop pressed on a task whose job runs in another process: recorded on the running job, which its
+   * worker aborts on its next heartbeat. False when no job of the task is running.
+   */
+  requestStop(teamId: string, taskId: number, userId: string): boolean;
+  /** Stops requested on this owner's running jobs. */
+  stopRequests(owner: string): { taskId: number; userId: string }[];
+}
+
+/** A job worker's process, as recorded beside the jobs it holds (see core/worker-liveness.ts). */
+export interface WorkerProcess {
+  /** The lease owner string of its jobs. */
+  id: string;
+  host: string;
+  pid: number;
+  /** When its OS process started (ms since the epoch): tells a reused pid from the same process. */
+  processStartedAt: number;
+  heartbeatAt: number;
 }

@@ -16,6 +16,8 @@ export interface Task {
   answerTs: string | null;
   failureReason: string | null;
   contextTrimmed: boolean;
+  /** The thread message with the Stop button while an answer is written; a resumed answer reuses it. */
+  stopControlTs?: string | null;
 }
 
 export interface Usage {

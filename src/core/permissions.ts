@@ -54,6 +54,19 @@ export async function refuseUnlessAdmin(
   return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can ${what}. Ask one of them to run the command.`;
 }
 
+/**
+ * isAdmin for a button press: a failed look-up counts as no (fail closed); the caller refuses politely
+ * and the person can try again.
+ */
+export async function isTeamAdmin(deps: PermissionDeps, userId: string): Promise<boolean> {
+  try {
+    return await isAdmin(deps, userId);
+  } catch (error) {
+    deps.logger.warn('could not check whether someone is an admin', { error: describe(error) });
+    return false;
+  }
+}
+
 export function slackSaid(error: unknown): string {
   return error instanceof SlackError ? ` (Slack said \`${error.code}\`)` : '';
 }

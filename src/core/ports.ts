@@ -56,6 +56,8 @@ export interface TaskStore {
   retryFailed(teamId: string, taskId: number): boolean;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
+  /** The Stop button's message of the answer being written, or null once it is gone. */
+  setStopControlTs(teamId: string, taskId: number, ts: string | null): void;
   markContextTrimmed(teamId: string, taskId: number): void;
   completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void;
   failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void;
@@ -221,8 +223,17 @@ export interface SlackPort {
    */
   openMessage(
     target: ThreadTarget,
-    events: { onTs(ts: string): void },
-    options?: { existingTs?: string | undefined; after?: Promise<unknown> },
+    events: {
+      onTs(ts: string): void;
+      /** The reader pressed Slack's own Stop on this streaming message. */
+      onStoppedByUser?(): void;
+    },
+    options?: {
+      existingTs?: string | undefined;
+      after?: Promise<unknown>;
+      /** Once aborted the message is written no more (a `stopped` abort still closes its stream). */
+      signal?: AbortSignal;
+    },
   ): MessageStream;
   deleteMessage(channelId: string, ts: string): Promise<void>;
   /** The messages of a thread, oldest first (used once, for context when mentioned in a foreign thread). */
@@ -281,6 +292,8 @@ export interface AgentCallbacks {
   onRestart(reason: string): Promise<void>;
   /** Claude failed in a way worth retrying; the next attempt starts after `delayMs`. */
   onRetry?(retry: { attempt: number; delayMs: number; reason: string }): void;
+  /** Aborts the model call (the request's connection is closed) and every retry after it. */
+  signal?: AbortSignal;
 }
 
 export interface AgentPort {

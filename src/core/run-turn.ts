@@ -1,8 +1,9 @@
-import { failureMessage } from '../render/task-messages.js';
+import { failureMessage, stopControlMessage } from '../render/task-messages.js';
+import { abortableSlack } from './abortable-slack.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
-import { AgentError, SlackError } from './errors.js';
+import { type AbortReason, AgentError, abortReason, JobAbortedError, SlackError } from './errors.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   questionsText,
@@ -15,6 +16,7 @@ import { NO_USAGE, type Task } from './model.js';
 import type { PeopleDirectory } from './people.js';
 import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
+import { endStoppedAnswer } from './stop-answer.js';
 import { describe } from './work-runner.js';
 
 export interface TurnDeps {
@@ -32,10 +34,25 @@ export interface TurnDeps {
 /**
  * One model turn of a task: show a status, stream the answer into the task's thread, store the answer
  * and its usage. A failure ends with one short message in the thread and the task marked failed.
+ *
+ * `jobSignal` aborts the turn: the model request is closed and nothing more is written to Slack. A
+ * lost lease or a shutdown leaves everything stored as it is for the job's next run (which rewrites
+ * the messages reached); a Stop ends the answer where it is and says who stopped it.
  */
-export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: string }): Promise<void> {
-  const { store, slack, agent } = deps;
+export async function runAgentTurn(
+  deps: TurnDeps,
+  task: Task & { threadTs: string },
+  jobSignal?: AbortSignal,
+): Promise<void> {
+  const { store, agent } = deps;
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
+  // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
+  const slackStop = new AbortController();
+  const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
+  const onStoppedByUser = () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason);
+  const slack = abortableSlack(deps.slack, signal);
+  let shown = '';
+  let stopControlTs = task.stopControlTs ?? undefined;
   const target = {
     teamId: task.teamId,
     channelId: task.channelId,
@@ -47,7 +64,7 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     firstTs = ts;
     if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
   };
-  let writer = new ThreadAnswerWriter(slack, target, onFirstTs);
+  let writer = new ThreadAnswerWriter(slack, target, onFirstTs, { onStoppedByUser });
   const startedAt = Date.now();
   let turnId: number | undefined;
   // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
@@ -74,11 +91,21 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     writer = new ThreadAnswerWriter(slack, target, onFirstTs, {
       existingTs: reserved.messageTs,
       onMessages: (ts) => store.setTurnMessages(task.teamId, reservedId, ts),
+      onStoppedByUser,
     });
+    // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had.
+    stopControlTs ??= await showStopControl(deps, slack, task);
     const conversation = fitted.turns;
     const result = await agent.answer(conversation, {
-      onText: (delta) => writer.write(delta),
-      onRestart: () => writer.restart(),
+      signal,
+      onText: (delta) => {
+        shown += delta;
+        writer.write(delta);
+      },
+      onRestart: async () => {
+        shown = '';
+        await writer.restart();
+      },
       onRetry: ({ attempt, delayMs, reason }) => {
         log.info('retrying Claude', { attempt, delayMs, reason });
         void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
@@ -100,6 +127,7 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
     if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
     await writer.finish();
+    await removeStopControl(deps, slack, task, stopControlTs);
     const cost = estimateCostUsd(result.model, result.usage);
     store.finishAssistantTurn(
       task.teamId,
@@ -112,6 +140,14 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
     else store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
   } catch (error) {
+    const aborted = abortReason(signal);
+    if (aborted?.kind === 'stopped') {
+      await endStoppedAnswer(deps, { task, turnId, shown, writer, stopControlTs, by: aborted.byUserId });
+      return;
+    }
+    // A lost lease or a shutdown: the job's next run (here or elsewhere) takes over from what is
+    // stored, so nothing is recorded as failed and nothing is written.
+    if (aborted) throw new JobAbortedError(aborted);
     const reason = failureReason(error);
     log.warn('task failed', { reason, error: describe(error) });
     try {
@@ -128,10 +164,46 @@ export async function runAgentTurn(deps: TurnDeps, task: Task & { threadTs: stri
       // The half-written answer goes; one failure note with a Retry button takes its place.
       await writer.restart();
       await writer.finish();
+      await removeStopControl(deps, slack, task, stopControlTs);
       await slack.postBlocks(task.channelId, failureMessage(userMessage, task.id), task.threadTs);
     } catch (postError) {
       log.error('could not post the failure message', { error: describe(postError) });
     }
+  }
+}
+
+/** Posts the Stop button under the thread; best effort: an answer never fails for want of it. */
+async function showStopControl(
+  deps: TurnDeps,
+  slack: SlackPort,
+  task: Task & { threadTs: string },
+): Promise<string | undefined> {
+  try {
+    const ts = await slack.postBlocks(task.channelId, stopControlMessage(task.id), task.threadTs);
+    deps.store.setStopControlTs(task.teamId, task.id, ts);
+    return ts;
+  } catch (error) {
+    if (error instanceof JobAbortedError) throw error;
+    deps.logger.warn('could not post the Stop button', { teamId: task.teamId, error: describe(error) });
+    return undefined;
+  }
+}
+
+/** The answer ended (done or failed): its Stop button goes. */
+async function removeStopControl(
+  deps: TurnDeps,
+  slack: SlackPort,
+  task: Task,
+  ts: string | undefined,
+): Promise<void> {
+  if (!ts) return;
+  try {
+    await slack.deleteMessage(task.channelId, ts);
+    deps.store.setStopControlTs(task.teamId, task.id, null);
+  } catch (error) {
+    if (error instanceof JobAbortedError) throw error;
+    // Best effort: a press on a Stop button left behind is told there is nothing to stop.
+    deps.logger.warn('could not remove the Stop button', { teamId: task.teamId, error: describe(error) });
   }
 }
 

@@ -1,6 +1,8 @@
 import { slackTextToPlain } from '../render/index.js';
 import { failureMessage } from '../render/task-messages.js';
+import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
+import { throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
 import { THREAD_NOT_READ_TEXT } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
@@ -18,7 +20,9 @@ const MAX_CONTEXT_CHARS = 20_000;
  * the parent of a command is posted once, thread context is added once, the conversation is answered
  * only if its last word is a human's, and collaboration requests are announced once.
  */
-export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
+export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSignal): Promise<void> {
+  // Once the job is aborted (lease lost, shutdown, Stop), none of its steps writes to Slack again.
+  const deps = signal ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal) } : turnDeps;
   let task = deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
@@ -30,13 +34,16 @@ export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
   const mentionTs = job.payload.contextFromThreadOf;
   if (mentionTs) await addThreadContext(deps, { ...task, threadTs }, mentionTs);
   // A failed task waits for a reply or the Retry button (which re-queue it); a stray job never re-runs it.
+  throwIfAborted(signal);
   const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
   if (task.status !== 'failed' && lastRole === 'user') {
-    await runAgentTurn(deps, { ...task, threadTs });
+    // The turn gets the unwrapped port: it wraps it itself, and a Stop still says who stopped it.
+    await runAgentTurn(turnDeps, { ...task, threadTs }, signal);
   } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
     // The answer was stored but the process stopped before the task was marked: finish the record.
     deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
   }
+  throwIfAborted(signal);
   await announceRequests(deps, task.teamId, task.id);
 }
 

@@ -1,6 +1,48 @@
 import { failureText } from '../core/messages.js';
+import { neutraliseMentions } from './sanitise.js';
 
 export const RETRY_ACTION = 'task_retry';
+export const STOP_ACTION = 'task_stop';
+
+/**
+ * The line under a thread while its answer is written: a Stop button that ends the model call and the
+ * whole answer (the requester of the task or an admin may press it). It goes when the answer ends.
+ */
+export function stopControlMessage(taskId: number): { text: string; blocks: unknown[] } {
+  const text = 'Writing the answer… Press Stop to end it here.';
+  return {
+    text,
+    blocks: [
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: ':writing_hand: Writing the answer…' }],
+      },
+      {
+        type: 'actions',
+        block_id: `task_stop_${taskId}`,
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Stop' },
+            action_id: STOP_ACTION,
+            value: String(taskId),
+            style: 'danger',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * "Stopped by <name>": the person's name as plain text, never a mention, so no one is notified
+ * (escaped, and anything that reads like a mention neutralised).
+ */
+export function stoppedText(name: string | undefined): string {
+  if (!name) return ':octagonal_sign: Stopped.';
+  const escaped = name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `:octagonal_sign: Stopped by ${neutraliseMentions(escaped)}.`;
+}
 
 /** A task's failure note, with a Retry button that puts the task back in the queue. */
 export function failureMessage(userMessage: string, taskId: number): { text: string; blocks: unknown[] } {

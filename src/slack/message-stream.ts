@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { SlackError } from '../core/errors.js';
+import { abortReason, JobAbortedError, SlackError } from '../core/errors.js';
 import type { MessageStream, ThreadTarget } from '../core/ports.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
@@ -51,15 +51,18 @@ export class SlackMessageStream implements MessageStream {
   private failure: unknown;
   private finished = false;
   private stoppedByUser = false;
+  private readonly signal: AbortSignal | undefined;
+  private closedAfterStop = false;
 
   constructor(
     private readonly client: WebClient,
     private readonly target: ThreadTarget,
-    private readonly onTs: (ts: string) => void,
+    private readonly events: { onTs(ts: string): void; onStoppedByUser?(): void },
     private readonly policy: StreamPolicy,
     private readonly call: SlackCall,
-    options: { existingTs?: string | undefined; after?: Promise<unknown> } = {},
+    options: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal } = {},
   ) {
+    this.signal = options.signal;
     this.ts = options.existingTs;
     if (this.ts) this.lastWriteAt = policy.lastWrites.get(this.ts) ?? 0;
     this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
@@ -70,7 +73,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   append(markdown: string): void {
-    if (this.finished || markdown === '') return;
+    if (this.finished || markdown === '' || this.signal?.aborted) return;
     this.text += markdown;
     this.schedule();
   }
@@ -85,8 +88,9 @@ export class SlackMessageStream implements MessageStream {
     });
     await this.chain;
     if (this.failure) {
-      // Never leave a message spinning as "in progress": close the stream if one was opened.
-      if (this.mode === 'stream' && this.ts) {
+      // Never leave a message spinning as "in progress": close the stream if one was opened (but an
+      // aborted job writes nothing more: after a Stop it was closed already, else it is not ours).
+      if (this.mode === 'stream' && this.ts && !(this.failure instanceof JobAbortedError)) {
         const ts = this.ts;
         await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
           idempotent: true,
@@ -117,10 +121,19 @@ export class SlackMessageStream implements MessageStream {
   private enqueue(step: () => Promise<void>): void {
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
+      const aborted = abortReason(this.signal);
+      if (aborted) {
+        // The job was aborted: nothing more is written. Only a Stop closes the live stream, so it
+        // does not spin as "in progress"; a lost lease leaves the message to the job's new owner.
+        this.failure = new JobAbortedError(aborted);
+        if (aborted.kind === 'stopped') await this.closeStream();
+        return;
+      }
       try {
         await step();
       } catch (error) {
-        this.failure = toSlackError(error, `message writer (${this.mode})`);
+        this.failure =
+          error instanceof JobAbortedError ? error : toSlackError(error, `message writer (${this.mode})`);
       }
     });
   }
@@ -132,6 +145,12 @@ export class SlackMessageStream implements MessageStream {
 
   private async write(final: boolean): Promise<void> {
     if (this.stoppedByUser) return;
+    // Aborted while this write waited for its slot: it never reaches Slack.
+    const aborted = abortReason(this.signal);
+    if (aborted) {
+      if (aborted.kind === 'stopped') await this.closeStream();
+      throw new JobAbortedError(aborted);
+    }
     const pending = this.text.slice(this.sent);
     // Nothing new: only a live stream still needs its closing call.
     if (pending === '' && !(final && this.mode === 'stream' && this.ts)) return;
@@ -146,6 +165,8 @@ export class SlackMessageStream implements MessageStream {
       } else if (this.mode === 'stream' && this.ts && code === STOPPED_BY_USER) {
         this.stoppedByUser = true;
         this.sent = this.text.length;
+        // Slack's own Stop on the message ends the whole answer, not only this message.
+        this.events.onStoppedByUser?.();
         return;
       } else if (this.mode === 'stream' && this.ts) {
         // The stream ended on Slack's side, or one append or stop failed (and may or may not have
@@ -233,7 +254,17 @@ export class SlackMessageStream implements MessageStream {
   private setTs(ts: string | undefined): void {
     if (!ts) throw new SlackError('no_ts', 'chat.postMessage');
     this.ts = ts;
-    this.onTs(ts);
+    this.events.onTs(ts);
+  }
+
+  /** Closes a live stream without adding text (after a Stop), once. */
+  private async closeStream(): Promise<void> {
+    if (this.closedAfterStop || this.stoppedByUser || this.mode !== 'stream' || !this.ts) return;
+    this.closedAfterStop = true;
+    const ts = this.ts;
+    await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
+      idempotent: true,
+    }).catch(() => undefined);
   }
 }
 

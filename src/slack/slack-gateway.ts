@@ -125,7 +125,7 @@ export class SlackGateway implements SlackPort {
     try {
       const { user } = await this.call(() => this.client.users.info({ user: userId }), { idempotent: true });
       if (!user?.id) return undefined;
-      const name = user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
+      const name = displayName(user);
       return {
         id: user.id,
         isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
@@ -185,10 +185,10 @@ export class SlackGateway implements SlackPort {
 
   openMessage(
     target: ThreadTarget,
-    events: { onTs(ts: string): void },
-    options?: { existingTs?: string | undefined; after?: Promise<unknown> },
+    events: { onTs(ts: string): void; onStoppedByUser?(): void },
+    options?: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal },
   ): MessageStream {
-    return new SlackMessageStream(this.client, target, events.onTs, this.policy, this.call, options);
+    return new SlackMessageStream(this.client, target, events, this.policy, this.call, options);
   }
 
   async deleteMessage(channelId: string, ts: string): Promise<void> {
@@ -274,4 +274,13 @@ export class SlackGateway implements SlackPort {
       this.logger.debug('could not set the thread status', { error: describe(error) });
     }
   }
+}
+
+/** The name Slack shows for a user: display name, else real name, else the handle. */
+function displayName(user: {
+  name?: string;
+  real_name?: string;
+  profile?: { display_name?: string; real_name?: string };
+}): string | undefined {
+  return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || undefined;
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Job, JobPayload, JobQueue } from '../core/jobs.js';
+import type { Job, JobPayload, JobQueue, WorkerProcess } from '../core/jobs.js';
 
 interface JobRowRaw {
   id: number;
@@ -35,6 +35,11 @@ export class SqliteJobQueue implements JobQueue {
   private readonly wake;
   private readonly pending;
   private readonly release;
+  private readonly beat;
+  private readonly others;
+  private readonly forget;
+  private readonly markStop;
+  private readonly stops;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insert = sqlite.prepare(
@@ -82,6 +87,22 @@ export class SqliteJobQueue implements JobQueue {
     this.pending = sqlite.prepare(`select count(*) as n from jobs`);
     this.release = sqlite.prepare(
       `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null where lease_owner = ? and state = 'running'`,
+    );
+    this.beat = sqlite.prepare(`
+      insert into workers (id, host, pid, process_started_at, heartbeat_at)
+      values (@id, @host, @pid, @processStartedAt, @heartbeatAt)
+      on conflict (id) do update set heartbeat_at = excluded.heartbeat_at`);
+    this.others = sqlite.prepare(
+      `select id, host, pid, process_started_at as processStartedAt, heartbeat_at as heartbeatAt
+         from workers where id <> ?`,
+    );
+    this.forget = sqlite.prepare(`delete from workers where id = ?`);
+    this.markStop = sqlite.prepare(
+      `update jobs set stop_requested_by = @userId where team_id = @teamId and task_id = @taskId and state = 'running'`,
+    );
+    this.stops = sqlite.prepare(
+      `select task_id as taskId, stop_requested_by as userId from jobs
+        where lease_owner = ? and state = 'running' and stop_requested_by is not null`,
     );
   }
 
@@ -142,6 +163,34 @@ export class SqliteJobQueue implements JobQueue {
   nextWakeAt(): number | undefined {
     const row = this.wake.get() as { at: number | null };
     return row.at ?? undefined;
+  }
+
+  heartbeat(worker: WorkerProcess, now = Date.now()): void {
+    this.beat.run({ ...worker, heartbeatAt: now });
+  }
+
+  otherWorkers(id: string): WorkerProcess[] {
+    return this.others.all(id) as WorkerProcess[];
+  }
+
+  reclaimFrom(id: string): number {
+    return this.sqlite.transaction(() => {
+      const released = this.release.run(id).changes;
+      this.forget.run(id);
+      return released;
+    })();
+  }
+
+  unregister(id: string): void {
+    this.forget.run(id);
+  }
+
+  requestStop(teamId: string, taskId: number, userId: string): boolean {
+    return this.markStop.run({ teamId, taskId, userId }).changes > 0;
+  }
+
+  stopRequests(owner: string): { taskId: number; userId: string }[] {
+    return this.stops.all(owner) as { taskId: number; userId: string }[];
   }
 
   pendingCount(): number {

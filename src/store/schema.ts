@@ -27,6 +27,8 @@ export const tasks = sqliteTable(
     /** First message of the answer in the thread, stored as soon as Slack gives it a ts. */
     answerTs: text('answer_ts'),
     failureReason: text('failure_reason'),
+    /** The thread message with the Stop button while an answer is being written (null otherwise). */
+    stopControlTs: text('stop_control_ts'),
     /** Set once the thread outgrew the context budget and the bot said so in the thread. */
     contextTrimmed: integer('context_trimmed', { mode: 'boolean' }).notNull().default(false),
     model: text('model'),
@@ -227,6 +229,8 @@ export const jobs = sqliteTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at'),
     lastError: text('last_error'),
+    /** Someone pressed Stop while another process runs the job: that process aborts it (user id). */
+    stopRequestedBy: text('stop_requested_by'),
     createdAt: integer('created_at').notNull().default(now),
   },
   (t) => [index('jobs_state_run_at').on(t.state, t.runAt), index('jobs_task_state').on(t.taskId, t.state)],
@@ -259,6 +263,19 @@ export const jobUsers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] })],
 );
+
+/**
+ * One row per running job worker (process): the lease owner of its jobs, its host and pid and when it
+ * last beat. A starting worker takes over at once the jobs of workers known to be dead
+ * (src/core/worker-liveness.ts) instead of waiting for their leases to expire.
+ */
+export const workers = sqliteTable('workers', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  processStartedAt: integer('process_started_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
+});
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;

@@ -25,6 +25,7 @@ function toTask(row: TaskRow): Task {
     answerTs: row.answerTs,
     failureReason: row.failureReason,
     contextTrimmed: row.contextTrimmed,
+    stopControlTs: row.stopControlTs,
   };
 }
 
@@ -225,6 +226,10 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
 
   markContextTrimmed(teamId: string, taskId: number): void {
     this.updateTask(teamId, taskId, { contextTrimmed: true });
+  }
+
+  setStopControlTs(teamId: string, taskId: number, ts: string | null): void {
+    this.updateTask(teamId, taskId, { stopControlTs: ts });
   }
 
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void {

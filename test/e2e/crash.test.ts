@@ -30,6 +30,8 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
   let anthropic: FakeAnthropic;
   let dir: string;
   let child: ChildProcess | undefined;
+  /** A second, live bot process on the same database (the two-instance test). */
+  let second: ChildProcess | undefined;
   let port: number;
   let output = '';
 
@@ -38,17 +40,25 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     anthropic = await startFakeAnthropic();
     // About 4 s per answer: long enough to be killed in the middle of one.
     anthropic.setDefault(textReply(ANSWER, { tokensPerSecond: 150 }));
+    output = '';
     dir = mkdtempSync(join(tmpdir(), 'deb-crash-'));
     port = 20_000 + Math.floor(Math.random() * 20_000);
   });
   afterEach(async () => {
     child?.kill('SIGKILL');
+    second?.kill('SIGKILL');
     await Promise.all([slack.close(), anthropic.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startBot(): Promise<void> {
-    child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/main.ts')], {
+  /** Starts the bot; resolves with `performance.now()` at its first /healthz 200. */
+  async function startBot(env: Record<string, string> = {}): Promise<number> {
+    child = await spawnBot(port, env);
+    return performance.now();
+  }
+
+  async function spawnBot(onPort: number, env: Record<string, string>): Promise<ChildProcess> {
+    const bot = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/main.ts')], {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
@@ -58,22 +68,26 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
         ANTHROPIC_API_KEY: TEST_SECRETS.apiKey,
         ANTHROPIC_BASE_URL: anthropic.url,
         DATABASE_PATH: join(dir, 'bot.db'),
-        PORT: String(port),
+        PORT: String(onPort),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
         JOB_LEASE_SECONDS: '1',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (chunk) => {
+    bot.stdout?.on('data', (chunk) => {
       output += chunk;
     });
-    child.stderr?.on('data', (chunk) => {
+    bot.stderr?.on('data', (chunk) => {
       output += chunk;
     });
     await until(
-      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
+      async () => (await fetch(`http://127.0.0.1:${onPort}/healthz`).catch(() => undefined))?.status === 200,
+      // Compiling the TypeScript at start can take long on a loaded machine.
+      60_000,
     );
+    return bot;
   }
 
   async function kill(): Promise<void> {
@@ -147,5 +161,44 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
       expect(replies[0]?.streaming_state).not.toBe('in_progress');
     }
     expect(output).not.toContain(TEST_SECRETS.botToken);
+  }, 120_000);
+
+  it('resumes a killed answer at once on restart, long before its lease expires, with one copy', async () => {
+    // With a 10-minute lease, only the takeover of a dead process's jobs can resume the answer in time.
+    const longLease = { JOB_LEASE_SECONDS: '600' };
+    await startBot(longLease);
+    await command('design a pipeline for invoices');
+    await until(() => appends() >= 3);
+    await kill();
+    const writesBefore = slack.calls.filter((c) => c.method.startsWith('chat.')).length;
+    const readyAt = await startBot(longLease);
+    await until(() => slack.calls.filter((c) => c.method.startsWith('chat.')).length > writesBefore);
+    const firstWrite = slack.calls.filter((c) => c.method.startsWith('chat.'))[writesBefore];
+    // A figure for the report, not an assertion (tests never assert wall-clock times).
+    console.log(
+      `restart: first write ${Math.round((firstWrite?.at ?? 0) - readyAt)} ms after /healthz 200 (${firstWrite?.method})`,
+    );
+    await until(() => doneTasks() === 1, 60_000);
+    const [thread] = threads();
+    expect(thread?.replies).toHaveLength(1);
+    expect(thread?.replies[0]?.markdown_text?.trim()).toBe(ANSWER.trim());
+    expect(output).toContain('took over the jobs of a worker that died');
+  }, 120_000);
+
+  it('never takes over the jobs of a live process that shares the database', async () => {
+    // A short lease, renewed by the live first process: a second process must leave its job alone.
+    const env = { JOB_LEASE_SECONDS: '1' };
+    anthropic.setDefault(textReply(ANSWER, { tokensPerSecond: 60 }));
+    await startBot(env);
+    await command('design a pipeline for shipments');
+    await until(() => appends() >= 2);
+    second = await spawnBot(port + 1, env);
+    await until(() => doneTasks() === 1, 60_000);
+    // One model request, one answer: the second process ran nothing of it.
+    expect(anthropic.requests).toHaveLength(1);
+    const [thread] = threads();
+    expect(thread?.replies).toHaveLength(1);
+    expect(thread?.replies[0]?.markdown_text?.trim()).toBe(ANSWER.trim());
+    expect(output).not.toContain('took over the jobs of a worker that died');
   }, 120_000);
 });

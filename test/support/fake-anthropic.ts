@@ -47,6 +47,10 @@ export interface RecordedRequest {
   requestId: string;
   /** HTTP status of the response. */
   status?: number;
+  /** A streamed response the client closed before its end (e.g. the SDK's AbortSignal). */
+  closedByClient?: boolean;
+  /** A streamed response sent to its end (message_stop). */
+  completed?: boolean;
 }
 
 export type Block =
@@ -369,6 +373,7 @@ async function streamMessage(
   let alive = true;
   gone.then(() => {
     alive = false;
+    if (!res.writableEnded) recorded.closedByClient = true;
   });
   const send = async (event: string, data: unknown): Promise<boolean> => {
     if (!alive || res.destroyed || res.writableEnded) return false;
@@ -515,6 +520,7 @@ async function streamMessage(
   )
     return;
   if (!(await send('message_stop', { type: 'message_stop' }))) return;
+  recorded.completed = true;
   res.end();
 }
 

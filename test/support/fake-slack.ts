@@ -118,6 +118,11 @@ export interface FakeSlack {
   injectRateLimits(rate: number, random: () => number): void;
   refuseStreaming(error?: string): void;
   expireStreamsAfterAppends(n: number): void;
+  /**
+   * The reader presses Slack's own stop control on a streaming message: the message stays as it is
+   * and later appends to it fail with `stopped_by_user` (chat.appendStream's documented error).
+   */
+  stopStreamAsUser(channel: string, ts: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -264,7 +269,10 @@ class FakeSlackServer implements FakeSlack {
   private lastTsMicros = FIRST_TS_MICROS;
   private readonly byKey = new Map<string, FakeMessage>();
   /** Streamed messages: how many appends they had and how much markdown they hold. */
-  private readonly streams = new Map<string, { appends: number; markdownChars: number }>();
+  private readonly streams = new Map<
+    string,
+    { appends: number; markdownChars: number; stoppedByUser?: boolean }
+  >();
   private readonly channels = new Map<string, Channel>();
   private readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
   private readonly userGroups = new Map<string, string[]>();
@@ -395,6 +403,14 @@ class FakeSlackServer implements FakeSlack {
 
   refuseStreaming(error = 'feature_not_enabled'): void {
     this.streamingRefusal = error;
+  }
+
+  stopStreamAsUser(channel: string, ts: string): void {
+    const stream = this.streams.get(keyOf(channel, ts));
+    const message = this.find(channel, ts);
+    if (!stream || !message) throw new Error(`no stream ${channel}/${ts}`);
+    stream.stoppedByUser = true;
+    message.streaming_state = 'completed';
   }
 
   expireStreamsAfterAppends(n: number): void {
@@ -715,6 +731,7 @@ class FakeSlackServer implements FakeSlack {
     const message = this.find(args.channel, args.ts);
     if (!message) return { error: 'message_not_found' };
     const stream = this.streams.get(keyOf(message.channel, message.ts));
+    if (stream?.stoppedByUser) return { error: 'stopped_by_user' };
     if (!stream || message.streaming_state !== 'in_progress')
       return { error: 'message_not_in_streaming_state' };
     if (requireContent && !args.markdown_text && !(Array.isArray(args.chunks) && args.chunks.length > 0)) {

@@ -27,6 +27,8 @@ export interface Harness {
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   /** Stops the app without waiting for its work (as a crash would) and starts a new one on the same database. */
   restart(): Promise<void>;
+  /** A second, live instance of the bot on the same database (as a second process would be); closed with the harness. */
+  startPeer(): Promise<RunningApp>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startHarness(
   };
   const config = parsed.config;
   let reader: Database.Database | undefined;
+  const peers: RunningApp[] = [];
   const harness: Harness = {
     slack,
     anthropic,
@@ -99,8 +102,14 @@ export async function startHarness(
       await harness.app.stop({ graceMs: 0 });
       harness.app = await startApp(config, logger, tuning);
     },
+    async startPeer() {
+      const peer = await startApp(config, logger, tuning);
+      peers.push(peer);
+      return peer;
+    },
     async close() {
       reader?.close();
+      await Promise.all(peers.map((peer) => peer.stop()));
       await harness.app.stop();
       await Promise.all([slack.close(), anthropic.close()]);
       rmSync(dir, { recursive: true, force: true });

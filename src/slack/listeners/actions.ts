@@ -5,16 +5,49 @@ import {
   REQUEST_GONE_TEXT,
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
+import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
-import { RETRY_ACTION, retriedMessage } from '../../render/task-messages.js';
+import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 
 export interface ActionDeps extends RequestClickDeps {
   store: TaskStore;
   runner: WorkRunner;
   /** Tells the job worker that work was queued. */
   kick(): void;
+  /** Users who count as admins besides workspace admins and owners (BOT_ADMINS). */
+  botAdmins: readonly string[];
+  /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
+  stopTask(teamId: string, taskId: number, userId: string): boolean;
+}
+
+export const STOP_REFUSED_TEXT = 'Only the person who asked, or an admin, can stop this answer.';
+export const STOP_TOO_LATE_TEXT = 'This answer is no longer being written, so there is nothing to stop.';
+
+/**
+ * Stop under an answer being written: the requester of the task or an admin ends the model call and
+ * the whole answer (the thread then says who stopped it); anyone else is told so privately.
+ */
+export function registerStop(app: App, deps: ActionDeps): void {
+  app.action(STOP_ACTION, async ({ ack, body, respond }) => {
+    await ack();
+    const tell = (text: string) =>
+      respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
+    const click = readClick(body);
+    const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
+    if (!click || !task) {
+      await tell(STOP_TOO_LATE_TEXT);
+      return;
+    }
+    if (click.userId !== task.requesterId && !(await isTeamAdmin(deps, click.userId))) {
+      await tell(STOP_REFUSED_TEXT);
+      return;
+    }
+    const stopped = deps.stopTask(click.teamId, task.id, click.userId);
+    deps.logger.info('stop pressed', { teamId: click.teamId, taskId: task.id, by: click.userId, stopped });
+    if (!stopped) await tell(STOP_TOO_LATE_TEXT);
+  });
 }
 
 /** The fields of a block_actions payload the buttons rely on. */
@@ -116,7 +149,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
  * gets its answer instead of waiting three seconds for one that never comes.
  */
 export function registerUnknownActions(app: App, deps: { logger: ActionDeps['logger'] }): void {
-  const known = [RETRY_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION].join('|');
+  const known = [RETRY_ACTION, STOP_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION].join('|');
   app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack, action }) => {
     await ack();
     deps.logger.info('ignored an unknown button', {
