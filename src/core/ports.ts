@@ -239,7 +239,10 @@ export interface SlackPort {
   /** usergroups.users.list: the ids of a user group's members. Throws SlackError. */
   usergroupMembers(groupId: string): Promise<string[]>;
   /** One page of conversations.members (200 a page): who is in a conversation. Throws SlackError. */
-  conversationMembersPage(channelId: string, cursor?: string): Promise<{ members: string[]; nextCursor?: string }>;
+  conversationMembersPage(
+    channelId: string,
+    cursor?: string,
+  ): Promise<{ members: string[]; nextCursor?: string }>;
   /**
    * One page of users.conversations for a person (200 a page, archived excluded): the ids of the
    * conversations they are in that the bot can see. Throws SlackError.

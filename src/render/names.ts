@@ -23,5 +23,10 @@ export function inertName(name: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   const chars = [...text];
-  return chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('').trimEnd()}…` : text;
+  return chars.length > NAME_MAX
+    ? `${chars
+        .slice(0, NAME_MAX - 1)
+        .join('')
+        .trimEnd()}…`
+    : text;
 }

@@ -161,7 +161,12 @@ export class SlackGateway implements SlackPort {
   ): Promise<{ members: string[]; nextCursor?: string }> {
     try {
       const page = await this.call(
-        () => this.client.conversations.members({ channel: channelId, limit: 200, ...(cursor ? { cursor } : {}) }),
+        () =>
+          this.client.conversations.members({
+            channel: channelId,
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          }),
         { idempotent: true },
       );
       const next = page.response_metadata?.next_cursor;

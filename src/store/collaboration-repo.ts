@@ -39,7 +39,11 @@ export function toRequest(row: CollaborationRequestRow): CollaborationRequest {
 }
 
 /** Which column records that a request's ping, or its "no owner yet" guidance, was posted. */
-const claimColumn = { ping: requests.pingedAt, guidance: requests.guidedAt, invite: requests.invitedAt } as const;
+const claimColumn = {
+  ping: requests.pingedAt,
+  guidance: requests.guidedAt,
+  invite: requests.invitedAt,
+} as const;
 const claimField = { ping: 'pingedAt', guidance: 'guidedAt', invite: 'invitedAt' } as const;
 
 /** SQLite-backed CollaborationStore. Every statement filters by team_id. */

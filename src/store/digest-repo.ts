@@ -57,7 +57,11 @@ export class SqliteDigestStore implements DigestStore {
       .select({ id: tasks.id })
       .from(tasks)
       .where(
-        and(eq(tasks.teamId, teamId), eq(tasks.channelId, channelId), eq(tasks.status, 'waiting_for_answers')),
+        and(
+          eq(tasks.teamId, teamId),
+          eq(tasks.channelId, channelId),
+          eq(tasks.status, 'waiting_for_answers'),
+        ),
       )
       .all()
       .map((row) => row.id);

@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MessageReply, textReply } from '../support/fake-anthropic.js';
-import { FAKE_BOT_USER_ID, FAKE_TEAM_ID, type FakeMessage, type RecordedCall } from '../support/fake-slack.js';
+import {
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
+  type FakeMessage,
+  type RecordedCall,
+} from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, eventEnvelope, postSigned } from '../support/slack-signing.js';
 
@@ -324,6 +329,37 @@ describe('10.1 digests never page anyone', () => {
       expect(digestText).toContain('Open collaboration requests');
       expect(liveMentions(digestText)).toEqual([]);
     });
+
+    it.each([
+      ['a request closed', "update collaboration_requests set status = 'done'"],
+      [
+        'a waiting task answered long ago',
+        "update tasks set status = 'done' where status = 'waiting_for_answers'",
+      ],
+    ])('posts the next day when %s since the last digest changes what stands', async (_, change) => {
+      await start({
+        tuning: { digestScheduler: true },
+        env: { DIGEST_TIME: '00:00', DIGEST_TIMEZONE: 'UTC' },
+      });
+      await aDaysWork();
+      const midnight = Date.parse(`${today()}T00:00:00Z`);
+      backdate(midnight - 3_600_000);
+      await h.restart();
+      await h.app.idle();
+      expect(topLevelBotPosts()).toHaveLength(1);
+
+      // The next day: no activity in the period, but one standing item went away.
+      backdate(midnight - DAY - 3_600_000);
+      sql('update digest_runs set local_date = ?', daysAgo(1));
+      sql(change);
+      await h.restart();
+      await h.app.idle();
+      expect(topLevelBotPosts()).toHaveLength(2);
+      expect(h.query('select status from digest_runs order by local_date')).toEqual([
+        { status: 'posted' },
+        { status: 'posted' },
+      ]);
+    });
   });
 });
 
@@ -583,7 +619,9 @@ describe('attacker review: bounded, honest and inert', () => {
     h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
     expect(h.slack.threadMessages(PRIVATE, threadTs).filter(isPing)).toHaveLength(1);
-    expect(h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE)).toHaveLength(1);
+    expect(h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE)).toHaveLength(
+      1,
+    );
   });
 
   it('the Home tab checks the viewer’s conversations with one users.conversations read, not one read per channel', async () => {
@@ -705,7 +743,9 @@ describe('attacker review: bounded, honest and inert', () => {
 
     it('accepts an org admin whose enterprise_user.teams lists this workspace', async () => {
       h.slack.addUser({ id: 'U0GRID001', ...grid(['T0SIBLING1', FAKE_TEAM_ID]) });
-      expect(await command(`owners set security <@${SAM}>`, 'U0GRID001')).toContain('now owns Security requests');
+      expect(await command(`owners set security <@${SAM}>`, 'U0GRID001')).toContain(
+        'now owns Security requests',
+      );
     });
 
     it('refuses an org admin of other workspaces only', async () => {
