@@ -38,7 +38,7 @@ export function toRequest(row: CollaborationRequestRow): CollaborationRequest {
   };
 }
 
-/** Which column records that a request's ping, or its "no owner yet" guidance, was posted. */
+/** Which column records that a request's ping, its "no owner yet" guidance or its invite note was posted. */
 const claimColumn = {
   ping: requests.pingedAt,
   guidance: requests.guidedAt,
