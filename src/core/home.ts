@@ -9,7 +9,11 @@ import { describe } from './work-runner.js';
 export interface HomeStore {
   /** Their most recent tasks, newest first. */
   recentTasksOf(teamId: string, userId: string, limit: number): DigestTask[];
-  /** Collaboration requests assigned to them (as a person) that are not done, oldest first. */
+  /**
+   * Collaboration requests assigned to them (as a person) that are not done and whose ping was
+   * posted, oldest first. A ping is posted only where its owner could read it, so requests from a DM
+   * or a channel the owner was never in (never pinged) cannot crowd out the rest.
+   */
   openRequestsOwnedBy(teamId: string, userId: string, limit: number): CollaborationRequest[];
 }
 
@@ -22,7 +26,7 @@ export interface HomeDeps {
 }
 
 const SHOWN = 10;
-/** Requests read before the membership filter, so a few hidden ones do not empty the list. */
+/** Requests read before the membership filter, so a few from conversations they left do not empty the list. */
 const CANDIDATES = 50;
 
 /**
@@ -47,22 +51,19 @@ export async function publishHome(deps: HomeDeps, teamId: string, userId: string
 
 /**
  * Only requests from conversations the viewer is in: a request raised in a DM or a private channel
- * names its topic and links its thread, which must not reach someone outside it. Unknown membership
- * (Slack failed) hides the request.
+ * names its topic and links its thread, which must not reach someone outside it (nor someone who left
+ * since). One users.conversations read for the viewer answers for every request; unknown membership
+ * (Slack failed) hides them all.
  */
 async function visibleTo(
   deps: HomeDeps,
   userId: string,
   requests: CollaborationRequest[],
 ): Promise<CollaborationRequest[]> {
-  const visible: CollaborationRequest[] = [];
-  for (const request of requests) {
-    if (visible.length >= SHOWN) break;
-    const member = await deps.people.inConversation(request.channelId, userId).catch((error: unknown) => {
-      deps.logger.warn('could not check a conversation for the Home tab', { error: describe(error) });
-      return false;
-    });
-    if (member) visible.push(request);
-  }
-  return visible;
+  if (requests.length === 0) return [];
+  const theirs = await deps.people.conversationsOf(userId).catch((error: unknown) => {
+    deps.logger.warn('could not read the conversations of a Home tab viewer', { error: describe(error) });
+    return new Set<string>();
+  });
+  return requests.filter((request) => theirs.has(request.channelId)).slice(0, SHOWN);
 }

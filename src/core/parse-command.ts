@@ -66,7 +66,8 @@ function parseDigestCommand(args: string[]): ParsedCommand {
       return { kind: 'digest-show' };
     case 'now':
       if (rest.length === 0) return { kind: 'digest-now', post: false };
-      return rest.length === 1 && rest[0]?.toLowerCase() === '--post'
+      // Smart punctuation turns `--post` into `—post` (em dash) or `–post` (en dash); some type `-post`.
+      return rest.length === 1 && /^(?:--|-|—|–)post$/i.test(rest[0] ?? '')
         ? { kind: 'digest-now', post: true }
         : extra('nothing after it, or `--post` (admins) to post it in the channel');
     case 'on':

@@ -1,3 +1,5 @@
+import { inertName } from '../render/names.js';
+import { SlackError } from './errors.js';
 import type { OwnerRef } from './model.js';
 import type { Logger, SlackPort } from './ports.js';
 import { describe } from './work-runner.js';
@@ -49,11 +51,72 @@ export class TtlCache<K, V> {
 const NAME_TTL_MS = 10 * 60_000;
 /** Memberships decide who may see or close what: kept briefly, so a removal takes effect soon. */
 const MEMBERSHIP_TTL_MS = 60_000;
+/**
+ * Pages read per member list at most (200 a page): a huge channel, or a cursor that never ends,
+ * costs a bounded number of calls and answers "unknown" rather than looping.
+ */
+export const MAX_PAGES = 25;
+
+/** The scope each look-up needs, for the one loud log line when an install lacks it. */
+const SCOPES_FOR: Record<string, string> = {
+  'conversations.members': 'channels:read, groups:read, im:read and mpim:read',
+  'users.conversations': 'channels:read, groups:read, im:read and mpim:read',
+  'usergroups.users.list': 'usergroups:read',
+};
+
+/**
+ * A conversation's member list, read page by page only as far as a question needs: "is one of these
+ * people here?" stops at the page that answers it. Pages already read answer later questions; calls
+ * run one at a time, so two questions never read the same page twice.
+ */
+class MemberScan {
+  readonly members = new Set<string>();
+  private cursor: string | undefined;
+  private readonly seenCursors = new Set<string>();
+  private pages = 0;
+  /** 'complete': every member is known; 'cut': stopped at the page cap or a repeated cursor. */
+  private state: 'reading' | 'complete' | 'cut' = 'reading';
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly readPage: (cursor?: string) => Promise<MemberPage>) {}
+
+  /** True when one of `wanted` is a member, false when none is, undefined when the list was cut. */
+  anyOf(wanted: ReadonlySet<string>): Promise<boolean | undefined> {
+    const next = this.queue.then(() => this.find(wanted));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async find(wanted: ReadonlySet<string>): Promise<boolean | undefined> {
+    for (;;) {
+      if ([...wanted].some((id) => this.members.has(id))) return true;
+      if (this.state === 'complete') return false;
+      if (this.state === 'cut') return undefined;
+      const page = await this.readPage(this.cursor);
+      this.pages += 1;
+      for (const id of page.members) this.members.add(id);
+      const next = page.nextCursor || undefined;
+      if (!next) this.state = 'complete';
+      else if (this.seenCursors.has(next) || this.pages >= MAX_PAGES) this.state = 'cut';
+      else this.seenCursors.add(next);
+      this.cursor = next;
+    }
+  }
+}
+
+/** One page of a member list (conversations.members or users.conversations). */
+export interface MemberPage {
+  members: string[];
+  /** Empty or absent on the last page. */
+  nextCursor?: string;
+}
 
 export class PeopleDirectory {
   private readonly names: TtlCache<string, Promise<string>>;
   private readonly groups: TtlCache<string, Promise<Set<string>>>;
-  private readonly conversations: TtlCache<string, Promise<Set<string>>>;
+  private readonly conversations: TtlCache<string, MemberScan>;
+  private readonly userConversations: TtlCache<string, Promise<Set<string>>>;
+  private readonly scopeWarnings = new Set<string>();
 
   constructor(
     private readonly slack: SlackPort,
@@ -63,13 +126,14 @@ export class PeopleDirectory {
     this.names = new TtlCache(2_000, NAME_TTL_MS, now);
     this.groups = new TtlCache(200, MEMBERSHIP_TTL_MS, now);
     this.conversations = new TtlCache(500, MEMBERSHIP_TTL_MS, now);
+    this.userConversations = new TtlCache(500, MEMBERSHIP_TTL_MS, now);
   }
 
-  /** A person's display name as plain text; NEUTRAL_NAME when Slack does not answer. */
+  /** A person's display name as inert plain text (no links, no markup); NEUTRAL_NAME when unknown. */
   nameOf(userId: string): Promise<string> {
     return this.shared(this.names, userId, async () => {
       const user = await this.slack.getUser(userId);
-      return user?.displayName ?? NEUTRAL_NAME;
+      return (user?.displayName && inertName(user.displayName)) || NEUTRAL_NAME;
     }).catch((error: unknown) => {
       this.logger.warn('could not look up a display name', { error: describe(error) });
       return NEUTRAL_NAME;
@@ -85,41 +149,81 @@ export class PeopleDirectory {
 
   /** Whether a person is in a user group. Throws SlackError when Slack cannot say. */
   async inGroup(groupId: string, userId: string): Promise<boolean> {
-    const members = await this.shared(
-      this.groups,
-      groupId,
-      async () => new Set(await this.slack.usergroupMembers(groupId)),
-    );
-    return members.has(userId);
-  }
-
-  /** Whether a person is in a conversation (channel, private channel, DM). Throws SlackError. */
-  async inConversation(channelId: string, userId: string): Promise<boolean> {
-    return (await this.membersOf(channelId)).has(userId);
+    return (await this.groupMembers(groupId)).has(userId);
   }
 
   /**
-   * Whether an owner can read a conversation: the person is in it, or someone of the group is. Asks
-   * Slack afresh (pings are rare), so an owner invited a moment ago is pinged on the next reply.
+   * Whether an owner can read a conversation: the person is in it, or someone of the group is.
+   * Undefined when Slack's member list was too long or looped (over MAX_PAGES pages); throws
+   * SlackError when Slack fails. Pages already read are reused until `forgetConversation`.
    */
-  async ownerCanRead(channelId: string, owner: OwnerRef): Promise<boolean> {
-    this.conversations.delete(channelId);
-    const members = await this.membersOf(channelId);
-    if (owner.kind === 'user') return members.has(owner.id);
-    const group = await this.shared(
-      this.groups,
-      owner.id,
-      async () => new Set(await this.slack.usergroupMembers(owner.id)),
-    );
-    return [...group].some((id) => members.has(id));
+  async ownerCanRead(channelId: string, owner: OwnerRef): Promise<boolean | undefined> {
+    const wanted = owner.kind === 'user' ? new Set([owner.id]) : await this.groupMembers(owner.id);
+    let scan = this.conversations.get(channelId);
+    if (!scan) {
+      scan = new MemberScan((cursor) =>
+        this.loudAboutScopes('conversations.members', () =>
+          this.slack.conversationMembersPage(channelId, cursor),
+        ),
+      );
+      this.conversations.set(channelId, scan);
+    }
+    const found = scan;
+    return found.anyOf(wanted).catch((error: unknown) => {
+      if (this.conversations.get(channelId) === found) this.conversations.delete(channelId);
+      throw error;
+    });
   }
 
-  private membersOf(channelId: string): Promise<Set<string>> {
-    return this.shared(
-      this.conversations,
-      channelId,
-      async () => new Set(await this.slack.conversationMembers(channelId)),
-    );
+  /**
+   * Drops what is known about a conversation's members, so the next question reads Slack afresh: an
+   * owner invited a moment ago is pinged on the next reply. Called once per round of pings.
+   */
+  forgetConversation(channelId: string): void {
+    this.conversations.delete(channelId);
+  }
+
+  /**
+   * The conversations a person is in that the bot can see (users.conversations, one paginated read
+   * per person per TTL, at most MAX_PAGES pages). A cut list is still true for what it holds, so it
+   * only ever hides, never shows, too much. Throws SlackError.
+   */
+  conversationsOf(userId: string): Promise<Set<string>> {
+    return this.shared(this.userConversations, userId, async () => {
+      const scan = new MemberScan((cursor) =>
+        this.loudAboutScopes('users.conversations', () => this.slack.userConversationsPage(userId, cursor)),
+      );
+      await scan.anyOf(new Set());
+      return scan.members;
+    });
+  }
+
+  private groupMembers(groupId: string): Promise<Set<string>> {
+    return this.shared(this.groups, groupId, async () => {
+      const members = await this.loudAboutScopes('usergroups.users.list', () =>
+        this.slack.usergroupMembers(groupId),
+      );
+      return new Set(members);
+    });
+  }
+
+  /**
+   * An install that predates a scope answers `missing_scope` to every look-up: said once, loudly,
+   * with the scope to add, instead of a warning per request that nobody reads.
+   */
+  private async loudAboutScopes<T>(method: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof SlackError && error.code === 'missing_scope' && !this.scopeWarnings.has(method)) {
+        this.scopeWarnings.add(method);
+        this.logger.error(
+          `Slack refused ${method} with missing_scope: add the ${SCOPES_FOR[method] ?? 'needed'} bot scope(s) in the app's settings (see manifest.yml) and reinstall the app. Until then owners are not pinged and membership checks fail closed.`,
+          { method },
+        );
+      }
+      throw error;
+    }
   }
 
   /** One lookup in flight per key; a failed one is dropped so the next call asks again. */

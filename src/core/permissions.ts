@@ -15,12 +15,14 @@ export interface PermissionDeps {
  * An admin or owner of *this* workspace. Slack Connect shows other workspaces' users in shared
  * channels with their own is_admin/is_owner, and guests can be flagged too by mistake: a user of
  * another team, a guest (restricted or ultra restricted), a stranger, a bot or a deactivated account
- * is never an admin here, whatever users.info says about is_admin.
+ * is never an admin here, whatever users.info says about is_admin. On Enterprise Grid a user's
+ * team_id can be another workspace of the organisation (or the organisation itself): they count when
+ * enterprise_user.teams lists this workspace.
  */
 export function isWorkspaceAdmin(user: SlackUserInfo, workspaceTeamId: string): boolean {
   return (
     user.isAdmin &&
-    user.teamId === workspaceTeamId &&
+    (user.teamId === workspaceTeamId || (user.enterpriseTeamIds ?? []).includes(workspaceTeamId)) &&
     !user.isGuest &&
     !user.isStranger &&
     !user.isBot &&

@@ -97,6 +97,9 @@ export interface NewCollaborationRequest {
 }
 
 /** Owners per role and the collaboration requests the agent raised. Every method is scoped by team. */
+/** What a request's thread is told, each at most once. */
+export type AnnouncementKind = 'ping' | 'guidance' | 'invite';
+
 export interface CollaborationStore {
   /** The owner of each role for this channel: the channel's own, else the workspace default. */
   effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment>;
@@ -126,10 +129,13 @@ export interface CollaborationStore {
   unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[];
   /** Gives an unassigned request its owner; false when it already had one. */
   assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean;
-  /** Claims the right to post the ping (or the guidance); false when someone already did. */
-  claimAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): boolean;
+  /**
+   * Claims the right to post the ping, the "no owner yet" guidance or the "owner isn't here" invite
+   * note; false when someone already did.
+   */
+  claimAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind): boolean;
   /** The post failed: let a later attempt claim it again. */
-  releaseAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): void;
+  releaseAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind): void;
   setPingTs(teamId: string, requestId: number, ts: string): void;
   /**
    * Moves a request forward (open → acknowledged → done; open → done). Returns the updated request,
@@ -164,6 +170,8 @@ export interface SlackUserInfo {
   isGuest: boolean;
   /** is_stranger: a Slack Connect user outside this workspace's directory. */
   isStranger: boolean;
+  /** Enterprise Grid: the workspaces of the organisation this user belongs to (enterprise_user.teams). */
+  enterpriseTeamIds?: string[];
   /** How people know them (display name, else real name, else handle); plain text, never a mention. */
   displayName?: string;
 }
@@ -248,8 +256,16 @@ export interface SlackPort {
   getUser(userId: string): Promise<SlackUserInfo | undefined>;
   /** usergroups.users.list: the ids of a user group's members. Throws SlackError. */
   usergroupMembers(groupId: string): Promise<string[]>;
-  /** conversations.members, every page: who is in a conversation. Throws SlackError. */
-  conversationMembers(channelId: string): Promise<string[]>;
+  /** One page of conversations.members (200 a page): who is in a conversation. Throws SlackError. */
+  conversationMembersPage(
+    channelId: string,
+    cursor?: string,
+  ): Promise<{ members: string[]; nextCursor?: string }>;
+  /**
+   * One page of users.conversations for a person (200 a page, archived excluded): the ids of the
+   * conversations they are in that the bot can see. Throws SlackError.
+   */
+  userConversationsPage(userId: string, cursor?: string): Promise<{ members: string[]; nextCursor?: string }>;
   /**
    * A link to a message (in a thread when `threadTs` is given), built from the workspace URL that
    * auth.test reported, so lists of thousands of items cost no API calls. Undefined if unknown.

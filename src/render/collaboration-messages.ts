@@ -110,3 +110,12 @@ export function ownerNotHereText(request: CollaborationRequest): string {
     `${who} in this conversation, so I haven't pinged them. Invite them here first (\`/invite\`), then reply in this thread and I'll ping them. In a direct message, ask in a channel they are in instead.`,
   ].join('\n');
 }
+
+/** Slack could not say whether the owner is in the conversation (an error, a missing scope). */
+export function ownerUncheckedText(request: CollaborationRequest): string {
+  const role = ROLE_LABELS[request.role];
+  return [
+    `:warning: This needs *${role}* input (${ROLE_SUBJECTS[request.role]}): *${inert(request.topic, 150)}*`,
+    `I couldn't check with Slack whether the ${role} owner is in this conversation, so I haven't pinged them yet. Make sure they are here (\`/invite\`), then reply in this thread and I'll try again. If this keeps happening, ask a workspace admin to check the app's permissions (it may need reinstalling).`,
+  ].join('\n');
+}

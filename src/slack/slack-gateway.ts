@@ -133,6 +133,7 @@ export class SlackGateway implements SlackPort {
         deleted: Boolean(user.deleted),
         isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
         isStranger: Boolean(user.is_stranger),
+        ...(user.enterprise_user?.teams ? { enterpriseTeamIds: user.enterprise_user.teams } : {}),
         ...(user.team_id ? { teamId: user.team_id } : {}),
         ...(user.tz ? { timeZone: user.tz } : {}),
         ...(name ? { displayName: name } : {}),
@@ -154,26 +155,48 @@ export class SlackGateway implements SlackPort {
     }
   }
 
-  async conversationMembers(channelId: string): Promise<string[]> {
-    const members: string[] = [];
-    let cursor: string | undefined;
+  async conversationMembersPage(
+    channelId: string,
+    cursor?: string,
+  ): Promise<{ members: string[]; nextCursor?: string }> {
     try {
-      do {
-        const page = await this.call(
-          () =>
-            this.client.conversations.members({
-              channel: channelId,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            }),
-          { idempotent: true },
-        );
-        members.push(...(page.members ?? []));
-        cursor = page.response_metadata?.next_cursor || undefined;
-      } while (cursor);
-      return members;
+      const page = await this.call(
+        () =>
+          this.client.conversations.members({
+            channel: channelId,
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          }),
+        { idempotent: true },
+      );
+      const next = page.response_metadata?.next_cursor;
+      return { members: page.members ?? [], ...(next ? { nextCursor: next } : {}) };
     } catch (error) {
       throw toSlackError(error, 'conversations.members');
+    }
+  }
+
+  async userConversationsPage(
+    userId: string,
+    cursor?: string,
+  ): Promise<{ members: string[]; nextCursor?: string }> {
+    try {
+      const page = await this.call(
+        () =>
+          this.client.users.conversations({
+            user: userId,
+            types: 'public_channel,private_channel,mpim,im',
+            exclude_archived: true,
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          }),
+        { idempotent: true },
+      );
+      const next = page.response_metadata?.next_cursor;
+      const ids = (page.channels ?? []).flatMap((channel) => (channel.id ? [channel.id] : []));
+      return { members: ids, ...(next ? { nextCursor: next } : {}) };
+    } catch (error) {
+      throw toSlackError(error, 'users.conversations');
     }
   }
 

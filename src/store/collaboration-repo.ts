@@ -38,9 +38,13 @@ export function toRequest(row: CollaborationRequestRow): CollaborationRequest {
   };
 }
 
-/** Which column records that a request's ping, or its "no owner yet" guidance, was posted. */
-const claimColumn = { ping: requests.pingedAt, guidance: requests.guidedAt } as const;
-const claimField = { ping: 'pingedAt', guidance: 'guidedAt' } as const;
+/** Which column records that a request's ping, its "no owner yet" guidance or its invite note was posted. */
+const claimColumn = {
+  ping: requests.pingedAt,
+  guidance: requests.guidedAt,
+  invite: requests.invitedAt,
+} as const;
+const claimField = { ping: 'pingedAt', guidance: 'guidedAt', invite: 'invitedAt' } as const;
 
 /** SQLite-backed CollaborationStore. Every statement filters by team_id. */
 export class SqliteCollaborationStore implements CollaborationStore {
@@ -197,7 +201,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
     );
   }
 
-  claimAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): boolean {
+  claimAnnouncement(teamId: string, requestId: number, kind: keyof typeof claimColumn): boolean {
     return (
       this.db
         .update(requests)
@@ -207,7 +211,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
     );
   }
 
-  releaseAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): void {
+  releaseAnnouncement(teamId: string, requestId: number, kind: keyof typeof claimColumn): void {
     this.db
       .update(requests)
       .set({ [claimField[kind]]: null })

@@ -5,6 +5,7 @@ import type {
   DigestStore,
   DigestTask,
   Listed,
+  StandingItems,
 } from '../core/digest/digest-facts.js';
 import type { TaskStatus } from '../core/model.js';
 import type { CollaborationStore } from '../core/ports.js';
@@ -45,8 +46,42 @@ export class SqliteDigestStore implements DigestStore {
       failed: this.listTasks(completed('failed'), tasks.completedAt, limit, 'desc'),
       waiting: this.listTasks(waiting, tasks.updatedAt, limit, 'asc'),
       openRequests: { total: open.total, items: open.requests },
+      standing: this.standing(teamId, channelId),
       usageByModel: this.usageByModel(teamId, channelId, from, to),
     };
+  }
+
+  /** Ids only, through the (team_id, channel_id, status, …) indexes: cheap even for thousands. */
+  private standing(teamId: string, channelId: string): StandingItems {
+    const waitingTaskIds = this.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.teamId, teamId),
+          eq(tasks.channelId, channelId),
+          eq(tasks.status, 'waiting_for_answers'),
+        ),
+      )
+      .all()
+      .map((row) => row.id);
+    const openRequests = this.db
+      .select({
+        id: collaborationRequests.id,
+        status: collaborationRequests.status,
+        ownerKind: collaborationRequests.ownerKind,
+        ownerId: collaborationRequests.ownerId,
+      })
+      .from(collaborationRequests)
+      .where(
+        and(
+          eq(collaborationRequests.teamId, teamId),
+          eq(collaborationRequests.channelId, channelId),
+          inArray(collaborationRequests.status, ['open', 'acknowledged']),
+        ),
+      )
+      .all();
+    return { waitingTaskIds, openRequests };
   }
 
   private listTasks(

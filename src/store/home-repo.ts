@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DigestTask } from '../core/digest/digest-facts.js';
 import type { HomeStore } from '../core/home.js';
 import type { CollaborationRequest } from '../core/model.js';
@@ -38,6 +38,8 @@ export class SqliteHomeStore implements HomeStore {
           eq(collaborationRequests.ownerId, userId),
           eq(collaborationRequests.ownerKind, 'user'),
           inArray(collaborationRequests.status, ['open', 'acknowledged']),
+          // Pinged: only requests the owner was shown where they could read them.
+          isNotNull(collaborationRequests.pingTs),
         ),
       )
       .orderBy(asc(collaborationRequests.createdAt))

@@ -151,6 +151,8 @@ export const collaborationRequests = sqliteTable(
     pingedAt: integer('pinged_at'),
     pingTs: text('ping_ts'),
     guidedAt: integer('guided_at'),
+    /** The "owner isn't in this conversation" note was posted (its own claim: a request that began without an owner got the guidance one). */
+    invitedAt: integer('invited_at'),
     acknowledgedBy: text('acknowledged_by'),
     acknowledgedAt: integer('acknowledged_at'),
     doneBy: text('done_by'),

@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MessageReply, textReply } from '../support/fake-anthropic.js';
-import { FAKE_BOT_USER_ID, type FakeMessage, type RecordedCall } from '../support/fake-slack.js';
+import {
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
+  type FakeMessage,
+  type RecordedCall,
+} from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, eventEnvelope, postSigned } from '../support/slack-signing.js';
 
@@ -324,6 +329,37 @@ describe('10.1 digests never page anyone', () => {
       expect(digestText).toContain('Open collaboration requests');
       expect(liveMentions(digestText)).toEqual([]);
     });
+
+    it.each([
+      ['a request closed', "update collaboration_requests set status = 'done'"],
+      [
+        'a waiting task answered long ago',
+        "update tasks set status = 'done' where status = 'waiting_for_answers'",
+      ],
+    ])('posts the next day when %s since the last digest changes what stands', async (_, change) => {
+      await start({
+        tuning: { digestScheduler: true },
+        env: { DIGEST_TIME: '00:00', DIGEST_TIMEZONE: 'UTC' },
+      });
+      await aDaysWork();
+      const midnight = Date.parse(`${today()}T00:00:00Z`);
+      backdate(midnight - 3_600_000);
+      await h.restart();
+      await h.app.idle();
+      expect(topLevelBotPosts()).toHaveLength(1);
+
+      // The next day: no activity in the period, but one standing item went away.
+      backdate(midnight - DAY - 3_600_000);
+      sql('update digest_runs set local_date = ?', daysAgo(1));
+      sql(change);
+      await h.restart();
+      await h.app.idle();
+      expect(topLevelBotPosts()).toHaveLength(2);
+      expect(h.query('select status from digest_runs order by local_date')).toEqual([
+        { status: 'posted' },
+        { status: 'posted' },
+      ]);
+    });
   });
 });
 
@@ -501,5 +537,245 @@ describe('10.6 guests and other workspaces are not admins', () => {
 
   it('still accepts an admin of this workspace', async () => {
     expect(await command(`owners set security <@${SAM}>`, ADMIN)).toContain('now owns Security requests');
+  });
+});
+
+describe('attacker review: bounded, honest and inert', () => {
+  const PRIVATE = 'G0PRIV001';
+  const DM = 'D0ANA0001';
+
+  beforeEach(async () => {
+    await start();
+  });
+
+  function sql(statement: string, ...params: unknown[]): void {
+    const writer = new Database(h.databasePath);
+    writer.prepare(statement).run(...params);
+    writer.close();
+  }
+
+  const notesIn = (channel: string, threadTs: string, pattern: RegExp) =>
+    h.slack.threadMessages(channel, threadTs).filter((m) => m.bot_id && pattern.test(m.text ?? ''));
+
+  it('50 never-pinged requests from a DM do not hide a newer request on the owner’s Home tab', async () => {
+    h.slack.addChannel(DM, { members: [ANA] });
+    await command(`owners set security <@${SAM}>`);
+    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: DM });
+    const [dmRequest] = requests();
+    expect(dmRequest?.ping_ts).toBeNull();
+    for (let i = 0; i < 50; i++) {
+      sql(
+        `insert into collaboration_requests (team_id, task_id, channel_id, thread_ts, role, topic, topic_key, request, reason, owner_kind, owner_id, created_at)
+         select team_id, task_id, channel_id, thread_ts, role, topic || ?, topic_key || ?, request, reason, owner_kind, owner_id, created_at - ?
+         from collaboration_requests where id = ?`,
+        ` ${i}`,
+        ` ${i}`,
+        i + 1,
+        dmRequest?.id,
+      );
+    }
+    h.anthropic.script(
+      collaborationRound({ ...PII, topic: 'Row-level security for the finance channel' }),
+      textReply('Use row access policies.'),
+    );
+    await say(`<@${FAKE_BOT_USER_ID}> lock down finance rows`);
+    const home = await openHome(SAM);
+    expect(home).toContain('Row-level security for the finance channel');
+    expect(home).not.toContain('PII encryption');
+  });
+
+  it('reads a conversation’s members once per round of pings, whatever the number of requests', async () => {
+    const crowd = Array.from({ length: 450 }, (_, i) => `U0CROWD${String(i).padStart(3, '0')}`);
+    h.slack.addChannel(PRIVATE, { members: [ANA, ...crowd] }); // 451 + the bot: 3 pages of 200
+    for (const role of ['security', 'backend', 'qa']) await command(`owners set ${role} <@${SAM}>`);
+    const threeAsks: MessageReply = {
+      kind: 'message',
+      content: [
+        { type: 'text', text: '## Solution\n' },
+        ...['security', 'backend', 'qa'].map((role) => ({
+          type: 'tool_use' as const,
+          name: 'request_collaboration',
+          input: { ...PII, role, topic: `${PII.topic} (${role})` },
+        })),
+      ],
+    };
+    const pages = () => h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE);
+    h.anthropic.script(threeAsks, textReply('Encrypt at rest.'));
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
+    expect(requests()).toHaveLength(3);
+    expect(pages()).toHaveLength(3); // one full read for three requests, not three
+    expect(notesIn(PRIVATE, threadTs, /isn't in this conversation/)).toHaveLength(3);
+
+    h.anthropic.script(textReply('Still: encrypt at rest.'));
+    await say('any news?', { channel: PRIVATE, threadTs });
+    expect(pages()).toHaveLength(6); // the next round reads afresh, once
+  });
+
+  it('stops reading members at the page that answers', async () => {
+    const crowd = Array.from({ length: 450 }, (_, i) => `U0CROWD${String(i).padStart(3, '0')}`);
+    h.slack.addChannel(PRIVATE, { members: [SAM, ANA, ...crowd] }); // SAM on the first page
+    await command(`owners set security <@${SAM}>`);
+    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
+    expect(h.slack.threadMessages(PRIVATE, threadTs).filter(isPing)).toHaveLength(1);
+    expect(h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE)).toHaveLength(
+      1,
+    );
+  });
+
+  it('the Home tab checks the viewer’s conversations with one users.conversations read, not one read per channel', async () => {
+    await command(`owners set security <@${SAM}>`);
+    const channels = ['C0HOME001', 'C0HOME002', 'C0HOME003', 'C0HOME004'];
+    for (const [i, channel] of channels.entries()) {
+      h.slack.addChannel(channel, { members: [ANA, SAM] });
+      h.anthropic.script(
+        collaborationRound({ ...PII, topic: `Grant review ${i}` }),
+        textReply('Use row access policies.'),
+      );
+      await say(`<@${FAKE_BOT_USER_ID}> review grants ${i}`, { channel });
+    }
+    h.slack.addChannel('C0HOME004', { members: [ANA] }); // SAM left this one since
+    const membersBefore = h.slack.callsTo('conversations.members').length;
+    const listsBefore = h.slack.callsTo('users.conversations').length;
+    const home = await openHome(SAM);
+    for (const i of [0, 1, 2]) expect(home).toContain(`Grant review ${i}`);
+    expect(home).not.toContain('Grant review 3');
+    expect(h.slack.callsTo('conversations.members').length).toBe(membersBefore);
+    const lists = h.slack.callsTo('users.conversations').slice(listsBefore);
+    expect(lists).toHaveLength(1);
+    expect(lists[0]?.args).toMatchObject({ user: SAM });
+  });
+
+  it('an admin may close a group-owned request even when the group cannot be read (missing_scope)', async () => {
+    h.slack.addUserGroup(SEC_GROUP, [SAM]);
+    await aDaysWork(`<!subteam^${SEC_GROUP}|@security>`);
+    const [request] = requests();
+    if (!request?.ping_ts) throw new Error('no ping was posted');
+    await h.restart(); // nothing cached: the next group look-up asks Slack
+    h.slack.failNext('usergroups.users.list', { error: 'missing_scope' }, 10);
+    expect(await click('collaboration_done', request.id, ADMIN, request.ping_ts)).toEqual([]);
+    expect(requests()[0]).toMatchObject({ status: 'done', done_by: ADMIN });
+  });
+
+  it('missing_scope on conversations.members: the thread is told once, the log says which scope to add, once', async () => {
+    await command(`owners set security <@${SAM}>`);
+    h.slack.failNext('conversations.members', { error: 'missing_scope' }, 20);
+    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`);
+    h.anthropic.script(textReply('Still: encrypt at rest.'));
+    await say('any news?', { threadTs });
+    const thread = h.slack.threadMessages(CHANNEL, threadTs);
+    expect(thread.some(isPing)).toBe(false);
+    const notes = notesIn(CHANNEL, threadTs, /couldn't check with Slack whether the Security owner/);
+    expect(notes).toHaveLength(1);
+    expect(liveMentions(notes[0]?.text ?? '')).toEqual([]);
+    const loud = h.logs.filter((line) => line.includes('missing_scope') && line.includes('channels:read'));
+    expect(loud).toHaveLength(1);
+    expect(loud[0]).toContain('"level":"error"');
+  });
+
+  it('a request that began without an owner still gets the invite note when its owner is not in the conversation', async () => {
+    h.slack.addChannel(PRIVATE, { members: [ANA, DEV] });
+    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
+    expect(notesIn(PRIVATE, threadTs, /No security owner is set/)).toHaveLength(1);
+    await command(`owners set security <@${SAM}>`); // SAM is not in PRIVATE
+    await h.app.idle();
+    expect(h.slack.threadMessages(PRIVATE, threadTs).some(isPing)).toBe(false);
+    expect(notesIn(PRIVATE, threadTs, /isn't in this conversation/)).toHaveLength(1);
+  });
+
+  it('a private digest now never calls the highlights model; --post still does', async () => {
+    await aDaysWork();
+    const before = h.anthropic.requests.length;
+    for (let i = 0; i < 3; i++) await command('digest now', DEV);
+    expect(h.anthropic.requests.length).toBe(before);
+    h.anthropic.script(textReply('A quiet day.'));
+    await command('digest now --post');
+    expect(h.anthropic.requests.length).toBe(before + 1);
+  });
+
+  it('a display name carrying a link or markup is shown inert and short', async () => {
+    h.slack.addUser({ id: ANA, profile: { display_name: 'IT: re-login at https://evil.example *now*' } });
+    h.slack.addUser({ id: DEV, profile: { display_name: `visit evil.example ${'x'.repeat(60)}` } });
+    await command(`owners set security <@${SAM}>`);
+    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'), askQuestions);
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`);
+    await say(`<@${FAKE_BOT_USER_ID}> stream clickstream events`);
+    const [request] = requests();
+    if (!request?.ping_ts) throw new Error('no ping was posted');
+    await click('collaboration_done', request.id, ANA, request.ping_ts);
+    const [line] = notesIn(CHANNEL, threadTs, /marked the \*Security\* request/);
+    expect(line?.text).toBe(
+      ':white_check_mark: IT: re-login at now marked the *Security* request “PII encryption for the orders mart” done.',
+    );
+    const digest = await command('digest now', DEV);
+    expect(digest).toContain('waiting on IT: re-login at now');
+    for (const text of [line?.text ?? '', digest]) {
+      expect(text).not.toContain('evil');
+      expect(text).not.toContain('*now*');
+    }
+    h.anthropic.script(collaborationRound({ ...PII, topic: 'Another one' }), textReply('Ok.'));
+    const other = await say(`<@${FAKE_BOT_USER_ID}> another one`, { user: DEV });
+    const [, second] = requests();
+    if (!second?.ping_ts) throw new Error('no ping was posted');
+    await click('collaboration_done', second.id, DEV, second.ping_ts);
+    const [long] = notesIn(CHANNEL, other, /marked the \*Security\* request/);
+    const name = long?.text?.match(/^:white_check_mark: (.*) marked/)?.[1] ?? '';
+    expect([...name].length).toBeLessThanOrEqual(40);
+    expect(name).toMatch(/^visit evil\u2024example x+…$/);
+  });
+
+  describe('Enterprise Grid admins', () => {
+    const grid = (teams: string[]) => ({
+      is_admin: true,
+      team_id: 'T0SIBLING1', // another workspace of the organisation
+      enterprise_user: {
+        id: 'U0GRID001',
+        enterprise_id: 'E0ORG0001',
+        enterprise_name: 'Org',
+        is_admin: true,
+        is_owner: false,
+        teams,
+      },
+    });
+
+    it('accepts an org admin whose enterprise_user.teams lists this workspace', async () => {
+      h.slack.addUser({ id: 'U0GRID001', ...grid(['T0SIBLING1', FAKE_TEAM_ID]) });
+      expect(await command(`owners set security <@${SAM}>`, 'U0GRID001')).toContain(
+        'now owns Security requests',
+      );
+    });
+
+    it('refuses an org admin of other workspaces only', async () => {
+      h.slack.addUser({ id: 'U0GRID001', ...grid(['T0SIBLING1']) });
+      expect(await command(`owners set security <@${SAM}>`, 'U0GRID001')).toContain(
+        'only workspace admins and owners',
+      );
+      expect(h.query('select * from owners')).toHaveLength(0);
+    });
+  });
+
+  it.each([
+    ['a guest flagged admin', { is_admin: true, is_restricted: true }],
+    ['an admin of another workspace', { is_admin: true, is_owner: true, team_id: 'T0OTHER01' }],
+  ])('refuses Done on a ping pressed by %s', async (_, flags) => {
+    const who = 'U0EXT0001';
+    h.slack.addUser({ id: who, ...flags });
+    const threadTs = await aDaysWork();
+    const [request] = requests();
+    if (!request?.ping_ts) throw new Error('no ping was posted');
+    const [refused] = await click('collaboration_done', request.id, who, request.ping_ts);
+    expect(refused).toContain('can mark this request done');
+    expect(requests()[0]).toMatchObject({ status: 'open', done_by: null });
+    expect(notesIn(CHANNEL, threadTs, /marked the \*Security\* request/)).toHaveLength(0);
+  });
+
+  it.each(['-post', '—post', '–post'])('accepts `digest now %s` as --post', async (flag) => {
+    await aDaysWork();
+    const callsBefore = h.slack.calls.length;
+    expect(await command(`digest now ${flag}`)).toContain('Posted the digest');
+    expect(postsSince(callsBefore).length).toBeGreaterThan(1);
   });
 });

@@ -55,6 +55,32 @@ describe('fake Slack through the real WebClient', () => {
     expect(fake.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
   });
 
+  it('users.conversations: paginated, filtered by types, private conversations only where the bot is too', async () => {
+    fake.addUser({ id: USER });
+    fake.addChannel('C0PUB0001', { members: [USER] });
+    fake.addChannel('C0PUB0002', { members: [USER] });
+    fake.addChannel('C0ELSE001', { members: ['U0OTHER01'] });
+    fake.addChannel('G0PRIV001', { members: [USER] });
+    fake.addChannel('G0HIDE001', { members: [USER], member: false });
+    fake.addChannel('D0ANA0001', { members: [USER] });
+    const types = 'public_channel,private_channel,mpim,im';
+    const first = await client.users.conversations({ user: USER, types, limit: 2 });
+    expect(first.channels?.map((c) => c.id)).toEqual(['C0PUB0001', 'C0PUB0002']);
+    const cursor = first.response_metadata?.next_cursor ?? '';
+    expect(cursor).not.toBe('');
+    const second = await client.users.conversations({ user: USER, types, limit: 2, cursor });
+    expect(second.channels?.map((c) => c.id)).toEqual(['D0ANA0001', 'G0PRIV001']);
+    expect(second.response_metadata?.next_cursor).toBe('');
+    const publicOnly = await client.users.conversations({ user: USER });
+    expect(publicOnly.channels?.map((c) => c.id)).toEqual(['C0PUB0001', 'C0PUB0002']);
+    await expect(client.users.conversations({ user: 'U0NOBODY1' })).rejects.toMatchObject(
+      platformError('user_not_found'),
+    );
+    await expect(client.users.conversations({ user: USER, cursor: 'bm9wZQ' })).rejects.toMatchObject(
+      platformError('invalid_cursor'),
+    );
+  });
+
   it('posts and updates a message, recording both calls and the current state', async () => {
     const posted = await client.chat.postMessage({
       channel: CHANNEL,

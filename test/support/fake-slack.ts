@@ -76,6 +76,15 @@ export interface SlackUser {
   is_ultra_restricted?: boolean;
   /** A Slack Connect user this workspace shares no channel with in its own directory. */
   is_stranger?: boolean;
+  /** Enterprise Grid: the organisation and the workspaces of it this user belongs to (users.info). */
+  enterprise_user?: {
+    id: string;
+    enterprise_id: string;
+    enterprise_name: string;
+    is_admin: boolean;
+    is_owner: boolean;
+    teams: string[];
+  };
 }
 
 export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
@@ -142,6 +151,12 @@ interface Channel {
   member: boolean;
   private: boolean;
   members?: string[];
+}
+
+/** users.conversations `types`: what kind of conversation a channel is. */
+function conversationType(channel: Channel): 'public_channel' | 'private_channel' | 'im' {
+  if (channel.id.startsWith('D')) return 'im';
+  return channel.private ? 'private_channel' : 'public_channel';
 }
 
 const RESPONSE_URL_MAX_USES = 5;
@@ -311,6 +326,7 @@ class FakeSlackServer implements FakeSlack {
     'users.info': (args) => this.userInfo(args),
     'usergroups.users.list': (args) => this.userGroupUsers(args),
     'conversations.members': (args) => this.conversationMembers(args),
+    'users.conversations': (args) => this.userConversations(args),
     'assistant.threads.setStatus': (args) => this.setStatus(args),
     'views.publish': (args) => this.publishView(args),
   };
@@ -855,6 +871,46 @@ class FakeSlackServer implements FakeSlack {
     const nextCursor =
       offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
     return ok({ members: page, response_metadata: { next_cursor: nextCursor } });
+  }
+
+  /**
+   * users.conversations for `user`, paginated like Slack (`limit` default 100, at most 999; opaque
+   * `cursor`, `invalid_cursor` when it is not ours). `types` defaults to public_channel. As with a bot
+   * token in Slack, private channels, DMs and group DMs are listed only when the bot is in them too.
+   * The conversations are the ones added with addChannel plus any that hold messages.
+   */
+  private userConversations(args: Args): Body {
+    const userId = String(args.user ?? '');
+    if (!this.users.has(userId)) return fail('user_not_found');
+    const types = new Set(String(args.types || 'public_channel').split(','));
+    const ids = new Set([...this.channels.keys(), ...this.messages.map((m) => m.channel)]);
+    const listed = [...ids]
+      .sort()
+      .map((id) => this.channel(id))
+      .filter((channel): channel is Channel => channel !== undefined)
+      .filter((channel) => types.has(conversationType(channel)))
+      .filter((channel) => !channel.private || channel.member)
+      .filter((channel) => (channel.members ? channel.members.includes(userId) : true));
+    const limit = Math.min(Number(args.limit) > 0 ? Number(args.limit) : 100, 999);
+    let offset = 0;
+    if (args.cursor) {
+      offset = Number(Buffer.from(String(args.cursor), 'base64url').toString());
+      if (!Number.isInteger(offset) || offset <= 0) return fail('invalid_cursor');
+    }
+    const page = listed.slice(offset, offset + limit).map((channel) => ({
+      id: channel.id,
+      name: channel.name,
+      is_channel: conversationType(channel) === 'public_channel',
+      is_group: conversationType(channel) === 'private_channel',
+      is_im: conversationType(channel) === 'im',
+      is_mpim: false,
+      is_private: channel.private,
+      is_archived: false,
+      context_team_id: FAKE_TEAM_ID,
+    }));
+    const nextCursor =
+      offset + limit < listed.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
+    return ok({ channels: page, response_metadata: { next_cursor: nextCursor } });
   }
 
   /** views.publish: a Home tab of at most 100 valid blocks for a known user. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEUTRAL_NAME, PeopleDirectory, TtlCache } from '../../src/core/people.js';
+import { MAX_PAGES, NEUTRAL_NAME, PeopleDirectory, TtlCache } from '../../src/core/people.js';
 import type { Logger, SlackPort, SlackUserInfo } from '../../src/core/ports.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -64,5 +64,65 @@ describe('PeopleDirectory', () => {
     fail = false;
     expect(await people.nameOf('U1')).toBe('ana');
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('PeopleDirectory member lists are bounded', () => {
+  function withPages(page: (cursor?: string) => { members: string[]; nextCursor?: string }) {
+    const cursors: (string | undefined)[] = [];
+    const slack = {
+      conversationMembersPage: async (_channel: string, cursor?: string) => {
+        cursors.push(cursor);
+        return page(cursor);
+      },
+      userConversationsPage: async (_user: string, cursor?: string) => {
+        cursors.push(cursor);
+        return page(cursor);
+      },
+    } as unknown as SlackPort;
+    return { people: new PeopleDirectory(slack, silent), cursors };
+  }
+
+  it('stops at MAX_PAGES pages of a list that never ends: unknown, not an endless loop', async () => {
+    const { people, cursors } = withPages((cursor) => ({
+      members: [`U${cursor ?? 0}`],
+      nextCursor: String(Number(cursor ?? 0) + 1),
+    }));
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U0NOBODY' })).toBeUndefined();
+    expect(cursors).toHaveLength(MAX_PAGES);
+    // What was read still answers, without another call.
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U3' })).toBe(true);
+    expect(cursors).toHaveLength(MAX_PAGES);
+  });
+
+  it('stops at a cursor it has already followed', async () => {
+    const { people, cursors } = withPages(() => ({ members: ['U1'], nextCursor: 'same' }));
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U0NOBODY' })).toBeUndefined();
+    expect(cursors).toEqual([undefined, 'same']);
+  });
+
+  it('reads a conversation once for many questions until it is forgotten', async () => {
+    const { people, cursors } = withPages((cursor) =>
+      cursor ? { members: ['U3', 'U4'] } : { members: ['U1', 'U2'], nextCursor: 'p2' },
+    );
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U1' })).toBe(true);
+    expect(cursors).toHaveLength(1); // found on the first page: stopped there
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U9' })).toBe(false);
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U4' })).toBe(true);
+    expect(cursors).toHaveLength(2);
+    people.forgetConversation('C1');
+    expect(await people.ownerCanRead('C1', { kind: 'user', id: 'U4' })).toBe(true);
+    expect(cursors).toHaveLength(4);
+  });
+
+  it('caps a person’s conversation list too, keeping what it read', async () => {
+    const { people, cursors } = withPages((cursor) => ({
+      members: [`C${cursor ?? 0}`],
+      nextCursor: String(Number(cursor ?? 0) + 1),
+    }));
+    const theirs = await people.conversationsOf('U1');
+    expect(cursors).toHaveLength(MAX_PAGES);
+    expect(theirs.has('C0')).toBe(true);
+    expect(theirs.size).toBe(MAX_PAGES);
   });
 });

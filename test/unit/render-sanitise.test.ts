@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../../src/render/index.js';
+import { inertName, NAME_MAX } from '../../src/render/names.js';
 import { rng } from '../support/seeded-random.js';
 
 const Z = '\u200B';
@@ -183,5 +184,25 @@ describe('truncateForSlack', () => {
     const out = truncateForSlack('😀😀😀😀', 4);
     expect(out.length).toBeLessThanOrEqual(4);
     expect(out).toBe('😀…');
+  });
+});
+
+describe('inertName', () => {
+  it.each([
+    ['IT: re-login at https://evil.example', 'IT: re-login at'],
+    ['go to www.evil.com now', 'go to now'],
+    ['mail a@b.com', 'mail'],
+    ['visit evil.example', 'visit evil\u2024example'],
+    ['*bold* _it_ ~del~ `code`', 'bold it del code'],
+    ['<!channel> <@U1>', '!channel'],
+    ['Ana María', 'Ana María'],
+  ])('%j → %j', (name, shown) => {
+    expect(inertName(name)).toBe(shown);
+  });
+
+  it('caps a name at NAME_MAX characters', () => {
+    const shown = inertName('x'.repeat(100));
+    expect([...shown]).toHaveLength(NAME_MAX);
+    expect(shown.endsWith('…')).toBe(true);
   });
 });

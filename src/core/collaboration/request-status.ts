@@ -63,17 +63,25 @@ async function refuseUnlessMayAnswer(
 ): Promise<string | undefined> {
   if (request.owner?.kind === 'user' && request.owner.id === userId) return undefined;
   if (deps.store.getTask(request.teamId, request.taskId)?.requesterId === userId) return undefined;
-  try {
-    if (request.owner?.kind === 'group' && (await deps.people.inGroup(request.owner.id, userId))) {
-      return undefined;
+  // Each check on its own: an install without usergroups:read must not lock admins out.
+  let unknown = false;
+  const checks = [
+    () => isAdmin(deps, userId),
+    async () => request.owner?.kind === 'group' && (await deps.people.inGroup(request.owner.id, userId)),
+  ];
+  for (const check of checks) {
+    try {
+      if (await check()) return undefined;
+    } catch (error) {
+      unknown = true;
+      deps.logger.warn('could not check who may answer a collaboration request', {
+        teamId: request.teamId,
+        requestId: request.id,
+        error: describe(error),
+      });
     }
-    if (await isAdmin(deps, userId)) return undefined;
-  } catch (error) {
-    deps.logger.warn('could not check who may answer a collaboration request', {
-      teamId: request.teamId,
-      requestId: request.id,
-      error: describe(error),
-    });
+  }
+  if (unknown) {
     return "I couldn't check with Slack whether you may update this request just now. Please try again in a moment.";
   }
   const owner =

@@ -2,6 +2,7 @@ import {
   mentionOf,
   noOwnerText,
   ownerNotHereText,
+  ownerUncheckedText,
   pingMessage,
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
@@ -69,7 +70,10 @@ export async function announceRequests(
   teamId: string,
   taskId: number,
 ): Promise<void> {
-  for (const request of deps.collaboration.unannounced(teamId, taskId)) await announce(deps, request);
+  const pending = deps.collaboration.unannounced(teamId, taskId);
+  // One fresh look at each conversation's members per round (see PeopleDirectory.ownerCanRead).
+  for (const channelId of new Set(pending.map((r) => r.channelId))) deps.people.forgetConversation(channelId);
+  for (const request of pending) await announce(deps, request);
 }
 
 /**
@@ -97,17 +101,19 @@ export function assignWaitingRequests(
 /**
  * Posts one request's ping (owner known) or guidance (no owner). A ping goes only where its owner can
  * read it: in a DM or a channel the owner is not in, the thread says once that they must be invited
- * (the guidance claim), and a later turn pings them once they are there.
+ * (the invite claim), and a later turn pings them once they are there. When Slack cannot say who is
+ * in the conversation, the thread is told that too (once, same claim) rather than nothing.
  */
 async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
   const readable = request.owner ? await ownerCanRead(deps, request, request.owner) : true;
-  if (readable === undefined) return;
-  if (!readable) {
-    if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, 'guidance')) return;
+  if (readable !== true) {
+    // Its own claim: a request that began without an owner already used the guidance one.
+    if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, 'invite')) return;
+    const note = readable === false ? ownerNotHereText(request) : ownerUncheckedText(request);
     try {
-      await deps.slack.postText(request.channelId, ownerNotHereText(request), request.threadTs);
+      await deps.slack.postText(request.channelId, note, request.threadTs);
     } catch (error) {
-      deps.collaboration.releaseAnnouncement(request.teamId, request.id, 'guidance');
+      deps.collaboration.releaseAnnouncement(request.teamId, request.id, 'invite');
       deps.logger.warn('could not post a collaboration note', {
         teamId: request.teamId,
         requestId: request.id,

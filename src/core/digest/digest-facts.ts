@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CollaborationRequest, TaskStatus, Usage } from '../model.js';
 
 /** Everything a channel's digest says, read from the database (never from the model). */
@@ -30,7 +31,15 @@ export interface DigestFacts {
   waiting: Listed<DigestTask>;
   /** Collaboration requests not done yet, oldest first. */
   openRequests: Listed<CollaborationRequest>;
+  /** Every standing item, not only the listed ones: what "changed since the last digest" compares. */
+  standing: StandingItems;
   usageByModel: { model: string; usage: Usage }[];
+}
+
+/** The ids (and request states) of all waiting tasks and open requests of a channel. */
+export interface StandingItems {
+  waitingTaskIds: number[];
+  openRequests: { id: number; status: string; ownerKind: string | null; ownerId: string | null }[];
 }
 
 export function isEmptyDigest(facts: DigestFacts): boolean {
@@ -50,15 +59,18 @@ export function hasNews(facts: DigestFacts): boolean {
 }
 
 /**
- * The digest's standing items (tasks waiting for answers, open requests) in a short comparable form:
- * equal fingerprints mean nothing about them changed since that digest.
+ * All of the digest's standing items (tasks waiting for answers, open requests with their state and
+ * owner) hashed into a short comparable form: equal fingerprints mean nothing about them changed since
+ * that digest, however many there are (not only the listed ones).
  */
 export function standingFingerprint(facts: DigestFacts): string {
-  const waiting = facts.waiting.items.map((t) => `${t.id}`).join(',');
-  const requests = facts.openRequests.items
-    .map((r) => `${r.id}${r.status[0]}${r.owner ? `${r.owner.kind[0]}${r.owner.id}` : '-'}`)
+  const waiting = [...facts.standing.waitingTaskIds].sort((a, b) => a - b).join(',');
+  const requests = [...facts.standing.openRequests]
+    .sort((a, b) => a.id - b.id)
+    .map((r) => `${r.id}${r.status[0]}${r.ownerKind ? `${r.ownerKind[0]}${r.ownerId}` : '-'}`)
     .join(',');
-  return `w${facts.waiting.total}:${waiting}|r${facts.openRequests.total}:${requests}`;
+  const hash = createHash('sha256').update(`w:${waiting}|r:${requests}`).digest('base64url').slice(0, 22);
+  return `w${facts.standing.waitingTaskIds.length}r${facts.standing.openRequests.length}:${hash}`;
 }
 
 /** A channel's digest schedule, as stored; unset fields fall back to the configured defaults. */

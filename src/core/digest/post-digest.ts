@@ -67,8 +67,13 @@ async function postDigest(
 }
 
 /** The parent message, then the detail messages, with people and groups named in plain text. */
-async function composeDigest(deps: DigestDeps, facts: DigestFacts, dayLabel: string): Promise<string[]> {
-  const highlights = await writeHighlights(deps, facts);
+async function composeDigest(
+  deps: DigestDeps,
+  facts: DigestFacts,
+  dayLabel: string,
+  options: { highlights: boolean } = { highlights: true },
+): Promise<string[]> {
+  const highlights = options.highlights ? await writeHighlights(deps, facts) : undefined;
   const link = (channelId: string, messageTs: string, threadTs?: string) =>
     deps.slack.messageLink(channelId, messageTs, threadTs);
   const nameOf = await namesIn(deps, facts);
@@ -123,7 +128,10 @@ export async function postDigestNow(
     return `Nothing to report in <#${channelId}> for the last 24 hours: no tasks, no questions waiting and no open requests.`;
   }
   if (!options.post) {
-    const parts = await composeDigest(deps, facts, 'last 24 hours (only you can see this)');
+    // No model paragraph: anyone may run this as often as they like, and each would cost a call.
+    const parts = await composeDigest(deps, facts, 'last 24 hours (only you can see this)', {
+      highlights: false,
+    });
     return parts.join('\n\n');
   }
   try {
@@ -149,7 +157,8 @@ export async function postScheduledDigest(
   timeZone: string,
 ): Promise<'posted' | 'empty' | 'unchanged' | 'skipped' | 'failed'> {
   const key = `digest-${channelId}-${due.localDate}`;
-  if (!deps.digests.claimDigestRun(teamId, channelId, due.localDate)) {
+  const reclaimed = !deps.digests.claimDigestRun(teamId, channelId, due.localDate);
+  if (reclaimed) {
     // Claimed before: done, being posted, or left half-way by a process that died while posting.
     const stale = deps.digests.reclaimStaleDigestRun(
       teamId,
@@ -158,11 +167,6 @@ export async function postScheduledDigest(
       Date.now() - STALE_CLAIM_MS,
     );
     if (!stale) return 'skipped';
-    const posted = await deps.slack.findPosted(channelId, key).catch(() => undefined);
-    if (posted) {
-      deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'posted', parentTs: posted });
-      return 'skipped';
-    }
   }
   const facts = deps.digests.digestFacts(
     teamId,
@@ -171,6 +175,19 @@ export async function postScheduledDigest(
     due.scheduledAt.getTime(),
     DIGEST_LIST_LIMIT,
   );
+  if (reclaimed) {
+    const posted = await deps.slack.findPosted(channelId, key).catch(() => undefined);
+    if (posted) {
+      // The dead process posted it: record it as posted, with what it showed (near enough: the same
+      // day's standing items), so tomorrow's "changed since the last digest" compares against it.
+      deps.digests.finishDigestRun(teamId, channelId, due.localDate, {
+        status: 'posted',
+        parentTs: posted,
+        fingerprint: standingFingerprint(facts),
+      });
+      return 'skipped';
+    }
+  }
   if (isEmptyDigest(facts) && !deps.postWhenEmpty) {
     deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'empty' });
     return 'empty';

@@ -1,0 +1,1 @@
+ALTER TABLE `collaboration_requests` ADD `invited_at` integer;
