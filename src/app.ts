@@ -10,6 +10,7 @@ import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
+import { ackEventsWhenStored } from './slack/event-ack.js';
 import { registerActions, registerRetry, registerUnknownActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
@@ -22,7 +23,7 @@ import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/
 export { StartupError } from './slack/slack-identity.js';
 
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
-import { openDatabase } from './store/db.js';
+import { durability, openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
 import { SqliteHomeStore } from './store/home-repo.js';
 import { SqliteJobQueue } from './store/job-repo.js';
@@ -64,6 +65,8 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
   const health = { ready: false, draining: false };
   const database = openDatabase(config.databasePath);
+  // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
+  logger.info('database open', durability(database.sqlite));
   const jobs = new SqliteJobQueue(database.sqlite);
   const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
 
@@ -173,8 +176,11 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerUnknownActions(app, deps);
   registerHome(app, deps);
 
-  if (receiver) slackHandler = receiver.requestListener;
-  else await app.start();
+  if (receiver) {
+    // Events are acknowledged only once stored (see src/slack/event-ack.ts).
+    receiver.init(ackEventsWhenStored(app));
+    slackHandler = receiver.requestListener;
+  } else await app.start();
   worker = new JobWorker(
     jobs,
     (job) => runTaskJob(deps, job),

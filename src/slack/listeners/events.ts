@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { handleMessage, type MessageDeps } from '../../core/handle-message.js';
+import { eventDelivery } from '../event-ack.js';
 
 /** The fields of a message / app_mention event we use; anything else Slack sends is ignored. */
 const messageEvent = z.object({
@@ -22,12 +23,16 @@ const envelope = z.object({ event_id: z.string().min(1), team_id: z.string().min
 const HUMAN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
 
 /**
- * Mentions, DMs and replies in the bot's threads. Bolt has already acked the HTTP request; the use
- * case dedupes on the event id and on channel + ts, so retries and the app_mention/message twins of
+ * Mentions, DMs and replies in the bot's threads. The HTTP request is acknowledged when this returns
+ * (src/slack/event-ack.ts), so the delivery is stored before Slack hears back; the use case dedupes on the event id and on channel + ts, so retries and the app_mention/message twins of
  * one mention produce one answer.
  */
 export function registerEvents(app: App, deps: MessageDeps): void {
-  const handle = async (raw: unknown, body: unknown, context: { teamId?: string; botUserId?: string }) => {
+  const handle = async (
+    raw: unknown,
+    body: unknown,
+    context: { teamId?: string; botUserId?: string } & Record<string, unknown>,
+  ) => {
     const event = messageEvent.safeParse(raw);
     const meta = envelope.safeParse(body);
     if (!event.success || !meta.success) {
@@ -54,7 +59,12 @@ export function registerEvents(app: App, deps: MessageDeps): void {
       isDirectMessage,
     });
     deps.runner.track(`event:${meta.data.event_id}`, routed);
-    await routed.catch(() => undefined);
+    // Not stored (or not handled): the event is not acknowledged, so Slack delivers it again; the
+    // delivery is deduplicated on its id, so a retry after a partial success answers nothing twice.
+    await routed.catch(() => {
+      const delivery = eventDelivery(context);
+      if (delivery) delivery.failed = true;
+    });
   };
   app.event('app_mention', async ({ event, body, context }) => handle(event, body, context));
   app.event('message', async ({ event, body, context }) => handle(event, body, context));
