@@ -35,3 +35,18 @@ export class AgentError extends Error {
 
 /** Slack answers these when the bot cannot post in a conversation. */
 export const NOT_IN_CONVERSATION_CODES = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+
+/** Failures after which a post may still have landed in Slack: a timeout, a reset, a 5xx. */
+const MAYBE_LANDED_CODES = new Set([
+  'request_error',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
+/** True when a failed post may have landed, so it must be looked up (not posted again, not given up). */
+export function mayHaveLanded(error: unknown): boolean {
+  if (!(error instanceof SlackError)) return false;
+  return MAYBE_LANDED_CODES.has(error.code) || /^http_5\d\d$/.test(error.code);
+}

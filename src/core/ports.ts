@@ -111,17 +111,25 @@ export interface CollaborationStore {
   /** Stores a request once per task, role and topic; a repeat returns the first one. */
   recordRequest(input: NewCollaborationRequest): { request: CollaborationRequest; created: boolean };
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined;
-  /** Requests of a task whose ping (owner known) or guidance (no owner) has not been posted yet. */
+  /** Requests of a task whose ping (owner known) or guidance (no owner) is not confirmed posted yet. */
   unannounced(teamId: string, taskId: number): CollaborationRequest[];
   /** Not-done requests for a role that have no owner yet, oldest first. */
   unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[];
   /** Gives an unassigned request its owner; false when it already had one. */
   assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean;
-  /** Claims the right to post the ping (or the guidance); false when someone already did. */
-  claimAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): boolean;
-  /** The post failed: let a later attempt claim it again. */
-  releaseAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance'): void;
-  setPingTs(teamId: string, requestId: number, ts: string): void;
+  /**
+   * Claims the right to post the ping (or the guidance): 'first' when nobody claimed it before,
+   * 'unconfirmed' when an earlier run claimed it but never confirmed the post (it crashed, or the post
+   * failed; one job per task at a time means that run is over), so the post may or may not be in the
+   * thread; undefined when it was posted already.
+   */
+  claimAnnouncement(
+    teamId: string,
+    requestId: number,
+    kind: 'ping' | 'guidance',
+  ): 'first' | 'unconfirmed' | undefined;
+  /** The claimed post is in the thread (at `ts`): never post it again. */
+  confirmAnnouncement(teamId: string, requestId: number, kind: 'ping' | 'guidance', ts: string): void;
   /**
    * Moves a request forward (open → acknowledged → done; open → done). Returns the updated request,
    * or the unchanged one when the move is not allowed (e.g. already done).
@@ -194,10 +202,11 @@ export interface SlackPort {
   /** Posts a short mrkdwn message (never model output). Throws SlackError on failure. */
   postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string>;
   /**
-   * A top-level message this bot posted with `key` (Slack message metadata), among the channel's
-   * recent messages: how a post interrupted by a crash is found instead of posted twice.
+   * A message this bot posted with `key` (Slack message metadata): among the channel's recent
+   * top-level messages, or among the replies of `threadTs` when given. How a post interrupted by a
+   * crash (or answered with a timeout or a 5xx after it landed) is found instead of posted twice.
    */
-  findPosted(channelId: string, key: string): Promise<string | undefined>;
+  findPosted(channelId: string, key: string, threadTs?: string): Promise<string | undefined>;
   /**
    * Opens a message in a thread: a new streamed message, or — when `existingTs` is given — a rewrite of
    * a message we posted before (used when an answer has to be written again). Nothing is written
@@ -214,7 +223,7 @@ export interface SlackPort {
   /** A short private note to one person in a conversation; best effort. */
   postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void>;
   /** Posts a message with blocks (bot-composed, e.g. a collaboration ping). Throws SlackError. */
-  postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string>;
+  postBlocks(channelId: string, message: BlockMessage, threadTs?: string, key?: string): Promise<string>;
   /** Replaces a bot message's text and blocks. Throws SlackError. */
   updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void>;
   /** users.info; undefined when Slack does not know the user. Throws SlackError on other failures. */

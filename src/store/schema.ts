@@ -122,7 +122,9 @@ export const owners = sqliteTable(
 /**
  * A discipline the agent asked to bring in. One row per task, role and topic (normalised), which is
  * what makes a ping happen at most once across follow-ups, retries and restarts. `pinged_at` and
- * `guided_at` are claimed before the message is posted, so two workers never post the same one.
+ * `guided_at` are claimed before the message is posted, so two workers never post the same one;
+ * `announcing` names the post claimed but not yet confirmed (a crash or a failed post in between):
+ * the next run looks it up in the thread by its metadata key before posting it.
  */
 export const collaborationRequests = sqliteTable(
   'collaboration_requests',
@@ -147,6 +149,7 @@ export const collaborationRequests = sqliteTable(
     pingedAt: integer('pinged_at'),
     pingTs: text('ping_ts'),
     guidedAt: integer('guided_at'),
+    announcing: text('announcing', { enum: ['ping', 'guidance'] }),
     acknowledgedBy: text('acknowledged_by'),
     acknowledgedAt: integer('acknowledged_at'),
     doneBy: text('done_by'),

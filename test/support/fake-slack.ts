@@ -71,7 +71,14 @@ export interface SlackUser {
   profile: { display_name: string; real_name?: string; email?: string };
 }
 
-export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
+/**
+ * A scripted failure. `{ status: 500, afterLanding: true }` carries the call out (a post lands) and
+ * then answers 500, as a gateway timing out behind Slack does: the caller cannot tell it landed.
+ */
+export type Failure =
+  | { error: string }
+  | { status: 429; retryAfter: number }
+  | { status: 500; afterLanding?: boolean };
 
 export interface FakeSlack {
   /** e.g. `http://127.0.0.1:PORT/api/` (trailing slash) — pass as SLACK_API_URL. */
@@ -449,6 +456,8 @@ class FakeSlackServer implements FakeSlack {
     call.token = token;
 
     const scripted = this.failures.get(call.method)?.shift();
+    if (scripted && 'afterLanding' in scripted && scripted.afterLanding && token)
+      this.methods[call.method]?.(args);
     if (scripted) return this.scriptedFailure(scripted);
     if (this.rateLimits && call.method !== 'auth.test' && this.rateLimits.random() < this.rateLimits.rate) {
       return this.scriptedFailure({ status: 429, retryAfter: 1 });
@@ -733,7 +742,13 @@ class FakeSlackServer implements FakeSlack {
     const rootTs = asked.thread_ts ?? asked.ts;
     const thread = this.threadMessages(asked.channel, rootTs);
     const replyCount = thread.filter((m) => m.ts !== rootTs).length;
-    const all = thread.map((m) => wireMessage(m, m.ts === rootTs ? replyCount : 0));
+    // As in Slack, message metadata only with include_all_metadata.
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const all = thread.map((m) => {
+      const wire = wireMessage(m, m.ts === rootTs ? replyCount : 0);
+      if (!withMetadata) delete wire.metadata;
+      return wire;
+    });
     const limit = Math.min(Number(args.limit) > 0 ? Number(args.limit) : 1000, 1000);
     const offset = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) || 0 : 0;
     const page = all.slice(offset, offset + limit);

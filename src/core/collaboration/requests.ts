@@ -1,4 +1,5 @@
 import { mentionOf, noOwnerText, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
 import type { CollaborationRequest, CollaborationRole, Task } from '../model.js';
 import type { CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
@@ -51,13 +52,23 @@ export function recordCollaborationAsk(
     : `Recorded. This team has no ${role} owner yet; after your answer the bot explains in the thread how to set one. Continue your answer.`;
 }
 
-/** After a turn: posts the pings (or "no owner yet" notes) of this task that are not in the thread yet. */
+/**
+ * After a turn: posts the pings (or "no owner yet" notes) of this task that are not in the thread yet.
+ * A post that failed stays claimed but unconfirmed and fails the job, so the worker retries it; the
+ * retry looks the post up by its metadata key first (it may have landed before the error).
+ */
 export async function announceRequests(
   deps: CollaborationDeps,
   teamId: string,
   taskId: number,
 ): Promise<void> {
-  for (const request of deps.collaboration.unannounced(teamId, taskId)) await announce(deps, request);
+  let failure: unknown;
+  for (const request of deps.collaboration.unannounced(teamId, taskId)) {
+    await announce(deps, request).catch((error: unknown) => {
+      failure ??= error;
+    });
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /**
@@ -82,34 +93,47 @@ export function assignWaitingRequests(
   return assigned;
 }
 
-/** Posts one request's ping (owner known) or guidance (no owner); true when it was posted now. */
+/** Posts one request's ping (owner known) or guidance (no owner), at most once. */
 async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
   const kind = request.owner ? 'ping' : 'guidance';
-  if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return;
+  const claim = deps.collaboration.claimAnnouncement(request.teamId, request.id, kind);
+  if (!claim) return;
+  const key = `request-${request.id}-${kind}`;
   try {
-    if (request.owner) {
-      const ts = await deps.slack.postBlocks(
-        request.channelId,
-        pingMessage(request, request.owner),
-        request.threadTs,
-      );
-      deps.collaboration.setPingTs(request.teamId, request.id, ts);
-      deps.logger.info('collaboration owner pinged', {
-        teamId: request.teamId,
-        requestId: request.id,
-        role: request.role,
-        owner: mentionOf(request.owner),
-      });
-    } else {
-      await deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs);
-    }
+    // Claimed before by a run that never confirmed it (a crash, a timeout, a 5xx): it may be there.
+    const earlier =
+      claim === 'unconfirmed'
+        ? await deps.slack.findPosted(request.channelId, key, request.threadTs)
+        : undefined;
+    const ts = earlier ?? (await post(deps, request, key));
+    deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
   } catch (error) {
-    // Not posted: a later turn or owner change may claim it again.
-    deps.collaboration.releaseAnnouncement(request.teamId, request.id, kind);
+    const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a collaboration request', {
       teamId: request.teamId,
       requestId: request.id,
       error: describe(error),
     });
+    // Not in the channel any more: retrying cannot help; the claim stays open for a later run.
+    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return;
+    throw error;
   }
+}
+
+async function post(deps: CollaborationDeps, request: CollaborationRequest, key: string): Promise<string> {
+  if (!request.owner)
+    return deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs, key);
+  const ts = await deps.slack.postBlocks(
+    request.channelId,
+    pingMessage(request, request.owner),
+    request.threadTs,
+    key,
+  );
+  deps.logger.info('collaboration owner pinged', {
+    teamId: request.teamId,
+    requestId: request.id,
+    role: request.role,
+    owner: mentionOf(request.owner),
+  });
+  return ts;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `collaboration_requests` ADD `announcing` text;
