@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/job-worker.js';
 import type { Logger } from './core/ports.js';
+import { RetentionSchedule } from './core/retention.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
@@ -27,6 +28,7 @@ import { durability, openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
 import { SqliteHomeStore } from './store/home-repo.js';
 import { SqliteJobQueue } from './store/job-repo.js';
+import { SqliteRetentionStore } from './store/retention-repo.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
@@ -122,6 +124,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const deps = {
     store,
     jobs,
+    retention: new SqliteRetentionStore(database.sqlite),
     kick: () => worker?.kick(),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
@@ -194,6 +197,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   );
   // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
   worker.start();
+  // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
+  const retention = new RetentionSchedule(deps, config.retentionDays);
+  retention.start();
   if (tuning.digestScheduler ?? true) {
     deps.scheduler = new DigestScheduler(deps, identity.teamId, (name, work) => runner.track(name, work));
     deps.scheduler.start();
@@ -225,6 +231,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   async function drain(graceMs: number): Promise<void> {
     health.draining = true;
     deps.scheduler?.stop();
+    retention.stop();
     worker?.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     // Answers in progress may finish within the grace period; queued jobs wait for the next start.

@@ -119,6 +119,7 @@ const envSchema = z
       3_600,
       'how long a stopped process keeps its queued work before another takes it',
     ),
+    RETENTION_DAYS: integer(90, 1, 3_650, 'how many days stored conversations and deliveries are kept'),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -165,6 +166,8 @@ export interface Config {
   readonly maxContextTokens: number;
   /** A job whose process stopped renewing it for this long is run again by another (JOB_LEASE_SECONDS). */
   readonly jobLeaseMs: number;
+  /** Conversations idle and deliveries recorded longer ago than this are deleted, daily (RETENTION_DAYS). */
+  readonly retentionDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -207,6 +210,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
     maxContextTokens: e.MAX_CONTEXT_TOKENS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    retentionDays: e.RETENTION_DAYS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

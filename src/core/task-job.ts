@@ -44,6 +44,13 @@ export async function runTaskJob(deps: TurnDeps, job: Job): Promise<void> {
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';
+/** Separates a first turn's thread context from the request itself. */
+export const REQUEST_MARKER = '\n\nMy request: ';
+
+/** How one message of a foreign thread appears in the context (also how an edit or deletion finds it). */
+export function contextLine(userId: string | undefined, text: string): string {
+  return `- ${userId ? `@${userId}` : 'someone'}: ${slackTextToPlain(text)}`;
+}
 
 /**
  * A mention in someone else's thread: that thread, read once, goes before the request in the first
@@ -72,10 +79,10 @@ async function withThreadContext(
     // Up to the mention: later replies in the thread are follow-ups, answered as turns of their own.
     const lines = history
       .filter((m) => tsBefore(m.ts, mentionTs) && m.text.trim() !== '' && !m.isBot)
-      .map((m) => `- ${m.userId ? `@${m.userId}` : 'someone'}: ${slackTextToPlain(m.text)}`);
+      .map((m) => contextLine(m.userId, m.text));
     const kept = newestWithin(lines, Math.floor(deps.contextBudgetTokens * THREAD_CONTEXT_SHARE));
     if (kept.length === 0) return request;
-    return `${CONTEXT_INTRO}\n${kept.join('\n')}\n\nMy request: ${request}`;
+    return `${CONTEXT_INTRO}\n${kept.join('\n')}${REQUEST_MARKER}${request}`;
   } catch (error) {
     deps.logger.warn('could not read the thread for context', {
       teamId: task.teamId,

@@ -75,6 +75,8 @@ export const turns = sqliteTable(
   (t) => [
     index('turns_team_task').on(t.teamId, t.taskId, t.id),
     index('turns_team_created').on(t.teamId, t.createdAt),
+    // A message deleted or edited in Slack is found by its ts (RETENTION: message_deleted/changed).
+    index('turns_team_slack_ts').on(t.teamId, t.slackTs),
   ],
 );
 

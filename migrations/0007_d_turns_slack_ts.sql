@@ -1,0 +1,1 @@
+CREATE INDEX `turns_team_slack_ts` ON `turns` (`team_id`,`slack_ts`);
