@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
@@ -149,6 +149,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   };
 
   const socketMode = config.slack.appToken !== undefined;
+  const socketReceiver = socketMode
+    ? new SocketModeReceiver({ appToken: config.slack.appToken ?? '', logger: boltLogger })
+    : undefined;
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
@@ -167,7 +170,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     tokenVerificationEnabled: false,
     logger: boltLogger,
     clientOptions,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
+    receiver: receiver ?? socketReceiver,
   });
   app.error(async (error) => {
     logger.error('unhandled error in a Slack listener', { error: describe(error) });
@@ -179,9 +182,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerUnknownActions(app, deps);
   registerHome(app, deps);
 
+  // Events are acknowledged only once stored (see src/slack/event-ack.ts), over HTTP and Socket Mode.
+  (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
   if (receiver) {
-    // Events are acknowledged only once stored (see src/slack/event-ack.ts).
-    receiver.init(ackEventsWhenStored(app));
     slackHandler = receiver.requestListener;
   } else await app.start();
   worker = new JobWorker(
