@@ -3,7 +3,7 @@ import { failureMessage } from '../render/task-messages.js';
 import { announceRequests } from './collaboration/requests.js';
 import { estimateTokens } from './context-budget.js';
 import type { Job } from './jobs.js';
-import { THREAD_NOT_READ_TEXT } from './messages.js';
+import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
@@ -139,7 +139,12 @@ export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
   const task = deps.store.getTask(job.teamId, job.taskId);
   if (!task || task.status === 'done' || task.status === 'failed') return;
   deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
-  if (!task.threadTs) return;
+  if (!task.threadTs) {
+    // The command's parent never got posted (e.g. Slack kept timing out): tell the requester privately.
+    const url = job.payload.responseUrl;
+    if (url) await deps.slack.respondPrivately(url, cannotPostText('internal_error'));
+    return;
+  }
   await deps.slack.postBlocks(
     task.channelId,
     failureMessage('Something went wrong on my side and I stopped retrying.', task.id),
