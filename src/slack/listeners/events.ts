@@ -50,9 +50,10 @@ const envelope = z.object({ event_id: z.string().min(1), team_id: z.string().min
 const HUMAN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
 
 /**
- * Mentions, DMs and replies in the bot's threads. The HTTP request is acknowledged when this returns
- * (src/slack/event-ack.ts), so the delivery is stored before Slack hears back; the use case dedupes on the event id and on channel + ts, so retries and the app_mention/message twins of
- * one mention produce one answer.
+ * Mentions, DMs and replies in the bot's threads, and deletions and edits of stored messages. The
+ * request is acknowledged when this returns (src/slack/event-ack.ts), so the delivery is stored before
+ * Slack hears back. The use case dedupes on the event id and on channel + ts, so retries and the
+ * app_mention/message twins of one mention produce one answer.
  */
 export function registerEvents(app: App, deps: MessageDeps & RetentionDeps): void {
   const handle = async (
