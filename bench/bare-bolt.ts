@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 
-/** The baseline: a Bolt app on the same kind of HTTP listener that only verifies and acks commands. */
+/** The baseline: a Bolt app on the same kind of HTTP listener that only verifies and acks commands and events. */
 export async function startBareBolt(signingSecret: string): Promise<{ url: string; close(): Promise<void> }> {
   const logger = {
     debug: () => {},
@@ -25,6 +25,8 @@ export async function startBareBolt(signingSecret: string): Promise<{ url: strin
   app.command(/.*/, async ({ ack }) => {
     await ack();
   });
+  // Bolt acks events itself, before this runs.
+  app.event('app_mention', async () => {});
   const server = createServer(receiver.requestListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

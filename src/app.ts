@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
@@ -8,10 +8,12 @@ import { JobWorker } from './core/job-worker.js';
 import { UsageLimits } from './core/limits.js';
 import { PeopleDirectory } from './core/people.js';
 import type { Logger } from './core/ports.js';
+import { RetentionSchedule } from './core/retention.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { describe, WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
+import { ackEventsWhenStored } from './slack/event-ack.js';
 import {
   registerActions,
   registerRetry,
@@ -30,10 +32,11 @@ import { SqliteLimitStore } from './store/limits-repo.js';
 export { StartupError } from './slack/slack-identity.js';
 
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
-import { openDatabase } from './store/db.js';
+import { durability, openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
 import { SqliteHomeStore } from './store/home-repo.js';
 import { SqliteJobQueue } from './store/job-repo.js';
+import { SqliteRetentionStore } from './store/retention-repo.js';
 import { SqliteTaskStore } from './store/task-repo.js';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
@@ -72,6 +75,8 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
   const health = { ready: false, draining: false };
   const database = openDatabase(config.databasePath);
+  // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
+  logger.info('database open', durability(database.sqlite));
   const jobs = new SqliteJobQueue(database.sqlite);
   const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
 
@@ -130,6 +135,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const deps = {
     store,
     jobs,
+    retention: new SqliteRetentionStore(database.sqlite),
     kick: () => worker?.kick(),
     stopTask: (teamId: string, taskId: number, userId: string) =>
       worker?.stopTask(teamId, taskId, userId) ?? false,
@@ -159,6 +165,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   };
 
   const socketMode = config.slack.appToken !== undefined;
+  const socketReceiver = socketMode
+    ? new SocketModeReceiver({ appToken: config.slack.appToken ?? '', logger: boltLogger })
+    : undefined;
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
@@ -177,7 +186,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     tokenVerificationEnabled: false,
     logger: boltLogger,
     clientOptions,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
+    receiver: receiver ?? socketReceiver,
   });
   app.error(async (error) => {
     logger.error('unhandled error in a Slack listener', { error: describe(error) });
@@ -190,8 +199,11 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   registerUnknownActions(app, deps);
   registerHome(app, deps);
 
-  if (receiver) slackHandler = receiver.requestListener;
-  else await app.start();
+  // Events are acknowledged only once stored (see src/slack/event-ack.ts), over HTTP and Socket Mode.
+  (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
+  if (receiver) {
+    slackHandler = receiver.requestListener;
+  } else await app.start();
   worker = new JobWorker(
     jobs,
     (job, signal) => runTaskJob(deps, job, signal),
@@ -205,6 +217,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   );
   // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
   worker.start();
+  // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
+  const retention = new RetentionSchedule(deps, config.retentionDays);
+  retention.start();
   if (tuning.digestScheduler ?? true) {
     deps.scheduler = new DigestScheduler(deps, identity.teamId, (name, work) => runner.track(name, work));
     deps.scheduler.start();
@@ -236,6 +251,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   async function drain(graceMs: number): Promise<void> {
     health.draining = true;
     deps.scheduler?.stop();
+    retention.stop();
     worker?.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     // Answers in progress may finish within the grace period; queued jobs wait for the next start.

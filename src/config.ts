@@ -129,6 +129,7 @@ const envSchema = z
       message:
         'must be a whole number of tokens above 0 (Claude tokens a workspace may use per UTC day), or unset for no limit',
     }),
+    RETENTION_DAYS: integer(90, 1, 3_650, 'how many days stored conversations and deliveries are kept'),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -181,6 +182,8 @@ export interface Config {
     /** Claude tokens a workspace may use per UTC day; undefined = no limit (DAILY_TOKEN_BUDGET). */
     readonly dailyTokenBudget: number | undefined;
   };
+  /** Conversations idle and deliveries recorded longer ago than this are deleted, daily (RETENTION_DAYS). */
+  readonly retentionDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -227,6 +230,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       userTasksPerHour: e.USER_TASKS_PER_HOUR,
       dailyTokenBudget: e.DAILY_TOKEN_BUDGET === undefined ? undefined : Number(e.DAILY_TOKEN_BUDGET),
     },
+    retentionDays: e.RETENTION_DAYS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

@@ -5,16 +5,20 @@ import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
 import { TEST_SECRETS } from '../../test/support/harness.js';
-import { signSlackRequest, slashCommandBody } from '../../test/support/slack-signing.js';
+import { eventEnvelope, signSlackRequest, slashCommandBody } from '../../test/support/slack-signing.js';
 import { startBareBolt } from '../bare-bolt.js';
 import { startFakesProcess } from '../fakes-process.js';
 import { percentile, round, type Summary, summarise } from '../stats.js';
 
 const ROUNDS = 9;
 
+/** What is acknowledged: slash commands (form-encoded) or `app_mention` events (JSON). */
+export type AckKind = 'commands' | 'events';
+
 export interface AckResult {
+  kind: AckKind;
   concurrency: number;
   rounds: number;
   roundP99Ratios: number[];
@@ -24,20 +28,40 @@ export interface AckResult {
   non200: number;
 }
 
-/** Fires `count` signed slash commands at once and returns each one's time to HTTP response, in ms. */
+let mentions = 0;
+
+/** A new `app_mention` in its own message (each one starts a task), as the Events API delivers it. */
+function mentionBody(i: number): string {
+  mentions += 1;
+  const ts = `${1_800_000_000 + mentions}.${String(i).padStart(6, '0')}`;
+  return eventEnvelope({
+    type: 'app_mention',
+    channel: 'C0BENCHACK',
+    user: 'U0BENCHER1',
+    text: `<@${FAKE_BOT_USER_ID}> design pipeline number ${i}`,
+    ts,
+  });
+}
+
+/** Fires `count` signed requests at once and returns each one's time to HTTP response, in ms. */
 async function burst(
   url: string,
   count: number,
   responseUrl: () => string,
+  kind: AckKind,
 ): Promise<{ ms: number[]; non200: number }> {
+  const contentType = kind === 'events' ? 'application/json' : 'application/x-www-form-urlencoded';
   const requests = Array.from({ length: count }, (_, i) => {
-    const body = slashCommandBody({
-      text: `design pipeline number ${i}`,
-      team_id: FAKE_TEAM_ID,
-      // 200 people, each sending one command per round: USER_TASKS_PER_HOUR is checked, never reached.
-      user_id: `U0BENCH${String(i).padStart(4, '0')}`,
-      response_url: responseUrl(),
-    });
+    const body =
+      kind === 'events'
+        ? mentionBody(i)
+        : slashCommandBody({
+            text: `design pipeline number ${i}`,
+            team_id: FAKE_TEAM_ID,
+            // 200 people, each sending one command per round: USER_TASKS_PER_HOUR is checked, never reached.
+            user_id: `U0BENCH${String(i).padStart(4, '0')}`,
+            response_url: responseUrl(),
+          });
     return { body, headers: signSlackRequest(TEST_SECRETS.signingSecret, body) };
   });
   let non200 = 0;
@@ -46,7 +70,7 @@ async function burst(
       const sentAt = performance.now();
       const response = await fetch(`${url}/slack/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        headers: { 'content-type': contentType, ...headers },
         body,
       });
       await response.arrayBuffer();
@@ -58,11 +82,12 @@ async function burst(
 }
 
 /**
- * (a) ack latency: 200 concurrent slash commands against the bot (which persists each task and starts
- * answering it) and against a bare Bolt app that only acks, in the same process and run. The fakes
- * the bot talks to run in a child process.
+ * (a) ack latency: 200 concurrent slash commands (or `app_mention` events) against the bot (which
+ * persists each task, commits it to disk and only then acks, and starts answering it) and against a
+ * bare Bolt app that only acks, in the same process and run. The fakes the bot talks to run in a
+ * child process.
  */
-export async function ackScenario(concurrency = 200): Promise<AckResult> {
+export async function ackScenario(concurrency = 200, kind: AckKind = 'commands'): Promise<AckResult> {
   // A model at realistic speed: first token after 400 ms, then 80 tokens/s.
   const fakes = await startFakesProcess({ firstTokenDelayMs: 400, tokensPerSecond: 80 });
   const dir = mkdtempSync(join(tmpdir(), 'deb-bench-ack-'));
@@ -84,8 +109,8 @@ export async function ackScenario(concurrency = 200): Promise<AckResult> {
   try {
     // Warm both up (JIT, sockets, SQLite statement cache), then measure in rounds, alternating which
     // goes first, because a shared 2-core machine is noisy; the ratio is the median of the rounds'.
-    await burst(bare.url, 20, responseUrl);
-    await burst(bot.url, 20, responseUrl);
+    await burst(bare.url, 20, responseUrl, kind);
+    await burst(bot.url, 20, responseUrl, kind);
     const botMs: number[] = [];
     const bareMs: number[] = [];
     const ratios: number[] = [];
@@ -93,7 +118,7 @@ export async function ackScenario(concurrency = 200): Promise<AckResult> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [bare.url, bot.url] : [bot.url, bare.url];
       const runs = new Map<string, Awaited<ReturnType<typeof burst>>>();
-      for (const url of order) runs.set(url, await burst(url, concurrency, responseUrl));
+      for (const url of order) runs.set(url, await burst(url, concurrency, responseUrl, kind));
       const bareRun = runs.get(bare.url);
       const botRun = runs.get(bot.url);
       if (!bareRun || !botRun) throw new Error('missing run');
@@ -103,6 +128,7 @@ export async function ackScenario(concurrency = 200): Promise<AckResult> {
       non200 += botRun.non200 + bareRun.non200;
     }
     return {
+      kind,
       concurrency,
       rounds: ROUNDS,
       bot: summarise(botMs),

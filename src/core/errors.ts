@@ -67,3 +67,18 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   const reason = abortReason(signal);
   if (reason) throw new JobAbortedError(reason);
 }
+
+/** Failures after which a post may still have landed in Slack: a timeout, a reset, a 5xx. */
+const MAYBE_LANDED_CODES = new Set([
+  'request_error',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
+/** True when a failed post may have landed, so it must be looked up (not posted again, not given up). */
+export function mayHaveLanded(error: unknown): boolean {
+  if (!(error instanceof SlackError)) return false;
+  return MAYBE_LANDED_CODES.has(error.code) || /^http_5\d\d$/.test(error.code);
+}

@@ -123,7 +123,7 @@ export interface CollaborationStore {
     sameTopic: boolean;
   };
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined;
-  /** Requests of a task whose ping (owner known) or guidance (no owner) has not been posted yet. */
+  /** Requests of a task whose ping (owner known) or guidance (no owner) is not confirmed posted yet. */
   unannounced(teamId: string, taskId: number): CollaborationRequest[];
   /** Not-done requests for a role that have no owner yet, oldest first. */
   unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[];
@@ -131,12 +131,18 @@ export interface CollaborationStore {
   assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean;
   /**
    * Claims the right to post the ping, the "no owner yet" guidance or the "owner isn't here" invite
-   * note; false when someone already did.
+   * note: 'first' when nobody claimed it before,
+   * 'unconfirmed' when an earlier run claimed it but never confirmed the post (it crashed, or the post
+   * failed; one job per task at a time means that run is over), so the post may or may not be in the
+   * thread; undefined when it was posted already.
    */
-  claimAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind): boolean;
-  /** The post failed: let a later attempt claim it again. */
-  releaseAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind): void;
-  setPingTs(teamId: string, requestId: number, ts: string): void;
+  claimAnnouncement(
+    teamId: string,
+    requestId: number,
+    kind: AnnouncementKind,
+  ): 'first' | 'unconfirmed' | undefined;
+  /** The claimed post is in the thread (at `ts`): never post it again. */
+  confirmAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind, ts: string): void;
   /**
    * Moves a request forward (open → acknowledged → done; open → done). Returns the updated request,
    * or the unchanged one when the move is not allowed (e.g. already done).
@@ -220,10 +226,11 @@ export interface SlackPort {
   /** Posts a short mrkdwn message (never model output). Throws SlackError on failure. */
   postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string>;
   /**
-   * A top-level message this bot posted with `key` (Slack message metadata), among the channel's
-   * recent messages: how a post interrupted by a crash is found instead of posted twice.
+   * A message this bot posted with `key` (Slack message metadata): among the channel's recent
+   * top-level messages, or among the replies of `threadTs` when given. How a post interrupted by a
+   * crash (or answered with a timeout or a 5xx after it landed) is found instead of posted twice.
    */
-  findPosted(channelId: string, key: string): Promise<string | undefined>;
+  findPosted(channelId: string, key: string, threadTs?: string): Promise<string | undefined>;
   /**
    * Opens a message in a thread: a new streamed message, or — when `existingTs` is given — a rewrite of
    * a message we posted before (used when an answer has to be written again). Nothing is written
@@ -249,7 +256,7 @@ export interface SlackPort {
   /** A short private note to one person in a conversation; best effort. */
   postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void>;
   /** Posts a message with blocks (bot-composed, e.g. a collaboration ping). Throws SlackError. */
-  postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string>;
+  postBlocks(channelId: string, message: BlockMessage, threadTs?: string, key?: string): Promise<string>;
   /** Replaces a bot message's text and blocks. Throws SlackError. */
   updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void>;
   /** users.info; undefined when Slack does not know the user. Throws SlackError on other failures. */
@@ -325,4 +332,32 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+}
+
+/** A human message stored as a turn of a conversation. */
+export interface StoredMessage {
+  turnId: number;
+  taskId: number;
+  /** The task's first turn: the request itself (it stays, as a placeholder, when deleted). */
+  first: boolean;
+  content: string;
+}
+
+/**
+ * What is kept of Slack messages, and for how long: conversations idle for RETENTION_DAYS and old
+ * delivery records are pruned; a message deleted or edited in Slack is deleted or edited here too.
+ */
+export interface RetentionStore {
+  /** The workspaces with stored rows (pruning runs per workspace, like every other query). */
+  teams(): string[];
+  /**
+   * Deletes the team's tasks with no activity since `cutoffMs` and nothing queued (their turns,
+   * collaboration requests and jobs go with them), and the delivery records older than `cutoffMs`.
+   */
+  prune(teamId: string, cutoffMs: number): { tasks: number; turns: number; events: number };
+  findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined;
+  deleteTurn(teamId: string, turnId: number): void;
+  setTurnContent(teamId: string, turnId: number, content: string): void;
+  /** The task's own copy of its request (text and title), as shown in lists, digests and Home. */
+  setTaskText(teamId: string, taskId: number, text: string, title: string): void;
 }

@@ -1,5 +1,5 @@
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
-import { NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
+import { mayHaveLanded, NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
 import { cannotPostText, notInConversationText, parentText } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
@@ -65,6 +65,8 @@ export async function postCommandParent(
     deps.store.setThread(task.teamId, task.id, threadTs);
     return threadTs;
   } catch (error) {
+    // The parent may be in the channel: fail the job, not the task; its retry finds it by key.
+    if (mayHaveLanded(error)) throw error;
     const code = error instanceof SlackError ? error.code : 'internal_error';
     log.warn('cannot post the task in its channel', { code, error: describe(error) });
     deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);

@@ -2,17 +2,20 @@ import { slackTextToPlain } from '../render/index.js';
 import { failureMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
+import { estimateTokens } from './context-budget.js';
 import { throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
-import { THREAD_NOT_READ_TEXT } from './messages.js';
+import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
 import { describe } from './work-runner.js';
 
-/** How much of a foreign thread is passed to the model as context. */
-const MAX_CONTEXT_MESSAGES = 50;
-const MAX_CONTEXT_CHARS = 20_000;
+/**
+ * Share of MAX_CONTEXT_TOKENS a foreign thread may take as context. It lives in the first turn, which
+ * is always kept, so it must leave room for the conversation that follows.
+ */
+const THREAD_CONTEXT_SHARE = 0.25;
 
 /**
  * One job: brings a task's thread up to date. Every step looks at what is stored first, so a job run
@@ -48,6 +51,13 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';
+/** Separates a first turn's thread context from the request itself. */
+export const REQUEST_MARKER = '\n\nMy request: ';
+
+/** How one message of a foreign thread appears in the context (also how an edit or deletion finds it). */
+export function contextLine(userId: string | undefined, text: string): string {
+  return `- ${userId ? `@${userId}` : 'someone'}: ${slackTextToPlain(text)}`;
+}
 
 /**
  * A mention in someone else's thread: that thread, read once, goes before the request in the first
@@ -73,13 +83,13 @@ async function withThreadContext(
 ): Promise<string> {
   try {
     const history = await deps.slack.readThread(task.channelId, task.threadTs ?? mentionTs);
+    // Up to the mention: later replies in the thread are follow-ups, answered as turns of their own.
     const lines = history
-      .filter((m) => m.ts !== mentionTs && m.text.trim() !== '' && !m.isBot)
-      .slice(-MAX_CONTEXT_MESSAGES)
-      .map((m) => `- ${m.userId ? `@${m.userId}` : 'someone'}: ${slackTextToPlain(m.text)}`);
-    if (lines.length === 0) return request;
-    const context = lines.join('\n').slice(-MAX_CONTEXT_CHARS);
-    return `${CONTEXT_INTRO}\n${context}\n\nMy request: ${request}`;
+      .filter((m) => tsBefore(m.ts, mentionTs) && m.text.trim() !== '' && !m.isBot)
+      .map((m) => contextLine(m.userId, m.text));
+    const kept = newestWithin(lines, Math.floor(deps.contextBudgetTokens * THREAD_CONTEXT_SHARE));
+    if (kept.length === 0) return request;
+    return `${CONTEXT_INTRO}\n${kept.join('\n')}${REQUEST_MARKER}${request}`;
   } catch (error) {
     deps.logger.warn('could not read the thread for context', {
       teamId: task.teamId,
@@ -96,6 +106,38 @@ async function withThreadContext(
 }
 
 /**
+ * The thread's lines that fit in `budgetTokens`, newest kept first (those right before the mention
+ * matter most); the thread's first message, which usually states the problem, is kept when it fits,
+ * with a note saying how many messages in between were left out.
+ */
+export function newestWithin(lines: readonly string[], budgetTokens: number): string[] {
+  const first = lines[0];
+  if (first === undefined) return [];
+  const note = (n: number) => `- (${n} earlier messages left out)`;
+  const reserved = estimateTokens(first) + estimateTokens(note(lines.length));
+  const kept: string[] = [];
+  let used = 0;
+  for (let i = lines.length - 1; i >= 1; i--) {
+    const cost = estimateTokens(lines[i] ?? '');
+    if (used + cost + reserved > budgetTokens) {
+      const omitted = i; // lines 1..i are left out
+      return reserved <= budgetTokens ? [first, note(omitted), ...kept] : kept;
+    }
+    kept.unshift(lines[i] ?? '');
+    used += cost;
+  }
+  return [first, ...kept];
+}
+
+/** Slack timestamps ("1700000000.000100") compared exactly: seconds, then the sequence part. */
+function tsBefore(a: string, b: string): boolean {
+  const [as = '0', af = ''] = a.split('.');
+  const [bs = '0', bf = ''] = b.split('.');
+  if (as.length !== bs.length || as !== bs) return Number(as) < Number(bs);
+  return af.padEnd(6, '0') < bf.padEnd(6, '0');
+}
+
+/**
  * The worker gave up on a task's job (it kept failing, or kept killing its process): the task is
  * marked failed and its thread gets the failure note with a Retry button, so it is never left
  * "in progress" with nothing queued.
@@ -104,7 +146,12 @@ export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
   const task = deps.store.getTask(job.teamId, job.taskId);
   if (!task || task.status === 'done' || task.status === 'failed') return;
   deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
-  if (!task.threadTs) return;
+  if (!task.threadTs) {
+    // The command's parent never got posted (e.g. Slack kept timing out): tell the requester privately.
+    const url = job.payload.responseUrl;
+    if (url) await deps.slack.respondPrivately(url, cannotPostText('internal_error'));
+    return;
+  }
   await deps.slack.postBlocks(
     task.channelId,
     failureMessage('Something went wrong on my side and I stopped retrying.', task.id),

@@ -1,4 +1,4 @@
-import type { KnownBlock, WebClient } from '@slack/web-api';
+import type { ConversationsRepliesResponse, KnownBlock, WebClient } from '@slack/web-api';
 import { SlackError } from '../core/errors.js';
 import type {
   BlockMessage,
@@ -16,6 +16,10 @@ import { slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Message metadata event type that carries our idempotency key on posts that must not repeat. */
 const POST_KEY_EVENT = 'data_engineer_post';
+
+/** conversations.replies page size, and how many pages one thread read may take (10,000 messages). */
+const THREAD_PAGE_SIZE = 200;
+const MAX_THREAD_PAGES = 50;
 
 /** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
 const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
@@ -50,8 +54,8 @@ export class SlackGateway implements SlackPort {
     return this.post(channelId, { text }, threadTs, key);
   }
 
-  postBlocks(channelId: string, message: BlockMessage, threadTs?: string): Promise<string> {
-    return this.post(channelId, message, threadTs);
+  postBlocks(channelId: string, message: BlockMessage, threadTs?: string, key?: string): Promise<string> {
+    return this.post(channelId, message, threadTs, key);
   }
 
   /** chat.postMessage, never repeated after an ambiguous failure (it may have landed). */
@@ -82,7 +86,14 @@ export class SlackGateway implements SlackPort {
     }
   }
 
-  async findPosted(channelId: string, key: string): Promise<string | undefined> {
+  async findPosted(channelId: string, key: string, threadTs?: string): Promise<string | undefined> {
+    const isOurs = (m: { bot_id?: string; metadata?: { event_type?: string; event_payload?: unknown } }) =>
+      m.metadata?.event_type === POST_KEY_EVENT &&
+      (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key;
+    if (threadTs) {
+      const replies = await this.threadPages(channelId, threadTs, { include_all_metadata: true });
+      return replies.find(isOurs)?.ts;
+    }
     try {
       const result = await this.call(
         () =>
@@ -93,12 +104,7 @@ export class SlackGateway implements SlackPort {
           }),
         { idempotent: true },
       );
-      const found = (result.messages ?? []).find(
-        (m) =>
-          m.metadata?.event_type === POST_KEY_EVENT &&
-          (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key,
-      );
-      return found?.ts;
+      return (result.messages ?? []).find(isOurs)?.ts;
     } catch (error) {
       throw toSlackError(error, 'conversations.history');
     }
@@ -223,22 +229,45 @@ export class SlackGateway implements SlackPort {
   }
 
   async readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]> {
+    const messages = await this.threadPages(channelId, threadTs);
+    return messages.map((m) => ({
+      ts: m.ts ?? '',
+      ...(m.user ? { userId: m.user } : {}),
+      isBot: Boolean(m.bot_id),
+      text: m.text ?? '',
+    }));
+  }
+
+  /**
+   * Every message of a thread, oldest first. conversations.replies returns one page (at most `limit`)
+   * at a time, oldest first, so the newest messages — those right before a mention — are on the last
+   * page: follow `response_metadata.next_cursor` to the end (bounded, for pathological threads).
+   */
+  private async threadPages(
+    channelId: string,
+    threadTs: string,
+    options: { include_all_metadata?: boolean } = {},
+  ): Promise<NonNullable<ConversationsRepliesResponse['messages']>> {
+    const all: NonNullable<ConversationsRepliesResponse['messages']> = [];
+    let cursor: string | undefined;
     try {
-      const result = await this.call(
-        () =>
-          this.client.conversations.replies({
-            channel: channelId,
-            ts: threadTs,
-            limit: 200,
-          }),
-        { idempotent: true },
-      );
-      return (result.messages ?? []).map((m) => ({
-        ts: m.ts ?? '',
-        ...(m.user ? { userId: m.user } : {}),
-        isBot: Boolean(m.bot_id),
-        text: m.text ?? '',
-      }));
+      for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+        const result = await this.call(
+          () =>
+            this.client.conversations.replies({
+              channel: channelId,
+              ts: threadTs,
+              limit: THREAD_PAGE_SIZE,
+              ...options,
+              ...(cursor ? { cursor } : {}),
+            }),
+          { idempotent: true },
+        );
+        all.push(...(result.messages ?? []));
+        cursor = result.response_metadata?.next_cursor;
+        if (!result.has_more || !cursor) break;
+      }
+      return all;
     } catch (error) {
       throw toSlackError(error, 'conversations.replies');
     }

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import type { CollaborationRequest, CollaborationRole, OwnerAssignment, OwnerRef } from '../core/model.js';
-import type { CollaborationStore, NewCollaborationRequest } from '../core/ports.js';
+import type { AnnouncementKind, CollaborationStore, NewCollaborationRequest } from '../core/ports.js';
 import type { Db } from './db.js';
 import { type CollaborationRequestRow, owners, collaborationRequests as requests } from './schema.js';
 
@@ -164,8 +164,8 @@ export class SqliteCollaborationStore implements CollaborationStore {
           eq(requests.taskId, taskId),
           ne(requests.status, 'done'),
           or(
-            and(isNotNull(requests.ownerId), isNull(requests.pingedAt)),
-            and(isNull(requests.ownerId), isNull(requests.guidedAt)),
+            and(isNotNull(requests.ownerId), or(isNull(requests.pingedAt), eq(requests.announcing, 'ping'))),
+            and(isNull(requests.ownerId), or(isNull(requests.guidedAt), eq(requests.announcing, 'guidance'))),
           ),
         ),
       )
@@ -201,29 +201,33 @@ export class SqliteCollaborationStore implements CollaborationStore {
     );
   }
 
-  claimAnnouncement(teamId: string, requestId: number, kind: keyof typeof claimColumn): boolean {
-    return (
-      this.db
-        .update(requests)
-        .set({ [claimField[kind]]: Date.now() })
-        .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId), isNull(claimColumn[kind])))
-        .run().changes > 0
-    );
-  }
-
-  releaseAnnouncement(teamId: string, requestId: number, kind: keyof typeof claimColumn): void {
-    this.db
+  claimAnnouncement(
+    teamId: string,
+    requestId: number,
+    kind: AnnouncementKind,
+  ): 'first' | 'unconfirmed' | undefined {
+    const mine = and(eq(requests.teamId, teamId), eq(requests.id, requestId));
+    const claim = { [claimField[kind]]: Date.now(), announcing: kind };
+    const first = this.db
       .update(requests)
-      .set({ [claimField[kind]]: null })
-      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId)))
+      .set(claim)
+      .where(and(mine, isNull(claimColumn[kind])))
       .run();
+    if (first.changes > 0) return 'first';
+    // Claimed by a run that never confirmed the post: claimable again (compare-and-set on the marker).
+    const again = this.db
+      .update(requests)
+      .set(claim)
+      .where(and(mine, eq(requests.announcing, kind)))
+      .run();
+    return again.changes > 0 ? 'unconfirmed' : undefined;
   }
 
-  setPingTs(teamId: string, requestId: number, ts: string): void {
+  confirmAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind, ts: string): void {
     this.db
       .update(requests)
-      .set({ pingTs: ts })
-      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId)))
+      .set({ announcing: null, ...(kind === 'ping' ? { pingTs: ts } : {}) })
+      .where(and(eq(requests.teamId, teamId), eq(requests.id, requestId), eq(requests.announcing, kind)))
       .run();
   }
 

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -20,15 +20,61 @@ const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../.
 /**
  * Opens (creating the file and its folder on first start) and migrates the SQLite database.
  * WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
+ * `synchronous = FULL`: every commit reaches the disk before it returns, so a command or event we
+ * acknowledge after its commit survives a power loss (NORMAL in WAL mode may lose the last commits).
+ * Group commit keeps this cheap under a burst (src/store/group-commit.ts).
  */
 export function openDatabase(path: string): OpenDatabase {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
+  // First: a second instance opening the same new file waits for the first instead of failing.
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  migrate(sqlite, MIGRATIONS_FOLDER);
   return { db, sqlite, close: () => sqlite.close() };
+}
+
+const SYNCHRONOUS = ['off', 'normal', 'full', 'extra'] as const;
+
+/** How durable a commit on this connection is, read back from SQLite itself (logged at start-up). */
+export function durability(sqlite: Database.Database): { journalMode: string; synchronous: string } {
+  const level = Number(sqlite.pragma('synchronous', { simple: true }));
+  return {
+    journalMode: String(sqlite.pragma('journal_mode', { simple: true })),
+    synchronous: SYNCHRONOUS[level] ?? String(level),
+  };
+}
+
+/**
+ * drizzle's migrator, run under one exclusive write lock. drizzle reads which migrations were applied
+ * before it opens its transaction, so two instances starting together both apply the first migration
+ * (`table … already exists`). Here the check and the migrations share one `BEGIN IMMEDIATE`: the second
+ * instance waits (busy_timeout), then finds them applied. Same `__drizzle_migrations` table and rule as
+ * drizzle (apply files newer than the last one recorded), so an older version started beside a newer
+ * one applies nothing; migrations only add tables and columns, so it keeps working during a rolling upgrade.
+ */
+export function migrate(sqlite: Database.Database, migrationsFolder: string): void {
+  const migrations = readMigrationFiles({ migrationsFolder });
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    sqlite.exec(
+      'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+    );
+    const last = sqlite
+      .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
+      .get() as { created_at: number | string } | undefined;
+    const record = sqlite.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)');
+    for (const migration of migrations) {
+      if (last && Number(last.created_at) >= migration.folderMillis) continue;
+      for (const statement of migration.sql) if (statement.trim() !== '') sqlite.exec(statement);
+      record.run(migration.hash, migration.folderMillis);
+    }
+    sqlite.exec('COMMIT');
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
 }

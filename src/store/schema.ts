@@ -79,6 +79,8 @@ export const turns = sqliteTable(
     index('turns_team_created').on(t.teamId, t.createdAt),
     // The per-person limit (USER_TASKS_PER_HOUR) counts a person's recent messages with this index.
     index('turns_team_user_created').on(t.teamId, t.userId, t.createdAt),
+    // A message deleted or edited in Slack is found by its ts (RETENTION: message_deleted/changed).
+    index('turns_team_slack_ts').on(t.teamId, t.slackTs),
   ],
 );
 
@@ -126,7 +128,9 @@ export const owners = sqliteTable(
 /**
  * A discipline the agent asked to bring in. One row per task, role and topic (normalised), which is
  * what makes a ping happen at most once across follow-ups, retries and restarts. `pinged_at` and
- * `guided_at` are claimed before the message is posted, so two workers never post the same one.
+ * `guided_at` are claimed before the message is posted, so two workers never post the same one;
+ * `announcing` names the post claimed but not yet confirmed (a crash or a failed post in between):
+ * the next run looks it up in the thread by its metadata key before posting it.
  */
 export const collaborationRequests = sqliteTable(
   'collaboration_requests',
@@ -153,6 +157,7 @@ export const collaborationRequests = sqliteTable(
     guidedAt: integer('guided_at'),
     /** The "owner isn't in this conversation" note was posted (its own claim: a request that began without an owner got the guidance one). */
     invitedAt: integer('invited_at'),
+    announcing: text('announcing', { enum: ['ping', 'guidance', 'invite'] }),
     acknowledgedBy: text('acknowledged_by'),
     acknowledgedAt: integer('acknowledged_at'),
     doneBy: text('done_by'),

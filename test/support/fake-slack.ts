@@ -87,7 +87,14 @@ export interface SlackUser {
   };
 }
 
-export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
+/**
+ * A scripted failure. `{ status: 500, afterLanding: true }` carries the call out (a post lands) and
+ * then answers 500, as a gateway timing out behind Slack does: the caller cannot tell it landed.
+ */
+export type Failure =
+  | { error: string }
+  | { status: 429; retryAfter: number }
+  | { status: 500; afterLanding?: boolean };
 
 export interface FakeSlack {
   /** e.g. `http://127.0.0.1:PORT/api/` (trailing slash) — pass as SLACK_API_URL. */
@@ -120,9 +127,13 @@ export interface FakeSlack {
     user?: string;
     text: string;
   }): FakeMessage;
-  failNext(method: string, failure: Failure, times?: number): void;
-  /** Holds the next call to `method` until the returned function is called (to widen race windows). */
-  holdNext(method: string): () => void;
+  /** Fails the next `times` calls to `method` (only calls whose arguments pass `when`, if given). */
+  failNext(method: string, failure: Failure, times?: number, when?: CallFilter): void;
+  /**
+   * Holds the next call to `method` (whose arguments pass `when`, if given) until the returned function
+   * is called (to widen race windows).
+   */
+  holdNext(method: string, when?: CallFilter): () => void;
   /** From now on, answer this share of API calls (all but auth.test) with 429 and Retry-After: 1. */
   injectRateLimits(rate: number, random: () => number): void;
   refuseStreaming(error?: string): void;
@@ -137,6 +148,8 @@ export interface FakeSlack {
 }
 
 type Args = Record<string, Json>;
+/** Picks the calls a scripted failure or hold applies to, by their arguments. */
+export type CallFilter = (args: Args) => boolean;
 type Body = Record<string, Json>;
 /** What the server writes back: Slack's HTTP status, JSON body and (for 429) headers. */
 interface Reply {
@@ -291,8 +304,8 @@ class FakeSlackServer implements FakeSlack {
   private readonly channels = new Map<string, Channel>();
   private readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
   private readonly userGroups = new Map<string, string[]>();
-  private readonly failures = new Map<string, Failure[]>();
-  private readonly holds = new Map<string, Promise<void>>();
+  private readonly failures = new Map<string, { failure: Failure; when?: CallFilter }[]>();
+  private readonly holds = new Map<string, { gate: Promise<void>; when?: CallFilter }>();
   private rateLimits: { rate: number; random: () => number } | undefined;
   private readonly responseUrls = new Map<string, { uses: number; createdAt: number }>();
   /** chat.postMessage: when each channel last accepted a post (only with rateLimitPerChannelPerSecond). */
@@ -398,9 +411,9 @@ class FakeSlackServer implements FakeSlack {
     return this.store({ ...m, user: m.user ?? 'U0HUMAN01' }, m.ts);
   }
 
-  failNext(method: string, failure: Failure, times = 1): void {
+  failNext(method: string, failure: Failure, times = 1, when?: CallFilter): void {
     const queue = this.failures.get(method) ?? [];
-    for (let i = 0; i < times; i++) queue.push(failure);
+    for (let i = 0; i < times; i++) queue.push(when ? { failure, when } : { failure });
     this.failures.set(method, queue);
   }
 
@@ -408,12 +421,12 @@ class FakeSlackServer implements FakeSlack {
     this.rateLimits = { rate, random };
   }
 
-  holdNext(method: string): () => void {
+  holdNext(method: string, when?: CallFilter): () => void {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    this.holds.set(method, gate);
+    this.holds.set(method, when ? { gate, when } : { gate });
     return release;
   }
 
@@ -479,10 +492,14 @@ class FakeSlackServer implements FakeSlack {
       };
       this.calls.push(call);
       const raw = await readBody(req);
+      // The arguments are visible while a call is held (tests wait for it); api() parses them again.
+      const { token: _token, ...early } =
+        parseArgs(raw, req.headers['content-type'] ?? '', url.searchParams) ?? {};
+      call.args = early;
       const hold = this.holds.get(call.method);
-      if (hold) {
+      if (hold && (!hold.when || hold.when(early))) {
         this.holds.delete(call.method);
-        await hold;
+        await hold.gate;
       }
       const { status, body, headers } = this.api(call, raw, req, url);
       call.response = body;
@@ -509,7 +526,11 @@ class FakeSlackServer implements FakeSlack {
     call.args = args;
     call.token = token;
 
-    const scripted = this.failures.get(call.method)?.shift();
+    const queue = this.failures.get(call.method) ?? [];
+    const next = queue.findIndex((f) => !f.when || f.when(args));
+    const scripted = next >= 0 ? queue.splice(next, 1)[0]?.failure : undefined;
+    if (scripted && 'afterLanding' in scripted && scripted.afterLanding && token)
+      this.methods[call.method]?.(args);
     if (scripted) return this.scriptedFailure(scripted);
     if (this.rateLimits && call.method !== 'auth.test' && this.rateLimits.random() < this.rateLimits.rate) {
       return this.scriptedFailure({ status: 429, retryAfter: 1 });
@@ -795,7 +816,13 @@ class FakeSlackServer implements FakeSlack {
     const rootTs = asked.thread_ts ?? asked.ts;
     const thread = this.threadMessages(asked.channel, rootTs);
     const replyCount = thread.filter((m) => m.ts !== rootTs).length;
-    const all = thread.map((m) => wireMessage(m, m.ts === rootTs ? replyCount : 0));
+    // As in Slack, message metadata only with include_all_metadata.
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const all = thread.map((m) => {
+      const wire = wireMessage(m, m.ts === rootTs ? replyCount : 0);
+      if (!withMetadata) delete wire.metadata;
+      return wire;
+    });
     const limit = Math.min(Number(args.limit) > 0 ? Number(args.limit) : 1000, 1000);
     const offset = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) || 0 : 0;
     const page = all.slice(offset, offset + limit);

@@ -6,10 +6,11 @@ import {
   pingMessage,
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
+import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../model.js';
 import type { PeopleDirectory } from '../people.js';
-import type { CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
+import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
 import { describe } from '../work-runner.js';
 
 /** Queues a task's job (which posts its pending pings) and tells the worker. */
@@ -64,7 +65,11 @@ export function recordCollaborationAsk(
     : `Recorded. This team has no ${role} owner yet; after your answer the bot explains in the thread how to set one. Continue your answer.`;
 }
 
-/** After a turn: posts the pings (or "no owner yet" notes) of this task that are not in the thread yet. */
+/**
+ * After a turn: posts the pings (or "no owner yet" notes) of this task that are not in the thread yet.
+ * A post that failed stays claimed but unconfirmed and fails the job, so the worker retries it; the
+ * retry looks the post up by its metadata key first (it may have landed before the error).
+ */
 export async function announceRequests(
   deps: CollaborationDeps,
   teamId: string,
@@ -73,7 +78,13 @@ export async function announceRequests(
   const pending = deps.collaboration.unannounced(teamId, taskId);
   // One fresh look at each conversation's members per round (see PeopleDirectory.ownerCanRead).
   for (const channelId of new Set(pending.map((r) => r.channelId))) deps.people.forgetConversation(channelId);
-  for (const request of pending) await announce(deps, request);
+  let failure: unknown;
+  for (const request of pending) {
+    await announce(deps, request).catch((error: unknown) => {
+      failure ??= error;
+    });
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /**
@@ -99,63 +110,45 @@ export function assignWaitingRequests(
 }
 
 /**
- * Posts one request's ping (owner known) or guidance (no owner). A ping goes only where its owner can
- * read it: in a DM or a channel the owner is not in, the thread says once that they must be invited
- * (the invite claim), and a later turn pings them once they are there. When Slack cannot say who is
- * in the conversation, the thread is told that too (once, same claim) rather than nothing.
+ * Posts one request's ping (owner known and able to read it), its "no owner yet" guidance, or its
+ * "owner isn't here" invite note, each at most once. A ping goes only where its owner can read it: in a
+ * DM or a channel the owner is not in, the thread says once that they must be invited (the invite claim,
+ * its own because a request that began without an owner already used the guidance one), and a later turn
+ * pings them once they are there; when Slack cannot say who is in the conversation, the thread is told
+ * that (once, same claim) rather than nothing. Each post is claimed before and confirmed after, with a
+ * metadata key: a claim that a crashed or failed run never confirmed is looked up in the thread first.
  */
 async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
   const readable = request.owner ? await ownerCanRead(deps, request, request.owner) : true;
-  if (readable !== true) {
-    // Its own claim: a request that began without an owner already used the guidance one.
-    if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, 'invite')) return;
-    const note = readable === false ? ownerNotHereText(request) : ownerUncheckedText(request);
-    try {
-      await deps.slack.postText(request.channelId, note, request.threadTs);
-    } catch (error) {
-      deps.collaboration.releaseAnnouncement(request.teamId, request.id, 'invite');
-      deps.logger.warn('could not post a collaboration note', {
-        teamId: request.teamId,
-        requestId: request.id,
-        error: describe(error),
-      });
-    }
-    return;
-  }
-  const kind = request.owner ? 'ping' : 'guidance';
-  if (!deps.collaboration.claimAnnouncement(request.teamId, request.id, kind)) return;
+  const kind: AnnouncementKind = !request.owner ? 'guidance' : readable === true ? 'ping' : 'invite';
+  const claim = deps.collaboration.claimAnnouncement(request.teamId, request.id, kind);
+  if (!claim) return;
+  const key = `request-${request.id}-${kind}`;
   try {
-    if (request.owner) {
-      const ts = await deps.slack.postBlocks(
-        request.channelId,
-        pingMessage(request, request.owner),
-        request.threadTs,
-      );
-      deps.collaboration.setPingTs(request.teamId, request.id, ts);
-      deps.logger.info('collaboration owner pinged', {
-        teamId: request.teamId,
-        requestId: request.id,
-        role: request.role,
-        owner: mentionOf(request.owner),
-      });
-    } else {
-      await deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs);
-    }
+    // Claimed before by a run that never confirmed it (a crash, a timeout, a 5xx): it may be there.
+    const earlier =
+      claim === 'unconfirmed'
+        ? await deps.slack.findPosted(request.channelId, key, request.threadTs)
+        : undefined;
+    const ts = earlier ?? (await post(deps, request, kind, readable, key));
+    deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
   } catch (error) {
-    // Not posted: a later turn or owner change may claim it again.
-    deps.collaboration.releaseAnnouncement(request.teamId, request.id, kind);
+    const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a collaboration request', {
       teamId: request.teamId,
       requestId: request.id,
+      kind,
       error: describe(error),
     });
+    // Not in the channel any more: retrying cannot help; the claim stays open for a later run.
+    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return;
+    throw error;
   }
 }
 
 /**
- * Whether the owner is in the request's conversation. Unknown (Slack failed) counts as no, and
- * nothing is posted: a later turn asks again. A private conversation's topic never reaches someone
- * outside it.
+ * Whether the owner is in the request's conversation. Unknown (Slack failed) is not yes: no ping is
+ * posted, so a private conversation's topic never reaches someone outside it.
  */
 async function ownerCanRead(
   deps: CollaborationDeps,
@@ -172,4 +165,32 @@ async function ownerCanRead(
     });
     return undefined;
   }
+}
+
+async function post(
+  deps: CollaborationDeps,
+  request: CollaborationRequest,
+  kind: AnnouncementKind,
+  readable: boolean | undefined,
+  key: string,
+): Promise<string> {
+  if (kind === 'guidance')
+    return deps.slack.postText(request.channelId, noOwnerText(request), request.threadTs, key);
+  if (kind === 'invite' || !request.owner) {
+    const note = readable === false ? ownerNotHereText(request) : ownerUncheckedText(request);
+    return deps.slack.postText(request.channelId, note, request.threadTs, key);
+  }
+  const ts = await deps.slack.postBlocks(
+    request.channelId,
+    pingMessage(request, request.owner),
+    request.threadTs,
+    key,
+  );
+  deps.logger.info('collaboration owner pinged', {
+    teamId: request.teamId,
+    requestId: request.id,
+    role: request.role,
+    owner: mentionOf(request.owner),
+  });
+  return ts;
 }

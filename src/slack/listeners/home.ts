@@ -7,8 +7,7 @@ export function registerHome(app: App, deps: HomeDeps & { runner: WorkRunner }):
   app.event('app_home_opened', async ({ event, context }) => {
     const teamId = context.teamId;
     if (event.tab !== 'home' || !teamId || typeof event.user !== 'string') return;
-    const work = publishHome(deps, teamId, event.user);
-    deps.runner.track('home', work);
-    await work;
+    // Drawn after the ack: nothing here needs storing, and Slack need not wait for views.publish.
+    deps.runner.track('home', publishHome(deps, teamId, event.user));
   });
 }

@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { RetentionStore, StoredMessage } from '../core/ports.js';
+
+/** SQLite-backed RetentionStore. Every statement filters by team_id. */
+export class SqliteRetentionStore implements RetentionStore {
+  private readonly statements;
+
+  constructor(private readonly sqlite: Database.Database) {
+    this.statements = {
+      teams: sqlite.prepare('SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen'),
+      // Idle: not updated, no turn added, nothing queued or running since the cutoff.
+      idleTasks: sqlite.prepare(`
+        SELECT id FROM tasks
+        WHERE team_id = @teamId AND updated_at < @cutoff
+          AND NOT EXISTS (SELECT 1 FROM turns
+                          WHERE turns.team_id = tasks.team_id AND turns.task_id = tasks.id
+                            AND turns.created_at >= @cutoff)
+          AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.team_id = tasks.team_id AND jobs.task_id = tasks.id)`),
+      countTurns: sqlite.prepare('SELECT count(*) AS n FROM turns WHERE team_id = ? AND task_id = ?'),
+      // Turns, collaboration requests and jobs follow by ON DELETE CASCADE.
+      deleteTask: sqlite.prepare('DELETE FROM tasks WHERE team_id = ? AND id = ?'),
+      deleteEvents: sqlite.prepare('DELETE FROM events_seen WHERE team_id = ? AND created_at < ?'),
+      findMessage: sqlite.prepare(`
+        SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
+               turns.id = (SELECT min(first.id) FROM turns AS first
+                           WHERE first.team_id = turns.team_id AND first.task_id = turns.task_id) AS first
+        FROM turns JOIN tasks ON tasks.id = turns.task_id AND tasks.team_id = turns.team_id
+        WHERE turns.team_id = ? AND tasks.channel_id = ? AND turns.slack_ts = ? AND turns.role = 'user'`),
+      deleteTurn: sqlite.prepare('DELETE FROM turns WHERE team_id = ? AND id = ?'),
+      setTurnContent: sqlite.prepare('UPDATE turns SET content = ? WHERE team_id = ? AND id = ?'),
+      setTaskText: sqlite.prepare('UPDATE tasks SET text = ?, title = ? WHERE team_id = ? AND id = ?'),
+    };
+  }
+
+  teams(): string[] {
+    return (this.statements.teams.all() as { team_id: string }[]).map((row) => row.team_id);
+  }
+
+  prune(teamId: string, cutoffMs: number): { tasks: number; turns: number; events: number } {
+    return this.sqlite.transaction(() => {
+      const idle = this.statements.idleTasks.all({ teamId, cutoff: cutoffMs }) as { id: number }[];
+      let turns = 0;
+      for (const { id } of idle) {
+        turns += (this.statements.countTurns.get(teamId, id) as { n: number }).n;
+        this.statements.deleteTask.run(teamId, id);
+      }
+      const events = this.statements.deleteEvents.run(teamId, cutoffMs).changes;
+      return { tasks: idle.length, turns, events };
+    })();
+  }
+
+  findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined {
+    const row = this.statements.findMessage.get(teamId, channelId, ts) as
+      | (Omit<StoredMessage, 'first'> & { first: number })
+      | undefined;
+    return row ? { ...row, first: row.first === 1 } : undefined;
+  }
+
+  deleteTurn(teamId: string, turnId: number): void {
+    this.statements.deleteTurn.run(teamId, turnId);
+  }
+
+  setTurnContent(teamId: string, turnId: number, content: string): void {
+    this.statements.setTurnContent.run(content, teamId, turnId);
+  }
+
+  setTaskText(teamId: string, taskId: number, text: string, title: string): void {
+    this.statements.setTaskText.run(text, title, teamId, taskId);
+  }
+}
