@@ -14,7 +14,7 @@ import {
 } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID, FAKE_TEAM_ID, type RecordedCall, startFakeSlack } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { eventEnvelope, postSigned, slashCommandBody } from '../support/slack-signing.js';
+import { blockActionsBody, eventEnvelope, postSigned, slashCommandBody } from '../support/slack-signing.js';
 import { until } from '../support/wait.js';
 
 const CHANNEL = 'C0DATA001';
@@ -465,6 +465,42 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
     await h.app.idle();
     expect(h.anthropic.requests.length).toBe(calls);
     expect(h.query('select id from tasks')).toHaveLength(1);
+  });
+
+  it('a spent daily token budget refuses the Retry button too: no model call, the task stays failed', async () => {
+    h = await startHarness({
+      env: { DAILY_TOKEN_BUDGET: '1000', ANTHROPIC_RETRY_DEADLINE_SECONDS: '1' },
+      tuning: { anthropicStreamRetries: 100 },
+    });
+    // The first task fails (Claude overloaded past the deadline: no tokens used), the second spends the budget.
+    h.anthropic.script({ kind: 'error', status: 529, type: 'overloaded_error', retryAfter: 2 });
+    await runTask(h, 'design the orders mart');
+    await runTask(h, 'design the refunds mart');
+    const [failed] = h.query<{ id: number; thread_ts: string }>(
+      "select id, thread_ts from tasks where status = 'failed'",
+    );
+    const note = h.slack.messages.find(
+      (m) => m.thread_ts === failed?.thread_ts && m.ts !== failed?.thread_ts,
+    );
+    const calls = h.anthropic.requests.length;
+    const click = await postSigned(
+      `${h.app.url}/slack/events`,
+      blockActionsBody({
+        userId: BOB,
+        channelId: CHANNEL,
+        messageTs: note?.ts ?? '',
+        actionId: 'task_retry',
+        value: String(failed?.id),
+        responseUrl: h.slack.responseUrl(),
+      }),
+      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+    );
+    expect(click.status).toBe(200);
+    await until(() => h?.slack.responses.length === 1);
+    await h.app.idle();
+    expect(JSON.stringify(h.slack.responses[0]?.body)).toContain("today's Claude budget");
+    expect(h.anthropic.requests.length).toBe(calls);
+    expect(h.query("select id from tasks where status = 'failed'")).toHaveLength(1);
   });
 
   it("a second person's first answer starts within one job slot of another's 50-task burst", async () => {

@@ -6,6 +6,7 @@ import {
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
 import { isTeamAdmin } from '../../core/permissions.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
 import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
@@ -18,6 +19,8 @@ export interface ActionDeps extends RequestClickDeps {
   kick(): void;
   /** Users who count as admins besides workspace admins and owners (BOT_ADMINS). */
   botAdmins: readonly string[];
+  /** The per-person and per-workspace limits (USER_TASKS_PER_HOUR, DAILY_TOKEN_BUDGET). */
+  limits: UsageLimits;
   /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
   stopTask(teamId: string, taskId: number, userId: string): boolean;
 }
@@ -84,6 +87,12 @@ export function registerRetry(app: App, deps: ActionDeps): void {
     const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
     if (!click || !task) {
       await tell('This task no longer exists, so there is nothing to retry.').catch(() => undefined);
+      return;
+    }
+    // A retry is a new Claude call: the presser's hourly limit and the workspace's budget apply.
+    const refusal = deps.limits.check(click.teamId, click.userId);
+    if (refusal) {
+      await tell(limitRefusalText(refusal)).catch(() => undefined);
       return;
     }
     if (!deps.store.retryFailed(click.teamId, task.id)) {
