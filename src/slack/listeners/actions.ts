@@ -5,8 +5,8 @@ import {
   REQUEST_GONE_TEXT,
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
-import { isTeamAdmin } from '../../core/permissions.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
+import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/ports.js';
 import { describe, type WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
