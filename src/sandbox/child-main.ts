@@ -1,6 +1,6 @@
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../core/sandbox/sandbox.js';
 import { DuckDBSession } from './duckdb-session.js';
-import { parseOtherDialect, parsePostgres, parseYamlDocuments } from './parsers.js';
+import { parseSqlIn, parseYamlDocuments } from './parsers.js';
 import { type ChildReply, type ChildRequest, LIMITS_ENV } from './protocol.js';
 
 /**
@@ -33,11 +33,12 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
       return { type: 'reply', id: request.id, ok: true };
     }
     case 'parse-sql': {
-      const parse =
-        request.dialect === 'postgres'
-          ? await parsePostgres(request.text)
-          : await parseOtherDialect(request.dialect, request.text);
-      return { type: 'reply', id: request.id, ok: true, parse };
+      return {
+        type: 'reply',
+        id: request.id,
+        ok: true,
+        parse: await parseSqlIn(request.dialect, request.text),
+      };
     }
     case 'parse-yaml':
       return { type: 'reply', id: request.id, ok: true, parse: await parseYamlDocuments(request.text) };

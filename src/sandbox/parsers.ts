@@ -53,6 +53,32 @@ export async function parsePostgres(sql: string): Promise<ParseOutcome> {
   }
 }
 
+let duckdbParser: Promise<import('@duckdb/node-api').DuckDBConnection> | undefined;
+
+/**
+ * DuckDB's own parser without running anything (`extractStatements` parses, it does not bind): for DuckDB
+ * blocks that could not run here because they read tables or files the sandbox does not have.
+ */
+export async function parseDuckDB(sql: string): Promise<ParseOutcome> {
+  duckdbParser ??= (async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { DEFAULT_SANDBOX_LIMITS } = await import('../core/sandbox/sandbox.js');
+    const { sandboxSettings } = await import('./duckdb-session.js');
+    const instance = await DuckDBInstance.create(':memory:', sandboxSettings(DEFAULT_SANDBOX_LIMITS));
+    return instance.connect();
+  })();
+  const connection = await duckdbParser;
+  try {
+    await connection.extractStatements(sql);
+    return { ok: true };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /\nLINE (\d+):/.exec(message);
+    const first = clip(message.replace(/^Failed to extract statements: /, ''));
+    return { ok: false, error: first, ...(at ? { line: Number(at[1]) } : {}) };
+  }
+}
+
 export async function parseOtherDialect(dialect: SqlDialect, sql: string): Promise<ParseOutcome> {
   const database = NODE_SQL_PARSER_DATABASE[dialect];
   if (!database) return { ok: 'unsupported', reason: `no parser for ${dialect}` };
@@ -83,8 +109,14 @@ export async function parseYamlDocuments(text: string): Promise<ParseOutcome> {
   return { ok: true };
 }
 
+export function parseSqlIn(dialect: SqlDialect, sql: string): Promise<ParseOutcome> {
+  if (dialect === 'postgres') return parsePostgres(sql);
+  if (dialect === 'duckdb') return parseDuckDB(sql);
+  return parseOtherDialect(dialect, sql);
+}
+
 /** The parsers as the port, in whatever process imports this file. */
 export const localParsers: CodeParsers = {
-  parseSql: (dialect, sql) => (dialect === 'postgres' ? parsePostgres(sql) : parseOtherDialect(dialect, sql)),
+  parseSql: (dialect, sql) => parseSqlIn(dialect, sql),
   parseYaml: parseYamlDocuments,
 };
