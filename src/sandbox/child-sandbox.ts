@@ -89,6 +89,11 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
     return this.child?.process.pid;
   }
 
+  /** Sessions open now (the checker and the agent must close theirs). */
+  get openSessions(): number {
+    return this.child?.sessions.size ?? 0;
+  }
+
   /** How many child processes were started so far. */
   get starts(): number {
     return this.generation;
