@@ -31,6 +31,8 @@ export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
 }
 
 const MAX_ERROR_CHARS = 300;
+/** Columns shown per result; a wider result says how many more it had. */
+const MAX_COLUMNS = 40;
 
 export class DuckDBSession {
   private calls = 0;
@@ -139,8 +141,10 @@ export class DuckDBSession {
     this.running = true;
     try {
       const reader = await this.connection.streamAndReadUntil(statement.text, this.limits.maxRows + 1);
-      const columns = reader.columnCount > 0 ? reader.columnNames() : [];
       const isQuery = reader.returnType === ResultReturnType.QUERY_RESULT;
+      const allColumns = isQuery ? reader.columnNames() : [];
+      const columns = allColumns.slice(0, MAX_COLUMNS);
+      if (allColumns.length > MAX_COLUMNS) columns.push(`… ${allColumns.length - MAX_COLUMNS} more columns`);
       const { rows, more } = isQuery
         ? this.boundedRows(reader.getRowsJson(), budget)
         : { rows: [], more: false };
@@ -167,7 +171,8 @@ export class DuckDBSession {
   ): { rows: (string | null)[][]; more: boolean } {
     const rows: (string | null)[][] = [];
     for (const row of all.slice(0, this.limits.maxRows)) {
-      const cells = row.map((value) => cellText(value, this.limits.maxCellChars));
+      const cells = row.slice(0, MAX_COLUMNS).map((value) => cellText(value, this.limits.maxCellChars));
+      if (row.length > MAX_COLUMNS) cells.push('…');
       const size = cells.reduce((sum, cell) => sum + (cell?.length ?? 4) + 3, 0);
       if (size > budget.chars) return { rows, more: true };
       budget.chars -= size;

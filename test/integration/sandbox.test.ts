@@ -92,6 +92,14 @@ describe('sandbox: isolation', () => {
     const still = await runSqlTool.run({ sql: 'select 41 + 1 as answer' }, ctx);
     expect(still).toEqual({ text: expect.stringContaining('42'), isError: false });
     await ctx.sandbox.close();
+    // Logging to a file is a function, not a setting, so the lock does not stop the call; DuckDB still
+    // refuses the file, which leaves only that session unusable. Nothing is written.
+    const logging = await sandbox.openSession();
+    const logged = await logging.run(
+      `call enable_logging(storage='file', storage_path='${dir}/logs');\nselect 1`,
+    );
+    expect(firstError(logged)).toMatch(/Permission Error/);
+    await logging.close();
     for (const path of watched) expect(fingerprint(path), path).toBe(before.get(path));
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
     expect(existsSync(join(dir, 'new.db'))).toBe(false);
@@ -223,6 +231,14 @@ describe('sandbox: limits', () => {
     expect(row?.[7]).toBe('{"k":1}');
     expect(row?.[8]).toHaveLength(60);
     expect(row?.[9]).toBeNull();
+    const wide = await session.run(
+      `select ${Array.from({ length: 100 }, (_, i) => `${i} as c${i}`).join(', ')}`,
+    );
+    const wideResult = wide.statements[0];
+    if (!wideResult?.ok) throw new Error('wide select failed');
+    expect(wideResult.columns).toHaveLength(41);
+    expect(wideResult.columns[40]).toBe('… 60 more columns');
+    expect(wideResult.rows[0]).toHaveLength(41);
     // The whole report is plain JSON data (it crosses a process boundary).
     expect(JSON.parse(JSON.stringify(typed))).toEqual(typed);
     await session.close();
