@@ -103,6 +103,21 @@ describe('checkAnswerBlocks', () => {
     const [passed] = await checkAnswerBlocks(fence('postgresql', good), deps);
     expect(passed).toMatchObject({ status: 'passed', method: "PostgreSQL's parser", dialect: 'postgres' });
     expect(passed?.note).toMatch(/not run in DuckDB/);
+    const duckdbOnly = await checkAnswerBlocks(
+      `Dialect: PostgreSQL\n${fence('sql', 'select * exclude (b) from (select 1 as a, 2 as b) as t;')}\n${fence('sql', 'select 1 as a;')}`,
+      deps,
+    );
+    // DuckDB runs it, but it is not PostgreSQL: PostgreSQL's own parser decides.
+    expect(duckdbOnly[0]).toMatchObject({ status: 'failed', method: "PostgreSQL's parser", errorLine: 1 });
+    expect(duckdbOnly[1]).toMatchObject({
+      status: 'passed',
+      method: "ran in DuckDB, parsed by PostgreSQL's parser",
+    });
+    const [meta] = await checkAnswerBlocks(
+      fence('sql postgres', "\\copy t from 'x.csv' csv\nselect 1;"),
+      deps,
+    );
+    expect(meta).toMatchObject({ status: 'not_checked', note: 'psql meta-commands' });
     const bad =
       'create table accounts (\n  id bigint generated always as identity,\n  tags text[] not null,\n);';
     const [failed] = await checkAnswerBlocks(fence('sql postgres', bad), deps);

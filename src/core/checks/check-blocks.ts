@@ -59,6 +59,7 @@ const COULD_NOT_RUN =
   /^(?:Permission Error|INTERRUPT Error|Interrupted:|Out of Memory Error|Catalog Error: (?:Table|Schema|View|Catalog) with name .* does not exist)/;
 
 const TEMPLATED = /\{\{|\{%/;
+const PSQL_META = /^\s*\\[a-z]/im;
 
 export async function checkAnswerBlocks(
   markdown: string,
@@ -141,8 +142,17 @@ async function checkSql(
   sql: SqlRunner,
 ): Promise<Verdict> {
   if (TEMPLATED.test(body)) return { status: 'not_checked', note: 'templated SQL (Jinja)' };
+  if (PSQL_META.test(body)) return { status: 'not_checked', note: 'psql meta-commands' };
   const run = await sql.run(body);
-  if (run.kind === 'ran') return { status: 'passed', method: 'ran in DuckDB' };
+  if (run.kind === 'ran') {
+    if (dialect !== 'postgres') return { status: 'passed', method: 'ran in DuckDB' };
+    // DuckDB accepts syntax PostgreSQL does not (SELECT * EXCLUDE, GROUP BY ALL): PostgreSQL's parser decides.
+    const outcome = await parsers.parseSql('postgres', body);
+    if (outcome.ok === true)
+      return { status: 'passed', method: "ran in DuckDB, parsed by PostgreSQL's parser" };
+    if (outcome.ok === false) return fromParser(outcome, "PostgreSQL's parser", true);
+    return { status: 'passed', method: 'ran in DuckDB' };
+  }
   const duckdbSays = run.kind === 'failed' ? `DuckDB: ${run.error}` : run.reason;
   if (run.kind === 'failed' && dialect === 'duckdb' && !COULD_NOT_RUN.test(run.error)) {
     return { status: 'failed', method: 'ran in DuckDB', error: run.error, errorLine: run.errorLine };
