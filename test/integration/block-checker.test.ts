@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BlockCheck, checkAnswerBlocks } from '../../src/core/checks/check-blocks.js';
+import { correctedBlocks, repairRequest, withCorrections } from '../../src/core/checks/repair.js';
 import { renderCheckMessage } from '../../src/render/check-messages.js';
 import { ChildProcessSandbox } from '../../src/sandbox/child-sandbox.js';
 import { localParsers } from '../../src/sandbox/parsers.js';
@@ -204,6 +205,30 @@ describe('checkAnswerBlocks', () => {
       { index: 3, status: 'failed', errorLine: 1 },
     ]);
     expect(checks[1]?.note).toMatch(/sandbox is not available: cannot start/);
+  });
+
+  it('one repair round: the failures go back once, the corrected blocks are checked in the whole answer', async () => {
+    const answer = [
+      'Dialect: PostgreSQL',
+      fence('sql', 'create table orders (id bigint primary key, total numeric(12,2));'),
+      fence('sql', 'insert into orders values (1, 10.5);\nselect count(*) from orders\nwher total > 0;'),
+      fence('yaml', 'tasks:\n  - load\n - check'),
+    ].join('\n');
+    const checks = await checkAnswerBlocks(answer, deps);
+    expect(checks.map((c) => c.status)).toEqual(['passed', 'failed', 'failed']);
+    const request = repairRequest(checks) ?? '';
+    expect(request).toMatch(/Block 2 .* at line 3 of the block/);
+    // The model's scripted reply: block 2 fixed; block 3 fixed too.
+    const reply = `Block 2\n${fence('sql', 'insert into orders values (1, 10.5);\nselect count(*) from orders\nwhere total > 0;')}\nBlock 3\n${fence('yaml', 'tasks:\n  - load\n  - check')}`;
+    const corrections = correctedBlocks(reply, [2, 3]);
+    const rechecked = await checkAnswerBlocks(withCorrections(answer, corrections), deps);
+    // Block 2 only runs because block 1 created the table in the same session.
+    expect(
+      rechecked.filter((c) => corrections.has(c.index)).map((c) => [c.index, c.status, c.method]),
+    ).toEqual([
+      [2, 'passed', "ran in DuckDB, parsed by PostgreSQL's parser"],
+      [3, 'passed', 'YAML parser'],
+    ]);
   });
 
   it('bounds the work: blocks past the cap are not checked', async () => {
