@@ -214,6 +214,7 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
     proc.stderr?.on('data', (chunk: string) => {
       child.stderr = (child.stderr + chunk).slice(-STDERR_TAIL);
     });
+    (proc.stderr as { unref?: () => void } | null)?.unref?.();
     this.child = child;
     proc.on('message', (message: ChildReply) => this.onMessage(child, message));
     proc.on('exit', (code, signal) =>

@@ -367,30 +367,53 @@ describe('sandbox: process life cycle', () => {
     }
   });
 
-  it('the child never outlives the bot', async () => {
+  /** Runs the stand-in bot to its end; returns the pid of the sandbox child it had started. */
+  async function runStandInBot(mode: 'kill' | 'quiet'): Promise<number> {
     const script = join(REPO, 'test', 'integration', 'fixtures', 'open-and-exit.ts');
+    let hung = false;
     const out = await new Promise<string>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+      const proc = spawn(process.execPath, ['--import', 'tsx', script, mode], {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
+      // A stand-in still running after this is held open by something: end it and fail.
+      const guard = setTimeout(() => {
+        hung = true;
+        proc.kill('SIGKILL');
+      }, 15_000);
       let text = '';
       proc.stdout.on('data', (chunk) => {
         text += String(chunk);
       });
       proc.on('error', reject);
-      proc.on('exit', () => resolve(text));
+      proc.on('exit', () => {
+        clearTimeout(guard);
+        resolve(text);
+      });
     });
+    expect(hung, 'the stand-in bot did not exit by itself').toBe(false);
     const pid = Number(/child (\d+)/.exec(out)?.[1]);
     expect(pid).toBeGreaterThan(0);
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await until(() => !alive(), 10_000);
+    return pid;
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('the child never outlives the bot, even one killed without clean-up', async () => {
+    const pid = await runStandInBot('kill');
+    await until(() => !alive(pid), 10_000);
+  });
+
+  it('the sandbox never keeps the bot running: with nothing in flight it exits despite a long idle timeout', async () => {
+    // The stand-in's idle timeout is 10 minutes: runStandInBot returns only because nothing held it.
+    const pid = await runStandInBot('quiet');
+    await until(() => !alive(pid), 10_000);
   });
 });
