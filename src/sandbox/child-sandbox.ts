@@ -63,7 +63,7 @@ function childEntry(): { path: string; execArgv: string[] } {
   const path = fileURLToPath(new URL(isSource ? './child-main.ts' : './child-main.js', here));
   // tsx is resolved from here, not from the child's working directory.
   const loader = isSource ? ['--import', import.meta.resolve('tsx')] : [];
-  return { path, execArgv: [...loader, '--max-old-space-size=128'] };
+  return { path, execArgv: [...loader, '--max-old-space-size=256'] };
 }
 
 export class ChildProcessSandbox implements SqlSandbox, CodeParsers {

@@ -1,7 +1,8 @@
 import {
   type DuckDBConnection,
   DuckDBInstance,
-  type Json,
+  type DuckDBResultReader,
+  type DuckDBValue,
   ResultReturnType,
   StatementType,
 } from '@duckdb/node-api';
@@ -145,9 +146,7 @@ export class DuckDBSession {
       const allColumns = isQuery ? reader.columnNames() : [];
       const columns = allColumns.slice(0, MAX_COLUMNS);
       if (allColumns.length > MAX_COLUMNS) columns.push(`… ${allColumns.length - MAX_COLUMNS} more columns`);
-      const { rows, more } = isQuery
-        ? this.boundedRows(reader.getRowsJson(), budget)
-        : { rows: [], more: false };
+      const { rows, more } = isQuery ? this.boundedRows(reader, budget) : { rows: [], more: false };
       return {
         ok: true,
         line: statement.line,
@@ -165,27 +164,35 @@ export class DuckDBSession {
     }
   }
 
+  /**
+   * At most maxRows rows and MAX_COLUMNS columns, each cell cut to maxCellChars as soon as it is read:
+   * converting whole result chunks at once let one SELECT of a few huge strings exhaust the child's heap.
+   */
   private boundedRows(
-    all: Json[][],
+    reader: DuckDBResultReader,
     budget: { chars: number },
   ): { rows: (string | null)[][]; more: boolean } {
     const rows: (string | null)[][] = [];
-    for (const row of all.slice(0, this.limits.maxRows)) {
-      const cells = row.slice(0, MAX_COLUMNS).map((value) => cellText(value, this.limits.maxCellChars));
-      if (row.length > MAX_COLUMNS) cells.push('…');
+    const rowCount = Math.min(reader.currentRowCount, this.limits.maxRows);
+    const columnCount = Math.min(reader.columnCount, MAX_COLUMNS);
+    for (let r = 0; r < rowCount; r += 1) {
+      const cells: (string | null)[] = [];
+      for (let c = 0; c < columnCount; c += 1)
+        cells.push(cellText(reader.value(c, r), this.limits.maxCellChars));
+      if (reader.columnCount > MAX_COLUMNS) cells.push('…');
       const size = cells.reduce((sum, cell) => sum + (cell?.length ?? 4) + 3, 0);
       if (size > budget.chars) return { rows, more: true };
       budget.chars -= size;
       rows.push(cells);
     }
-    return { rows, more: all.length > this.limits.maxRows };
+    return { rows, more: reader.currentRowCount > this.limits.maxRows };
   }
 }
 
-/** DuckDB's JSON conversion already turns BIGINT/DECIMAL/HUGEINT into strings and dates into ISO text. */
-function cellText(value: Json, maxChars: number): string | null {
+/** DuckDB's own text for every value (BIGINT, DECIMAL, HUGEINT, dates, lists, structs): plain JSON strings. */
+function cellText(value: DuckDBValue, maxChars: number): string | null {
   if (value === null) return null;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : String(value);
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
 
