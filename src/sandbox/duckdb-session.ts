@@ -1,6 +1,7 @@
 import {
   type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
   type DuckDBResultReader,
   type DuckDBValue,
   ResultReturnType,
@@ -141,6 +142,8 @@ export class DuckDBSession {
     }, timeoutMs);
     this.running = true;
     try {
+      const select = await this.selectColumns(statement.text);
+      if (select) return await this.runSelect(statement, select, budget);
       const reader = await this.connection.streamAndReadUntil(statement.text, this.limits.maxRows + 1);
       const isQuery = reader.returnType === ResultReturnType.QUERY_RESULT;
       const allColumns = isQuery ? reader.columnNames() : [];
@@ -165,12 +168,62 @@ export class DuckDBSession {
   }
 
   /**
+   * The column names of a SELECT (DESCRIBE, SHOW and SUMMARIZE are SELECTs too), or undefined for any
+   * other statement. Preparing binds without running; statements DuckDB expands into several (PIVOT)
+   * cannot be prepared and take the general path.
+   */
+  private async selectColumns(sql: string): Promise<string[] | undefined> {
+    let prepared: DuckDBPreparedStatement;
+    try {
+      prepared = await this.connection.prepare(sql);
+    } catch (error) {
+      if (error instanceof Error && /Cannot prepare multiple statements/.test(error.message))
+        return undefined;
+      throw error;
+    }
+    try {
+      if (prepared.statementType !== StatementType.SELECT || prepared.columnCount === 0) return undefined;
+      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
+  /**
+   * Runs a SELECT wrapped so DuckDB itself casts every shown value to text, cuts it and stops after
+   * maxRows + 1 rows: a result of huge strings or lists never becomes huge JavaScript values in the child.
+   * The subquery keeps the statement's row order (DuckDB preserves insertion order under a LIMIT).
+   */
+  private async runSelect(
+    statement: SqlStatement,
+    names: string[],
+    budget: { chars: number },
+  ): Promise<StatementOutcome> {
+    const shown = names.slice(0, MAX_COLUMNS);
+    const casts = shown.map((_, i) => `left(CAST(#${i + 1} AS VARCHAR), ${this.limits.maxCellChars + 1})`);
+    const wrapped = `SELECT ${casts.join(', ')} FROM (${statement.text}\n) AS sandbox_result LIMIT ${this.limits.maxRows + 1}`;
+    const reader = await this.connection.streamAndReadUntil(wrapped, this.limits.maxRows + 1);
+    const { rows, more } = this.boundedRows(reader, budget, names.length);
+    if (names.length > MAX_COLUMNS) shown.push(`… ${names.length - MAX_COLUMNS} more columns`);
+    return {
+      ok: true,
+      line: statement.line,
+      kind: 'SELECT',
+      rowsChanged: 0,
+      columns: shown,
+      rows,
+      moreRows: more,
+    };
+  }
+
+  /**
    * At most maxRows rows and MAX_COLUMNS columns, each cell cut to maxCellChars as soon as it is read:
    * converting whole result chunks at once let one SELECT of a few huge strings exhaust the child's heap.
    */
   private boundedRows(
     reader: DuckDBResultReader,
     budget: { chars: number },
+    totalColumns = reader.columnCount,
   ): { rows: (string | null)[][]; more: boolean } {
     const rows: (string | null)[][] = [];
     const rowCount = Math.min(reader.currentRowCount, this.limits.maxRows);
@@ -179,7 +232,7 @@ export class DuckDBSession {
       const cells: (string | null)[] = [];
       for (let c = 0; c < columnCount; c += 1)
         cells.push(cellText(reader.value(c, r), this.limits.maxCellChars));
-      if (reader.columnCount > MAX_COLUMNS) cells.push('…');
+      if (totalColumns > MAX_COLUMNS) cells.push('…');
       const size = cells.reduce((sum, cell) => sum + (cell?.length ?? 4) + 3, 0);
       if (size > budget.chars) return { rows, more: true };
       budget.chars -= size;

@@ -245,6 +245,17 @@ describe('sandbox: limits', () => {
     const huge = await session.run("select repeat('x', 50000000) as s from range(4)");
     const hugeResult = huge.statements[0];
     expect(hugeResult?.ok && hugeResult.rows.map((r) => r[0]?.length)).toEqual([60, 60, 60, 60]);
+    // The row order of the statement is kept, and statements DuckDB expands (PIVOT) still return rows.
+    const ordered = await session.run(
+      'select range as n from range(1000) order by n desc;\ncreate table p as select range % 3 as k, range as v from range(9);\npivot p on k using sum(v);\ndescribe p',
+    );
+    const [desc, , pivot, describe] = ordered.statements;
+    expect(desc?.ok && desc.rows.map((r) => r[0])).toEqual(['999', '998', '997', '996', '995']);
+    expect(pivot).toMatchObject({ ok: true, columns: ['0', '1', '2'], rows: [['9', '12', '15']] });
+    expect(describe?.ok && describe.rows.map((r) => r[0])).toEqual(['k', 'v']);
+    const longList = await session.run('select list(range) as l from range(5000000)');
+    const listResult = longList.statements[0];
+    expect(listResult?.ok && listResult.rows[0]?.[0]).toMatch(/^\[0, 1, 2, .*…$/);
     expect(sandbox.starts).toBe(starts);
     // The whole report is plain JSON data (it crosses a process boundary).
     expect(JSON.parse(JSON.stringify(typed))).toEqual(typed);
