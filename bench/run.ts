@@ -7,6 +7,7 @@ import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
 import { loadScenario } from './scenarios/load.js';
+import { printSandboxBench, sandboxScenario } from './scenarios/sandbox.js';
 import { percentile, round, table } from './stats.js';
 
 /**
@@ -58,6 +59,9 @@ async function main(): Promise<void> {
   const memory = await idleMemoryScenario();
   console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
 
+  const sandbox = await sandboxScenario({ build: false });
+  printSandboxBench(sandbox);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
     digest,
     load,
     loadFaults,
+    sandbox,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
       idleRssUnder120Mb: memory.rssMb < 120,
       cacheReadShareAtLeast80Pct: conversation.cacheReadShareTurns2to10 >= 0.8,
       digestBuildUnder100Ms: digest.indexed.p99 < 100,
+      sandboxRssBackWithin10Mb: sandbox.hostRssMb.after30s - sandbox.hostRssMb.idle <= 10,
       loadNothingLostOrDuplicated:
         load.lost + load.duplicated + loadFaults.lost + loadFaults.duplicated === 0,
     },

@@ -1,0 +1,84 @@
+import type { BlockCheck } from '../core/checks/check-blocks.js';
+import type { SqlDialect } from '../core/sandbox/sandbox.js';
+import { neutraliseMentions } from './sanitise.js';
+import { truncateForSlack } from './split-markdown.js';
+
+/**
+ * Why this file exists: the one short message at the end of an answer that says, per code block, what
+ * the bot itself checked: ✓ (ran, or an engine's parser accepted it), ✗ (with the engine's first error line
+ * and the line inside the block) or – (not checked, and why). Error texts come from parsers and databases
+ * fed with model text, so they are escaped and neutralised: this message can never mention anyone. Pure.
+ */
+
+export type CheckFormat = 'mrkdwn' | 'markdown';
+
+const SYMBOL = { passed: '✓', failed: '✗', not_checked: '–' } as const;
+
+const DIALECT_LABEL: Record<SqlDialect, string> = {
+  duckdb: 'DuckDB',
+  postgres: 'PostgreSQL',
+  snowflake: 'Snowflake',
+  bigquery: 'BigQuery',
+  redshift: 'Redshift',
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  tsql: 'T-SQL',
+  trino: 'Trino',
+  athena: 'Athena',
+  hive: 'Hive',
+  sqlite: 'SQLite',
+  db2: 'Db2',
+  flinksql: 'Flink SQL',
+};
+
+const MAX_ERROR_CHARS = 200;
+const MAX_NOTE_CHARS = 160;
+
+/** Untrusted text made inert: one line, bounded, escaped for mrkdwn, no live mentions. */
+function inert(text: string, max: number, format: CheckFormat): string {
+  const oneLine = truncateForSlack(text.replace(/\s+/g, ' ').trim(), max);
+  const escaped =
+    format === 'mrkdwn'
+      ? oneLine.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      : oneLine;
+  return neutraliseMentions(escaped);
+}
+
+/** Inline code that cannot be closed early by a backtick in the text. */
+function code(text: string, format: CheckFormat): string {
+  return `\`${inert(text, MAX_ERROR_CHARS, format).replace(/`/g, "'")}\``;
+}
+
+function what(check: BlockCheck, format: CheckFormat): string {
+  const language = check.language === 'yml' ? 'YAML' : check.language.toUpperCase();
+  const dialect = check.dialect ? `, ${DIALECT_LABEL[check.dialect]}` : '';
+  return inert(`${language}${dialect}`, 40, format);
+}
+
+/** One block's line, e.g. `✗ Block 2 (YAML): line 4 of the block: \`…\``. `label` replaces "Block N". */
+export function renderCheckLine(check: BlockCheck, format: CheckFormat = 'mrkdwn', label?: string): string {
+  const name = `${SYMBOL[check.status]} ${label ?? `Block ${check.index}`} (${what(check, format)})`;
+  if (check.status === 'passed') return `${name}: ${inert(check.method ?? 'checked', 60, format)}`;
+  if (check.status === 'failed') {
+    const where = check.errorLine === undefined ? '' : `line ${check.errorLine} of the block, `;
+    const by = check.method ? `${inert(check.method, 60, format)}: ` : '';
+    return `${name}: ${where}${by}${code(check.error ?? 'failed', format)}`;
+  }
+  return `${name}: not checked${check.note ? ` (${inert(check.note, MAX_NOTE_CHARS, format)})` : ''}`;
+}
+
+/** The check message for an answer, or undefined when the answer has no code blocks. */
+export function renderCheckMessage(checks: BlockCheck[], format: CheckFormat = 'mrkdwn'): string | undefined {
+  if (checks.length === 0) return undefined;
+  const count = (status: BlockCheck['status']) => checks.filter((c) => c.status === status).length;
+  const bold = format === 'mrkdwn' ? '*' : '**';
+  const summary = [
+    `${count('passed')} ✓`,
+    `${count('failed')} ✗`,
+    ...(count('not_checked') > 0 ? [`${count('not_checked')} not checked`] : []),
+  ].join(' · ');
+  return [
+    `${bold}Code checked by the bot${bold} (${summary})`,
+    ...checks.map((check) => renderCheckLine(check, format)),
+  ].join('\n');
+}

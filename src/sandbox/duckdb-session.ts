@@ -1,0 +1,282 @@
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+  type DuckDBValue,
+  ResultReturnType,
+  StatementType,
+} from '@duckdb/node-api';
+import type { SandboxLimits, SqlRunReport, StatementOutcome } from '../core/sandbox/sandbox.js';
+import { type SqlStatement, splitSqlStatements } from '../core/sandbox/split-sql.js';
+
+/**
+ * Why this file exists: one sandbox session = one fresh in-memory DuckDB database, locked down by DuckDB's
+ * own settings, with every statement on a timer. Runs only inside the sandbox child process (src/sandbox/
+ * child-main.ts): loading DuckDB costs ~105 MB of resident memory that must never stay in the bot.
+ *
+ * One DuckDBInstance per session (not one instance with several attached databases): separate instances
+ * cannot see each other's tables, each has its own memory_limit, and closing one frees its memory.
+ */
+
+/** Settings DuckDB enforces itself; lock_configuration makes every later `SET` of them fail. */
+export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
+  return {
+    enable_external_access: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    memory_limit: limits.memoryLimit,
+    threads: String(limits.threads),
+    lock_configuration: 'true',
+  };
+}
+
+const MAX_ERROR_CHARS = 300;
+/** Columns shown per result; a wider result says how many more it had. */
+const MAX_COLUMNS = 40;
+
+export class DuckDBSession {
+  private calls = 0;
+  private usedMs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private running = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly limits: SandboxLimits,
+  ) {}
+
+  static async open(limits: SandboxLimits): Promise<DuckDBSession> {
+    const instance = await DuckDBInstance.create(':memory:', sandboxSettings(limits));
+    const connection = await instance.connect();
+    return new DuckDBSession(instance, connection, limits);
+  }
+
+  /** Calls of one session run one after another, in the order they arrived. */
+  run(sql: string): Promise<SqlRunReport> {
+    const next = this.queue.then(() => this.runNow(sql));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stops whatever runs now (used when the child must shed memory or is closing). */
+  interrupt(): void {
+    if (this.running) this.connection.interrupt();
+  }
+
+  close(): void {
+    this.interrupt();
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async runNow(sql: string): Promise<SqlRunReport> {
+    const started = Date.now();
+    const refusal = this.refusal(sql);
+    if (refusal) return { statements: [], notRun: 0, stopped: refusal, elapsedMs: 0 };
+    const statements = splitSqlStatements(sql);
+    if (statements.length > this.limits.maxStatementsPerCall) {
+      return {
+        statements: [],
+        notRun: statements.length,
+        stopped: `Too many statements in one call (${statements.length}; at most ${this.limits.maxStatementsPerCall}). Split the input into several calls.`,
+        elapsedMs: 0,
+      };
+    }
+    this.calls += 1;
+    const budget = Math.min(this.limits.callTimeoutMs, this.limits.sessionBudgetMs - this.usedMs);
+    const report = await this.runStatements(statements, started + budget);
+    report.elapsedMs = Date.now() - started;
+    this.usedMs += report.elapsedMs;
+    return report;
+  }
+
+  private refusal(sql: string): string | undefined {
+    if (sql.length > this.limits.maxSqlChars) {
+      return `Input too long (${sql.length} characters; at most ${this.limits.maxSqlChars}). Use fewer, smaller statements: generate rows with range() instead of long VALUES lists.`;
+    }
+    if (this.calls >= this.limits.maxCallsPerSession) {
+      return `This answer has used all its ${this.limits.maxCallsPerSession} sandbox calls. Finish the answer with what you have verified.`;
+    }
+    if (this.usedMs >= this.limits.sessionBudgetMs) {
+      return `This answer has used its sandbox time (${Math.round(this.limits.sessionBudgetMs / 1000)} s). Finish the answer with what you have verified.`;
+    }
+    return undefined;
+  }
+
+  private async runStatements(statements: SqlStatement[], deadline: number): Promise<SqlRunReport> {
+    const outcomes: StatementOutcome[] = [];
+    const budget = { chars: this.limits.maxResultChars };
+    for (const [index, statement] of statements.entries()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        return {
+          statements: outcomes,
+          notRun: statements.length - index,
+          stopped: 'The call reached its time limit; the remaining statements were not run.',
+          elapsedMs: 0,
+        };
+      }
+      const outcome = await this.runStatement(
+        statement,
+        Math.min(this.limits.statementTimeoutMs, remaining),
+        budget,
+      );
+      outcomes.push(outcome);
+      if (!outcome.ok) return { statements: outcomes, notRun: statements.length - index - 1, elapsedMs: 0 };
+    }
+    return { statements: outcomes, notRun: 0, elapsedMs: 0 };
+  }
+
+  private async runStatement(
+    statement: SqlStatement,
+    timeoutMs: number,
+    budget: { chars: number },
+  ): Promise<StatementOutcome> {
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      this.connection.interrupt();
+    }, timeoutMs);
+    this.running = true;
+    try {
+      const select = await this.selectColumns(statement.text);
+      if (select) return await this.runSelect(statement, select, budget);
+      const reader = await this.connection.streamAndReadUntil(statement.text, this.limits.maxRows + 1);
+      const isQuery = reader.returnType === ResultReturnType.QUERY_RESULT;
+      const allColumns = isQuery ? reader.columnNames() : [];
+      const columns = allColumns.slice(0, MAX_COLUMNS);
+      if (allColumns.length > MAX_COLUMNS) columns.push(`… ${allColumns.length - MAX_COLUMNS} more columns`);
+      const { rows, more } = isQuery ? this.boundedRows(reader, budget) : { rows: [], more: false };
+      return {
+        ok: true,
+        line: statement.line,
+        kind: StatementType[reader.statementType] ?? firstKeyword(statement.text),
+        rowsChanged: isQuery ? 0 : reader.rowsChanged,
+        columns: isQuery ? columns : [],
+        rows,
+        moreRows: more || (isQuery && !reader.done),
+      };
+    } catch (error) {
+      return failure(statement, error, interrupted ? timeoutMs : undefined);
+    } finally {
+      clearTimeout(timer);
+      this.running = false;
+    }
+  }
+
+  /**
+   * The column names of a SELECT (DESCRIBE, SHOW and SUMMARIZE are SELECTs too), or undefined for any
+   * other statement. Preparing binds without running; statements DuckDB expands into several (PIVOT)
+   * cannot be prepared and take the general path.
+   */
+  private async selectColumns(sql: string): Promise<string[] | undefined> {
+    let prepared: DuckDBPreparedStatement;
+    try {
+      prepared = await this.connection.prepare(sql);
+    } catch (error) {
+      if (error instanceof Error && /Cannot prepare multiple statements/.test(error.message))
+        return undefined;
+      throw error;
+    }
+    try {
+      if (prepared.statementType !== StatementType.SELECT || prepared.columnCount === 0) return undefined;
+      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
+  /**
+   * Runs a SELECT wrapped so DuckDB itself casts every shown value to text, cuts it and stops after
+   * maxRows + 1 rows: a result of huge strings or lists never becomes huge JavaScript values in the child.
+   * The subquery keeps the statement's row order (DuckDB preserves insertion order under a LIMIT).
+   */
+  private async runSelect(
+    statement: SqlStatement,
+    names: string[],
+    budget: { chars: number },
+  ): Promise<StatementOutcome> {
+    const shown = names.slice(0, MAX_COLUMNS);
+    const casts = shown.map((_, i) => `left(CAST(#${i + 1} AS VARCHAR), ${this.limits.maxCellChars + 1})`);
+    const wrapped = `SELECT ${casts.join(', ')} FROM (${statement.text}\n) AS sandbox_result LIMIT ${this.limits.maxRows + 1}`;
+    const reader = await this.connection.streamAndReadUntil(wrapped, this.limits.maxRows + 1);
+    const { rows, more } = this.boundedRows(reader, budget, names.length);
+    if (names.length > MAX_COLUMNS) shown.push(`… ${names.length - MAX_COLUMNS} more columns`);
+    return {
+      ok: true,
+      line: statement.line,
+      kind: 'SELECT',
+      rowsChanged: 0,
+      columns: shown,
+      rows,
+      moreRows: more,
+    };
+  }
+
+  /**
+   * At most maxRows rows and MAX_COLUMNS columns, each cell cut to maxCellChars as soon as it is read:
+   * converting whole result chunks at once let one SELECT of a few huge strings exhaust the child's heap.
+   */
+  private boundedRows(
+    reader: DuckDBResultReader,
+    budget: { chars: number },
+    totalColumns = reader.columnCount,
+  ): { rows: (string | null)[][]; more: boolean } {
+    const rows: (string | null)[][] = [];
+    const rowCount = Math.min(reader.currentRowCount, this.limits.maxRows);
+    const columnCount = Math.min(reader.columnCount, MAX_COLUMNS);
+    for (let r = 0; r < rowCount; r += 1) {
+      const cells: (string | null)[] = [];
+      for (let c = 0; c < columnCount; c += 1)
+        cells.push(cellText(reader.value(c, r), this.limits.maxCellChars));
+      if (totalColumns > MAX_COLUMNS) cells.push('…');
+      const size = cells.reduce((sum, cell) => sum + (cell?.length ?? 4) + 3, 0);
+      if (size > budget.chars) return { rows, more: true };
+      budget.chars -= size;
+      rows.push(cells);
+    }
+    return { rows, more: reader.currentRowCount > this.limits.maxRows };
+  }
+}
+
+/** DuckDB's own text for every value (BIGINT, DECIMAL, HUGEINT, dates, lists, structs): plain JSON strings. */
+function cellText(value: DuckDBValue, maxChars: number): string | null {
+  if (value === null) return null;
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
+
+function firstKeyword(sql: string): string {
+  return (
+    /^[\s(]*([A-Za-z]+)/
+      .exec(sql.replace(/^(?:\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/))*/, ''))?.[1]
+      ?.toUpperCase() ?? 'SQL'
+  );
+}
+
+function failure(statement: SqlStatement, error: unknown, interruptedAfterMs?: number): StatementOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /\nLINE (\d+):/.exec(message);
+  const errorLine = at ? statement.line + Number(at[1]) - 1 : statement.line;
+  const kind = firstKeyword(statement.text);
+  if (interruptedAfterMs !== undefined) {
+    const seconds = Math.round(interruptedAfterMs / 100) / 10;
+    return {
+      ok: false,
+      line: statement.line,
+      kind,
+      error: `Interrupted: the statement ran longer than ${seconds} s, the sandbox's limit. Use fewer rows (a few hundred are enough) or a cheaper query.`,
+      errorLine: statement.line,
+    };
+  }
+  return { ok: false, line: statement.line, kind, error: firstErrorLine(message), errorLine };
+}
+
+/** DuckDB's first error line, without the "Failed to extract statements: " wrapper. */
+export function firstErrorLine(message: string): string {
+  const first = (message.split('\n')[0] ?? '').replace(/^Failed to extract statements: /, '').trim();
+  return first.length > MAX_ERROR_CHARS ? `${first.slice(0, MAX_ERROR_CHARS - 1)}…` : first;
+}
