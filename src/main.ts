@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StartupError, startApp } from './app.js';
 import { formatConfigProblems, parseConfig } from './config.js';
-import { describe } from './core/work-runner.js';
+import { errorSummary } from './core/errors.js';
 import { createLogger } from './logger.js';
 
 /** Entry point: read .env and the environment, start the bot, stop gracefully on SIGTERM/SIGINT. */
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config, logger);
   } catch (error) {
-    const message = error instanceof StartupError ? error.message : `Start-up failed: ${describe(error)}`;
+    const message = error instanceof StartupError ? error.message : `Start-up failed: ${errorSummary(error)}`;
     logger.error(message);
     process.stderr.write(`data-engineer-bot cannot start: ${message}\n`);
     process.exit(1);

@@ -3,6 +3,11 @@
  * what a user sees without knowing which SDK failed.
  */
 
+/** One line for a log: the error's name and message, or the thrown value as text. */
+export function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** A Slack Web API call failed with Slack's error code (e.g. `not_in_channel`). */
 export class SlackError extends Error {
   constructor(

@@ -3,7 +3,14 @@ import { abortableSlack } from './abortable-slack.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
-import { type AbortReason, AgentError, abortReason, JobAbortedError, SlackError } from './errors.js';
+import {
+  type AbortReason,
+  AgentError,
+  abortReason,
+  errorSummary,
+  JobAbortedError,
+  SlackError,
+} from './errors.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   questionsText,
@@ -17,7 +24,6 @@ import type { PeopleDirectory } from './people.js';
 import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
 import { endStoppedAnswer } from './stop-answer.js';
-import { describe } from './work-runner.js';
 
 export interface TurnDeps {
   store: TaskStore;
@@ -80,7 +86,9 @@ export async function runAgentTurn(
       store.markContextTrimmed(task.teamId, task.id);
       await slack
         .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
-        .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
+        .catch((error: unknown) =>
+          log.warn('could not post the context note', { error: errorSummary(error) }),
+        );
     }
     const reserved = store.beginAssistantTurn(task.teamId, task.id);
     const reservedId = reserved.id;
@@ -149,12 +157,12 @@ export async function runAgentTurn(
     // stored, so nothing is recorded as failed and nothing is written.
     if (aborted) throw new JobAbortedError(aborted);
     const reason = failureReason(error);
-    log.warn('task failed', { reason, error: describe(error) });
+    log.warn('task failed', { reason, error: errorSummary(error) });
     try {
       if (turnId !== undefined) store.discardTurn(task.teamId, turnId);
       store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
     } catch (storeError) {
-      log.error('could not record the failure', { error: describe(storeError) });
+      log.error('could not record the failure', { error: errorSummary(storeError) });
     }
     const userMessage =
       error instanceof AgentError
@@ -167,7 +175,7 @@ export async function runAgentTurn(
       await removeStopControl(deps, slack, task, stopControlTs);
       await slack.postBlocks(task.channelId, failureMessage(userMessage, task.id), task.threadTs);
     } catch (postError) {
-      log.error('could not post the failure message', { error: describe(postError) });
+      log.error('could not post the failure message', { error: errorSummary(postError) });
     }
   }
 }
@@ -184,7 +192,7 @@ async function showStopControl(
     return ts;
   } catch (error) {
     if (error instanceof JobAbortedError) throw error;
-    deps.logger.warn('could not post the Stop button', { teamId: task.teamId, error: describe(error) });
+    deps.logger.warn('could not post the Stop button', { teamId: task.teamId, error: errorSummary(error) });
     return undefined;
   }
 }
@@ -203,7 +211,7 @@ async function removeStopControl(
   } catch (error) {
     if (error instanceof JobAbortedError) throw error;
     // Best effort: a press on a Stop button left behind is told there is nothing to stop.
-    deps.logger.warn('could not remove the Stop button', { teamId: task.teamId, error: describe(error) });
+    deps.logger.warn('could not remove the Stop button', { teamId: task.teamId, error: errorSummary(error) });
   }
 }
 

@@ -1,8 +1,8 @@
 import { stoppedText } from '../render/task-messages.js';
 import type { ThreadAnswerWriter } from './answer-writer.js';
+import { errorSummary } from './errors.js';
 import { NO_USAGE, type Task } from './model.js';
 import type { TurnDeps } from './run-turn.js';
-import { describe } from './work-runner.js';
 
 /** What the stored turn says when an answer was stopped before its end. */
 export const STOPPED_NOTE = '[The answer was stopped here.]';
@@ -45,7 +45,7 @@ export async function endStoppedAnswer(
     }
     deps.store.setStopControlTs(task.teamId, task.id, null);
   } catch (error) {
-    log.warn('could not say the answer was stopped', { error: describe(error) });
+    log.warn('could not say the answer was stopped', { error: errorSummary(error) });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ConversationsRepliesResponse, KnownBlock, WebClient } from '@slack/web-api';
-import { SlackError } from '../core/errors.js';
+import { errorSummary, SlackError } from '../core/errors.js';
 import type {
   BlockMessage,
   Logger,
@@ -9,7 +9,6 @@ import type {
   ThreadMessage,
   ThreadTarget,
 } from '../core/ports.js';
-import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
@@ -323,7 +322,7 @@ export class SlackGateway implements SlackPort {
       );
     } catch (error) {
       // The status is a nicety: a workspace without it still gets its answer.
-      this.logger.debug('could not set the thread status', { error: describe(error) });
+      this.logger.debug('could not set the thread status', { error: errorSummary(error) });
     }
   }
 }

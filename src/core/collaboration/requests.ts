@@ -6,12 +6,11 @@ import {
   pingMessage,
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
-import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
+import { errorSummary, NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../model.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
-import { describe } from '../work-runner.js';
 
 /** Queues a task's job (which posts its pending pings) and tells the worker. */
 export interface QueueDeps {
@@ -138,7 +137,7 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
       teamId: request.teamId,
       requestId: request.id,
       kind,
-      error: describe(error),
+      error: errorSummary(error),
     });
     // Not in the channel any more: retrying cannot help; the claim stays open for a later run.
     if (code && NOT_IN_CONVERSATION_CODES.has(code)) return;
@@ -161,7 +160,7 @@ async function ownerCanRead(
     deps.logger.warn('could not check whether the owner is in the conversation', {
       teamId: request.teamId,
       requestId: request.id,
-      error: describe(error),
+      error: errorSummary(error),
     });
     return undefined;
   }
