@@ -1,7 +1,7 @@
 import { homeView } from '../render/home-view.js';
 import type { DigestTask } from './digest/digest-facts.js';
+import type { CollaborationRequest } from './domain.js';
 import { errorSummary } from './errors.js';
-import type { CollaborationRequest } from './model.js';
 import type { PeopleDirectory } from './people.js';
 import type { CollaborationStore, Logger, SlackPort } from './ports.js';
 

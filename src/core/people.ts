@@ -1,6 +1,6 @@
 import { inertName } from '../render/names.js';
+import type { OwnerRef } from './domain.js';
 import { errorSummary, SlackError } from './errors.js';
-import type { OwnerRef } from './model.js';
 import type { Logger, SlackPort } from './ports.js';
 
 /**

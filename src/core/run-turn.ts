@@ -3,6 +3,7 @@ import { abortableSlack } from './abortable-slack.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
+import { NO_USAGE, type Task } from './domain.js';
 import {
   type AbortReason,
   AgentError,
@@ -19,7 +20,6 @@ import {
   THINKING_STATUS,
   TRUNCATED_NOTE,
 } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import type { PeopleDirectory } from './people.js';
 import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';

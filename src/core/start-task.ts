@@ -1,7 +1,7 @@
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
+import { NO_USAGE, type Task } from './domain.js';
 import { errorSummary, mayHaveLanded, NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
 import { cannotPostText, notInConversationText, parentText } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import type { TurnDeps } from './run-turn.js';
 

@@ -3,10 +3,10 @@ import { failureMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
 import { estimateTokens } from './context-budget.js';
+import { NO_USAGE, type Task } from './domain.js';
 import { errorSummary, throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
 

@@ -1,6 +1,6 @@
 import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
+import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
 import { errorSummary } from '../errors.js';
-import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../model.js';
 import type { OwnerScope } from '../parse-command.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
 import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';

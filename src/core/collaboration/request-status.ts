@@ -1,7 +1,7 @@
 import { inert, mentionOf, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { age } from '../../render/time-text.js';
+import type { CollaborationRequest } from '../domain.js';
 import { errorSummary } from '../errors.js';
-import type { CollaborationRequest } from '../model.js';
 import type { PeopleDirectory } from '../people.js';
 import { isAdmin, type PermissionDeps } from '../permissions.js';
 import type { TaskStore } from '../ports.js';

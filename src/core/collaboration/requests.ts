@@ -6,9 +6,9 @@ import {
   pingMessage,
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
+import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
 import { errorSummary, NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
-import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../model.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
 
