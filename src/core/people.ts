@@ -214,7 +214,7 @@ export class PeopleDirectory {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof SlackError && error.code === 'missing_scope' && !this.scopeWarnings.has(method)) {
+      if (error instanceof SlackError && error.kind === 'missing_scope' && !this.scopeWarnings.has(method)) {
         this.scopeWarnings.add(method);
         this.logger.error(
           `Slack refused ${method} with missing_scope: add the ${SCOPES_FOR[method] ?? 'needed'} bot scope(s) in the app's settings (see manifest.yml) and reinstall the app. Until then owners are not pinged and membership checks fail closed.`,

@@ -1,6 +1,6 @@
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
 import { NO_USAGE, type Task } from './domain.js';
-import { errorSummary, mayHaveLanded, NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
+import { errorSummary, mayHaveLanded, notInConversation, SlackError } from './errors.js';
 import { cannotPostText, notInConversationText, parentText } from './messages.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import type { TurnDeps } from './run-turn.js';
@@ -69,9 +69,8 @@ export async function postCommandParent(
     const code = error instanceof SlackError ? error.code : 'internal_error';
     log.warn('cannot post the task in its channel', { code, error: errorSummary(error) });
     deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);
-    const text = NOT_IN_CONVERSATION_CODES.has(code)
-      ? notInConversationText(code, task.channelId)
-      : cannotPostText(code);
+    const notIn = notInConversation(error);
+    const text = notIn ? notInConversationText(notIn, task.channelId) : cannotPostText(code);
     if (responseUrl) {
       await deps.slack
         .respondPrivately(responseUrl, text)

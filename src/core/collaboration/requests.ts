@@ -7,7 +7,7 @@ import {
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
-import { errorSummary, NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
+import { errorSummary, notInConversation } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
@@ -132,7 +132,6 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
     const ts = earlier ?? (await post(deps, request, kind, readable, key));
     deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
   } catch (error) {
-    const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a collaboration request', {
       teamId: request.teamId,
       requestId: request.id,
@@ -140,7 +139,7 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
       error: errorSummary(error),
     });
     // Not in the channel any more: retrying cannot help; the claim stays open for a later run.
-    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return;
+    if (notInConversation(error)) return;
     throw error;
   }
 }

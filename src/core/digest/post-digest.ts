@@ -1,6 +1,6 @@
 import { ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { digestDetails, digestParent, type NameOf } from '../../render/digest-messages.js';
-import { errorSummary, NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
+import { errorSummary, notInConversation, SlackError } from '../errors.js';
 import { notInConversationText } from '../messages.js';
 import { NEUTRAL_NAME, type PeopleDirectory } from '../people.js';
 import type { Logger, SlackPort } from '../ports.js';
@@ -139,7 +139,8 @@ export async function postDigestNow(
   } catch (error) {
     const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a digest', { teamId, channelId, error: errorSummary(error) });
-    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return notInConversationText(code, channelId);
+    const notIn = notInConversation(error);
+    if (notIn) return notInConversationText(notIn, channelId);
     return `I couldn't post the digest${code ? ` (Slack said \`${code}\`)` : ''}. Please try again in a moment.`;
   }
 }
