@@ -14,15 +14,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config } = parsed;
-  const logger = createLogger({
-    level: config.logLevel,
-    secrets: [
-      config.slack.botToken,
-      config.slack.signingSecret,
-      config.slack.appToken,
-      config.anthropic.apiKey,
-    ],
-  });
+  // The variables marked secret in the config schema: redacted from every log line.
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config, logger);
