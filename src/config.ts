@@ -116,7 +116,9 @@ const variables = {
         'must be a comma-separated list of Slack user IDs like U012AB3CD (profile → ⋯ → Copy member ID)',
     })
     .meta(meta({ readmeDefault: 'empty' })),
-  LOG_LEVEL: withDefault('info').pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  LOG_LEVEL: withDefault('info').pipe(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
   MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
   MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
   ANTHROPIC_RETRY_DEADLINE_SECONDS: integer(
