@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  type DeepReadonly,
+  integer,
+  meta,
+  metaOf,
+  optionalString,
+  required,
+  urlWithSlash,
+  type VariableMeta,
+  withDefault,
+} from './config-fields.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
 
 /**
@@ -8,56 +19,6 @@ import { isValidTimeZone } from './core/digest/schedule.js';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/**
- * What the schema says about a variable besides its validation, read by `CONFIG_VARIABLES`:
- * `default` is the value used when it is unset or blank; `readmeDefault` is the README's wording when
- * that is not simply the default in backticks; `secret` values are redacted from every log line.
- */
-export type VariableMeta = {
-  default?: string;
-  readmeDefault?: string;
-  secret?: true;
-};
-
-const meta = (m: VariableMeta) => m;
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const withDefault = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()))
-    .meta(meta({ default: fallback }));
-
-/** A required value, optionally with a fixed prefix (`xoxb-`): one clear problem per variable. */
-const required = (hint: string, prefix?: { value: string; hint: string }) =>
-  z
-    .string({ error: `is not set: ${hint}` })
-    .transform((v) => v.trim())
-    .superRefine((v, ctx) => {
-      if (v.length === 0) ctx.addIssue({ code: 'custom', message: `is not set: ${hint}` });
-      else if (prefix && !v.startsWith(prefix.value)) ctx.addIssue({ code: 'custom', message: prefix.hint });
-    })
-    .meta(meta({ readmeDefault: 'required' }));
-
-const urlWithSlash = (fallback: string) =>
-  withDefault(fallback)
-    .refine((v) => /^https?:\/\/[^\s]+$/.test(v), {
-      message: 'must be an http(s) URL, e.g. https://slack.com/api/',
-    })
-    .transform((v) => (v.endsWith('/') ? v : `${v}/`));
-
-const integer = (fallback: number, min: number, max: number, hint: string) =>
-  withDefault(String(fallback))
-    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
-      message: `must be a whole number from ${min} to ${max} (${hint})`,
-    })
-    .transform(Number);
 
 /** Every environment variable the bot reads: its name, validation, default and README wording. */
 const variables = {
@@ -214,23 +175,11 @@ const configSchema = z
     secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
   }));
 
-type DeepReadonly<T> = T extends readonly (infer U)[]
-  ? readonly DeepReadonly<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
-
 /** The typed, validated settings: the schema's output. */
 export type Config = DeepReadonly<z.output<typeof configSchema>>;
 
 /** What `variables` declares about one environment variable, for the README check and redaction. */
 export type ConfigVariable = VariableMeta & { name: VariableName };
-
-/** Walks a variable's schema (through its transforms) for the metadata the helpers and fields attached. */
-function metaOf(schema: z.ZodType): VariableMeta {
-  const own = (z.globalRegistry.get(schema) ?? {}) as VariableMeta;
-  return schema instanceof z.ZodPipe ? { ...metaOf(schema.in as z.ZodType), ...own } : own;
-}
 
 /** Every variable, in the schema's order, with its default, README wording and whether it is secret. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.entries(variables).map(([name, schema]) => {
