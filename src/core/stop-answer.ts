@@ -19,7 +19,8 @@ export async function endStoppedAnswer(
     task: Task & { threadTs: string };
     turnId: number | undefined;
     shown: string;
-    writer: ThreadAnswerWriter;
+    /** Undefined when the Stop came before the answer's writer was opened. */
+    writer: ThreadAnswerWriter | undefined;
     stopControlTs: string | undefined;
     by: string | undefined;
   },
@@ -28,7 +29,7 @@ export async function endStoppedAnswer(
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
   log.info('answer stopped', { by: stop.by });
   // Closes a stream left open (nothing is added); the writer's other writes are refused.
-  await stop.writer.abandon();
+  await stop.writer?.abandon();
   const content = stop.shown.trim() ? `${stop.shown.trim()}\n\n${STOPPED_NOTE}` : STOPPED_NOTE;
   if (stop.turnId !== undefined) deps.store.finishAssistantTurn(task.teamId, stop.turnId, content, NO_USAGE);
   deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
