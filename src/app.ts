@@ -4,13 +4,14 @@ import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
+import { errorSummary } from './core/errors.js';
 import { JobWorker } from './core/job-worker.js';
 import { UsageLimits } from './core/limits.js';
 import { PeopleDirectory } from './core/people.js';
 import type { Logger } from './core/ports.js';
 import { RetentionSchedule } from './core/retention.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
-import { describe, WorkRunner } from './core/work-runner.js';
+import { WorkRunner } from './core/work-runner.js';
 import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
 import { toBoltLogger } from './slack/bolt-logger.js';
 import { ackEventsWhenStored } from './slack/event-ack.js';
@@ -189,7 +190,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     receiver: receiver ?? socketReceiver,
   });
   app.error(async (error) => {
-    logger.error('unhandled error in a Slack listener', { error: describe(error) });
+    logger.error('unhandled error in a Slack listener', { error: errorSummary(error) });
   });
   registerCommands(app, deps);
   registerEvents(app, deps);

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  type DeepReadonly,
+  integer,
+  meta,
+  metaOf,
+  optionalString,
+  required,
+  urlWithSlash,
+  type VariableMeta,
+  withDefault,
+} from './config-fields.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
 
 /**
@@ -7,130 +18,109 @@ import { isValidTimeZone } from './core/digest/schedule.js';
  */
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const withDefault = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
-
-/** A required value, optionally with a fixed prefix (`xoxb-`): one clear problem per variable. */
-const required = (hint: string, prefix?: { value: string; hint: string }) =>
-  z
-    .string({ error: `is not set: ${hint}` })
-    .transform((v) => v.trim())
-    .superRefine((v, ctx) => {
-      if (v.length === 0) ctx.addIssue({ code: 'custom', message: `is not set: ${hint}` });
-      else if (prefix && !v.startsWith(prefix.value)) ctx.addIssue({ code: 'custom', message: prefix.hint });
-    });
-
-const urlWithSlash = (fallback: string) =>
-  withDefault(fallback)
-    .refine((v) => /^https?:\/\/[^\s]+$/.test(v), {
-      message: 'must be an http(s) URL, e.g. https://slack.com/api/',
-    })
-    .transform((v) => (v.endsWith('/') ? v : `${v}/`));
-
-const integer = (fallback: number, min: number, max: number, hint: string) =>
-  withDefault(String(fallback))
-    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
-      message: `must be a whole number from ${min} to ${max} (${hint})`,
-    })
-    .transform(Number);
-
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: required(
-      'copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page',
-      {
-        value: 'xoxb-',
-        hint: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
-      },
-    ),
-    SLACK_SIGNING_SECRET: optionalString,
-    SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), {
+/** Every environment variable the bot reads: its name, validation, default and README wording. */
+const variables = {
+  SLACK_BOT_TOKEN: required(
+    'copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page',
+    {
+      value: 'xoxb-',
+      hint: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
+    },
+  ).meta(meta({ secret: true })),
+  // Required unless Socket Mode: checked across variables below.
+  SLACK_SIGNING_SECRET: optionalString.meta(
+    meta({ secret: true, readmeDefault: 'required unless Socket Mode' }),
+  ),
+  SLACK_APP_TOKEN: optionalString
+    .refine((v) => v === undefined || v.startsWith('xapp-'), {
       message:
         'must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens), or unset for HTTP mode',
-    }),
-    SLACK_API_URL: urlWithSlash('https://slack.com/api/'),
-    ANTHROPIC_API_KEY: required('create a key in the Claude Console (API keys) and paste it here'),
-    ANTHROPIC_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), {
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = HTTP mode' })),
+  SLACK_API_URL: urlWithSlash('https://slack.com/api/'),
+  ANTHROPIC_API_KEY: required('create a key in the Claude Console (API keys) and paste it here').meta(
+    meta({ secret: true }),
+  ),
+  ANTHROPIC_BASE_URL: optionalString
+    .refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), {
       message: 'must be an http(s) URL without /v1, e.g. https://api.anthropic.com',
-    }),
-    ANTHROPIC_MODEL: withDefault('claude-sonnet-5-5'),
-    ANTHROPIC_SMALL_MODEL: withDefault('claude-haiku-5-5'),
-    ANTHROPIC_MAX_TOKENS: integer(
-      16_000,
-      1_024,
-      128_000,
-      'the longest answer the model may write, in tokens',
-    ),
-    DATABASE_PATH: withDefault('./data/data-engineer.db'),
-    PORT: integer(3000, 0, 65_535, 'the HTTP port to listen on'),
-    HOST: withDefault('0.0.0.0'),
-    DIGEST_TIME: withDefault('09:00').refine((v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v), {
-      message: 'must be a 24-hour time HH:MM, e.g. 09:00',
-    }),
-    DIGEST_TIMEZONE: optionalString.refine((v) => v === undefined || isValidTimeZone(v), {
+    })
+    .meta(meta({ readmeDefault: "the SDK's default" })),
+  ANTHROPIC_MODEL: withDefault('claude-sonnet-5-5'),
+  ANTHROPIC_SMALL_MODEL: withDefault('claude-haiku-5-5'),
+  ANTHROPIC_MAX_TOKENS: integer(16_000, 1_024, 128_000, 'the longest answer the model may write, in tokens'),
+  DATABASE_PATH: withDefault('./data/data-engineer.db'),
+  PORT: integer(3000, 0, 65_535, 'the HTTP port to listen on'),
+  HOST: withDefault('0.0.0.0'),
+  DIGEST_TIME: withDefault('09:00').refine((v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v), {
+    message: 'must be a 24-hour time HH:MM, e.g. 09:00',
+  }),
+  DIGEST_TIMEZONE: optionalString
+    .refine((v) => v === undefined || isValidTimeZone(v), {
       message: 'must be an IANA time zone such as Europe/Berlin or America/New_York',
-    }),
-    DIGEST_POST_EMPTY: withDefault('false').refine((v) => /^(true|false)$/i.test(v), {
-      message: 'must be true or false',
-    }),
-    BOT_ADMINS: withDefault('')
-      .transform((v) =>
-        v
-          .split(/[\s,]+/)
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), {
-        message:
-          'must be a comma-separated list of Slack user IDs like U012AB3CD (profile → ⋯ → Copy member ID)',
-      }),
-    LOG_LEVEL: withDefault('info').refine(
-      (v): v is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(v),
-      {
-        message: `must be one of ${LOG_LEVELS.join(', ')}`,
-      },
-    ),
-    MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
-    MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
-    ANTHROPIC_RETRY_DEADLINE_SECONDS: integer(
-      600,
-      0,
-      86_400,
-      'how long to keep retrying Claude before a task fails',
-    ),
-    ANTHROPIC_IDLE_TIMEOUT_SECONDS: integer(
-      90,
-      5,
-      3_600,
-      'how long a Claude stream may send nothing before it is retried',
-    ),
-    JOB_LEASE_SECONDS: integer(
-      60,
-      1,
-      3_600,
-      'how long a stopped process keeps its queued work before another takes it',
-    ),
-    USER_TASKS_PER_HOUR: integer(
-      20,
-      0,
-      100_000,
-      'new tasks and follow-ups one person may send in an hour; 0 for no limit',
-    ),
-    DAILY_TOKEN_BUDGET: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) > 0), {
+    })
+    .meta(meta({ readmeDefault: 'workspace zone or `UTC`' })),
+  DIGEST_POST_EMPTY: withDefault('false')
+    .refine((v) => /^(true|false)$/i.test(v), { message: 'must be true or false' })
+    .transform((v) => v.toLowerCase() === 'true'),
+  BOT_ADMINS: withDefault('')
+    .transform((v) =>
+      v
+        .split(/[\s,]+/)
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), {
+      message:
+        'must be a comma-separated list of Slack user IDs like U012AB3CD (profile → ⋯ → Copy member ID)',
+    })
+    .meta(meta({ readmeDefault: 'empty' })),
+  LOG_LEVEL: withDefault('info').pipe(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
+  MAX_CONCURRENT_GENERATIONS: integer(4, 1, 64, 'how many model calls may run at once'),
+  MAX_CONTEXT_TOKENS: integer(100_000, 4_000, 1_000_000, 'most input tokens one model request may carry'),
+  ANTHROPIC_RETRY_DEADLINE_SECONDS: integer(
+    600,
+    0,
+    86_400,
+    'how long to keep retrying Claude before a task fails',
+  ),
+  ANTHROPIC_IDLE_TIMEOUT_SECONDS: integer(
+    90,
+    5,
+    3_600,
+    'how long a Claude stream may send nothing before it is retried',
+  ),
+  JOB_LEASE_SECONDS: integer(
+    60,
+    1,
+    3_600,
+    'how long a stopped process keeps its queued work before another takes it',
+  ),
+  USER_TASKS_PER_HOUR: integer(
+    20,
+    0,
+    100_000,
+    'new tasks and follow-ups one person may send in an hour; 0 for no limit',
+  ),
+  DAILY_TOKEN_BUDGET: optionalString
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) > 0), {
       message:
         'must be a whole number of tokens above 0 (Claude tokens a workspace may use per UTC day), or unset for no limit',
-    }),
-    RETENTION_DAYS: integer(90, 1, 3_650, 'how many days stored conversations and deliveries are kept'),
-  })
+    })
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .meta(meta({ readmeDefault: 'unset = no limit' })),
+  RETENTION_DAYS: integer(90, 1, 3_650, 'how many days stored conversations and deliveries are kept'),
+};
+
+type VariableName = keyof typeof variables;
+
+/** The environment, validated, and shaped into the `Config` the rest of the code sees. */
+const configSchema = z
+  .object(variables)
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
       ctx.addIssue({
@@ -140,65 +130,8 @@ const envSchema = z
           'is not set: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
       });
     }
-  });
-
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface Config {
-  readonly slack: {
-    readonly botToken: string;
-    readonly signingSecret: string | undefined;
-    readonly appToken: string | undefined;
-    readonly apiUrl: string;
-  };
-  readonly anthropic: {
-    readonly apiKey: string;
-    readonly baseUrl: string | undefined;
-    readonly model: string;
-    readonly smallModel: string;
-    readonly maxTokens: number;
-    /** Our own retries of a failing Claude call stop after this long; the task then fails. */
-    readonly retryDeadlineMs: number;
-    /** A Claude stream silent for this long is aborted and retried. */
-    readonly idleTimeoutMs: number;
-  };
-  readonly databasePath: string;
-  readonly http: { readonly port: number; readonly host: string };
-  readonly digest: {
-    readonly time: string;
-    readonly timeZone: string | undefined;
-    /** Post a scheduled digest even when a channel had nothing to report. */
-    readonly postWhenEmpty: boolean;
-  };
-  readonly botAdmins: readonly string[];
-  readonly logLevel: LogLevel;
-  readonly maxConcurrentGenerations: number;
-  readonly maxContextTokens: number;
-  /** A job whose process stopped renewing it for this long is run again by another (JOB_LEASE_SECONDS). */
-  readonly jobLeaseMs: number;
-  readonly limits: {
-    /** New tasks plus follow-ups one person may send per rolling hour; 0 = no limit (USER_TASKS_PER_HOUR). */
-    readonly userTasksPerHour: number;
-    /** Claude tokens a workspace may use per UTC day; undefined = no limit (DAILY_TOKEN_BUDGET). */
-    readonly dailyTokenBudget: number | undefined;
-  };
-  /** Conversations idle and deliveries recorded longer ago than this are deleted, daily (RETENTION_DAYS). */
-  readonly retentionDays: number;
-}
-
-export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
-
-/** Parses the environment; never throws. Every problem is reported at once so an operator fixes them in one go. */
-export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`,
-    );
-    return { ok: false, problems: [...new Set(problems)] };
-  }
-  const e = parsed.data;
-  const config: Config = {
+  })
+  .transform((e) => ({
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -211,7 +144,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       model: e.ANTHROPIC_MODEL,
       smallModel: e.ANTHROPIC_SMALL_MODEL,
       maxTokens: e.ANTHROPIC_MAX_TOKENS,
+      /** Our own retries of a failing Claude call stop after this long; the task then fails. */
       retryDeadlineMs: e.ANTHROPIC_RETRY_DEADLINE_SECONDS * 1000,
+      /** A Claude stream silent for this long is aborted and retried. */
       idleTimeoutMs: e.ANTHROPIC_IDLE_TIMEOUT_SECONDS * 1000,
     },
     databasePath: e.DATABASE_PATH,
@@ -219,20 +154,53 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     digest: {
       time: e.DIGEST_TIME,
       timeZone: e.DIGEST_TIMEZONE,
-      postWhenEmpty: e.DIGEST_POST_EMPTY.toLowerCase() === 'true',
+      /** Post a scheduled digest even when a channel had nothing to report. */
+      postWhenEmpty: e.DIGEST_POST_EMPTY,
     },
     botAdmins: e.BOT_ADMINS,
-    logLevel: e.LOG_LEVEL as LogLevel,
+    logLevel: e.LOG_LEVEL,
     maxConcurrentGenerations: e.MAX_CONCURRENT_GENERATIONS,
     maxContextTokens: e.MAX_CONTEXT_TOKENS,
+    /** A job whose process stopped renewing it for this long is run again by another (JOB_LEASE_SECONDS). */
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     limits: {
+      /** New tasks plus follow-ups one person may send per rolling hour; 0 = no limit (USER_TASKS_PER_HOUR). */
       userTasksPerHour: e.USER_TASKS_PER_HOUR,
-      dailyTokenBudget: e.DAILY_TOKEN_BUDGET === undefined ? undefined : Number(e.DAILY_TOKEN_BUDGET),
+      /** Claude tokens a workspace may use per UTC day; undefined = no limit (DAILY_TOKEN_BUDGET). */
+      dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
     },
+    /** Conversations idle and deliveries recorded longer ago than this are deleted, daily (RETENTION_DAYS). */
     retentionDays: e.RETENTION_DAYS,
-  };
-  return { ok: true, config: Object.freeze(config) };
+    /** The values of the variables marked secret, for the log redactor. */
+    secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
+  }));
+
+/** The typed, validated settings: the schema's output. */
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+/** What `variables` declares about one environment variable, for the README check and redaction. */
+export type ConfigVariable = VariableMeta & { name: VariableName };
+
+/** Every variable, in the schema's order, with its default, README wording and whether it is secret. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.entries(variables).map(([name, schema]) => {
+  const { default: fallback, readmeDefault, secret } = metaOf(schema);
+  return { name: name as VariableName, default: fallback, readmeDefault, secret };
+});
+
+const SECRET_VARIABLES = CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name);
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses the environment; never throws. Every problem is reported at once so an operator fixes them in one go. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`,
+    );
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  return { ok: true, config: Object.freeze(parsed.data) };
 }
 
 export function formatConfigProblems(problems: readonly string[]): string {

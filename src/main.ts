@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StartupError, startApp } from './app.js';
 import { formatConfigProblems, parseConfig } from './config.js';
-import { describe } from './core/work-runner.js';
+import { errorSummary } from './core/errors.js';
 import { createLogger } from './logger.js';
 
 /** Entry point: read .env and the environment, start the bot, stop gracefully on SIGTERM/SIGINT. */
@@ -14,20 +14,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config } = parsed;
-  const logger = createLogger({
-    level: config.logLevel,
-    secrets: [
-      config.slack.botToken,
-      config.slack.signingSecret,
-      config.slack.appToken,
-      config.anthropic.apiKey,
-    ],
-  });
+  // The variables marked secret in the config schema: redacted from every log line.
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config, logger);
   } catch (error) {
-    const message = error instanceof StartupError ? error.message : `Start-up failed: ${describe(error)}`;
+    const message = error instanceof StartupError ? error.message : `Start-up failed: ${errorSummary(error)}`;
     logger.error(message);
     process.stderr.write(`data-engineer-bot cannot start: ${message}\n`);
     process.exit(1);

@@ -5,8 +5,8 @@ import type {
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { estimateTokens } from '../core/context-budget.js';
+import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
-import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/model.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
 import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';

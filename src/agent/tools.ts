@@ -1,6 +1,6 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { z } from 'zod';
-import { COLLABORATION_ROLES } from '../core/model.js';
+import { COLLABORATION_ROLES } from '../core/domain.js';
 
 /**
  * Tools the agent may call. The bot, not the model, acts on them: it renders the questions itself,

@@ -3,11 +3,44 @@
  * what a user sees without knowing which SDK failed.
  */
 
-/** A Slack Web API call failed with Slack's error code (e.g. `not_in_channel`). */
+/** One line for a log: the error's name and message, or the thrown value as text. */
+export function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * What a failed Slack call means to the use cases. The Slack adapter decides it from Slack's error
+ * code (src/slack/slack-errors.ts), so the core never branches on wire codes:
+ * - `not_a_member`: the bot is not in the channel, and could be invited;
+ * - `conversation_hidden`: a private channel the bot is not in, or a DM between other people;
+ * - `archived`: the channel is archived;
+ * - `may_have_landed`: a timeout, a reset or a 5xx, after which a post may be in Slack anyway;
+ * - `missing_scope`: the install lacks a scope the call needs;
+ * - `other`: anything else.
+ */
+export type SlackFailureKind =
+  | 'not_a_member'
+  | 'conversation_hidden'
+  | 'archived'
+  | 'may_have_landed'
+  | 'missing_scope'
+  | 'other';
+
+/** The kinds that mean the bot cannot post in the conversation at all (retrying cannot help). */
+export type NotInConversationKind = Extract<
+  SlackFailureKind,
+  'not_a_member' | 'conversation_hidden' | 'archived'
+>;
+
+/**
+ * A Slack Web API call failed. `kind` is what the core branches on; `code` is Slack's own error code
+ * (e.g. `not_in_channel`), kept only to be logged, stored as a failure reason or quoted to the user.
+ */
 export class SlackError extends Error {
   constructor(
     readonly code: string,
     readonly method: string,
+    readonly kind: SlackFailureKind,
   ) {
     super(`Slack ${method} failed: ${code}`);
     this.name = 'SlackError';
@@ -32,9 +65,6 @@ export class AgentError extends Error {
     this.name = 'AgentError';
   }
 }
-
-/** Slack answers these when the bot cannot post in a conversation. */
-export const NOT_IN_CONVERSATION_CODES = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
 
 /**
  * Why a job's work was aborted: its lease went to another worker (`lease_lost`), the process is
@@ -68,17 +98,14 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (reason) throw new JobAbortedError(reason);
 }
 
-/** Failures after which a post may still have landed in Slack: a timeout, a reset, a 5xx. */
-const MAYBE_LANDED_CODES = new Set([
-  'request_error',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-]);
+/** The reason the bot cannot post in a conversation, when that is why a Slack call failed. */
+export function notInConversation(error: unknown): NotInConversationKind | undefined {
+  if (!(error instanceof SlackError)) return undefined;
+  const { kind } = error;
+  return kind === 'not_a_member' || kind === 'conversation_hidden' || kind === 'archived' ? kind : undefined;
+}
 
 /** True when a failed post may have landed, so it must be looked up (not posted again, not given up). */
 export function mayHaveLanded(error: unknown): boolean {
-  if (!(error instanceof SlackError)) return false;
-  return MAYBE_LANDED_CODES.has(error.code) || /^http_5\d\d$/.test(error.code);
+  return error instanceof SlackError && error.kind === 'may_have_landed';
 }

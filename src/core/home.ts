@@ -1,9 +1,9 @@
 import { homeView } from '../render/home-view.js';
 import type { DigestTask } from './digest/digest-facts.js';
-import type { CollaborationRequest } from './model.js';
+import type { CollaborationRequest } from './domain.js';
+import { errorSummary } from './errors.js';
 import type { PeopleDirectory } from './people.js';
 import type { CollaborationStore, Logger, SlackPort } from './ports.js';
-import { describe } from './work-runner.js';
 
 /** What the Home tab shows one person. */
 export interface HomeStore {
@@ -45,7 +45,7 @@ export async function publishHome(deps: HomeDeps, teamId: string, userId: string
   try {
     await deps.slack.publishHome(userId, view);
   } catch (error) {
-    deps.logger.warn('could not publish the Home tab', { teamId, error: describe(error) });
+    deps.logger.warn('could not publish the Home tab', { teamId, error: errorSummary(error) });
   }
 }
 
@@ -62,7 +62,7 @@ async function visibleTo(
 ): Promise<CollaborationRequest[]> {
   if (requests.length === 0) return [];
   const theirs = await deps.people.conversationsOf(userId).catch((error: unknown) => {
-    deps.logger.warn('could not read the conversations of a Home tab viewer', { error: describe(error) });
+    deps.logger.warn('could not read the conversations of a Home tab viewer', { error: errorSummary(error) });
     return new Set<string>();
   });
   return requests.filter((request) => theirs.has(request.channelId)).slice(0, SHOWN);

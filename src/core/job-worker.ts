@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type AbortReason, abortReason, JobAbortedError } from './errors.js';
+import { type AbortReason, abortReason, errorSummary, JobAbortedError } from './errors.js';
 import type { Job, JobQueue, WorkerProcess } from './jobs.js';
 import type { Logger } from './ports.js';
-import { describe } from './work-runner.js';
 import { isDeadWorker } from './worker-liveness.js';
 
 export interface JobWorkerOptions {
@@ -92,7 +91,7 @@ export class JobWorker {
     try {
       this.queue.unregister(this.owner);
     } catch (error) {
-      this.options.logger.warn('could not unregister the job worker', { error: describe(error) });
+      this.options.logger.warn('could not unregister the job worker', { error: errorSummary(error) });
     }
   }
 
@@ -135,7 +134,7 @@ export class JobWorker {
           ?.controller.abort({ kind: 'stopped', byUserId: stop.userId } satisfies AbortReason);
       }
     } catch (error) {
-      this.options.logger.warn('could not record the worker heartbeat', { error: describe(error) });
+      this.options.logger.warn('could not record the worker heartbeat', { error: errorSummary(error) });
     }
   }
 
@@ -205,7 +204,7 @@ export class JobWorker {
       try {
         job = this.queue.claim(this.owner, this.options.leaseMs);
       } catch (error) {
-        this.options.logger.error('could not claim a job', { error: describe(error) });
+        this.options.logger.error('could not claim a job', { error: errorSummary(error) });
       }
       if (!job) break;
       if (job.attempts > MAX_ATTEMPTS) this.drop(job);
@@ -234,13 +233,13 @@ export class JobWorker {
     });
     const done = this.giveUp(job)
       .catch((error: unknown) =>
-        this.options.logger.error('could not fail a dropped job', { error: describe(error) }),
+        this.options.logger.error('could not fail a dropped job', { error: errorSummary(error) }),
       )
       .finally(() => {
         try {
           this.queue.complete(job.id, this.owner);
         } catch (error) {
-          this.options.logger.error('could not remove a dropped job', { error: describe(error) });
+          this.options.logger.error('could not remove a dropped job', { error: errorSummary(error) });
         }
         this.running.delete(done);
       });
@@ -264,7 +263,7 @@ export class JobWorker {
           controller.abort({ kind: 'lease_lost' });
         }
       } catch (error) {
-        log.warn('could not renew a job lease', { error: describe(error) });
+        log.warn('could not renew a job lease', { error: errorSummary(error) });
         if (Date.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
           log.warn('the job lease runs out before it can be renewed; aborting the job');
           controller.abort({ kind: 'lease_lost' });
@@ -286,16 +285,21 @@ export class JobWorker {
           try {
             if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
           } catch (storeError) {
-            log.error('could not remove a stopped job', { error: describe(storeError) });
+            log.error('could not remove a stopped job', { error: errorSummary(storeError) });
           }
           return;
         }
-        log.error('job failed', { attempts: job.attempts, error: describe(error) });
+        log.error('job failed', { attempts: job.attempts, error: errorSummary(error) });
         try {
           if (job.attempts >= MAX_ATTEMPTS) return this.drop(job);
-          this.queue.retryAt(job.id, this.owner, Date.now() + retryDelayMs(job.attempts), describe(error));
+          this.queue.retryAt(
+            job.id,
+            this.owner,
+            Date.now() + retryDelayMs(job.attempts),
+            errorSummary(error),
+          );
         } catch (storeError) {
-          log.error('could not reschedule a job', { error: describe(storeError) });
+          log.error('could not reschedule a job', { error: errorSummary(storeError) });
         }
       })
       .finally(() => {

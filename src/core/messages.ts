@@ -1,5 +1,7 @@
 /** Everything the bot says in its own words (not model output) lives here, so the tone stays consistent. */
 
+import type { NotInConversationKind } from './errors.js';
+
 export const HELP_TEXT = [
   '*Data Engineer* — a senior data engineer in your Slack, powered by Claude.',
   '',
@@ -21,10 +23,10 @@ export function receiptText(channelId: string): string {
   return `Got it. I'm working on it and will answer in a thread in <#${channelId}>.`;
 }
 
-export function notInConversationText(code: string, channelId: string): string {
-  if (code === 'is_archived')
+export function notInConversationText(why: NotInConversationKind, channelId: string): string {
+  if (why === 'archived')
     return 'This channel is archived, so I cannot post here. Try again in an active channel.';
-  if (code === 'not_in_channel') {
+  if (why === 'not_a_member') {
     return `I'm not a member of <#${channelId}> yet, so I can't answer here. Add me with \`/invite @data-engineer\` in this channel, then run your command again.`;
   }
   return [

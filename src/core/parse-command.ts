@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseOwnerMention, parseRole } from './collaboration/owner-mention.js';
 import { isValidTimeZone, TIME_OF_DAY } from './digest/schedule.js';
+import type { CollaborationRole, OwnerRef } from './domain.js';
 import { DIGEST_USAGE_TEXT, OWNERS_USAGE_TEXT, TASK_TOO_LONG_TEXT } from './messages.js';
-import type { CollaborationRole, OwnerRef } from './model.js';
 
 export const MAX_TASK_CHARS = 8_000;
 

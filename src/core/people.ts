@@ -1,8 +1,7 @@
 import { inertName } from '../render/names.js';
-import { SlackError } from './errors.js';
-import type { OwnerRef } from './model.js';
+import type { OwnerRef } from './domain.js';
+import { errorSummary, SlackError } from './errors.js';
 import type { Logger, SlackPort } from './ports.js';
-import { describe } from './work-runner.js';
 
 /**
  * Who people are, who is in which group and who is in which conversation, read from Slack and kept
@@ -135,7 +134,7 @@ export class PeopleDirectory {
       const user = await this.slack.getUser(userId);
       return (user?.displayName && inertName(user.displayName)) || NEUTRAL_NAME;
     }).catch((error: unknown) => {
-      this.logger.warn('could not look up a display name', { error: describe(error) });
+      this.logger.warn('could not look up a display name', { error: errorSummary(error) });
       return NEUTRAL_NAME;
     });
   }
@@ -215,7 +214,7 @@ export class PeopleDirectory {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof SlackError && error.code === 'missing_scope' && !this.scopeWarnings.has(method)) {
+      if (error instanceof SlackError && error.kind === 'missing_scope' && !this.scopeWarnings.has(method)) {
         this.scopeWarnings.add(method);
         this.logger.error(
           `Slack refused ${method} with missing_scope: add the ${SCOPES_FOR[method] ?? 'needed'} bot scope(s) in the app's settings (see manifest.yml) and reinstall the app. Until then owners are not pinged and membership checks fail closed.`,

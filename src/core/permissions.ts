@@ -1,6 +1,5 @@
-import { SlackError } from './errors.js';
+import { errorSummary, SlackError } from './errors.js';
 import type { Logger, SlackPort, SlackUserInfo } from './ports.js';
-import { describe } from './work-runner.js';
 
 export interface PermissionDeps {
   slack: SlackPort;
@@ -49,7 +48,7 @@ export async function refuseUnlessAdmin(
   try {
     if (await isAdmin(deps, userId)) return undefined;
   } catch (error) {
-    deps.logger.warn('could not check who may change settings', { error: describe(error) });
+    deps.logger.warn('could not check who may change settings', { error: errorSummary(error) });
     return `I couldn't check your permissions with Slack just now${slackSaid(error)}. Please try again in a moment.`;
   }
   const admins = deps.botAdmins.map((id) => `<@${id}>`).join(', ');
@@ -64,7 +63,7 @@ export async function isTeamAdmin(deps: PermissionDeps, userId: string): Promise
   try {
     return await isAdmin(deps, userId);
   } catch (error) {
-    deps.logger.warn('could not check whether someone is an admin', { error: describe(error) });
+    deps.logger.warn('could not check whether someone is an admin', { error: errorSummary(error) });
     return false;
   }
 }

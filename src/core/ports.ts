@@ -1,4 +1,3 @@
-import type { JobPayload } from './jobs.js';
 import type {
   CollaborationRequest,
   CollaborationRole,
@@ -8,7 +7,8 @@ import type {
   Task,
   Turn,
   Usage,
-} from './model.js';
+} from './domain.js';
+import type { JobPayload } from './jobs.js';
 
 /**
  * The use cases talk to the outside world only through these ports; `src/app.ts` plugs in the real

@@ -1,4 +1,4 @@
-import type { Usage } from './model.js';
+import type { Usage } from './domain.js';
 
 /**
  * USD per million tokens, from Anthropic's published prices (see README "Costs"). Cache reads are a

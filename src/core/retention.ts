@@ -1,9 +1,9 @@
 import { slackTextToPlain } from '../render/index.js';
+import { errorSummary } from './errors.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import type { Logger, RetentionStore, TaskStore } from './ports.js';
 import { taskTitle } from './start-task.js';
 import { contextLine, REQUEST_MARKER } from './task-job.js';
-import { describe } from './work-runner.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -49,7 +49,9 @@ export class RetentionSchedule {
           this.deps.logger.info('pruned stored data older than RETENTION_DAYS', { teamId, ...pruned });
       }
     } catch (error) {
-      this.deps.logger.error('could not prune old data; will try again tomorrow', { error: describe(error) });
+      this.deps.logger.error('could not prune old data; will try again tomorrow', {
+        error: errorSummary(error),
+      });
     }
   }
 }

@@ -1,9 +1,10 @@
-import { failureMessage, stopControlMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
-import { type AbortReason, AgentError, abortReason, JobAbortedError, SlackError } from './errors.js';
+import type { Task, Turn } from './domain.js';
+import { type AbortReason, AgentError, errorSummary } from './errors.js';
+import { endTurnEarly } from './fail-turn.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   questionsText,
@@ -12,12 +13,10 @@ import {
   THINKING_STATUS,
   TRUNCATED_NOTE,
 } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import type { PeopleDirectory } from './people.js';
-import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
+import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
-import { endStoppedAnswer } from './stop-answer.js';
-import { describe } from './work-runner.js';
+import { removeStopControl, showStopControl } from './stop-control.js';
 
 export interface TurnDeps {
   store: TaskStore;
@@ -31,6 +30,38 @@ export interface TurnDeps {
   contextBudgetTokens: number;
 }
 
+export type ThreadTask = Task & { threadTs: string };
+
+/** The assistant turn being answered: reserved in the store, written into the thread by `writer`. */
+export interface OpenAnswer {
+  readonly turnId: number;
+  /** Messages an earlier, interrupted run of this turn reached (the answer is written over them). */
+  readonly resumedTs: readonly string[];
+  readonly writer: ThreadAnswerWriter;
+}
+
+/**
+ * One run of a turn and what it has reached so far: the Stop and failure paths clean up from here.
+ * `answer` is set once the assistant turn is reserved; no part of the answer is written before.
+ */
+export interface TurnRun {
+  readonly deps: TurnDeps;
+  readonly task: ThreadTask;
+  readonly log: Logger;
+  /** The job's signal joined with Slack's own Stop on a streaming message. */
+  readonly signal: AbortSignal;
+  /** deps.slack, refusing every write once `signal` is aborted. */
+  readonly slack: SlackPort;
+  /** Slack's own Stop was pressed on the answer. */
+  readonly onStoppedByUser: () => void;
+  readonly startedAt: number;
+  answer?: OpenAnswer;
+  /** The answer's text as shown so far (since the model's last restart). */
+  shown: string;
+  firstTs?: string;
+  stopControlTs?: string;
+}
+
 /**
  * One model turn of a task: show a status, stream the answer into the task's thread, store the answer
  * and its usage. A failure ends with one short message in the thread and the task marked failed.
@@ -39,179 +70,153 @@ export interface TurnDeps {
  * lost lease or a shutdown leaves everything stored as it is for the job's next run (which rewrites
  * the messages reached); a Stop ends the answer where it is and says who stopped it.
  */
-export async function runAgentTurn(
-  deps: TurnDeps,
-  task: Task & { threadTs: string },
-  jobSignal?: AbortSignal,
-): Promise<void> {
-  const { store, agent } = deps;
-  const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
+export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?: AbortSignal): Promise<void> {
+  const run = startRun(deps, task, jobSignal);
+  // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
+  // never stuck as running.
+  try {
+    const conversation = await prepareConversation(run);
+    const result = await streamAnswer(run, conversation);
+    const content = await finishAnswer(run, result);
+    recordOutcome(run, result, content);
+  } catch (error) {
+    await endTurnEarly(run, error);
+  }
+}
+
+function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | undefined): TurnRun {
   // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
   const slackStop = new AbortController();
   const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
-  const onStoppedByUser = () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason);
-  const slack = abortableSlack(deps.slack, signal);
-  let shown = '';
-  let stopControlTs = task.stopControlTs ?? undefined;
+  return {
+    deps,
+    task,
+    log: deps.logger.child({ teamId: task.teamId, taskId: task.id }),
+    signal,
+    slack: abortableSlack(deps.slack, signal),
+    onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
+    startedAt: Date.now(),
+    shown: '',
+    stopControlTs: task.stopControlTs ?? undefined,
+  };
+}
+
+/**
+ * Marks the task running and returns the conversation that fits the context budget, once the
+ * assistant turn, its writer and the Stop button are in place.
+ */
+async function prepareConversation(run: TurnRun): Promise<Turn[]> {
+  const { deps, task, slack, log } = run;
+  const { store, agent } = deps;
+  await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
+  store.markRunning(task.teamId, task.id, agent.model);
+  const fitted = fitConversation(
+    store.listTurns(task.teamId, task.id),
+    deps.contextBudgetTokens - agent.fixedPromptTokens,
+  );
+  if (fitted.dropped > 0 && !task.contextTrimmed) {
+    store.markContextTrimmed(task.teamId, task.id);
+    await slack
+      .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
+      .catch((error: unknown) => log.warn('could not post the context note', { error: errorSummary(error) }));
+  }
+  openAnswer(run);
+  // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had.
+  run.stopControlTs ??= await showStopControl(deps, slack, task);
+  return fitted.turns;
+}
+
+/** Reserves the assistant turn and builds the writer of its answer. */
+function openAnswer(run: TurnRun): void {
+  const { deps, task, slack } = run;
+  const reserved = deps.store.beginAssistantTurn(task.teamId, task.id);
+  const turnId = reserved.id;
+  if (reserved.messageTs.length > 0)
+    run.log.info('resuming an answer cut short', { messages: reserved.messageTs.length });
   const target = {
     teamId: task.teamId,
     channelId: task.channelId,
     threadTs: task.threadTs,
     recipientUserId: task.requesterId,
   };
-  let firstTs: string | undefined;
   const onFirstTs = (ts: string) => {
-    firstTs = ts;
-    if (!task.answerTs) store.setAnswerTs(task.teamId, task.id, ts);
+    run.firstTs = ts;
+    if (!task.answerTs) deps.store.setAnswerTs(task.teamId, task.id, ts);
   };
-  let writer = new ThreadAnswerWriter(slack, target, onFirstTs, { onStoppedByUser });
-  const startedAt = Date.now();
-  let turnId: number | undefined;
-  // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
-  // never stuck as running.
-  try {
-    await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
-    store.markRunning(task.teamId, task.id, agent.model);
-    const fitted = fitConversation(
-      store.listTurns(task.teamId, task.id),
-      deps.contextBudgetTokens - agent.fixedPromptTokens,
-    );
-    if (fitted.dropped > 0 && !task.contextTrimmed) {
-      store.markContextTrimmed(task.teamId, task.id);
-      await slack
-        .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
-        .catch((error: unknown) => log.warn('could not post the context note', { error: describe(error) }));
-    }
-    const reserved = store.beginAssistantTurn(task.teamId, task.id);
-    const reservedId = reserved.id;
-    turnId = reservedId;
-    if (reserved.messageTs.length > 0)
-      log.info('resuming an answer cut short', { messages: reserved.messageTs.length });
-    // A crash mid-answer left these messages: the new answer is written over them, never beside them.
-    writer = new ThreadAnswerWriter(slack, target, onFirstTs, {
-      existingTs: reserved.messageTs,
-      onMessages: (ts) => store.setTurnMessages(task.teamId, reservedId, ts),
-      onStoppedByUser,
-    });
-    // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had.
-    stopControlTs ??= await showStopControl(deps, slack, task);
-    const conversation = fitted.turns;
-    const result = await agent.answer(conversation, {
-      signal,
-      onText: (delta) => {
-        shown += delta;
-        writer.write(delta);
-      },
-      onRestart: async () => {
-        shown = '';
-        await writer.restart();
-      },
-      onRetry: ({ attempt, delayMs, reason }) => {
-        log.info('retrying Claude', { attempt, delayMs, reason });
-        void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
-      },
-      onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
-    });
-    if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
-      throw new AgentError(
-        'unknown',
-        'Claude returned an empty answer. Please try again, perhaps with more detail.',
-      );
-    }
-    let content = result.text;
-    if (result.questions) {
-      const asked = questionsText(result.questions);
-      writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
-      content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
-    }
-    if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
-    if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
-    await writer.finish();
-    await removeStopControl(deps, slack, task, stopControlTs);
-    const cost = estimateCostUsd(result.model, result.usage);
-    store.finishAssistantTurn(
-      task.teamId,
-      reservedId,
-      content,
-      result.usage,
-      firstTs ?? reserved.messageTs[0],
-    );
-    if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
-    else store.completeTask(task.teamId, task.id, result.usage, cost);
-    log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
-  } catch (error) {
-    const aborted = abortReason(signal);
-    if (aborted?.kind === 'stopped') {
-      await endStoppedAnswer(deps, { task, turnId, shown, writer, stopControlTs, by: aborted.byUserId });
-      return;
-    }
-    // A lost lease or a shutdown: the job's next run (here or elsewhere) takes over from what is
-    // stored, so nothing is recorded as failed and nothing is written.
-    if (aborted) throw new JobAbortedError(aborted);
-    const reason = failureReason(error);
-    log.warn('task failed', { reason, error: describe(error) });
-    try {
-      if (turnId !== undefined) store.discardTurn(task.teamId, turnId);
-      store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
-    } catch (storeError) {
-      log.error('could not record the failure', { error: describe(storeError) });
-    }
-    const userMessage =
-      error instanceof AgentError
-        ? error.userMessage
-        : 'Something went wrong on my side. Please try again in a few minutes.';
-    try {
-      // The half-written answer goes; one failure note with a Retry button takes its place.
+  // A crash mid-answer left these messages: the new answer is written over them, never beside them.
+  const writer = new ThreadAnswerWriter(slack, target, onFirstTs, {
+    existingTs: reserved.messageTs,
+    onMessages: (ts) => deps.store.setTurnMessages(task.teamId, turnId, ts),
+    onStoppedByUser: run.onStoppedByUser,
+  });
+  run.answer = { turnId, resumedTs: reserved.messageTs, writer };
+}
+
+/** Streams the model's answer into the thread as it comes; an empty answer is a failure. */
+async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentResult> {
+  const { deps, task, slack, log } = run;
+  const { writer } = openedAnswer(run);
+  const result = await deps.agent.answer(conversation, {
+    signal: run.signal,
+    onText: (delta) => {
+      run.shown += delta;
+      writer.write(delta);
+    },
+    onRestart: async () => {
+      run.shown = '';
       await writer.restart();
-      await writer.finish();
-      await removeStopControl(deps, slack, task, stopControlTs);
-      await slack.postBlocks(task.channelId, failureMessage(userMessage, task.id), task.threadTs);
-    } catch (postError) {
-      log.error('could not post the failure message', { error: describe(postError) });
-    }
+    },
+    onRetry: ({ attempt, delayMs, reason }) => {
+      log.info('retrying Claude', { attempt, delayMs, reason });
+      void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
+    },
+    onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
+  });
+  if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
+    throw new AgentError(
+      'unknown',
+      'Claude returned an empty answer. Please try again, perhaps with more detail.',
+    );
   }
+  return result;
 }
 
-/** Posts the Stop button under the thread; best effort: an answer never fails for want of it. */
-async function showStopControl(
-  deps: TurnDeps,
-  slack: SlackPort,
-  task: Task & { threadTs: string },
-): Promise<string | undefined> {
-  try {
-    const ts = await slack.postBlocks(task.channelId, stopControlMessage(task.id), task.threadTs);
-    deps.store.setStopControlTs(task.teamId, task.id, ts);
-    return ts;
-  } catch (error) {
-    if (error instanceof JobAbortedError) throw error;
-    deps.logger.warn('could not post the Stop button', { teamId: task.teamId, error: describe(error) });
-    return undefined;
+/**
+ * Writes the end of the answer (the questions asked, a note when it was cut short or refused), waits
+ * for Slack and removes the Stop button. Returns the turn's content as stored.
+ */
+async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> {
+  const { writer } = openedAnswer(run);
+  let content = result.text;
+  if (result.questions) {
+    const asked = questionsText(result.questions);
+    writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
+    content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
   }
+  if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
+  if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
+  await writer.finish();
+  await removeStopControl(run.deps, run.slack, run.task, run.stopControlTs);
+  return content;
 }
 
-/** The answer ended (done or failed): its Stop button goes. */
-async function removeStopControl(
-  deps: TurnDeps,
-  slack: SlackPort,
-  task: Task,
-  ts: string | undefined,
-): Promise<void> {
-  if (!ts) return;
-  try {
-    await slack.deleteMessage(task.channelId, ts);
-    deps.store.setStopControlTs(task.teamId, task.id, null);
-  } catch (error) {
-    if (error instanceof JobAbortedError) throw error;
-    // Best effort: a press on a Stop button left behind is told there is nothing to stop.
-    deps.logger.warn('could not remove the Stop button', { teamId: task.teamId, error: describe(error) });
-  }
+/** Stores the answer and its usage; the task waits for answers to its questions or is done. */
+function recordOutcome(run: TurnRun, result: AgentResult, content: string): void {
+  const { deps, task } = run;
+  const { store } = deps;
+  const cost = estimateCostUsd(result.model, result.usage);
+  const { turnId, resumedTs } = openedAnswer(run);
+  store.finishAssistantTurn(task.teamId, turnId, content, result.usage, run.firstTs ?? resumedTs[0]);
+  if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
+  else store.completeTask(task.teamId, task.id, result.usage, cost);
+  run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
+}
+
+/** The answer reserved by prepareConversation, which always runs first. */
+function openedAnswer(run: TurnRun): OpenAnswer {
+  if (!run.answer) throw new Error('the answer is opened by prepareConversation');
+  return run.answer;
 }
 
 /** Stop reasons that mean the answer ended before the model was done. */
 const CUT_SHORT = new Set(['max_tokens', 'model_context_window_exceeded']);
-
-function failureReason(error: unknown): string {
-  if (error instanceof AgentError) return `agent_${error.kind}`;
-  if (error instanceof SlackError) return `slack_${error.code}`;
-  return 'internal_error';
-}

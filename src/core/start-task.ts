@@ -1,10 +1,9 @@
 import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
-import { mayHaveLanded, NOT_IN_CONVERSATION_CODES, SlackError } from './errors.js';
+import { NO_USAGE, type Task } from './domain.js';
+import { errorSummary, mayHaveLanded, notInConversation, SlackError } from './errors.js';
 import { cannotPostText, notInConversationText, parentText } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import { MAX_TASK_CHARS } from './parse-command.js';
 import type { TurnDeps } from './run-turn.js';
-import { describe } from './work-runner.js';
 
 export interface CommandTaskInput {
   teamId: string;
@@ -68,16 +67,15 @@ export async function postCommandParent(
     // The parent may be in the channel: fail the job, not the task; its retry finds it by key.
     if (mayHaveLanded(error)) throw error;
     const code = error instanceof SlackError ? error.code : 'internal_error';
-    log.warn('cannot post the task in its channel', { code, error: describe(error) });
+    log.warn('cannot post the task in its channel', { code, error: errorSummary(error) });
     deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);
-    const text = NOT_IN_CONVERSATION_CODES.has(code)
-      ? notInConversationText(code, task.channelId)
-      : cannotPostText(code);
+    const notIn = notInConversation(error);
+    const text = notIn ? notInConversationText(notIn, task.channelId) : cannotPostText(code);
     if (responseUrl) {
       await deps.slack
         .respondPrivately(responseUrl, text)
         .catch((notifyError: unknown) =>
-          log.warn('could not tell the user', { error: describe(notifyError) }),
+          log.warn('could not tell the user', { error: errorSummary(notifyError) }),
         );
     }
     return undefined;

@@ -1,8 +1,8 @@
 import { stoppedText } from '../render/task-messages.js';
 import type { ThreadAnswerWriter } from './answer-writer.js';
-import { NO_USAGE, type Task } from './model.js';
+import { NO_USAGE, type Task } from './domain.js';
+import { errorSummary } from './errors.js';
 import type { TurnDeps } from './run-turn.js';
-import { describe } from './work-runner.js';
 
 /** What the stored turn says when an answer was stopped before its end. */
 export const STOPPED_NOTE = '[The answer was stopped here.]';
@@ -19,7 +19,8 @@ export async function endStoppedAnswer(
     task: Task & { threadTs: string };
     turnId: number | undefined;
     shown: string;
-    writer: ThreadAnswerWriter;
+    /** Undefined when the Stop came before the answer's writer was opened. */
+    writer: ThreadAnswerWriter | undefined;
     stopControlTs: string | undefined;
     by: string | undefined;
   },
@@ -28,7 +29,7 @@ export async function endStoppedAnswer(
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id });
   log.info('answer stopped', { by: stop.by });
   // Closes a stream left open (nothing is added); the writer's other writes are refused.
-  await stop.writer.abandon();
+  await stop.writer?.abandon();
   const content = stop.shown.trim() ? `${stop.shown.trim()}\n\n${STOPPED_NOTE}` : STOPPED_NOTE;
   if (stop.turnId !== undefined) deps.store.finishAssistantTurn(task.teamId, stop.turnId, content, NO_USAGE);
   deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
@@ -45,7 +46,7 @@ export async function endStoppedAnswer(
     }
     deps.store.setStopControlTs(task.teamId, task.id, null);
   } catch (error) {
-    log.warn('could not say the answer was stopped', { error: describe(error) });
+    log.warn('could not say the answer was stopped', { error: errorSummary(error) });
   }
 }
 

@@ -3,13 +3,12 @@ import { failureMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
 import { estimateTokens } from './context-budget.js';
-import { throwIfAborted } from './errors.js';
+import { NO_USAGE, type Task } from './domain.js';
+import { errorSummary, throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
-import { NO_USAGE, type Task } from './model.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
-import { describe } from './work-runner.js';
 
 /**
  * Share of MAX_CONTEXT_TOKENS a foreign thread may take as context. It lives in the first turn, which
@@ -93,7 +92,7 @@ async function withThreadContext(
   } catch (error) {
     deps.logger.warn('could not read the thread for context', {
       teamId: task.teamId,
-      error: describe(error),
+      error: errorSummary(error),
     });
     await deps.slack.postEphemeral(
       task.channelId,

@@ -1,3 +1,4 @@
+import { errorSummary } from './errors.js';
 import type { Logger } from './ports.js';
 
 /**
@@ -13,7 +14,7 @@ export class WorkRunner {
   track(name: string, work: Promise<void>): void {
     const done = work
       .catch((error: unknown) =>
-        this.logger.error('background work failed', { job: name, error: describe(error) }),
+        this.logger.error('background work failed', { job: name, error: errorSummary(error) }),
       )
       .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
@@ -26,8 +27,4 @@ export class WorkRunner {
   get size(): number {
     return this.inFlight.size;
   }
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

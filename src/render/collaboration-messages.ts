@@ -1,4 +1,4 @@
-import type { CollaborationRequest, CollaborationRole, OwnerRef } from '../core/model.js';
+import type { CollaborationRequest, CollaborationRole, OwnerRef } from '../core/domain.js';
 import { neutraliseMentions } from './sanitise.js';
 import { truncateForSlack } from './split-markdown.js';
 import { slackDate } from './time-text.js';

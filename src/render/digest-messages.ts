@@ -1,5 +1,5 @@
 import type { DigestFacts, DigestTask, Listed } from '../core/digest/digest-facts.js';
-import type { CollaborationRequest, CollaborationRole, Usage } from '../core/model.js';
+import type { CollaborationRequest, CollaborationRole, Usage } from '../core/domain.js';
 import { estimateCostUsd, hasKnownPrice } from '../core/pricing.js';
 import { inert, ROLE_LABELS } from './collaboration-messages.js';
 import { age } from './time-text.js';

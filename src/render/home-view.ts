@@ -4,7 +4,7 @@ import {
   type CollaborationRequest,
   type CollaborationRole,
   type OwnerAssignment,
-} from '../core/model.js';
+} from '../core/domain.js';
 import { inert, mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from './collaboration-messages.js';
 import type { LinkTo } from './digest-messages.js';
 import { age } from './time-text.js';

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import { abortReason, JobAbortedError, SlackError } from '../core/errors.js';
+import { abortReason, JobAbortedError } from '../core/errors.js';
 import type { MessageStream, ThreadTarget } from '../core/ports.js';
 import type { SlackCall } from './slack-calls.js';
-import { slackErrorCode, toSlackError } from './slack-errors.js';
+import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Slack refuses the streaming API for these reasons; the message is then posted and edited instead. */
 const STREAMING_REFUSED = new Set([
@@ -98,7 +98,7 @@ export class SlackMessageStream implements MessageStream {
       }
       throw this.failure;
     }
-    if (!this.ts) throw new SlackError('no_message', 'chat.postMessage');
+    if (!this.ts) throw slackError('no_message', 'chat.postMessage');
     return this.ts;
   }
 
@@ -252,7 +252,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private setTs(ts: string | undefined): void {
-    if (!ts) throw new SlackError('no_ts', 'chat.postMessage');
+    if (!ts) throw slackError('no_ts', 'chat.postMessage');
     this.ts = ts;
     this.events.onTs(ts);
   }

@@ -1,5 +1,5 @@
 import type { ConversationsRepliesResponse, KnownBlock, WebClient } from '@slack/web-api';
-import { SlackError } from '../core/errors.js';
+import { errorSummary } from '../core/errors.js';
 import type {
   BlockMessage,
   Logger,
@@ -9,10 +9,9 @@ import type {
   ThreadMessage,
   ThreadTarget,
 } from '../core/ports.js';
-import { describe } from '../core/work-runner.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
-import { slackErrorCode, toSlackError } from './slack-errors.js';
+import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 
 /** Message metadata event type that carries our idempotency key on posts that must not repeat. */
 const POST_KEY_EVENT = 'data_engineer_post';
@@ -312,7 +311,7 @@ export class SlackGateway implements SlackPort {
       body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
       signal: AbortSignal.timeout(15_000),
     });
-    if (!response.ok) throw new SlackError(`http_${response.status}`, 'response_url');
+    if (!response.ok) throw slackError(`http_${response.status}`, 'response_url');
   }
 
   async setStatus(channelId: string, threadTs: string, status: string): Promise<void> {
@@ -323,7 +322,7 @@ export class SlackGateway implements SlackPort {
       );
     } catch (error) {
       // The status is a nicety: a workspace without it still gets its answer.
-      this.logger.debug('could not set the thread status', { error: describe(error) });
+      this.logger.debug('could not set the thread status', { error: errorSummary(error) });
     }
   }
 }

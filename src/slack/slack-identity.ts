@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { isValidTimeZone } from '../core/digest/schedule.js';
+import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
-import { describe } from '../core/work-runner.js';
 import { slackErrorCode } from './slack-errors.js';
 import type { SlackGateway } from './slack-gateway.js';
 
@@ -45,7 +45,7 @@ export async function checkSlackToken(client: WebClient): Promise<SlackIdentity>
       );
     }
     throw new StartupError(
-      `Could not reach Slack to check SLACK_BOT_TOKEN (${code ?? describe(error)}). Is SLACK_API_URL right?`,
+      `Could not reach Slack to check SLACK_BOT_TOKEN (${code ?? errorSummary(error)}). Is SLACK_API_URL right?`,
     );
   }
 }
@@ -62,7 +62,7 @@ export async function workspaceTimeZone(
     const zone = (await slack.getUser(botUserId))?.timeZone;
     if (zone && isValidTimeZone(zone)) return zone;
   } catch (error) {
-    logger.warn('could not read the workspace time zone; digests use UTC', { error: describe(error) });
+    logger.warn('could not read the workspace time zone; digests use UTC', { error: errorSummary(error) });
   }
   return 'UTC';
 }

@@ -7,7 +7,7 @@ import type {
   Listed,
   StandingItems,
 } from '../core/digest/digest-facts.js';
-import type { TaskStatus } from '../core/model.js';
+import type { TaskStatus } from '../core/domain.js';
 import type { CollaborationStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { collaborationRequests, digestRuns, digestSettings, tasks, turns } from './schema.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { COLLABORATION_ROLES } from '../core/model.js';
+import { COLLABORATION_ROLES } from '../core/domain.js';
 
 /**
  * Every table carries `team_id` and every query in the repos filters by it: one database may serve

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, ne } from 'drizzle-orm';
-import type { Turn, Usage } from '../core/model.js';
+import type { Turn, Usage } from '../core/domain.js';
 import type { ReservedTurn } from '../core/ports.js';
 import type { Db } from './db.js';
 import { turns } from './schema.js';

@@ -63,7 +63,7 @@ export async function startHarness(
   const logs: string[] = [];
   const logger = createLogger({
     level: parsed.config.logLevel,
-    secrets: [TEST_SECRETS.botToken, TEST_SECRETS.signingSecret, TEST_SECRETS.apiKey],
+    secrets: parsed.config.secrets,
     sink: (line) => logs.push(line),
   });
   const tuning: AppTuning = {

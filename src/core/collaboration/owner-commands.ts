@@ -1,8 +1,8 @@
 import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
-import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../model.js';
+import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
+import { errorSummary } from '../errors.js';
 import type { OwnerScope } from '../parse-command.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
-import { describe } from '../work-runner.js';
 import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';
 
 export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps, QueueDeps {}
@@ -82,7 +82,7 @@ async function checkOwner(deps: OwnerCommandDeps, owner: OwnerRef): Promise<stri
     if (user.deleted) return `<@${owner.id}>'s account is deactivated. Choose someone who is still here.`;
     return undefined;
   } catch (error) {
-    deps.logger.warn('could not look up an owner', { error: describe(error) });
+    deps.logger.warn('could not look up an owner', { error: errorSummary(error) });
     return `I couldn't look up that person with Slack just now${slackSaid(error)}. Please try again in a moment.`;
   }
 }

@@ -1,5 +1,5 @@
 import { neutraliseMentions } from '../../render/index.js';
-import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../model.js';
+import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -1,10 +1,10 @@
 import { inert, mentionOf, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { age } from '../../render/time-text.js';
-import type { CollaborationRequest } from '../model.js';
+import type { CollaborationRequest } from '../domain.js';
+import { errorSummary } from '../errors.js';
 import type { PeopleDirectory } from '../people.js';
 import { isAdmin, type PermissionDeps } from '../permissions.js';
 import type { TaskStore } from '../ports.js';
-import { describe } from '../work-runner.js';
 import type { CollaborationDeps } from './requests.js';
 
 /** What a click on Acknowledge / Done needs: the request, its task's requester, groups and admins. */
@@ -77,7 +77,7 @@ async function refuseUnlessMayAnswer(
       deps.logger.warn('could not check who may answer a collaboration request', {
         teamId: request.teamId,
         requestId: request.id,
-        error: describe(error),
+        error: errorSummary(error),
       });
     }
   }
@@ -102,7 +102,7 @@ async function announceDone(deps: RequestClickDeps, request: CollaborationReques
     deps.logger.warn('could not say in the thread that a request is done', {
       teamId: request.teamId,
       requestId: request.id,
-      error: describe(error),
+      error: errorSummary(error),
     });
   }
 }
@@ -115,7 +115,7 @@ async function redraw(deps: CollaborationDeps, request: CollaborationRequest): P
     deps.logger.warn('could not update a collaboration message', {
       teamId: request.teamId,
       requestId: request.id,
-      error: describe(error),
+      error: errorSummary(error),
     });
   }
 }

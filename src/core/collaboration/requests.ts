@@ -6,12 +6,11 @@ import {
   pingMessage,
   ROLE_LABELS,
 } from '../../render/collaboration-messages.js';
-import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
+import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
+import { errorSummary, notInConversation } from '../errors.js';
 import type { JobQueue } from '../jobs.js';
-import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../model.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
-import { describe } from '../work-runner.js';
 
 /** Queues a task's job (which posts its pending pings) and tells the worker. */
 export interface QueueDeps {
@@ -133,15 +132,14 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
     const ts = earlier ?? (await post(deps, request, kind, readable, key));
     deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
   } catch (error) {
-    const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a collaboration request', {
       teamId: request.teamId,
       requestId: request.id,
       kind,
-      error: describe(error),
+      error: errorSummary(error),
     });
     // Not in the channel any more: retrying cannot help; the claim stays open for a later run.
-    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return;
+    if (notInConversation(error)) return;
     throw error;
   }
 }
@@ -161,7 +159,7 @@ async function ownerCanRead(
     deps.logger.warn('could not check whether the owner is in the conversation', {
       teamId: request.teamId,
       requestId: request.id,
-      error: describe(error),
+      error: errorSummary(error),
     });
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CollaborationRequest, TaskStatus, Usage } from '../model.js';
+import type { CollaborationRequest, TaskStatus, Usage } from '../domain.js';
 
 /** Everything a channel's digest says, read from the database (never from the model). */
 

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { describe } from '../work-runner.js';
+import { errorSummary } from '../errors.js';
 import type { DigestSetting } from './digest-facts.js';
 import { type DigestDeps, postScheduledDigest } from './post-digest.js';
 import { cronPattern, dueDigest, type Schedule } from './schedule.js';
@@ -60,7 +60,7 @@ export class DigestScheduler {
   trigger(): void {
     this.running = this.running.then(async () => {
       await this.runDue().catch((error: unknown) =>
-        this.deps.logger.error('digest run failed', { error: describe(error) }),
+        this.deps.logger.error('digest run failed', { error: errorSummary(error) }),
       );
     });
     this.track('digests', this.running);

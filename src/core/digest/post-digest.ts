@@ -1,10 +1,9 @@
 import { ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { digestDetails, digestParent, type NameOf } from '../../render/digest-messages.js';
-import { NOT_IN_CONVERSATION_CODES, SlackError } from '../errors.js';
+import { errorSummary, notInConversation, SlackError } from '../errors.js';
 import { notInConversationText } from '../messages.js';
 import { NEUTRAL_NAME, type PeopleDirectory } from '../people.js';
 import type { Logger, SlackPort } from '../ports.js';
-import { describe } from '../work-runner.js';
 import {
   type DigestFacts,
   type DigestStore,
@@ -59,7 +58,7 @@ async function postDigest(
     } catch (error) {
       deps.logger.warn('could not post part of a digest', {
         channelId: facts.channelId,
-        error: describe(error),
+        error: errorSummary(error),
       });
     }
   }
@@ -100,7 +99,7 @@ async function writeHighlights(deps: DigestDeps, facts: DigestFacts): Promise<st
     const text = await deps.highlights.write(facts);
     return text.trim() || undefined;
   } catch (error) {
-    deps.logger.warn('digest highlights failed; posting without them', { error: describe(error) });
+    deps.logger.warn('digest highlights failed; posting without them', { error: errorSummary(error) });
     return undefined;
   }
 }
@@ -139,8 +138,9 @@ export async function postDigestNow(
     return `Posted the digest for the last 24 hours in <#${channelId}>.`;
   } catch (error) {
     const code = error instanceof SlackError ? error.code : undefined;
-    deps.logger.warn('could not post a digest', { teamId, channelId, error: describe(error) });
-    if (code && NOT_IN_CONVERSATION_CODES.has(code)) return notInConversationText(code, channelId);
+    deps.logger.warn('could not post a digest', { teamId, channelId, error: errorSummary(error) });
+    const notIn = notInConversation(error);
+    if (notIn) return notInConversationText(notIn, channelId);
     return `I couldn't post the digest${code ? ` (Slack said \`${code}\`)` : ''}. Please try again in a moment.`;
   }
 }
@@ -218,7 +218,7 @@ export async function postScheduledDigest(
     deps.logger.info('digest posted', { teamId, channelId, localDate: due.localDate });
     return 'posted';
   } catch (error) {
-    deps.logger.warn('scheduled digest failed', { teamId, channelId, error: describe(error) });
+    deps.logger.warn('scheduled digest failed', { teamId, channelId, error: errorSummary(error) });
     // Nothing was posted: let a later look the same day (e.g. after a restart) try again.
     if (!posted) deps.digests.releaseDigestRun(teamId, channelId, due.localDate);
     return 'failed';

@@ -5,10 +5,11 @@ import {
   REQUEST_GONE_TEXT,
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
+import { errorSummary } from '../../core/errors.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/ports.js';
-import { describe, type WorkRunner } from '../../core/work-runner.js';
+import type { WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
 import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 
@@ -115,7 +116,7 @@ export function registerRetry(app: App, deps: ActionDeps): void {
           retriedMessage(click.userId),
         )
         .catch((error: unknown) =>
-          deps.logger.warn('could not update the failure note', { error: describe(error) }),
+          deps.logger.warn('could not update the failure note', { error: errorSummary(error) }),
         );
     }
   });
@@ -145,7 +146,10 @@ export function registerActions(app: App, deps: ActionDeps): void {
           if (note) await tell(note);
         })
         .catch((error: unknown) =>
-          deps.logger.error('could not handle a collaboration button', { teamId, error: describe(error) }),
+          deps.logger.error('could not handle a collaboration button', {
+            teamId,
+            error: errorSummary(error),
+          }),
         );
       deps.runner.track(`action:${requestId}`, work);
       await work;

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { changeOwner, type OwnerCommandDeps, showOwners } from '../../core/collaboration/owner-commands.js';
 import { listOpenRequests } from '../../core/collaboration/request-status.js';
 import { type DigestCommandDeps, digestCommand } from '../../core/digest/digest-commands.js';
+import { errorSummary } from '../../core/errors.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
 import { HELP_TEXT, receiptText } from '../../core/messages.js';
 import { parseCommandText } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
 import { submitCommandTask } from '../../core/start-task.js';
-import { describe, type WorkRunner } from '../../core/work-runner.js';
+import type { WorkRunner } from '../../core/work-runner.js';
 
 export interface CommandDeps extends TurnDeps, OwnerCommandDeps, DigestCommandDeps {
   /** Tells the job worker that work was queued. */
@@ -91,7 +92,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         responseUrl: input.response_url,
       });
     } catch (error) {
-      deps.logger.error('could not persist a task', { teamId: input.team_id, error: describe(error) });
+      deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });
       await ack({ response_type: 'ephemeral', text: NOT_SAVED });
       return;
     }
@@ -111,7 +112,7 @@ async function afterAck(
   const done = work()
     .then(reply)
     .catch(async (error: unknown) => {
-      deps.logger.error(`the ${name} command failed`, { error: describe(error) });
+      deps.logger.error(`the ${name} command failed`, { error: errorSummary(error) });
       await reply(SOMETHING_WRONG).catch(() => undefined);
     });
   deps.runner.track(`command:${name}`, done);

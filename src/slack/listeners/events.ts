@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { errorSummary } from '../../core/errors.js';
 import { handleMessage, type MessageDeps } from '../../core/handle-message.js';
 import { applyEditedMessage, forgetDeletedMessage, type RetentionDeps } from '../../core/retention.js';
-import { describe } from '../../core/work-runner.js';
 import { eventDelivery } from '../event-ack.js';
 
 /** The fields of a message / app_mention event we use; anything else Slack sends is ignored. */
@@ -139,7 +139,7 @@ function followEdit(
       previousText: e.previous_message?.text,
     });
   } catch (error) {
-    deps.logger.error('could not apply a deleted or edited message', { teamId, error: describe(error) });
+    deps.logger.error('could not apply a deleted or edited message', { teamId, error: errorSummary(error) });
     const delivery = eventDelivery(context);
     if (delivery) delivery.failed = true;
   }
