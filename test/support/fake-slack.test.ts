@@ -1,26 +1,18 @@
-import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { silentLogger } from './silent-logger.js';
 import { eventEnvelope, SLACK_SIGNING_EXAMPLE, signSlackRequest, slashCommandBody } from './slack-signing.js';
 
 const CHANNEL = 'C0DATA001';
 const USER = 'U0ANA0001';
 
-/** The WebClient logs every platform error and missing-text warning; these tests provoke them on purpose. */
-const quiet: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 const clientFor = (fake: FakeSlack, options: { rejectRateLimitedCalls?: boolean } = {}) =>
   new WebClient('xoxb-test', {
     slackApiUrl: fake.apiUrl,
     retryConfig: { retries: 0 },
-    logger: quiet,
+    // The WebClient logs every platform error and missing-text warning; these tests provoke them on purpose.
+    logger: silentLogger,
     ...options,
   });
 
