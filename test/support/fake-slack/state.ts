@@ -171,8 +171,8 @@ export class SlackState {
   }
 
   /** The message at `args.channel`/`args.ts`, or the error Slack answers (access first, then `missing`). */
-  findIn(args: Args, missing: string, ts: unknown = args.ts): FakeMessage | string {
-    return this.access(args.channel) ?? this.find(args.channel, ts) ?? missing;
+  findIn(args: Args, missing: string): FakeMessage | string {
+    return this.access(args.channel) ?? this.find(args.channel, args.ts) ?? missing;
   }
 
   /** Replies to a reply land in the parent's thread, as in Slack. */
