@@ -1,18 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { silentLogger } from '../test/support/silent-logger.js';
 
 /** The baseline: a Bolt app on the same kind of HTTP listener that only verifies and acks commands and events. */
 export async function startBareBolt(signingSecret: string): Promise<{ url: string; close(): Promise<void> }> {
-  const logger = {
-    debug: () => {},
-    info: () => {},
-    warn: () => {},
-    error: () => {},
-    setLevel: () => {},
-    getLevel: () => LogLevel.ERROR,
-    setName: () => {},
-  };
+  const logger = silentLogger;
   const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', logger });
   const app = new App({
     receiver,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Token estimate and prompt-cache simulation for the fake Anthropic API (see fake-anthropic.ts).
+ * Token estimate and prompt-cache simulation for the fake Anthropic API (see server.ts).
  *
  * Token estimate: a "token" is about 4 characters, and every cacheable block is estimated on its own
  * (`ceil(chars / 4)`), so the tokens of a prompt prefix are the sum over its blocks and

@@ -1,0 +1,69 @@
+import { kindFlags, type Method } from '../state.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../types.js';
+import { fail, ok, pageLimit, pageOf, readMessage } from '../wire.js';
+
+/** conversations.replies, conversations.history, conversations.info and conversations.members. */
+
+const replies: Method = (state, args) => {
+  const asked = state.findIn(args, 'thread_not_found');
+  if (typeof asked === 'string') return fail(asked);
+  const rootTs = asked.thread_ts ?? asked.ts;
+  const thread = state.threadMessages(asked.channel, rootTs);
+  const replyCount = thread.filter((m) => m.ts !== rootTs).length;
+  const all = thread.map((m) => readMessage(m, args, m.ts === rootTs ? replyCount : 0));
+  const { page, hasMore, nextCursor } = pageOf(all, args, 1000, 1000);
+  return ok({ messages: page, has_more: hasMore, response_metadata: { next_cursor: nextCursor } });
+};
+
+/** Top-level messages, newest first. */
+const history: Method = (state, args) => {
+  const denied = state.access(args.channel);
+  if (denied) return fail(denied);
+  const oldest = args.oldest ? Number(args.oldest) : 0;
+  const limit = pageLimit(args, 100, 999);
+  const top = state.messages
+    .filter((m) => m.channel === args.channel && (!m.thread_ts || m.thread_ts === m.ts))
+    .filter((m) => Number(m.ts) > oldest)
+    .sort((a, b) => Number(b.ts) - Number(a.ts))
+    .slice(0, limit)
+    .map((m) => readMessage(m, args));
+  return ok({ messages: top, has_more: false });
+};
+
+const info: Method = (state, args) => {
+  const channel = state.visibleChannel(args.channel);
+  if (!channel) return fail('channel_not_found');
+  return ok({
+    channel: {
+      id: channel.id,
+      name: channel.name,
+      ...kindFlags(channel),
+      is_private: channel.private,
+      is_member: channel.member,
+      is_archived: false,
+      context_team_id: FAKE_TEAM_ID,
+    },
+  });
+};
+
+/**
+ * conversations.members, paginated like Slack: `limit` (default 100, at most 1000) and an opaque
+ * `cursor`; the last page has an empty `next_cursor`. The bot sees members only where it may read.
+ */
+const members: Method = (state, args) => {
+  const channel = state.visibleChannel(args.channel);
+  if (!channel) return fail('channel_not_found');
+  const everyone = channel.members
+    ? [...channel.members, ...(channel.member ? [FAKE_BOT_USER_ID] : [])]
+    : [...state.users.keys()];
+  const all = [...new Set(everyone)];
+  const { page, nextCursor } = pageOf(all, args, 100, 1000);
+  return ok({ members: page, response_metadata: { next_cursor: nextCursor } });
+};
+
+export const conversationMethods: Record<string, Method> = {
+  'conversations.replies': replies,
+  'conversations.history': history,
+  'conversations.info': info,
+  'conversations.members': members,
+};

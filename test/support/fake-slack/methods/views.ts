@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+import { checkBlocks } from '../limits.js';
+import type { Method } from '../state.js';
+import { fail, ok } from '../wire.js';
+
+/** views.publish (the Home tab) and assistant.threads.setStatus. */
+
+/** views.publish: a Home tab of at most 100 valid blocks for a known user. */
+const publishView: Method = (state, args) => {
+  if (typeof args.user_id !== 'string' || !state.users.has(args.user_id)) return fail('user_not_found');
+  const view = args.view as { type?: unknown; blocks?: unknown } | undefined;
+  if (!view || typeof view !== 'object' || view.type !== 'home') {
+    return fail({ error: 'invalid_arguments', detail: 'view.type must be home' });
+  }
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100) {
+    return fail({ error: 'invalid_arguments', detail: 'view.blocks: at most 100 blocks' });
+  }
+  const problem = checkBlocks(view.blocks);
+  if (problem) return fail(problem);
+  state.homeViews.set(args.user_id, { type: 'home', blocks: view.blocks });
+  return ok({ view: { id: `V${args.user_id}`, type: 'home' } });
+};
+
+const setStatus: Method = (state, args) => {
+  if (
+    typeof args.channel_id !== 'string' ||
+    typeof args.thread_ts !== 'string' ||
+    typeof args.status !== 'string'
+  ) {
+    return fail({ error: 'invalid_arguments', detail: 'channel_id, thread_ts and status are required' });
+  }
+  const denied = state.access(args.channel_id);
+  if (denied) return fail(denied);
+  state.statuses.push({
+    channel_id: args.channel_id,
+    thread_ts: args.thread_ts,
+    status: args.status,
+    at: performance.now(),
+  });
+  return ok();
+};
+
+export const viewMethods: Record<string, Method> = {
+  'views.publish': publishView,
+  'assistant.threads.setStatus': setStatus,
+};

@@ -1,0 +1,224 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { METHODS } from './methods/index.js';
+import { ResponseUrls } from './response-urls.js';
+import { failureReply, type Reply, Script } from './scripting.js';
+import { type ChannelOptions, type SeededMessage, SlackState } from './state.js';
+import type { Args, CallFilter, Failure, FakeMessage, FakeSlack, RecordedCall, SlackUser } from './types.js';
+import { type Body, fail } from './wire.js';
+
+/**
+ * The HTTP side of the fake Slack: `POST /api/<method>` (form-encoded or JSON, token from
+ * `Authorization: Bearer` or the `token` field), recorded in `calls` on arrival, with the scripted
+ * failures and holds applied before the method runs; and `POST /response/<id>` for response URLs.
+ */
+
+/** Form-encoded clients (the WebClient) send nested values as JSON strings. */
+const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view'];
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: Body, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Parses a Web API request body; returns undefined when a JSON body does not parse. */
+function parseArgs(raw: string, contentType: string, query: URLSearchParams): Args | undefined {
+  const args: Args = Object.fromEntries(query);
+  if (contentType.startsWith('application/json')) {
+    try {
+      Object.assign(args, raw ? JSON.parse(raw) : {});
+    } catch {
+      return undefined;
+    }
+  } else {
+    Object.assign(args, Object.fromEntries(new URLSearchParams(raw)));
+  }
+  for (const field of JSON_FIELDS) {
+    if (typeof args[field] !== 'string') continue;
+    try {
+      args[field] = JSON.parse(args[field]);
+    } catch {
+      // Left as a string: the rules then reject it the way Slack rejects malformed blocks/chunks.
+    }
+  }
+  return args;
+}
+
+export class FakeSlackServer implements FakeSlack {
+  apiUrl = '';
+  readonly calls: RecordedCall[] = [];
+  private readonly state = new SlackState();
+  readonly messages = this.state.messages;
+  readonly ephemerals = this.state.ephemerals;
+  readonly responses = this.state.responses;
+  readonly statuses = this.state.statuses;
+  readonly homeViews = this.state.homeViews;
+
+  private origin = '';
+  private readonly server: Server;
+  private readonly script = new Script();
+  private readonly responseUrls = new ResponseUrls(this.state.responses);
+  /** chat.postMessage: when each channel last accepted a post (only with rateLimitPerChannelPerSecond). */
+  private readonly lastPostAt = new Map<string, number>();
+
+  constructor(private readonly options: { rateLimitPerChannelPerSecond?: boolean }) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, { ok: false, error: `fake_slack_bug: ${String(error)}` });
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${port}`;
+    this.apiUrl = `${this.origin}/api/`;
+  }
+
+  // ---- test-facing helpers -------------------------------------------------------------------
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  threadMessages(channel: string, threadTs: string): FakeMessage[] {
+    return this.state.threadMessages(channel, threadTs);
+  }
+
+  responseUrl(): string {
+    return this.responseUrls.mint(this.origin);
+  }
+
+  addUser(user: Partial<SlackUser> & { id: string }): void {
+    this.state.addUser(user);
+  }
+
+  addChannel(id: string, opts: ChannelOptions): void {
+    this.state.addChannel(id, opts);
+  }
+
+  addUserGroup(id: string, users: string[]): void {
+    this.state.addUserGroup(id, users);
+  }
+
+  seedMessage(m: SeededMessage): FakeMessage {
+    return this.state.seedMessage(m);
+  }
+
+  failNext(method: string, failure: Failure, times = 1, when?: CallFilter): void {
+    this.script.failNext(method, failure, times, when);
+  }
+
+  injectRateLimits(rate: number, random: () => number): void {
+    this.script.injectRateLimits(rate, random);
+  }
+
+  holdNext(method: string, when?: CallFilter): () => void {
+    return this.script.holdNext(method, when);
+  }
+
+  refuseStreaming(error = 'feature_not_enabled'): void {
+    this.state.streamingRefusal = error;
+  }
+
+  stopStreamAsUser(channel: string, ts: string): void {
+    this.state.stopStreamAsUser(channel, ts);
+  }
+
+  expireStreamsAfterAppends(n: number): void {
+    this.state.streamExpiry = n;
+  }
+
+  reset(): void {
+    // Arrays are emptied in place so references a test already holds stay live.
+    this.calls.length = 0;
+    this.state.reset();
+    this.script.reset();
+    this.responseUrls.reset();
+    this.lastPostAt.clear();
+  }
+
+  async close(): Promise<void> {
+    // The WebClient keeps connections alive; close them so the server can stop at once.
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now();
+    const url = new URL(req.url ?? '/', this.origin);
+    if (url.pathname.startsWith('/api/')) {
+      // Recorded on arrival (args filled in once the body is read), so `calls` is in arrival order.
+      const call: RecordedCall = {
+        method: url.pathname.slice(5),
+        args: {},
+        at,
+        response: undefined,
+        httpStatus: 0,
+      };
+      this.calls.push(call);
+      const raw = await readBody(req);
+      // The arguments are visible while a call is held (tests wait for it); api() parses them again.
+      const { token: _token, ...early } =
+        parseArgs(raw, req.headers['content-type'] ?? '', url.searchParams) ?? {};
+      call.args = early;
+      const hold = this.script.takeHold(call.method, early);
+      if (hold) await hold;
+      const { status, body, headers } = this.api(call, raw, req, url);
+      call.response = body;
+      call.httpStatus = status;
+      send(res, status, body, headers);
+      return;
+    }
+    const raw = await readBody(req);
+    if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
+      const refused = this.responseUrls.respond(this.origin, url, raw, at);
+      if (refused) send(res, refused.status, refused.body);
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    send(res, 404, { ok: false, error: 'not_found' });
+  }
+
+  private api(call: RecordedCall, raw: string, req: IncomingMessage, url: URL): Reply {
+    const args = parseArgs(raw, req.headers['content-type'] ?? '', url.searchParams);
+    if (!args) return { status: 200, body: fail('invalid_json') };
+    const bearer = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+    delete args.token;
+    call.args = args;
+    call.token = token;
+
+    const scripted = this.script.takeFailure(call.method, args);
+    if (scripted && 'afterLanding' in scripted && scripted.afterLanding && token)
+      METHODS[call.method]?.(this.state, args);
+    if (scripted) return failureReply(scripted);
+    if (this.script.rateLimited(call.method)) return failureReply({ status: 429, retryAfter: 1 });
+    const handler = METHODS[call.method];
+    if (!handler) return { status: 200, body: fail('unknown_method') };
+    if (!token) return { status: 200, body: fail('not_authed') };
+    if (!token.startsWith('xox')) return { status: 200, body: fail('invalid_auth') };
+    if (call.method === 'chat.postMessage' && this.options.rateLimitPerChannelPerSecond) {
+      // Slack allows about one message per second per channel; only accepted posts count.
+      const last = this.lastPostAt.get(String(args.channel));
+      if (last !== undefined && call.at - last < 1000) return failureReply({ status: 429, retryAfter: 1 });
+      const body = handler(this.state, args);
+      if (body.ok) this.lastPostAt.set(String(args.channel), call.at);
+      return { status: 200, body };
+    }
+    return { status: 200, body: handler(this.state, args) };
+  }
+}

@@ -1,0 +1,129 @@
+/** The fake Slack's public types: what tests record, seed and script. */
+
+export const FAKE_TEAM_ID = 'T0FAKE001';
+export const FAKE_BOT_USER_ID = 'U0BOT0001';
+export const FAKE_BOT_ID = 'B0BOT0001';
+
+// biome-ignore lint/suspicious/noExplicitAny: arguments and bodies are whatever the client sent.
+export type Json = any;
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, Json>;
+  token?: string;
+  /** `performance.now()` when the request arrived. */
+  at: number;
+  response: Json;
+  httpStatus: number;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  /** For markdown and streamed messages: all the visible markdown, concatenated. */
+  markdown_text?: string;
+  blocks?: Json[];
+  attachments?: Json[];
+  /** Every stream chunk received for this message, in order (markdown_text, task_update, …). */
+  chunks?: Json[];
+  streaming_state?: 'in_progress' | 'completed';
+  metadata?: Json;
+  edits: number;
+}
+
+export interface SlackUser {
+  id: string;
+  name: string;
+  real_name: string;
+  is_admin: boolean;
+  is_owner: boolean;
+  is_bot: boolean;
+  deleted: boolean;
+  tz: string;
+  profile: { display_name: string; real_name?: string; email?: string };
+  /** The user's home workspace; another one for a Slack Connect user (default: the fake's team). */
+  team_id?: string;
+  /** Guests: multi-channel (restricted) and single-channel (ultra restricted). */
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  /** A Slack Connect user this workspace shares no channel with in its own directory. */
+  is_stranger?: boolean;
+  /** Enterprise Grid: the organisation and the workspaces of it this user belongs to (users.info). */
+  enterprise_user?: {
+    id: string;
+    enterprise_id: string;
+    enterprise_name: string;
+    is_admin: boolean;
+    is_owner: boolean;
+    teams: string[];
+  };
+}
+
+/**
+ * A scripted failure. `{ status: 500, afterLanding: true }` carries the call out (a post lands) and
+ * then answers 500, as a gateway timing out behind Slack does: the caller cannot tell it landed.
+ */
+export type Failure =
+  | { error: string }
+  | { status: 429; retryAfter: number }
+  | { status: 500; afterLanding?: boolean };
+
+export interface FakeSlack {
+  /** e.g. `http://127.0.0.1:PORT/api/` (trailing slash) — pass as SLACK_API_URL. */
+  apiUrl: string;
+  calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  messages: FakeMessage[];
+  ephemerals: { channel: string; user: string; text?: string; blocks?: unknown[]; thread_ts?: string }[];
+  threadMessages(channel: string, threadTs: string): FakeMessage[];
+  responseUrl(): string;
+  responses: { url: string; body: Json; at: number }[];
+  statuses: { channel_id: string; thread_ts: string; status: string; at: number }[];
+  /** The Home tab last published for each user (views.publish). */
+  homeViews: Map<string, { type: string; blocks: unknown[] }>;
+  addUser(user: Partial<SlackUser> & { id: string }): void;
+  /**
+   * `members`: the people in the conversation (conversations.members). Without it, every known user is a
+   * member, as in a public channel everyone joined. The bot is a member whenever `member` is true.
+   */
+  addChannel(
+    id: string,
+    opts: { member?: boolean; private?: boolean; name?: string; members?: string[] },
+  ): void;
+  /** A user group (subteam) and its members, for usergroups.users.list. */
+  addUserGroup(id: string, users: string[]): void;
+  seedMessage(m: {
+    channel: string;
+    ts?: string;
+    thread_ts?: string;
+    user?: string;
+    text: string;
+  }): FakeMessage;
+  /** Fails the next `times` calls to `method` (only calls whose arguments pass `when`, if given). */
+  failNext(method: string, failure: Failure, times?: number, when?: CallFilter): void;
+  /**
+   * Holds the next call to `method` (whose arguments pass `when`, if given) until the returned function
+   * is called (to widen race windows).
+   */
+  holdNext(method: string, when?: CallFilter): () => void;
+  /** From now on, answer this share of API calls (all but auth.test) with 429 and Retry-After: 1. */
+  injectRateLimits(rate: number, random: () => number): void;
+  refuseStreaming(error?: string): void;
+  expireStreamsAfterAppends(n: number): void;
+  /**
+   * The reader presses Slack's own stop control on a streaming message: the message stays as it is
+   * and later appends to it fail with `stopped_by_user` (chat.appendStream's documented error).
+   */
+  stopStreamAsUser(channel: string, ts: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Arguments of a Web API call, as the client sent them (token removed). */
+export type Args = Record<string, Json>;
+/** Picks the calls a scripted failure or hold applies to, by their arguments. */
+export type CallFilter = (args: Args) => boolean;
