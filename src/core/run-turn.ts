@@ -1,12 +1,11 @@
 import { failureMessage, stopControlMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
-import { recordCollaborationAsk } from './collaboration/requests.js';
+import { runToolRound } from './agent-tool.js';
 import { fitConversation } from './context-budget.js';
 import { type AbortReason, AgentError, abortReason, JobAbortedError, SlackError } from './errors.js';
 import {
   CONTEXT_TRIMMED_TEXT,
-  questionsText,
   REFUSAL_NOTE,
   retryingStatus,
   THINKING_STATUS,
@@ -17,6 +16,7 @@ import type { PeopleDirectory } from './people.js';
 import type { AgentPort, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
 import { endStoppedAnswer } from './stop-answer.js';
+import { AGENT_TOOLS } from './tool-registry.js';
 import { describe } from './work-runner.js';
 
 export interface TurnDeps {
@@ -110,17 +110,17 @@ export async function runAgentTurn(
         log.info('retrying Claude', { attempt, delayMs, reason });
         void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
       },
-      onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
+      runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
     });
-    if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
+    if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
       throw new AgentError(
         'unknown',
         'Claude returned an empty answer. Please try again, perhaps with more detail.',
       );
     }
     let content = result.text;
-    if (result.questions) {
-      const asked = questionsText(result.questions);
+    if (result.waitingText) {
+      const asked = result.waitingText;
       writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
       content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
     }
@@ -136,7 +136,7 @@ export async function runAgentTurn(
       result.usage,
       firstTs ?? reserved.messageTs[0],
     );
-    if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
+    if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
     else store.completeTask(task.teamId, task.id, result.usage, cost);
     log.info('task answered', { ms: Date.now() - startedAt, ...result.usage, costUsd: cost });
   } catch (error) {
