@@ -1,7 +1,7 @@
 import { failureMessage, stopControlMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
-import { ThreadAnswerWriter } from './answer-writer.js';
 import { runToolRound } from './agent-tool.js';
+import { ThreadAnswerWriter } from './answer-writer.js';
 import { fitConversation } from './context-budget.js';
 import { type AbortReason, AgentError, abortReason, JobAbortedError, SlackError } from './errors.js';
 import {

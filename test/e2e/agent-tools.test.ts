@@ -57,7 +57,7 @@ describe('agent tools on the wire', () => {
     const [first, second] = h.anthropic.requests.map((r) => JSON.stringify(r.body.tools));
     expect(second).toBe(first);
     expect(first).toBe(JSON.stringify(TOOLS));
-    const names = (h.anthropic.requests[0]?.body.tools as { name: string }[]).map((t) => t.name);
+    const names = ((h.anthropic.requests[0]?.body.tools ?? []) as { name: string }[]).map((t) => t.name);
     expect(names).toEqual(['ask_clarifying_questions', 'request_collaboration']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toAnthropicTools, TOOLS } from '../../src/agent/tools.js';
+import { TOOLS, toAnthropicTools } from '../../src/agent/tools.js';
 import { defineTool, runToolRound, type ToolContext } from '../../src/core/agent-tool.js';
 import { AGENT_TOOLS } from '../../src/core/tool-registry.js';
 

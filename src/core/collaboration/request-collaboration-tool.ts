@@ -24,7 +24,9 @@ export const requestCollaborationTool = defineTool({
       .trim()
       .min(10)
       .max(1500)
-      .describe('The concrete ask: what they should provide or decide, with the specifics from the solution.'),
+      .describe(
+        'The concrete ask: what they should provide or decide, with the specifics from the solution.',
+      ),
     reason: z.string().trim().min(5).max(800).describe('Why the solution depends on it, in a sentence.'),
   }),
   run: (ask, { deps, task }) => recordCollaborationAsk(deps, task, ask),
