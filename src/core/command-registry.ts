@@ -2,12 +2,18 @@ import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
 import { digestSubCommand } from './digest/digest-commands.js';
 import type { SubCommand } from './sub-command.js';
+import { usageSubCommand } from './usage-command.js';
 
 /**
  * Every `/data-engineer` sub-command, in the order help lists them. Add one with a file that exports a
  * `defineSubCommand(…)` and one line here; its deps join `SubCommandDeps`, which the app must provide.
  */
-export const SUB_COMMANDS = [ownersSubCommand, requestsSubCommand, digestSubCommand] as const;
+export const SUB_COMMANDS = [
+  ownersSubCommand,
+  requestsSubCommand,
+  digestSubCommand,
+  usageSubCommand,
+] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any Args; only the deps are collected.
 type DepsOf<Command> = Command extends SubCommand<any, infer Deps> ? Deps : never;
