@@ -8,7 +8,7 @@ import { AGENT_TOOLS } from '../core/tool-registry.js';
  * zod schema (what the model must send: `io: 'input'`), without the `$schema` marker. Generated once,
  * in registry order: tools are the start of the cached prompt prefix, so every request sends the same bytes.
  */
-export function toAnthropicTools(tools: readonly AgentTool[]): Tool[] {
+export function toAnthropicTools(tools: readonly AgentTool<unknown, never>[]): Tool[] {
   return tools.map((tool) => {
     const { $schema: _dialect, ...schema } = z.toJSONSchema(tool.input, { io: 'input' });
     if (schema.type !== 'object') throw new Error(`Tool ${tool.name}: its input must be a zod object.`);

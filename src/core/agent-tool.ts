@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { Task } from './model.js';
 import type { ToolCall, ToolResult, ToolRound } from './ports.js';
-import type { TurnDeps } from './run-turn.js';
 
 /**
  * An agent tool: what Claude is told (name, description, the zod schema its input must satisfy) and
@@ -9,7 +8,7 @@ import type { TurnDeps } from './run-turn.js';
  * (src/agent/tools.ts), so a field's description lives once, on the schema (`.describe()`).
  * Register a tool in src/core/tool-registry.ts.
  */
-export interface AgentTool<Input = unknown> {
+export interface AgentTool<Input, Deps> {
   name: string;
   /** Part of the cached prompt prefix: changing it costs every thread one cache write. */
   description: string;
@@ -20,24 +19,27 @@ export interface AgentTool<Input = unknown> {
    * thread; the task waits for a reply. Otherwise `run`'s text is the tool result and the model continues.
    */
   endsTurn?: boolean;
-  run(input: Input, context: ToolContext): string | Promise<string>;
+  run(input: Input, context: ToolContext<Deps>): string | Promise<string>;
 }
 
-/** What a tool may use: the task whose answer is being written, and the turn's ports. */
-export interface ToolContext {
-  deps: TurnDeps;
+/**
+ * What a tool may use: the task whose answer is being written, and the ports it names in `Deps`
+ * (the registry collects them; the turn must provide them all).
+ */
+export interface ToolContext<Deps> {
+  deps: Deps;
   task: Task & { threadTs: string };
 }
 
-/** Keeps `run`'s input typed as the schema's output while the registry holds `AgentTool`s. */
-export function defineTool<Schema extends z.ZodType>(tool: {
+/** Keeps `run`'s input typed as the schema's output while the registry holds tools side by side. */
+export function defineTool<Schema extends z.ZodType, Deps = unknown>(tool: {
   name: string;
   description: string;
   input: Schema;
   endsTurn?: boolean;
-  run(input: z.output<Schema>, context: ToolContext): string | Promise<string>;
-}): AgentTool {
-  return tool as AgentTool;
+  run(input: z.output<Schema>, context: ToolContext<Deps>): string | Promise<string>;
+}): AgentTool<z.output<Schema>, Deps> {
+  return tool as AgentTool<z.output<Schema>, Deps>;
 }
 
 /** The longest error text a tool result carries back to the model. */
@@ -49,10 +51,10 @@ const MAX_PROBLEM_CHARS = 1_000;
  * continue, every call gets exactly one result, in order: the tool's text, or an error for an unknown
  * tool or input the schema refuses (the model reads why and may call again).
  */
-export async function runToolRound(
-  tools: readonly AgentTool[],
+export async function runToolRound<Deps>(
+  tools: readonly AgentTool<unknown, Deps>[],
   calls: readonly ToolCall[],
-  context: ToolContext,
+  context: ToolContext<Deps>,
   options: { mayContinue: boolean },
 ): Promise<ToolRound | undefined> {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));

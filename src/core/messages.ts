@@ -62,10 +62,6 @@ export const TRUNCATED_NOTE =
 
 export const REFUSAL_NOTE = "\n\n_I can't help with this request._";
 
-export function failureText(userMessage: string): string {
-  return `:warning: Sorry, I couldn't finish this answer. ${userMessage} Reply \`retry\` in this thread and I'll try again.`;
-}
-
 export const THREAD_NOT_READ_TEXT =
   "I couldn't read the earlier messages of this thread (I may not have access to this channel's history), so I'm answering from your message alone. Add me to the channel with `/invite @data-engineer` to let me read threads.";
 

@@ -5,7 +5,7 @@ import { defineTool, runToolRound, type ToolContext } from '../../src/core/agent
 import { AGENT_TOOLS } from '../../src/core/tool-registry.js';
 
 /** Tools that never touch their context: runToolRound is tested without any port. */
-const context = {} as ToolContext;
+const context = {} as ToolContext<unknown>;
 
 describe('the agent tool registry', () => {
   it('generates byte-identical tool definitions every time, in the registry order', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineTool } from '../agent-tool.js';
+import { defineTool, type ToolContext } from '../agent-tool.js';
 import { COLLABORATION_ROLES } from '../model.js';
-import { recordCollaborationAsk } from './requests.js';
+import { type CollaborationDeps, recordCollaborationAsk } from './requests.js';
 
 /**
  * The agent brings another discipline's owner into the thread. The bot, not the model, posts the
@@ -29,5 +29,5 @@ export const requestCollaborationTool = defineTool({
       ),
     reason: z.string().trim().min(5).max(800).describe('Why the solution depends on it, in a sentence.'),
   }),
-  run: (ask, { deps, task }) => recordCollaborationAsk(deps, task, ask),
+  run: (ask, { deps, task }: ToolContext<CollaborationDeps>) => recordCollaborationAsk(deps, task, ask),
 });
