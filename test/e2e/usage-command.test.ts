@@ -90,4 +90,17 @@ describe('/data-engineer usage', () => {
     const help = await h.command('help');
     expect(help.json.text).toContain('`/data-engineer usage`');
   });
+
+  it('answers a failing read with a short private apology, not silence or a stack trace', async () => {
+    const writer = new Database(h.databasePath);
+    writer.exec('alter table turns rename to turns_elsewhere');
+    writer.close();
+    const response = await h.command('usage', { channel_id: CHANNEL, user_id: ANA });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({
+      response_type: 'ephemeral',
+      text: 'Sorry, something went wrong on my side. Please try again in a moment.',
+    });
+    expect(h.logs.some((line) => line.includes('the usage command failed'))).toBe(true);
+  });
 });

@@ -55,7 +55,13 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     if (route.kind === 'invalid') return ack({ response_type: 'ephemeral', text: route.message });
     if (route.kind === 'sub-command') {
       const { command, args } = route;
-      const answer = command.run(deps, context, args);
+      let answer: string | Promise<string>;
+      try {
+        answer = command.run(deps, context, args);
+      } catch (error) {
+        deps.logger.error(`the ${command.name} command failed`, { error: describe(error) });
+        return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG });
+      }
       if (typeof answer === 'string') return ack({ response_type: 'ephemeral', text: answer });
       // Slack calls or slow reads: acknowledge first, answer privately after. The work has started;
       // a failure while the ack is sent is handled below, not reported as unhandled.
