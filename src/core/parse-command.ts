@@ -53,7 +53,7 @@ function tokens(text: string): string[] {
 export const HELP_TEXT = [
   ...HELP_INTRO,
   '',
-  '*Commands* (the answers are shown to you only):',
+  '*Commands:*',
   ...COMMANDS.flatMap((command) => command.usage.map((line) => `• ${line}`)),
   '',
   HELP_TIP,
