@@ -1,5 +1,3 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
 import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
@@ -12,18 +10,8 @@ import type { Logger } from './core/ports.js';
 import { RetentionSchedule } from './core/retention.js';
 import { giveUpOnTask, runTaskJob } from './core/task-job.js';
 import { WorkRunner } from './core/work-runner.js';
-import { type RequestHandler, SLACK_PATH, startHttpServer } from './http-server.js';
-import { toBoltLogger } from './slack/bolt-logger.js';
-import { ackEventsWhenStored } from './slack/event-ack.js';
-import {
-  registerActions,
-  registerRetry,
-  registerStop,
-  registerUnknownActions,
-} from './slack/listeners/actions.js';
-import { registerCommands } from './slack/listeners/commands.js';
-import { registerEvents } from './slack/listeners/events.js';
-import { registerHome } from './slack/listeners/home.js';
+import { type RequestHandler, startHttpServer } from './http-server.js';
+import { createSlackClient, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway } from './slack/slack-gateway.js';
@@ -94,16 +82,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger.child({ component: 'http' }),
   );
 
-  const boltLogger = toBoltLogger(logger, LogLevel.WARN);
-  const clientOptions = {
-    slackApiUrl: config.slack.apiUrl,
-    // Retries are ours, per call (see src/slack/slack-calls.ts); a hung connection ends after 15 s.
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 15_000,
-    logger: boltLogger,
-  };
-  const client = new WebClient(config.slack.botToken, clientOptions);
+  const client = createSlackClient(config.slack, logger);
   let identity: SlackIdentity;
   try {
     identity = await checkSlackToken(client);
@@ -165,46 +144,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 
-  const socketMode = config.slack.appToken !== undefined;
-  const socketReceiver = socketMode
-    ? new SocketModeReceiver({ appToken: config.slack.appToken ?? '', logger: boltLogger })
-    : undefined;
-  const receiver = socketMode
-    ? undefined
-    : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
-        endpoints: SLACK_PATH,
-        logger: boltLogger,
-        processBeforeResponse: false,
-        // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
-        signatureVerification: false,
-      });
-  const app = new App({
-    token: config.slack.botToken,
-    botId: identity.botId,
-    botUserId: identity.botUserId,
-    // auth.test already passed above; Bolt need not repeat it.
-    tokenVerificationEnabled: false,
-    logger: boltLogger,
-    clientOptions,
-    receiver: receiver ?? socketReceiver,
-  });
-  app.error(async (error) => {
-    logger.error('unhandled error in a Slack listener', { error: errorSummary(error) });
-  });
-  registerCommands(app, deps);
-  registerEvents(app, deps);
-  registerActions(app, deps);
-  registerRetry(app, deps);
-  registerStop(app, deps);
-  registerUnknownActions(app, deps);
-  registerHome(app, deps);
-
-  // Events are acknowledged only once stored (see src/slack/event-ack.ts), over HTTP and Socket Mode.
-  (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
-  if (receiver) {
-    slackHandler = receiver.requestListener;
-  } else await app.start();
+  const slackApp = await startSlackApp(config.slack, identity, deps);
+  slackHandler = slackApp.requestHandler;
   worker = new JobWorker(
     jobs,
     (job, signal) => runTaskJob(deps, job, signal),
@@ -228,7 +169,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
     url,
-    mode: socketMode ? 'socket' : 'http',
+    mode: slackApp.socketMode ? 'socket' : 'http',
     teamId: identity.teamId,
     model: config.anthropic.model,
   });
@@ -263,7 +204,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
     await worker?.settle(5_000);
     worker?.close();
-    if (socketMode) await app.stop();
+    await slackApp.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // keep-alive connections would hold close() open
     await closed;

@@ -1,17 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type {
-  ContentBlock,
-  ContentBlockParam,
-  MessageParam,
-} from '@anthropic-ai/sdk/resources/messages/messages';
+import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { estimateTokens } from '../core/context-budget.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
 import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
-import { toolResults, toParams } from './tool-rounds.js';
-import { ASK_CLARIFYING_QUESTIONS, clarifyingQuestionsInput, REQUEST_COLLABORATION, TOOLS } from './tools.js';
+import { toolCalls, toolResultBlocks, toParams } from './tool-rounds.js';
+import { TOOLS } from './tools.js';
 
 export interface ClaudeAgentOptions {
   apiKey: string;
@@ -49,9 +45,9 @@ export class ClaudeAgent implements AgentPort {
   }
 
   /**
-   * Streams an answer. When the agent calls request_collaboration, the bot records it (through
-   * `callbacks`), sends the tool result back and the model continues the same answer: text from all
-   * rounds flows into one reply.
+   * Streams an answer. When the agent calls tools, the bot runs them (`callbacks.runTools`, the
+   * registry in src/core/tool-registry.ts), sends the results back and the model continues the same
+   * answer: text from all rounds flows into one reply. A turn-ending tool ends the answer there.
    */
   async answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult> {
     const messages = toMessages(conversation);
@@ -61,18 +57,15 @@ export class ClaudeAgent implements AgentPort {
       const reply = await this.streamWithRetries(messages, callbacks, written);
       written += reply.text;
       usage = addUsage(usage, reply.usage);
-      const more =
-        reply.stopReason === 'tool_use' &&
-        reply.collaborationCalls.length > 0 &&
-        !reply.questions &&
-        callbacks.onCollaborationRequest !== undefined &&
-        round < MAX_TOOL_ROUNDS;
-      if (!more) {
-        const { collaborationCalls: _calls, content: _content, ...result } = reply;
-        return { ...result, text: written, usage };
+      const { content, ...result } = reply;
+      const calls = toolCalls(content);
+      const mayContinue = reply.stopReason === 'tool_use' && round < MAX_TOOL_ROUNDS;
+      const tools = calls.length > 0 ? await callbacks.runTools?.(calls, { mayContinue }) : undefined;
+      if (!tools || 'endTurn' in tools) {
+        return { ...result, text: written, usage, ...(tools ? { waitingText: tools.endTurn } : {}) };
       }
-      messages.push({ role: 'assistant', content: reply.content });
-      messages.push({ role: 'user', content: await toolResults(reply.content, callbacks) });
+      messages.push({ role: 'assistant', content });
+      messages.push({ role: 'user', content: toolResultBlocks(tools.results) });
     }
   }
 
@@ -140,7 +133,7 @@ export class ClaudeAgent implements AgentPort {
         // The system prompt never changes, so its cache entry is shared by every thread and workspace.
         system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
         messages,
-        tools: TOOLS,
+        tools: [...TOOLS],
         // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
         // the earlier turns from the cache.
         cache_control: { type: 'ephemeral' },
@@ -179,21 +172,12 @@ export class ClaudeAgent implements AgentPort {
       .filter((block) => block.type === 'text')
       .map((block) => block.text)
       .join('');
-    const questions = message.content.flatMap((block) => {
-      if (block.type !== 'tool_use' || block.name !== ASK_CLARIFYING_QUESTIONS) return [];
-      const input = clarifyingQuestionsInput.safeParse(block.input);
-      return input.success ? input.data.questions : [];
-    });
     return {
       text,
       content: toParams(message.content),
-      collaborationCalls: message.content.filter(
-        (block) => block.type === 'tool_use' && block.name === REQUEST_COLLABORATION,
-      ),
       stopReason: message.stop_reason,
       usage: toUsage(message.usage),
       model: message.model,
-      ...(questions.length > 0 ? { questions } : {}),
     };
   }
 }
@@ -204,7 +188,6 @@ const MAX_TOOL_ROUNDS = 6;
 interface RoundResult extends AgentResult {
   /** The assistant's content blocks, as they must be sent back before the tool results. */
   content: ContentBlockParam[];
-  collaborationCalls: ContentBlock[];
 }
 
 /**

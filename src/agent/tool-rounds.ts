@@ -3,40 +3,25 @@ import type {
   ContentBlockParam,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { AgentCallbacks } from '../core/ports.js';
-import { collaborationInput, REQUEST_COLLABORATION } from './tools.js';
+import type { ToolCall, ToolResult } from '../core/ports.js';
 
 /** Sending tool calls back to the model: its blocks as request params, and one result per call. */
 
+/** The round's tool calls, in the order the model made them. */
+export function toolCalls(content: ContentBlockParam[]): ToolCall[] {
+  return content.flatMap((block) =>
+    block.type === 'tool_use' ? [{ id: block.id, name: block.name, input: block.input }] : [],
+  );
+}
+
 /** One tool_result per tool_use block of the round, as the API requires. */
-export async function toolResults(
-  content: ContentBlockParam[],
-  callbacks: AgentCallbacks,
-): Promise<ToolResultBlockParam[]> {
-  const results: ToolResultBlockParam[] = [];
-  for (const block of content) {
-    if (block.type !== 'tool_use') continue;
-    const reply = (text: string, isError = false): ToolResultBlockParam => ({
-      type: 'tool_result',
-      tool_use_id: block.id,
-      content: text,
-      ...(isError ? { is_error: true } : {}),
-    });
-    if (block.name !== REQUEST_COLLABORATION || !callbacks.onCollaborationRequest) {
-      results.push(reply(`Unknown tool ${block.name}.`, true));
-      continue;
-    }
-    const input = collaborationInput.safeParse(block.input);
-    if (!input.success) {
-      const problems = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      results.push(
-        reply(`Not recorded: ${problems}. Fix the input and call again, or continue without it.`, true),
-      );
-      continue;
-    }
-    results.push(reply(await callbacks.onCollaborationRequest(input.data)));
-  }
-  return results;
+export function toolResultBlocks(results: ToolResult[]): ToolResultBlockParam[] {
+  return results.map((result) => ({
+    type: 'tool_result',
+    tool_use_id: result.id,
+    content: result.text,
+    ...(result.isError ? { is_error: true } : {}),
+  }));
 }
 
 /** The response's blocks in the shape a request accepts (thinking blocks keep their signatures). */

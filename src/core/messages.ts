@@ -2,7 +2,8 @@
 
 import type { NotInConversationKind } from './errors.js';
 
-export const HELP_TEXT = [
+/** The opening of `/data-engineer help`; the sub-commands are listed after it (src/core/parse-command.ts). */
+export const HELP_INTRO = [
   '*Data Engineer* — a senior data engineer in your Slack, powered by Claude.',
   '',
   'Ask for a design, a pipeline, a query or a quality plan. I answer in a thread with the data architecture, an implementation plan, quality checks and working SQL/config:',
@@ -11,10 +12,11 @@ export const HELP_TEXT = [
   '• `/data-engineer implement data quality checks for the orders table in Snowflake`',
   '',
   'You can also mention me (`@data-engineer …`) in a channel I am in, or send me a direct message.',
-  'When a solution needs backend, devops, security or QA input, I ping their owner in the thread: `/data-engineer owners` shows who that is, `/data-engineer requests` lists what is still open.',
-  'Every morning I post a digest of the day’s work in each channel I worked in: `/data-engineer digest` shows when, `/data-engineer digest now` shows you one now.',
-  'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.',
-].join('\n');
+  'When a solution needs backend, devops, security or QA input, I ping their owner in the thread. Every morning I post a digest of the day’s work in each channel I worked in.',
+];
+
+export const HELP_TIP =
+  'Tip: include data volumes, freshness needs, sources and your current stack for a sharper answer.';
 
 export const MENTION_HELP_TEXT =
   'Mention me with a data-engineering task, e.g. `@data-engineer design a pipeline for user analytics`, and I will answer in a thread. `/data-engineer help` shows more examples.';
@@ -62,10 +64,6 @@ export const TRUNCATED_NOTE =
 
 export const REFUSAL_NOTE = "\n\n_I can't help with this request._";
 
-export function failureText(userMessage: string): string {
-  return `:warning: Sorry, I couldn't finish this answer. ${userMessage} Reply \`retry\` in this thread and I'll try again.`;
-}
-
 export const THREAD_NOT_READ_TEXT =
   "I couldn't read the earlier messages of this thread (I may not have access to this channel's history), so I'm answering from your message alone. Add me to the channel with `/invite @data-engineer` to let me read threads.";
 
@@ -85,22 +83,6 @@ export function questionsText(questions: readonly string[]): string {
     "_Reply in this thread and I'll continue from your answers._",
   ].join('\n');
 }
-
-export const OWNERS_USAGE_TEXT = [
-  'Owners commands:',
-  '• `/data-engineer owners` shows who owns backend, devops, security and QA requests here',
-  '• `/data-engineer owners set <role> @person-or-group [--channel]` sets an owner (for the workspace, or with `--channel` for this channel only)',
-  '• `/data-engineer owners clear <role> [--channel]` removes one',
-  'Roles: `backend`, `devops`, `security`, `qa`.',
-].join('\n');
-
-export const DIGEST_USAGE_TEXT = [
-  'Digest commands:',
-  '• `/data-engineer digest` shows when this channel’s daily digest posts',
-  '• `/data-engineer digest now` shows you (only you) the last 24 hours here; admins add `--post` to post it',
-  '• `/data-engineer digest at 08:30 [Europe/Berlin]` sets the daily time (and time zone)',
-  '• `/data-engineer digest off` / `digest on` stops or resumes it',
-].join('\n');
 
 /** A time the reader's Slack shows in their own zone; the fallback (UTC) is for clients that cannot. */
 function slackTime(ms: number): string {

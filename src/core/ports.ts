@@ -289,12 +289,31 @@ export interface SlackPort {
 /** What the model produced for one turn. */
 export interface AgentResult {
   text: string;
-  /** The agent asked these before answering (its ask_clarifying_questions tool). */
-  questions?: string[];
+  /**
+   * A turn-ending tool was called (e.g. ask_clarifying_questions): the text the bot posts after the
+   * answer's text; the task then waits for a human reply.
+   */
+  waitingText?: string;
   stopReason: string | null;
   usage: Usage;
   model: string;
 }
+
+/** A tool call of the model, as it came (its input not validated yet). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** One result per tool call, sent back to the model in the calls' order. */
+export interface ToolResult {
+  id: string;
+  text: string;
+  isError: boolean;
+}
+
+export type ToolRound = { endTurn: string } | { results: ToolResult[] };
 
 /** The agent's request_collaboration tool call, validated. */
 export interface CollaborationAsk {
@@ -307,10 +326,11 @@ export interface CollaborationAsk {
 export interface AgentCallbacks {
   onText(delta: string): void;
   /**
-   * The agent asked to bring in another discipline. The returned text is the tool result the model
-   * reads before it continues (e.g. "recorded" or "already requested").
+   * Runs the tool calls of one model round (src/core/agent-tool.ts): the results to send back before
+   * the model continues, the text of a turn-ending tool, or undefined when the model may not
+   * continue (`mayContinue` false) and no tool ended the turn. Absent: tool calls end the answer.
    */
-  onCollaborationRequest?(ask: CollaborationAsk): Promise<string>;
+  runTools?(calls: ToolCall[], options: { mayContinue: boolean }): Promise<ToolRound | undefined>;
   /** The stream broke after some text and will be requested again: discard what was written so far. */
   onRestart(reason: string): Promise<void>;
   /** Claude failed in a way worth retrying; the next attempt starts after `delayMs`. */

@@ -1,13 +1,12 @@
 import { abortableSlack } from './abortable-slack.js';
+import { runToolRound } from './agent-tool.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
-import { recordCollaborationAsk } from './collaboration/requests.js';
 import { fitConversation } from './context-budget.js';
 import type { Task, Turn } from './domain.js';
 import { type AbortReason, AgentError, errorSummary } from './errors.js';
 import { endTurnEarly } from './fail-turn.js';
 import {
   CONTEXT_TRIMMED_TEXT,
-  questionsText,
   REFUSAL_NOTE,
   retryingStatus,
   THINKING_STATUS,
@@ -17,6 +16,7 @@ import type { PeopleDirectory } from './people.js';
 import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
 import { estimateCostUsd } from './pricing.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
+import { AGENT_TOOLS } from './tool-registry.js';
 
 export interface TurnDeps {
   store: TaskStore;
@@ -170,9 +170,9 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    onCollaborationRequest: async (ask) => recordCollaborationAsk(deps, task, ask),
+    runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
   });
-  if (!result.text.trim() && !result.questions && result.stopReason !== 'refusal') {
+  if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError(
       'unknown',
       'Claude returned an empty answer. Please try again, perhaps with more detail.',
@@ -188,8 +188,8 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
 async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> {
   const { writer } = openedAnswer(run);
   let content = result.text;
-  if (result.questions) {
-    const asked = questionsText(result.questions);
+  if (result.waitingText) {
+    const asked = result.waitingText;
     writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
     content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
   }
@@ -207,7 +207,7 @@ function recordOutcome(run: TurnRun, result: AgentResult, content: string): void
   const cost = estimateCostUsd(result.model, result.usage);
   const { turnId, resumedTs } = openedAnswer(run);
   store.finishAssistantTurn(task.teamId, turnId, content, result.usage, run.firstTs ?? resumedTs[0]);
-  if (result.questions) store.markWaiting(task.teamId, task.id, result.usage, cost);
+  if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
   else store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
 }

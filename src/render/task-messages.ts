@@ -1,4 +1,3 @@
-import { failureText } from '../core/messages.js';
 import { neutraliseMentions } from './sanitise.js';
 
 export const RETRY_ACTION = 'task_retry';
@@ -72,4 +71,8 @@ export function failureMessage(userMessage: string, taskId: number): { text: str
 export function retriedMessage(userId: string): { text: string; blocks: unknown[] } {
   const text = `:repeat: <@${userId}> asked me to retry; the new answer follows below.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export function failureText(userMessage: string): string {
+  return `:warning: Sorry, I couldn't finish this answer. ${userMessage} Reply \`retry\` in this thread and I'll try again.`;
 }

@@ -1,11 +1,70 @@
 import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
 import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
 import { errorSummary } from '../errors.js';
-import type { OwnerScope } from '../parse-command.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
+import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
+import { parseOwnerMention, parseRole } from './owner-mention.js';
 import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';
 
 export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps, QueueDeps {}
+
+/** Owner changes apply to the whole workspace unless `--channel` is given. */
+export type OwnerScope = 'workspace' | 'channel';
+
+export type OwnersArgs =
+  | { kind: 'owners-show' }
+  | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
+  | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope };
+
+/** `/data-engineer owners …`: showing answers at once; changes check Slack first, so after the ack. */
+export const ownersSubCommand = defineSubCommand<OwnersArgs, OwnerCommandDeps>({
+  name: 'owners',
+  usage: [
+    '`/data-engineer owners` shows who owns backend, devops, security and QA requests here',
+    '`/data-engineer owners set <role> @person-or-group [--channel]` sets an owner (for the workspace, or with `--channel` for this channel only)',
+    '`/data-engineer owners clear <role> [--channel]` removes one',
+  ],
+  usageNote: 'Roles: `backend`, `devops`, `security`, `qa`.',
+  parse: (args) =>
+    args.length === 0 || OWNER_VERBS.has(args[0]?.toLowerCase() ?? '') ? parseOwnersArgs(args) : undefined,
+  run: (deps, context, args) =>
+    args.kind === 'owners-show'
+      ? showOwners(deps, context.teamId, context.channelId)
+      : changeOwner(deps, context, args),
+});
+
+const OWNER_VERBS = new Set(['show', 'list', 'set', 'clear']);
+
+/** `owners`, `owners set <role> <@user|@group> [--channel]`, `owners clear <role> [--channel]`. */
+function parseOwnersArgs(args: string[]): OwnersArgs | InvalidCommand {
+  const verb = args[0]?.toLowerCase();
+  const invalid = (message: string): InvalidCommand => ({ kind: 'invalid', message });
+  if (verb === undefined || verb === 'show' || verb === 'list') {
+    return args.length <= 1 ? { kind: 'owners-show' } : invalid(usageText(ownersSubCommand));
+  }
+  const flags = args.filter((a) => a.startsWith('--'));
+  const unknownFlag = flags.find((f) => f.toLowerCase() !== '--channel');
+  if (unknownFlag) {
+    return invalid(`I don't know the option \`${unknownFlag.slice(0, 30)}\`. ${usageText(ownersSubCommand)}`);
+  }
+  const scope: OwnerScope = flags.length > 0 ? 'channel' : 'workspace';
+  const [roleWord, ...rest] = args.slice(1).filter((a) => !a.startsWith('--'));
+  const role = parseRole(roleWord);
+  if (!role.ok) return invalid(role.message);
+  if (verb === 'clear') {
+    return rest.length === 0
+      ? { kind: 'owners-clear', role: role.value, scope }
+      : invalid(`\`owners clear\` takes only a role, e.g. \`/data-engineer owners clear ${role.value}\`.`);
+  }
+  if (rest.length > 1) {
+    return invalid(
+      `One owner per role: a person or a user group. To reach several people, create a Slack user group and set it, e.g. \`/data-engineer owners set ${role.value} @${role.value}-team\`.`,
+    );
+  }
+  const owner = parseOwnerMention(rest[0] ?? '', role.value);
+  if (!owner.ok) return invalid(owner.message);
+  return { kind: 'owners-set', role: role.value, owner: owner.value, scope };
+}
 
 export interface OwnerCommandContext {
   teamId: string;
@@ -38,9 +97,7 @@ export function showOwners(deps: CollaborationDeps, teamId: string, channelId: s
 export async function changeOwner(
   deps: OwnerCommandDeps,
   context: OwnerCommandContext,
-  change:
-    | { kind: 'owners-set'; role: CollaborationRole; owner: OwnerRef; scope: OwnerScope }
-    | { kind: 'owners-clear'; role: CollaborationRole; scope: OwnerScope },
+  change: Exclude<OwnersArgs, { kind: 'owners-show' }>,
 ): Promise<string> {
   const refusal = await refuseUnlessAdmin(deps, context.userId, 'change owners');
   if (refusal) return refusal;

@@ -5,6 +5,7 @@ import { errorSummary } from '../errors.js';
 import type { PeopleDirectory } from '../people.js';
 import { isAdmin, type PermissionDeps } from '../permissions.js';
 import type { TaskStore } from '../ports.js';
+import { defineSubCommand } from '../sub-command.js';
 import type { CollaborationDeps } from './requests.js';
 
 /** What a click on Acknowledge / Done needs: the request, its task's requester, groups and admins. */
@@ -143,3 +144,14 @@ export function listOpenRequests(
     '\n',
   );
 }
+
+/** `/data-engineer requests` (or `requests list`); anything longer is a task about requests. */
+export const requestsSubCommand = defineSubCommand<{ kind: 'requests' }, CollaborationDeps>({
+  name: 'requests',
+  usage: ['`/data-engineer requests` lists this channel’s open requests: role, topic, owner, age and thread'],
+  parse: (args) =>
+    args.length === 0 || (args.length === 1 && args[0]?.toLowerCase() === 'list')
+      ? { kind: 'requests' }
+      : undefined,
+  run: (deps, context) => listOpenRequests(deps, context.teamId, context.channelId),
+});

@@ -1,17 +1,15 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { changeOwner, type OwnerCommandDeps, showOwners } from '../../core/collaboration/owner-commands.js';
-import { listOpenRequests } from '../../core/collaboration/request-status.js';
-import { type DigestCommandDeps, digestCommand } from '../../core/digest/digest-commands.js';
+import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
-import { HELP_TEXT, receiptText } from '../../core/messages.js';
-import { parseCommandText } from '../../core/parse-command.js';
+import { receiptText } from '../../core/messages.js';
+import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/run-turn.js';
 import { submitCommandTask } from '../../core/start-task.js';
 import type { WorkRunner } from '../../core/work-runner.js';
 
-export interface CommandDeps extends TurnDeps, OwnerCommandDeps, DigestCommandDeps {
+export interface CommandDeps extends TurnDeps, SubCommandDeps {
   /** Tells the job worker that work was queued. */
   kick(): void;
   runner: WorkRunner;
@@ -49,34 +47,28 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       return;
     }
     const input = payload.data;
-    const parsed = parseCommandText(input.text);
+    const route = routeCommand(input.text);
     const privately = async (text: string) => {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
     };
     const context = { teamId: input.team_id, channelId: input.channel_id, userId: input.user_id };
-    switch (parsed.kind) {
-      case 'help':
-        return ack({ response_type: 'ephemeral', text: HELP_TEXT });
-      case 'invalid':
-        return ack({ response_type: 'ephemeral', text: parsed.message });
-      case 'owners-show':
-        return ack({ response_type: 'ephemeral', text: showOwners(deps, input.team_id, input.channel_id) });
-      case 'owners-set':
-      case 'owners-clear':
-        // Checking permissions and the new owner takes Slack calls: acknowledge first, answer after.
-        await ack();
-        return afterAck(deps, 'owners', privately, () => changeOwner(deps, context, parsed));
-      case 'digest-show':
-      case 'digest-now':
-      case 'digest-at':
-      case 'digest-switch':
-        await ack();
-        return afterAck(deps, 'digest', privately, () => digestCommand(deps, context, parsed));
-      case 'requests':
-        return ack({
-          response_type: 'ephemeral',
-          text: listOpenRequests(deps, input.team_id, input.channel_id),
-        });
+    if (route.kind === 'help') return ack({ response_type: 'ephemeral', text: HELP_TEXT });
+    if (route.kind === 'invalid') return ack({ response_type: 'ephemeral', text: route.message });
+    if (route.kind === 'sub-command') {
+      const { command, args } = route;
+      let answer: string | Promise<string>;
+      try {
+        answer = command.run(deps, context, args);
+      } catch (error) {
+        deps.logger.error(`the ${command.name} command failed`, { error: errorSummary(error) });
+        return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG });
+      }
+      if (typeof answer === 'string') return ack({ response_type: 'ephemeral', text: answer });
+      // Slack calls or slow reads: acknowledge first, answer privately after. The work has started;
+      // a failure while the ack is sent is handled below, not reported as unhandled.
+      answer.catch(() => undefined);
+      await ack();
+      return afterAck(deps, command.name, privately, () => answer);
     }
     // Before anything is stored: a refused task costs one indexed query and leaves no trace.
     const refusal = deps.limits.check(input.team_id, input.user_id);
@@ -87,7 +79,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         teamId: input.team_id,
         channelId: input.channel_id,
         userId: input.user_id,
-        text: parsed.text,
+        text: route.text,
         triggerId: input.trigger_id,
         responseUrl: input.response_url,
       });

@@ -1,0 +1,117 @@
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { errorSummary } from '../core/errors.js';
+import type { Logger } from '../core/ports.js';
+import { type RequestHandler, SLACK_PATH } from '../http-server.js';
+import { toBoltLogger } from './bolt-logger.js';
+import { ackEventsWhenStored } from './event-ack.js';
+import {
+  type ActionDeps,
+  registerActions,
+  registerRetry,
+  registerStop,
+  registerUnknownActions,
+} from './listeners/actions.js';
+import { type CommandDeps, registerCommands } from './listeners/commands.js';
+import { registerEvents } from './listeners/events.js';
+import { registerHome } from './listeners/home.js';
+import type { SlackIdentity } from './slack-identity.js';
+
+/** The only place Bolt is built: the rest of the app sees a request handler and a stop. */
+
+/** The Slack settings the app is built from (the config's `slack` section). */
+export interface SlackSettings {
+  botToken: string;
+  signingSecret: string | undefined;
+  appToken: string | undefined;
+  apiUrl: string;
+}
+
+/** Everything the listeners use. */
+export type ListenerDeps = CommandDeps &
+  ActionDeps &
+  Parameters<typeof registerEvents>[1] &
+  Parameters<typeof registerHome>[1];
+
+export interface SlackApp {
+  /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
+  requestHandler: RequestHandler | undefined;
+  socketMode: boolean;
+  stop(): Promise<void>;
+}
+
+function clientOptions(settings: SlackSettings, logger: Logger): WebClientOptions {
+  return {
+    slackApiUrl: settings.apiUrl,
+    // Retries are ours, per call (see src/slack/slack-calls.ts); a hung connection ends after 15 s.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    logger: toBoltLogger(logger, LogLevel.WARN),
+  };
+}
+
+/** The Web API client every Slack call of the bot goes through. */
+export function createSlackClient(settings: SlackSettings, logger: Logger): WebClient {
+  return new WebClient(settings.botToken, clientOptions(settings, logger));
+}
+
+/**
+ * Builds the Bolt app for this bot (HTTP or, with an app token, Socket Mode), registers every
+ * listener and starts receiving. Events are acknowledged only once stored (src/slack/event-ack.ts).
+ */
+export async function startSlackApp(
+  settings: SlackSettings,
+  identity: SlackIdentity,
+  deps: ListenerDeps,
+): Promise<SlackApp> {
+  const { logger } = deps;
+  const boltLogger = toBoltLogger(logger, LogLevel.WARN);
+  const socketMode = settings.appToken !== undefined;
+  const socketReceiver = socketMode
+    ? new SocketModeReceiver({ appToken: settings.appToken ?? '', logger: boltLogger })
+    : undefined;
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: settings.signingSecret ?? '',
+        endpoints: SLACK_PATH,
+        logger: boltLogger,
+        processBeforeResponse: false,
+        // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
+        signatureVerification: false,
+      });
+  const app = new App({
+    token: settings.botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    // auth.test already passed at start-up; Bolt need not repeat it.
+    tokenVerificationEnabled: false,
+    logger: boltLogger,
+    clientOptions: clientOptions(settings, logger),
+    receiver: receiver ?? socketReceiver,
+  });
+  app.error(async (error) => {
+    logger.error('unhandled error in a Slack listener', { error: errorSummary(error) });
+  });
+  registerListeners(app, deps);
+  (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
+  if (!receiver) await app.start();
+  return {
+    requestHandler: receiver?.requestListener,
+    socketMode,
+    stop: async () => {
+      if (socketMode) await app.stop();
+    },
+  };
+}
+
+function registerListeners(app: App, deps: ListenerDeps): void {
+  registerCommands(app, deps);
+  registerEvents(app, deps);
+  registerActions(app, deps);
+  registerRetry(app, deps);
+  registerStop(app, deps);
+  registerUnknownActions(app, deps);
+  registerHome(app, deps);
+}
