@@ -2,7 +2,6 @@ import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
-import { errorSummary } from './core/errors.js';
 import { JobWorker } from './core/job-worker.js';
 import { UsageLimits } from './core/limits.js';
 import { PeopleDirectory } from './core/people.js';
