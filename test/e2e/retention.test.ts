@@ -126,6 +126,49 @@ describe('retention', () => {
     expect(h.logs.some((l) => l.includes('pruned stored data older than RETENTION_DAYS'))).toBe(true);
   });
 
+  it('keeps an old conversation whose collaboration request is not done yet', async () => {
+    h.anthropic.script(
+      {
+        kind: 'message',
+        content: [
+          { type: 'text', text: '## Orders mart\n' },
+          {
+            type: 'tool_use',
+            name: 'request_collaboration',
+            input: {
+              role: 'security',
+              topic: 'PII encryption for the orders mart',
+              request: 'Provide a KMS key per environment.',
+              reason: 'The orders mart stores customer emails.',
+            },
+          },
+        ],
+      },
+      textReply('Done.'),
+    );
+    await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);
+    await say(BEN, `<@${FAKE_BOT_USER_ID}> design a pipeline for the 2025 audit`);
+    expect(h.query('select id from collaboration_requests')).toHaveLength(1);
+    // 31 days pass: both conversations went quiet, but security never answered the request.
+    const writer = new Database(h.databasePath);
+    try {
+      const longAgo = Date.now() - 31 * DAY_MS;
+      writer.prepare('update tasks set created_at = ?, updated_at = ?').run(longAgo, longAgo);
+      writer.prepare('update turns set created_at = ?').run(longAgo);
+      writer.prepare('update collaboration_requests set created_at = ?').run(longAgo);
+    } finally {
+      writer.close();
+    }
+    await h.restart();
+
+    const tasks = h.query<{ title: string }>('select title from tasks');
+    expect(tasks.map((t) => t.title)).toEqual(['design an orders mart with customer PII']);
+    expect(h.query<{ status: string }>('select status from collaboration_requests')).toEqual([
+      { status: 'open' },
+    ]);
+    expect(turnsLike('2025 audit')).toHaveLength(0);
+  });
+
   it('deletes a reply deleted in Slack and updates one edited in Slack, before the model reads them again', async () => {
     const mention = await say(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline for orders`);
     const secret = await say(BEN, 'our prod password is hunter2, use it for the loader', mention.ts);
