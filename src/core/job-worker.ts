@@ -358,7 +358,10 @@ export class JobWorker {
         if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
       })
       .catch((error: unknown) => {
-        if (error instanceof JobAbortedError || controller.signal.aborted) {
+        // A Stop does not explain every error: pings failing after a finished answer (which a late
+        // Stop lets go out) are retried like any failure.
+        const stoppedOnly = abortReason(controller.signal)?.kind === 'stopped';
+        if (error instanceof JobAbortedError || (controller.signal.aborted && !stoppedOnly)) {
           const reason = abortReason(controller.signal);
           log.info('job aborted', { reason: reason?.kind });
           try {

@@ -3,7 +3,7 @@ import { failureMessage } from '../render/task-messages.js';
 import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
 import { estimateTokens } from './context-budget.js';
-import { throwIfAborted } from './errors.js';
+import { abortReason, JobAbortedError, throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
 import { NO_USAGE, type Task } from './model.js';
@@ -46,8 +46,15 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
     // The answer was stored but the process stopped before the task was marked: finish the record.
     deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
   }
-  throwIfAborted(signal);
-  await announceRequests(deps, task.teamId, task.id);
+  // The turn is stored now. A Stop pressed after the answer ended (or one that ended it) has nothing
+  // left to stop: the requests recorded still get their pings. Only a lost lease or a shutdown stops
+  // the writes here (another run takes over, and announces them once).
+  const aborted = abortReason(signal);
+  if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
+  const announcing = signal
+    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
+    : turnDeps;
+  await announceRequests(announcing, task.teamId, task.id);
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';
