@@ -89,7 +89,7 @@ async function withThreadContext(
   request: string,
 ): Promise<string> {
   try {
-    const history = await deps.slack.readThread(task.channelId, task.threadTs ?? mentionTs);
+    const history = await deps.slack.readThread(task.channelId, task.threadTs ?? mentionTs, mentionTs);
     // Up to the mention: later replies in the thread are follow-ups, answered as turns of their own.
     const lines = history
       .filter((m) => tsBefore(m.ts, mentionTs) && m.text.trim() !== '' && !m.isBot)

@@ -818,7 +818,16 @@ class FakeSlackServer implements FakeSlack {
     const replyCount = thread.filter((m) => m.ts !== rootTs).length;
     // As in Slack, message metadata only with include_all_metadata.
     const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
-    const all = thread.map((m) => {
+    // As in Slack: only messages between `oldest` and `latest`, the bounds themselves with `inclusive`.
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    const latest = args.latest ? tsToMicros(String(args.latest)) : undefined;
+    const oldest = args.oldest ? tsToMicros(String(args.oldest)) : undefined;
+    const inRange = (m: FakeMessage) => {
+      const at = tsToMicros(m.ts);
+      if (latest !== undefined && (inclusive ? at > latest : at >= latest)) return false;
+      return oldest === undefined || (inclusive ? at >= oldest : at > oldest);
+    };
+    const all = thread.filter(inRange).map((m) => {
       const wire = wireMessage(m, m.ts === rootTs ? replyCount : 0);
       if (!withMetadata) delete wire.metadata;
       return wire;
