@@ -26,6 +26,11 @@ const THREAD_CONTEXT_SHARE = 0.25;
 export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSignal): Promise<void> {
   // Once the job is aborted (lease lost, shutdown, Stop), none of its steps writes to Slack again.
   const deps = signal ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal) } : turnDeps;
+  // What may still be written after a Stop (the "stopped by" line, the pings of a stored answer), but
+  // never after a lost lease or a shutdown; it also runs the worker's checks before each Slack call.
+  const afterStop = signal
+    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
+    : turnDeps;
   let task = deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
@@ -40,8 +45,8 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
   throwIfAborted(signal);
   const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
   if (task.status !== 'failed' && lastRole === 'user') {
-    // The turn gets the unwrapped port: it wraps it itself, and a Stop still says who stopped it.
-    await runAgentTurn(turnDeps, { ...task, threadTs }, signal);
+    // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
+    await runAgentTurn(afterStop, { ...task, threadTs }, signal);
   } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
     // The answer was stored but the process stopped before the task was marked: finish the record.
     deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
@@ -51,10 +56,7 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
   // the writes here (another run takes over, and announces them once).
   const aborted = abortReason(signal);
   if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
-  const announcing = signal
-    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
-    : turnDeps;
-  await announceRequests(announcing, task.teamId, task.id);
+  await announceRequests(afterStop, task.teamId, task.id);
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';

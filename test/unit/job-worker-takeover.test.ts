@@ -176,14 +176,17 @@ describe('a worker taking over the jobs of another', () => {
     await until(() => signals.length === 1);
     const signal = signals[0] as AbortSignal;
     let posted = 0;
+    const port = {
+      postText: async () => {
+        posted++;
+        return '2.2';
+      },
+    } as unknown as SlackPort;
+    // As an answer writes: task-job's port (writes allowed after a Stop), wrapped again by the turn
+    // with the job's signal combined with Slack's own stop.
     const slack = abortableSlack(
-      {
-        postText: async () => {
-          posted++;
-          return '2.2';
-        },
-      } as unknown as SlackPort,
-      signal,
+      abortableSlack(port, signal, { allowAfterStop: true }),
+      AbortSignal.any([signal, new AbortController().signal]),
     );
     await slack.postText('C1', 'fresh: goes out', '1.1');
     expect(posted).toBe(1);
