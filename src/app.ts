@@ -13,7 +13,7 @@ import { type RequestHandler, startHttpServer } from './http-server.js';
 import { createSlackClient, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import { SlackGateway } from './slack/slack-gateway.js';
+import { SlackGateway, type ThreadPaging } from './slack/slack-gateway.js';
 import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
 import { SqliteLimitStore } from './store/limits-repo.js';
 
@@ -40,6 +40,8 @@ export interface AppTuning {
   slackMinWriteIntervalMs?: number;
   /** How Slack calls are retried (default: src/slack/slack-calls.ts). */
   slackCallPolicy?: SlackCallPolicy;
+  /** How much of a long thread is read for context (default: src/slack/slack-gateway.ts). */
+  slackThreadPaging?: ThreadPaging;
   /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
   digestScheduler?: boolean;
 }
@@ -108,6 +110,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     workspaceUrl: identity.url,
     callPolicy: tuning.slackCallPolicy,
+    threadPaging: tuning.slackThreadPaging,
   });
   const collaboration = new SqliteCollaborationStore(database.db);
   let worker: JobWorker | undefined;

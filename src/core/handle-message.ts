@@ -48,37 +48,48 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
   if (!message.addressed) return;
   if (message.isDirectMessage && inThread) return; // a thread in a DM that is not a task: not for us
   if (message.text.trim() === '') {
-    await deps.slack.postEphemeral(message.channelId, message.userId, MENTION_HELP_TEXT, message.threadTs);
+    tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
-  if (await refusedByLimits(deps, message, message.threadTs)) return;
+  if (refusedByLimits(deps, message, message.threadTs)) return;
   await startTask(deps, message, inThread);
 }
 
+/**
+ * A private note to the sender (help, a refusal), sent in the background: the event is acknowledged
+ * when this returns, and a slow or rate-limited chat.postEphemeral (15 s timeouts, 429 waits) must not
+ * hold the ack past Slack's 3 s, or Slack delivers the event again and again. Tracked, so shutdown and
+ * tests wait for it; a failure is logged by the runner.
+ */
+function tellPrivately(
+  deps: MessageDeps,
+  message: IncomingMessage,
+  text: string,
+  threadTs: string | undefined,
+): void {
+  deps.runner.track(
+    `notice:${message.eventId}`,
+    deps.slack.postEphemeral(message.channelId, message.userId, text, threadTs),
+  );
+}
+
 /** Over a limit: the person is told privately (with when they may ask again) and nothing is stored. */
-async function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: string | undefined) {
+function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: string | undefined): boolean {
   const refusal = deps.limits.check(message.teamId, message.userId, {
     channelId: message.channelId,
     ts: message.ts,
   });
   if (!refusal) return false;
-  await deps.slack.postEphemeral(message.channelId, message.userId, limitRefusalText(refusal), threadTs);
+  tellPrivately(deps, message, limitRefusalText(refusal), threadTs);
   return true;
 }
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
   if (message.text.trim() === '') {
-    if (message.hasFiles) {
-      await deps.slack.postEphemeral(
-        message.channelId,
-        message.userId,
-        FILES_NOT_READ_TEXT,
-        task.threadTs ?? undefined,
-      );
-    }
+    if (message.hasFiles) tellPrivately(deps, message, FILES_NOT_READ_TEXT, task.threadTs ?? undefined);
     return;
   }
-  if (await refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
+  if (refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
   const recorded = deps.store.recordFollowUp(

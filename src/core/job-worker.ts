@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { checkBeforeSlackCalls } from './abortable-slack.js';
 import { type AbortReason, abortReason, errorSummary, JobAbortedError } from './errors.js';
 import type { Job, JobQueue, WorkerProcess } from './jobs.js';
 import type { Logger } from './ports.js';
-import { isDeadWorker } from './worker-liveness.js';
+import { workerLiveness } from './worker-liveness.js';
+
+/** How this process is told apart from others on the database (see core/worker-liveness.ts). */
+export type WorkerIdentity = Pick<
+  WorkerProcess,
+  'host' | 'pid' | 'processStartedAt' | 'pidNamespace' | 'bootId'
+>;
 
 export interface JobWorkerOptions {
   /** Jobs running at once in this process (MAX_CONCURRENT_GENERATIONS): bounds concurrent model calls. */
@@ -14,9 +22,11 @@ export interface JobWorkerOptions {
   pollMs: number;
   logger: Logger;
   /** How this process is told apart from others on the database (defaults: this host and process). */
-  identity?: { host: string; pid: number; processStartedAt: number };
+  identity?: WorkerIdentity;
   /** Whether a pid runs on this host (default: signal 0). */
   pidRuns?: (pid: number) => boolean;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 /** A worker's heartbeat interval, and how old a heartbeat may grow before its worker counts as dead. */
@@ -26,8 +36,23 @@ export function heartbeatTiming(leaseMs: number): { heartbeatMs: number; staleMs
   return { heartbeatMs, staleMs: Math.min(leaseMs, Math.max(3 * heartbeatMs, 30_000)) };
 }
 
-function thisProcess(): { host: string; pid: number; processStartedAt: number } {
-  return { host: hostname(), pid: process.pid, processStartedAt: Math.round(performance.timeOrigin) };
+function thisProcess(): WorkerIdentity {
+  return {
+    host: hostname(),
+    pid: process.pid,
+    processStartedAt: Math.round(performance.timeOrigin),
+    pidNamespace: readOrNull(() => readlinkSync('/proc/self/ns/pid')),
+    bootId: readOrNull(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+  };
+}
+
+/** Linux only: elsewhere (no /proc) the value is unknown. */
+function readOrNull(read: () => string): string | null {
+  try {
+    return read() || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Signal 0 tests for a process without touching it; EPERM means it runs under another user. */
@@ -59,6 +84,12 @@ export class JobWorker {
   private readonly timing: { heartbeatMs: number; staleMs: number };
   private stopped = false;
   private kicked = false;
+  private readonly now: () => number;
+  /**
+   * When this worker's row last got a heartbeat: once older than `staleMs` others may treat the
+   * worker as gone, so its jobs abort a margin before that (see `stillOurs`).
+   */
+  private lastBeatAt: number;
 
   constructor(
     private readonly queue: JobQueue,
@@ -68,8 +99,10 @@ export class JobWorker {
     /** A job that kept failing (or kept killing its process) is dropped: record its task as failed. */
     private readonly giveUp: (job: Job) => Promise<void> = async () => {},
   ) {
-    this.self = { id: this.owner, ...(options.identity ?? thisProcess()), heartbeatAt: Date.now() };
+    this.now = options.now ?? Date.now;
+    this.self = { id: this.owner, ...(options.identity ?? thisProcess()), heartbeatAt: this.now() };
     this.timing = heartbeatTiming(options.leaseMs);
+    this.lastBeatAt = this.now();
   }
 
   /**
@@ -111,20 +144,34 @@ export class JobWorker {
 
   private beat(): void {
     try {
-      const now = Date.now();
+      const now = this.now();
       this.queue.heartbeat(this.self, now);
+      this.lastBeatAt = now;
       let reclaimed = 0;
       for (const other of this.queue.otherWorkers(this.owner)) {
-        if (!isDeadWorker(other, this.self, now, this.timing.staleMs, this.options.pidRuns ?? pidRuns))
-          continue;
-        const jobs = this.queue.reclaimFrom(other.id);
+        const liveness = workerLiveness(
+          other,
+          this.self,
+          now,
+          this.timing.staleMs,
+          this.options.pidRuns ?? pidRuns,
+        );
+        if (liveness === 'alive') continue;
+        // A stale heartbeat is no proof of death (a skewed clock, a stalled loop, a busy database):
+        // only the jobs whose lease also ran out are taken.
+        const jobs =
+          liveness === 'dead'
+            ? this.queue.reclaimFrom(other.id)
+            : this.queue.reclaimExpiredFrom(other.id, now);
         reclaimed += jobs;
-        this.options.logger.info('took over the jobs of a worker that died', {
-          worker: other.id,
-          host: other.host,
-          pid: other.pid,
-          jobs,
-        });
+        if (liveness === 'dead' || jobs > 0)
+          this.options.logger.info('took over the jobs of a worker that died or stopped beating', {
+            worker: other.id,
+            host: other.host,
+            pid: other.pid,
+            liveness,
+            jobs,
+          });
       }
       if (reclaimed > 0) this.kick();
       // Stops pressed on another instance for jobs that run here.
@@ -136,6 +183,33 @@ export class JobWorker {
     } catch (error) {
       this.options.logger.warn('could not record the worker heartbeat', { error: errorSummary(error) });
     }
+    this.abortJobsNoLongerOurs();
+  }
+
+  /**
+   * A job is surely ours only while our heartbeat and its lease are fresh, with a margin:
+   * past that another worker may (by its clock) take it over, so it must stop writing first.
+   */
+  private stillOurs(renewedAt: number): boolean {
+    const now = this.now();
+    // Half a beat: enough for a timer that fires a little late, short against the threshold.
+    const margin = this.timing.heartbeatMs / 2;
+    return (
+      now - this.lastBeatAt < this.timing.staleMs - margin && now - renewedAt < this.options.leaseMs - margin
+    );
+  }
+
+  private readonly renewedAt = new Map<AbortController, number>();
+
+  private abortJobsNoLongerOurs(): void {
+    for (const { controller } of this.controllers.values()) this.abortIfNotOurs(controller);
+  }
+
+  private abortIfNotOurs(controller: AbortController): void {
+    if (controller.signal.aborted) return;
+    if (this.stillOurs(this.renewedAt.get(controller) ?? this.now())) return;
+    this.options.logger.warn('the worker heartbeat or job lease is too old; aborting the job');
+    controller.abort({ kind: 'lease_lost' } satisfies AbortReason);
   }
 
   /** New work was queued: look now. */
@@ -250,21 +324,25 @@ export class JobWorker {
     const log = this.options.logger.child({ jobId: job.id, teamId: job.teamId, taskId: job.taskId });
     const controller = new AbortController();
     this.controllers.set(job.taskId, { teamId: job.teamId, controller });
-    let renewedAt = Date.now();
+    this.renewedAt.set(controller, this.now());
+    // Before each Slack call, too: a stalled event loop may resume the job before any timer fires.
+    checkBeforeSlackCalls(controller.signal, () => this.abortIfNotOurs(controller));
     const renewEveryMs = this.options.leaseMs / 3;
     const heartbeat = setInterval(() => {
       // A lease lost (another worker took the job over), or one that would expire before the next
       // renewal attempt because renewing keeps failing, is (or is about to be) someone else's:
       // abort, so this run writes nothing more beside the new one.
+      const renewedAt = this.renewedAt.get(controller) ?? this.now();
       try {
-        if (this.queue.renew(job.id, this.owner, this.options.leaseMs)) renewedAt = Date.now();
+        if (this.queue.renew(job.id, this.owner, this.options.leaseMs))
+          this.renewedAt.set(controller, this.now());
         else {
           log.warn('lost the lease on a job; aborting it');
           controller.abort({ kind: 'lease_lost' });
         }
       } catch (error) {
         log.warn('could not renew a job lease', { error: errorSummary(error) });
-        if (Date.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
+        if (this.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
           log.warn('the job lease runs out before it can be renewed; aborting the job');
           controller.abort({ kind: 'lease_lost' });
         }
@@ -279,7 +357,10 @@ export class JobWorker {
         if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
       })
       .catch((error: unknown) => {
-        if (error instanceof JobAbortedError || controller.signal.aborted) {
+        // A Stop does not explain every error: pings failing after a finished answer (which a late
+        // Stop lets go out) are retried like any failure.
+        const stoppedOnly = abortReason(controller.signal)?.kind === 'stopped';
+        if (error instanceof JobAbortedError || (controller.signal.aborted && !stoppedOnly)) {
           const reason = abortReason(controller.signal);
           log.info('job aborted', { reason: reason?.kind });
           try {
@@ -304,6 +385,7 @@ export class JobWorker {
       })
       .finally(() => {
         clearInterval(heartbeat);
+        this.renewedAt.delete(controller);
         if (this.controllers.get(job.taskId)?.controller === controller) this.controllers.delete(job.taskId);
         this.running.delete(done);
         this.pump();

@@ -48,6 +48,11 @@ export interface JobQueue {
    * expire) and its row goes. Returns the number of jobs handed back.
    */
   reclaimFrom(id: string): number;
+  /**
+   * The worker's heartbeat is stale but it may still run: only its jobs whose lease expired before
+   * `now` are queued again; its row goes once it holds no running job. Returns the jobs handed back.
+   */
+  reclaimExpiredFrom(id: string, now?: number): number;
   /** A clean stop: this worker's row goes (its jobs were finished or released before). */
   unregister(id: string): void;
   /**
@@ -67,5 +72,9 @@ export interface WorkerProcess {
   pid: number;
   /** When its OS process started (ms since the epoch): tells a reused pid from the same process. */
   processStartedAt: number;
+  /** Its pid namespace (`readlink /proc/self/ns/pid`), null where unknown: pids compare only within one. */
+  pidNamespace: string | null;
+  /** Its host's boot (`/proc/sys/kernel/random/boot_id`), null where unknown. */
+  bootId: string | null;
   heartbeatAt: number;
 }

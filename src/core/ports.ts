@@ -251,8 +251,11 @@ export interface SlackPort {
     },
   ): MessageStream;
   deleteMessage(channelId: string, ts: string): Promise<void>;
-  /** The messages of a thread, oldest first (used once, for context when mentioned in a foreign thread). */
-  readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]>;
+  /**
+   * The messages of a thread, oldest first (used once, for context when mentioned in a foreign thread);
+   * `latest`: only up to this message (inclusive), e.g. the mention that asked for the thread.
+   */
+  readThread(channelId: string, threadTs: string, latest?: string): Promise<ThreadMessage[]>;
   /** A short private note to one person in a conversation; best effort. */
   postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void>;
   /** Posts a message with blocks (bot-composed, e.g. a collaboration ping). Throws SlackError. */

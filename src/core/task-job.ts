@@ -4,7 +4,7 @@ import { abortableSlack } from './abortable-slack.js';
 import { announceRequests } from './collaboration/requests.js';
 import { estimateTokens } from './context-budget.js';
 import { NO_USAGE, type Task } from './domain.js';
-import { errorSummary, throwIfAborted } from './errors.js';
+import { abortReason, errorSummary, JobAbortedError, throwIfAborted } from './errors.js';
 import type { Job } from './jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
@@ -25,6 +25,11 @@ const THREAD_CONTEXT_SHARE = 0.25;
 export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSignal): Promise<void> {
   // Once the job is aborted (lease lost, shutdown, Stop), none of its steps writes to Slack again.
   const deps = signal ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal) } : turnDeps;
+  // What may still be written after a Stop (the "stopped by" line, the pings of a stored answer), but
+  // never after a lost lease or a shutdown; it also runs the worker's checks before each Slack call.
+  const afterStop = signal
+    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
+    : turnDeps;
   let task = deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
@@ -39,14 +44,18 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
   throwIfAborted(signal);
   const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
   if (task.status !== 'failed' && lastRole === 'user') {
-    // The turn gets the unwrapped port: it wraps it itself, and a Stop still says who stopped it.
-    await runAgentTurn(turnDeps, { ...task, threadTs }, signal);
+    // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
+    await runAgentTurn(afterStop, { ...task, threadTs }, signal);
   } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
     // The answer was stored but the process stopped before the task was marked: finish the record.
     deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
   }
-  throwIfAborted(signal);
-  await announceRequests(deps, task.teamId, task.id);
+  // The turn is stored now. A Stop pressed after the answer ended (or one that ended it) has nothing
+  // left to stop: the requests recorded still get their pings. Only a lost lease or a shutdown stops
+  // the writes here (another run takes over, and announces them once).
+  const aborted = abortReason(signal);
+  if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
+  await announceRequests(afterStop, task.teamId, task.id);
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';
@@ -81,7 +90,7 @@ async function withThreadContext(
   request: string,
 ): Promise<string> {
   try {
-    const history = await deps.slack.readThread(task.channelId, task.threadTs ?? mentionTs);
+    const history = await deps.slack.readThread(task.channelId, task.threadTs ?? mentionTs, mentionTs);
     // Up to the mention: later replies in the thread are follow-ups, answered as turns of their own.
     const lines = history
       .filter((m) => tsBefore(m.ts, mentionTs) && m.text.trim() !== '' && !m.isBot)

@@ -16,9 +16,23 @@ import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 /** Message metadata event type that carries our idempotency key on posts that must not repeat. */
 const POST_KEY_EVENT = 'data_engineer_post';
 
-/** conversations.replies page size, and how many pages one thread read may take (10,000 messages). */
+/** conversations.replies page size. */
 const THREAD_PAGE_SIZE = 200;
-const MAX_THREAD_PAGES = 50;
+/**
+ * How many pages of one thread are kept (10,000 messages): the newest, since those right before a
+ * mention matter most; older pages roll out of the window as newer ones arrive.
+ */
+export const THREAD_PAGES_KEPT = 50;
+/** Reading stops here even before the end (100,000 messages): a bound on calls for a pathological thread. */
+export const THREAD_PAGES_READ = 500;
+
+/** How much of a long thread is read (tests lower it). */
+export interface ThreadPaging {
+  pagesKept?: number;
+  pagesRead?: number;
+}
+
+type RepliesMessages = NonNullable<ConversationsRepliesResponse['messages']>;
 
 /** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
 const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
@@ -27,6 +41,7 @@ const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
 export class SlackGateway implements SlackPort {
   private streamingRefusedAt = 0;
   private readonly policy: StreamPolicy;
+  private readonly paging: Required<ThreadPaging>;
   private readonly call: SlackCall;
   /** e.g. https://acme.slack.com/ (from auth.test), for message links. */
   private readonly workspaceUrl: string | undefined;
@@ -34,9 +49,18 @@ export class SlackGateway implements SlackPort {
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
-    options: { minWriteIntervalMs?: number; workspaceUrl?: string; callPolicy?: SlackCallPolicy } = {},
+    options: {
+      minWriteIntervalMs?: number;
+      workspaceUrl?: string;
+      callPolicy?: SlackCallPolicy;
+      threadPaging?: ThreadPaging;
+    } = {},
   ) {
     this.call = slackCaller(options.callPolicy);
+    this.paging = {
+      pagesKept: options.threadPaging?.pagesKept ?? THREAD_PAGES_KEPT,
+      pagesRead: options.threadPaging?.pagesRead ?? THREAD_PAGES_READ,
+    };
     this.workspaceUrl = options.workspaceUrl;
     this.policy = {
       minIntervalMs: options.minWriteIntervalMs ?? 1000,
@@ -90,7 +114,8 @@ export class SlackGateway implements SlackPort {
       m.metadata?.event_type === POST_KEY_EVENT &&
       (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key;
     if (threadTs) {
-      const replies = await this.threadPages(channelId, threadTs, { include_all_metadata: true });
+      // Every page must be read: a page missed could hold the post, which would then be posted twice.
+      const replies = await this.threadPages(channelId, threadTs, { include_all_metadata: true }, 'throw');
       return replies.find(isOurs)?.ts;
     }
     try {
@@ -227,8 +252,11 @@ export class SlackGateway implements SlackPort {
     }
   }
 
-  async readThread(channelId: string, threadTs: string): Promise<ThreadMessage[]> {
-    const messages = await this.threadPages(channelId, threadTs);
+  async readThread(channelId: string, threadTs: string, latest?: string): Promise<ThreadMessage[]> {
+    // Up to the mention (inclusive, as Slack's `latest` is exclusive otherwise): what came after it is
+    // answered as follow-ups, and reading it would only push older context out of the window.
+    const upTo = latest ? { latest, inclusive: true } : {};
+    const messages = await this.threadPages(channelId, threadTs, upTo, 'partial');
     return messages.map((m) => ({
       ts: m.ts ?? '',
       ...(m.user ? { userId: m.user } : {}),
@@ -238,20 +266,28 @@ export class SlackGateway implements SlackPort {
   }
 
   /**
-   * Every message of a thread, oldest first. conversations.replies returns one page (at most `limit`)
-   * at a time, oldest first, so the newest messages — those right before a mention — are on the last
-   * page: follow `response_metadata.next_cursor` to the end (bounded, for pathological threads).
+   * A thread's messages, oldest first. conversations.replies returns one page (at most `limit`) at a
+   * time, oldest first, so the newest messages — those right before a mention — are on the last page:
+   * follow `response_metadata.next_cursor` to the end, keeping the thread's first message and a rolling
+   * window of the newest pages (bounded memory), reading at most `pagesRead` pages (bounded calls) and
+   * stopping should Slack hand back a cursor already followed. `onLaterPageError`: 'partial' returns
+   * what was read when a later page fails (a 429 past its waits, a 5xx), 'throw' fails the whole read.
    */
   private async threadPages(
     channelId: string,
     threadTs: string,
-    options: { include_all_metadata?: boolean } = {},
-  ): Promise<NonNullable<ConversationsRepliesResponse['messages']>> {
-    const all: NonNullable<ConversationsRepliesResponse['messages']> = [];
+    options: { include_all_metadata?: boolean; latest?: string; inclusive?: boolean },
+    onLaterPageError: 'partial' | 'throw',
+  ): Promise<RepliesMessages> {
+    let first: RepliesMessages[number] | undefined;
+    const window: RepliesMessages[] = [];
+    const seen = new Set<string>();
     let cursor: string | undefined;
-    try {
-      for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-        const result = await this.call(
+    const log = { channelId, threadTs };
+    for (let page = 0; page < this.paging.pagesRead; page++) {
+      let result: ConversationsRepliesResponse;
+      try {
+        result = await this.call(
           () =>
             this.client.conversations.replies({
               channel: channelId,
@@ -262,14 +298,33 @@ export class SlackGateway implements SlackPort {
             }),
           { idempotent: true },
         );
-        all.push(...(result.messages ?? []));
-        cursor = result.response_metadata?.next_cursor;
-        if (!result.has_more || !cursor) break;
+      } catch (error) {
+        if (page === 0 || onLaterPageError === 'throw') throw toSlackError(error, 'conversations.replies');
+        this.logger.warn('could not read the rest of a thread; using the pages read', {
+          ...log,
+          pages: page,
+          code: slackErrorCode(error),
+        });
+        break;
       }
-      return all;
-    } catch (error) {
-      throw toSlackError(error, 'conversations.replies');
+      const messages = result.messages ?? [];
+      first ??= messages[0];
+      window.push(page === 0 ? messages.slice(1) : messages);
+      if (window.length > this.paging.pagesKept) window.shift();
+      cursor = result.response_metadata?.next_cursor;
+      if (!result.has_more || !cursor) return withFirst(first, window);
+      if (seen.has(cursor)) {
+        this.logger.warn('Slack repeated a thread cursor; using the pages read', { ...log, pages: page + 1 });
+        return withFirst(first, window);
+      }
+      seen.add(cursor);
     }
+    if (cursor)
+      this.logger.warn('a thread is longer than the pages read; using the pages read', {
+        ...log,
+        pages: this.paging.pagesRead,
+      });
+    return withFirst(first, window);
   }
 
   async postEphemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void> {
@@ -334,4 +389,9 @@ function displayName(user: {
   profile?: { display_name?: string; real_name?: string };
 }): string | undefined {
   return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || undefined;
+}
+
+/** The thread's first message (its opening, usually the problem), then the pages kept after it. */
+function withFirst(first: RepliesMessages[number] | undefined, pages: RepliesMessages[]): RepliesMessages {
+  return [...(first ? [first] : []), ...pages.flat()];
 }

@@ -17,23 +17,33 @@ export interface OpenDatabase {
 /** `migrations/` sits two levels above this file both in `src/store/` and in the built `dist/store/`. */
 const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * While migrating: a second instance starting beside one that runs a long migration (a table rebuilt
+ * over many rows) waits for it rather than failing its start.
+ */
+export const MIGRATION_BUSY_TIMEOUT_MS = 60_000;
+
 /**
  * Opens (creating the file and its folder on first start) and migrates the SQLite database.
- * WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
- * `synchronous = FULL`: every commit reaches the disk before it returns, so a command or event we
- * acknowledge after its commit survives a power loss (NORMAL in WAL mode may lose the last commits).
- * Group commit keeps this cheap under a burst (src/store/group-commit.ts).
+ * WAL lets readers run beside the single writer. `synchronous = FULL`: every commit reaches the disk
+ * before it returns, so a command or event we acknowledge after its commit survives a power loss
+ * (NORMAL in WAL mode may lose the last commits). Group commit keeps this cheap under a burst
+ * (src/store/group-commit.ts). Foreign keys (off by default in SQLite) go on only after the
+ * migrations: see `migrate`.
  */
-export function openDatabase(path: string): OpenDatabase {
+export function openDatabase(path: string, options: { migrationsFolder?: string } = {}): OpenDatabase {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
   // First: a second instance opening the same new file waits for the first instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
+  migrate(sqlite, options.migrationsFolder ?? MIGRATIONS_FOLDER);
   sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = drizzle(sqlite, { schema });
-  migrate(sqlite, MIGRATIONS_FOLDER);
   return { db, sqlite, close: () => sqlite.close() };
 }
 
@@ -55,9 +65,27 @@ export function durability(sqlite: Database.Database): { journalMode: string; sy
  * instance waits (busy_timeout), then finds them applied. Same `__drizzle_migrations` table and rule as
  * drizzle (apply files newer than the last one recorded), so an older version started beside a newer
  * one applies nothing; migrations only add tables and columns, so it keeps working during a rolling upgrade.
+ *
+ * Foreign keys are off while migrating: a drizzle-kit table rebuild (create the new table, copy, drop
+ * the old, rename) starts with `PRAGMA foreign_keys=OFF`, which SQLite ignores inside a transaction,
+ * and dropping a parent table with them on would delete (ON DELETE CASCADE) every child row. Instead,
+ * `PRAGMA foreign_key_check` runs before the commit, so a migration that breaks a reference fails.
  */
 export function migrate(sqlite: Database.Database, migrationsFolder: string): void {
   const migrations = readMigrationFiles({ migrationsFolder });
+  const foreignKeys = Number(sqlite.pragma('foreign_keys', { simple: true })) === 1;
+  if (foreignKeys) sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrateUnderLock(sqlite, migrations);
+  } finally {
+    if (foreignKeys) sqlite.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateUnderLock(
+  sqlite: Database.Database,
+  migrations: ReturnType<typeof readMigrationFiles>,
+): void {
   sqlite.exec('BEGIN IMMEDIATE');
   try {
     sqlite.exec(
@@ -67,11 +95,16 @@ export function migrate(sqlite: Database.Database, migrationsFolder: string): vo
       .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
       .get() as { created_at: number | string } | undefined;
     const record = sqlite.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)');
+    let applied = 0;
     for (const migration of migrations) {
       if (last && Number(last.created_at) >= migration.folderMillis) continue;
       for (const statement of migration.sql) if (statement.trim() !== '') sqlite.exec(statement);
       record.run(migration.hash, migration.folderMillis);
+      applied += 1;
     }
+    // A whole-database scan: only when something changed.
+    const broken = applied > 0 ? sqlite.prepare('PRAGMA foreign_key_check').all() : [];
+    if (broken.length > 0) throw new Error(`a migration broke ${broken.length} foreign key references`);
     sqlite.exec('COMMIT');
   } catch (error) {
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');

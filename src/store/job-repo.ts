@@ -35,6 +35,8 @@ export class SqliteJobQueue implements JobQueue {
   private readonly wake;
   private readonly pending;
   private readonly release;
+  private readonly releaseExpired;
+  private readonly holds;
   private readonly beat;
   private readonly others;
   private readonly forget;
@@ -72,7 +74,8 @@ export class SqliteJobQueue implements JobQueue {
     );
     this.remove = sqlite.prepare(`delete from jobs where id = ? and lease_owner = ?`);
     this.reschedule = sqlite.prepare(
-      `update jobs set state = 'queued', run_at = @runAt, lease_owner = null, lease_expires_at = null, last_error = @error
+      `update jobs set state = 'queued', run_at = @runAt, lease_owner = null, lease_expires_at = null, last_error = @error,
+              stop_requested_by = null
         where id = @id and lease_owner = @owner`,
     );
     // A queued job behind a live job of the same task is not due until that lease ends (or the job
@@ -86,14 +89,21 @@ export class SqliteJobQueue implements JobQueue {
         select min(lease_expires_at) + 1 as t from jobs where state = 'running')`);
     this.pending = sqlite.prepare(`select count(*) as n from jobs`);
     this.release = sqlite.prepare(
-      `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null where lease_owner = ? and state = 'running'`,
+      `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null, stop_requested_by = null
+        where lease_owner = ? and state = 'running'`,
     );
+    this.releaseExpired = sqlite.prepare(
+      `update jobs set state = 'queued', lease_owner = null, lease_expires_at = null, stop_requested_by = null
+        where lease_owner = @owner and state = 'running' and lease_expires_at < @now`,
+    );
+    this.holds = sqlite.prepare(`select 1 from jobs where lease_owner = ? and state = 'running' limit 1`);
     this.beat = sqlite.prepare(`
-      insert into workers (id, host, pid, process_started_at, heartbeat_at)
-      values (@id, @host, @pid, @processStartedAt, @heartbeatAt)
+      insert into workers (id, host, pid, process_started_at, pid_namespace, boot_id, heartbeat_at)
+      values (@id, @host, @pid, @processStartedAt, @pidNamespace, @bootId, @heartbeatAt)
       on conflict (id) do update set heartbeat_at = excluded.heartbeat_at`);
     this.others = sqlite.prepare(
-      `select id, host, pid, process_started_at as processStartedAt, heartbeat_at as heartbeatAt
+      `select id, host, pid, process_started_at as processStartedAt, pid_namespace as pidNamespace,
+              boot_id as bootId, heartbeat_at as heartbeatAt
          from workers where id <> ?`,
     );
     this.forget = sqlite.prepare(`delete from workers where id = ?`);
@@ -177,6 +187,14 @@ export class SqliteJobQueue implements JobQueue {
     return this.sqlite.transaction(() => {
       const released = this.release.run(id).changes;
       this.forget.run(id);
+      return released;
+    })();
+  }
+
+  reclaimExpiredFrom(id: string, now = Date.now()): number {
+    return this.sqlite.transaction(() => {
+      const released = this.releaseExpired.run({ owner: id, now }).changes;
+      if (!this.holds.get(id)) this.forget.run(id);
       return released;
     })();
   }

@@ -8,14 +8,20 @@ export class SqliteRetentionStore implements RetentionStore {
   constructor(private readonly sqlite: Database.Database) {
     this.statements = {
       teams: sqlite.prepare('SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen'),
-      // Idle: not updated, no turn added, nothing queued or running since the cutoff.
+      // Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
+      // working on its collaboration requests. A request not yet done keeps its task however old: it
+      // is live work on its owner's Home tab and in the channel digest, and deleting it would drop it
+      // silently; once marked done, the task is pruned RETENTION_DAYS after that.
       idleTasks: sqlite.prepare(`
         SELECT id FROM tasks
         WHERE team_id = @teamId AND updated_at < @cutoff
           AND NOT EXISTS (SELECT 1 FROM turns
                           WHERE turns.team_id = tasks.team_id AND turns.task_id = tasks.id
                             AND turns.created_at >= @cutoff)
-          AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.team_id = tasks.team_id AND jobs.task_id = tasks.id)`),
+          AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.team_id = tasks.team_id AND jobs.task_id = tasks.id)
+          AND NOT EXISTS (SELECT 1 FROM collaboration_requests r
+                          WHERE r.team_id = tasks.team_id AND r.task_id = tasks.id
+                            AND (r.status <> 'done' OR coalesce(r.done_at, 0) >= @cutoff))`),
       countTurns: sqlite.prepare('SELECT count(*) AS n FROM turns WHERE team_id = ? AND task_id = ?'),
       // Turns, collaboration requests and jobs follow by ON DELETE CASCADE.
       deleteTask: sqlite.prepare('DELETE FROM tasks WHERE team_id = ? AND id = ?'),

@@ -282,6 +282,12 @@ export const workers = sqliteTable('workers', {
   pid: integer('pid').notNull(),
   processStartedAt: integer('process_started_at').notNull(),
   heartbeatAt: integer('heartbeat_at').notNull(),
+  /**
+   * The pid namespace (`readlink /proc/self/ns/pid`) and boot (`/proc/sys/kernel/random/boot_id`) the
+   * pid belongs to, null where unknown: two containers may share a hostname yet not their pids.
+   */
+  pidNamespace: text('pid_namespace'),
+  bootId: text('boot_id'),
 });
 
 export type TaskRow = typeof tasks.$inferSelect;

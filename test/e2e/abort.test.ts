@@ -190,6 +190,121 @@ describe('aborting a job mid-answer', () => {
       await until(() => privateReplies().some((text) => text.includes('nothing to stop')));
     });
 
+    it('a Stop pressed once the answer is written still lets its collaboration ping out', async () => {
+      h = await startHarness();
+      const SAM = 'U0SAM00001';
+      h.slack.addUser({ id: REQUESTER, is_admin: true });
+      h.slack.addUser({ id: SAM });
+      await h.command(`owners set security <@${SAM}>`, { channel_id: CHANNEL, user_id: REQUESTER });
+      await h.app.idle();
+      h.anthropic.script(
+        {
+          kind: 'message',
+          content: [
+            { type: 'text', text: '## Orders mart\n' },
+            {
+              type: 'tool_use',
+              name: 'request_collaboration',
+              input: {
+                role: 'security',
+                topic: 'PII encryption for the orders mart',
+                request: 'Provide a KMS key per environment.',
+                reason: 'The orders mart stores customer emails.',
+              },
+            },
+          ],
+        },
+        textReply('Encrypt the email column.'),
+      );
+      // The answer is written; its Stop button is being removed (Slack is slow) when the requester,
+      // who still sees it, presses it.
+      const release = h.slack.holdNext('chat.delete');
+      await h.command('design an orders mart with customer PII', { channel_id: CHANNEL, user_id: REQUESTER });
+      await until(() => h.slack.callsTo('chat.delete').length === 1);
+      const controlTs = String(h.slack.callsTo('chat.delete')[0]?.args.ts);
+      const click = await postSigned(
+        `${h.app.url}/slack/events`,
+        blockActionsBody({
+          userId: REQUESTER,
+          channelId: CHANNEL,
+          messageTs: controlTs,
+          actionId: 'task_stop',
+          value: '1',
+          responseUrl: h.slack.responseUrl(),
+        }),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+      );
+      expect(click.status).toBe(200);
+      await until(() => h.logs.some((line) => line.includes('stop pressed')));
+      release();
+      await h.app.idle();
+      // The answer stands, and the security owner got the ping the answer asked for.
+      expect(taskStatus()).toBe('done');
+      expect(replies().some((m) => m.markdown_text?.includes('Encrypt the email column'))).toBe(true);
+      const pings = replies().filter((m) =>
+        JSON.stringify(m.blocks ?? []).includes('collaboration_acknowledge'),
+      );
+      expect(pings).toHaveLength(1);
+      expect(h.query<{ ping_ts: string | null }>('select ping_ts from collaboration_requests')).toEqual([
+        { ping_ts: pings[0]?.ts },
+      ]);
+    });
+
+    it('a Stop pressed while a finished answer’s ping goes out says there is nothing to stop, and the ping goes out', async () => {
+      h = await startHarness();
+      const SAM = 'U0SAM00001';
+      h.slack.addUser({ id: REQUESTER, is_admin: true });
+      h.slack.addUser({ id: SAM });
+      await h.command(`owners set security <@${SAM}>`, { channel_id: CHANNEL, user_id: REQUESTER });
+      await h.app.idle();
+      h.anthropic.script(
+        {
+          kind: 'message',
+          content: [
+            { type: 'text', text: '## Orders mart\n' },
+            {
+              type: 'tool_use',
+              name: 'request_collaboration',
+              input: {
+                role: 'security',
+                topic: 'PII encryption for the orders mart',
+                request: 'Provide a KMS key per environment.',
+                reason: 'The orders mart stores customer emails.',
+              },
+            },
+          ],
+        },
+        textReply('Encrypt the email column.'),
+      );
+      const isPing = (args: Record<string, unknown>) =>
+        JSON.stringify(args).includes('collaboration_acknowledge');
+      const release = h.slack.holdNext('chat.postMessage', isPing);
+      await h.command('design an orders mart with customer PII', { channel_id: CHANNEL, user_id: REQUESTER });
+      await until(() => h.slack.callsTo('chat.postMessage').some((c) => isPing(c.args)));
+      expect(taskStatus()).toBe('done');
+      const click = await postSigned(
+        `${h.app.url}/slack/events`,
+        blockActionsBody({
+          userId: REQUESTER,
+          channelId: CHANNEL,
+          messageTs: parent()?.ts ?? '',
+          actionId: 'task_stop',
+          value: '1',
+          responseUrl: h.slack.responseUrl(),
+        }),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+      );
+      expect(click.status).toBe(200);
+      await until(() => h.logs.some((line) => line.includes('stop pressed')));
+      release();
+      await h.app.idle();
+      expect(privateReplies().some((text) => text.includes('nothing to stop'))).toBe(true);
+      expect(
+        replies().filter((m) => JSON.stringify(m.blocks ?? []).includes('collaboration_acknowledge')),
+      ).toHaveLength(1);
+      expect(h.query('select * from jobs')).toHaveLength(0);
+    });
+
     it('Slack’s own stop on the streaming message ends the model call and the whole answer too', async () => {
       h = await startHarness();
       h.anthropic.setDefault(textReply(ANSWER, SLOW));

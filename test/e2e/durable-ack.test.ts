@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { until } from '../support/wait.js';
 
 const CHANNEL = 'C0DURABLE1';
 const ANA = 'U0ANA0001';
@@ -62,5 +63,49 @@ describe('durable acknowledgements', () => {
     // Read back by the app from the very connection its task store, group commit and jobs write on.
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'database open');
     expect(line).toMatchObject({ journalMode: 'wal', synchronous: 'full' });
+  });
+});
+
+/** The ack waits for the durable part only, never for a private note to Slack. */
+describe('acknowledging an event whose private note is slow', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('answers 200 to a refused mention before its chat.postEphemeral returns', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '1' } });
+    const mention = (text: string) => {
+      const full = `<@${FAKE_BOT_USER_ID}> ${text}`;
+      const message = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text: full });
+      return { type: 'app_mention', channel: CHANNEL, user: ANA, text: full, ts: message.ts };
+    };
+    const deliver = (event: Record<string, unknown>, eventId: string) =>
+      postSigned(`${h.app.url}/slack/events`, eventEnvelope(event, { event_id: eventId }), {
+        signingSecret: TEST_SECRETS.signingSecret,
+        contentType: 'application/json',
+      });
+    expect((await deliver(mention('design a pipeline for invoices'), 'EvSlowNote1')).status).toBe(200);
+    await h.app.idle();
+    // Ana is over her hourly limit now; Slack is slow to take the refusal (a 429 wait, a slow edge).
+    const release = h.slack.holdNext('chat.postEphemeral');
+    let status: number | undefined;
+    const refused = deliver(mention('and another pipeline'), 'EvSlowNote2').then((r) => {
+      status = r.status;
+    });
+    try {
+      await until(() => status !== undefined, 10_000);
+      expect(status).toBe(200);
+      // The refusal is still on its way when Slack has its ack.
+      expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(1);
+      expect(h.slack.ephemerals).toHaveLength(0);
+    } finally {
+      release();
+    }
+    await refused;
+    await h.app.idle();
+    expect(h.slack.ephemerals).toHaveLength(1);
+    expect(h.slack.ephemerals[0]?.text).toContain('in the last hour');
+    expect(h.query('select id from tasks')).toHaveLength(1);
   });
 });

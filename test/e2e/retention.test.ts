@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { textReply } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { blockActionsBody, eventEnvelope, postSigned } from '../support/slack-signing.js';
 
 const CHANNEL = 'C0DATA001';
 const ANA = 'U0ANA0001';
@@ -124,6 +124,119 @@ describe('retention', () => {
     expect(turnsLike('pipeline for invoices')).toHaveLength(1);
     expect(h.query('select * from events_seen')).toHaveLength(0);
     expect(h.logs.some((l) => l.includes('pruned stored data older than RETENTION_DAYS'))).toBe(true);
+  });
+
+  it('keeps an old conversation whose collaboration request is not done yet', async () => {
+    h.anthropic.script(
+      {
+        kind: 'message',
+        content: [
+          { type: 'text', text: '## Orders mart\n' },
+          {
+            type: 'tool_use',
+            name: 'request_collaboration',
+            input: {
+              role: 'security',
+              topic: 'PII encryption for the orders mart',
+              request: 'Provide a KMS key per environment.',
+              reason: 'The orders mart stores customer emails.',
+            },
+          },
+        ],
+      },
+      textReply('Done.'),
+    );
+    await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);
+    await say(BEN, `<@${FAKE_BOT_USER_ID}> design a pipeline for the 2025 audit`);
+    expect(h.query('select id from collaboration_requests')).toHaveLength(1);
+    // 31 days pass: both conversations went quiet, but security never answered the request.
+    const writer = new Database(h.databasePath);
+    try {
+      const longAgo = Date.now() - 31 * DAY_MS;
+      writer.prepare('update tasks set created_at = ?, updated_at = ?').run(longAgo, longAgo);
+      writer.prepare('update turns set created_at = ?').run(longAgo);
+      writer.prepare('update collaboration_requests set created_at = ?').run(longAgo);
+    } finally {
+      writer.close();
+    }
+    await h.restart();
+
+    const tasks = h.query<{ title: string }>('select title from tasks');
+    expect(tasks.map((t) => t.title)).toEqual(['design an orders mart with customer PII']);
+    expect(h.query<{ status: string }>('select status from collaboration_requests')).toEqual([
+      { status: 'open' },
+    ]);
+    expect(turnsLike('2025 audit')).toHaveLength(0);
+  });
+
+  it('keeps a conversation for RETENTION_DAYS after its last collaboration request was marked done', async () => {
+    h.slack.addUser({ id: ANA, is_admin: true });
+    h.slack.addUser({ id: BEN });
+    expect(
+      (await h.command(`owners set security <@${BEN}>`, { user_id: ANA, channel_id: CHANNEL })).status,
+    ).toBe(200);
+    await h.app.idle();
+    h.anthropic.script(
+      {
+        kind: 'message',
+        content: [
+          { type: 'text', text: '## Orders mart\n' },
+          {
+            type: 'tool_use',
+            name: 'request_collaboration',
+            input: {
+              role: 'security',
+              topic: 'PII encryption for the orders mart',
+              request: 'Provide a KMS key per environment.',
+              reason: 'The orders mart stores customer emails.',
+            },
+          },
+        ],
+      },
+      textReply('Done.'),
+    );
+    await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);
+    const [request] = h.query<{ id: number; ping_ts: string }>(
+      'select id, ping_ts from collaboration_requests',
+    );
+    if (!request?.ping_ts) throw new Error('the ping was not posted');
+    const done = await postSigned(
+      `${h.app.url}/slack/events`,
+      blockActionsBody({
+        userId: BEN,
+        channelId: CHANNEL,
+        messageTs: request.ping_ts,
+        actionId: 'collaboration_done',
+        value: String(request.id),
+        responseUrl: h.slack.responseUrl(),
+      }),
+      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+    );
+    expect(done.status).toBe(200);
+    await h.app.idle();
+    expect(h.query('select status from collaboration_requests')).toEqual([{ status: 'done' }]);
+    // Everything happened 40 days ago, except that security marked the request done 10 days ago.
+    const age = (doneDaysAgo: number) => {
+      const writer = new Database(h.databasePath);
+      try {
+        const longAgo = Date.now() - 40 * DAY_MS;
+        writer.prepare('update tasks set created_at = ?, updated_at = ?').run(longAgo, longAgo);
+        writer.prepare('update turns set created_at = ?').run(longAgo);
+        writer
+          .prepare('update collaboration_requests set created_at = ?, acknowledged_at = ?, done_at = ?')
+          .run(longAgo, longAgo, Date.now() - doneDaysAgo * DAY_MS);
+      } finally {
+        writer.close();
+      }
+    };
+    age(10);
+    await h.restart();
+    expect(h.query('select id from tasks')).toHaveLength(1);
+    // 31 days after it was done, the conversation goes like any other.
+    age(31);
+    await h.restart();
+    expect(h.query('select id from tasks')).toHaveLength(0);
+    expect(h.query('select id from collaboration_requests')).toHaveLength(0);
   });
 
   it('deletes a reply deleted in Slack and updates one edited in Slack, before the model reads them again', async () => {

@@ -31,7 +31,12 @@ describe('fake Slack through the real WebClient', () => {
 
   it('reads threads, users, permalinks, ephemerals and statuses', async () => {
     const root = fake.seedMessage({ channel: CHANNEL, user: USER, text: 'our ETL is slow' });
-    fake.seedMessage({ channel: CHANNEL, user: USER, thread_ts: root.ts, text: 'it runs nightly' });
+    const second = fake.seedMessage({
+      channel: CHANNEL,
+      user: USER,
+      thread_ts: root.ts,
+      text: 'it runs nightly',
+    });
     await client.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts, text: 'looking' });
     const replies = await client.conversations.replies({ channel: CHANNEL, ts: root.ts, limit: 2 });
     expect(replies.messages?.map((m) => m.text)).toEqual(['our ETL is slow', 'it runs nightly']);
@@ -43,6 +48,12 @@ describe('fake Slack through the real WebClient', () => {
     });
     expect(rest.messages?.map((m) => m.user)).toEqual([FAKE_BOT_USER_ID]);
     expect(rest.has_more).toBe(false);
+
+    // `latest` bounds a thread read (exclusive unless `inclusive`), as in Slack.
+    const upTo = (inclusive: boolean) =>
+      client.conversations.replies({ channel: CHANNEL, ts: root.ts, latest: second.ts, inclusive });
+    expect((await upTo(true)).messages?.map((m) => m.text)).toEqual(['our ETL is slow', 'it runs nightly']);
+    expect((await upTo(false)).messages?.map((m) => m.text)).toEqual(['our ETL is slow']);
 
     fake.addUser({ id: USER, real_name: 'Ana', tz: 'Europe/Lisbon' });
     expect((await client.users.info({ user: USER })).user).toMatchObject({

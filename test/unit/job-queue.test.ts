@@ -51,6 +51,22 @@ describe('SqliteJobQueue and reserved turns', () => {
     expect(jobs.claim('other', 60_000, later)).toBeUndefined();
   });
 
+  it('forgets a Stop once its job is rescheduled or handed back: the next run (say, a follow-up) is not stopped', async () => {
+    const task = await newTask();
+    const first = jobs.claim('worker-a', 60_000);
+    expect(jobs.requestStop('T1', task.id, 'U1')).toBe(true);
+    expect(jobs.stopRequests('worker-a')).toEqual([{ taskId: task.id, userId: 'U1' }]);
+    // The run failed before it saw the Stop; its job, queued again, now also covers a new reply.
+    jobs.retryAt(first?.id ?? 0, 'worker-a', Date.now(), 'boom');
+    expect(jobs.claim('worker-b', 60_000)?.taskId).toBe(task.id);
+    expect(jobs.stopRequests('worker-b')).toEqual([]);
+    // The same after a shutdown hands the job back (and after a dead worker's jobs are reclaimed).
+    expect(jobs.requestStop('T1', task.id, 'U1')).toBe(true);
+    expect(jobs.releaseAll('worker-b')).toBe(1);
+    expect(jobs.claim('worker-c', 60_000)?.taskId).toBe(task.id);
+    expect(jobs.stopRequests('worker-c')).toEqual([]);
+  });
+
   it('moves a cut-short answer after replies that arrived before it resumed', async () => {
     const task = await newTask();
     const cut = store.beginAssistantTurn('T1', task.id);

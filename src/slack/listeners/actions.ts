@@ -48,7 +48,9 @@ export function registerStop(app: App, deps: ActionDeps): void {
       await tell(STOP_REFUSED_TEXT);
       return;
     }
-    const stopped = deps.stopTask(click.teamId, task.id, click.userId);
+    // An answer already ended (its pings may still be going out): nothing to stop, and nothing is.
+    const writing = task.status === 'queued' || task.status === 'running';
+    const stopped = writing && deps.stopTask(click.teamId, task.id, click.userId);
     deps.logger.info('stop pressed', { teamId: click.teamId, taskId: task.id, by: click.userId, stopped });
     if (!stopped) await tell(STOP_TOO_LATE_TEXT);
   });

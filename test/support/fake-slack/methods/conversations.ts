@@ -1,6 +1,6 @@
 import { kindFlags, type Method } from '../state.js';
 import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../types.js';
-import { fail, ok, pageLimit, pageOf, readMessage } from '../wire.js';
+import { fail, ok, pageLimit, pageOf, readMessage, tsToMicros } from '../wire.js';
 
 /** conversations.replies, conversations.history, conversations.info and conversations.members. */
 
@@ -10,7 +10,18 @@ const replies: Method = (state, args) => {
   const rootTs = asked.thread_ts ?? asked.ts;
   const thread = state.threadMessages(asked.channel, rootTs);
   const replyCount = thread.filter((m) => m.ts !== rootTs).length;
-  const all = thread.map((m) => readMessage(m, args, m.ts === rootTs ? replyCount : 0));
+  // As in Slack: only messages between `oldest` and `latest`, the bounds themselves with `inclusive`.
+  const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+  const latest = args.latest ? tsToMicros(String(args.latest)) : undefined;
+  const oldest = args.oldest ? tsToMicros(String(args.oldest)) : undefined;
+  const inRange = (ts: string) => {
+    const at = tsToMicros(ts);
+    if (latest !== undefined && (inclusive ? at > latest : at >= latest)) return false;
+    return oldest === undefined || (inclusive ? at >= oldest : at > oldest);
+  };
+  const all = thread
+    .filter((m) => inRange(m.ts))
+    .map((m) => readMessage(m, args, m.ts === rootTs ? replyCount : 0));
   const { page, hasMore, nextCursor } = pageOf(all, args, 1000, 1000);
   return ok({ messages: page, has_more: hasMore, response_metadata: { next_cursor: nextCursor } });
 };
