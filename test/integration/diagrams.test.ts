@@ -84,6 +84,10 @@ describe('diagrams: failures', () => {
   const renderer = new WorkerDiagramRenderer();
   afterAll(() => renderer.stop());
 
+  it('beautiful-mermaid alone draws a broken flowchart without a word (why the source is checked first)', () => {
+    expect(() => renderMermaidSVG('flowchart LR\n  a[Extract] --> b[Load\n  b --> c')).not.toThrow();
+  });
+
   it('a flowchart with an unclosed bracket fails with its line, without starting the renderer', async () => {
     const result = await renderer.renderPng('flowchart LR\n  a[Extract] --> b[Load\n  b --> c');
     expect(result).toMatchObject({ ok: false, kind: 'parse-error' });

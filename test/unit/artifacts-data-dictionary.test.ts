@@ -143,4 +143,19 @@ describe('dictionaryMarkdown', () => {
     expect(rows[0]).toBe('| c0 | VARCHAR | yes |  | 🔒 | a \\| b c xxxxxxxxxxx… |  |');
     expect(markdown).toMatch(/_…and 40 more columns in the CSV file\._$/);
   });
+
+  it('never carries a live mention from a description', () => {
+    const input = dataDictionaryInput.parse({
+      tables: [
+        {
+          table: 'main.events',
+          description: '<!channel> look',
+          columns: [{ name: 'user_id', description: 'ask <@U123ABC>' }],
+        },
+      ],
+    });
+    const markdown = dictionaryMarkdown(buildDataDictionary(TABLES, input));
+    expect(markdown).not.toMatch(/<!channel>|<@U123ABC>/);
+    expect(markdown).toContain('ask @\u200bU123ABC');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeFiles, sanitisePath } from '../../src/core/artifacts/file-names.js';
+import { codeFiles, diagramFiles, sanitisePath } from '../../src/core/artifacts/file-names.js';
 import { extractCodeBlocks } from '../../src/core/checks/code-blocks.js';
 
 const fence = (info: string, body: string) => `\`\`\`${info}\n${body}\n\`\`\``;
@@ -136,5 +136,27 @@ describe('codeFiles: safety and uniqueness', () => {
         fence('sql file=FCT_ORDERS.sql', 'SELECT 1'),
       ),
     ).toEqual(['fct_orders.sql', 'fct_orders-2.sql', 'FCT_ORDERS-3.sql']);
+  });
+});
+
+describe('diagramFiles', () => {
+  it('names pictures after the title the agent gives or the diagram kind, unique against the code files', () => {
+    const blocks = extractCodeBlocks(
+      [
+        fence('mermaid', 'erDiagram\n  A ||--o{ B : has'),
+        fence('mermaid title="docs/orders pipeline.mmd"', 'flowchart LR\n  a --> b'),
+        fence('mermaid', '%% second\nerDiagram\n  A ||--o{ C : has'),
+        fence('mermaid', 'flowchart TD\n  a --> b'),
+        fence('sql file=flowchart.png', 'SELECT 1'),
+      ].join('\n'),
+    );
+    const taken = codeFiles(blocks).map((f) => f.path);
+    expect(taken).toEqual(['flowchart.png']);
+    expect(diagramFiles(blocks, taken).map((f) => f.path)).toEqual([
+      'er-diagram.png',
+      'docs/orders_pipeline.png',
+      'er-diagram-2.png',
+      'flowchart-2.png',
+    ]);
   });
 });

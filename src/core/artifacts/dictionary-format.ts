@@ -1,10 +1,12 @@
+import { neutraliseMentions } from '../../render/index.js';
 import type { DataDictionary, DictionaryRow } from './data-dictionary.js';
 
 /**
  * Why this file exists: the data dictionary as the two things the thread gets: a CSV file (every row,
  * safe to open in a spreadsheet) and a compact Markdown table (capped, the CSV has the rest), plus the
  * check line naming what lacks a description. Descriptions are model text: in the CSV a cell that a
- * spreadsheet would run as a formula is neutralised, in Markdown cells cannot break the table. Pure.
+ * spreadsheet would run as a formula is neutralised, in Markdown cells cannot break the table nor
+ * mention anyone. Pure.
  */
 
 export const CSV_HEADER = ['table', 'column', 'type', 'nullable', 'key', 'description', 'pii', 'checks'];
@@ -101,9 +103,9 @@ export function missingDescriptionsLine(dictionary: DataDictionary, maxNames = 8
   return `Data dictionary: ${missing.length} without a description: ${names.join(', ')}${more}.`;
 }
 
-/** One line, bounded, without characters that would end the cell or the table. */
+/** One line, bounded, no live mentions, without characters that would end the cell or the table. */
 function cell(value: string, max: number): string {
-  const one = value.replace(/\s+/g, ' ').trim();
+  const one = neutraliseMentions(value).replace(/\s+/g, ' ').trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
   return cut.replace(/\|/g, '\\|').replace(/`/g, "'");
 }
