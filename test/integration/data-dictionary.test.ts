@@ -197,6 +197,18 @@ describe('data dictionary from the sandbox', () => {
     expect(markdown).toContain('**analytics.customers** — One row per customer account.');
   });
 
+  it('a design wider than the cap is cut at 1,000 columns and says so', async () => {
+    const wide = await sandbox.openSession();
+    const ddl = [1, 2, 3]
+      .map((t) => `CREATE TABLE w${t} (${Array.from({ length: 400 }, (_, i) => `c${i} INT`).join(', ')});`)
+      .join('\n');
+    expect((await wide.run(ddl)).statements.every((s) => s.ok)).toBe(true);
+    const described = await wide.describeTables?.();
+    await wide.close();
+    expect(described?.truncated).toBe(true);
+    expect(described?.tables.flatMap((t) => t.columns)).toHaveLength(1_000);
+  });
+
   it('describing the tables of a closed session fails as unavailable', async () => {
     const other = await sandbox.openSession();
     await other.close();

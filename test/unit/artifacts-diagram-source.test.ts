@@ -16,6 +16,7 @@ describe('checkDiagramSource', () => {
       '  end',
       '  k --> s{Valid?} -.->|no| q[Quarantine]',
       '  a & b --> c;',
+      '  c --> f>Flag] --> h{{Hex}} --> t[/Trap\\] --> r((Round))',
       '  classDef warn fill:#fee',
       '  class q warn',
       '  style k stroke:#f00',

@@ -80,7 +80,11 @@ function lintFlowchart(lines: SourceLine[]): Failure | undefined {
     }
     if (!NODE_START.test(text)) return parseError(line, 'a line that is not a node, an edge or a keyword');
     // Labels may hold any character: brackets are counted outside quotes and |edge labels| only.
-    const bare = text.replace(/"[^"]*"/g, '""').replace(/\|[^|]*\|/g, '||');
+    // The flag shape `id>text]` opens with `>`: counted as `id[text]`.
+    const bare = text
+      .replace(/"[^"]*"/g, '""')
+      .replace(/\|[^|]*\|/g, '||')
+      .replace(/(\w)>([^\]]*)\]/g, '$1[$2]');
     if (!balanced(bare)) return parseError(line, 'unbalanced brackets');
     if (TRAILING_ARROW.test(bare)) return parseError(line, 'an arrow with no target');
   }
