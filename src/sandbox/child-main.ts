@@ -27,6 +27,11 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
       if (!session) return { type: 'reply', id: request.id, ok: false, error: 'unknown session' };
       return { type: 'reply', id: request.id, ok: true, report: await session.run(request.sql) };
     }
+    case 'describe-tables': {
+      const session = sessions.get(request.sessionId);
+      if (!session) return { type: 'reply', id: request.id, ok: false, error: 'unknown session' };
+      return { type: 'reply', id: request.id, ok: true, tables: await session.describeTables() };
+    }
     case 'close': {
       sessions.get(request.sessionId)?.close();
       sessions.delete(request.sessionId);

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { TablesReport } from '../core/artifacts/table-schema.js';
 import {
   type CodeParsers,
   DEFAULT_SANDBOX_LIMITS,
@@ -170,9 +171,31 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
         this.lastUsed.set(sessionId, Date.now());
       }
     };
+    const describeNow = async (): Promise<TablesReport> => {
+      if (closed || child.endReason !== undefined || this.child !== child) {
+        throw new SandboxUnavailableError(child.endReason ?? 'this sandbox session is closed');
+      }
+      this.lastUsed.set(sessionId, Date.now());
+      const reply = await this.request(
+        child,
+        { type: 'describe-tables', id: 0, sessionId },
+        this.requestTimeoutMs,
+      );
+      if (!reply.ok || !reply.tables) {
+        throw new SandboxUnavailableError(
+          `the sandbox could not describe its tables: ${reply.ok ? 'no tables' : reply.error}`,
+        );
+      }
+      return reply.tables;
+    };
     return {
       run: (sql: string) => {
         const next = queue.then(() => runNow(sql));
+        queue = next.catch(() => undefined);
+        return next;
+      },
+      describeTables: () => {
+        const next = queue.then(describeNow);
         queue = next.catch(() => undefined);
         return next;
       },

@@ -7,8 +7,10 @@ import {
   ResultReturnType,
   StatementType,
 } from '@duckdb/node-api';
+import type { TablesReport } from '../core/artifacts/table-schema.js';
 import type { SandboxLimits, SqlRunReport, StatementOutcome } from '../core/sandbox/sandbox.js';
 import { type SqlStatement, splitSqlStatements } from '../core/sandbox/split-sql.js';
+import { describeTables } from './describe-tables.js';
 
 /**
  * Why this file exists: one sandbox session = one fresh in-memory DuckDB database, locked down by DuckDB's
@@ -57,6 +59,13 @@ export class DuckDBSession {
   /** Calls of one session run one after another, in the order they arrived. */
   run(sql: string): Promise<SqlRunReport> {
     const next = this.queue.then(() => this.runNow(sql));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The session's tables for the data dictionary, after the calls queued before it. */
+  describeTables(): Promise<TablesReport> {
+    const next = this.queue.then(() => describeTables(this.connection));
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -1,3 +1,4 @@
+import type { TablesReport } from '../core/artifacts/table-schema.js';
 import type { ParseOutcome, SqlDialect, SqlRunReport } from '../core/sandbox/sandbox.js';
 
 /**
@@ -9,11 +10,19 @@ export type ChildRequest =
   | { type: 'open'; id: number; sessionId: string }
   | { type: 'run'; id: number; sessionId: string; sql: string }
   | { type: 'close'; id: number; sessionId: string }
+  | { type: 'describe-tables'; id: number; sessionId: string }
   | { type: 'parse-sql'; id: number; dialect: SqlDialect; text: string }
   | { type: 'parse-yaml'; id: number; text: string };
 
 export type ChildReply =
-  | { type: 'reply'; id: number; ok: true; report?: SqlRunReport; parse?: ParseOutcome }
+  | {
+      type: 'reply';
+      id: number;
+      ok: true;
+      report?: SqlRunReport;
+      parse?: ParseOutcome;
+      tables?: TablesReport;
+    }
   | { type: 'reply'; id: number; ok: false; error: string }
   /** Sent just before the child exits on its own (its memory watchdog). */
   | { type: 'fatal'; reason: string };

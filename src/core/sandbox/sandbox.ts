@@ -1,3 +1,5 @@
+import type { TablesReport } from '../artifacts/table-schema.js';
+
 /**
  * Why this file exists: the port between the bot and its SQL sandbox. The agent (through `run_sql`) and
  * the block checker run SQL in a throw-away database; where that database lives (a DuckDB child process
@@ -97,6 +99,11 @@ export interface SqlRunReport {
 /** One fresh in-memory database: state persists across the calls of the session, nothing else sees it. */
 export interface SandboxSession {
   run(sql: string): Promise<SqlRunReport>;
+  /**
+   * The session's tables with their columns, keys and comments (for the data dictionary). Optional so
+   * stand-in sessions in tests need not implement it; the child-process sandbox does.
+   */
+  describeTables?(): Promise<TablesReport>;
   close(): Promise<void>;
 }
 
