@@ -186,9 +186,11 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
   }, 120_000);
 
   it('never takes over the jobs of a live process that shares the database', async () => {
-    // A short lease, renewed by the live first process: a second process must leave its job alone.
-    const env = { JOB_LEASE_SECONDS: '1' };
-    anthropic.setDefault(textReply(ANSWER, { tokensPerSecond: 60 }));
+    // A short lease, renewed by the live first process, and an answer that streams for several leases:
+    // a second process must leave its job alone. (A 1 s lease made a loaded machine's event-loop stalls
+    // look like a lost lease, and the first process rightly stopped writing.)
+    const env = { JOB_LEASE_SECONDS: '3' };
+    anthropic.setDefault(textReply(ANSWER, { tokensPerSecond: 30 }));
     await startBot(env);
     await command('design a pipeline for shipments');
     await until(() => appends() >= 2);
