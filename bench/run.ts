@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
   const sandbox = await sandboxScenario({ build: false });
   printSandboxBench(sandbox);
 
+  const diagrams = await diagramsScenario();
+  printDiagramsBench(diagrams);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
     load,
     loadFaults,
     sandbox,
+    diagrams,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,

@@ -48,6 +48,18 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
       const calls = h.slack.calls.slice(callsBefore);
       const request = h.anthropic.requests[requestsBefore];
       const parentTs = calls.find((c) => c.method === 'chat.postMessage' && !c.args.thread_ts)?.response?.ts;
+      // The Stop button's own message is posted before the model is called: it is not answer text.
+      const stopControls = new Set(
+        calls
+          .filter(
+            (c) =>
+              c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? '').includes('task_stop'),
+          )
+          .map((c) => c.response?.ts)
+          .filter(Boolean),
+      );
+      const isStopControl = (c: RecordedCall) =>
+        stopControls.has(c.response?.ts) || stopControls.has(c.args.ts);
       // Writes into the thread, and the follow-up writes (append/stop/update) to the messages they created.
       const inThread = new Set(
         calls
@@ -57,7 +69,9 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
       );
       const answerWrites = calls.filter(
         (c) =>
-          WRITES.has(c.method) && ((parentTs && c.args.thread_ts === parentTs) || inThread.has(c.args.ts)),
+          WRITES.has(c.method) &&
+          !isStopControl(c) &&
+          ((parentTs && c.args.thread_ts === parentTs) || inThread.has(c.args.ts)),
       );
       const firstWrite = answerWrites[0];
       if (!request?.firstByteAt || !firstWrite) throw new Error('first-text run produced no answer');

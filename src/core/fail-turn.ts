@@ -11,6 +11,7 @@ import { removeStopControl } from './stop-control.js';
  * recorded as failed and nothing is written; anything else fails the turn.
  */
 export async function endTurnEarly(run: TurnRun, error: unknown): Promise<void> {
+  await run.stopControlPosting;
   const aborted = abortReason(run.signal);
   if (aborted?.kind === 'stopped') {
     const { deps, task, answer, shown, stopControlTs } = run;

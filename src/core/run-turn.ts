@@ -60,6 +60,8 @@ export interface TurnRun {
   shown: string;
   firstTs?: string;
   stopControlTs?: string;
+  /** The Stop button's post, in flight while the model starts (see settleStopControl). */
+  stopControlPosting?: Promise<void>;
 }
 
 /**
@@ -121,8 +123,15 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
       .catch((error: unknown) => log.warn('could not post the context note', { error: errorSummary(error) }));
   }
   openAnswer(run);
-  // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had.
-  run.stopControlTs ??= await showStopControl(deps, slack, task);
+  // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had. It is
+  // posted while the model starts, so it never delays the first token.
+  if (!run.stopControlTs)
+    run.stopControlPosting = showStopControl(deps, slack, task).then(
+      (ts) => {
+        run.stopControlTs ??= ts;
+      },
+      () => undefined, // aborted: the turn's own abort handling ends it
+    );
   return fitted.turns;
 }
 
@@ -196,6 +205,7 @@ async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> 
   if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
   if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
   await writer.finish();
+  await run.stopControlPosting;
   await removeStopControl(run.deps, run.slack, run.task, run.stopControlTs);
   return content;
 }
