@@ -52,8 +52,11 @@ export interface TaskStore {
     turn: { content: string; userId: string; slackTs: string },
   ): boolean;
   setThread(teamId: string, taskId: number, threadTs: string): void;
-  /** A failed task back in the queue (the Retry button): false when it is not failed (any more). */
-  retryFailed(teamId: string, taskId: number): boolean;
+  /**
+   * A failed task back in the queue (the Retry button), counted toward `userId`'s hourly limit: false
+   * when it is not failed (any more).
+   */
+  retryFailed(teamId: string, taskId: number, userId: string): boolean;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
   /** The Stop button's message of the answer being written, or null once it is gone. */
@@ -114,8 +117,8 @@ export interface CollaborationStore {
   /** Returns false when there was nothing to clear. */
   clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean;
   /**
-   * Stores a request once per task, role and topic, and at most one open (not done) request per task and
-   * role: a repeat returns the earlier one, `sameTopic` saying whether it was the same topic.
+   * Stores at most one request per task and role, whatever its status (done included): a repeat returns
+   * the earlier one, `sameTopic` saying whether it was the same topic.
    */
   recordRequest(input: NewCollaborationRequest): {
     request: CollaborationRequest;
@@ -375,9 +378,14 @@ export interface RetentionStore {
   teams(): string[];
   /**
    * Deletes the team's tasks with no activity since `cutoffMs` and nothing queued (their turns,
-   * collaboration requests and jobs go with them), and the delivery records older than `cutoffMs`.
+   * collaboration requests and jobs go with them), the delivery records older than `cutoffMs`, and the
+   * hourly limit's admissions older than `admissionsCutoffMs`.
    */
-  prune(teamId: string, cutoffMs: number): { tasks: number; turns: number; events: number };
+  prune(
+    teamId: string,
+    cutoffMs: number,
+    admissionsCutoffMs: number,
+  ): { tasks: number; turns: number; events: number };
   findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined;
   deleteTurn(teamId: string, turnId: number): void;
   setTurnContent(teamId: string, turnId: number, content: string): void;

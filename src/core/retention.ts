@@ -42,9 +42,11 @@ export class RetentionSchedule {
 
   pruneNow(): void {
     const cutoff = this.now() - this.days * DAY_MS;
+    // The hourly limit reads the last hour of admissions; a day keeps a margin and no more.
+    const admissionsCutoff = this.now() - DAY_MS;
     try {
       for (const teamId of this.deps.retention.teams()) {
-        const pruned = this.deps.retention.prune(teamId, cutoff);
+        const pruned = this.deps.retention.prune(teamId, cutoff, admissionsCutoff);
         if (pruned.tasks + pruned.events > 0)
           this.deps.logger.info('pruned stored data older than RETENTION_DAYS', { teamId, ...pruned });
       }

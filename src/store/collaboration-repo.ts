@@ -116,14 +116,10 @@ export class SqliteCollaborationStore implements CollaborationStore {
         .where(and(byRole, eq(requests.topicKey, key)))
         .get();
       if (earlier) return { request: toRequest(earlier), created: false, sameTopic: true };
-      // At most one open request per role and task: a model cannot page an owner forty times.
-      const open = tx
-        .select()
-        .from(requests)
-        .where(and(byRole, ne(requests.status, 'done')))
-        .orderBy(asc(requests.id))
-        .get();
-      if (open) return { request: toRequest(open), created: false, sameTopic: false };
+      // At most one request per role and task, whatever its status: a model cannot page an owner forty
+      // times, nor again after the requester pressed Done (at most four pings per task).
+      const asked = tx.select().from(requests).where(byRole).orderBy(asc(requests.id)).get();
+      if (asked) return { request: toRequest(asked), created: false, sameTopic: false };
       const row = tx
         .insert(requests)
         .values({

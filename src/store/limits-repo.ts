@@ -4,8 +4,9 @@ import type { LimitFacts, LimitStore } from '../core/limits.js';
 
 /**
  * The facts behind USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, read on the ack path with one prepared
- * statement of indexed lookups: the person's newest messages (turns by team, user and time, at most
- * USER_TASKS_PER_HOUR index entries), today's tokens (daily_usage by its key) and whether this very
+ * statement of indexed lookups: the person's newest admissions (new tasks, follow-ups and retries, by
+ * team, user and time, at most USER_TASKS_PER_HOUR index entries; not turns, which a message deleted in
+ * Slack removes), today's tokens (daily_usage by its key) and whether this very
  * message was stored already (events_seen by channel and ts).
  */
 export class SqliteLimitStore implements LimitStore {
@@ -15,9 +16,9 @@ export class SqliteLimitStore implements LimitStore {
   constructor(sqlite: Database.Database) {
     this.facts = sqlite.prepare(`
       select
-        (select created_at from turns
-          where team_id = @teamId and user_id = @userId and role = 'user' and created_at > @since
-          order by created_at desc limit 1 offset @offset) as limit_hit_at,
+        (select at from admissions
+          where team_id = @teamId and user_id = @userId and at > @since
+          order by at desc limit 1 offset @offset) as limit_hit_at,
         (select tokens from daily_usage where team_id = @teamId and day = @day) as tokens_today,
         exists (select 1 from events_seen
           where team_id = @teamId and channel_id = @channelId and message_ts = @slackTs) as already_stored`);

@@ -7,7 +7,9 @@ export class SqliteRetentionStore implements RetentionStore {
 
   constructor(private readonly sqlite: Database.Database) {
     this.statements = {
-      teams: sqlite.prepare('SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen'),
+      teams: sqlite.prepare(
+        'SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen UNION SELECT team_id FROM admissions',
+      ),
       // Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
       // working on its collaboration requests. A request not yet done keeps its task however old: it
       // is live work on its owner's Home tab and in the channel digest, and deleting it would drop it
@@ -26,6 +28,7 @@ export class SqliteRetentionStore implements RetentionStore {
       // Turns, collaboration requests and jobs follow by ON DELETE CASCADE.
       deleteTask: sqlite.prepare('DELETE FROM tasks WHERE team_id = ? AND id = ?'),
       deleteEvents: sqlite.prepare('DELETE FROM events_seen WHERE team_id = ? AND created_at < ?'),
+      deleteAdmissions: sqlite.prepare('DELETE FROM admissions WHERE team_id = ? AND at < ?'),
       findMessage: sqlite.prepare(`
         SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
                turns.id = (SELECT min(first.id) FROM turns AS first
@@ -42,7 +45,11 @@ export class SqliteRetentionStore implements RetentionStore {
     return (this.statements.teams.all() as { team_id: string }[]).map((row) => row.team_id);
   }
 
-  prune(teamId: string, cutoffMs: number): { tasks: number; turns: number; events: number } {
+  prune(
+    teamId: string,
+    cutoffMs: number,
+    admissionsCutoffMs: number,
+  ): { tasks: number; turns: number; events: number } {
     return this.sqlite.transaction(() => {
       const idle = this.statements.idleTasks.all({ teamId, cutoff: cutoffMs }) as { id: number }[];
       let turns = 0;
@@ -51,6 +58,7 @@ export class SqliteRetentionStore implements RetentionStore {
         this.statements.deleteTask.run(teamId, id);
       }
       const events = this.statements.deleteEvents.run(teamId, cutoffMs).changes;
+      this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
       return { tasks: idle.length, turns, events };
     })();
   }

@@ -77,8 +77,6 @@ export const turns = sqliteTable(
   (t) => [
     index('turns_team_task').on(t.teamId, t.taskId, t.id),
     index('turns_team_created').on(t.teamId, t.createdAt),
-    // The per-person limit (USER_TASKS_PER_HOUR) counts a person's recent messages with this index.
-    index('turns_team_user_created').on(t.teamId, t.userId, t.createdAt),
     // A message deleted or edited in Slack is found by its ts (RETENTION: message_deleted/changed).
     index('turns_team_slack_ts').on(t.teamId, t.slackTs),
   ],
@@ -255,6 +253,22 @@ export const dailyUsage = sqliteTable(
     tokens: integer('tokens').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.day] })],
+);
+
+/**
+ * Each new task, follow-up and accepted Retry, by whom and when: USER_TASKS_PER_HOUR counts these
+ * rows, which deleting or editing a message in Slack never touches (turns it does), so a deleted
+ * reply still counts. Rows older than a day are useless to the hourly limit and are pruned daily.
+ */
+export const admissions = sqliteTable(
+  'admissions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    userId: text('user_id').notNull(),
+    at: integer('at').notNull().default(now),
+  },
+  (t) => [index('admissions_team_user_at').on(t.teamId, t.userId, t.at)],
 );
 
 /**

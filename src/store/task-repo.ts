@@ -8,7 +8,7 @@ import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteJobQueue } from './job-repo.js';
 import { SqliteLimitStore } from './limits-repo.js';
-import { eventsSeen, type TaskRow, tasks, turns } from './schema.js';
+import { admissions, eventsSeen, type TaskRow, tasks, turns } from './schema.js';
 import { SqliteTurnRecords } from './turn-repo.js';
 
 function toTask(row: TaskRow): Task {
@@ -40,6 +40,7 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
   private readonly insertTask;
   private readonly linkDelivery;
   private readonly insertFirstTurn;
+  private readonly insertAdmission;
   /** Today's tokens per workspace (DAILY_TOKEN_BUDGET), added as each turn's usage is stored. */
   private readonly dailyUsage: SqliteLimitStore;
   private readonly creations: GroupCommit<
@@ -92,6 +93,10 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
         slackTs: p('slackTs'),
       })
       .prepare();
+    this.insertAdmission = db
+      .insert(admissions)
+      .values({ teamId: p('teamId'), userId: p('userId'), at: p('at') })
+      .prepare();
     this.linkDelivery = db
       .update(eventsSeen)
       .set({ taskId: sql`${p('taskId')}` })
@@ -133,6 +138,7 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
       userId: input.requesterId,
       slackTs: firstTurn.slackTs ?? null,
     });
+    this.admit(input.teamId, input.requesterId);
     this.jobs.enqueueNew(input.teamId, row.id, job);
     return { task: toTask(row), created: true };
   }
@@ -194,6 +200,7 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
       tx.insert(turns)
         .values({ teamId, taskId, role: 'user', ...turn })
         .run();
+      this.admit(teamId, turn.userId);
       // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
       tx.update(tasks)
         .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
@@ -208,16 +215,27 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
     this.updateTask(teamId, taskId, { threadTs });
   }
 
-  retryFailed(teamId: string, taskId: number): boolean {
+  retryFailed(teamId: string, taskId: number, userId: string): boolean {
     return this.db.transaction((tx) => {
       const changed = tx
         .update(tasks)
         .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
         .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
         .run().changes;
-      if (changed > 0) this.jobs.enqueue(teamId, taskId);
+      if (changed > 0) {
+        this.admit(teamId, userId);
+        this.jobs.enqueue(teamId, taskId);
+      }
       return changed > 0;
     });
+  }
+
+  /**
+   * Counts one Claude call started by `userId` toward USER_TASKS_PER_HOUR, in the caller's transaction:
+   * a row deleting the message in Slack never removes (see `admissions` in schema.ts).
+   */
+  private admit(teamId: string, userId: string): void {
+    this.insertAdmission.run({ teamId, userId, at: Date.now() });
   }
 
   markRunning(teamId: string, taskId: number, model: string): void {

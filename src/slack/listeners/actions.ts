@@ -98,7 +98,7 @@ export function registerRetry(app: App, deps: ActionDeps): void {
       await tell(limitRefusalText(refusal)).catch(() => undefined);
       return;
     }
-    if (!deps.store.retryFailed(click.teamId, task.id)) {
+    if (!deps.store.retryFailed(click.teamId, task.id, click.userId)) {
       const state = task.status === 'done' ? 'has been answered' : 'is already being worked on';
       await tell(`This task ${state}; there is nothing to retry.`).catch(() => undefined);
       return;
