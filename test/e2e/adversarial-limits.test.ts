@@ -205,6 +205,72 @@ describe('10.3 the agent cannot spam pings', () => {
   });
 });
 
+describe('10.3 a request marked done does not open the role again', () => {
+  const securityAsk = (topic: string): MessageReply => ({
+    kind: 'message',
+    content: [
+      { type: 'text', text: 'Checking with security.\n' },
+      {
+        type: 'tool_use',
+        name: 'request_collaboration',
+        input: {
+          role: 'security',
+          topic,
+          request: `Please review ${topic} before we ship the pipeline.`,
+          reason: 'It handles customer data.',
+        },
+      },
+    ],
+  });
+
+  it('after Done on the security request, a follow-up asking security again pings no one', async () => {
+    h = await startHarness({ env: { BOT_ADMINS: ADMIN } });
+    for (const id of [ADMIN, ANA, OWNERS.security]) h.slack.addUser({ id });
+    const set = await h.command(`owners set security <@${OWNERS.security}>`, { user_id: ADMIN });
+    expect(set.status).toBe(200);
+    h.anthropic.script(securityAsk('PII columns in orders'), textReply('Here is the design.'));
+    const { ts: threadTs } = await say(h, `<@${FAKE_BOT_USER_ID}> design the orders mart`);
+    await h.app.idle();
+    const securityPings = () =>
+      h?.slack.threadMessages(CHANNEL, threadTs).filter((m) => m.text?.includes(`<@${OWNERS.security}>`)) ??
+      [];
+    expect(securityPings()).toHaveLength(1);
+    const [request] = h.query<{ id: number; ping_ts: string }>(
+      'select id, ping_ts from collaboration_requests',
+    );
+
+    // The requester presses Done on the ping.
+    const done = await postSigned(
+      `${h.app.url}/slack/events`,
+      blockActionsBody({
+        userId: ANA,
+        channelId: CHANNEL,
+        messageTs: request?.ping_ts ?? '',
+        actionId: 'collaboration_done',
+        value: String(request?.id),
+        responseUrl: h.slack.responseUrl(),
+      }),
+      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+    );
+    expect(done.status).toBe(200);
+    await h.app.idle();
+    await until(() => h?.query("select id from collaboration_requests where status = 'done'").length === 1);
+
+    // A follow-up whose model asks security again, on a new topic.
+    h.anthropic.script(securityAsk('Retention of refunds data'), textReply('Updated design.'));
+    await say(h, 'and the refunds table?', { threadTs });
+    await h.app.idle();
+    expect(securityPings()).toHaveLength(1);
+    expect(h.query('select id from collaboration_requests')).toHaveLength(1);
+    const told = h.anthropic.requests
+      .filter((r) => r.path === '/v1/messages')
+      .map((r) => JSON.stringify(r.body.messages.at(-1)))
+      .filter((last) => last.includes('already asked'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('status: done');
+  });
+});
+
 describe('10.8 unauthenticated requests cost nothing', () => {
   const root = resolve(fileURLToPath(import.meta.url), '../../..');
   const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -384,7 +450,7 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
       expect(response.json?.text).toContain('working on it');
     }
     const [first] = h.query<{ created_at: number }>(
-      "select created_at from turns where role = 'user' order by created_at limit 1",
+      'select at as created_at from admissions order by at limit 1',
     );
     const refused = await ask(h, 'pipeline number 21');
     expect(refused.status).toBe(200);
@@ -506,6 +572,92 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
     await h.app.idle();
     expect(JSON.stringify(h.slack.responses[0]?.body)).toContain("today's Claude budget");
     expect(h.anthropic.requests.length).toBe(calls);
+    expect(h.query("select id from tasks where status = 'failed'")).toHaveLength(1);
+  });
+
+  it('a deleted follow-up still counts: 20 replies each deleted in Slack, then the 21st is refused', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '' } }); // the default, 20
+    const { ts: threadTs } = await say(h, `<@${FAKE_BOT_USER_ID}> design the orders mart`, { user: BOB });
+    await h.app.idle();
+    for (let i = 1; i <= 20; i += 1) {
+      const text = `follow-up number ${i}`;
+      const { ts } = await say(h, text, { threadTs });
+      await h.app.idle();
+      // Slack's message_deleted for that reply: its stored turn goes, but its answer was already paid for.
+      eventCount += 1;
+      const now = Math.floor(Date.now() / 1000);
+      const response = await postSigned(
+        `${h.app.url}/slack/events`,
+        eventEnvelope(
+          {
+            type: 'message',
+            subtype: 'message_deleted',
+            hidden: true,
+            channel: CHANNEL,
+            channel_type: 'channel',
+            ts: `${now}.${String(900_000 + i).padStart(6, '0')}`,
+            deleted_ts: ts,
+            event_ts: `${now}.${String(900_000 + i).padStart(6, '0')}`,
+            previous_message: { type: 'message', user: ANA, text, ts, thread_ts: threadTs },
+          },
+          { event_id: `EvDeleted${eventCount}` },
+        ),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+      );
+      expect(response.status).toBe(200);
+      await until(() => h?.query('select id from turns where content = ?', text).length === 0);
+    }
+    expect(h.slack.ephemerals).toHaveLength(0);
+    const requestsBefore = h.anthropic.requests.length;
+    await say(h, 'follow-up number 21', { threadTs });
+    await h.app.idle();
+    expect(h.slack.ephemerals.at(-1)).toMatchObject({ channel: CHANNEL, user: ANA });
+    expect(h.slack.ephemerals.at(-1)?.text).toContain('in the last hour');
+    expect(h.anthropic.requests.length).toBe(requestsBefore);
+    expect(modelSaw(h, 'follow-up number 21')).toBe(false);
+  });
+
+  it("Retry presses count toward the presser's hourly limit", async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '2' } });
+    const fail = {
+      kind: 'error',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'Bad request',
+    } as const;
+    h.anthropic.setDefault(fail);
+    await runTask(h, 'design the orders mart'); // 1 of 2, fails
+    const [task] = h.query<{ id: number; thread_ts: string }>(
+      "select id, thread_ts from tasks where status = 'failed'",
+    );
+    const press = async () => {
+      const before = h?.slack.responses.length ?? 0;
+      const click = await postSigned(
+        `${h?.app.url}/slack/events`,
+        blockActionsBody({
+          userId: ANA,
+          channelId: CHANNEL,
+          messageTs: h?.slack.threadMessages(CHANNEL, task?.thread_ts ?? '').at(-1)?.ts ?? '',
+          actionId: 'task_retry',
+          value: String(task?.id),
+          responseUrl: h?.slack.responseUrl() ?? '',
+        }),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
+      );
+      expect(click.status).toBe(200);
+      await h?.app.idle();
+      return h?.slack.responses.slice(before).map((r) => JSON.stringify(r.body)) ?? [];
+    };
+    const calledBefore = h.anthropic.requests.length;
+    expect(await press()).toEqual([]); // 2 of 2: accepted, runs, fails again
+    expect(h.anthropic.requests.length).toBeGreaterThan(calledBefore);
+    await until(() => h?.query("select id from tasks where status = 'failed'").length === 1);
+    const calls = h.anthropic.requests.length;
+    const before = h.slack.responses.length;
+    await press();
+    expect(h.anthropic.requests.length).toBe(calls);
+    await until(() => (h?.slack.responses.length ?? 0) > before);
+    expect(JSON.stringify(h.slack.responses.at(-1)?.body)).toContain('in the last hour');
     expect(h.query("select id from tasks where status = 'failed'")).toHaveLength(1);
   });
 
