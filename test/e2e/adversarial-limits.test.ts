@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   dataEngineeringAnswer,
@@ -659,6 +660,22 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
     await until(() => (h?.slack.responses.length ?? 0) > before);
     expect(JSON.stringify(h.slack.responses.at(-1)?.body)).toContain('in the last hour');
     expect(h.query("select id from tasks where status = 'failed'")).toHaveLength(1);
+  });
+
+  it('admissions older than a day are pruned at start-up; the last day keeps its own', async () => {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '5' } });
+    await runTask(h, 'design the orders mart');
+    await runTask(h, 'design the refunds mart');
+    // A writable connection stands in for the passing time: one admission two days old, one two hours.
+    const writer = new Database(h.databasePath);
+    try {
+      writer.prepare('update admissions set at = ? where id = 1').run(Date.now() - 2 * 24 * 3_600_000);
+      writer.prepare('update admissions set at = ? where id = 2').run(Date.now() - 2 * 3_600_000);
+    } finally {
+      writer.close();
+    }
+    await h.restart(); // pruning runs at start-up (then every 24 h)
+    expect(h.query<{ id: number }>('select id from admissions').map((r) => r.id)).toEqual([2]);
   });
 
   it("a second person's first answer starts within one job slot of another's 50-task burst", async () => {
