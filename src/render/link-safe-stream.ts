@@ -20,7 +20,6 @@ const TITLE_MAX = 500;
 const ANGLE_MAX = DEST_MAX + LABEL_MAX + 1;
 const FENCE_LINE_MAX = 1_000;
 const SPECIAL = /[[\]!<\n]/g;
-const SCHEME = /[a-z][a-z0-9+.-]{0,30}:/iy;
 
 type Parsed<T> = T | 'none' | 'more';
 interface InlineLink {
@@ -116,9 +115,9 @@ export class LinkSafeStream {
           i = angle.end;
           continue;
         }
-        SCHEME.lastIndex = at + 1;
-        // An angle link we could not read whole (too long, broken by a newline): break its `<`.
-        if (SCHEME.test(text)) emit(at, at + 1, `<${ZWSP}`);
+        // A `<` whose token we could not read whole (too long, broken by a newline, nested): break it,
+        // whatever follows, so Slack cannot read a link (`<!date^…|x>`, `<https://…|x>`) there either.
+        emit(at, at + 1, `<${ZWSP}`);
         i = at + 1;
         continue;
       }
@@ -268,14 +267,16 @@ function parseAngle(text: string, i: number): Parsed<{ end: number; text: string
   // Brackets inside are scanned like any text (a `](` there is broken); an URL-like `<` is broken below.
   if (inner.includes('[') || inner.includes(']')) return 'none';
   const bar = inner.indexOf('|');
-  // `<https://x>`, `<@U1>`, `<#C1>`: the target is what shows; left as it is.
-  if (bar < 0) return { end: j + 1, text: text.slice(i, j + 1) };
-  const target = inner.slice(0, bar);
-  const label = inner.slice(bar + 1);
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? '' : inner.slice(bar + 1);
+  // A date links its text to its optional 4th part, with or without a `|fallback`.
   if (target.startsWith('!date^')) {
     const link = target.split('^')[3];
-    return link ? { end: j + 1, text: linkText(label, link) } : 'none';
+    if (link) return { end: j + 1, text: linkText(label, link) };
+    return bar < 0 ? { end: j + 1, text: text.slice(i, j + 1) } : 'none';
   }
+  // `<https://x>`, `<@U1>`, `<#C1>`: the target is what shows; left as it is.
+  if (bar < 0) return { end: j + 1, text: text.slice(i, j + 1) };
   if (/^[@#!]/.test(target)) return { end: j + 1, text: text.slice(i, j + 1) };
   return { end: j + 1, text: linkText(label, target) };
 }
@@ -287,7 +288,7 @@ function parseAngle(text: string, i: number): Parsed<{ end: number; text: string
  */
 function linkText(label: string, url: string): string {
   const shown = defuse(label.trim());
-  const target = url.trim().replace(/\[/g, '%5B').replace(/\]/g, '%5D');
+  const target = encodeAngles(url.trim()).replace(/\[/g, '%5B').replace(/\]/g, '%5D');
   const bare = target.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, '');
   const out = shown === '' || shown === target || shown === bare ? target : `${shown} (${target})`;
   return /^[(:]/.test(out) ? ` ${out}` : out;
@@ -296,12 +297,24 @@ function linkText(label: string, url: string): string {
 /** An image is never shown: its alt text, and its URL in inline code (no link, nothing fetched). */
 function imageText(link: InlineLink): string {
   const alt = defuse(link.label.trim());
-  const url = link.dest.trim().replace(/`/g, '%60');
+  const url = encodeAngles(link.dest.trim()).replace(/`/g, '%60');
   return `image not shown: ${alt === '' ? '' : `${alt} `}(\`${url}\`)`;
 }
 
+/**
+ * A label or alt text we write: `](` and `]:` broken, and every `<` broken like a stray one in the scan, so a
+ * Slack token inside it (`[<https://evil|Login>](https://good)`) cannot become a live link. A `>` alone
+ * cannot: every `<` before it was already read whole or broken.
+ */
 function defuse(text: string): string {
-  return text.replace(/\](?=[(:])/g, (_, offset: number) => (text[offset + 1] === '(' ? '] ' : `]${ZWSP}`));
+  return text
+    .replace(/\](?=[(:])/g, (_, offset: number) => (text[offset + 1] === '(' ? '] ' : `]${ZWSP}`))
+    .replace(/</g, `<${ZWSP}`);
+}
+
+/** `<` and `>` in a URL we write, percent-encoded (the same address), so no Slack token hides in it. */
+function encodeAngles(url: string): string {
+  return url.replace(/</g, '%3C').replace(/>/g, '%3E');
 }
 
 /** Every link in `text` shows its target, images are never shown; see LinkSafeStream. */

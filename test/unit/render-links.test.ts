@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { exposeLinks, LinkSafeStream } from '../../src/render/index.js';
+import {
+  exposeLinks,
+  LinkSafeStream,
+  MentionSafeStream,
+  StreamingMessageSplitter,
+} from '../../src/render/index.js';
 import { rng } from '../support/seeded-random.js';
 
 function streamed(chunks: readonly string[]): string {
@@ -7,6 +12,22 @@ function streamed(chunks: readonly string[]): string {
   let out = '';
   for (const chunk of chunks) out += stream.push(chunk);
   return out + stream.flush();
+}
+
+/** The answer writer's pipeline (src/core/answer-writer.ts): links → mentions → splitter, in 1-char chunks. */
+function throughAnswerPipeline(text: string): string[] {
+  const links = new LinkSafeStream();
+  const mentions = new MentionSafeStream();
+  const splitter = new StreamingMessageSplitter();
+  const ops = [];
+  for (const ch of text) ops.push(...splitter.push(mentions.push(links.push(ch))));
+  ops.push(...splitter.push(mentions.push(links.flush()) + mentions.flush()), ...splitter.end());
+  const messages = [''];
+  for (const op of ops) {
+    if (op.kind === 'break') messages.push('');
+    else messages[messages.length - 1] += op.text;
+  }
+  return messages;
 }
 
 describe('exposeLinks', () => {
@@ -36,6 +57,24 @@ describe('exposeLinks', () => {
     ['a[0] and f(x) and ! and [not a link]', 'a[0] and f(x) and ! and [not a link]'],
   ])('%j → %j', (input, expected) => {
     expect(exposeLinks(input)).toBe(expected);
+  });
+
+  it.each([
+    ['link label', '[<https://evil.example|Login>](https://good.example)'],
+    ['link URL', '[x](https://a.example<https://evil.example|Login>)'],
+    ['link URL in <>', '[x](<https://a.example<https://evil.example|Login>)'],
+    ['image alt', '![<https://evil.example|Login>](https://good.example)'],
+    ['image URL', '![x](https://a.example/`<https://evil.example|Login>`)'],
+    ['too long date', `<!date^1^{date}^https://evil.example/${'a'.repeat(2600)}|click>`],
+    ['too long link', `<https://evil.example/${'a'.repeat(2600)}|click>`],
+    ['date around a link', '<!date^1^{date}^https://evil.example|[click>](https://good.example)'],
+    ['date without fallback', '<!date^1^{date}^https://evil.example>'],
+    ['date broken by a newline', '<!date^1^{date}^https://evil.example|a\nb>'],
+  ])('no hidden Slack link target reaches Slack (%s)', (_, input) => {
+    for (const message of throughAnswerPipeline(input)) {
+      expect(message).not.toMatch(/<https?:|<!date|<[^<>\s\u200B][^<>]*\|[^<>]*>/);
+    }
+    expect(throughAnswerPipeline(input).join('')).toContain('evil.example');
   });
 
   it('never leaves a link target or image syntax in hostile text', () => {
