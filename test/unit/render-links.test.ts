@@ -134,6 +134,26 @@ describe('exposeLinks', () => {
     }
   });
 
+  it('reads an unfinished link once however small the chunks (no re-parse from its start on every push)', () => {
+    const parsedInOneCharChunks = (text: string) => {
+      const stream = new LinkSafeStream();
+      for (const ch of text) stream.push(ch);
+      stream.flush();
+      return stream.charsParsed;
+    };
+    // Near-maximum-length parts, as in the measured attack: label, destination, title.
+    const link = (n: number) =>
+      `[${'l'.repeat(n / 4)}](https://x.io/${'d'.repeat(n)} "${'t'.repeat(n / 4)}") `;
+    const small = parsedInOneCharChunks(link(800).repeat(4));
+    const large = parsedInOneCharChunks(link(1600).repeat(4));
+    // Twice as long links: about twice the work (it was about four times, each push re-reading the link).
+    expect(large / small).toBeLessThan(2.2);
+    const whole = new LinkSafeStream();
+    whole.push(link(1600).repeat(4));
+    whole.flush();
+    expect(large).toBeLessThanOrEqual(whole.charsParsed * 1.1);
+  });
+
   it('releases plain text at once', () => {
     const stream = new LinkSafeStream();
     expect(stream.push('Hello world. ')).toBe('Hello world. ');
