@@ -131,9 +131,11 @@ export class LinkSafeStream {
           i = at + angle.end;
           continue;
         }
-        // A `<` whose token we could not read whole (too long, broken by a newline, nested): break it,
-        // whatever follows, so Slack cannot read a link (`<!date^…|x>`, `<https://…|x>`) there either.
-        emit(at, at + 1, `<${ZWSP}`);
+        // A `<` whose token we could not read whole (too long, broken by a newline, nested): break it
+        // whatever token follows, so Slack cannot read a link (`<!date^…|x>`, `<https://…|x>`) there
+        // either. A `<` before a space or the end starts no token (`tolerate < 0.1 %`): left as it is.
+        const next = text[at + 1];
+        if (next !== undefined && !/\s/.test(next)) emit(at, at + 1, `<${ZWSP}`);
         i = at + 1;
         continue;
       }

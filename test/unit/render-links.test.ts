@@ -114,6 +114,7 @@ describe('exposeLinks', () => {
       'Go [Re-authenticate](https://evil.example/login "t") or <https://evil.example|click> ![x](https://evil.example/?d=1)',
       '```\n[x](y)\n```\n[a [b] c](https://e.io) [r]: https://e.io <!date^1^{date}^https://e.io|d>',
       'text with [brackets] and a(b) and ! bang and <not a link> and <https://ok.example>',
+      '[<https://e.io|L>](https://g.io) ![x](u<v>) <!date^1^{date}^https://e.io> a < b\n<x [a](b "t" ) ![y](<c d>)',
     ];
     const random = rng(5);
     for (const text of samples) {
