@@ -7,7 +7,8 @@
  * a link target or a reference definition (`](`, `]:`) is broken so no renderer can make it one.
  *
  * Like MentionSafeStream it runs on a stream: it holds back only a construct that is not complete yet
- * (each part is bounded, so at most a few thousand characters), and joining every `push` and the
+ * (each part is bounded, so at most a few thousand characters; its parser resumes where it stopped, so
+ * tiny chunks cost no more than one), and joining every `push` and the
  * `flush` equals `exposeLinks(all input)` however the text was chunked. Fenced code blocks are copied
  * untouched (nothing is a link there); a fence is recognised only when it is certainly one, so a doubt
  * always falls on the side of exposing.
@@ -20,13 +21,18 @@ const TITLE_MAX = 500;
 const ANGLE_MAX = DEST_MAX + LABEL_MAX + 1;
 const FENCE_LINE_MAX = 1_000;
 const SPECIAL = /[[\]!<\n]/g;
-const SCHEME = /[a-z][a-z0-9+.-]{0,30}:/iy;
 
 type Parsed<T> = T | 'none' | 'more';
 interface InlineLink {
   end: number;
   label: string;
   dest: string;
+}
+interface PendingParse {
+  make: (src: Source) => Parser<unknown>;
+  offset: number;
+  src: Source;
+  parser: Parser<unknown>;
 }
 interface Fence {
   char: string;
@@ -37,6 +43,14 @@ export class LinkSafeStream {
   private buffer = '';
   private fence: Fence | undefined;
   private lineStart = true;
+  /** The parser of the unfinished construct the buffer starts with, resumed when more text arrives. */
+  private pending: PendingParse | undefined;
+  private readonly work = { chars: 0 };
+
+  /** Characters the link parsers have examined so far: lets a test check the work stays linear. */
+  get charsParsed(): number {
+    return this.work.chars;
+  }
 
   /** Adds a chunk of untrusted Markdown; returns the text that is safe to show now (maybe ''). */
   push(delta: string): string {
@@ -48,6 +62,7 @@ export class LinkSafeStream {
   /** Returns everything still held back, made safe. The stream can be reused afterwards. */
   flush(): string {
     const out = this.release(true);
+    this.pending = undefined;
     this.fence = undefined;
     this.lineStart = true;
     return out;
@@ -109,16 +124,18 @@ export class LinkSafeStream {
         continue;
       }
       if (ch === '<') {
-        const angle = parseAngle(text, at);
-        if (angle === 'more' && !final) return stop(at);
-        if (angle !== 'more' && angle !== 'none') {
-          emit(at, angle.end, angle.text);
-          i = angle.end;
+        const angle = this.parse(text, at, 0, final, parseAngle);
+        if (angle === 'more') return stop(at);
+        if (angle !== 'none') {
+          emit(at, at + angle.end, angle.text);
+          i = at + angle.end;
           continue;
         }
-        SCHEME.lastIndex = at + 1;
-        // An angle link we could not read whole (too long, broken by a newline): break its `<`.
-        if (SCHEME.test(text)) emit(at, at + 1, `<${ZWSP}`);
+        // A `<` whose token we could not read whole (too long, broken by a newline, nested): break it
+        // whatever token follows, so Slack cannot read a link (`<!date^…|x>`, `<https://…|x>`) there
+        // either. A `<` before a space or the end starts no token (`tolerate < 0.1 %`): left as it is.
+        const next = text[at + 1];
+        if (next !== undefined && !/\s/.test(next)) emit(at, at + 1, `<${ZWSP}`);
         i = at + 1;
         continue;
       }
@@ -136,16 +153,44 @@ export class LinkSafeStream {
         i = at + 1;
         continue;
       }
-      const link = parseInlineLink(text, image ? at + 1 : at);
-      if (link === 'more' && !final) return stop(at);
-      if (link !== 'more' && link !== 'none') {
-        emit(at, link.end, image ? imageText(link) : linkText(link.label, link.dest));
-        i = link.end;
+      const offset = image ? 1 : 0;
+      const link = this.parse(text, at, offset, final, parseInlineLink);
+      if (link === 'more') return stop(at);
+      if (link !== 'none') {
+        const end = at + offset + link.end;
+        emit(at, end, image ? imageText(link) : linkText(link.label, link.dest));
+        i = end;
         continue;
       }
       i = at + 1;
     }
     return stop(n);
+  }
+
+  /**
+   * Parses the construct at `at` (its parser starts `offset` after it), or resumes the one this stream
+   * stopped at last time, which now starts the buffer: 'more' while it needs text that has not arrived.
+   */
+  private parse<T>(
+    text: string,
+    at: number,
+    offset: number,
+    final: boolean,
+    make: (src: Source) => Parser<T>,
+  ): Parsed<T> {
+    let job = this.pending;
+    this.pending = undefined;
+    if (!job || at !== 0 || job.make !== make || job.offset !== offset) {
+      const src = new Source(this.work);
+      job = { make, offset, src, parser: make(src) };
+    }
+    job.src.text = text;
+    job.src.start = at + offset;
+    job.src.final = final;
+    const step = job.parser.next();
+    if (step.done) return step.value as T | 'none';
+    this.pending = job;
+    return 'more';
   }
 
   /** At a line start: a fence line (opening or closing) and where it ends, 'none', or 'more'. */
@@ -182,69 +227,112 @@ export class LinkSafeStream {
   }
 }
 
-/** `[label](dest "title")` starting at `i` (the `[`), each part bounded; 'more' when the text ends inside it. */
-function parseInlineLink(text: string, i: number): Parsed<InlineLink> {
-  const n = text.length;
-  let j = i + 1;
-  while (j < n && text[j] !== ']') {
-    const c = text[j];
-    if (c === '[' || c === '\n' || j - i > LABEL_MAX) return 'none';
+/**
+ * The text a parser reads, counted from the start of its construct. It grows between pushes: a parser
+ * that reaches its end waits (yields) and resumes where it stopped, so an unfinished link is never read
+ * again from its start (which made tiny stream chunks quadratic).
+ */
+class Source {
+  text = '';
+  start = 0;
+  final = false;
+  constructor(private readonly work: { chars: number }) {}
+
+  get length(): number {
+    return this.text.length - this.start;
+  }
+
+  char(k: number): string | undefined {
+    this.work.chars += 1;
+    return this.text[this.start + k];
+  }
+
+  slice(from: number, to: number): string {
+    return this.text.slice(this.start + from, this.start + to);
+  }
+}
+
+/** Yields while the construct needs more text; returns its result, or 'none' (also when the text ended). */
+type Parser<T> = Generator<undefined, T | 'none', undefined>;
+
+/** Waits until position `k` exists: true, or false once the text has ended without it. Callers test
+ * `k >= src.length` first, so the common case creates no generator. */
+function* reach(src: Source, k: number): Generator<undefined, boolean, undefined> {
+  while (k >= src.length) {
+    if (src.final) return false;
+    yield;
+  }
+  return true;
+}
+
+/** `[label](dest "title")` starting at 0 (the `[`), each part bounded. */
+function* parseInlineLink(src: Source): Parser<InlineLink> {
+  let j = 1;
+  for (;;) {
+    if (j >= src.length && !(yield* reach(src, j))) return 'none';
+    const c = src.char(j);
+    if (c === ']') break;
+    if (c === '[' || c === '\n' || j > LABEL_MAX) return 'none';
     j += 1;
   }
-  if (j + 1 >= n) return 'more';
-  const label = text.slice(i + 1, j);
-  if (text[j + 1] !== '(') return 'none';
-  j = skipSpaces(text, j + 2);
-  if (j >= n) return 'more';
+  if (j + 1 >= src.length && !(yield* reach(src, j + 1))) return 'none';
+  const label = src.slice(1, j);
+  if (src.char(j + 1) !== '(') return 'none';
+  j = yield* skipSpaces(src, j + 2);
+  if (j >= src.length && !(yield* reach(src, j))) return 'none';
   const destStart = j;
   let dest: string;
-  if (text[j] === '<') {
+  if (src.char(j) === '<') {
     j += 1;
-    while (j < n && text[j] !== '>') {
-      if (text[j] === '<' || text[j] === '\n' || j - destStart > DEST_MAX) return 'none';
+    for (;;) {
+      if (j >= src.length && !(yield* reach(src, j))) return 'none';
+      const c = src.char(j);
+      if (c === '>') break;
+      if (c === '<' || c === '\n' || j - destStart > DEST_MAX) return 'none';
       j += 1;
     }
-    if (j >= n) return 'more';
-    dest = text.slice(destStart + 1, j);
+    dest = src.slice(destStart + 1, j);
     j += 1;
   } else {
     let depth = 0;
-    while (j < n) {
-      const c = text[j] as string;
+    for (;;) {
+      if (j >= src.length && !(yield* reach(src, j))) return 'none';
+      const c = src.char(j);
       if (c === ' ' || c === '\t' || c === '\n' || (c === ')' && depth === 0)) break;
       if (c === '(') depth += 1;
       if (c === ')') depth -= 1;
       if (j - destStart > DEST_MAX || depth > 32) return 'none';
       j += 1;
     }
-    if (j >= n) return 'more';
-    dest = text.slice(destStart, j);
+    dest = src.slice(destStart, j);
   }
-  j = skipSpaces(text, j);
-  if (j >= n) return 'more';
-  const quote = text[j];
+  j = yield* skipSpaces(src, j);
+  if (j >= src.length && !(yield* reach(src, j))) return 'none';
+  const quote = src.char(j);
   if (quote === '"' || quote === "'" || quote === '(') {
     const close = quote === '(' ? ')' : quote;
     const titleStart = j;
     j += 1;
-    while (j < n && text[j] !== close) {
+    for (;;) {
+      if (j >= src.length && !(yield* reach(src, j))) return 'none';
+      if (src.char(j) === close) break;
       if (j - titleStart > TITLE_MAX) return 'none';
       j += 1;
     }
-    if (j >= n) return 'more';
-    j = skipSpaces(text, j + 1);
-    if (j >= n) return 'more';
+    j = yield* skipSpaces(src, j + 1);
+    if (j >= src.length && !(yield* reach(src, j))) return 'none';
   }
-  if (text[j] !== ')') return 'none';
+  if (src.char(j) !== ')') return 'none';
   return { end: j + 1, label, dest };
 }
 
 /** Up to 20 spaces, tabs and at most one newline, as Markdown allows around a link destination. */
-function skipSpaces(text: string, j: number): number {
+function* skipSpaces(src: Source, j: number): Generator<undefined, number, undefined> {
   let newlines = 0;
   const start = j;
-  while (j < text.length && j - start < 20) {
-    const c = text[j];
+  while (j - start < 20) {
+    if (j >= src.length && !(yield* reach(src, j))) return j;
+    const c = src.char(j);
     if (c === '\n') newlines += 1;
     if (c !== ' ' && c !== '\t' && !(c === '\n' && newlines === 1)) break;
     j += 1;
@@ -253,30 +341,34 @@ function skipSpaces(text: string, j: number): number {
 }
 
 /**
- * A Slack angle token at `i`: `<https://x|label>` (and `<!date^…^https://x|label>`) become visible; a
- * mention, channel or plain `<https://x>` is 'none' here (left as it is; mentions are neutralised later).
+ * A Slack angle token at 0: `<https://x|label>` (and `<!date^…^https://x|label>`) become visible; a
+ * mention, channel or plain `<https://x>` is kept as it is (mentions are neutralised later).
  */
-function parseAngle(text: string, i: number): Parsed<{ end: number; text: string }> {
-  let j = i + 1;
-  while (j < text.length && text[j] !== '>') {
-    const c = text[j];
-    if (c === '<' || c === '\n' || j - i > ANGLE_MAX) return 'none';
+function* parseAngle(src: Source): Parser<{ end: number; text: string }> {
+  let j = 1;
+  for (;;) {
+    if (j >= src.length && !(yield* reach(src, j))) return 'none';
+    const c = src.char(j);
+    if (c === '>') break;
+    if (c === '<' || c === '\n' || j > ANGLE_MAX) return 'none';
     j += 1;
   }
-  if (j >= text.length) return 'more';
-  const inner = text.slice(i + 1, j);
+  const inner = src.slice(1, j);
+  const whole = src.slice(0, j + 1);
   // Brackets inside are scanned like any text (a `](` there is broken); an URL-like `<` is broken below.
   if (inner.includes('[') || inner.includes(']')) return 'none';
   const bar = inner.indexOf('|');
-  // `<https://x>`, `<@U1>`, `<#C1>`: the target is what shows; left as it is.
-  if (bar < 0) return { end: j + 1, text: text.slice(i, j + 1) };
-  const target = inner.slice(0, bar);
-  const label = inner.slice(bar + 1);
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? '' : inner.slice(bar + 1);
+  // A date links its text to its optional 4th part, with or without a `|fallback`.
   if (target.startsWith('!date^')) {
     const link = target.split('^')[3];
-    return link ? { end: j + 1, text: linkText(label, link) } : 'none';
+    if (link) return { end: j + 1, text: linkText(label, link) };
+    return bar < 0 ? { end: j + 1, text: whole } : 'none';
   }
-  if (/^[@#!]/.test(target)) return { end: j + 1, text: text.slice(i, j + 1) };
+  // `<https://x>`, `<@U1>`, `<#C1>`: the target is what shows; left as it is.
+  if (bar < 0) return { end: j + 1, text: whole };
+  if (/^[@#!]/.test(target)) return { end: j + 1, text: whole };
   return { end: j + 1, text: linkText(label, target) };
 }
 
@@ -287,7 +379,7 @@ function parseAngle(text: string, i: number): Parsed<{ end: number; text: string
  */
 function linkText(label: string, url: string): string {
   const shown = defuse(label.trim());
-  const target = url.trim().replace(/\[/g, '%5B').replace(/\]/g, '%5D');
+  const target = encodeAngles(url.trim()).replace(/\[/g, '%5B').replace(/\]/g, '%5D');
   const bare = target.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, '');
   const out = shown === '' || shown === target || shown === bare ? target : `${shown} (${target})`;
   return /^[(:]/.test(out) ? ` ${out}` : out;
@@ -296,12 +388,24 @@ function linkText(label: string, url: string): string {
 /** An image is never shown: its alt text, and its URL in inline code (no link, nothing fetched). */
 function imageText(link: InlineLink): string {
   const alt = defuse(link.label.trim());
-  const url = link.dest.trim().replace(/`/g, '%60');
+  const url = encodeAngles(link.dest.trim()).replace(/`/g, '%60');
   return `image not shown: ${alt === '' ? '' : `${alt} `}(\`${url}\`)`;
 }
 
+/**
+ * A label or alt text we write: `](` and `]:` broken, and every `<` broken like a stray one in the scan, so a
+ * Slack token inside it (`[<https://evil|Login>](https://good)`) cannot become a live link. A `>` alone
+ * cannot: every `<` before it was already read whole or broken.
+ */
 function defuse(text: string): string {
-  return text.replace(/\](?=[(:])/g, (_, offset: number) => (text[offset + 1] === '(' ? '] ' : `]${ZWSP}`));
+  return text
+    .replace(/\](?=[(:])/g, (_, offset: number) => (text[offset + 1] === '(' ? '] ' : `]${ZWSP}`))
+    .replace(/</g, `<${ZWSP}`);
+}
+
+/** `<` and `>` in a URL we write, percent-encoded (the same address), so no Slack token hides in it. */
+function encodeAngles(url: string): string {
+  return url.replace(/</g, '%3C').replace(/>/g, '%3E');
 }
 
 /** Every link in `text` shows its target, images are never shown; see LinkSafeStream. */

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { exposeLinks, LinkSafeStream } from '../../src/render/index.js';
+import {
+  exposeLinks,
+  LinkSafeStream,
+  MentionSafeStream,
+  StreamingMessageSplitter,
+} from '../../src/render/index.js';
 import { rng } from '../support/seeded-random.js';
 
 function streamed(chunks: readonly string[]): string {
@@ -7,6 +12,22 @@ function streamed(chunks: readonly string[]): string {
   let out = '';
   for (const chunk of chunks) out += stream.push(chunk);
   return out + stream.flush();
+}
+
+/** The answer writer's pipeline (src/core/answer-writer.ts): links → mentions → splitter, in 1-char chunks. */
+function throughAnswerPipeline(text: string): string[] {
+  const links = new LinkSafeStream();
+  const mentions = new MentionSafeStream();
+  const splitter = new StreamingMessageSplitter();
+  const ops = [];
+  for (const ch of text) ops.push(...splitter.push(mentions.push(links.push(ch))));
+  ops.push(...splitter.push(mentions.push(links.flush()) + mentions.flush()), ...splitter.end());
+  const messages = [''];
+  for (const op of ops) {
+    if (op.kind === 'break') messages.push('');
+    else messages[messages.length - 1] += op.text;
+  }
+  return messages;
 }
 
 describe('exposeLinks', () => {
@@ -36,6 +57,24 @@ describe('exposeLinks', () => {
     ['a[0] and f(x) and ! and [not a link]', 'a[0] and f(x) and ! and [not a link]'],
   ])('%j → %j', (input, expected) => {
     expect(exposeLinks(input)).toBe(expected);
+  });
+
+  it.each([
+    ['link label', '[<https://evil.example|Login>](https://good.example)'],
+    ['link URL', '[x](https://a.example<https://evil.example|Login>)'],
+    ['link URL in <>', '[x](<https://a.example<https://evil.example|Login>)'],
+    ['image alt', '![<https://evil.example|Login>](https://good.example)'],
+    ['image URL', '![x](https://a.example/`<https://evil.example|Login>`)'],
+    ['too long date', `<!date^1^{date}^https://evil.example/${'a'.repeat(2600)}|click>`],
+    ['too long link', `<https://evil.example/${'a'.repeat(2600)}|click>`],
+    ['date around a link', '<!date^1^{date}^https://evil.example|[click>](https://good.example)'],
+    ['date without fallback', '<!date^1^{date}^https://evil.example>'],
+    ['date broken by a newline', '<!date^1^{date}^https://evil.example|a\nb>'],
+  ])('no hidden Slack link target reaches Slack (%s)', (_, input) => {
+    for (const message of throughAnswerPipeline(input)) {
+      expect(message).not.toMatch(/<https?:|<!date|<[^<>\s\u200B][^<>]*\|[^<>]*>/);
+    }
+    expect(throughAnswerPipeline(input).join('')).toContain('evil.example');
   });
 
   it('never leaves a link target or image syntax in hostile text', () => {
@@ -75,6 +114,7 @@ describe('exposeLinks', () => {
       'Go [Re-authenticate](https://evil.example/login "t") or <https://evil.example|click> ![x](https://evil.example/?d=1)',
       '```\n[x](y)\n```\n[a [b] c](https://e.io) [r]: https://e.io <!date^1^{date}^https://e.io|d>',
       'text with [brackets] and a(b) and ! bang and <not a link> and <https://ok.example>',
+      '[<https://e.io|L>](https://g.io) ![x](u<v>) <!date^1^{date}^https://e.io> a < b\n<x [a](b "t" ) ![y](<c d>)',
     ];
     const random = rng(5);
     for (const text of samples) {
@@ -93,6 +133,26 @@ describe('exposeLinks', () => {
         expect(streamed(chunks), JSON.stringify(chunks)).toBe(expected);
       }
     }
+  });
+
+  it('reads an unfinished link once however small the chunks (no re-parse from its start on every push)', () => {
+    const parsedInOneCharChunks = (text: string) => {
+      const stream = new LinkSafeStream();
+      for (const ch of text) stream.push(ch);
+      stream.flush();
+      return stream.charsParsed;
+    };
+    // Near-maximum-length parts, as in the measured attack: label, destination, title.
+    const link = (n: number) =>
+      `[${'l'.repeat(n / 4)}](https://x.io/${'d'.repeat(n)} "${'t'.repeat(n / 4)}") `;
+    const small = parsedInOneCharChunks(link(800).repeat(4));
+    const large = parsedInOneCharChunks(link(1600).repeat(4));
+    // Twice as long links: about twice the work (it was about four times, each push re-reading the link).
+    expect(large / small).toBeLessThan(2.2);
+    const whole = new LinkSafeStream();
+    whole.push(link(1600).repeat(4));
+    whole.flush();
+    expect(large).toBeLessThanOrEqual(whole.charsParsed * 1.1);
   });
 
   it('releases plain text at once', () => {
