@@ -87,22 +87,16 @@ export interface TaskStore {
   listTurns(teamId: string, taskId: number): Turn[];
 }
 
-export interface NewCollaborationRequest {
-  teamId: string;
-  taskId: number;
-  channelId: string;
-  threadTs: string;
-  role: CollaborationRole;
-  topic: string;
-  request: string;
-  reason: string;
-  owner: OwnerRef | null;
-}
+/** A request as the agent raises it: the stored request before it has an id, a status or a ping. */
+export type NewCollaborationRequest = Pick<
+  CollaborationRequest,
+  'teamId' | 'taskId' | 'channelId' | 'threadTs' | 'role' | 'topic' | 'request' | 'reason' | 'owner'
+>;
 
-/** Owners per role and the collaboration requests the agent raised. Every method is scoped by team. */
 /** What a request's thread is told, each at most once. */
 export type AnnouncementKind = 'ping' | 'guidance' | 'invite';
 
+/** Owners per role and the collaboration requests the agent raised. Every method is scoped by team. */
 export interface CollaborationStore {
   /** The owner of each role for this channel: the channel's own, else the workspace default. */
   effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment>;
