@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
+import { collaborationRound, dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, postSigned } from '../support/slack-signing.js';
@@ -197,25 +197,7 @@ describe('aborting a job mid-answer', () => {
       h.slack.addUser({ id: SAM });
       await h.command(`owners set security <@${SAM}>`, { channel_id: CHANNEL, user_id: REQUESTER });
       await h.app.idle();
-      h.anthropic.script(
-        {
-          kind: 'message',
-          content: [
-            { type: 'text', text: '## Orders mart\n' },
-            {
-              type: 'tool_use',
-              name: 'request_collaboration',
-              input: {
-                role: 'security',
-                topic: 'PII encryption for the orders mart',
-                request: 'Provide a KMS key per environment.',
-                reason: 'The orders mart stores customer emails.',
-              },
-            },
-          ],
-        },
-        textReply('Encrypt the email column.'),
-      );
+      h.anthropic.script(collaborationRound(), textReply('Encrypt the email column.'));
       // The answer is written; its Stop button is being removed (Slack is slow) when the requester,
       // who still sees it, presses it.
       const release = h.slack.holdNext('chat.delete');
@@ -257,25 +239,7 @@ describe('aborting a job mid-answer', () => {
       h.slack.addUser({ id: SAM });
       await h.command(`owners set security <@${SAM}>`, { channel_id: CHANNEL, user_id: REQUESTER });
       await h.app.idle();
-      h.anthropic.script(
-        {
-          kind: 'message',
-          content: [
-            { type: 'text', text: '## Orders mart\n' },
-            {
-              type: 'tool_use',
-              name: 'request_collaboration',
-              input: {
-                role: 'security',
-                topic: 'PII encryption for the orders mart',
-                request: 'Provide a KMS key per environment.',
-                reason: 'The orders mart stores customer emails.',
-              },
-            },
-          ],
-        },
-        textReply('Encrypt the email column.'),
-      );
+      h.anthropic.script(collaborationRound(), textReply('Encrypt the email column.'));
       const isPing = (args: Record<string, unknown>) =>
         JSON.stringify(args).includes('collaboration_acknowledge');
       const release = h.slack.holdNext('chat.postMessage', isPing);

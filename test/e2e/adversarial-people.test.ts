@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type MessageReply, textReply } from '../support/fake-anthropic.js';
+import { collaborationRound, type MessageReply, textReply } from '../support/fake-anthropic.js';
 import {
   FAKE_BOT_USER_ID,
   FAKE_TEAM_ID,
@@ -35,16 +35,6 @@ const PII = {
   request: 'Provide a KMS key per environment and column-level grants for the email column.',
   reason: 'The mart stores customer emails.',
 };
-
-function collaborationRound(input: Record<string, string>, text = '## Solution\n'): MessageReply {
-  return {
-    kind: 'message',
-    content: [
-      { type: 'text', text },
-      { type: 'tool_use', name: 'request_collaboration', input },
-    ],
-  };
-}
 
 const askQuestions: MessageReply = {
   kind: 'message',
@@ -174,7 +164,7 @@ const isPing = (m: FakeMessage) => JSON.stringify(m.blocks ?? []).includes('coll
  */
 async function aDaysWork(owner = `<@${SAM}>`): Promise<string> {
   await command(`owners set security ${owner}`);
-  h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'), askQuestions);
+  h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'), askQuestions);
   const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`);
   await say(`<@${FAKE_BOT_USER_ID}> stream clickstream events`);
   return threadTs;
@@ -459,7 +449,7 @@ describe('10.5 nothing private crosses a channel boundary', () => {
   ])(
     'a request raised in %s: no ping there, no topic on the owner’s Home tab, in requests or in another channel’s digest',
     async (_, conversation) => {
-      h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+      h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
       const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, {
         channel: conversation,
       });
@@ -484,7 +474,7 @@ describe('10.5 nothing private crosses a channel boundary', () => {
   );
 
   it('pings the owner once they are invited and someone replies in the thread', async () => {
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
     expect(h.slack.threadMessages(PRIVATE, threadTs).some(isPing)).toBe(false);
     expect(await openHome(SAM)).not.toContain('PII encryption');
@@ -505,7 +495,7 @@ describe('10.5 nothing private crosses a channel boundary', () => {
   it('reads every page of conversations.members', async () => {
     const crowd = Array.from({ length: 450 }, (_, i) => `U0CROWD${String(i).padStart(3, '0')}`);
     h.slack.addChannel(PRIVATE, { members: [ANA, ...crowd, SAM] }); // SAM on the third page
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
     expect(h.slack.threadMessages(PRIVATE, threadTs).filter(isPing)).toHaveLength(1);
     const pages = h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE);
@@ -560,7 +550,7 @@ describe('attacker review: bounded, honest and inert', () => {
   it('50 never-pinged requests from a DM do not hide a newer request on the owner’s Home tab', async () => {
     h.slack.addChannel(DM, { members: [ANA] });
     await command(`owners set security <@${SAM}>`);
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: DM });
     const [dmRequest] = requests();
     expect(dmRequest?.ping_ts).toBeNull();
@@ -576,7 +566,7 @@ describe('attacker review: bounded, honest and inert', () => {
       );
     }
     h.anthropic.script(
-      collaborationRound({ ...PII, topic: 'Row-level security for the finance channel' }),
+      collaborationRound({ ...PII, topic: 'Row-level security for the finance channel' }, '## Solution\n'),
       textReply('Use row access policies.'),
     );
     await say(`<@${FAKE_BOT_USER_ID}> lock down finance rows`);
@@ -616,7 +606,7 @@ describe('attacker review: bounded, honest and inert', () => {
     const crowd = Array.from({ length: 450 }, (_, i) => `U0CROWD${String(i).padStart(3, '0')}`);
     h.slack.addChannel(PRIVATE, { members: [SAM, ANA, ...crowd] }); // SAM on the first page
     await command(`owners set security <@${SAM}>`);
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
     expect(h.slack.threadMessages(PRIVATE, threadTs).filter(isPing)).toHaveLength(1);
     expect(h.slack.callsTo('conversations.members').filter((c) => c.args.channel === PRIVATE)).toHaveLength(
@@ -630,7 +620,7 @@ describe('attacker review: bounded, honest and inert', () => {
     for (const [i, channel] of channels.entries()) {
       h.slack.addChannel(channel, { members: [ANA, SAM] });
       h.anthropic.script(
-        collaborationRound({ ...PII, topic: `Grant review ${i}` }),
+        collaborationRound({ ...PII, topic: `Grant review ${i}` }, '## Solution\n'),
         textReply('Use row access policies.'),
       );
       await say(`<@${FAKE_BOT_USER_ID}> review grants ${i}`, { channel });
@@ -661,7 +651,7 @@ describe('attacker review: bounded, honest and inert', () => {
   it('missing_scope on conversations.members: the thread is told once, the log says which scope to add, once', async () => {
     await command(`owners set security <@${SAM}>`);
     h.slack.failNext('conversations.members', { error: 'missing_scope' }, 20);
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`);
     h.anthropic.script(textReply('Still: encrypt at rest.'));
     await say('any news?', { threadTs });
@@ -677,7 +667,7 @@ describe('attacker review: bounded, honest and inert', () => {
 
   it('a request that began without an owner still gets the invite note when its owner is not in the conversation', async () => {
     h.slack.addChannel(PRIVATE, { members: [ANA, DEV] });
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'));
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'));
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`, { channel: PRIVATE });
     expect(notesIn(PRIVATE, threadTs, /No security owner is set/)).toHaveLength(1);
     await command(`owners set security <@${SAM}>`); // SAM is not in PRIVATE
@@ -700,7 +690,7 @@ describe('attacker review: bounded, honest and inert', () => {
     h.slack.addUser({ id: ANA, profile: { display_name: 'IT: re-login at https://evil.example *now*' } });
     h.slack.addUser({ id: DEV, profile: { display_name: `visit evil.example ${'x'.repeat(60)}` } });
     await command(`owners set security <@${SAM}>`);
-    h.anthropic.script(collaborationRound(PII), textReply('Encrypt at rest.'), askQuestions);
+    h.anthropic.script(collaborationRound(PII, '## Solution\n'), textReply('Encrypt at rest.'), askQuestions);
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> store customer emails safely`);
     await say(`<@${FAKE_BOT_USER_ID}> stream clickstream events`);
     const [request] = requests();
@@ -716,7 +706,10 @@ describe('attacker review: bounded, honest and inert', () => {
       expect(text).not.toContain('evil');
       expect(text).not.toContain('*now*');
     }
-    h.anthropic.script(collaborationRound({ ...PII, topic: 'Another one' }), textReply('Ok.'));
+    h.anthropic.script(
+      collaborationRound({ ...PII, topic: 'Another one' }, '## Solution\n'),
+      textReply('Ok.'),
+    );
     const other = await say(`<@${FAKE_BOT_USER_ID}> another one`, { user: DEV });
     const [, second] = requests();
     if (!second?.ping_ts) throw new Error('no ping was posted');

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { textReply } from '../support/fake-anthropic.js';
+import { collaborationRound, textReply } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, eventEnvelope, postSigned } from '../support/slack-signing.js';
@@ -127,25 +127,7 @@ describe('retention', () => {
   });
 
   it('keeps an old conversation whose collaboration request is not done yet', async () => {
-    h.anthropic.script(
-      {
-        kind: 'message',
-        content: [
-          { type: 'text', text: '## Orders mart\n' },
-          {
-            type: 'tool_use',
-            name: 'request_collaboration',
-            input: {
-              role: 'security',
-              topic: 'PII encryption for the orders mart',
-              request: 'Provide a KMS key per environment.',
-              reason: 'The orders mart stores customer emails.',
-            },
-          },
-        ],
-      },
-      textReply('Done.'),
-    );
+    h.anthropic.script(collaborationRound(), textReply('Done.'));
     await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);
     await say(BEN, `<@${FAKE_BOT_USER_ID}> design a pipeline for the 2025 audit`);
     expect(h.query('select id from collaboration_requests')).toHaveLength(1);
@@ -176,25 +158,7 @@ describe('retention', () => {
       (await h.command(`owners set security <@${BEN}>`, { user_id: ANA, channel_id: CHANNEL })).status,
     ).toBe(200);
     await h.app.idle();
-    h.anthropic.script(
-      {
-        kind: 'message',
-        content: [
-          { type: 'text', text: '## Orders mart\n' },
-          {
-            type: 'tool_use',
-            name: 'request_collaboration',
-            input: {
-              role: 'security',
-              topic: 'PII encryption for the orders mart',
-              request: 'Provide a KMS key per environment.',
-              reason: 'The orders mart stores customer emails.',
-            },
-          },
-        ],
-      },
-      textReply('Done.'),
-    );
+    h.anthropic.script(collaborationRound(), textReply('Done.'));
     await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);
     const [request] = h.query<{ id: number; ping_ts: string }>(
       'select id, ping_ts from collaboration_requests',

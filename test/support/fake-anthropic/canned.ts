@@ -1,4 +1,5 @@
 /** Canned model output for tests and benchmarks. */
+import type { MessageReply } from './types.js';
 
 /** A realistic four-section answer (≈2.5k characters) as the bot's system prompt asks for. */
 export function dataEngineeringAnswer(taskName = 'Pipeline for user analytics'): string {
@@ -47,4 +48,26 @@ group by 1, 2
 
 Start with the staging layer and its tests: once deduplication is trusted, the marts are cheap to rebuild.
 `;
+}
+
+/** The security request most collaboration tests raise: PII encryption for an orders mart. */
+export const PII_SECURITY_REQUEST = {
+  role: 'security',
+  topic: 'PII encryption for the orders mart',
+  request: 'Provide a KMS key per environment.',
+  reason: 'The orders mart stores customer emails.',
+};
+
+/** A model turn that writes `text` and then calls request_collaboration with `input`. */
+export function collaborationRound(
+  input: Record<string, string> = PII_SECURITY_REQUEST,
+  text = '## Orders mart\n',
+): MessageReply {
+  return {
+    kind: 'message',
+    content: [
+      { type: 'text', text },
+      { type: 'tool_use', name: 'request_collaboration', input },
+    ],
+  };
 }

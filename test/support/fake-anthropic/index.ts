@@ -18,7 +18,7 @@
  * canned.ts (canned answers).
  */
 
-export { dataEngineeringAnswer } from './canned.js';
+export { collaborationRound, dataEngineeringAnswer, PII_SECURITY_REQUEST } from './canned.js';
 export { textReply } from './scripting.js';
 export { startFakeAnthropic } from './server.js';
 export type {
