@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
+import { MENTION_TASK } from '../support/sample-task.js';
 
 describe('SqliteJobQueue and reserved turns', () => {
   let database: OpenDatabase;
@@ -15,21 +16,7 @@ describe('SqliteJobQueue and reserved turns', () => {
   afterEach(() => database.close());
 
   const newTask = async () =>
-    (
-      await store.createTask(
-        {
-          teamId: 'T1',
-          channelId: 'C1',
-          requesterId: 'U1',
-          source: 'mention',
-          text: 'design it',
-          title: 'design it',
-          threadTs: '1.1',
-          firstTurn: { content: 'design it' },
-        },
-        { deliveryId: `d${Math.random()}` },
-      )
-    ).task;
+    (await store.createTask(MENTION_TASK, { deliveryId: `d${Math.random()}` })).task;
 
   it('runs one job per task at a time, and a job waiting behind a live one never looks due', async () => {
     const task = await newTask(); // its first job is queued with it

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
+import { MENTION_TASK } from '../support/sample-task.js';
 import { until } from '../support/wait.js';
 
 /** A queue whose lease renewals fail (e.g. the database stays locked by another process). */
@@ -27,19 +28,7 @@ describe('a job whose lease cannot be renewed', () => {
     database = openDatabase(':memory:');
     const queue = new UnrenewableQueue(database.sqlite);
     const store = new SqliteTaskStore(database.db, database.sqlite, queue);
-    await store.createTask(
-      {
-        teamId: 'T1',
-        channelId: 'C1',
-        requesterId: 'U1',
-        source: 'mention',
-        text: 'design it',
-        title: 'design it',
-        threadTs: '1.1',
-        firstTurn: { content: 'design it' },
-      },
-      { deliveryId: 'd1' },
-    );
+    await store.createTask(MENTION_TASK, { deliveryId: 'd1' });
     let aborted: { reason: AbortReason; leaseLeftMs: number } | undefined;
     const leaseMs = 3_000;
     worker = new JobWorker(

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
+import { MENTION_TASK } from '../support/sample-task.js';
 import { until } from '../support/wait.js';
 
 const BOOT = 'b5497fc4-de7a-4f9c-b1dc-eac38d0780b0';
@@ -34,19 +35,7 @@ describe('a worker taking over the jobs of another', () => {
     database = openDatabase(':memory:');
     const jobs = makeQueue(database);
     const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
-    await store.createTask(
-      {
-        teamId: 'T1',
-        channelId: 'C1',
-        requesterId: 'U1',
-        source: 'mention',
-        text: 'design it',
-        title: 'design it',
-        threadTs: '1.1',
-        firstTurn: { content: 'design it' },
-      },
-      { deliveryId: 'd1' },
-    );
+    await store.createTask(MENTION_TASK, { deliveryId: 'd1' });
     return jobs;
   }
 
