@@ -50,6 +50,32 @@ describe('agent tools on the wire', () => {
     return message.ts;
   }
 
+  it('questions the model asks through ask_clarifying_questions cannot mention anyone or hide a link', async () => {
+    h.anthropic.script({
+      kind: 'message',
+      content: [
+        {
+          type: 'tool_use',
+          name: 'ask_clarifying_questions',
+          input: {
+            questions: [
+              'How many rows a day? <!channel> <@U0BOB0001> please answer',
+              'Log in first at [the portal](https://evil.example/login) or @here',
+            ],
+          },
+        },
+      ],
+    });
+    const threadTs = await say(`<@${FAKE_BOT_USER_ID}> design an orders mart`);
+    const posted = h.slack.calls
+      .filter((c) => c.method.startsWith('chat.') && JSON.stringify(c.args).includes(threadTs))
+      .map((c) => JSON.stringify(c.args))
+      .join('\n');
+    expect(posted).toContain('How many rows a day?');
+    expect(posted).not.toMatch(/<!channel>|<!here>|<@U0BOB0001>|\]\(https/);
+    expect(posted).toContain('the portal (https://evil.example/login)');
+  });
+
   it('sends byte-identical tool definitions, in registry order, on every request of a thread', async () => {
     const threadTs = await say(`<@${FAKE_BOT_USER_ID}> design a pipeline for user analytics`);
     await say('And how would you backfill a year of events?', threadTs);
