@@ -6,6 +6,7 @@ import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 import { MENTION_TASK } from '../support/sample-task.js';
 import { until } from '../support/wait.js';
@@ -34,8 +35,9 @@ describe('a worker taking over the jobs of another', () => {
   async function setUp(makeQueue = (db: OpenDatabase) => new SqliteJobQueue(db.sqlite)) {
     database = openDatabase(':memory:');
     const jobs = makeQueue(database);
-    const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
-    await store.createTask(MENTION_TASK, { deliveryId: 'd1' });
+    const store = new SqliteTaskStore(database.db, database.sqlite);
+    const admission = new SqliteTaskAdmission(database.db, database.sqlite, jobs, store);
+    await admission.createTask(MENTION_TASK, { deliveryId: 'd1' });
     return jobs;
   }
 

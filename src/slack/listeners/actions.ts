@@ -9,12 +9,15 @@ import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
+import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
 import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 
 export type ActionDeps = RequestClickDeps & {
   store: TaskStore;
+  /** Puts a failed task back in the queue (the Retry button). */
+  admission: TaskAdmission;
   runner: WorkRunner;
   /** Tells the job worker that work was queued. */
   kick(): void;
@@ -98,7 +101,7 @@ export function registerRetry(app: App, deps: ActionDeps): void {
       await tell(limitRefusalText(refusal)).catch(() => undefined);
       return;
     }
-    if (!deps.store.retryFailed(click.teamId, task.id, click.userId)) {
+    if (!deps.admission.retryFailed(click.teamId, task.id, click.userId)) {
       const state = task.status === 'done' ? 'has been answered' : 'is already being worked on';
       await tell(`This task ${state}; there is nothing to retry.`).catch(() => undefined);
       return;

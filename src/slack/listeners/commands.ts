@@ -8,9 +8,12 @@ import { receiptText } from '../../core/messages.js';
 import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/tasks/run-turn.js';
 import { submitCommandTask } from '../../core/tasks/start-task.js';
+import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 
 export type CommandDeps = TurnDeps &
   SubCommandDeps & {
+    /** Stores a new task together with its job. */
+    admission: TaskAdmission;
     /** Tells the job worker that work was queued. */
     kick(): void;
     runner: WorkRunner;
