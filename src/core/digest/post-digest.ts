@@ -1,5 +1,13 @@
 import { ROLE_LABELS } from '../../render/collaboration-messages.js';
-import { digestDetails, digestParent, type NameOf } from '../../render/digest-messages.js';
+import {
+  digestDetails,
+  digestNotPostedText,
+  digestParent,
+  digestPostedText,
+  type NameOf,
+  nothingToReportText,
+  ownerGroupName,
+} from '../../render/digest-messages.js';
 import { errorSummary, notInConversation, SlackError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { notInConversationText } from '../messages.js';
@@ -90,7 +98,7 @@ async function namesIn(deps: DigestDeps, facts: DigestFacts): Promise<NameOf> {
   const names = await deps.people.namesOf(userIds);
   return (who) =>
     who.kind === 'group'
-      ? `the ${who.role ? `${ROLE_LABELS[who.role]} ` : ''}owner group`
+      ? ownerGroupName(who.role ? ROLE_LABELS[who.role] : undefined)
       : (names.get(who.id) ?? NEUTRAL_NAME);
 }
 
@@ -126,7 +134,7 @@ export async function postDigestNow(
     DIGEST_LIST_LIMIT,
   );
   if (isEmptyDigest(facts)) {
-    return `Nothing to report in <#${channelId}> for the last 24 hours: no tasks, no questions waiting and no open requests.`;
+    return nothingToReportText(channelId);
   }
   if (!options.post) {
     // No model paragraph: anyone may run this as often as they like, and each would cost a call.
@@ -137,13 +145,13 @@ export async function postDigestNow(
   }
   try {
     await postDigest(deps, facts, 'last 24 hours', () => undefined);
-    return `Posted the digest for the last 24 hours in <#${channelId}>.`;
+    return digestPostedText(channelId);
   } catch (error) {
     const code = error instanceof SlackError ? error.code : undefined;
     deps.logger.warn('could not post a digest', { teamId, channelId, error: errorSummary(error) });
     const notIn = notInConversation(error);
     if (notIn) return notInConversationText(notIn, channelId);
-    return `I couldn't post the digest${code ? ` (Slack said \`${code}\`)` : ''}. Please try again in a moment.`;
+    return digestNotPostedText(code);
   }
 }
 

@@ -1,4 +1,4 @@
-import { failureMessage } from '../../render/task-messages.js';
+import { failureMessage, INTERNAL_FAILURE_TEXT } from '../../render/task-messages.js';
 import { NO_USAGE } from '../domain.js';
 import { AgentError, abortReason, errorSummary, JobAbortedError, SlackError } from '../errors.js';
 import type { TurnRun } from './run-turn.js';
@@ -40,10 +40,7 @@ async function failTurn(run: TurnRun, error: unknown): Promise<void> {
   } catch (storeError) {
     log.error('could not record the failure', { error: errorSummary(storeError) });
   }
-  const userMessage =
-    error instanceof AgentError
-      ? error.userMessage
-      : 'Something went wrong on my side. Please try again in a few minutes.';
+  const userMessage = error instanceof AgentError ? error.userMessage : INTERNAL_FAILURE_TEXT;
   try {
     // The half-written answer goes; one failure note with a Retry button takes its place.
     if (run.answer) {

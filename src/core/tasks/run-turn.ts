@@ -1,3 +1,4 @@
+import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
 import type { AgentPort, AgentResult } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
@@ -201,10 +202,7 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
     runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
-    throw new AgentError(
-      'unknown',
-      'Claude returned an empty answer. Please try again, perhaps with more detail.',
-    );
+    throw new AgentError('unknown', EMPTY_ANSWER_TEXT);
   }
   return result;
 }

@@ -4,7 +4,12 @@ import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
-import { receiptText } from '../../core/messages.js';
+import {
+  COMMAND_UNREADABLE_TEXT,
+  receiptText,
+  SOMETHING_WRONG_TEXT,
+  TASK_NOT_SAVED_TEXT,
+} from '../../core/messages.js';
 import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/tasks/run-turn.js';
 import { submitCommandTask } from '../../core/tasks/start-task.js';
@@ -31,11 +36,6 @@ const slashCommandPayload = z.object({
   response_url: z.url(),
 });
 
-const UNREADABLE =
-  "Sorry, I couldn't read that command. Please try again; `/data-engineer help` shows how to use me.";
-const NOT_SAVED =
-  "Sorry, I couldn't save your task just now, so I haven't started on it. Please try again in a moment.";
-
 /**
  * `/data-engineer …`: validate, persist, acknowledge within Slack's 3 seconds, then work in the
  * background. Any command name routed here is handled, so a workspace may rename the command.
@@ -47,7 +47,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       deps.logger.warn('malformed slash command payload', {
         issues: payload.error.issues.map((i) => i.path.join('.')),
       });
-      await ack({ response_type: 'ephemeral', text: UNREADABLE });
+      await ack({ response_type: 'ephemeral', text: COMMAND_UNREADABLE_TEXT });
       return;
     }
     const input = payload.data;
@@ -65,7 +65,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         answer = command.run(deps, context, args);
       } catch (error) {
         deps.logger.error(`the ${command.name} command failed`, { error: errorSummary(error) });
-        return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG });
+        return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG_TEXT });
       }
       if (typeof answer === 'string') return ack({ response_type: 'ephemeral', text: answer });
       // Slack calls or slow reads: acknowledge first, answer privately after. The work has started;
@@ -89,7 +89,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       });
     } catch (error) {
       deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });
-      await ack({ response_type: 'ephemeral', text: NOT_SAVED });
+      await ack({ response_type: 'ephemeral', text: TASK_NOT_SAVED_TEXT });
       return;
     }
     await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
@@ -109,10 +109,8 @@ async function afterAck(
     .then(reply)
     .catch(async (error: unknown) => {
       deps.logger.error(`the ${name} command failed`, { error: errorSummary(error) });
-      await reply(SOMETHING_WRONG).catch(() => undefined);
+      await reply(SOMETHING_WRONG_TEXT).catch(() => undefined);
     });
   deps.runner.track(`command:${name}`, done);
   await done;
 }
-
-const SOMETHING_WRONG = 'Sorry, something went wrong on my side. Please try again in a moment.';
