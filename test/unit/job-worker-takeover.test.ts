@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AbortReason, JobAbortedError } from '../../src/core/errors.js';
 import { abortableSlack } from '../../src/core/jobs/abortable-slack.js';
-import { JobWorker, type WorkerIdentity } from '../../src/core/jobs/job-worker.js';
+import { JobWorker } from '../../src/core/jobs/job-worker.js';
+import type { WorkerIdentity } from '../../src/core/jobs/worker-process.js';
 import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
