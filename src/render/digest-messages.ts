@@ -178,3 +178,14 @@ export function digestPostedText(channelId: string): string {
 export function digestNotPostedText(slackCode: string | undefined): string {
   return `I couldn't post the digest${slackCode ? ` (Slack said \`${slackCode}\`)` : ''}. Please try again in a moment.`;
 }
+
+/** "Thu 26 Nov", in the channel's zone; a weekly reminder says that nothing is new. */
+export function digestDayLabel(at: Date, timeZone: string, reminder: boolean): string {
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(at);
+  return `${day}${reminder ? ' · weekly reminder: nothing new, these are still open' : ''}`;
+}
