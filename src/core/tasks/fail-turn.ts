@@ -1,9 +1,9 @@
 import { failureMessage, INTERNAL_FAILURE_TEXT } from '../../render/task-messages.js';
 import { NO_USAGE } from '../domain.js';
 import { AgentError, abortReason, errorSummary, JobAbortedError, SlackError } from '../errors.js';
-import type { TurnRun } from './run-turn.js';
 import { endStoppedAnswer } from './stop-answer.js';
 import { removeStopControl } from './stop-control.js';
+import type { TurnRun } from './turn-run.js';
 
 /**
  * The turn did not finish: a Stop ends the answer where it is; a lost lease or a shutdown leaves it
