@@ -73,17 +73,7 @@ export class SlackThreadReader implements ChannelReader {
     for (let page = 0; page < this.paging.pagesRead; page++) {
       let result: ConversationsRepliesResponse;
       try {
-        result = await this.call(
-          () =>
-            this.client.conversations.replies({
-              channel: channelId,
-              ts: threadTs,
-              limit: THREAD_PAGE_SIZE,
-              ...options,
-              ...(cursor ? { cursor } : {}),
-            }),
-          { idempotent: true },
-        );
+        result = await this.replyPage(channelId, threadTs, options, cursor);
       } catch (error) {
         if (page === 0 || onLaterPageError === 'throw') throw toSlackError(error, 'conversations.replies');
         this.logger.warn('could not read the rest of a thread; using the pages read', {
@@ -111,6 +101,26 @@ export class SlackThreadReader implements ChannelReader {
         pages: this.paging.pagesRead,
       });
     return withFirst(first, window);
+  }
+
+  /** One page of conversations.replies. */
+  private replyPage(
+    channelId: string,
+    threadTs: string,
+    options: { include_all_metadata?: boolean; latest?: string; inclusive?: boolean },
+    cursor: string | undefined,
+  ): Promise<ConversationsRepliesResponse> {
+    return this.call(
+      () =>
+        this.client.conversations.replies({
+          channel: channelId,
+          ts: threadTs,
+          limit: THREAD_PAGE_SIZE,
+          ...options,
+          ...(cursor ? { cursor } : {}),
+        }),
+      { idempotent: true },
+    );
   }
 }
 
