@@ -14,9 +14,14 @@ import {
 } from './messages.js';
 import type { PeopleDirectory } from './people.js';
 import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
+import type { PostAnswerStep } from './post-answer/post-answer-step.js';
+import type { AnswerStepStore } from './post-answer/run-steps.js';
 import { estimateCostUsd } from './pricing.js';
+import { type AnswerSandbox, answerSandbox, SANDBOX_OFF } from './sandbox/answer-sandbox.js';
+import type { SqlSandbox } from './sandbox/sandbox.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
 import { AGENT_TOOLS } from './tool-registry.js';
+import { toolStatus } from './tool-status.js';
 
 export interface TurnDeps {
   store: TaskStore;
@@ -28,6 +33,17 @@ export interface TurnDeps {
   people: PeopleDirectory;
   /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
   contextBudgetTokens: number;
+  /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
+  sandbox?: SqlSandbox;
+  /** The books of the post-answer steps (absent: no steps run). */
+  answerSteps?: AnswerStepStore;
+  /** What runs after every answer, in order (src/core/post-answer/registry.ts). */
+  postAnswerSteps?: readonly PostAnswerStep[];
+}
+
+/** What one answer's tools share: its sandbox session (opened on the first run_sql). */
+export interface AnswerContext {
+  answerSandbox: AnswerSandbox;
 }
 
 export type ThreadTask = Task & { threadTs: string };
@@ -55,6 +71,8 @@ export interface TurnRun {
   /** Slack's own Stop was pressed on the answer. */
   readonly onStoppedByUser: () => void;
   readonly startedAt: number;
+  /** What the answer's tools share (its sandbox session). */
+  readonly tools: AnswerContext;
   answer?: OpenAnswer;
   /** The answer's text as shown so far (since the model's last restart). */
   shown: string;
@@ -72,8 +90,13 @@ export interface TurnRun {
  * lost lease or a shutdown leaves everything stored as it is for the job's next run (which rewrites
  * the messages reached); a Stop ends the answer where it is and says who stopped it.
  */
-export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?: AbortSignal): Promise<void> {
-  const run = startRun(deps, task, jobSignal);
+export async function runAgentTurn(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal?: AbortSignal,
+  tools: AnswerContext = { answerSandbox: answerSandbox(SANDBOX_OFF) },
+): Promise<void> {
+  const run = startRun(deps, task, jobSignal, tools);
   // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
   // never stuck as running.
   try {
@@ -86,7 +109,12 @@ export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?:
   }
 }
 
-function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | undefined): TurnRun {
+function startRun(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal: AbortSignal | undefined,
+  tools: AnswerContext,
+): TurnRun {
   // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
   const slackStop = new AbortController();
   const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
@@ -98,6 +126,7 @@ function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | und
     slack: abortableSlack(deps.slack, signal),
     onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
     startedAt: Date.now(),
+    tools,
     shown: '',
     stopControlTs: task.stopControlTs ?? undefined,
   };
@@ -179,7 +208,11 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
+    runTools: (calls, options) => {
+      const status = toolStatus(calls);
+      if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
+      return runToolRound(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
+    },
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError(
