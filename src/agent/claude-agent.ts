@@ -182,8 +182,8 @@ export class ClaudeAgent implements AgentPort {
   }
 }
 
-/** Tool rounds per answer: enough for one request per role and a little slack, never a loop. */
-const MAX_TOOL_ROUNDS = 6;
+/** Tool rounds per answer: room for a few sandbox runs (create, load, transform, check, fix) and the requests per role, never a loop. */
+const MAX_TOOL_ROUNDS = 12;
 
 interface RoundResult extends AgentResult {
   /** The assistant's content blocks, as they must be sent back before the tool results. */
