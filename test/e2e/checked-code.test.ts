@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type MessageReply,
   type RecordedRequest,
   sandboxedAnswerScript,
   sqlToolRound,
