@@ -190,6 +190,77 @@ describe('checked code', () => {
     expect(h.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
   });
 
+  const openJobs = () => h.query<{ n: number }>('select count(*) as n from jobs')[0]?.n ?? 0;
+  /** The job (retried after its backoff) has finished: nothing queued, nothing running. */
+  const settled = async () => {
+    await until(() => openJobs() === 0, 20_000);
+    await h.app.idle();
+  };
+  const checkMessages = (threadTs: string) =>
+    botReplies(threadTs).filter((m) => (m.text ?? '').includes('Code checked by the bot'));
+
+  it('a check message that landed but answered 500 is found by its key on the retry: posted once, checked once', async () => {
+    h = await startHarness();
+    h.anthropic.script(...sandboxedAnswerScript());
+    h.slack.failNext('chat.postMessage', { status: 500, afterLanding: true }, 1, (args) =>
+      String(args.text ?? '').includes('Code checked by the bot'),
+    );
+    const threadTs = await mention('design an orders mart');
+    await settled();
+    expect(checkMessages(threadTs)).toHaveLength(1);
+    const lookups = h.slack.callsTo('conversations.replies');
+    expect(lookups.some((c) => String(c.args.include_all_metadata) === 'true')).toBe(true);
+    expect(h.query('select step, state from answer_steps order by position')).toEqual([
+      { step: 'block-checks', state: 'done' },
+      { step: 'repair', state: 'done' },
+    ]);
+    // A follow-up gets its own answer (no code): the first answer's check is not posted again.
+    const followUp = h.slack.seedMessage({
+      channel: CHANNEL,
+      user: ANA,
+      text: 'thanks',
+      thread_ts: threadTs,
+    });
+    h.anthropic.script(textReply('Glad it helps.'));
+    const response = await postSigned(
+      `${h.app.url}/slack/events`,
+      eventEnvelope(
+        {
+          type: 'message',
+          channel: CHANNEL,
+          channel_type: 'channel',
+          user: ANA,
+          text: 'thanks',
+          ts: followUp.ts,
+          thread_ts: threadTs,
+        },
+        { event_id: 'EvCheckedFollowUp' },
+      ),
+      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+    );
+    expect(response.status).toBe(200);
+    await settled();
+    expect(botReplies(threadTs).some((m) => textOf(m).includes('Glad it helps.'))).toBe(true);
+    expect(checkMessages(threadTs)).toHaveLength(1);
+  }, 60_000);
+
+  it('a corrected block whose post failed is posted once on the retry, without asking the model again', async () => {
+    h = await startHarness();
+    const answer = ['## Data Engineering Solution: Broken', fence('sql duckdb', 'selec 1;')].join('\n');
+    h.anthropic.script(textReply(answer), textReply(`Block 1\n${fence('sql duckdb', 'select 1;')}`));
+    h.slack.failNext('chat.postMessage', { status: 500 }, 1, (args) =>
+      String(args.text ?? '').includes('Corrected block 1'),
+    );
+    const threadTs = await mention('one query');
+    await settled();
+    const corrected = botReplies(threadTs).filter((m) => (m.text ?? '').includes('Corrected block 1'));
+    expect(corrected).toHaveLength(1);
+    expect(corrected[0]?.text).toContain('✓ Corrected block 1 (SQL, DuckDB): ran in DuckDB');
+    expect(checkMessages(threadTs)).toHaveLength(1);
+    // The answer, then the one repair request: the retry did not ask again.
+    expect(h.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
+  }, 60_000);
+
   it('every escape attempt through run_sql is refused or interrupted; another task is answered meanwhile; no file changes', async () => {
     h = await startHarness({ env: { SANDBOX_STATEMENT_TIMEOUT_SECONDS: '2' } });
     const dir = mkdtempSync(join(tmpdir(), 'deb-escape-'));
