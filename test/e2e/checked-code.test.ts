@@ -160,6 +160,9 @@ describe('checked code', () => {
       /Block 2 \(sql, postgres\) failed at line 5 of the block: syntax error at or near "ordr"/,
     );
     expect(messages.at(-1)?.content).toMatch(/Block 3 \(yaml\) failed at line 5 of the block/);
+    // The same cached prefix as the answer: system prompt and tools byte for byte.
+    expect(JSON.stringify(requests[1]?.body.tools)).toBe(JSON.stringify(requests[0]?.body.tools));
+    expect(JSON.stringify(requests[1]?.body.system)).toBe(JSON.stringify(requests[0]?.body.system));
 
     const corrected = replies.filter((m) => (m.text ?? '').startsWith('*Corrected block'));
     expect(corrected.map((m) => (m.text ?? '').split('\n')[0])).toEqual([
