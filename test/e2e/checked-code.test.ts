@@ -294,6 +294,13 @@ describe('checked code', () => {
       ["select * from read_text('/etc/passwd')", /Permission Error/],
       ["select * from glob('/*')", /Permission Error/],
       ['select list(i) from range(1250000000) t(i)', /Out of Memory Error|Interrupted/],
+      // Spilling past the memory limit would write temp files beside the child: off, and locked.
+      [`set temp_directory='${dir}'`, /Cannot change configuration option "temp_directory"/],
+      // Fails (as the loop expects) only when spilling is off; with spilling on it would return a row.
+      [
+        "select case when current_setting('max_temp_directory_size') = '0 bytes' then error('spill off') end",
+        /spill off/,
+      ],
     ];
     const runaway =
       'select a.range, b.range from range(1000000) a cross join range(1000000) b order by a.range desc, b.range desc';
@@ -349,6 +356,8 @@ describe('checked code', () => {
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
     expect(existsSync(join(dir, 'evil.duckdb'))).toBe(false);
     expect(cwdNames()).toBe(cwdBefore);
+    // DuckDB's default spill folder for an in-memory database is `.tmp` in the child's folder (tmpdir).
+    expect(existsSync(join(tmpdir(), '.tmp'))).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 });
