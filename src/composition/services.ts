@@ -108,6 +108,10 @@ export async function buildServices(
     contextBudgetTokens: config.maxContextTokens,
     sandbox,
     // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, …
-    postAnswerSteps: postAnswerSteps({ checks: sandbox && { sandbox, parsers: sandbox }, agent }),
+    postAnswerSteps: postAnswerSteps({
+      checks: sandbox && { sandbox, parsers: sandbox },
+      agent,
+      contextBudgetTokens: config.maxContextTokens,
+    }),
   };
 }

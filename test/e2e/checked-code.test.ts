@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type MessageReply,
   type RecordedRequest,
   sandboxedAnswerScript,
   sqlToolRound,
@@ -96,6 +97,8 @@ describe('checked code', () => {
     const statuses = h.slack.callsTo('assistant.threads.setStatus').map((c) => String(c.args.status));
     expect(statuses).toContain('is running the quality checks on sample data…');
     expect(statuses).toContain('is creating the orders table…');
+    // The DuckDB child was started for it (the bot logs it; SANDBOX_ENABLED=false never does).
+    expect(h.logs.some((line) => line.includes('sandbox child start'))).toBe(true);
 
     const replies = botReplies(threadTs);
     expect(textOf(replies[0] ?? {})).toContain('## Data Engineering Solution: Orders mart');
@@ -263,6 +266,22 @@ describe('checked code', () => {
     // The answer, then the one repair request: the retry did not ask again.
     expect(h.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
   }, 60_000);
+
+  it('SANDBOX_ENABLED=false: run_sql says the sandbox is off, the answer still comes, and no block is checked', async () => {
+    h = await startHarness({ env: { SANDBOX_ENABLED: 'false' } });
+    const [first, , , final] = sandboxedAnswerScript();
+    h.anthropic.script(first as MessageReply, final as MessageReply);
+    const threadTs = await mention('design an orders mart');
+    await h.app.idle();
+    const requests = h.anthropic.requests.filter((r) => r.path === '/v1/messages');
+    const [off] = toolResults(requests[1]);
+    expect(off).toMatchObject({ is_error: true });
+    expect(off?.content).toContain('The sandbox is not available (the sandbox is turned off)');
+    expect(textOf(botReplies(threadTs)[0] ?? {})).toContain('Orders mart');
+    expect(checkMessages(threadTs)).toHaveLength(0);
+    // No DuckDB child was ever started.
+    expect(h.logs.some((line) => line.includes('sandbox child start'))).toBe(false);
+  });
 
   it('every escape attempt through run_sql is refused or interrupted; another task is answered meanwhile; no file changes', async () => {
     h = await startHarness({ env: { SANDBOX_STATEMENT_TIMEOUT_SECONDS: '2' } });

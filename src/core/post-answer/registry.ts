@@ -14,15 +14,17 @@ export interface PostAnswerStepDeps {
   /** The sandbox and parsers of the block checks; absent when the sandbox is turned off. */
   checks?: CheckDeps;
   agent: AgentPort;
+  /** MAX_CONTEXT_TOKENS, for steps that ask the model again. */
+  contextBudgetTokens: number;
 }
 
 export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
-  const { checks, agent } = deps;
+  const { checks, agent, contextBudgetTokens } = deps;
   return [
     // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
     checks && blockCheckStep(checks),
     // The one repair round for blocks that failed (reads results.blockChecks).
-    checks && repairStep({ checks, agent }),
+    checks && repairStep({ checks, agent, contextBudgetTokens }),
     // File deliverables: one line here (they may read results.blockChecks).
   ].filter((step): step is PostAnswerStep => step !== undefined);
 }
