@@ -267,6 +267,20 @@ describe('checked code', () => {
     expect(h.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
   }, 60_000);
 
+  it('an answer whose only block cannot be checked (templated dbt SQL) gets no check message', async () => {
+    h = await startHarness();
+    const threadTs = await mention('design a pipeline for user analytics');
+    await h.app.idle();
+    expect(botReplies(threadTs)).toHaveLength(1);
+    // Checked all the same, and recorded: the block was not checked, and why.
+    const [row] = h.query<{ results: string }>(
+      "select results from answer_steps where step = 'block-checks'",
+    );
+    expect(JSON.parse(row?.results ?? '{}').blockChecks).toMatchObject([
+      { index: 1, status: 'not_checked', note: 'templated SQL (Jinja)' },
+    ]);
+  });
+
   it('SANDBOX_ENABLED=false: run_sql says the sandbox is off, the answer still comes, and no block is checked', async () => {
     h = await startHarness({ env: { SANDBOX_ENABLED: 'false' } });
     const [first, , , final] = sandboxedAnswerScript();
