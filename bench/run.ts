@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
+import { checkedAnswerScenario, printCheckedAnswerBench } from './scenarios/checked-answer.js';
 import { conversationScenario } from './scenarios/conversation.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
 
   const sandbox = await sandboxScenario({ build: false });
   printSandboxBench(sandbox);
+  const checkedAnswer = await checkedAnswerScenario();
+  printCheckedAnswerBench(checkedAnswer);
 
   const diagrams = await diagramsScenario();
   printDiagramsBench(diagrams);
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     load,
     loadFaults,
     sandbox,
+    checkedAnswer,
     diagrams,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,

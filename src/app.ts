@@ -126,6 +126,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const drain = async (graceMs: number) => {
     health.draining = true;
     await drainBackgroundWork(background, services.runner, graceMs, logger);
+    // No answer runs now: the sandbox child (if it is up) ends with its sessions.
+    await services.sandbox?.stop();
     await closeAll(slackApp, http, database);
   };
   return runningApp(http.url, () => untilIdle(services.runner, background.worker), drain);

@@ -149,8 +149,8 @@ export class ClaudeAgent implements AgentPort {
   }
 }
 
-/** Tool rounds per answer: enough for one request per role and a little slack, never a loop. */
-const MAX_TOOL_ROUNDS = 6;
+/** Tool rounds per answer: room for a few sandbox runs (create, load, transform, check, fix) and the requests per role, never a loop. */
+const MAX_TOOL_ROUNDS = 12;
 
 /**
  * Replies that arrived while the bot was answering are stored as consecutive user turns; they are

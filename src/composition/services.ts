@@ -6,9 +6,12 @@ import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import { PeopleDirectory } from '../core/people.js';
+import { postAnswerSteps } from '../core/post-answer/registry.js';
+import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
+import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
@@ -51,8 +54,22 @@ function buildStores(database: OpenDatabase, config: Config) {
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),
+    answerSteps: new SqliteAnswerStepStore(database.db),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
+}
+
+/** One SQL sandbox for the process: DuckDB in a child process, started on first use, ended when idle. */
+function buildSandbox(config: Config, logger: Logger): ChildProcessSandbox | undefined {
+  if (!config.sandbox) return undefined;
+  return new ChildProcessSandbox({
+    limits: config.sandbox,
+    onLifecycle: (event) =>
+      logger.info(`sandbox child ${event.type}`, {
+        pid: event.pid,
+        ...(event.reason ? { reason: event.reason } : {}),
+      }),
+  });
 }
 
 /** Stores over the open database, the Slack gateway, Claude, and the settings the use cases read. */
@@ -70,6 +87,8 @@ export async function buildServices(
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,
   });
+  const agent = buildAgent(config, logger, tuning);
+  const sandbox = buildSandbox(config, logger);
   return {
     ...buildStores(database, config),
     highlights: new ClaudeHighlightsWriter({
@@ -86,9 +105,16 @@ export async function buildServices(
     workspaceTeamId: identity.teamId,
     people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
     slack,
-    agent: buildAgent(config, logger, tuning),
+    agent,
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
+    sandbox,
+    // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, …
+    postAnswerSteps: postAnswerSteps({
+      checks: sandbox && { sandbox, parsers: sandbox },
+      agent,
+      contextBudgetTokens: config.maxContextTokens,
+    }),
   };
 }

@@ -13,7 +13,11 @@ describe('the agent tool registry', () => {
     const second = JSON.stringify(toAnthropicTools(AGENT_TOOLS));
     expect(second).toBe(first);
     expect(JSON.stringify(TOOLS)).toBe(first);
-    expect(TOOLS.map((tool) => tool.name)).toEqual(['ask_clarifying_questions', 'request_collaboration']);
+    expect(TOOLS.map((tool) => tool.name)).toEqual([
+      'ask_clarifying_questions',
+      'request_collaboration',
+      'run_sql',
+    ]);
   });
 
   it('sends each tool an object input_schema generated from its zod schema, with the field descriptions', () => {
@@ -21,7 +25,11 @@ describe('the agent tool registry', () => {
       expect(tool.input_schema.type).toBe('object');
       expect(tool.input_schema).not.toHaveProperty('$schema');
       expect(Object.keys(tool.input_schema.properties ?? {}).length).toBeGreaterThan(0);
-      expect(tool.input_schema.required).toEqual(Object.keys(tool.input_schema.properties ?? {}));
+      // Every field is required but run_sql's optional purpose (what the thread status shows).
+      const optional = tool.name === 'run_sql' ? ['purpose'] : [];
+      expect(tool.input_schema.required).toEqual(
+        Object.keys(tool.input_schema.properties ?? {}).filter((k) => !optional.includes(k)),
+      );
     }
     const [questions, collaboration] = TOOLS;
     expect(questions?.input_schema.properties).toMatchObject({

@@ -13,7 +13,11 @@ import {
   TRUNCATED_NOTE,
 } from '../messages.js';
 import type { PeopleDirectory } from '../people.js';
+import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
+import type { AnswerStepStore } from '../post-answer/run-steps.js';
 import { estimateCostUsd } from '../pricing.js';
+import { type AnswerSandbox, answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
+import type { SqlSandbox } from '../sandbox/sandbox.js';
 import type {
   AnswerStreamer,
   ChannelReader,
@@ -23,6 +27,7 @@ import type {
   UserLookup,
 } from '../slack-roles.js';
 import { AGENT_TOOLS } from '../tool-registry.js';
+import { toolStatus } from '../tool-status.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
@@ -47,6 +52,17 @@ export interface TurnDeps {
   people: PeopleDirectory;
   /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
   contextBudgetTokens: number;
+  /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
+  sandbox?: SqlSandbox;
+  /** The books of the post-answer steps (absent: no steps run). */
+  answerSteps?: AnswerStepStore;
+  /** What runs after every answer, in order (src/core/post-answer/registry.ts). */
+  postAnswerSteps?: readonly PostAnswerStep[];
+}
+
+/** What one answer's tools share: its sandbox session (opened on the first run_sql). */
+export interface AnswerContext {
+  answerSandbox: AnswerSandbox;
 }
 
 export type ThreadTask = Task & { threadTs: string };
@@ -59,8 +75,13 @@ export type ThreadTask = Task & { threadTs: string };
  * lost lease or a shutdown leaves everything stored as it is for the job's next run (which rewrites
  * the messages reached); a Stop ends the answer where it is and says who stopped it.
  */
-export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?: AbortSignal): Promise<void> {
-  const run = startRun(deps, task, jobSignal);
+export async function runAgentTurn(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal?: AbortSignal,
+  tools: AnswerContext = { answerSandbox: answerSandbox(SANDBOX_OFF) },
+): Promise<void> {
+  const run = startRun(deps, task, jobSignal, tools);
   // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
   // never stuck as running.
   try {
@@ -123,7 +144,11 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
+    runTools: (calls, options) => {
+      const status = toolStatus(calls);
+      if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
+      return runToolRound(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
+    },
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError('unknown', EMPTY_ANSWER_TEXT);

@@ -2,7 +2,7 @@ import type { AbortReason } from '../errors.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Logger } from '../logger.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
-import type { TaskSlack, ThreadTask, TurnDeps } from './run-turn.js';
+import type { AnswerContext, TaskSlack, ThreadTask, TurnDeps } from './run-turn.js';
 
 /** The assistant turn being answered: reserved in the store, written into the thread by `writer`. */
 export interface OpenAnswer {
@@ -27,6 +27,8 @@ export interface TurnRun {
   /** Slack's own Stop was pressed on the answer. */
   readonly onStoppedByUser: () => void;
   readonly startedAt: number;
+  /** What the answer's tools share (its sandbox session). */
+  readonly tools: AnswerContext;
   answer?: OpenAnswer;
   /** The answer's text as shown so far (since the model's last restart). */
   shown: string;
@@ -36,7 +38,12 @@ export interface TurnRun {
   stopControlPosting?: Promise<void>;
 }
 
-export function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | undefined): TurnRun {
+export function startRun(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal: AbortSignal | undefined,
+  tools: AnswerContext,
+): TurnRun {
   // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
   const slackStop = new AbortController();
   const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
@@ -48,6 +55,7 @@ export function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSigna
     slack: abortableSlack(deps.slack, signal),
     onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
     startedAt: Date.now(),
+    tools,
     shown: '',
     stopControlTs: task.stopControlTs ?? undefined,
   };
