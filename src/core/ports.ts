@@ -8,7 +8,7 @@ import type {
   Turn,
   Usage,
 } from './domain.js';
-import type { JobPayload } from './jobs.js';
+import type { JobPayload } from './jobs/jobs.js';
 
 /**
  * The use cases talk to the outside world only through these ports; `src/app.ts` plugs in the real

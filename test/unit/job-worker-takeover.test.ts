@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { abortableSlack } from '../../src/core/abortable-slack.js';
 import { type AbortReason, JobAbortedError } from '../../src/core/errors.js';
-import { JobWorker, type WorkerIdentity } from '../../src/core/job-worker.js';
+import { abortableSlack } from '../../src/core/jobs/abortable-slack.js';
+import { JobWorker, type WorkerIdentity } from '../../src/core/jobs/job-worker.js';
 import type { SlackPort } from '../../src/core/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';

@@ -8,7 +8,7 @@ import {
 } from '../../render/collaboration-messages.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
 import { errorSummary, notInConversation } from '../errors.js';
-import type { JobQueue } from '../jobs.js';
+import type { JobQueue } from '../jobs/jobs.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
 

@@ -6,10 +6,10 @@ import {
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
 import { errorSummary } from '../../core/errors.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/ports.js';
-import type { WorkRunner } from '../../core/work-runner.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
 import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 

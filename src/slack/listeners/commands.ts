@@ -2,12 +2,12 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { receiptText } from '../../core/messages.js';
 import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
-import type { TurnDeps } from '../../core/run-turn.js';
-import { submitCommandTask } from '../../core/start-task.js';
-import type { WorkRunner } from '../../core/work-runner.js';
+import type { TurnDeps } from '../../core/tasks/run-turn.js';
+import { submitCommandTask } from '../../core/tasks/start-task.js';
 
 export interface CommandDeps extends TurnDeps, SubCommandDeps {
   /** Tells the job worker that work was queued. */

@@ -1,9 +1,9 @@
-import { homeView } from '../render/home-view.js';
-import type { DigestTask } from './digest/digest-facts.js';
-import type { CollaborationRequest } from './domain.js';
-import { errorSummary } from './errors.js';
-import type { PeopleDirectory } from './people.js';
-import type { CollaborationStore, Logger, SlackPort } from './ports.js';
+import { homeView } from '../../render/home-view.js';
+import type { DigestTask } from '../digest/digest-facts.js';
+import type { CollaborationRequest } from '../domain.js';
+import { errorSummary } from '../errors.js';
+import type { PeopleDirectory } from '../people.js';
+import type { CollaborationStore, Logger, SlackPort } from '../ports.js';
 
 /** What the Home tab shows one person. */
 export interface HomeStore {

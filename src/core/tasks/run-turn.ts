@@ -1,22 +1,22 @@
-import { abortableSlack } from './abortable-slack.js';
-import { runToolRound } from './agent-tool.js';
-import { ThreadAnswerWriter } from './answer-writer.js';
-import { fitConversation } from './context-budget.js';
-import type { Task, Turn } from './domain.js';
-import { type AbortReason, AgentError, errorSummary } from './errors.js';
-import { endTurnEarly } from './fail-turn.js';
+import { runToolRound } from '../agent-tool.js';
+import type { Task, Turn } from '../domain.js';
+import { type AbortReason, AgentError, errorSummary } from '../errors.js';
+import { abortableSlack } from '../jobs/abortable-slack.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   REFUSAL_NOTE,
   retryingStatus,
   THINKING_STATUS,
   TRUNCATED_NOTE,
-} from './messages.js';
-import type { PeopleDirectory } from './people.js';
-import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
-import { estimateCostUsd } from './pricing.js';
+} from '../messages.js';
+import type { PeopleDirectory } from '../people.js';
+import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from '../ports.js';
+import { estimateCostUsd } from '../pricing.js';
+import { AGENT_TOOLS } from '../tool-registry.js';
+import { ThreadAnswerWriter } from './answer-writer.js';
+import { fitConversation } from './context-budget.js';
+import { endTurnEarly } from './fail-turn.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
-import { AGENT_TOOLS } from './tool-registry.js';
 
 export interface TurnDeps {
   store: TaskStore;

@@ -1,5 +1,5 @@
-import { abortReason, JobAbortedError } from './errors.js';
-import type { SlackPort } from './ports.js';
+import { abortReason, JobAbortedError } from '../errors.js';
+import type { SlackPort } from '../ports.js';
 
 /**
  * Checks run before each Slack call of a job, by its signal: the job's worker looks whether the job

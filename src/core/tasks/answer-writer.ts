@@ -3,8 +3,8 @@ import {
   MentionSafeStream,
   type SplitOp,
   StreamingMessageSplitter,
-} from '../render/index.js';
-import type { MessageStream, SlackPort, ThreadTarget } from './ports.js';
+} from '../../render/index.js';
+import type { MessageStream, SlackPort, ThreadTarget } from '../ports.js';
 
 /**
  * Turns a stream of untrusted model text into one or more Slack messages in a thread:

@@ -1,7 +1,7 @@
-import { stopControlMessage } from '../render/task-messages.js';
-import type { Task } from './domain.js';
-import { errorSummary, JobAbortedError } from './errors.js';
-import type { SlackPort } from './ports.js';
+import { stopControlMessage } from '../../render/task-messages.js';
+import type { Task } from '../domain.js';
+import { errorSummary, JobAbortedError } from '../errors.js';
+import type { SlackPort } from '../ports.js';
 import type { ThreadTask, TurnDeps } from './run-turn.js';
 
 /** Posts the Stop button under the thread; best effort: an answer never fails for want of it. */
