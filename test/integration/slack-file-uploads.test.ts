@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SlackError } from '../../src/core/errors.js';
+import { createLogger } from '../../src/logger.js';
 import { SlackFileUploads } from '../../src/slack/file-uploads.js';
 import { CHANNEL, clientFor, fake, USER, useFakeSlack } from '../support/fake-slack-test-setup.js';
-import { silentLogger } from '../support/silent-logger.js';
 
 describe('SlackFileUploads against the fake Slack (the real WebClient, external upload)', () => {
   useFakeSlack();
-  const uploads = () => new SlackFileUploads(clientFor(fake), silentLogger);
+  const uploads = () =>
+    new SlackFileUploads(clientFor(fake), createLogger({ level: 'error', secrets: [], sink: () => {} }));
 
   it('uploads into the thread with its comment, finds it by title after a ts, and deletes it (twice is fine)', async () => {
     const parent = fake.seedMessage({ channel: CHANNEL, text: 'design', user: USER });
