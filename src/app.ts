@@ -19,6 +19,7 @@ import { SqliteLimitStore } from './store/limits-repo.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
+import { SqliteArtifactStore } from './store/artifact-repo.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { durability, openDatabase } from './store/db.js';
 import { SqliteDigestStore } from './store/digest-repo.js';
@@ -144,6 +145,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     runner,
     contextBudgetTokens: config.maxContextTokens,
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+    artifacts: new SqliteArtifactStore(database.db),
   };
 
   const slackApp = await startSlackApp(config.slack, identity, deps);

@@ -1,4 +1,5 @@
 import type { AgentTool } from './agent-tool.js';
+import { publishDataDictionaryTool } from './artifacts/publish-dictionary-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
 import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
 
@@ -6,7 +7,11 @@ import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js
  * Every tool the agent is offered, in the order Claude sees them. Tools open the cached prompt
  * prefix: append new tools at the end, never reorder, so existing cache entries stay valid.
  */
-const TOOLS_IN_ORDER = [askClarifyingQuestionsTool, requestCollaborationTool] as const;
+const TOOLS_IN_ORDER = [
+  askClarifyingQuestionsTool,
+  requestCollaborationTool,
+  publishDataDictionaryTool,
+] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any input; only the deps are collected.
 type DepsOf<Tool> = Tool extends AgentTool<any, infer Deps> ? Deps : never;

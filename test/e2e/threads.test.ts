@@ -241,7 +241,11 @@ describe('threads', () => {
     expect(asked?.markdown_text).toContain('2. How fresh must dashboards be?');
     expect(h.query<{ status: string }>('select status from tasks')[0]?.status).toBe('waiting_for_answers');
     const tools = h.anthropic.requests[0]?.body.tools as { name: string }[];
-    expect(tools.map((t) => t.name)).toEqual(['ask_clarifying_questions', 'request_collaboration']);
+    expect(tools.map((t) => t.name)).toEqual([
+      'ask_clarifying_questions',
+      'request_collaboration',
+      'publish_data_dictionary',
+    ]);
 
     await deliver(human(ANA, 'About 2 billion a day; 5 minutes is fine.', message.ts), 'EvAnswers');
     await h.app.idle();

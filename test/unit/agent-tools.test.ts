@@ -13,7 +13,11 @@ describe('the agent tool registry', () => {
     const second = JSON.stringify(toAnthropicTools(AGENT_TOOLS));
     expect(second).toBe(first);
     expect(JSON.stringify(TOOLS)).toBe(first);
-    expect(TOOLS.map((tool) => tool.name)).toEqual(['ask_clarifying_questions', 'request_collaboration']);
+    expect(TOOLS.map((tool) => tool.name)).toEqual([
+      'ask_clarifying_questions',
+      'request_collaboration',
+      'publish_data_dictionary',
+    ]);
   });
 
   it('sends each tool an object input_schema generated from its zod schema, with the field descriptions', () => {

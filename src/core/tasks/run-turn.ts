@@ -1,4 +1,5 @@
 import { runToolRound } from '../agent-tool.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Task, Turn } from '../domain.js';
 import { type AbortReason, AgentError, errorSummary } from '../errors.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
@@ -12,7 +13,7 @@ import {
 import type { PeopleDirectory } from '../people.js';
 import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from '../ports.js';
 import { estimateCostUsd } from '../pricing.js';
-import { AGENT_TOOLS } from '../tool-registry.js';
+import { AGENT_TOOLS, type ToolDeps } from '../tool-registry.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
@@ -28,6 +29,8 @@ export interface TurnDeps {
   people: PeopleDirectory;
   /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
   contextBudgetTokens: number;
+  /** The deliverables' memory (the agent's dictionary descriptions, uploads, the design index). */
+  artifacts: ArtifactStore;
 }
 
 export type ThreadTask = Task & { threadTs: string };
@@ -179,7 +182,7 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
+    runTools: (calls, options) => runToolRound<ToolDeps>(AGENT_TOOLS, calls, { deps, task }, options),
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError(
