@@ -7,9 +7,11 @@ import { WorkRunner } from './core/jobs/work-runner.js';
 import { UsageLimits } from './core/limits/limits.js';
 import { PeopleDirectory } from './core/people.js';
 import type { Logger } from './core/ports.js';
+import { postAnswerSteps } from './core/post-answer/registry.js';
 import { RetentionSchedule } from './core/retention/retention.js';
 import { giveUpOnTask, runTaskJob } from './core/tasks/task-job.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
+import { ChildProcessSandbox } from './sandbox/child-sandbox.js';
 import { createSlackClient, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
@@ -19,6 +21,7 @@ import { SqliteLimitStore } from './store/limits-repo.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
+import { SqliteAnswerStepStore } from './store/answer-steps-repo.js';
 import { SqliteArtifactStore } from './store/artifact-repo.js';
 import { SqliteCollaborationStore } from './store/collaboration-repo.js';
 import { durability, openDatabase } from './store/db.js';
@@ -114,6 +117,17 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     threadPaging: tuning.slackThreadPaging,
   });
   const collaboration = new SqliteCollaborationStore(database.db);
+  // One SQL sandbox for the process: DuckDB in a child process, started on first use, ended when idle.
+  const sandbox = config.sandbox
+    ? new ChildProcessSandbox({
+        limits: config.sandbox,
+        onLifecycle: (event) =>
+          logger.info(`sandbox child ${event.type}`, {
+            pid: event.pid,
+            ...(event.reason ? { reason: event.reason } : {}),
+          }),
+      })
+    : undefined;
   let worker: JobWorker | undefined;
   const deps = {
     store,
@@ -144,6 +158,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger,
     runner,
     contextBudgetTokens: config.maxContextTokens,
+    sandbox,
+    answerSteps: new SqliteAnswerStepStore(database.db),
+    // After every answer, in order (src/core/post-answer/registry.ts): block checks, repair, …
+    postAnswerSteps: postAnswerSteps({ checks: sandbox && { sandbox, parsers: sandbox }, agent }),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
     artifacts: new SqliteArtifactStore(database.db),
   };
@@ -208,6 +226,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
     await worker?.settle(5_000);
     worker?.close();
+    // No answer runs now: the sandbox child (if it is up) ends with its sessions.
+    await sandbox?.stop();
     await slackApp.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // keep-alive connections would hold close() open

@@ -114,6 +114,25 @@ const variables = {
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .meta(meta({ readmeDefault: 'unset = no limit' })),
   RETENTION_DAYS: integer(90, 1, 3_650, 'how many days stored conversations and deliveries are kept'),
+  SANDBOX_ENABLED: withDefault('true')
+    .refine((v) => /^(true|false)$/i.test(v), { message: 'must be true or false' })
+    .transform((v) => v.toLowerCase() === 'true'),
+  SANDBOX_MEMORY_MB: integer(256, 32, 8_192, "the SQL sandbox database's memory limit, in MB"),
+  SANDBOX_STATEMENT_TIMEOUT_SECONDS: integer(
+    5,
+    1,
+    300,
+    'a sandbox SQL statement still running after this is interrupted',
+  ),
+  SANDBOX_CALLS_PER_ANSWER: integer(25, 1, 1_000, 'run_sql calls one answer may make'),
+  SANDBOX_SECONDS_PER_ANSWER: integer(45, 1, 3_600, 'total sandbox SQL time one answer may use'),
+  SANDBOX_MAX_ROWS: integer(30, 1, 1_000, 'rows of one query result sent back to the model'),
+  SANDBOX_MAX_RESULT_CHARS: integer(
+    6_000,
+    200,
+    200_000,
+    'characters of result data one run_sql call sends back to the model',
+  ),
 };
 
 type VariableName = keyof typeof variables;
@@ -171,6 +190,17 @@ const configSchema = z
     },
     /** Conversations idle and deliveries recorded longer ago than this are deleted, daily (RETENTION_DAYS). */
     retentionDays: e.RETENTION_DAYS,
+    /** The SQL sandbox of `run_sql` and the block checks (SANDBOX_*); undefined when turned off. */
+    sandbox: e.SANDBOX_ENABLED
+      ? {
+          memoryLimit: `${e.SANDBOX_MEMORY_MB}MB`,
+          statementTimeoutMs: e.SANDBOX_STATEMENT_TIMEOUT_SECONDS * 1000,
+          maxCallsPerSession: e.SANDBOX_CALLS_PER_ANSWER,
+          sessionBudgetMs: e.SANDBOX_SECONDS_PER_ANSWER * 1000,
+          maxRows: e.SANDBOX_MAX_ROWS,
+          maxResultChars: e.SANDBOX_MAX_RESULT_CHARS,
+        }
+      : undefined,
     /** The values of the variables marked secret, for the log redactor. */
     secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
   }));

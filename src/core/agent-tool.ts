@@ -19,7 +19,14 @@ export interface AgentTool<Input, Deps> {
    * thread; the task waits for a reply. Otherwise `run`'s text is the tool result and the model continues.
    */
   endsTurn?: boolean;
-  run(input: Input, context: ToolContext<Deps>): string | Promise<string>;
+  run(input: Input, context: ToolContext<Deps>): ToolReply | Promise<ToolReply>;
+}
+
+/** A tool's reply: its text, or its text marked as an error the model should act on. */
+export type ToolReply = string | { text: string; isError: boolean };
+
+function replyText(reply: ToolReply): string {
+  return typeof reply === 'string' ? reply : reply.text;
 }
 
 /**
@@ -37,7 +44,7 @@ export function defineTool<Schema extends z.ZodType, Deps = unknown>(tool: {
   description: string;
   input: Schema;
   endsTurn?: boolean;
-  run(input: z.output<Schema>, context: ToolContext<Deps>): string | Promise<string>;
+  run(input: z.output<Schema>, context: ToolContext<Deps>): ToolReply | Promise<ToolReply>;
 }): AgentTool<z.output<Schema>, Deps> {
   return tool as AgentTool<z.output<Schema>, Deps>;
 }
@@ -63,7 +70,7 @@ export async function runToolRound<Deps>(
     const tool = byName.get(call.name);
     if (!tool?.endsTurn) continue;
     const input = tool.input.safeParse(call.input);
-    if (input.success) endings.push(await tool.run(input.data, context));
+    if (input.success) endings.push(replyText(await tool.run(input.data, context)));
   }
   if (endings.length > 0) return { endTurn: endings.join('\n\n') };
   if (!options.mayContinue) return undefined;
@@ -84,7 +91,9 @@ export async function runToolRound<Deps>(
       );
       continue;
     }
-    reply(await tool.run(input.data, context));
+    const output = await tool.run(input.data, context);
+    if (typeof output === 'string') reply(output);
+    else reply(output.text, output.isError);
   }
   return { results };
 }

@@ -1,6 +1,7 @@
 import type { AgentTool } from './agent-tool.js';
 import { publishDataDictionaryTool } from './artifacts/publish-dictionary-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
+import { runSqlAgentTool } from './sandbox/run-sql-agent-tool.js';
 import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
 
 /**
@@ -10,6 +11,7 @@ import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js
 const TOOLS_IN_ORDER = [
   askClarifyingQuestionsTool,
   requestCollaborationTool,
+  runSqlAgentTool,
   publishDataDictionaryTool,
 ] as const;
 

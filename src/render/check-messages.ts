@@ -1,4 +1,5 @@
 import type { BlockCheck } from '../core/checks/check-blocks.js';
+import type { CodeBlock } from '../core/checks/code-blocks.js';
 import type { SqlDialect } from '../core/sandbox/sandbox.js';
 import { neutraliseMentions } from './sanitise.js';
 import { truncateForSlack } from './split-markdown.js';
@@ -81,4 +82,33 @@ export function renderCheckMessage(checks: BlockCheck[], format: CheckFormat = '
     `${bold}Code checked by the bot${bold} (${summary})`,
     ...checks.map((check) => renderCheckLine(check, format)),
   ].join('\n');
+}
+
+/** The longest corrected block body shown in its reply (keeps the reply short). */
+const MAX_CORRECTED_CHARS = 3_500;
+
+/**
+ * The reply with one corrected block (model text, shown as code: escaped, no live mention, no fence of
+ * its own that could close ours) and its own check line; a block that still fails says so plainly.
+ */
+export function renderCorrectedBlock(block: CodeBlock, check: BlockCheck): string {
+  const label = `Corrected block ${block.index}`;
+  const body = neutraliseMentions(
+    truncateForSlack(block.body, MAX_CORRECTED_CHARS)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/```/g, '` ` `'),
+  );
+  const line = renderCheckLine(check, 'mrkdwn', label);
+  const verdict =
+    check.status === 'failed'
+      ? `${line}\nStill failing after the one repair round: fix this block by hand before using it.`
+      : line;
+  return [`*${label}*`, `\`\`\`\n${body}\n\`\`\``, verdict].join('\n');
+}
+
+/** The reply when the repair round brought no corrected version of a failed block. */
+export function renderNotCorrected(index: number): string {
+  return `✗ Block ${index} was not corrected: the one repair round brought no fixed version. Fix it by hand before using it.`;
 }

@@ -381,6 +381,36 @@ export const designs = sqliteTable(
   ],
 );
 
+/**
+ * The steps that run after an answer is posted (block checks, repair, file deliverables: see
+ * src/core/post-answer.ts), one row per answer turn and step. All of a turn's rows are written
+ * ('pending') before the first step runs, so a crash anywhere leaves a record of what is left; a step is
+ * 'claimed' before it runs and 'done' after, so a step found claimed was cut short and knows to look
+ * for its posts (by metadata key) before posting again. `results` is the shared results object as
+ * the step left it (JSON), so later steps of a resumed run still see what earlier ones found.
+ */
+export const answerSteps = sqliteTable(
+  'answer_steps',
+  {
+    teamId: text('team_id').notNull(),
+    turnId: integer('turn_id')
+      .notNull()
+      .references(() => turns.id, { onDelete: 'cascade' }),
+    step: text('step').notNull(),
+    /** Position in the registered list: rows are read in this order. */
+    position: integer('position').notNull(),
+    state: text('state', { enum: ['pending', 'claimed', 'done'] })
+      .notNull()
+      .default('pending'),
+    results: text('results', { mode: 'json' }).$type<Record<string, unknown>>(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.turnId, t.step] }),
+    index('answer_steps_team_turn').on(t.teamId, t.turnId),
+  ],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type CollaborationRequestRow = typeof collaborationRequests.$inferSelect;

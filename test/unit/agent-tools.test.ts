@@ -16,6 +16,7 @@ describe('the agent tool registry', () => {
     expect(TOOLS.map((tool) => tool.name)).toEqual([
       'ask_clarifying_questions',
       'request_collaboration',
+      'run_sql',
       'publish_data_dictionary',
     ]);
   });
@@ -25,7 +26,11 @@ describe('the agent tool registry', () => {
       expect(tool.input_schema.type).toBe('object');
       expect(tool.input_schema).not.toHaveProperty('$schema');
       expect(Object.keys(tool.input_schema.properties ?? {}).length).toBeGreaterThan(0);
-      expect(tool.input_schema.required).toEqual(Object.keys(tool.input_schema.properties ?? {}));
+      // Every field is required but run_sql's optional purpose (what the thread status shows).
+      const optional = tool.name === 'run_sql' ? ['purpose'] : [];
+      expect(tool.input_schema.required).toEqual(
+        Object.keys(tool.input_schema.properties ?? {}).filter((k) => !optional.includes(k)),
+      );
     }
     const [questions, collaboration] = TOOLS;
     expect(questions?.input_schema.properties).toMatchObject({

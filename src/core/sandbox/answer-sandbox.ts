@@ -1,4 +1,4 @@
-import type { SandboxSession, SqlSandbox } from './sandbox.js';
+import { type SandboxSession, SandboxUnavailableError, type SqlSandbox } from './sandbox.js';
 
 /**
  * Why this file exists: one answer = one sandbox session, opened only when the agent first calls
@@ -32,3 +32,8 @@ export function answerSandbox(sandbox: SqlSandbox): AnswerSandbox {
     },
   };
 }
+
+/** The sandbox when none is configured (SANDBOX_ENABLED=false): every session is refused. */
+export const SANDBOX_OFF: SqlSandbox = {
+  openSession: () => Promise.reject(new SandboxUnavailableError('the sandbox is turned off')),
+};

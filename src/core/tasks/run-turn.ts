@@ -12,8 +12,13 @@ import {
 } from '../messages.js';
 import type { PeopleDirectory } from '../people.js';
 import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from '../ports.js';
+import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
+import type { AnswerStepStore } from '../post-answer/run-steps.js';
 import { estimateCostUsd } from '../pricing.js';
+import { type AnswerSandbox, answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
+import type { SqlSandbox } from '../sandbox/sandbox.js';
 import { AGENT_TOOLS, type ToolDeps } from '../tool-registry.js';
+import { toolStatus } from '../tool-status.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
@@ -31,6 +36,17 @@ export interface TurnDeps {
   contextBudgetTokens: number;
   /** The deliverables' memory (the agent's dictionary descriptions, uploads, the design index). */
   artifacts: ArtifactStore;
+  /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
+  sandbox?: SqlSandbox;
+  /** The books of the post-answer steps (absent: no steps run). */
+  answerSteps?: AnswerStepStore;
+  /** What runs after every answer, in order (src/core/post-answer/registry.ts). */
+  postAnswerSteps?: readonly PostAnswerStep[];
+}
+
+/** What one answer's tools share: its sandbox session (opened on the first run_sql). */
+export interface AnswerContext {
+  answerSandbox: AnswerSandbox;
 }
 
 export type ThreadTask = Task & { threadTs: string };
@@ -58,6 +74,8 @@ export interface TurnRun {
   /** Slack's own Stop was pressed on the answer. */
   readonly onStoppedByUser: () => void;
   readonly startedAt: number;
+  /** What the answer's tools share (its sandbox session). */
+  readonly tools: AnswerContext;
   answer?: OpenAnswer;
   /** The answer's text as shown so far (since the model's last restart). */
   shown: string;
@@ -75,8 +93,13 @@ export interface TurnRun {
  * lost lease or a shutdown leaves everything stored as it is for the job's next run (which rewrites
  * the messages reached); a Stop ends the answer where it is and says who stopped it.
  */
-export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?: AbortSignal): Promise<void> {
-  const run = startRun(deps, task, jobSignal);
+export async function runAgentTurn(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal?: AbortSignal,
+  tools: AnswerContext = { answerSandbox: answerSandbox(SANDBOX_OFF) },
+): Promise<void> {
+  const run = startRun(deps, task, jobSignal, tools);
   // Everything from here on is inside the try: whatever fails, the task ends failed with one message,
   // never stuck as running.
   try {
@@ -89,7 +112,12 @@ export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?:
   }
 }
 
-function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | undefined): TurnRun {
+function startRun(
+  deps: TurnDeps,
+  task: ThreadTask,
+  jobSignal: AbortSignal | undefined,
+  tools: AnswerContext,
+): TurnRun {
   // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
   const slackStop = new AbortController();
   const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
@@ -101,6 +129,7 @@ function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | und
     slack: abortableSlack(deps.slack, signal),
     onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
     startedAt: Date.now(),
+    tools,
     shown: '',
     stopControlTs: task.stopControlTs ?? undefined,
   };
@@ -182,7 +211,11 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    runTools: (calls, options) => runToolRound<ToolDeps>(AGENT_TOOLS, calls, { deps, task }, options),
+    runTools: (calls, options) => {
+      const status = toolStatus(calls);
+      if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
+      return runToolRound<ToolDeps>(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
+    },
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError(

@@ -6,8 +6,10 @@ import { abortReason, errorSummary, JobAbortedError, throwIfAborted } from '../e
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Job } from '../jobs/jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from '../messages.js';
+import { runPostAnswerSteps } from '../post-answer/run-steps.js';
 import { estimateTokens } from './context-budget.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
+import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
 import { postCommandParent } from './start-task.js';
 
 /**
@@ -43,19 +45,43 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
   // A failed task waits for a reply or the Retry button (which re-queue it); a stray job never re-runs it.
   throwIfAborted(signal);
   const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
-  if (task.status !== 'failed' && lastRole === 'user') {
-    // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
-    await runAgentTurn(afterStop, { ...task, threadTs }, signal);
-  } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
-    // The answer was stored but the process stopped before the task was marked: finish the record.
-    deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
+  // One sandbox session per answer: the agent's run_sql calls and the post-answer steps share it.
+  const sandbox = answerSandbox(deps.sandbox ?? SANDBOX_OFF);
+  try {
+    let justAnswered = false;
+    if (task.status !== 'failed' && lastRole === 'user') {
+      // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
+      await runAgentTurn(afterStop, { ...task, threadTs }, signal, { answerSandbox: sandbox });
+      justAnswered = answeredNow(deps, task, signal);
+    } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
+      // The answer was stored but the process stopped before the task was marked: finish the record.
+      deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
+      justAnswered = true;
+    }
+    // The turn is stored now. A Stop pressed after the answer ended (or one that ended it) has nothing
+    // left to stop: the requests recorded still get their pings. Only a lost lease or a shutdown stops
+    // the writes here (another run takes over, and announces them once).
+    const aborted = abortReason(signal);
+    if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
+    // What follows a posted answer (checks of its code blocks, …), each step exactly once.
+    if (deps.answerSteps && aborted?.kind !== 'stopped') {
+      await runPostAnswerSteps(
+        { ...deps, answerSteps: deps.answerSteps },
+        { ...task, threadTs },
+        { answerSandbox: sandbox, signal, justAnswered },
+      );
+    }
+  } finally {
+    await sandbox.close();
   }
-  // The turn is stored now. A Stop pressed after the answer ended (or one that ended it) has nothing
-  // left to stop: the requests recorded still get their pings. Only a lost lease or a shutdown stops
-  // the writes here (another run takes over, and announces them once).
-  const aborted = abortReason(signal);
-  if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
   await announceRequests(afterStop, task.teamId, task.id);
+}
+
+/** The turn just run ended with an answer (not a failure, not a Stop). */
+function answeredNow(deps: TurnDeps, task: Task, signal: AbortSignal | undefined): boolean {
+  if (abortReason(signal)) return false;
+  const status = deps.store.getTask(task.teamId, task.id)?.status;
+  return status === 'done' || status === 'waiting_for_answers';
 }
 
 const CONTEXT_INTRO = 'Earlier messages in this Slack thread, for context:';

@@ -1,0 +1,28 @@
+import type { CheckDeps } from '../checks/check-blocks.js';
+import type { AgentPort } from '../ports.js';
+import { blockCheckStep } from './block-check-step.js';
+import type { PostAnswerStep } from './post-answer-step.js';
+import { repairStep } from './repair-step.js';
+
+/**
+ * Why this file exists: the ONE list of post-answer steps, in the order they run after every answer
+ * (see post-answer-step.ts for what a step gets). The composition root (src/app.ts) calls
+ * `postAnswerSteps` once with the ports. Add a step by adding one line to the list (and, if it needs a
+ * port, a field to PostAnswerStepDeps). Never rename a step: answers are resumed by step name.
+ */
+export interface PostAnswerStepDeps {
+  /** The sandbox and parsers of the block checks; absent when the sandbox is turned off. */
+  checks?: CheckDeps;
+  agent: AgentPort;
+}
+
+export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
+  const { checks, agent } = deps;
+  return [
+    // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
+    checks && blockCheckStep(checks),
+    // The one repair round for blocks that failed (reads results.blockChecks).
+    checks && repairStep({ checks, agent }),
+    // File deliverables: one line here (they may read results.blockChecks).
+  ].filter((step): step is PostAnswerStep => step !== undefined);
+}

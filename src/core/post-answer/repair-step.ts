@@ -1,0 +1,62 @@
+import { renderCorrectedBlock, renderNotCorrected } from '../../render/check-messages.js';
+import { type CheckDeps, checkAnswerBlocks } from '../checks/check-blocks.js';
+import { correctedBlocks, repairRequest, withCorrections } from '../checks/repair.js';
+import { abortReason, errorSummary } from '../errors.js';
+import type { AgentPort } from '../ports.js';
+import type { PostAnswerInput, PostAnswerStep } from './post-answer-step.js';
+
+export const REPAIR_STEP = 'repair';
+
+/**
+ * Why this file exists: the one automatic repair round. When blocks of the answer failed their check
+ * (results.blockChecks), the failures go back to the model once, in the same conversation; each
+ * corrected block is posted as a reply "Corrected block N" with its own check line, or the thread is
+ * told plainly that it was not corrected. Never more than one round: the model's reply is stored before
+ * anything is posted, and a run resumed after a crash that finds no stored reply does not ask again.
+ */
+export function repairStep(deps: { checks: CheckDeps; agent: AgentPort }): PostAnswerStep {
+  return {
+    name: REPAIR_STEP,
+    async run(input) {
+      const checks = input.results.blockChecks;
+      const request = checks ? repairRequest(checks) : undefined;
+      if (!checks || !request) return;
+      const failed = checks.filter((c) => c.status === 'failed').map((c) => c.index);
+      if (input.results.repairReply === undefined) {
+        // Cut short before the reply was stored: the round may have been asked already; never twice.
+        if (input.resumed) return;
+        input.results.repairReply = await askOnce(deps.agent, input, request);
+        input.save();
+      }
+      const corrections = correctedBlocks(input.results.repairReply, failed);
+      const rechecked =
+        corrections.size > 0
+          ? await checkAnswerBlocks(withCorrections(input.answerText, corrections), deps.checks)
+          : [];
+      input.results.repairedBlocks = rechecked.filter((c) => corrections.has(c.index));
+      input.save();
+      for (const index of failed) {
+        const block = corrections.get(index);
+        const check = rechecked.find((c) => c.index === index);
+        const text = block && check ? renderCorrectedBlock(block, check) : renderNotCorrected(index);
+        await input.postOnce(`corrected-${index}`, text);
+      }
+    },
+  };
+}
+
+/** The model's reply to the repair request ('' when it could not be asked: nothing is corrected). */
+async function askOnce(agent: AgentPort, input: PostAnswerInput, request: string): Promise<string> {
+  try {
+    const result = await agent.answer([...input.conversation, { role: 'user', content: request }], {
+      ...(input.signal ? { signal: input.signal } : {}),
+      onText: () => undefined,
+      onRestart: async () => undefined,
+    });
+    return result.text;
+  } catch (error) {
+    if (abortReason(input.signal)) throw error;
+    input.logger.warn('could not ask for corrected blocks', { error: errorSummary(error) });
+    return '';
+  }
+}

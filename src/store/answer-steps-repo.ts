@@ -1,0 +1,73 @@
+import { and, asc, desc, eq, ne } from 'drizzle-orm';
+import type { PostAnswerResults } from '../core/post-answer/post-answer-step.js';
+import type { AnswerStepRow, AnswerStepStore } from '../core/post-answer/run-steps.js';
+import type { Db } from './db.js';
+import { answerSteps, turns } from './schema.js';
+
+/** The post-answer steps' books (see answerSteps in schema.ts). Every statement filters by team_id. */
+export class SqliteAnswerStepStore implements AnswerStepStore {
+  constructor(private readonly db: Db) {}
+
+  lastAnswer(teamId: string, taskId: number): { turnId: number; content: string } | undefined {
+    const row = this.db
+      .select({ turnId: turns.id, content: turns.content })
+      .from(turns)
+      .where(
+        and(
+          eq(turns.teamId, teamId),
+          eq(turns.taskId, taskId),
+          eq(turns.role, 'assistant'),
+          ne(turns.content, ''),
+        ),
+      )
+      .orderBy(desc(turns.id))
+      .get();
+    return row;
+  }
+
+  openSteps(teamId: string, turnId: number, steps: readonly string[]): void {
+    if (steps.length === 0) return;
+    this.db
+      .insert(answerSteps)
+      .values(steps.map((step, position) => ({ teamId, turnId, step, position })))
+      .onConflictDoNothing()
+      .run();
+  }
+
+  listSteps(teamId: string, turnId: number): AnswerStepRow[] {
+    return this.db
+      .select({ step: answerSteps.step, state: answerSteps.state, results: answerSteps.results })
+      .from(answerSteps)
+      .where(and(eq(answerSteps.teamId, teamId), eq(answerSteps.turnId, turnId)))
+      .orderBy(asc(answerSteps.position))
+      .all()
+      .map((row) => ({ ...row, results: (row.results as PostAnswerResults | null) ?? null }));
+  }
+
+  claimStep(teamId: string, turnId: number, step: string): void {
+    this.setState(teamId, turnId, step, 'claimed');
+  }
+
+  saveResults(teamId: string, turnId: number, results: PostAnswerResults): void {
+    this.db
+      .update(answerSteps)
+      .set({ results: results as Record<string, unknown>, updatedAt: Date.now() })
+      .where(and(eq(answerSteps.teamId, teamId), eq(answerSteps.turnId, turnId)))
+      .run();
+  }
+
+  finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): void {
+    this.db.transaction(() => {
+      this.saveResults(teamId, turnId, results);
+      this.setState(teamId, turnId, step, 'done');
+    });
+  }
+
+  private setState(teamId: string, turnId: number, step: string, state: 'claimed' | 'done'): void {
+    this.db
+      .update(answerSteps)
+      .set({ state, updatedAt: Date.now() })
+      .where(and(eq(answerSteps.teamId, teamId), eq(answerSteps.turnId, turnId), eq(answerSteps.step, step)))
+      .run();
+  }
+}
