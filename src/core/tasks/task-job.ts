@@ -7,9 +7,9 @@ import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Job } from '../jobs/jobs.js';
 import { cannotPostText, THREAD_NOT_READ_TEXT } from '../messages.js';
 import { runPostAnswerSteps } from '../post-answer/run-steps.js';
+import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
 import { estimateTokens } from './context-budget.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
-import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
 import { postCommandParent } from './start-task.js';
 
 /**
