@@ -1,5 +1,6 @@
 import { ClaudeAgent } from './agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
+import { WorkerDiagramRenderer } from './artifacts/worker-diagram-renderer.js';
 import type { Config } from './config.js';
 import { DigestScheduler } from './core/digest/digest-scheduler.js';
 import { JobWorker } from './core/jobs/job-worker.js';
@@ -13,6 +14,7 @@ import { giveUpOnTask, runTaskJob } from './core/tasks/task-job.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
 import { ChildProcessSandbox } from './sandbox/child-sandbox.js';
 import { createSlackClient, startSlackApp } from './slack/bolt-app.js';
+import { SlackFileUploads } from './slack/file-uploads.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { SlackGateway, type ThreadPaging } from './slack/slack-gateway.js';
@@ -128,6 +130,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
           }),
       })
     : undefined;
+  // Diagrams are drawn in a worker thread, started on first use and ended when idle.
+  const diagrams = new WorkerDiagramRenderer();
+  const artifacts = new SqliteArtifactStore(database.db);
+  const files = new SlackFileUploads(client, logger.child({ component: 'files' }), tuning.slackCallPolicy);
   let worker: JobWorker | undefined;
   const deps = {
     store,
@@ -161,9 +167,13 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     sandbox,
     answerSteps: new SqliteAnswerStepStore(database.db),
     // After every answer, in order (src/core/post-answer/registry.ts): block checks, repair, …
-    postAnswerSteps: postAnswerSteps({ checks: sandbox && { sandbox, parsers: sandbox }, agent }),
+    postAnswerSteps: postAnswerSteps({
+      checks: sandbox && { sandbox, parsers: sandbox },
+      agent,
+      deliveries: { files, artifacts, diagrams, store, ...(sandbox ? { sandbox } : {}) },
+    }),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
-    artifacts: new SqliteArtifactStore(database.db),
+    artifacts,
   };
 
   const slackApp = await startSlackApp(config.slack, identity, deps);
@@ -228,6 +238,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     worker?.close();
     // No answer runs now: the sandbox child (if it is up) ends with its sessions.
     await sandbox?.stop();
+    await diagrams.stop();
     await slackApp.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // keep-alive connections would hold close() open

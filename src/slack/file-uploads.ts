@@ -61,7 +61,7 @@ export class SlackFileUploads implements FileUploader {
     channelId: string,
     threadTs: string,
     title: string,
-    afterTs: string,
+    known: ReadonlySet<string>,
   ): Promise<string | undefined> {
     let cursor: string | undefined;
     try {
@@ -71,14 +71,16 @@ export class SlackFileUploads implements FileUploader {
             this.client.conversations.replies({
               channel: channelId,
               ts: threadTs,
-              oldest: afterTs,
               limit: 200,
               ...(cursor ? { cursor } : {}),
             }),
           { idempotent: true },
         );
         for (const message of page.messages ?? []) {
-          const found = (message.files ?? []).find((f) => f.title === title && f.mode !== 'tombstone');
+          if (message.bot_id === undefined) continue;
+          const found = (message.files ?? []).find(
+            (f) => f.title === title && f.mode !== 'tombstone' && !known.has(f.id ?? ''),
+          );
           if (found?.id) return found.id;
         }
         cursor = page.response_metadata?.next_cursor || undefined;

@@ -50,8 +50,8 @@ export class SqliteArtifactStore implements ArtifactStore {
   claimUpload(
     teamId: string,
     upload: { taskId: number; turnId: number; kind: ArtifactKind; title: string; contentHash?: string },
-  ): ArtifactUpload {
-    this.db
+  ): { upload: ArtifactUpload; created: boolean } {
+    const inserted = this.db
       .insert(artifactUploads)
       .values({ teamId, ...upload })
       .onConflictDoNothing({
@@ -70,7 +70,7 @@ export class SqliteArtifactStore implements ArtifactStore {
       )
       .get();
     if (!row) throw new Error('artifact upload claim not found');
-    return toUpload(row);
+    return { upload: toUpload(row), created: inserted.changes === 1 };
   }
 
   markUploaded(teamId: string, uploadId: number, fileId: string): void {

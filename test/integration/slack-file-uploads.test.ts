@@ -9,7 +9,7 @@ describe('SlackFileUploads against the fake Slack (the real WebClient, external 
   const uploads = () =>
     new SlackFileUploads(clientFor(fake), createLogger({ level: 'error', secrets: [], sink: () => {} }));
 
-  it('uploads into the thread with its comment, finds it by title after a ts, and deletes it (twice is fine)', async () => {
+  it('uploads into the thread with its comment, finds it by title unless already known, and deletes it (twice is fine)', async () => {
     const parent = fake.seedMessage({ channel: CHANNEL, text: 'design', user: USER });
     const bytes = new TextEncoder().encode('create table t (id int);\n');
     const id = await uploads().upload(
@@ -26,15 +26,13 @@ describe('SlackFileUploads against the fake Slack (the real WebClient, external 
       initialComment: 'sql/t.sql · checked',
     });
     expect(new Uint8Array(file?.bytes ?? [])).toEqual(bytes);
-    expect(await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', parent.ts)).toBe(id);
-    expect(
-      await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', file?.messageTs ?? ''),
-    ).toBeUndefined();
-    expect(await uploads().findShared(CHANNEL, parent.ts, 'other.sql', parent.ts)).toBeUndefined();
+    expect(await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', new Set())).toBe(id);
+    expect(await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', new Set([id]))).toBeUndefined();
+    expect(await uploads().findShared(CHANNEL, parent.ts, 'other.sql', new Set())).toBeUndefined();
     await uploads().remove(id);
     await uploads().remove(id);
     expect(fake.filesIn(CHANNEL, parent.ts)).toEqual([]);
-    expect(await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', parent.ts)).toBeUndefined();
+    expect(await uploads().findShared(CHANNEL, parent.ts, 'sql/t.sql', new Set())).toBeUndefined();
   });
 
   it('a refused upload is a SlackError with Slack’s code (not in the channel)', async () => {

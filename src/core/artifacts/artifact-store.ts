@@ -46,11 +46,14 @@ export interface ArtifactStore {
   /** Stores the agent's descriptions for the task; tables named again replace their earlier entry. */
   saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): void;
   dictionaryInput(teamId: string, taskId: number): DataDictionaryInput | undefined;
-  /** The answer's upload of this title: the existing row, else a new `claimed` one. */
+  /**
+   * The answer's upload of this title: the existing row (`created` false: an earlier run claimed it),
+   * else a new `claimed` one.
+   */
   claimUpload(
     teamId: string,
     upload: { taskId: number; turnId: number; kind: ArtifactKind; title: string; contentHash?: string },
-  ): ArtifactUpload;
+  ): { upload: ArtifactUpload; created: boolean };
   markUploaded(teamId: string, uploadId: number, fileId: string): void;
   markDeleted(teamId: string, uploadId: number): void;
   /** The task's uploads of a kind, oldest first (every state). */

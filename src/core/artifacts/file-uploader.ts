@@ -23,13 +23,14 @@ export interface FileUploader {
   /** Deletes a file the bot uploaded; a file already gone counts as deleted. */
   remove(fileId: string): Promise<void>;
   /**
-   * The id of a file with this title the bot shared into the thread after `afterTs` (a message ts), if
-   * any: an upload that may have landed before a crash is looked up here before it is made again.
+   * The id of a live file with this title the bot shared into the thread and that is not one of
+   * `known` (the files already recorded for the task), if any: an upload that may have landed before a
+   * crash is looked up here before it is made again.
    */
   findShared(
     channelId: string,
     threadTs: string,
     title: string,
-    afterTs: string,
+    known: ReadonlySet<string>,
   ): Promise<string | undefined>;
 }

@@ -1,3 +1,4 @@
+import { type DeliveryDeps, deliverablesStep } from '../artifacts/deliver-step.js';
 import type { CheckDeps } from '../checks/check-blocks.js';
 import type { AgentPort } from '../ports.js';
 import { blockCheckStep } from './block-check-step.js';
@@ -14,15 +15,18 @@ export interface PostAnswerStepDeps {
   /** The sandbox and parsers of the block checks; absent when the sandbox is turned off. */
   checks?: CheckDeps;
   agent: AgentPort;
+  /** Where the answer's files go (code, diagrams, the data dictionary) and what they need. */
+  deliveries?: DeliveryDeps;
 }
 
 export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
-  const { checks, agent } = deps;
+  const { checks, agent, deliveries } = deps;
   return [
     // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
     checks && blockCheckStep(checks),
     // The one repair round for blocks that failed (reads results.blockChecks).
     checks && repairStep({ checks, agent }),
-    // File deliverables: one line here (they may read results.blockChecks).
+    // File deliverables: code files (with their results.blockChecks), diagrams, the data dictionary.
+    deliveries && deliverablesStep(deliveries),
   ].filter((step): step is PostAnswerStep => step !== undefined);
 }
