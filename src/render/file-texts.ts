@@ -17,12 +17,12 @@ export function safeFileComment(text: string): string {
   return safe.length > MAX_FILE_COMMENT_CHARS ? `${safe.slice(0, MAX_FILE_COMMENT_CHARS - 1)}…` : safe;
 }
 
-/** One line of plain text: no `<`, `>`, `*`, `_`, `~`, backticks or mentions, cut to a title's length. */
+/** One line of plain text: no `<`, `>`, `|`, backticks or live mentions, cut to a title's length. */
 export function safeFileTitle(text: string): string {
   const plain = neutraliseMentions(
     text
       .replace(/[\r\n\t]+/g, ' ')
-      .replace(/[<>*_~`|]/g, '')
+      .replace(/[<>`|]/g, '')
       .trim(),
   );
   return plain.length > MAX_FILE_TITLE_CHARS ? `${plain.slice(0, MAX_FILE_TITLE_CHARS - 1)}…` : plain;
