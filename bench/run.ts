@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { deliverablesScenario, printDeliverablesBench } from './scenarios/deliverables.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
@@ -66,6 +67,9 @@ async function main(): Promise<void> {
   const diagrams = await diagramsScenario();
   printDiagramsBench(diagrams);
 
+  const deliverables = await deliverablesScenario();
+  printDeliverablesBench(deliverables);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
     loadFaults,
     sandbox,
     diagrams,
+    deliverables,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,
