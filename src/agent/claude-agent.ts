@@ -1,8 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { AgentCallbacks, AgentPort, AgentResult } from '../core/agent-port.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
-import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
 import { estimateTokens } from '../core/tasks/context-budget.js';
 import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
@@ -182,8 +183,8 @@ export class ClaudeAgent implements AgentPort {
   }
 }
 
-/** Tool rounds per answer: enough for one request per role and a little slack, never a loop. */
-const MAX_TOOL_ROUNDS = 6;
+/** Tool rounds per answer: room for a few sandbox runs (create, load, transform, check, fix) and the requests per role, never a loop. */
+const MAX_TOOL_ROUNDS = 12;
 
 interface RoundResult extends AgentResult {
   /** The assistant's content blocks, as they must be sent back before the tool results. */

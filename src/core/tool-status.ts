@@ -1,5 +1,5 @@
 import { neutraliseMentions } from '../render/sanitise.js';
-import type { ToolCall } from './ports.js';
+import type { ToolCall } from './agent-port.js';
 import { RUN_SQL } from './sandbox/run-sql-tool.js';
 
 /**

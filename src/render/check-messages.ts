@@ -92,7 +92,8 @@ const MAX_CORRECTED_CHARS = 3_500;
  * its own that could close ours) and its own check line; a block that still fails says so plainly.
  */
 export function renderCorrectedBlock(block: CodeBlock, check: BlockCheck): string {
-  const label = `Corrected block ${block.index}`;
+  // The check is of the block in place in the answer: its index is the block's number there.
+  const label = `Corrected block ${check.index}`;
   const body = neutraliseMentions(
     truncateForSlack(block.body, MAX_CORRECTED_CHARS)
       .replace(/&/g, '&amp;')

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { FileUploader, ThreadFile } from '../core/artifacts/file-uploader.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
 import { slackErrorCode, toSlackError } from './slack-errors.js';
 

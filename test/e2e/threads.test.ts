@@ -244,6 +244,7 @@ describe('threads', () => {
     expect(tools.map((t) => t.name)).toEqual([
       'ask_clarifying_questions',
       'request_collaboration',
+      'run_sql',
       'publish_data_dictionary',
     ]);
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger, SlackPort } from '../../src/core/ports.js';
+import type { Logger } from '../../src/core/logger.js';
 import type { PostAnswerInput, PostAnswerStep } from '../../src/core/post-answer/post-answer-step.js';
 import { runPostAnswerSteps } from '../../src/core/post-answer/run-steps.js';
 import { answerSandbox, SANDBOX_OFF } from '../../src/core/sandbox/answer-sandbox.js';
+import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { SqliteAnswerStepStore } from '../../src/store/answer-steps-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
@@ -36,7 +37,7 @@ describe('runPostAnswerSteps', () => {
       lookedUp.push(key);
       return posted.some((p) => p.key === key) ? '1.found' : undefined;
     },
-  } as unknown as SlackPort;
+  } as unknown as ThreadWriter;
 
   beforeEach(() => {
     database = openDatabase(':memory:');

@@ -1,6 +1,6 @@
 import { inert } from '../../render/collaboration-messages.js';
 import { slackDate } from '../../render/time-text.js';
-import type { SlackPort } from '../ports.js';
+import type { MessageLinks } from '../slack-roles.js';
 import { defineSubCommand } from '../sub-command.js';
 import type { ArtifactStore, DesignEntry } from './artifact-store.js';
 
@@ -13,7 +13,7 @@ const MAX_PAGE = 1_000;
 
 export interface DesignsDeps {
   artifacts: ArtifactStore;
-  slack: SlackPort;
+  slack: MessageLinks;
 }
 
 /**

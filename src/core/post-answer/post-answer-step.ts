@@ -1,7 +1,8 @@
 import type { BlockCheck } from '../checks/check-blocks.js';
 import type { Turn } from '../domain.js';
-import type { Logger, SlackPort } from '../ports.js';
+import type { Logger } from '../logger.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
+import type { ThreadWriter } from '../slack-roles.js';
 
 /**
  * Why this file exists: THE SEAM for work that follows a posted answer. Once the answer's final text is
@@ -56,7 +57,7 @@ export interface PostAnswerInput {
   /** Stores `results` now: a step with several stages keeps what it reached if it is cut short. */
   save(): void;
   /** Slack, refusing every write once the job is aborted. */
-  slack: SlackPort;
+  slack: ThreadWriter;
   logger: Logger;
   /** The job's signal: stop early when it aborts (the step is then resumed by the job's next run). */
   signal: AbortSignal | undefined;

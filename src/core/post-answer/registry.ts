@@ -1,6 +1,6 @@
+import type { AgentPort } from '../agent-port.js';
 import { type DeliveryDeps, deliverablesStep } from '../artifacts/deliver-step.js';
 import type { CheckDeps } from '../checks/check-blocks.js';
-import type { AgentPort } from '../ports.js';
 import { blockCheckStep } from './block-check-step.js';
 import type { PostAnswerStep } from './post-answer-step.js';
 import { repairStep } from './repair-step.js';

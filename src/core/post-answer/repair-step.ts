@@ -1,8 +1,8 @@
 import { renderCorrectedBlock, renderNotCorrected } from '../../render/check-messages.js';
+import type { AgentPort } from '../agent-port.js';
 import { type CheckDeps, checkAnswerBlocks } from '../checks/check-blocks.js';
 import { correctedBlocks, repairRequest, withCorrections } from '../checks/repair.js';
 import { abortReason, errorSummary } from '../errors.js';
-import type { AgentPort } from '../ports.js';
 import type { PostAnswerInput, PostAnswerStep } from './post-answer-step.js';
 
 export const REPAIR_STEP = 'repair';

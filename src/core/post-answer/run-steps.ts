@@ -1,7 +1,8 @@
 import type { Turn } from '../domain.js';
 import { abortReason, errorSummary, JobAbortedError } from '../errors.js';
-import type { Logger, SlackPort } from '../ports.js';
+import type { Logger } from '../logger.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
+import type { ThreadWriter } from '../slack-roles.js';
 import type { PostAnswerInput, PostAnswerResults, PostAnswerStep } from './post-answer-step.js';
 
 /**
@@ -36,7 +37,7 @@ export interface AnswerStepStore {
 
 export interface PostAnswerDeps {
   answerSteps: AnswerStepStore;
-  slack: SlackPort;
+  slack: ThreadWriter;
   logger: Logger;
   /** Registered in src/core/post-answer/registry.ts; empty when none. */
   postAnswerSteps?: readonly PostAnswerStep[];

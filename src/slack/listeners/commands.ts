@@ -9,13 +9,14 @@ import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/tasks/run-turn.js';
 import { submitCommandTask } from '../../core/tasks/start-task.js';
 
-export interface CommandDeps extends TurnDeps, SubCommandDeps {
-  /** Tells the job worker that work was queued. */
-  kick(): void;
-  runner: WorkRunner;
-  /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
-  limits: UsageLimits;
-}
+export type CommandDeps = TurnDeps &
+  SubCommandDeps & {
+    /** Tells the job worker that work was queued. */
+    kick(): void;
+    runner: WorkRunner;
+    /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
+    limits: UsageLimits;
+  };
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
 const slashCommandPayload = z.object({

@@ -71,3 +71,88 @@ export function collaborationRound(
     ],
   };
 }
+
+/**
+ * A model turn that calls the bot's run_sql tool (Messages API `tool_use`, stop_reason `tool_use`):
+ * one call per SQL text, in order, optionally after some text. The bot answers each with a
+ * `tool_result` in the next request, which the fake checks (validate.ts).
+ */
+export function sqlToolRound(sql: string | string[], purpose?: string, text?: string): MessageReply {
+  const calls = Array.isArray(sql) ? sql : [sql];
+  return {
+    kind: 'message',
+    content: [
+      ...(text ? [{ type: 'text' as const, text }] : []),
+      ...calls.map((one) => ({
+        type: 'tool_use' as const,
+        name: 'run_sql',
+        input: { sql: one, ...(purpose ? { purpose } : {}) },
+      })),
+    ],
+  };
+}
+
+const fenced = (info: string, body: string) => `\`\`\`${info}\n${body}\n\`\`\``;
+
+/** The DDL the scripted sandbox answer posts (DuckDB and PostgreSQL both accept it). */
+export const ORDERS_DDL = [
+  'create table orders (',
+  '  order_id bigint primary key,',
+  '  customer_id bigint not null,',
+  "  status varchar(20) not null check (status in ('new', 'paid', 'shipped')),",
+  '  amount decimal(12, 2),',
+  '  created_at timestamp not null',
+  ');',
+].join('\n');
+
+/** The synthetic rows the scripted answer loads: 500, one in fifty without an amount. */
+export const ORDERS_SAMPLE = [
+  'insert into orders',
+  "select range, range % 37, case range % 3 when 0 then 'new' when 1 then 'paid' else 'shipped' end,",
+  '       case when range % 50 = 0 then null else (range % 200) * 1.25 end,',
+  "       timestamp '2026-01-01' + to_minutes(range)",
+  'from range(500);',
+].join('\n');
+
+/** The data-quality checks: failing-row counts (null rate of customer_id, duplicate keys). */
+export const ORDERS_CHECKS = [
+  'select count(*) filter (where customer_id is null) as null_customer_ids,',
+  '       count(*) - count(distinct order_id) as duplicate_keys,',
+  '       count(*) as total_rows',
+  'from orders;',
+].join('\n');
+
+/**
+ * A whole sandboxed answer, as the prompt asks for it: a DDL that fails (a missing parenthesis), the
+ * fixed DDL with 500 synthetic rows, the quality checks, then the answer, whose blocks all pass.
+ */
+export function sandboxedAnswerScript(): MessageReply[] {
+  const brokenDdl = ORDERS_DDL.replace('varchar(20)', 'varchar(20');
+  return [
+    sqlToolRound(brokenDdl, 'creating the orders table'),
+    sqlToolRound(`${ORDERS_DDL}\n${ORDERS_SAMPLE}`, 'loading 500 synthetic orders'),
+    sqlToolRound(ORDERS_CHECKS, 'the quality checks on sample data'),
+    {
+      kind: 'message',
+      content: [
+        {
+          type: 'text',
+          text: [
+            '## Data Engineering Solution: Orders mart',
+            '',
+            '### Quality Assurance',
+            '- null-rate check on customer_id: 0 failing rows of 500 synthetic rows; duplicate keys: 0.',
+            '',
+            '### Code/Configuration',
+            fenced('sql', ORDERS_DDL),
+            fenced('sql', ORDERS_CHECKS.replace('from orders;', 'from orders')),
+            fenced(
+              'yaml',
+              'models:\n  - name: orders\n    columns:\n      - name: order_id\n        tests: [unique, not_null]',
+            ),
+          ].join('\n'),
+        },
+      ],
+    },
+  ];
+}

@@ -18,7 +18,15 @@
  * canned.ts (canned answers).
  */
 
-export { collaborationRound, dataEngineeringAnswer, PII_SECURITY_REQUEST } from './canned.js';
+export {
+  collaborationRound,
+  dataEngineeringAnswer,
+  ORDERS_CHECKS,
+  ORDERS_DDL,
+  PII_SECURITY_REQUEST,
+  sandboxedAnswerScript,
+  sqlToolRound,
+} from './canned.js';
 export { textReply } from './scripting.js';
 export { startFakeAnthropic } from './server.js';
 export type {

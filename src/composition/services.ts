@@ -1,0 +1,132 @@
+import { ClaudeAgent } from '../agent/claude-agent.js';
+import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
+import type { AppTuning } from '../app.js';
+import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
+import type { Config } from '../config.js';
+import { WorkRunner } from '../core/jobs/work-runner.js';
+import { UsageLimits } from '../core/limits/limits.js';
+import type { Logger } from '../core/logger.js';
+import { PeopleDirectory } from '../core/people.js';
+import { postAnswerSteps } from '../core/post-answer/registry.js';
+import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
+import type { createSlackClient } from '../slack/bolt-app.js';
+import { SlackFileUploads } from '../slack/file-uploads.js';
+import { SlackGateway } from '../slack/slack-gateway.js';
+import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
+import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
+import { SqliteArtifactStore } from '../store/artifact-repo.js';
+import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
+import type { OpenDatabase } from '../store/db.js';
+import { SqliteDigestStore } from '../store/digest-repo.js';
+import { SqliteHomeStore } from '../store/home-repo.js';
+import { SqliteJobQueue } from '../store/job-repo.js';
+import { SqliteLimitStore } from '../store/limits-repo.js';
+import { SqliteRetentionStore } from '../store/retention-repo.js';
+import { SqliteTaskStore } from '../store/task-repo.js';
+
+export type SlackClient = ReturnType<typeof createSlackClient>;
+
+/** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
+export type Services = Awaited<ReturnType<typeof buildServices>>;
+
+function buildAgent(config: Config, logger: Logger, tuning: AppTuning): ClaudeAgent {
+  return new ClaudeAgent({
+    apiKey: config.anthropic.apiKey,
+    baseUrl: config.anthropic.baseUrl,
+    model: config.anthropic.model,
+    maxTokens: config.anthropic.maxTokens,
+    sdkMaxRetries: tuning.anthropicSdkRetries,
+    streamRetries: tuning.anthropicStreamRetries,
+    retryBaseDelayMs: tuning.anthropicRetryBaseMs,
+    retryDeadlineMs: config.anthropic.retryDeadlineMs,
+    idleTimeoutMs: tuning.anthropicIdleTimeoutMs ?? config.anthropic.idleTimeoutMs,
+    logger: logger.child({ component: 'agent' }),
+  });
+}
+
+function buildStores(database: OpenDatabase, config: Config) {
+  const jobs = new SqliteJobQueue(database.sqlite);
+  const collaboration = new SqliteCollaborationStore(database.db);
+  return {
+    jobs,
+    store: new SqliteTaskStore(database.db, database.sqlite, jobs),
+    retention: new SqliteRetentionStore(database.sqlite),
+    collaboration,
+    digests: new SqliteDigestStore(database.db, collaboration),
+    home: new SqliteHomeStore(database.db),
+    answerSteps: new SqliteAnswerStepStore(database.db),
+    artifacts: new SqliteArtifactStore(database.db),
+    limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+  };
+}
+
+/** One SQL sandbox for the process: DuckDB in a child process, started on first use, ended when idle. */
+function buildSandbox(config: Config, logger: Logger): ChildProcessSandbox | undefined {
+  if (!config.sandbox) return undefined;
+  return new ChildProcessSandbox({
+    limits: config.sandbox,
+    onLifecycle: (event) =>
+      logger.info(`sandbox child ${event.type}`, {
+        pid: event.pid,
+        ...(event.reason ? { reason: event.reason } : {}),
+      }),
+  });
+}
+
+/** Stores over the open database, the Slack gateway, Claude, and the settings the use cases read. */
+export async function buildServices(
+  config: Config,
+  logger: Logger,
+  tuning: AppTuning,
+  database: OpenDatabase,
+  client: SlackClient,
+  identity: SlackIdentity,
+) {
+  const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
+    minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+    workspaceUrl: identity.url,
+    callPolicy: tuning.slackCallPolicy,
+    threadPaging: tuning.slackThreadPaging,
+  });
+  const agent = buildAgent(config, logger, tuning);
+  const sandbox = buildSandbox(config, logger);
+  const stores = buildStores(database, config);
+  // Diagrams are drawn in a worker thread, started on first use and ended when idle.
+  const diagrams = new WorkerDiagramRenderer();
+  const files = new SlackFileUploads(client, logger.child({ component: 'files' }), tuning.slackCallPolicy);
+  return {
+    ...stores,
+    highlights: new ClaudeHighlightsWriter({
+      apiKey: config.anthropic.apiKey,
+      baseUrl: config.anthropic.baseUrl,
+      model: config.anthropic.smallModel,
+    }),
+    defaultSchedule: {
+      time: config.digest.time,
+      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
+    },
+    postWhenEmpty: config.digest.postWhenEmpty,
+    botAdmins: config.botAdmins,
+    workspaceTeamId: identity.teamId,
+    people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
+    slack,
+    agent,
+    logger,
+    runner: new WorkRunner(logger),
+    contextBudgetTokens: config.maxContextTokens,
+    sandbox,
+    diagrams,
+    // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, files.
+    postAnswerSteps: postAnswerSteps({
+      checks: sandbox && { sandbox, parsers: sandbox },
+      agent,
+      deliveries: {
+        files,
+        artifacts: stores.artifacts,
+        diagrams,
+        store: stores.store,
+        ...(sandbox ? { sandbox } : {}),
+      },
+    }),
+  };
+}
