@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
+import { checkedAnswerScenario, printCheckedAnswerBench } from './scenarios/checked-answer.js';
 import { conversationScenario } from './scenarios/conversation.js';
 import { deliverablesScenario, printDeliverablesBench } from './scenarios/deliverables.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
 
   const sandbox = await sandboxScenario({ build: false });
   printSandboxBench(sandbox);
+  const checkedAnswer = await checkedAnswerScenario();
+  printCheckedAnswerBench(checkedAnswer);
 
   const diagrams = await diagramsScenario();
   printDiagramsBench(diagrams);
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     load,
     loadFaults,
     sandbox,
+    checkedAnswer,
     diagrams,
     deliverables,
     targets: {

@@ -120,6 +120,7 @@ export async function buildServices(
     postAnswerSteps: postAnswerSteps({
       checks: sandbox && { sandbox, parsers: sandbox },
       agent,
+      contextBudgetTokens: config.maxContextTokens,
       deliveries: {
         files,
         artifacts: stores.artifacts,

@@ -29,6 +29,9 @@ export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
     autoload_known_extensions: 'false',
     allow_community_extensions: 'false',
     memory_limit: limits.memoryLimit,
+    // No spilling to disk: an in-memory database would otherwise write temp files to `.tmp` in the
+    // child's working directory (up to 90% of the free disk). A query past memory_limit fails instead.
+    max_temp_directory_size: '0B',
     threads: String(limits.threads),
     lock_configuration: 'true',
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type MessageReply,
   type RecordedRequest,
   sandboxedAnswerScript,
   sqlToolRound,
@@ -96,6 +97,8 @@ describe('checked code', () => {
     const statuses = h.slack.callsTo('assistant.threads.setStatus').map((c) => String(c.args.status));
     expect(statuses).toContain('is running the quality checks on sample data…');
     expect(statuses).toContain('is creating the orders table…');
+    // The DuckDB child was started for it (the bot logs it; SANDBOX_ENABLED=false never does).
+    expect(h.logs.some((line) => line.includes('sandbox child start'))).toBe(true);
 
     const replies = botReplies(threadTs);
     expect(textOf(replies[0] ?? {})).toContain('## Data Engineering Solution: Orders mart');
@@ -264,6 +267,36 @@ describe('checked code', () => {
     expect(h.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
   }, 60_000);
 
+  it('an answer whose only block cannot be checked (templated dbt SQL) gets no check message', async () => {
+    h = await startHarness();
+    const threadTs = await mention('design a pipeline for user analytics');
+    await h.app.idle();
+    expect(botReplies(threadTs)).toHaveLength(1);
+    // Checked all the same, and recorded: the block was not checked, and why.
+    const [row] = h.query<{ results: string }>(
+      "select results from answer_steps where step = 'block-checks'",
+    );
+    expect(JSON.parse(row?.results ?? '{}').blockChecks).toMatchObject([
+      { index: 1, status: 'not_checked', note: 'templated SQL (Jinja)' },
+    ]);
+  });
+
+  it('SANDBOX_ENABLED=false: run_sql says the sandbox is off, the answer still comes, and no block is checked', async () => {
+    h = await startHarness({ env: { SANDBOX_ENABLED: 'false' } });
+    const [first, , , final] = sandboxedAnswerScript();
+    h.anthropic.script(first as MessageReply, final as MessageReply);
+    const threadTs = await mention('design an orders mart');
+    await h.app.idle();
+    const requests = h.anthropic.requests.filter((r) => r.path === '/v1/messages');
+    const [off] = toolResults(requests[1]);
+    expect(off).toMatchObject({ is_error: true });
+    expect(off?.content).toContain('The sandbox is not available (the sandbox is turned off)');
+    expect(textOf(botReplies(threadTs)[0] ?? {})).toContain('Orders mart');
+    expect(checkMessages(threadTs)).toHaveLength(0);
+    // No DuckDB child was ever started.
+    expect(h.logs.some((line) => line.includes('sandbox child start'))).toBe(false);
+  });
+
   it('every escape attempt through run_sql is refused or interrupted; another task is answered meanwhile; no file changes', async () => {
     h = await startHarness({ env: { SANDBOX_STATEMENT_TIMEOUT_SECONDS: '2' } });
     const dir = mkdtempSync(join(tmpdir(), 'deb-escape-'));
@@ -294,6 +327,13 @@ describe('checked code', () => {
       ["select * from read_text('/etc/passwd')", /Permission Error/],
       ["select * from glob('/*')", /Permission Error/],
       ['select list(i) from range(1250000000) t(i)', /Out of Memory Error|Interrupted/],
+      // Spilling past the memory limit would write temp files beside the child: off, and locked.
+      [`set temp_directory='${dir}'`, /Cannot change configuration option "temp_directory"/],
+      // Fails (as the loop expects) only when spilling is off; with spilling on it would return a row.
+      [
+        "select case when current_setting('max_temp_directory_size') = '0 bytes' then error('spill off') end",
+        /spill off/,
+      ],
     ];
     const runaway =
       'select a.range, b.range from range(1000000) a cross join range(1000000) b order by a.range desc, b.range desc';
@@ -349,6 +389,8 @@ describe('checked code', () => {
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
     expect(existsSync(join(dir, 'evil.duckdb'))).toBe(false);
     expect(cwdNames()).toBe(cwdBefore);
+    // DuckDB's default spill folder for an in-memory database is `.tmp` in the child's folder (tmpdir).
+    expect(existsSync(join(tmpdir(), '.tmp'))).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 });

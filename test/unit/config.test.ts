@@ -22,6 +22,42 @@ describe('parseConfig', () => {
     expect(result.config.logLevel).toBe('info');
   });
 
+  it('shapes the SANDBOX_* variables into the sandbox limits, and SANDBOX_ENABLED=false turns it off', () => {
+    const defaults = parseConfig(valid);
+    expect(defaults.ok && defaults.config.sandbox).toEqual({
+      memoryLimit: '256MB',
+      statementTimeoutMs: 5_000,
+      maxCallsPerSession: 25,
+      sessionBudgetMs: 45_000,
+      maxRows: 30,
+      maxResultChars: 6_000,
+    });
+    const tuned = parseConfig({
+      ...valid,
+      SANDBOX_MEMORY_MB: '512',
+      SANDBOX_STATEMENT_TIMEOUT_SECONDS: '2',
+      SANDBOX_CALLS_PER_ANSWER: '10',
+      SANDBOX_SECONDS_PER_ANSWER: '20',
+      SANDBOX_MAX_ROWS: '5',
+      SANDBOX_MAX_RESULT_CHARS: '1000',
+    });
+    expect(tuned.ok && tuned.config.sandbox).toEqual({
+      memoryLimit: '512MB',
+      statementTimeoutMs: 2_000,
+      maxCallsPerSession: 10,
+      sessionBudgetMs: 20_000,
+      maxRows: 5,
+      maxResultChars: 1_000,
+    });
+    const off = parseConfig({ ...valid, SANDBOX_ENABLED: 'false' });
+    expect(off.ok && off.config.sandbox).toBeUndefined();
+    const bad = parseConfig({ ...valid, SANDBOX_MEMORY_MB: '10GB', SANDBOX_ENABLED: 'maybe' });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems.join('\n')).toMatch(/SANDBOX_MEMORY_MB must be a whole number from 32 to 8192/);
+    expect(bad.problems.join('\n')).toMatch(/SANDBOX_ENABLED must be true or false/);
+  });
+
   it('treats empty values (as in .env.example) as unset and names every missing one', () => {
     const result = parseConfig({
       SLACK_BOT_TOKEN: '',

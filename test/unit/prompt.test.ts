@@ -101,6 +101,15 @@ describe('system prompt', () => {
     expect(SYSTEM_PROMPT.length / 4).toBeGreaterThan(1024);
   });
 
+  it('asks the model to test its SQL in the sandbox, fix what fails, declare the dialect and report in QA', () => {
+    expect(SYSTEM_PROMPT).toContain('run_sql tool');
+    expect(SYSTEM_PROMPT).toMatch(/Create your tables .* insert a few hundred synthetic rows/);
+    expect(SYSTEM_PROMPT).toMatch(/data-quality checks as queries that count failing rows/);
+    expect(SYSTEM_PROMPT).toMatch(/When something fails, read the exact error, fix the SQL and run it again/);
+    expect(SYSTEM_PROMPT).toMatch(/In Quality Assurance, say what you ran in the sandbox and what came back/);
+    expect(SYSTEM_PROMPT).toContain('"Dialect: PostgreSQL"');
+  });
+
   it('tells the model never to broadcast or mention people', () => {
     expect(SYSTEM_PROMPT).toMatch(/Never use @channel, @here, @everyone/);
   });

@@ -15,17 +15,19 @@ export interface PostAnswerStepDeps {
   /** The sandbox and parsers of the block checks; absent when the sandbox is turned off. */
   checks?: CheckDeps;
   agent: AgentPort;
+  /** MAX_CONTEXT_TOKENS, for steps that ask the model again. */
+  contextBudgetTokens: number;
   /** Where the answer's files go (code, diagrams, the data dictionary) and what they need. */
   deliveries?: DeliveryDeps;
 }
 
 export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
-  const { checks, agent, deliveries } = deps;
+  const { checks, agent, contextBudgetTokens, deliveries } = deps;
   return [
     // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
     checks && blockCheckStep(checks),
     // The one repair round for blocks that failed (reads results.blockChecks).
-    checks && repairStep({ checks, agent }),
+    checks && repairStep({ checks, agent, contextBudgetTokens }),
     // File deliverables: code files (with their results.blockChecks), diagrams, the data dictionary.
     deliveries && deliverablesStep(deliveries),
   ].filter((step): step is PostAnswerStep => step !== undefined);

@@ -3,9 +3,17 @@ import type { AgentPort } from '../agent-port.js';
 import { type CheckDeps, checkAnswerBlocks } from '../checks/check-blocks.js';
 import { correctedBlocks, repairRequest, withCorrections } from '../checks/repair.js';
 import { abortReason, errorSummary } from '../errors.js';
+import { fitConversation } from '../tasks/context-budget.js';
 import type { PostAnswerInput, PostAnswerStep } from './post-answer-step.js';
 
 export const REPAIR_STEP = 'repair';
+
+export interface RepairDeps {
+  checks: CheckDeps;
+  agent: AgentPort;
+  /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS): a long thread drops its middle. */
+  contextBudgetTokens: number;
+}
 
 /**
  * Why this file exists: the one automatic repair round. When blocks of the answer failed their check
@@ -14,7 +22,7 @@ export const REPAIR_STEP = 'repair';
  * told plainly that it was not corrected. Never more than one round: the model's reply is stored before
  * anything is posted, and a run resumed after a crash that finds no stored reply does not ask again.
  */
-export function repairStep(deps: { checks: CheckDeps; agent: AgentPort }): PostAnswerStep {
+export function repairStep(deps: RepairDeps): PostAnswerStep {
   return {
     name: REPAIR_STEP,
     async run(input) {
@@ -25,7 +33,7 @@ export function repairStep(deps: { checks: CheckDeps; agent: AgentPort }): PostA
       if (input.results.repairReply === undefined) {
         // Cut short before the reply was stored: the round may have been asked already; never twice.
         if (input.resumed) return;
-        input.results.repairReply = await askOnce(deps.agent, input, request);
+        input.results.repairReply = await askOnce(deps, input, request);
         input.save();
       }
       const corrections = correctedBlocks(input.results.repairReply, failed);
@@ -46,9 +54,13 @@ export function repairStep(deps: { checks: CheckDeps; agent: AgentPort }): PostA
 }
 
 /** The model's reply to the repair request ('' when it could not be asked: nothing is corrected). */
-async function askOnce(agent: AgentPort, input: PostAnswerInput, request: string): Promise<string> {
+async function askOnce(deps: RepairDeps, input: PostAnswerInput, request: string): Promise<string> {
+  const { turns } = fitConversation(
+    [...input.conversation, { role: 'user', content: request }],
+    deps.contextBudgetTokens - deps.agent.fixedPromptTokens,
+  );
   try {
-    const result = await agent.answer([...input.conversation, { role: 'user', content: request }], {
+    const result = await deps.agent.answer(turns, {
       ...(input.signal ? { signal: input.signal } : {}),
       onText: () => undefined,
       onRestart: async () => undefined,
