@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -292,5 +293,72 @@ describe('deliverables are uploaded exactly once across a retry', () => {
         state: 'uploaded',
       },
     ]);
+  });
+});
+
+describe('deliverables: hostile names and notes, and the designs index scoped and bounded', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a file name that climbs out of its folder or carries a mention is made safe; comments and notes mention no one', async () => {
+    const answer = [
+      '## Data Engineering Solution: Hostile names',
+      '',
+      '```sql file="../../../etc/<@U0BOB0001>/passwd.sql"',
+      SCHEMA_DDL,
+      '```',
+      '',
+      '```mermaid',
+      'flowchart LR',
+      '  A[<!channel> --> B',
+      '```',
+    ].join('\n');
+    h.anthropic.script(textReply(answer));
+    await h.command('design something hostile', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const threadTs = h.query<{ thread_ts: string }>('select thread_ts from tasks')[0]?.thread_ts ?? '';
+    const files = h.slack.filesIn(CHANNEL, threadTs);
+    const sql = files.find((f) => f.name.endsWith('.sql'));
+    expect(sql?.title).toBe('etc/U0BOB0001_/passwd.sql');
+    expect(sql?.name).toBe('passwd.sql');
+    expect(sql?.bytes.toString('utf8')).toBe(`${SCHEMA_DDL}\n`);
+    const posted = (prefix: string) =>
+      JSON.stringify(h.slack.calls.filter((c) => c.method.startsWith(prefix)).map((c) => c.args));
+    // The answer shows the model's fence as written (made inert); nothing the bot adds climbs a folder.
+    expect(posted('files.')).not.toMatch(/\.\.\/|<@|<!/);
+    expect(posted('chat.')).not.toMatch(/<@U0BOB0001>|<!channel>/);
+    const note = h.slack
+      .threadMessages(CHANNEL, threadTs)
+      .find((m) => (m.text ?? '').includes('Diagram not rendered'));
+    expect(note?.text).toContain('channel');
+  });
+
+  it('`designs` refuses a bad page privately and shows only this workspace’s designs', async () => {
+    for (const words of ['designs 0', 'designs page x', 'designs 1001']) {
+      const response = await h.command(words, { channel_id: CHANNEL, user_id: ANA });
+      expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+      expect(String(response.json.text)).toMatch(
+        /^(Usage: `\/data-engineer designs`|The page must be a number from 1 to 1000)/,
+      );
+    }
+    // Another workspace's design in a channel with the same id: never listed here.
+    const writer = new Database(h.databasePath);
+    const task = writer.prepare('select id from tasks limit 1').get() as { id: number };
+    writer
+      .prepare(
+        `insert into designs (team_id, channel_id, task_id, title, requester_id, thread_ts, files)
+         values ('T0STRANGER', ?, ?, 'their secret design', 'U0THEM001', '1.000100', '["x.sql"]')`,
+      )
+      .run(CHANNEL, task.id);
+    writer.close();
+    const list = await h.command('designs', { channel_id: CHANNEL, user_id: ANA });
+    expect(String(list.json.text)).toContain('design something hostile');
+    expect(String(list.json.text)).not.toContain('their secret design');
+    expect(String(list.json.text)).toContain('(1)');
   });
 });
