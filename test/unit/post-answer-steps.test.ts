@@ -6,6 +6,8 @@ import { answerSandbox, SANDBOX_OFF } from '../../src/core/sandbox/answer-sandbo
 import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { SqliteAnswerStepStore } from '../../src/store/answer-steps-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
+import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 
 /**
@@ -49,7 +51,13 @@ describe('runPostAnswerSteps', () => {
   afterEach(() => database.close());
 
   async function answeredTask() {
-    const { task } = await store.createTask(
+    const admission = new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      new SqliteJobQueue(database.sqlite),
+      store,
+    );
+    const { task } = await admission.createTask(
       {
         teamId: 'T1',
         channelId: 'C1',
