@@ -7,7 +7,7 @@ import { repairStep } from './repair-step.js';
 
 /**
  * Why this file exists: the ONE list of post-answer steps, in the order they run after every answer
- * (see post-answer-step.ts for what a step gets). The composition root (src/app.ts) calls
+ * (see post-answer-step.ts for what a step gets). The composition root (src/composition/services.ts) calls
  * `postAnswerSteps` once with the ports. Add a step by adding one line to the list (and, if it needs a
  * port, a field to PostAnswerStepDeps). Never rename a step: answers are resumed by step name.
  */
