@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
 import { checkedAnswerScenario, printCheckedAnswerBench } from './scenarios/checked-answer.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { deliverablesScenario, printDeliverablesBench } from './scenarios/deliverables.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
@@ -69,6 +70,9 @@ async function main(): Promise<void> {
   const diagrams = await diagramsScenario();
   printDiagramsBench(diagrams);
 
+  const deliverables = await deliverablesScenario();
+  printDeliverablesBench(deliverables);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
     sandbox,
     checkedAnswer,
     diagrams,
+    deliverables,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,

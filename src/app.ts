@@ -128,6 +128,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     await drainBackgroundWork(background, services.runner, graceMs, logger);
     // No answer runs now: the sandbox child (if it is up) ends with its sessions.
     await services.sandbox?.stop();
+    await services.diagrams.stop();
     await closeAll(slackApp, http, database);
   };
   return runningApp(http.url, () => untilIdle(services.runner, background.worker), drain);

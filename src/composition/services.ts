@@ -1,6 +1,7 @@
 import { ClaudeAgent } from '../agent/claude-agent.js';
 import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
 import type { AppTuning } from '../app.js';
+import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
@@ -9,9 +10,11 @@ import { PeopleDirectory } from '../core/people.js';
 import { postAnswerSteps } from '../core/post-answer/registry.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
+import { SlackFileUploads } from '../slack/file-uploads.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
+import { SqliteArtifactStore } from '../store/artifact-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
@@ -55,6 +58,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),
     answerSteps: new SqliteAnswerStepStore(database.db),
+    artifacts: new SqliteArtifactStore(database.db),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 }
@@ -89,8 +93,12 @@ export async function buildServices(
   });
   const agent = buildAgent(config, logger, tuning);
   const sandbox = buildSandbox(config, logger);
+  const stores = buildStores(database, config);
+  // Diagrams are drawn in a worker thread, started on first use and ended when idle.
+  const diagrams = new WorkerDiagramRenderer();
+  const files = new SlackFileUploads(client, logger.child({ component: 'files' }), tuning.slackCallPolicy);
   return {
-    ...buildStores(database, config),
+    ...stores,
     highlights: new ClaudeHighlightsWriter({
       apiKey: config.anthropic.apiKey,
       baseUrl: config.anthropic.baseUrl,
@@ -110,11 +118,19 @@ export async function buildServices(
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
     sandbox,
-    // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, …
+    diagrams,
+    // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, files.
     postAnswerSteps: postAnswerSteps({
       checks: sandbox && { sandbox, parsers: sandbox },
       agent,
       contextBudgetTokens: config.maxContextTokens,
+      deliveries: {
+        files,
+        artifacts: stores.artifacts,
+        diagrams,
+        store: stores.store,
+        ...(sandbox ? { sandbox } : {}),
+      },
     }),
   };
 }

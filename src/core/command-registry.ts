@@ -1,3 +1,4 @@
+import { designsSubCommand } from './artifacts/designs-command.js';
 import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
 import { digestSubCommand } from './digest/digest-commands.js';
@@ -13,6 +14,7 @@ export const SUB_COMMANDS = [
   requestsSubCommand,
   digestSubCommand,
   usageSubCommand,
+  designsSubCommand,
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any Args; only the deps are collected.

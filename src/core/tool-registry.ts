@@ -1,4 +1,5 @@
 import type { AgentTool } from './agent-tool.js';
+import { publishDataDictionaryTool } from './artifacts/publish-dictionary-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
 import { runSqlAgentTool } from './sandbox/run-sql-agent-tool.js';
 import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
@@ -7,7 +8,12 @@ import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js
  * Every tool the agent is offered, in the order Claude sees them. Tools open the cached prompt
  * prefix: append new tools at the end, never reorder, so existing cache entries stay valid.
  */
-const TOOLS_IN_ORDER = [askClarifyingQuestionsTool, requestCollaborationTool, runSqlAgentTool] as const;
+const TOOLS_IN_ORDER = [
+  askClarifyingQuestionsTool,
+  requestCollaborationTool,
+  runSqlAgentTool,
+  publishDataDictionaryTool,
+] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any input; only the deps are collected.
 type DepsOf<Tool> = Tool extends AgentTool<any, infer Deps> ? Deps : never;

@@ -305,6 +305,83 @@ export const workers = sqliteTable('workers', {
 });
 
 /**
+ * The table and column descriptions the agent gave with `publish_data_dictionary`, one row per task
+ * (a later call replaces the tables it names and keeps the others): the dictionary of every answer of
+ * the task is built from these and the tables as the sandbox created them.
+ */
+export const dictionaryInputs = sqliteTable(
+  'dictionary_inputs',
+  {
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    /** The tool's validated input (DataDictionaryInput), merged by table. */
+    input: text('input', { mode: 'json' }).notNull(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.taskId] })],
+);
+
+/**
+ * Every file the bot hands over in a thread (code, diagram, dictionary), claimed before it is uploaded
+ * and keyed by the answer (turn) and its title, so a retried job never uploads it twice: a claimed row
+ * without a file id is looked up in the thread before it is uploaded again. `state` is `deleted` once a
+ * newer dictionary replaced it (files.delete).
+ */
+export const artifactUploads = sqliteTable(
+  'artifact_uploads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    turnId: integer('turn_id').notNull(),
+    kind: text('kind', { enum: ['code', 'diagram', 'dictionary'] }).notNull(),
+    title: text('title').notNull(),
+    /** Slack's file id once the upload is known to be shared. */
+    fileId: text('file_id'),
+    state: text('state', { enum: ['claimed', 'uploaded', 'deleted'] })
+      .notNull()
+      .default('claimed'),
+    /** The dictionary's CSV hash: an unchanged dictionary is not posted again. */
+    contentHash: text('content_hash'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('artifact_uploads_turn_title').on(t.teamId, t.turnId, t.title),
+    index('artifact_uploads_task_kind').on(t.teamId, t.taskId, t.kind, t.state),
+  ],
+);
+
+/**
+ * The design index (`/data-engineer designs`): one row per task whose answers delivered files, with
+ * the files' names; updated when a follow-up delivers new ones. Newest first per channel.
+ */
+export const designs = sqliteTable(
+  'designs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    requesterId: text('requester_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    files: text('files', { mode: 'json' }).$type<string[]>().notNull(),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('designs_team_task').on(t.teamId, t.taskId),
+    index('designs_team_channel_updated').on(t.teamId, t.channelId, t.updatedAt),
+  ],
+);
+
+/**
  * The steps that run after an answer is posted (block checks, repair, file deliverables: see
  * src/core/post-answer.ts), one row per answer turn and step. All of a turn's rows are written
  * ('pending') before the first step runs, so a crash anywhere leaves a record of what is left; a step is

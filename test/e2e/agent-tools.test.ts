@@ -84,7 +84,12 @@ describe('agent tools on the wire', () => {
     expect(second).toBe(first);
     expect(first).toBe(JSON.stringify(TOOLS));
     const names = ((h.anthropic.requests[0]?.body.tools ?? []) as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(['ask_clarifying_questions', 'request_collaboration', 'run_sql']);
+    expect(names).toEqual([
+      'ask_clarifying_questions',
+      'request_collaboration',
+      'run_sql',
+      'publish_data_dictionary',
+    ]);
   });
 
   it('sends refused tool input back as an error result and lets the model finish the answer', async () => {

@@ -102,7 +102,8 @@ describe('checked code', () => {
 
     const replies = botReplies(threadTs);
     expect(textOf(replies[0] ?? {})).toContain('## Data Engineering Solution: Orders mart');
-    const check = replies.at(-1);
+    // After the answer; the answer's files (the deliverables step) follow it.
+    const check = replies.find((m) => (m.text ?? '').includes('Code checked by the bot'));
     expect(check?.text).toContain('*Code checked by the bot* (3 ✓ · 0 ✗)');
     expect(check?.text).toContain('✓ Block 1 (SQL): ran in DuckDB');
     expect(check?.text).toContain('✓ Block 2 (SQL): ran in DuckDB');
@@ -219,6 +220,7 @@ describe('checked code', () => {
     expect(h.query('select step, state from answer_steps order by position')).toEqual([
       { step: 'block-checks', state: 'done' },
       { step: 'repair', state: 'done' },
+      { step: 'deliverables', state: 'done' },
     ]);
     // A follow-up gets its own answer (no code): the first answer's check is not posted again.
     const followUp = h.slack.seedMessage({

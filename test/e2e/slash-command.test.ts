@@ -208,7 +208,8 @@ describe('/data-engineer <task>', () => {
     h.anthropic.script({ kind: 'message', content: [{ type: 'text', text: long }] });
     await h.command('design the whole warehouse');
     await h.app.idle();
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    // The answer's messages (its long SQL blocks also arrive as files, in file share messages).
+    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts && !m.upload);
     expect(replies.length).toBeGreaterThanOrEqual(3);
     for (const reply of replies) {
       const text = reply.markdown_text ?? '';

@@ -245,6 +245,7 @@ describe('threads', () => {
       'ask_clarifying_questions',
       'request_collaboration',
       'run_sql',
+      'publish_data_dictionary',
     ]);
 
     await deliver(human(ANA, 'About 2 billion a day; 5 minutes is fine.', message.ts), 'EvAnswers');

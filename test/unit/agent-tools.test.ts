@@ -17,6 +17,7 @@ describe('the agent tool registry', () => {
       'ask_clarifying_questions',
       'request_collaboration',
       'run_sql',
+      'publish_data_dictionary',
     ]);
   });
 

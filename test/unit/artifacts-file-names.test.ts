@@ -21,8 +21,24 @@ describe('codeFiles: names the agent gives', () => {
 
   it('takes a path on the first comment line, and adds the extension a bare name lacks', () => {
     expect(
-      names(fence('python', '# dags/orders_hourly.py\nprint(1)'), fence('sql name=stg_orders', 'SELECT 1')),
+      names(
+        fence('python', `# dags/orders_hourly.py\n${lines(16)}`),
+        fence('sql name=stg_orders', 'SELECT 1'),
+      ),
     ).toEqual(['dags/orders_hourly.py', 'stg_orders.sql']);
+  });
+
+  it('a path comment alone does not make a short snippet a file; a name in the info string does', () => {
+    expect(
+      names(
+        fence(
+          'sql',
+          '-- models/marts/user_daily_activity.sql\nselect user_id, count(*) from events group by 1',
+        ),
+        fence('python', '# jobs/util.py\nprint(1)'),
+        fence('sql file=models/marts/short.sql', 'select 1'),
+      ),
+    ).toEqual(['models/marts/short.sql']);
   });
 });
 

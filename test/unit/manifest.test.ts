@@ -102,6 +102,10 @@ describe('manifest.yml', () => {
     expect(new Set(scopes).size).toBe(scopes.length);
   });
 
+  it('may upload and delete files (the deliverables: code files, the data dictionary, diagrams)', () => {
+    expect(manifest.oauth_config.scopes.bot).toContain('files:write');
+  });
+
   it('points every request URL at /slack/events', () => {
     const urls = [
       ...manifest.features.slash_commands.map((c) => c.url),

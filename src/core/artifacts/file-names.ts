@@ -87,7 +87,9 @@ export function codeFiles(
     // Diagrams become pictures (diagram-png), not code files.
     if (block.language === 'mermaid') continue;
     const named = agentName(block);
-    if (!named && !isSubstantial(block, options)) continue;
+    // A name in the fence's info string asks for a file; a path comment on the first line only names
+    // a block that is a file anyway (a short dbt snippet headed `-- models/x.sql` stays in the answer).
+    if (!infoName(block) && !isSubstantial(block, options)) continue;
     const fromContent = named ? undefined : contentName(block);
     const wanted = named ?? fromContent;
     const safe = wanted ? sanitisePath(wanted, options.maxPathChars) : '';
@@ -154,16 +156,21 @@ function language(block: CodeBlock): string {
   return EXTENSIONS[block.language] ?? 'txt';
 }
 
+/** A name in the fence's info string: `file=…`, `title="…"`, `path=…`, `python:dags/x.py`. */
+function infoName(block: CodeBlock): string | undefined {
+  const info = INFO_NAME.exec(block.info);
+  const fromInfo = info?.[1] ?? info?.[2] ?? info?.[3];
+  if (fromInfo) return fromInfo;
+  return /^[\w+-]+:([\w./-]+\.[A-Za-z0-9]{1,10})$/.exec(block.info.split(/\s+/)[0] ?? '')?.[1];
+}
+
 const INFO_NAME = /(?:^|\s)(?:file|filename|title|path|name)\s*[=:]\s*(?:"([^"]+)"|'([^']+)'|(\S+))/i;
 const FIRST_LINE_NAME = /^\s*(?:--|#|\/\/)\s*(?:file(?:name)?\s*:\s*)?([\w./-]+\.[A-Za-z0-9]{1,10})\s*$/;
 
 /** A name the agent gave: in the info string (`file=…`, `title="…"`, `python:dags/x.py`) or first comment. */
 function agentName(block: CodeBlock): string | undefined {
-  const info = INFO_NAME.exec(block.info);
-  const fromInfo = info?.[1] ?? info?.[2] ?? info?.[3];
+  const fromInfo = infoName(block);
   if (fromInfo) return fromInfo;
-  const colon = /^[\w+-]+:([\w./-]+\.[A-Za-z0-9]{1,10})$/.exec(block.info.split(/\s+/)[0] ?? '');
-  if (colon?.[1]) return colon[1];
   const firstLine = block.body.split('\n', 1)[0] ?? '';
   return FIRST_LINE_NAME.exec(firstLine)?.[1];
 }

@@ -1,4 +1,5 @@
 import type { AgentPort } from '../agent-port.js';
+import { type DeliveryDeps, deliverablesStep } from '../artifacts/deliver-step.js';
 import type { CheckDeps } from '../checks/check-blocks.js';
 import { blockCheckStep } from './block-check-step.js';
 import type { PostAnswerStep } from './post-answer-step.js';
@@ -16,15 +17,18 @@ export interface PostAnswerStepDeps {
   agent: AgentPort;
   /** MAX_CONTEXT_TOKENS, for steps that ask the model again. */
   contextBudgetTokens: number;
+  /** Where the answer's files go (code, diagrams, the data dictionary) and what they need. */
+  deliveries?: DeliveryDeps;
 }
 
 export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
-  const { checks, agent, contextBudgetTokens } = deps;
+  const { checks, agent, contextBudgetTokens, deliveries } = deps;
   return [
     // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
     checks && blockCheckStep(checks),
     // The one repair round for blocks that failed (reads results.blockChecks).
     checks && repairStep({ checks, agent, contextBudgetTokens }),
-    // File deliverables: one line here (they may read results.blockChecks).
+    // File deliverables: code files (with their results.blockChecks), diagrams, the data dictionary.
+    deliveries && deliverablesStep(deliveries),
   ].filter((step): step is PostAnswerStep => step !== undefined);
 }

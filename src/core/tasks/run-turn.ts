@@ -1,6 +1,7 @@
 import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
 import type { AgentPort, AgentResult } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
 import type { Task, Turn } from '../domain.js';
 import { AgentError, errorSummary } from '../errors.js';
@@ -26,7 +27,7 @@ import type {
   ThreadWriter,
   UserLookup,
 } from '../slack-roles.js';
-import { AGENT_TOOLS } from '../tool-registry.js';
+import { AGENT_TOOLS, type ToolDeps } from '../tool-registry.js';
 import { toolStatus } from '../tool-status.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
@@ -52,6 +53,8 @@ export interface TurnDeps {
   people: PeopleDirectory;
   /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
   contextBudgetTokens: number;
+  /** The deliverables' memory (the agent's dictionary descriptions, uploads, the design index). */
+  artifacts: ArtifactStore;
   /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
   sandbox?: SqlSandbox;
   /** The books of the post-answer steps (absent: no steps run). */
@@ -147,7 +150,7 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
     runTools: (calls, options) => {
       const status = toolStatus(calls);
       if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
-      return runToolRound(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
+      return runToolRound<ToolDeps>(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
     },
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {

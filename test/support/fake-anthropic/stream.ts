@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { estimateTokens } from './cache.js';
 import { defaultErrorMessage } from './http.js';
 import { type Exchange, signatureFor } from './plan.js';
@@ -72,6 +73,7 @@ class MessageStream {
     if (!(await this.out.send('message_delta', { type: 'message_delta', delta, usage: deltaUsage }))) return;
     if (!(await this.out.send('message_stop', { type: 'message_stop' }))) return;
     recorded.completed = true;
+    recorded.lastByteAt = performance.now();
     res.end();
   }
 

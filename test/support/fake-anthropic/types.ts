@@ -27,6 +27,8 @@ export interface RecordedRequest {
   closedByClient?: boolean;
   /** A streamed response sent to its end (message_stop). */
   completed?: boolean;
+  /** `performance.now()` when message_stop was written (the answer's last token had gone out). */
+  lastByteAt?: number;
 }
 
 export type Block =

@@ -5,7 +5,17 @@ import { METHODS } from './methods/index.js';
 import { ResponseUrls } from './response-urls.js';
 import { failureReply, type Reply, Script } from './scripting.js';
 import { type ChannelOptions, type SeededMessage, SlackState } from './state.js';
-import type { Args, CallFilter, Failure, FakeMessage, FakeSlack, RecordedCall, SlackUser } from './types.js';
+import type {
+  Args,
+  CallFilter,
+  Failure,
+  FakeMessage,
+  FakeSlack,
+  RecordedCall,
+  SlackUser,
+  UploadedFile,
+} from './types.js';
+import { receiveUpload } from './uploads.js';
 import { type Body, fail } from './wire.js';
 
 /**
@@ -15,15 +25,19 @@ import { type Body, fail } from './wire.js';
  */
 
 /** Form-encoded clients (the WebClient) send nested values as JSON strings. */
-const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view', 'files'];
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
 }
 
 function send(res: ServerResponse, status: number, body: Body, headers: Record<string, string> = {}) {
@@ -83,6 +97,7 @@ export class FakeSlackServer implements FakeSlack {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.origin = `http://127.0.0.1:${port}`;
+    this.state.origin = this.origin;
     this.apiUrl = `${this.origin}/api/`;
   }
 
@@ -98,6 +113,51 @@ export class FakeSlackServer implements FakeSlack {
 
   responseUrl(): string {
     return this.responseUrls.mint(this.origin);
+  }
+
+  filesIn(channel: string, threadTs?: string, options: { includeDeleted?: boolean } = {}): UploadedFile[] {
+    return this.state
+      .sharedFiles(channel, threadTs)
+      .filter((f) => options.includeDeleted || !f.deleted)
+      .map((f) => ({
+        id: f.id,
+        name: f.name,
+        title: f.title ?? f.name,
+        bytes: f.bytes ?? Buffer.alloc(0),
+        channel,
+        ...(f.threadTs ? { threadTs: f.threadTs } : {}),
+        messageTs: f.messageTs ?? '',
+        ...(f.initialComment !== undefined ? { initialComment: f.initialComment } : {}),
+        deleted: f.deleted,
+      }));
+  }
+
+  setFileSizeLimit(bytes: number): void {
+    this.state.fileSizeLimit = bytes;
+  }
+
+  seedFile(file: { channel: string; threadTs?: string; name: string; bytes: Buffer; user: string }): string {
+    const id = this.state.nextFileId();
+    const message = this.state.store({
+      channel: file.channel,
+      thread_ts: file.threadTs,
+      user: file.user,
+      text: '',
+      files: [{ id, name: file.name, title: file.name, user: file.user }],
+      upload: true,
+    });
+    this.state.files.set(id, {
+      id,
+      name: file.name,
+      length: file.bytes.length,
+      bytes: file.bytes,
+      channel: file.channel,
+      ...(file.threadTs ? { threadTs: file.threadTs } : {}),
+      messageTs: message.ts,
+      user: file.user,
+      deleted: false,
+    });
+    return id;
   }
 
   addUser(user: Partial<SlackUser> & { id: string }): void {
@@ -181,6 +241,12 @@ export class FakeSlackServer implements FakeSlack {
       call.response = body;
       call.httpStatus = status;
       send(res, status, body, headers);
+      return;
+    }
+    if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) {
+      const bytes = await readBytes(req);
+      const reply = await receiveUpload(this.state, url.pathname.slice('/upload/v1/'.length), req, bytes);
+      res.writeHead(reply.status, { 'content-type': 'text/plain' }).end(reply.text);
       return;
     }
     const raw = await readBody(req);

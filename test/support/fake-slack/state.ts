@@ -1,3 +1,4 @@
+import type { FakeFile } from './methods/files.js';
 import {
   type Args,
   FAKE_BOT_ID,
@@ -83,6 +84,13 @@ export class SlackState {
   readonly channels = new Map<string, Channel>();
   readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
   readonly userGroups = new Map<string, string[]>();
+  /** Uploaded files by id (files.getUploadURLExternal creates them; the bytes arrive at the upload URL). */
+  readonly files = new Map<string, FakeFile>();
+  /** setFileSizeLimit: a team's upload cap (Slack's own is 1 GB). */
+  fileSizeLimit = 1024 ** 3;
+  /** e.g. http://127.0.0.1:PORT: upload URLs point here. */
+  origin = '';
+  private lastFileId = 0;
   /** refuseStreaming: the error chat.startStream answers with. */
   streamingRefusal: string | undefined;
   /** expireStreamsAfterAppends: how many appends a stream takes before Slack ends it. */
@@ -132,7 +140,9 @@ export class SlackState {
   reset(): void {
     // Arrays are emptied in place so references a test already holds stay live.
     for (const list of [this.messages, this.ephemerals, this.responses, this.statuses]) list.length = 0;
-    for (const map of [this.byKey, this.streams, this.channels, this.userGroups, this.homeViews]) map.clear();
+    for (const map of [this.byKey, this.streams, this.channels, this.userGroups, this.homeViews, this.files])
+      map.clear();
+    this.fileSizeLimit = 1024 ** 3;
     this.users.clear();
     this.users.set(BOT_USER.id, BOT_USER);
     this.streamingRefusal = undefined;
@@ -159,6 +169,19 @@ export class SlackState {
     const channel = this.visibleChannel(id);
     if (!channel) return 'channel_not_found';
     return channel.member ? undefined : 'not_in_channel';
+  }
+
+  /** File ids as Slack's: `F` and ten more characters. */
+  nextFileId(): string {
+    this.lastFileId += 1;
+    return `F0FILE${String(this.lastFileId).padStart(5, '0')}`;
+  }
+
+  /** The files shared into a thread (or, without threadTs, anywhere in the channel), oldest first. */
+  sharedFiles(channel: string, threadTs?: string): FakeFile[] {
+    return [...this.files.values()].filter(
+      (f) => f.channel === channel && (threadTs === undefined || f.threadTs === threadTs),
+    );
   }
 
   nextTs(): string {

@@ -32,7 +32,25 @@ export interface FakeMessage {
   chunks?: Json[];
   streaming_state?: 'in_progress' | 'completed';
   metadata?: Json;
+  /** A file share (files.completeUploadExternal): its files, a deleted one as `{ id, mode: 'tombstone' }`. */
+  files?: Json[];
+  upload?: boolean;
   edits: number;
+}
+
+/** A file uploaded through the external upload flow, as tests read it back. */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  title: string;
+  /** The bytes that arrived at the upload URL. */
+  bytes: Buffer;
+  channel: string;
+  threadTs?: string;
+  /** The file share message's ts. */
+  messageTs: string;
+  initialComment?: string;
+  deleted: boolean;
 }
 
 export interface SlackUser {
@@ -83,6 +101,15 @@ export interface FakeSlack {
   responseUrl(): string;
   responses: { url: string; body: Json; at: number }[];
   statuses: { channel_id: string; thread_ts: string; status: string; at: number }[];
+  /**
+   * Files shared into a thread (or anywhere in the channel without threadTs), oldest first, with their
+   * bytes; deleted ones only with `includeDeleted`.
+   */
+  filesIn(channel: string, threadTs?: string, options?: { includeDeleted?: boolean }): UploadedFile[];
+  /** Lowers the largest file files.getUploadURLExternal accepts (`file_upload_size_restricted` above). */
+  setFileSizeLimit(bytes: number): void;
+  /** A file someone else uploaded into a thread (the bot may not delete it: `cant_delete_file`). */
+  seedFile(file: { channel: string; threadTs?: string; name: string; bytes: Buffer; user: string }): string;
   /** The Home tab last published for each user (views.publish). */
   homeViews: Map<string, { type: string; blocks: unknown[] }>;
   addUser(user: Partial<SlackUser> & { id: string }): void;

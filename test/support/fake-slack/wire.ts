@@ -46,6 +46,8 @@ export function wireMessage(m: FakeMessage, replyCount = 0): Body {
     thread_ts: m.thread_ts ?? (replyCount > 0 ? m.ts : undefined),
     reply_count: replyCount > 0 ? replyCount : undefined,
     metadata: m.metadata,
+    files: m.files,
+    upload: m.upload,
     streaming_state: m.streaming_state,
     team: FAKE_TEAM_ID,
   });

@@ -1,6 +1,7 @@
 import type { Method } from '../state.js';
 import { chatMethods } from './chat.js';
 import { conversationMethods } from './conversations.js';
+import { fileMethods } from './files.js';
 import { streamMethods } from './streams.js';
 import { userMethods } from './users.js';
 import { viewMethods } from './views.js';
@@ -12,4 +13,5 @@ export const METHODS: Record<string, Method> = {
   ...conversationMethods,
   ...userMethods,
   ...viewMethods,
+  ...fileMethods,
 };

@@ -1,0 +1,134 @@
+import { renderCheckLine } from '../../render/check-messages.js';
+import { safeFileComment, safeFileTitle } from '../../render/file-texts.js';
+import type { BlockCheck } from '../checks/check-blocks.js';
+import { type CodeBlock, extractCodeBlocks } from '../checks/code-blocks.js';
+import { throwIfAborted } from '../errors.js';
+import type { PostAnswerInput, PostAnswerStep } from '../post-answer/post-answer-step.js';
+import type { SqlSandbox } from '../sandbox/sandbox.js';
+import type { TaskStore } from '../tasks/task-store.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { deliverDictionary } from './deliver-dictionary.js';
+import { type DiagramRenderer, diagramFailureNote } from './diagrams.js';
+import { codeFiles, diagramFiles } from './file-names.js';
+import type { FileUploader } from './file-uploader.js';
+import { type OnceUploader, onceUploader } from './upload-once.js';
+
+/**
+ * Why this file exists: the answer handed over as files, after its text is in the thread (a
+ * post-answer step, registered in src/core/post-answer/registry.ts). Substantial code blocks become
+ * files named as a data engineer would (file-names.ts), each introduced by its block check line; every
+ * ```mermaid block becomes a PNG (a diagram that does not parse stays a code block, with a one-line
+ * note); the tables the DDL creates get a data dictionary (deliver-dictionary.ts); the task joins the
+ * channel's design index. Every upload is claimed in the store first, so a resumed job uploads nothing
+ * twice (upload-once.ts).
+ */
+
+export const DELIVERABLES_STEP = 'deliverables';
+
+export interface DeliveryDeps {
+  files: FileUploader;
+  artifacts: ArtifactStore;
+  diagrams: DiagramRenderer;
+  /** Opens the fresh session the answer's DDL runs in; absent when the sandbox is turned off. */
+  sandbox?: SqlSandbox;
+  store: Pick<TaskStore, 'getTask'>;
+}
+
+export function deliverablesStep(deps: DeliveryDeps): PostAnswerStep {
+  return { name: DELIVERABLES_STEP, run: (input) => deliverAnswerFiles(deps, input) };
+}
+
+/** The step's work; callable on its own with the seam's input (tests, bench). */
+export async function deliverAnswerFiles(deps: DeliveryDeps, input: PostAnswerInput): Promise<void> {
+  const blocks = extractCodeBlocks(input.answerText);
+  if (blocks.length === 0) return;
+  const uploader = onceUploader(deps, input);
+  const delivered = [
+    ...(await deliverCode(uploader, input, blocks)),
+    ...(await deliverDiagrams(deps, uploader, input, blocks)),
+  ];
+  const dictionary = await deliverDictionary(deps, uploader, input, blocks);
+  if (dictionary) delivered.push(dictionary);
+  if (delivered.length > 0) recordDesign(deps, input, delivered);
+}
+
+async function deliverCode(uploader: OnceUploader, input: PostAnswerInput, blocks: CodeBlock[]) {
+  const checks = input.results.blockChecks ?? [];
+  const paths: string[] = [];
+  for (const file of codeFiles(blocks)) {
+    const block = blocks.find((b) => b.index === file.blockIndex);
+    if (!block) continue;
+    throwIfAborted(input.signal);
+    await uploader.upload(
+      'code',
+      {
+        fileName: file.fileName,
+        title: safeFileTitle(file.path),
+        // The block's own text, as a POSIX text file (ending in a newline).
+        bytes: new TextEncoder().encode(`${block.body}\n`),
+      },
+      safeFileComment(
+        codeComment(
+          file.path,
+          checks.find((c) => c.index === block.index),
+        ),
+      ),
+    );
+    paths.push(file.path);
+  }
+  return paths;
+}
+
+function codeComment(path: string, check: BlockCheck | undefined): string {
+  return check ? renderCheckLine(check, 'mrkdwn', `\`${path}\``) : `\`${path}\``;
+}
+
+async function deliverDiagrams(
+  deps: DeliveryDeps,
+  uploader: OnceUploader,
+  input: PostAnswerInput,
+  blocks: CodeBlock[],
+) {
+  const taken = codeFiles(blocks).map((f) => f.path);
+  const names: string[] = [];
+  for (const file of diagramFiles(blocks, taken)) {
+    const block = blocks.find((b) => b.index === file.blockIndex);
+    if (!block) continue;
+    throwIfAborted(input.signal);
+    const title = safeFileTitle(file.path);
+    // Drawn before (a resumed step): not drawn again.
+    if (!uploader.isUploaded(title)) {
+      const result = await deps.diagrams.renderPng(block.body);
+      if (!result.ok) {
+        await input.postOnce(
+          `diagram-${block.index}`,
+          safeFileComment(`Block ${block.index}: ${diagramFailureNote(result)}`),
+        );
+        continue;
+      }
+      await uploader.upload(
+        'diagram',
+        { fileName: file.fileName, title, bytes: result.png },
+        safeFileComment(
+          `Diagram of block ${block.index}: \`${file.path}\` (the source is the mermaid block above)`,
+        ),
+      );
+    }
+    names.push(file.path);
+  }
+  return names;
+}
+
+function recordDesign(deps: DeliveryDeps, input: PostAnswerInput, files: string[]): void {
+  const task = deps.store.getTask(input.teamId, input.taskId);
+  if (!task) return;
+  deps.artifacts.recordDesign({
+    teamId: input.teamId,
+    channelId: input.channelId,
+    taskId: input.taskId,
+    title: task.title,
+    requesterId: task.requesterId,
+    threadTs: input.threadTs,
+    files,
+  });
+}

@@ -1,0 +1,99 @@
+import type { WebClient } from '@slack/web-api';
+import type { FileUploader, ThreadFile } from '../core/artifacts/file-uploader.js';
+import type { Logger } from '../core/logger.js';
+import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
+import { slackErrorCode, toSlackError } from './slack-errors.js';
+
+/**
+ * The FileUploader over Slack's external upload: the WebClient's `filesUploadV2` asks
+ * files.getUploadURLExternal for an upload URL (Slack's, or the fake's under SLACK_API_URL: the URL
+ * comes back in the response), POSTs the bytes there and shares the file into the thread with
+ * files.completeUploadExternal. An upload is never repeated here after an ambiguous failure (it may
+ * have been shared): the caller looks it up with `findShared` first.
+ */
+export class SlackFileUploads implements FileUploader {
+  private readonly call: SlackCall;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+    policy?: SlackCallPolicy,
+  ) {
+    this.call = slackCaller(policy);
+  }
+
+  async upload(channelId: string, threadTs: string, file: ThreadFile, comment: string): Promise<string> {
+    try {
+      const result = await this.call(
+        () =>
+          this.client.filesUploadV2({
+            channel_id: channelId,
+            thread_ts: threadTs,
+            initial_comment: comment,
+            file: Buffer.from(file.bytes),
+            filename: file.fileName,
+            title: file.title,
+          }),
+        { idempotent: false },
+      );
+      const id = firstFileId(result);
+      if (!id) throw new Error('files.completeUploadExternal returned no file');
+      return id;
+    } catch (error) {
+      throw toSlackError(error, 'files.completeUploadExternal');
+    }
+  }
+
+  async remove(fileId: string): Promise<void> {
+    try {
+      await this.call(() => this.client.files.delete({ file: fileId }), { idempotent: true });
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === 'file_not_found' || code === 'file_deleted') {
+        this.logger.debug('file already deleted', { fileId, code });
+        return;
+      }
+      throw toSlackError(error, 'files.delete');
+    }
+  }
+
+  async findShared(
+    channelId: string,
+    threadTs: string,
+    title: string,
+    known: ReadonlySet<string>,
+  ): Promise<string | undefined> {
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await this.call(
+          () =>
+            this.client.conversations.replies({
+              channel: channelId,
+              ts: threadTs,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            }),
+          { idempotent: true },
+        );
+        for (const message of page.messages ?? []) {
+          if (message.bot_id === undefined) continue;
+          const found = (message.files ?? []).find(
+            (f) => f.title === title && f.mode !== 'tombstone' && !known.has(f.id ?? ''),
+          );
+          if (found?.id) return found.id;
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return undefined;
+    } catch (error) {
+      throw toSlackError(error, 'conversations.replies');
+    }
+  }
+}
+
+/** filesUploadV2 answers `{ files: [ { files: [File] } ] }` (one completion per group of files). */
+function firstFileId(result: unknown): string | undefined {
+  const completions = (result as { files?: { files?: { id?: string }[] }[] }).files ?? [];
+  return completions[0]?.files?.[0]?.id;
+}
