@@ -44,6 +44,8 @@ export interface AppTuning {
   slackThreadPaging?: ThreadPaging;
   /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
   digestScheduler?: boolean;
+  /** Socket Mode: pong timeout and reconnect delay (default: the SDK's 5 s). */
+  socketModeReconnectMs?: number;
 }
 
 export interface RunningApp {
@@ -146,7 +148,9 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 
-  const slackApp = await startSlackApp(config.slack, identity, deps);
+  const slackApp = await startSlackApp(config.slack, identity, deps, {
+    reconnectMs: tuning.socketModeReconnectMs,
+  });
   slackHandler = slackApp.requestHandler;
   worker = new JobWorker(
     jobs,
@@ -194,6 +198,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
 
   async function drain(graceMs: number): Promise<void> {
     health.draining = true;
+    // Socket Mode takes no new work from here, like HTTP's 503 (Slack delivers events again later).
+    if (slackApp.socketMode) await slackApp.stop();
     deps.scheduler?.stop();
     retention.stop();
     worker?.stop();

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
@@ -16,6 +16,7 @@ import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
 import { registerHome } from './listeners/home.js';
 import type { SlackIdentity } from './slack-identity.js';
+import { createSocketModeReceiver, type SocketModeOptions } from './socket-mode.js';
 
 /** The only place Bolt is built: the rest of the app sees a request handler and a stop. */
 
@@ -64,12 +65,13 @@ export async function startSlackApp(
   settings: SlackSettings,
   identity: SlackIdentity,
   deps: ListenerDeps,
+  socketOptions: SocketModeOptions = {},
 ): Promise<SlackApp> {
   const { logger } = deps;
   const boltLogger = toBoltLogger(logger, LogLevel.WARN);
   const socketMode = settings.appToken !== undefined;
   const socketReceiver = socketMode
-    ? new SocketModeReceiver({ appToken: settings.appToken ?? '', logger: boltLogger })
+    ? createSocketModeReceiver(settings, boltLogger, socketOptions)
     : undefined;
   const receiver = socketMode
     ? undefined
@@ -97,11 +99,14 @@ export async function startSlackApp(
   registerListeners(app, deps);
   (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
   if (!receiver) await app.start();
+  let stopped: Promise<unknown> | undefined;
   return {
     requestHandler: receiver?.requestListener,
     socketMode,
+    // Socket Mode: closes the connection (Slack then delivers events to another one, or again later).
     stop: async () => {
-      if (socketMode) await app.stop();
+      if (socketMode) stopped ??= app.stop();
+      await stopped;
     },
   };
 }
