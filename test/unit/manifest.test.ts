@@ -33,6 +33,7 @@ interface Manifest {
 
 const manifestText = readText(new URL('../../manifest.yml', import.meta.url));
 const manifest = parse(manifestText) as Manifest;
+const socketManifest = parse(readText(new URL('../../manifest.socket-mode.yml', import.meta.url))) as Manifest;
 
 // The schema uses non-standard keywords (`_note`, `regex`, `requires`), which Ajv's strict mode rejects.
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -115,5 +116,28 @@ describe('manifest.yml', () => {
   it('uses HTTP mode (Socket Mode off)', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+});
+
+describe('manifest.socket-mode.yml', () => {
+  it('is valid against the official v1 manifest schema', () => {
+    const ok = validate(socketManifest);
+    expect(ok, `manifest.socket-mode.yml is invalid:\n${formatErrors(validate.errors)}`).toBe(true);
+  });
+
+  it('turns Socket Mode on and has no request URL', () => {
+    expect(socketManifest.settings.socket_mode_enabled).toBe(true);
+    expect(socketManifest.features.slash_commands.every((c) => c.url === undefined)).toBe(true);
+    expect(socketManifest.settings.event_subscriptions.request_url).toBeUndefined();
+    expect(socketManifest.settings.interactivity.request_url).toBeUndefined();
+  });
+
+  it('is the same app as manifest.yml in everything else', () => {
+    const httpOnly = structuredClone(manifest);
+    for (const command of httpOnly.features.slash_commands) delete command.url;
+    delete httpOnly.settings.event_subscriptions.request_url;
+    delete httpOnly.settings.interactivity.request_url;
+    httpOnly.settings.socket_mode_enabled = true;
+    expect(socketManifest).toEqual(httpOnly);
   });
 });
