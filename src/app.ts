@@ -38,6 +38,8 @@ export interface AppTuning {
   anthropicIdleTimeoutMs?: number;
   /** Minimum time between two writes to one Slack message (default 1 s). */
   slackMinWriteIntervalMs?: number;
+  /** How long a new message's first write waits for its first complete line (default 250 ms). */
+  slackFirstLineWaitMs?: number;
   /** How Slack calls are retried (default: src/slack/slack-calls.ts). */
   slackCallPolicy?: SlackCallPolicy;
   /** How much of a long thread is read for context (default: src/slack/slack-gateway.ts). */
@@ -110,6 +112,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   });
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+    firstLineWaitMs: tuning.slackFirstLineWaitMs,
     workspaceUrl: identity.url,
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,

@@ -20,9 +20,27 @@ const STOPPED_BY_USER = 'stopped_by_user';
 
 type Mode = 'stream' | 'post' | 'update';
 
+/** A first write this long is readable even without its line's end (a long first sentence). */
+export const FIRST_LINE_MAX_CHARS = 80;
+
+/**
+ * True when `text` may open a message: its first line is complete, or long enough to read. Opening
+ * with the model's first few characters (`## D`) would make the reader wait a whole write interval
+ * (1 s) for the heading, since the next write must keep the pace.
+ */
+export function firstLineReady(text: string): boolean {
+  const start = text.length - text.trimStart().length;
+  return text.indexOf('\n', start) >= 0 || text.length - start >= FIRST_LINE_MAX_CHARS;
+}
+
 export interface StreamPolicy {
   /** Minimum time between two writes to the same message. */
   minIntervalMs: number;
+  /**
+   * How long a new message's first write waits for its first complete line (see firstLineReady);
+   * past it, whatever has arrived is written, so a slow model still shows text early.
+   */
+  firstLineWaitMs: number;
   /**
    * When each message was last written, shared by every writer of the gateway: a message rewritten by
    * a new writer (an answer restarted after a model retry) keeps its pace.
@@ -33,7 +51,8 @@ export interface StreamPolicy {
 }
 
 /**
- * One Slack message written progressively. The first text goes out at once (chat.startStream), later
+ * One Slack message written progressively. The first text goes out as soon as its first line is
+ * complete (or ~80 characters, or `firstLineWaitMs` after the first text) with chat.startStream, later
  * text is batched into at most one write per `minIntervalMs` (chat.appendStream), and `finish()`
  * closes it (chat.stopStream). When streaming is refused it posts then edits (chat.postMessage /
  * chat.update) at the same pace; an existing message (`existingTs`) is rewritten with chat.update.
@@ -46,6 +65,9 @@ export class SlackMessageStream implements MessageStream {
   private sent = 0;
   private lastWriteAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Set while a new message waits for its first line (see firstLineReady). */
+  private firstLineTimer: NodeJS.Timeout | undefined;
+  private firstLineWaitOver = false;
   private flushQueued = false;
   private chain: Promise<void>;
   private failure: unknown;
@@ -81,7 +103,9 @@ export class SlackMessageStream implements MessageStream {
   async finish(): Promise<string> {
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
     this.timer = undefined;
+    this.firstLineTimer = undefined;
     this.enqueue(async () => {
       await this.waitForSlot();
       await this.write(true);
@@ -103,7 +127,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private schedule(): void {
-    if (this.flushQueued || this.finished) return;
+    if (this.flushQueued || this.finished || this.waitingForFirstLine()) return;
     this.flushQueued = true;
     const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
@@ -116,6 +140,23 @@ export class SlackMessageStream implements MessageStream {
         if (this.sent < this.text.length) this.schedule();
       });
     }, wait);
+  }
+
+  /** A new message holds its first write until the first line is readable, at most firstLineWaitMs. */
+  private waitingForFirstLine(): boolean {
+    if (this.ts || this.sent > 0 || this.firstLineWaitOver) return false;
+    if (firstLineReady(this.text)) {
+      this.firstLineWaitOver = true;
+      if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
+      this.firstLineTimer = undefined;
+      return false;
+    }
+    this.firstLineTimer ??= setTimeout(() => {
+      this.firstLineTimer = undefined;
+      this.firstLineWaitOver = true;
+      this.schedule();
+    }, this.policy.firstLineWaitMs);
+    return true;
   }
 
   private enqueue(step: () => Promise<void>): void {
