@@ -1,31 +1,22 @@
-import { ClaudeAgent } from './agent/claude-agent.js';
-import { ClaudeHighlightsWriter } from './agent/highlights-writer.js';
+import {
+  type BackgroundWork,
+  buildBackgroundWork,
+  drainBackgroundWork,
+  startBackgroundWork,
+  untilIdle,
+} from './composition/background.js';
+import { buildServices, type Services, type SlackClient } from './composition/services.js';
 import type { Config } from './config.js';
-import { DigestScheduler } from './core/digest/digest-scheduler.js';
-import { JobWorker } from './core/job-worker.js';
-import { UsageLimits } from './core/limits.js';
-import { PeopleDirectory } from './core/people.js';
-import type { Logger } from './core/ports.js';
-import { RetentionSchedule } from './core/retention.js';
-import { giveUpOnTask, runTaskJob } from './core/task-job.js';
-import { WorkRunner } from './core/work-runner.js';
+import type { Logger } from './core/logger.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
-import { createSlackClient, startSlackApp } from './slack/bolt-app.js';
+import { createSlackClient, type SlackApp, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import { SlackGateway, type ThreadPaging } from './slack/slack-gateway.js';
-import { checkSlackToken, type SlackIdentity, workspaceTimeZone } from './slack/slack-identity.js';
-import { SqliteLimitStore } from './store/limits-repo.js';
+import type { ThreadPaging } from './slack/slack-gateway.js';
+import { checkSlackToken, type SlackIdentity } from './slack/slack-identity.js';
+import { durability, type OpenDatabase, openDatabase } from './store/db.js';
 
 export { StartupError } from './slack/slack-identity.js';
-
-import { SqliteCollaborationStore } from './store/collaboration-repo.js';
-import { durability, openDatabase } from './store/db.js';
-import { SqliteDigestStore } from './store/digest-repo.js';
-import { SqliteHomeStore } from './store/home-repo.js';
-import { SqliteJobQueue } from './store/job-repo.js';
-import { SqliteRetentionStore } from './store/retention-repo.js';
-import { SqliteTaskStore } from './store/task-repo.js';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export interface AppTuning {
@@ -62,163 +53,113 @@ export interface RunningApp {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-/**
- * The composition root: the one place that builds and wires everything. Nothing happens at import
- * time; tests build the same app with the fakes' URLs in `config`.
- */
-export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
-  const health = { ready: false, draining: false };
-  const database = openDatabase(config.databasePath);
-  // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
-  logger.info('database open', durability(database.sqlite));
-  const jobs = new SqliteJobQueue(database.sqlite);
-  const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
+interface Health {
+  ready: boolean;
+  draining: boolean;
+}
 
-  let slackHandler: RequestHandler | undefined;
+/**
+ * The HTTP listener comes up first, so /healthz answers (and Slack's requests get 503, which Slack
+ * retries) while the rest starts; `slot.handler` is set once the Slack app exists.
+ */
+async function listen(config: Config, logger: Logger, health: Health) {
+  const slot: { handler?: RequestHandler } = {};
   const { server, url } = await startHttpServer(
     config.http.port,
     config.http.host,
     health,
-    () => slackHandler,
+    () => slot.handler,
     {
       headers: (headers) => checkSignatureHeaders(headers, config.slack.signingSecret),
       body: (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
     },
     logger.child({ component: 'http' }),
   );
+  return { server, url, slot };
+}
 
-  const client = createSlackClient(config.slack, logger);
-  let identity: SlackIdentity;
+type Listener = Awaited<ReturnType<typeof listen>>;
+
+/** auth.test before anything else talks to Slack; a bad token closes what was opened and rethrows. */
+async function identify(client: SlackClient, http: Listener, database: OpenDatabase): Promise<SlackIdentity> {
   try {
-    identity = await checkSlackToken(client);
+    return await checkSlackToken(client);
   } catch (error) {
-    server.close();
+    http.server.close();
     database.close();
     throw error;
   }
+}
 
-  const runner = new WorkRunner(logger);
-  const agent = new ClaudeAgent({
-    apiKey: config.anthropic.apiKey,
-    baseUrl: config.anthropic.baseUrl,
-    model: config.anthropic.model,
-    maxTokens: config.anthropic.maxTokens,
-    sdkMaxRetries: tuning.anthropicSdkRetries,
-    streamRetries: tuning.anthropicStreamRetries,
-    retryBaseDelayMs: tuning.anthropicRetryBaseMs,
-    retryDeadlineMs: config.anthropic.retryDeadlineMs,
-    idleTimeoutMs: tuning.anthropicIdleTimeoutMs ?? config.anthropic.idleTimeoutMs,
-    logger: logger.child({ component: 'agent' }),
-  });
-  const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
-    minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
-    firstLineWaitMs: tuning.slackFirstLineWaitMs,
-    workspaceUrl: identity.url,
-    callPolicy: tuning.slackCallPolicy,
-    threadPaging: tuning.slackThreadPaging,
-  });
-  const collaboration = new SqliteCollaborationStore(database.db);
-  let worker: JobWorker | undefined;
-  const deps = {
-    store,
-    jobs,
-    retention: new SqliteRetentionStore(database.sqlite),
-    kick: () => worker?.kick(),
-    stopTask: (teamId: string, taskId: number, userId: string) =>
-      worker?.stopTask(teamId, taskId, userId) ?? false,
-    collaboration,
-    digests: new SqliteDigestStore(database.db, collaboration),
-    home: new SqliteHomeStore(database.db),
-    highlights: new ClaudeHighlightsWriter({
-      apiKey: config.anthropic.apiKey,
-      baseUrl: config.anthropic.baseUrl,
-      model: config.anthropic.smallModel,
-    }),
-    defaultSchedule: {
-      time: config.digest.time,
-      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
-    },
-    postWhenEmpty: config.digest.postWhenEmpty,
-    scheduler: undefined as DigestScheduler | undefined,
-    botAdmins: config.botAdmins,
-    workspaceTeamId: identity.teamId,
-    people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
-    slack,
-    agent,
-    logger,
-    runner,
-    contextBudgetTokens: config.maxContextTokens,
-    limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+/** The listeners' deps: the services plus what reaches the background work (kick, stop, digests). */
+function listenerDeps(services: Services, background: BackgroundWork) {
+  const { worker } = background;
+  return {
+    ...services,
+    kick: () => worker.kick(),
+    stopTask: (teamId: string, taskId: number, userId: string) => worker.stopTask(teamId, taskId, userId),
+    scheduler: background.scheduler,
   };
+}
 
-  const slackApp = await startSlackApp(config.slack, identity, deps, {
+/**
+ * The composition root: the one place that builds and wires everything, in order — database and
+ * HTTP listener, Slack identity, services, background work, the Slack app — then starts the
+ * background work. Nothing happens at import time; tests build the same app with the fakes' URLs.
+ */
+export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
+  const health: Health = { ready: false, draining: false };
+  const database = openDatabase(config.databasePath);
+  // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
+  logger.info('database open', durability(database.sqlite));
+  const http = await listen(config, logger, health);
+  const client = createSlackClient(config.slack, logger);
+  const identity = await identify(client, http, database);
+  const services = await buildServices(config, logger, tuning, database, client, identity);
+  const background = buildBackgroundWork(config, logger, tuning, services, identity.teamId);
+  const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background), {
     reconnectMs: tuning.socketModeReconnectMs,
   });
-  slackHandler = slackApp.requestHandler;
-  worker = new JobWorker(
-    jobs,
-    (job, signal) => runTaskJob(deps, job, signal),
-    {
-      concurrency: config.maxConcurrentGenerations,
-      leaseMs: config.jobLeaseMs,
-      pollMs: Math.min(5_000, config.jobLeaseMs),
-      logger: logger.child({ component: 'jobs' }),
-    },
-    (job) => giveUpOnTask(deps, job),
-  );
-  // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
-  worker.start();
-  // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
-  const retention = new RetentionSchedule(deps, config.retentionDays);
-  retention.start();
-  if (tuning.digestScheduler ?? true) {
-    deps.scheduler = new DigestScheduler(deps, identity.teamId, (name, work) => runner.track(name, work));
-    deps.scheduler.start();
-  }
+  http.slot.handler = slackApp.requestHandler;
+  startBackgroundWork(background);
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
-    url,
+    url: http.url,
     mode: slackApp.socketMode ? 'socket' : 'http',
     teamId: identity.teamId,
     model: config.anthropic.model,
   });
+  const drain = async (graceMs: number) => {
+    health.draining = true;
+    // Socket Mode takes no new work from here, like HTTP's 503 (Slack delivers events again later).
+    if (slackApp.socketMode) await slackApp.stop();
+    await drainBackgroundWork(background, services.runner, graceMs, logger);
+    await closeAll(slackApp, http, database);
+  };
+  return runningApp(http.url, () => untilIdle(services.runner, background.worker), drain);
+}
 
+/** The Slack app, then the HTTP listener (its keep-alive connections too), then the database. */
+async function closeAll(slackApp: SlackApp, http: Listener, database: OpenDatabase): Promise<void> {
+  await slackApp.stop();
+  const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+  http.server.closeAllConnections(); // keep-alive connections would hold close() open
+  await closed;
+  database.close();
+}
+
+function runningApp(
+  url: string,
+  idle: () => Promise<void>,
+  drain: (graceMs: number) => Promise<void>,
+): RunningApp {
   let stopping: Promise<void> | undefined;
   return {
     url,
-    async idle() {
-      // Listeners queue jobs and jobs post messages that listeners may react to: wait until both rest.
-      do {
-        await runner.idle();
-        await worker?.idle();
-      } while (runner.size > 0 || (worker?.activeCount ?? 0) > 0);
-    },
+    idle,
     stop({ graceMs = 30_000 } = {}) {
       stopping ??= drain(graceMs);
       return stopping;
     },
   };
-
-  async function drain(graceMs: number): Promise<void> {
-    health.draining = true;
-    // Socket Mode takes no new work from here, like HTTP's 503 (Slack delivers events again later).
-    if (slackApp.socketMode) await slackApp.stop();
-    deps.scheduler?.stop();
-    retention.stop();
-    worker?.stop();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    // Answers in progress may finish within the grace period; queued jobs wait for the next start.
-    await Promise.race([Promise.all([runner.idle(), worker?.idle()]), grace]);
-    // Past the grace period: running jobs are aborted (they write nothing more, so no false failure
-    // note) and handed back to the queue; the database closes only once their handlers returned.
-    const released = worker?.releaseUnfinished() ?? 0;
-    if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
-    await worker?.settle(5_000);
-    worker?.close();
-    await slackApp.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections(); // keep-alive connections would hold close() open
-    await closed;
-    database.close();
-  }
 }

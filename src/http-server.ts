@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from './core/ports.js';
+import type { Logger } from './core/logger.js';
 import { ThrottledWarn } from './log-throttle.js';
 
 /** Slack's payloads are a few kilobytes; nothing legitimate comes close to this. */

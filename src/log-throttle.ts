@@ -1,4 +1,4 @@
-import type { Logger } from './core/ports.js';
+import type { Logger } from './core/logger.js';
 
 /**
  * Why this file exists: refusing forged or malformed requests must cost an attacker's target nothing,

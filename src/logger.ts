@@ -1,5 +1,5 @@
 import type { LogLevel } from './config.js';
-import type { Logger } from './core/ports.js';
+import type { Logger } from './core/logger.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
-import { estimateTokens } from '../core/context-budget.js';
+import type { AgentCallbacks, AgentPort, AgentResult } from '../core/agent-port.js';
 import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
-import type { AgentCallbacks, AgentPort, AgentResult, Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+import { estimateTokens } from '../core/tasks/context-budget.js';
 import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
 import { toolCalls, toolResultBlocks, toParams } from './tool-rounds.js';

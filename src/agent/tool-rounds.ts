@@ -3,7 +3,7 @@ import type {
   ContentBlockParam,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ToolCall, ToolResult } from '../core/ports.js';
+import type { ToolCall, ToolResult } from '../core/agent-port.js';
 
 /** Sending tool calls back to the model: its blocks as request params, and one result per call. */
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import type { ToolCall, ToolResult, ToolRound } from './agent-port.js';
 import type { Task } from './domain.js';
-import type { ToolCall, ToolResult, ToolRound } from './ports.js';
 
 /**
  * An agent tool: what Claude is told (name, description, the zod schema its input must satisfy) and

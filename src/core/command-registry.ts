@@ -2,7 +2,7 @@ import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
 import { digestSubCommand } from './digest/digest-commands.js';
 import type { SubCommand } from './sub-command.js';
-import { usageSubCommand } from './usage-command.js';
+import { usageSubCommand } from './tasks/usage-command.js';
 
 /**
  * Every `/data-engineer` sub-command, in the order help lists them. Add one with a file that exports a

@@ -1,7 +1,8 @@
 import { inertName } from '../render/names.js';
 import type { OwnerRef } from './domain.js';
 import { errorSummary, SlackError } from './errors.js';
-import type { Logger, SlackPort } from './ports.js';
+import type { Logger } from './logger.js';
+import type { UserDirectory } from './slack-roles.js';
 
 /**
  * Who people are, who is in which group and who is in which conversation, read from Slack and kept
@@ -118,7 +119,7 @@ export class PeopleDirectory {
   private readonly scopeWarnings = new Set<string>();
 
   constructor(
-    private readonly slack: SlackPort,
+    private readonly slack: UserDirectory,
     private readonly logger: Logger,
     now: () => number = Date.now,
   ) {

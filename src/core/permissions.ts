@@ -1,8 +1,9 @@
 import { errorSummary, SlackError } from './errors.js';
-import type { Logger, SlackPort, SlackUserInfo } from './ports.js';
+import type { Logger } from './logger.js';
+import type { SlackUserInfo, UserLookup } from './slack-roles.js';
 
 export interface PermissionDeps {
-  slack: SlackPort;
+  slack: UserLookup;
   logger: Logger;
   /** Users who may change settings besides workspace admins and owners (BOT_ADMINS). */
   botAdmins: readonly string[];

@@ -1,6 +1,6 @@
 import type { AgentTool } from './agent-tool.js';
-import { askClarifyingQuestionsTool } from './clarifying-questions-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
+import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
 
 /**
  * Every tool the agent is offered, in the order Claude sees them. Tools open the cached prompt

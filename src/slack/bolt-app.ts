@@ -1,7 +1,7 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
 import { type RequestHandler, SLACK_PATH } from '../http-server.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackEventsWhenStored } from './event-ack.js';

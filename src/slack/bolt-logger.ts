@@ -1,5 +1,5 @@
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
 
 /** Lets Bolt and the Web API client write through our structured, secret-redacting logger. */
 export function toBoltLogger(logger: Logger, level: LogLevel = LogLevel.INFO): BoltLogger {

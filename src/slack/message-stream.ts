@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
-import type { MessageStream, ThreadTarget } from '../core/ports.js';
+import type { MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 

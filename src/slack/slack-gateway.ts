@@ -1,14 +1,20 @@
 import type { ConversationsRepliesResponse, KnownBlock, WebClient } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
+import type { ViewPublisher } from '../core/home/view-publisher.js';
+import type { Logger } from '../core/logger.js';
 import type {
+  AnswerStreamer,
   BlockMessage,
-  Logger,
+  ChannelReader,
+  MessageLinks,
   MessageStream,
-  SlackPort,
+  PrivateResponder,
   SlackUserInfo,
   ThreadMessage,
   ThreadTarget,
-} from '../core/ports.js';
+  ThreadWriter,
+  UserDirectory,
+} from '../core/slack-roles.js';
 import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
@@ -37,8 +43,20 @@ type RepliesMessages = NonNullable<ConversationsRepliesResponse['messages']>;
 /** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
 const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
 
-/** The SlackPort over Slack's Web API client: the only place the core's Slack actions become API calls. */
-export class SlackGateway implements SlackPort {
+/**
+ * Every Slack role of the core (src/core/slack-roles.ts) over Slack's Web API client: the only place
+ * the core's Slack actions become API calls.
+ */
+export class SlackGateway
+  implements
+    ThreadWriter,
+    AnswerStreamer,
+    MessageLinks,
+    ChannelReader,
+    UserDirectory,
+    PrivateResponder,
+    ViewPublisher
+{
   private streamingRefusedAt = 0;
   private readonly policy: StreamPolicy;
   private readonly paging: Required<ThreadPaging>;

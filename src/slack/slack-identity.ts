@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { isValidTimeZone } from '../core/digest/schedule.js';
 import { errorSummary } from '../core/errors.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
 import { slackErrorCode } from './slack-errors.js';
 import type { SlackGateway } from './slack-gateway.js';
 

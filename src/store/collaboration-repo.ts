@@ -1,6 +1,10 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import type {
+  AnnouncementKind,
+  CollaborationStore,
+  NewCollaborationRequest,
+} from '../core/collaboration/collaboration-store.js';
 import type { CollaborationRequest, CollaborationRole, OwnerAssignment, OwnerRef } from '../core/domain.js';
-import type { AnnouncementKind, CollaborationStore, NewCollaborationRequest } from '../core/ports.js';
 import type { Db } from './db.js';
 import { type CollaborationRequestRow, owners, collaborationRequests as requests } from './schema.js';
 

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
+import type { CollaborationStore } from '../core/collaboration/collaboration-store.js';
 import type {
   DigestFacts,
   DigestSetting,
@@ -8,7 +9,6 @@ import type {
   StandingItems,
 } from '../core/digest/digest-facts.js';
 import type { TaskStatus } from '../core/domain.js';
-import type { CollaborationStore } from '../core/ports.js';
 import type { Db } from './db.js';
 import { collaborationRequests, digestRuns, digestSettings, tasks, turns } from './schema.js';
 

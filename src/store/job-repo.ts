@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Job, JobPayload, JobQueue, WorkerProcess } from '../core/jobs.js';
+import type { Job, JobPayload, JobQueue, WorkerProcess } from '../core/jobs/jobs.js';
 
 interface JobRowRaw {
   id: number;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Usage } from '../core/domain.js';
-import type { LimitFacts, LimitStore } from '../core/limits.js';
+import type { LimitFacts, LimitStore } from '../core/limits/limits.js';
 
 /**
  * The facts behind USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, read on the ack path with one prepared

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RetentionStore, StoredMessage } from '../core/ports.js';
+import type { RetentionStore, StoredMessage } from '../core/retention/retention-store.js';
 
 /** SQLite-backed RetentionStore. Every statement filters by team_id. */
 export class SqliteRetentionStore implements RetentionStore {

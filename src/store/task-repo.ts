@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { DeliveryKey, Task, Usage } from '../core/domain.js';
-import type { JobPayload } from '../core/jobs.js';
-import { utcDay } from '../core/limits.js';
-import type { NewTask, TaskStore } from '../core/ports.js';
+import type { JobPayload } from '../core/jobs/jobs.js';
+import { utcDay } from '../core/limits/limits.js';
+import type { NewTask, TaskStore } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteJobQueue } from './job-repo.js';

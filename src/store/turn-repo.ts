@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import type { Turn, Usage } from '../core/domain.js';
-import type { ReservedTurn } from '../core/ports.js';
+import type { ReservedTurn } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
 import { turns } from './schema.js';
 

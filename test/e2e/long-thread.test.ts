@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { estimateTokens } from '../../src/core/context-budget.js';
+import { estimateTokens } from '../../src/core/tasks/context-budget.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { eventEnvelope, postSigned } from '../support/slack-signing.js';

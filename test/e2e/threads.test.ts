@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { conversationTokens } from '../../src/core/context-budget.js';
+import { conversationTokens } from '../../src/core/tasks/context-budget.js';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';

@@ -7,7 +7,7 @@ const OTHER_CHANNEL = 'C0OTHER01';
 const ANA = 'U0ANA0001';
 const DAY = 24 * 60 * 60 * 1000;
 
-/** `/data-engineer usage`: added as one file (src/core/usage-command.ts) and one registry line. */
+/** `/data-engineer usage`: added as one file (src/core/tasks/usage-command.ts) and one registry line. */
 describe('/data-engineer usage', () => {
   let h: Harness;
   let tasks = 0;

@@ -1,4 +1,4 @@
-import type { NewTask } from '../../src/core/ports.js';
+import type { NewTask } from '../../src/core/tasks/task-store.js';
 
 /** A mention task in team T1, for unit tests of the store, the queue and the worker. */
 export const MENTION_TASK: NewTask = {

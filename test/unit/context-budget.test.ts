@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conversationTokens, estimateTokens, fitConversation } from '../../src/core/context-budget.js';
 import type { Turn } from '../../src/core/domain.js';
+import { conversationTokens, estimateTokens, fitConversation } from '../../src/core/tasks/context-budget.js';
 
 const longThread = (turns: number): Turn[] =>
   Array.from({ length: turns }, (_, i) => ({

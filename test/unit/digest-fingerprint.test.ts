@@ -5,8 +5,9 @@ import {
   standingFingerprint,
 } from '../../src/core/digest/digest-facts.js';
 import { type DigestDeps, postScheduledDigest } from '../../src/core/digest/post-digest.js';
+import type { Logger } from '../../src/core/logger.js';
 import { PeopleDirectory } from '../../src/core/people.js';
-import type { Logger, SlackPort } from '../../src/core/ports.js';
+import type { UserDirectory } from '../../src/core/slack-roles.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
@@ -91,7 +92,7 @@ describe('postScheduledDigest crash recovery', () => {
       postText: async () => {
         throw new Error('must not post again');
       },
-    } as unknown as SlackPort;
+    } as unknown as DigestDeps['slack'] & UserDirectory;
     const deps: DigestDeps = {
       digests,
       slack,

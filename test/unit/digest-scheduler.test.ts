@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DigestScheduler } from '../../src/core/digest/digest-scheduler.js';
 import type { DigestDeps } from '../../src/core/digest/post-digest.js';
+import type { Logger } from '../../src/core/logger.js';
 import { PeopleDirectory } from '../../src/core/people.js';
-import type { Logger, SlackPort } from '../../src/core/ports.js';
+import type { UserDirectory } from '../../src/core/slack-roles.js';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteDigestStore } from '../../src/store/digest-repo.js';
@@ -19,12 +20,16 @@ const silent: Logger = {
   child: () => silent,
 };
 
-/** The Slack side of a digest, recorded: only posting is needed. */
-function recordingSlack(posts: { channel: string; text: string; threadTs?: string }[]): SlackPort {
-  let n = 0;
-  const unused = () => {
+/** Digests here name nobody: a user look-up is a bug. */
+const noUserLookups = {
+  getUser: () => {
     throw new Error('not used by digests');
-  };
+  },
+} as unknown as UserDirectory;
+
+/** The Slack side of a digest, recorded: only posting is needed. */
+function recordingSlack(posts: { channel: string; text: string; threadTs?: string }[]): DigestDeps['slack'] {
+  let n = 0;
   return {
     async postText(channel, text, threadTs) {
       posts.push({ channel, text, ...(threadTs ? { threadTs } : {}) });
@@ -32,20 +37,7 @@ function recordingSlack(posts: { channel: string; text: string; threadTs?: strin
       return `1700000000.${String(n).padStart(6, '0')}`;
     },
     messageLink: (channel, ts) => `https://example.slack.com/archives/${channel}/p${ts.replace('.', '')}`,
-    postBlocks: unused,
-    updateBlocks: unused,
-    getUser: unused,
-    usergroupMembers: unused,
-    conversationMembersPage: unused,
-    userConversationsPage: unused,
-    openMessage: unused,
-    deleteMessage: unused,
-    readThread: unused,
-    postEphemeral: unused,
-    setStatus: unused,
-    respondPrivately: unused,
     findPosted: async () => undefined,
-    publishHome: unused,
   };
 }
 
@@ -72,7 +64,7 @@ describe('DigestScheduler.runDue (fake clock)', () => {
     const deps: DigestDeps = {
       digests: new SqliteDigestStore(database.db, new SqliteCollaborationStore(database.db)),
       slack,
-      people: new PeopleDirectory(slack, silent),
+      people: new PeopleDirectory(noUserLookups, silent),
       logger: silent,
       defaultSchedule: schedule,
       postWhenEmpty: false,

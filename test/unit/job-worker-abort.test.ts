@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AbortReason } from '../../src/core/errors.js';
-import { JobWorker } from '../../src/core/job-worker.js';
+import { JobWorker } from '../../src/core/jobs/job-worker.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { abortableSlack } from '../../src/core/abortable-slack.js';
 import { type AbortReason, JobAbortedError } from '../../src/core/errors.js';
-import { JobWorker, type WorkerIdentity } from '../../src/core/job-worker.js';
-import type { SlackPort } from '../../src/core/ports.js';
+import { abortableSlack } from '../../src/core/jobs/abortable-slack.js';
+import { JobWorker, type WorkerIdentity } from '../../src/core/jobs/job-worker.js';
+import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
@@ -170,7 +170,7 @@ describe('a worker taking over the jobs of another', () => {
         posted++;
         return '2.2';
       },
-    } as unknown as SlackPort;
+    } as unknown as ThreadWriter;
     // As an answer writes: task-job's port (writes allowed after a Stop), wrapped again by the turn
     // with the job's signal combined with Slack's own stop.
     const slack = abortableSlack(

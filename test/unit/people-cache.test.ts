@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/core/logger.js';
 import { MAX_PAGES, NEUTRAL_NAME, PeopleDirectory, TtlCache } from '../../src/core/people.js';
-import type { Logger, SlackPort, SlackUserInfo } from '../../src/core/ports.js';
+import type { SlackUserInfo, UserDirectory } from '../../src/core/slack-roles.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
@@ -26,7 +27,7 @@ describe('PeopleDirectory', () => {
         calls.push(id);
         return getUser(id);
       },
-    } as unknown as SlackPort;
+    } as unknown as UserDirectory;
     let now = 0;
     const people = new PeopleDirectory(slack, silent, () => now);
     return { people, calls, advance: (ms: number) => (now += ms) };
@@ -79,7 +80,7 @@ describe('PeopleDirectory member lists are bounded', () => {
         cursors.push(cursor);
         return page(cursor);
       },
-    } as unknown as SlackPort;
+    } as unknown as UserDirectory;
     return { people: new PeopleDirectory(slack, silent), cursors };
   }
 

@@ -14,7 +14,7 @@ function streamed(chunks: readonly string[]): string {
   return out + stream.flush();
 }
 
-/** The answer writer's pipeline (src/core/answer-writer.ts): links → mentions → splitter, in 1-char chunks. */
+/** The answer writer's pipeline (src/core/tasks/answer-writer.ts): links → mentions → splitter, in 1-char chunks. */
 function throughAnswerPipeline(text: string): string[] {
   const links = new LinkSafeStream();
   const mentions = new MentionSafeStream();

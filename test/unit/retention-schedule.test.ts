@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RetentionStore } from '../../src/core/ports.js';
-import { RetentionSchedule } from '../../src/core/retention.js';
+import { RetentionSchedule } from '../../src/core/retention/retention.js';
+import type { RetentionStore } from '../../src/core/retention/retention-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };

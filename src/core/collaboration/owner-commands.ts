@@ -6,7 +6,7 @@ import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command
 import { parseOwnerMention, parseRole } from './owner-mention.js';
 import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';
 
-export interface OwnerCommandDeps extends CollaborationDeps, PermissionDeps, QueueDeps {}
+export type OwnerCommandDeps = CollaborationDeps & PermissionDeps & QueueDeps;
 
 /** Owner changes apply to the whole workspace unless `--channel` is given. */
 export type OwnerScope = 'workspace' | 'channel';

@@ -4,15 +4,16 @@ import type { CollaborationRequest } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import type { PeopleDirectory } from '../people.js';
 import { isAdmin, type PermissionDeps } from '../permissions.js';
-import type { TaskStore } from '../ports.js';
 import { defineSubCommand } from '../sub-command.js';
+import type { TaskStore } from '../tasks/task-store.js';
 import type { CollaborationDeps } from './requests.js';
 
 /** What a click on Acknowledge / Done needs: the request, its task's requester, groups and admins. */
-export interface RequestClickDeps extends CollaborationDeps, PermissionDeps {
-  store: Pick<TaskStore, 'getTask'>;
-  people: PeopleDirectory;
-}
+export type RequestClickDeps = CollaborationDeps &
+  PermissionDeps & {
+    store: Pick<TaskStore, 'getTask'>;
+    people: PeopleDirectory;
+  };
 
 export const REQUEST_GONE_TEXT =
   "This request no longer exists (its task may have been removed), so there's nothing to update. `/data-engineer requests` lists the open ones in this channel.";

@@ -8,9 +8,11 @@ import {
 } from '../../render/collaboration-messages.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
 import { errorSummary, notInConversation } from '../errors.js';
-import type { JobQueue } from '../jobs.js';
+import type { JobQueue } from '../jobs/jobs.js';
+import type { Logger } from '../logger.js';
 import type { PeopleDirectory } from '../people.js';
-import type { AnnouncementKind, CollaborationAsk, CollaborationStore, Logger, SlackPort } from '../ports.js';
+import type { MessageLinks, ThreadWriter } from '../slack-roles.js';
+import type { AnnouncementKind, CollaborationAsk, CollaborationStore } from './collaboration-store.js';
 
 /** Queues a task's job (which posts its pending pings) and tells the worker. */
 export interface QueueDeps {
@@ -20,7 +22,7 @@ export interface QueueDeps {
 
 export interface CollaborationDeps {
   collaboration: CollaborationStore;
-  slack: SlackPort;
+  slack: ThreadWriter & MessageLinks;
   logger: Logger;
   /** Names, group members and conversation members (cached). */
   people: PeopleDirectory;

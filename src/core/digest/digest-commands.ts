@@ -5,9 +5,10 @@ import { scheduleFor } from './digest-scheduler.js';
 import { type DigestDeps, postDigestNow } from './post-digest.js';
 import { isValidTimeZone, TIME_OF_DAY } from './schedule.js';
 
-export interface DigestCommandDeps extends DigestDeps, PermissionDeps {
-  scheduler: DigestScheduler | undefined;
-}
+export type DigestCommandDeps = DigestDeps &
+  PermissionDeps & {
+    scheduler: DigestScheduler | undefined;
+  };
 
 export type DigestArgs =
   | { kind: 'digest-show' }

@@ -1,9 +1,10 @@
 import { ROLE_LABELS } from '../../render/collaboration-messages.js';
 import { digestDetails, digestParent, type NameOf } from '../../render/digest-messages.js';
 import { errorSummary, notInConversation, SlackError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { notInConversationText } from '../messages.js';
 import { NEUTRAL_NAME, type PeopleDirectory } from '../people.js';
-import type { Logger, SlackPort } from '../ports.js';
+import type { MessageLinks, ThreadWriter } from '../slack-roles.js';
 import {
   type DigestFacts,
   type DigestStore,
@@ -16,7 +17,8 @@ import type { DueDigest, Schedule } from './schedule.js';
 
 export interface DigestDeps {
   digests: DigestStore;
-  slack: SlackPort;
+  /** Posts once per key: a post a crash interrupted is found, not made twice. */
+  slack: Pick<ThreadWriter, 'postText' | 'findPosted'> & MessageLinks;
   logger: Logger;
   highlights?: HighlightsWriter;
   /** DIGEST_TIME, and DIGEST_TIMEZONE or the workspace's zone. */

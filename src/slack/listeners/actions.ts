@@ -6,14 +6,14 @@ import {
   type RequestClickDeps,
 } from '../../core/collaboration/request-status.js';
 import { errorSummary } from '../../core/errors.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
-import type { TaskStore } from '../../core/ports.js';
-import type { WorkRunner } from '../../core/work-runner.js';
+import type { TaskStore } from '../../core/tasks/task-store.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
 import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 
-export interface ActionDeps extends RequestClickDeps {
+export type ActionDeps = RequestClickDeps & {
   store: TaskStore;
   runner: WorkRunner;
   /** Tells the job worker that work was queued. */
@@ -24,7 +24,7 @@ export interface ActionDeps extends RequestClickDeps {
   limits: UsageLimits;
   /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
   stopTask(teamId: string, taskId: number, userId: string): boolean;
-}
+};
 
 export const STOP_REFUSED_TEXT = 'Only the person who asked, or an admin, can stop this answer.';
 export const STOP_TOO_LATE_TEXT = 'This answer is no longer being written, so there is nothing to stop.';

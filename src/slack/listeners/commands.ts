@@ -2,20 +2,21 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
+import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { receiptText } from '../../core/messages.js';
 import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
-import type { TurnDeps } from '../../core/run-turn.js';
-import { submitCommandTask } from '../../core/start-task.js';
-import type { WorkRunner } from '../../core/work-runner.js';
+import type { TurnDeps } from '../../core/tasks/run-turn.js';
+import { submitCommandTask } from '../../core/tasks/start-task.js';
 
-export interface CommandDeps extends TurnDeps, SubCommandDeps {
-  /** Tells the job worker that work was queued. */
-  kick(): void;
-  runner: WorkRunner;
-  /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
-  limits: UsageLimits;
-}
+export type CommandDeps = TurnDeps &
+  SubCommandDeps & {
+    /** Tells the job worker that work was queued. */
+    kick(): void;
+    runner: WorkRunner;
+    /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
+    limits: UsageLimits;
+  };
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
 const slashCommandPayload = z.object({

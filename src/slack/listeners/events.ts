@@ -1,8 +1,12 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { errorSummary } from '../../core/errors.js';
-import { handleMessage, type MessageDeps } from '../../core/handle-message.js';
-import { applyEditedMessage, forgetDeletedMessage, type RetentionDeps } from '../../core/retention.js';
+import {
+  applyEditedMessage,
+  forgetDeletedMessage,
+  type RetentionDeps,
+} from '../../core/retention/retention.js';
+import { handleMessage, type MessageDeps } from '../../core/tasks/handle-message.js';
 import { eventDelivery } from '../event-ack.js';
 
 /** The fields of a message / app_mention event we use; anything else Slack sends is ignored. */

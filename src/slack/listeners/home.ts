@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
-import { type HomeDeps, publishHome } from '../../core/home.js';
-import type { WorkRunner } from '../../core/work-runner.js';
+import { type HomeDeps, publishHome } from '../../core/home/home.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
 
 /** Draws the Home tab whenever someone opens it (the app_home_opened event). */
 export function registerHome(app: App, deps: HomeDeps & { runner: WorkRunner }): void {

@@ -1,12 +1,12 @@
-import { slackTextToPlain } from '../render/index.js';
-import { failureMessage } from '../render/task-messages.js';
-import { abortableSlack } from './abortable-slack.js';
-import { announceRequests } from './collaboration/requests.js';
+import { slackTextToPlain } from '../../render/index.js';
+import { failureMessage } from '../../render/task-messages.js';
+import { announceRequests } from '../collaboration/requests.js';
+import { NO_USAGE, type Task } from '../domain.js';
+import { abortReason, errorSummary, JobAbortedError, throwIfAborted } from '../errors.js';
+import { abortableSlack } from '../jobs/abortable-slack.js';
+import type { Job } from '../jobs/jobs.js';
+import { cannotPostText, THREAD_NOT_READ_TEXT } from '../messages.js';
 import { estimateTokens } from './context-budget.js';
-import { NO_USAGE, type Task } from './domain.js';
-import { abortReason, errorSummary, JobAbortedError, throwIfAborted } from './errors.js';
-import type { Job } from './jobs.js';
-import { cannotPostText, THREAD_NOT_READ_TEXT } from './messages.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
 

@@ -1,12 +1,12 @@
-import { slackTextToPlain } from '../render/index.js';
-import type { Task } from './domain.js';
-import type { JobQueue } from './jobs.js';
-import { limitRefusalText, type UsageLimits } from './limits.js';
-import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from './messages.js';
-import { MAX_TASK_CHARS } from './parse-command.js';
+import { slackTextToPlain } from '../../render/index.js';
+import type { Task } from '../domain.js';
+import type { JobQueue } from '../jobs/jobs.js';
+import type { WorkRunner } from '../jobs/work-runner.js';
+import { limitRefusalText, type UsageLimits } from '../limits/limits.js';
+import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from '../messages.js';
+import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
 import { taskTitle } from './start-task.js';
-import type { WorkRunner } from './work-runner.js';
 
 export interface MessageDeps extends TurnDeps {
   jobs: JobQueue;

@@ -1,5 +1,5 @@
-import { errorSummary } from './errors.js';
-import type { Logger } from './ports.js';
+import { errorSummary } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Follows background work that is not a queued job (routing an event after Bolt acked it, a command's

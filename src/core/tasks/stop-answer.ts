@@ -1,7 +1,7 @@
-import { stoppedText } from '../render/task-messages.js';
+import { stoppedText } from '../../render/task-messages.js';
+import { NO_USAGE, type Task } from '../domain.js';
+import { errorSummary } from '../errors.js';
 import type { ThreadAnswerWriter } from './answer-writer.js';
-import { NO_USAGE, type Task } from './domain.js';
-import { errorSummary } from './errors.js';
 import type { TurnDeps } from './run-turn.js';
 
 /** What the stored turn says when an answer was stopped before its end. */

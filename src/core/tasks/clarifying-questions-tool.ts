@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from './agent-tool.js';
-import { questionsText } from './messages.js';
+import { defineTool } from '../agent-tool.js';
+import { questionsText } from '../messages.js';
 
 /**
  * The agent asks before designing. The turn ends there: the bot renders the numbered questions itself

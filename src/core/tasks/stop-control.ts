@@ -1,13 +1,13 @@
-import { stopControlMessage } from '../render/task-messages.js';
-import type { Task } from './domain.js';
-import { errorSummary, JobAbortedError } from './errors.js';
-import type { SlackPort } from './ports.js';
+import { stopControlMessage } from '../../render/task-messages.js';
+import type { Task } from '../domain.js';
+import { errorSummary, JobAbortedError } from '../errors.js';
+import type { ThreadWriter } from '../slack-roles.js';
 import type { ThreadTask, TurnDeps } from './run-turn.js';
 
 /** Posts the Stop button under the thread; best effort: an answer never fails for want of it. */
 export async function showStopControl(
   deps: TurnDeps,
-  slack: SlackPort,
+  slack: Pick<ThreadWriter, 'postBlocks' | 'deleteMessage'>,
   task: ThreadTask,
 ): Promise<string | undefined> {
   try {
@@ -24,7 +24,7 @@ export async function showStopControl(
 /** The answer ended (done or failed): its Stop button goes. */
 export async function removeStopControl(
   deps: TurnDeps,
-  slack: SlackPort,
+  slack: Pick<ThreadWriter, 'postBlocks' | 'deleteMessage'>,
   task: Task,
   ts: string | undefined,
 ): Promise<void> {

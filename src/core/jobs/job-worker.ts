@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { type AbortReason, abortReason, errorSummary, JobAbortedError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { checkBeforeSlackCalls } from './abortable-slack.js';
-import { type AbortReason, abortReason, errorSummary, JobAbortedError } from './errors.js';
 import type { Job, JobQueue, WorkerProcess } from './jobs.js';
-import type { Logger } from './ports.js';
 import { workerLiveness } from './worker-liveness.js';
 
 /** How this process is told apart from others on the database (see core/worker-liveness.ts). */

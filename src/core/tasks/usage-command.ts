@@ -1,7 +1,7 @@
-import type { DigestStore } from './digest/digest-facts.js';
-import type { Usage } from './domain.js';
-import { estimateCostUsd, hasKnownPrice } from './pricing.js';
-import { defineSubCommand } from './sub-command.js';
+import type { DigestStore } from '../digest/digest-facts.js';
+import type { Usage } from '../domain.js';
+import { estimateCostUsd, hasKnownPrice } from '../pricing.js';
+import { defineSubCommand } from '../sub-command.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WINDOWS = [7, 30] as const;

@@ -6,7 +6,7 @@
  * workspace used today, UTC (DAILY_TOKEN_BUDGET). Both are read with one indexed query.
  */
 
-import { budgetSpentText, personLimitText } from './messages.js';
+import { budgetSpentText, personLimitText } from '../messages.js';
 
 export const HOUR_MS = 3_600_000;
 

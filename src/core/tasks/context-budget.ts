@@ -1,4 +1,4 @@
-import type { Turn } from './domain.js';
+import type { Turn } from '../domain.js';
 
 /**
  * Keeps a model request within a token budget on long threads. Always kept: the original task (the

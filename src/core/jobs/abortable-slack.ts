@@ -1,5 +1,5 @@
-import { abortReason, JobAbortedError } from './errors.js';
-import type { SlackPort } from './ports.js';
+import { abortReason, JobAbortedError } from '../errors.js';
+import type { AnswerStreamer } from '../slack-roles.js';
 
 /**
  * Checks run before each Slack call of a job, by its signal: the job's worker looks whether the job
@@ -26,11 +26,11 @@ export interface AbortableSlackOptions {
  * call is refused before it reaches Slack and messages being written stop, so an aborted job writes
  * nothing more. The status line is best effort and never throws, so it just does nothing.
  */
-export function abortableSlack(
-  slack: SlackPort,
+export function abortableSlack<Slack extends object>(
+  slack: Slack,
   signal: AbortSignal,
   options: AbortableSlackOptions = {},
-): SlackPort {
+): Slack {
   const refused = () => {
     preCallChecks.get(signal)?.();
     const reason = abortReason(signal);
@@ -47,10 +47,11 @@ export function abortableSlack(
         return (...args: unknown[]) => {
           const error = refused();
           if (error) throw error;
-          const [target_, events, options_] = args as Parameters<SlackPort['openMessage']>;
+          const [target_, events, options_] = args as Parameters<AnswerStreamer['openMessage']>;
+          const streamer = target as unknown as AnswerStreamer;
           // Work allowed after a Stop brings its own signal (or none): the Stop must not cut it.
-          if (options.allowAfterStop) return target.openMessage(target_, events, options_);
-          return target.openMessage(target_, events, { ...options_, signal });
+          if (options.allowAfterStop) return streamer.openMessage(target_, events, options_);
+          return streamer.openMessage(target_, events, { ...options_, signal });
         };
       }
       if (prop === 'setStatus') {

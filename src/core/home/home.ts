@@ -1,9 +1,12 @@
-import { homeView } from '../render/home-view.js';
-import type { DigestTask } from './digest/digest-facts.js';
-import type { CollaborationRequest } from './domain.js';
-import { errorSummary } from './errors.js';
-import type { PeopleDirectory } from './people.js';
-import type { CollaborationStore, Logger, SlackPort } from './ports.js';
+import { homeView } from '../../render/home-view.js';
+import type { CollaborationStore } from '../collaboration/collaboration-store.js';
+import type { DigestTask } from '../digest/digest-facts.js';
+import type { CollaborationRequest } from '../domain.js';
+import { errorSummary } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { PeopleDirectory } from '../people.js';
+import type { MessageLinks } from '../slack-roles.js';
+import type { ViewPublisher } from './view-publisher.js';
 
 /** What the Home tab shows one person. */
 export interface HomeStore {
@@ -20,7 +23,7 @@ export interface HomeStore {
 export interface HomeDeps {
   home: HomeStore;
   collaboration: CollaborationStore;
-  slack: SlackPort;
+  slack: ViewPublisher & MessageLinks;
   logger: Logger;
   people: PeopleDirectory;
 }

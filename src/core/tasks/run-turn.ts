@@ -1,27 +1,46 @@
-import { abortableSlack } from './abortable-slack.js';
-import { runToolRound } from './agent-tool.js';
-import { ThreadAnswerWriter } from './answer-writer.js';
-import { fitConversation } from './context-budget.js';
-import type { Task, Turn } from './domain.js';
-import { type AbortReason, AgentError, errorSummary } from './errors.js';
-import { endTurnEarly } from './fail-turn.js';
+import type { AgentPort, AgentResult } from '../agent-port.js';
+import { runToolRound } from '../agent-tool.js';
+import type { CollaborationStore } from '../collaboration/collaboration-store.js';
+import type { Task, Turn } from '../domain.js';
+import { type AbortReason, AgentError, errorSummary } from '../errors.js';
+import { abortableSlack } from '../jobs/abortable-slack.js';
+import type { Logger } from '../logger.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   REFUSAL_NOTE,
   retryingStatus,
   THINKING_STATUS,
   TRUNCATED_NOTE,
-} from './messages.js';
-import type { PeopleDirectory } from './people.js';
-import type { AgentPort, AgentResult, CollaborationStore, Logger, SlackPort, TaskStore } from './ports.js';
-import { estimateCostUsd } from './pricing.js';
+} from '../messages.js';
+import type { PeopleDirectory } from '../people.js';
+import { estimateCostUsd } from '../pricing.js';
+import type {
+  AnswerStreamer,
+  ChannelReader,
+  MessageLinks,
+  PrivateResponder,
+  ThreadWriter,
+  UserLookup,
+} from '../slack-roles.js';
+import { AGENT_TOOLS } from '../tool-registry.js';
+import { ThreadAnswerWriter } from './answer-writer.js';
+import { fitConversation } from './context-budget.js';
+import { endTurnEarly } from './fail-turn.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
-import { AGENT_TOOLS } from './tool-registry.js';
+import type { TaskStore } from './task-store.js';
+
+/** The Slack roles a task's use cases need: write and stream in its thread, read it, reply privately. */
+export type TaskSlack = ThreadWriter &
+  AnswerStreamer &
+  ChannelReader &
+  PrivateResponder &
+  UserLookup &
+  MessageLinks;
 
 export interface TurnDeps {
   store: TaskStore;
   collaboration: CollaborationStore;
-  slack: SlackPort;
+  slack: TaskSlack;
   agent: AgentPort;
   logger: Logger;
   /** Who is in which conversation: a ping goes only where its owner can read it. */
@@ -51,7 +70,7 @@ export interface TurnRun {
   /** The job's signal joined with Slack's own Stop on a streaming message. */
   readonly signal: AbortSignal;
   /** deps.slack, refusing every write once `signal` is aborted. */
-  readonly slack: SlackPort;
+  readonly slack: TaskSlack;
   /** Slack's own Stop was pressed on the answer. */
   readonly onStoppedByUser: () => void;
   readonly startedAt: number;

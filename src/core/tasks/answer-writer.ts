@@ -3,8 +3,8 @@ import {
   MentionSafeStream,
   type SplitOp,
   StreamingMessageSplitter,
-} from '../render/index.js';
-import type { MessageStream, SlackPort, ThreadTarget } from './ports.js';
+} from '../../render/index.js';
+import type { AnswerStreamer, MessageStream, ThreadTarget, ThreadWriter } from '../slack-roles.js';
 
 /**
  * Turns a stream of untrusted model text into one or more Slack messages in a thread:
@@ -34,7 +34,7 @@ export class ThreadAnswerWriter {
    * ts as soon as Slack gives it, so the next attempt can do that.
    */
   constructor(
-    private readonly slack: SlackPort,
+    private readonly slack: Pick<AnswerStreamer, 'openMessage'> & Pick<ThreadWriter, 'deleteMessage'>,
     private readonly target: ThreadTarget,
     private readonly onFirstTs: (ts: string) => void,
     private readonly options: {

@@ -1,8 +1,8 @@
-import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../render/index.js';
-import { NO_USAGE, type Task } from './domain.js';
-import { errorSummary, mayHaveLanded, notInConversation, SlackError } from './errors.js';
-import { cannotPostText, notInConversationText, parentText } from './messages.js';
-import { MAX_TASK_CHARS } from './parse-command.js';
+import { neutraliseMentions, slackTextToPlain, truncateForSlack } from '../../render/index.js';
+import { NO_USAGE, type Task } from '../domain.js';
+import { errorSummary, mayHaveLanded, notInConversation, SlackError } from '../errors.js';
+import { cannotPostText, notInConversationText, parentText } from '../messages.js';
+import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
 
 export interface CommandTaskInput {

@@ -1,9 +1,11 @@
-import { slackTextToPlain } from '../render/index.js';
-import { errorSummary } from './errors.js';
-import { MAX_TASK_CHARS } from './parse-command.js';
-import type { Logger, RetentionStore, TaskStore } from './ports.js';
-import { taskTitle } from './start-task.js';
-import { contextLine, REQUEST_MARKER } from './task-job.js';
+import { slackTextToPlain } from '../../render/index.js';
+import { errorSummary } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MAX_TASK_CHARS } from '../parse-command.js';
+import { taskTitle } from '../tasks/start-task.js';
+import { contextLine, REQUEST_MARKER } from '../tasks/task-job.js';
+import type { TaskStore } from '../tasks/task-store.js';
+import type { RetentionStore } from './retention-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
-import { failureMessage } from '../render/task-messages.js';
-import { NO_USAGE } from './domain.js';
-import { AgentError, abortReason, errorSummary, JobAbortedError, SlackError } from './errors.js';
+import { failureMessage } from '../../render/task-messages.js';
+import { NO_USAGE } from '../domain.js';
+import { AgentError, abortReason, errorSummary, JobAbortedError, SlackError } from '../errors.js';
 import type { TurnRun } from './run-turn.js';
 import { endStoppedAnswer } from './stop-answer.js';
 import { removeStopControl } from './stop-control.js';

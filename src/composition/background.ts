@@ -1,0 +1,85 @@
+import type { AppTuning } from '../app.js';
+import type { Config } from '../config.js';
+import { DigestScheduler } from '../core/digest/digest-scheduler.js';
+import { JobWorker } from '../core/jobs/job-worker.js';
+import type { Logger } from '../core/logger.js';
+import { RetentionSchedule } from '../core/retention/retention.js';
+import { giveUpOnTask, runTaskJob } from '../core/tasks/task-job.js';
+import type { Services } from './services.js';
+
+/**
+ * The work that runs besides Slack's requests: the job worker (answers), retention pruning and the
+ * digest scheduler. Built before the Slack app (whose listeners queue jobs and reconfigure digests),
+ * started after it.
+ */
+export interface BackgroundWork {
+  worker: JobWorker;
+  retention: RetentionSchedule;
+  /** Undefined when the tuning turns digests off (tests that do not test them). */
+  scheduler: DigestScheduler | undefined;
+}
+
+export function buildBackgroundWork(
+  config: Config,
+  logger: Logger,
+  tuning: AppTuning,
+  services: Services,
+  teamId: string,
+): BackgroundWork {
+  const worker = new JobWorker(
+    services.jobs,
+    (job, signal) => runTaskJob(services, job, signal),
+    {
+      concurrency: config.maxConcurrentGenerations,
+      leaseMs: config.jobLeaseMs,
+      pollMs: Math.min(5_000, config.jobLeaseMs),
+      logger: logger.child({ component: 'jobs' }),
+    },
+    (job) => giveUpOnTask(services, job),
+  );
+  const scheduler =
+    (tuning.digestScheduler ?? true)
+      ? new DigestScheduler(services, teamId, (name, work) => services.runner.track(name, work))
+      : undefined;
+  return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler };
+}
+
+export function startBackgroundWork({ worker, retention, scheduler }: BackgroundWork): void {
+  // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
+  worker.start();
+  // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
+  retention.start();
+  scheduler?.start();
+}
+
+/** Listeners and jobs feed each other (listeners queue jobs, jobs post what listeners react to). */
+export async function untilIdle(runner: Services['runner'], worker: JobWorker): Promise<void> {
+  do {
+    await runner.idle();
+    await worker.idle();
+  } while (runner.size > 0 || worker.activeCount > 0);
+}
+
+/**
+ * Stops taking work, lets answers in progress finish within `graceMs`, then hands what is still
+ * running back to the queue (aborted: it writes nothing more, so no false failure note).
+ */
+export async function drainBackgroundWork(
+  { worker, retention, scheduler }: BackgroundWork,
+  runner: Services['runner'],
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  scheduler?.stop();
+  retention.stop();
+  worker.stop();
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+  // Answers in progress may finish within the grace period; queued jobs wait for the next start.
+  await Promise.race([Promise.all([runner.idle(), worker.idle()]), grace]);
+  // Past the grace period: running jobs are aborted and handed back to the queue; the database closes
+  // only once their handlers returned.
+  const released = worker.releaseUnfinished();
+  if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
+  await worker.settle(5_000);
+  worker.close();
+}
