@@ -33,7 +33,9 @@ interface Manifest {
 
 const manifestText = readText(new URL('../../manifest.yml', import.meta.url));
 const manifest = parse(manifestText) as Manifest;
-const socketManifest = parse(readText(new URL('../../manifest.socket-mode.yml', import.meta.url))) as Manifest;
+const socketManifest = parse(
+  readText(new URL('../../manifest.socket-mode.yml', import.meta.url)),
+) as Manifest;
 
 // The schema uses non-standard keywords (`_note`, `regex`, `requires`), which Ajv's strict mode rejects.
 const ajv = new Ajv({ strict: false, allErrors: true });
