@@ -1,6 +1,6 @@
-import type { WebClient } from '@slack/web-api';
+import type { KnownBlock, WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
-import type { MessageStream, ThreadTarget } from '../core/slack-roles.js';
+import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 
@@ -75,6 +75,9 @@ export class SlackMessageStream implements MessageStream {
   private stoppedByUser = false;
   private readonly signal: AbortSignal | undefined;
   private closedAfterStop = false;
+  /** Blocks to show under the finished text (finish's argument), and whether they are shown. */
+  private closing: BlockMessage | undefined;
+  private closingShown = false;
 
   constructor(
     private readonly client: WebClient,
@@ -100,8 +103,9 @@ export class SlackMessageStream implements MessageStream {
     this.schedule();
   }
 
-  async finish(): Promise<string> {
+  async finish(closingBlocks?: BlockMessage): Promise<string> {
     this.finished = true;
+    this.closing = closingBlocks;
     if (this.timer) clearTimeout(this.timer);
     if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
     this.timer = undefined;
@@ -109,6 +113,7 @@ export class SlackMessageStream implements MessageStream {
     this.enqueue(async () => {
       await this.waitForSlot();
       await this.write(true);
+      await this.showClosingAfter();
     });
     await this.chain;
     if (this.failure) {
@@ -219,9 +224,7 @@ export class SlackMessageStream implements MessageStream {
       }
       await this.writeMode(pending, final);
     } finally {
-      // Counted from when Slack answered, so two writes never reach Slack less than the interval apart.
-      this.lastWriteAt = Date.now();
-      if (this.ts) rememberWrite(this.policy.lastWrites, this.ts, this.lastWriteAt);
+      this.markWritten();
     }
     this.sent = upTo;
   }
@@ -230,7 +233,8 @@ export class SlackMessageStream implements MessageStream {
     const { channelId: channel, threadTs: thread_ts } = this.target;
     const chunks = pending ? [{ type: 'markdown_text' as const, text: pending }] : [];
     if (this.mode === 'stream' && !this.ts) {
-      if (final) return this.post(); // the whole message fits in one write: no stream needed
+      // The whole message fits in one write: no stream needed, unless blocks go under it.
+      if (final && !this.closing) return this.post();
       const started = await this.call(
         () =>
           this.client.chat.startStream({
@@ -242,16 +246,18 @@ export class SlackMessageStream implements MessageStream {
           }),
         { idempotent: false },
       );
-      return this.setTs(started.ts);
+      this.setTs(started.ts);
+      if (!final) return;
+      // Opened and closed at once, to carry the closing blocks: the close keeps the pace too.
+      this.markWritten();
+      await this.waitForSlot();
+      return this.stopStream([]);
     }
     if (this.mode === 'stream' && this.ts) {
-      const ts = this.ts;
       if (final) {
-        await this.call(
-          () => this.client.chat.stopStream({ channel, ts, ...(chunks.length ? { chunks } : {}) }),
-          { idempotent: true },
-        );
+        await this.stopStream(chunks);
       } else {
+        const ts = this.ts;
         await this.call(() => this.client.chat.appendStream({ channel, ts, chunks }), {
           idempotent: false,
         });
@@ -260,6 +266,50 @@ export class SlackMessageStream implements MessageStream {
     }
     if (!this.ts) return this.post();
     await this.update(this.ts);
+  }
+
+  /** Counted from when Slack answered, so two writes never reach Slack less than the interval apart. */
+  private markWritten(): void {
+    this.lastWriteAt = Date.now();
+    if (this.ts) rememberWrite(this.policy.lastWrites, this.ts, this.lastWriteAt);
+  }
+
+  /** Closes the live stream with the last text and, when given, the closing blocks under it. */
+  private async stopStream(chunks: { type: 'markdown_text'; text: string }[]): Promise<void> {
+    const { channelId: channel } = this.target;
+    const ts = this.ts ?? '';
+    const blocks = this.closing?.blocks;
+    await this.call(
+      () =>
+        this.client.chat.stopStream({
+          channel,
+          ts,
+          ...(chunks.length ? { chunks } : {}),
+          ...(blocks ? { blocks: blocks as KnownBlock[] } : {}),
+        }),
+      { idempotent: true },
+    );
+    if (blocks) this.closingShown = true;
+  }
+
+  /**
+   * Closing blocks the message itself could not carry (posted and edited, not streamed; or the stream
+   * ended on Slack's side) go in a message right after it, in the same thread.
+   */
+  private async showClosingAfter(): Promise<void> {
+    if (!this.closing || this.closingShown || !this.ts || this.stoppedByUser) return;
+    const { text, blocks } = this.closing;
+    await this.call(
+      () =>
+        this.client.chat.postMessage({
+          channel: this.target.channelId,
+          thread_ts: this.target.threadTs,
+          text,
+          blocks: blocks as KnownBlock[],
+        }),
+      { idempotent: false },
+    );
+    this.closingShown = true;
   }
 
   private async post(): Promise<void> {
