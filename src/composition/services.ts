@@ -12,6 +12,7 @@ import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.j
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
+import { SqliteFeedbackStore } from '../store/feedback-repo.js';
 import { SqliteHomeStore } from '../store/home-repo.js';
 import { SqliteJobQueue } from '../store/job-repo.js';
 import { SqliteLimitStore } from '../store/limits-repo.js';
@@ -48,6 +49,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),
+    feedback: new SqliteFeedbackStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 }

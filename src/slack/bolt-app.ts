@@ -14,6 +14,7 @@ import {
 } from './listeners/actions.js';
 import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
+import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
 import { registerHome } from './listeners/home.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions } from './socket-mode.js';
@@ -32,7 +33,8 @@ export interface SlackSettings {
 export type ListenerDeps = CommandDeps &
   ActionDeps &
   Parameters<typeof registerEvents>[1] &
-  Parameters<typeof registerHome>[1];
+  Parameters<typeof registerHome>[1] &
+  FeedbackListenerDeps;
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
@@ -119,4 +121,5 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerStop(app, deps);
   registerUnknownActions(app, deps);
   registerHome(app, deps);
+  registerFeedback(app, deps);
 }

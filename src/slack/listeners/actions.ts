@@ -11,6 +11,7 @@ import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js'
 import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
+import { FEEDBACK_ACTION } from '../../render/feedback-messages.js';
 import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
 
 export type ActionDeps = RequestClickDeps & {
@@ -164,7 +165,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
  * gets its answer instead of waiting three seconds for one that never comes.
  */
 export function registerUnknownActions(app: App, deps: { logger: ActionDeps['logger'] }): void {
-  const known = [RETRY_ACTION, STOP_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION].join('|');
+  const known = [RETRY_ACTION, STOP_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION, FEEDBACK_ACTION].join('|');
   app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack, action }) => {
     await ack();
     deps.logger.info('ignored an unknown button', {

@@ -79,6 +79,8 @@ export class SlackState {
   readonly responses: FakeSlack['responses'] = [];
   readonly statuses: FakeSlack['statuses'] = [];
   readonly homeViews: FakeSlack['homeViews'] = new Map();
+  /** views.open: trigger_ids already exchanged for a view (each works once). */
+  readonly usedTriggers = new Set<string>();
   readonly streams = new Map<string, Stream>();
   readonly channels = new Map<string, Channel>();
   readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
@@ -133,6 +135,7 @@ export class SlackState {
     // Arrays are emptied in place so references a test already holds stay live.
     for (const list of [this.messages, this.ephemerals, this.responses, this.statuses]) list.length = 0;
     for (const map of [this.byKey, this.streams, this.channels, this.userGroups, this.homeViews]) map.clear();
+    this.usedTriggers.clear();
     this.users.clear();
     this.users.set(BOT_USER.id, BOT_USER);
     this.streamingRefusal = undefined;

@@ -40,7 +40,31 @@ const setStatus: Method = (state, args) => {
   return ok();
 };
 
+/** Slack's trigger_id: `<digits>.<digits>.<32 hex>`, valid once and for 3 seconds after the click. */
+const TRIGGER_ID = /^\d+\.\d+\.[0-9a-f]{32}$/;
+
+/** views.open: a modal for the trigger_id of a click or command, exchanged once. */
+const openView: Method = (state, args) => {
+  if (typeof args.trigger_id !== 'string' || args.trigger_id === '') {
+    return fail({ error: 'invalid_arguments', detail: 'missing required field: trigger_id' });
+  }
+  if (!TRIGGER_ID.test(args.trigger_id)) return fail('invalid_trigger_id');
+  if (state.usedTriggers.has(args.trigger_id)) return fail('exchanged_trigger_id');
+  const view = args.view as { type?: unknown; title?: unknown; blocks?: unknown } | undefined;
+  if (!view || typeof view !== 'object' || view.type !== 'modal' || typeof view.title !== 'object') {
+    return fail({ error: 'invalid_arguments', detail: 'view.type must be modal, with a title' });
+  }
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100) {
+    return fail({ error: 'invalid_arguments', detail: 'view.blocks: at most 100 blocks' });
+  }
+  const problem = checkBlocks(view.blocks);
+  if (problem) return fail(problem);
+  state.usedTriggers.add(args.trigger_id);
+  return ok({ view: { id: `V${state.usedTriggers.size}MODAL`, ...view } });
+};
+
 export const viewMethods: Record<string, Method> = {
+  'views.open': openView,
   'views.publish': publishView,
   'assistant.threads.setStatus': setStatus,
 };
