@@ -9,6 +9,7 @@ import { PeopleDirectory } from '../core/people.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
+import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
@@ -50,6 +51,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     digests: new SqliteDigestStore(database.db, collaboration),
     home: new SqliteHomeStore(database.db),
     feedback: new SqliteFeedbackStore(database.sqlite),
+    assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 }

@@ -12,6 +12,7 @@ import {
   registerStop,
   registerUnknownActions,
 } from './listeners/actions.js';
+import { type AssistantListenerDeps, registerAssistant } from './listeners/assistant.js';
 import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
 import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
@@ -34,7 +35,8 @@ export type ListenerDeps = CommandDeps &
   ActionDeps &
   Parameters<typeof registerEvents>[1] &
   Parameters<typeof registerHome>[1] &
-  FeedbackListenerDeps;
+  FeedbackListenerDeps &
+  AssistantListenerDeps;
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
@@ -122,4 +124,5 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerUnknownActions(app, deps);
   registerHome(app, deps);
   registerFeedback(app, deps);
+  registerAssistant(app, deps);
 }

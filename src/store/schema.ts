@@ -337,3 +337,24 @@ export const answerFeedback = sqliteTable(
     index('answer_feedback_team_channel_updated').on(t.teamId, t.channelId, t.updatedAt),
   ],
 );
+
+/**
+ * Threads of the app's AI side panel / DM (Slack's `assistant_thread_started`): a message in one is a
+ * task for the bot, answered in that thread, even before the bot owns the thread.
+ */
+export const assistantThreads = sqliteTable(
+  'assistant_threads',
+  {
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    userId: text('user_id').notNull(),
+    /** The channel the person was looking at when they opened the panel (Slack's context), if any. */
+    contextChannelId: text('context_channel_id'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.channelId, t.threadTs] }),
+    index('assistant_threads_team_created').on(t.teamId, t.createdAt),
+  ],
+);

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ASSISTANT_PROMPTS } from '../../src/core/assistant/assistant-threads.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the whole
 // `module.exports`, so take `.default` when present (it is, at runtime and in the types).
@@ -22,7 +23,13 @@ interface SlashCommand {
 }
 
 interface Manifest {
-  features: { slash_commands: SlashCommand[] };
+  features: {
+    slash_commands: SlashCommand[];
+    assistant_view?: {
+      assistant_description: string;
+      suggested_prompts?: { title: string; message: string }[];
+    };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { request_url?: string; bot_events: string[] };
@@ -51,6 +58,7 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string {
 /** Scope each subscribed bot event needs (app_home_opened needs none). */
 const EVENT_SCOPES: Record<string, string> = {
   app_mention: 'app_mentions:read',
+  assistant_thread_started: 'assistant:write',
   'message.channels': 'channels:history',
   'message.groups': 'groups:history',
   'message.im': 'im:history',
@@ -113,6 +121,18 @@ describe('manifest.yml', () => {
     ];
     expect(urls).toHaveLength(3);
     for (const url of urls) expect(url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
+  });
+
+  it('declares the AI-app side panel with the prompts the bot sets, and the DM events it needs', () => {
+    const view = manifest.features.assistant_view;
+    expect(view?.assistant_description.trim()).toBeTruthy();
+    expect(view?.suggested_prompts?.map((p) => p.title)).toEqual(ASSISTANT_PROMPTS.map((p) => p.title));
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['assistant_thread_started', 'message.im']),
+    );
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['assistant:write', 'im:history']),
+    );
   });
 
   it('uses HTTP mode (Socket Mode off)', () => {

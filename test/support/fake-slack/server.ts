@@ -16,7 +16,7 @@ import { type Body, fail } from './wire.js';
  */
 
 /** Form-encoded clients (the WebClient) send nested values as JSON strings. */
-const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view', 'prompts'];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -63,7 +63,34 @@ const openView: Method = (state, args) => {
   return ok({ view: { id: `V${state.usedTriggers.size}MODAL`, ...view } });
 };
 
+const isText = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+
+/** assistant.threads.setTitle: a title for a side-panel thread. */
+const setTitle: Method = (state, args) => {
+  if (!isText(args.channel_id) || !isText(args.thread_ts) || !isText(args.title)) {
+    return fail({ error: 'invalid_arguments', detail: 'channel_id, thread_ts and title are required' });
+  }
+  return state.access(args.channel_id) ? fail(state.access(args.channel_id) ?? '') : ok();
+};
+
+/** assistant.threads.setSuggestedPrompts: 1–4 prompts, each a title and the message it sends. */
+const setSuggestedPrompts: Method = (state, args) => {
+  if (!isText(args.channel_id) || !isText(args.thread_ts)) {
+    return fail({ error: 'invalid_arguments', detail: 'channel_id and thread_ts are required' });
+  }
+  const prompts = args.prompts as unknown;
+  const valid =
+    Array.isArray(prompts) &&
+    prompts.length >= 1 &&
+    prompts.length <= 4 &&
+    prompts.every((p) => p && typeof p === 'object' && isText(p.title) && isText(p.message));
+  if (!valid) return fail({ error: 'invalid_arguments', detail: 'prompts: 1 to 4 items with title and message' });
+  return state.access(args.channel_id) ? fail(state.access(args.channel_id) ?? '') : ok();
+};
+
 export const viewMethods: Record<string, Method> = {
+  'assistant.threads.setTitle': setTitle,
+  'assistant.threads.setSuggestedPrompts': setSuggestedPrompts,
   'views.open': openView,
   'views.publish': publishView,
   'assistant.threads.setStatus': setStatus,
