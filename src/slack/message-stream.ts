@@ -306,6 +306,8 @@ export class SlackMessageStream implements MessageStream {
           thread_ts: this.target.threadTs,
           text,
           blocks: blocks as KnownBlock[],
+          unfurl_links: false,
+          unfurl_media: false,
         }),
       { idempotent: false },
     );

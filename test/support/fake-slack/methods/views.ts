@@ -84,7 +84,8 @@ const setSuggestedPrompts: Method = (state, args) => {
     prompts.length >= 1 &&
     prompts.length <= 4 &&
     prompts.every((p) => p && typeof p === 'object' && isText(p.title) && isText(p.message));
-  if (!valid) return fail({ error: 'invalid_arguments', detail: 'prompts: 1 to 4 items with title and message' });
+  if (!valid)
+    return fail({ error: 'invalid_arguments', detail: 'prompts: 1 to 4 items with title and message' });
   return state.access(args.channel_id) ? fail(state.access(args.channel_id) ?? '') : ok();
 };
 
