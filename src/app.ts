@@ -12,8 +12,8 @@ import { type RequestHandler, startHttpServer } from './http-server.js';
 import { createSlackClient, type SlackApp, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import type { ThreadPaging } from './slack/slack-gateway.js';
 import { checkSlackToken, type SlackIdentity } from './slack/slack-identity.js';
+import type { ThreadPaging } from './slack/slack-thread-reader.js';
 import { durability, type OpenDatabase, openDatabase } from './store/db.js';
 
 export { StartupError } from './slack/slack-identity.js';

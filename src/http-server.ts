@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './core/logger.js';
+import { Busy, readBody, refuse, refuseAndClose } from './http-body.js';
 import { ThrottledWarn } from './log-throttle.js';
 
 /** Slack's payloads are a few kilobytes; nothing legitimate comes close to this. */
@@ -52,68 +53,95 @@ export async function startHttpServer(
   guard: RequestGuard,
   logger: Logger,
 ): Promise<{ server: Server; url: string }> {
-  // One line per refusal would let anyone flood the log; the first few per minute say what is happening.
-  const refusals = new ThrottledWarn(logger, { burst: 5, windowMs: 60_000 });
-  const unverified = { bytes: 0 };
+  const routes: Routes = {
+    health,
+    handler,
+    guard,
+    // One line per refusal would let anyone flood the log; the first few per minute say what is happening.
+    refusals: new ThrottledWarn(logger, { burst: 5, windowMs: 60_000 }),
+    unverified: { bytes: 0 },
+  };
   const server = createServer(
     {
       headersTimeout: HTTP_LIMITS.headersTimeoutMs,
       requestTimeout: HTTP_LIMITS.requestTimeoutMs,
       connectionsCheckingInterval: HTTP_LIMITS.timeoutCheckMs,
     },
-    (req, res) => {
-      const path = req.url?.split('?')[0];
-      if (req.method === 'GET' && path === '/healthz') return answerHealth(res, health);
-      // Only POST /slack/events goes to Slack's receiver (it would leave anything else unanswered).
-      if (path !== SLACK_PATH) return refuse(res, 404, 'not found');
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        return refuse(res, 405, 'method not allowed');
-      }
-      const slack = handler();
-      if (!slack || health.draining) {
-        // Slack retries events it could not deliver, so nothing is lost while the bot starts or stops.
-        res
-          .writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' })
-          .end(health.draining ? 'draining' : 'starting');
-        return;
-      }
-      const early = bodyRefusal(req.headers['content-length']) ?? headerRefusal(guard, req);
-      if (early) {
-        refusals.warn('refused a request to the Slack endpoint before reading its body', {
-          path,
-          status: early.status,
-          reason: early.text,
-        });
-        return refuseAndClose(req, res, early.status, early.text);
-      }
-      readBody(req, MAX_BODY_BYTES, unverified).then(
-        (rawBody) => {
-          const refusal = guard.body(rawBody, req.headers);
-          if (refusal) {
-            refusals.warn('refused a request to the Slack endpoint', {
-              status: refusal.status,
-              reason: refusal.reason,
-            });
-            return refuse(res, refusal.status, refusal.reason);
-          }
-          // Bolt takes a body that is already read from `rawBody` instead of the stream.
-          (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
-          slack(req, res);
-        },
-        (error: unknown) => {
-          if (res.headersSent) return;
-          if (error instanceof Busy) {
-            res.setHeader('retry-after', '5');
-            refusals.warn('refused a request body: too many unverified bytes in flight', { status: 503 });
-            return refuseAndClose(req, res, 503, 'busy');
-          }
-          refuseAndClose(req, res, 400, 'unreadable body');
-        },
-      );
-    },
+    (req, res) => route(routes, req, res),
   );
   server.maxConnections = HTTP_LIMITS.maxConnections;
+  return { server, url: await listen(server, port, host) };
+}
+
+interface Routes {
+  health: Health;
+  handler: () => RequestHandler | undefined;
+  guard: RequestGuard;
+  refusals: ThrottledWarn;
+  /** Bytes held by bodies whose signature is not checked yet, all requests together. */
+  unverified: { bytes: number };
+}
+
+function route(routes: Routes, req: IncomingMessage, res: ServerResponse) {
+  const { health, guard, refusals } = routes;
+  const path = req.url?.split('?')[0];
+  if (req.method === 'GET' && path === '/healthz') return answerHealth(res, health);
+  // Only POST /slack/events goes to Slack's receiver (it would leave anything else unanswered).
+  if (path !== SLACK_PATH) return refuse(res, 404, 'not found');
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    return refuse(res, 405, 'method not allowed');
+  }
+  const slack = routes.handler();
+  if (!slack || health.draining) {
+    // Slack retries events it could not deliver, so nothing is lost while the bot starts or stops.
+    res
+      .writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' })
+      .end(health.draining ? 'draining' : 'starting');
+    return;
+  }
+  const early = bodyRefusal(req.headers['content-length']) ?? headerRefusal(guard, req);
+  if (early) {
+    refusals.warn('refused a request to the Slack endpoint before reading its body', {
+      path,
+      status: early.status,
+      reason: early.text,
+    });
+    return refuseAndClose(req, res, early.status, early.text);
+  }
+  handOn(routes, req, res, slack);
+}
+
+/** Reads the (bounded) body, checks it, and hands the request to Slack's receiver. */
+function handOn(routes: Routes, req: IncomingMessage, res: ServerResponse, slack: RequestHandler) {
+  const { guard, refusals } = routes;
+  readBody(req, MAX_BODY_BYTES, routes.unverified, HTTP_LIMITS.maxUnverifiedBytes).then(
+    (rawBody) => {
+      const refusal = guard.body(rawBody, req.headers);
+      if (refusal) {
+        refusals.warn('refused a request to the Slack endpoint', {
+          status: refusal.status,
+          reason: refusal.reason,
+        });
+        return refuse(res, refusal.status, refusal.reason);
+      }
+      // Bolt takes a body that is already read from `rawBody` instead of the stream.
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
+      slack(req, res);
+    },
+    (error: unknown) => {
+      if (res.headersSent) return;
+      if (error instanceof Busy) {
+        res.setHeader('retry-after', '5');
+        refusals.warn('refused a request body: too many unverified bytes in flight', { status: 503 });
+        return refuseAndClose(req, res, 503, 'busy');
+      }
+      refuseAndClose(req, res, 400, 'unreadable body');
+    },
+  );
+}
+
+async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -122,48 +150,7 @@ export async function startHttpServer(
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  return { server, url };
-}
-
-class Busy extends Error {}
-
-/**
- * Reads a body of at most `limit` bytes. `unverified` counts the bytes all requests hold before their
- * signature is checked; past HTTP_LIMITS.maxUnverifiedBytes this request is dropped (Busy).
- */
-function readBody(req: IncomingMessage, limit: number, unverified: { bytes: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = () => {
-      if (settled) return false;
-      settled = true;
-      unverified.bytes -= size;
-      return true;
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      unverified.bytes += chunk.length;
-      if (size > limit || unverified.bytes > HTTP_LIMITS.maxUnverifiedBytes) {
-        settle();
-        reject(size > limit ? new Error('body too large') : new Busy());
-        req.pause();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (settle()) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (error) => {
-      if (settle()) reject(error);
-    });
-    // A request cut off (client gone, or the request timeout) releases what it held.
-    req.on('close', () => {
-      if (settle()) reject(new Error('closed'));
-    });
-  });
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 function headerRefusal(
@@ -174,24 +161,8 @@ function headerRefusal(
   return refusal ? { status: refusal.status, text: refusal.reason } : undefined;
 }
 
-/**
- * Answers, then closes the connection without keeping the rest of the body: what still arrives is
- * discarded for a moment (closing at once would reset the connection and could lose the answer), then
- * the socket is destroyed.
- */
-function refuseAndClose(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(text, () => {
-    req.resume();
-    setTimeout(() => req.socket.destroy(), 1_000).unref();
-  });
-}
-
 /** Where Bolt serves commands, events and interactivity. */
 export const SLACK_PATH = '/slack/events';
-
-function refuse(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
-}
 
 function bodyRefusal(contentLength: string | undefined): { status: number; text: string } | undefined {
   if (contentLength === undefined) return { status: 411, text: 'length required' };

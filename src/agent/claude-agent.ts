@@ -1,13 +1,14 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { AgentCallbacks, AgentPort, AgentResult } from '../core/agent-port.js';
-import { addUsage, NO_USAGE, type Turn, type Usage } from '../core/domain.js';
+import { addUsage, NO_USAGE, type Turn } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { estimateTokens } from '../core/tasks/context-budget.js';
-import { errorType, isRetryable, retryDelayMs, StalledStreamError, toAgentError } from './claude-errors.js';
+import { errorType, isRetryable, retryDelayMs, toAgentError } from './claude-errors.js';
 import { SYSTEM_PROMPT } from './prompt.js';
-import { toolCalls, toolResultBlocks, toParams } from './tool-rounds.js';
+import { type RoundResult, readWithWatchdog, roundResult } from './read-stream.js';
+import { toolCalls, toolResultBlocks } from './tool-rounds.js';
 import { TOOLS } from './tools.js';
 
 export interface ClaudeAgentOptions {
@@ -142,54 +143,14 @@ export class ClaudeAgent implements AgentPort {
       signal ? { signal } : {},
     );
     // No cap on how long an answer may take while it flows; only silence aborts it.
-    const idleMs = this.options.idleTimeoutMs ?? 90_000;
-    let stalled = false;
-    let idle = setTimeout(() => {}, 0);
-    const watch = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        stalled = true;
-        stream.abort();
-      }, idleMs);
-    };
-    watch();
-    try {
-      for await (const event of stream) {
-        watch();
-        if (signal?.aborted) break;
-        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta')
-          onText(event.delta.text);
-      }
-    } catch (error) {
-      if (stalled) throw new StalledStreamError(idleMs, { cause: error });
-      throw error;
-    } finally {
-      clearTimeout(idle);
-    }
+    await readWithWatchdog(stream, onText, signal, this.options.idleTimeoutMs ?? 90_000);
     throwIfAborted(signal);
-    const message = await stream.finalMessage();
-    // Answers may open with thinking blocks: pick text blocks by type, never by position.
-    const text = message.content
-      .filter((block) => block.type === 'text')
-      .map((block) => block.text)
-      .join('');
-    return {
-      text,
-      content: toParams(message.content),
-      stopReason: message.stop_reason,
-      usage: toUsage(message.usage),
-      model: message.model,
-    };
+    return roundResult(await stream.finalMessage());
   }
 }
 
 /** Tool rounds per answer: enough for one request per role and a little slack, never a loop. */
 const MAX_TOOL_ROUNDS = 6;
-
-interface RoundResult extends AgentResult {
-  /** The assistant's content blocks, as they must be sent back before the tool results. */
-  content: ContentBlockParam[];
-}
 
 /**
  * Replies that arrived while the bot was answering are stored as consecutive user turns; they are
@@ -206,15 +167,6 @@ export function toMessages(conversation: Turn[]): MessageParam[] {
     }
   }
   return messages;
-}
-
-function toUsage(usage: Anthropic.Messages.Usage): Usage {
-  return {
-    inputTokens: usage.input_tokens ?? 0,
-    outputTokens: usage.output_tokens ?? 0,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
-  };
 }
 
 /** Waits `ms`, or less when the signal aborts (the caller then sees the abort). */

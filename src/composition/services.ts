@@ -18,6 +18,7 @@ import { SqliteHomeStore } from '../store/home-repo.js';
 import { SqliteJobQueue } from '../store/job-repo.js';
 import { SqliteLimitStore } from '../store/limits-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
+import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
@@ -43,9 +44,11 @@ function buildAgent(config: Config, logger: Logger, tuning: AppTuning): ClaudeAg
 function buildStores(database: OpenDatabase, config: Config) {
   const jobs = new SqliteJobQueue(database.sqlite);
   const collaboration = new SqliteCollaborationStore(database.db);
+  const store = new SqliteTaskStore(database.db, database.sqlite);
   return {
     jobs,
-    store: new SqliteTaskStore(database.db, database.sqlite, jobs),
+    store,
+    admission: new SqliteTaskAdmission(database.db, database.sqlite, jobs, store),
     retention: new SqliteRetentionStore(database.sqlite),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),

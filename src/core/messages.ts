@@ -101,3 +101,22 @@ export function personLimitText(limit: number, retryAt: number, now: number): st
 export function budgetSpentText(budget: number, resetsAt: number): string {
   return `This workspace has used today's Claude budget (${budget.toLocaleString('en-US')} tokens), so I can't take new tasks or follow-ups until it resets at ${slackTime(resetsAt)} (midnight UTC). This message was not saved; an admin can raise \`DAILY_TOKEN_BUDGET\`.`;
 }
+
+export const COMMAND_UNREADABLE_TEXT =
+  "Sorry, I couldn't read that command. Please try again; `/data-engineer help` shows how to use me.";
+
+export const TASK_NOT_SAVED_TEXT =
+  "Sorry, I couldn't save your task just now, so I haven't started on it. Please try again in a moment.";
+
+export const SOMETHING_WRONG_TEXT = 'Sorry, something went wrong on my side. Please try again in a moment.';
+
+/** Slack could not say whether someone is an admin. */
+export function permissionUncheckedText(slackSaid: string): string {
+  return `I couldn't check your permissions with Slack just now${slackSaid}. Please try again in a moment.`;
+}
+
+/** Someone who is not an admin tried to change a team setting. */
+export function adminsOnlyText(botAdmins: readonly string[], what: string): string {
+  const admins = botAdmins.map((id) => `<@${id}>`).join(', ');
+  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can ${what}. Ask one of them to run the command.`;
+}

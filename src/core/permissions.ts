@@ -1,5 +1,6 @@
 import { errorSummary, SlackError } from './errors.js';
 import type { Logger } from './logger.js';
+import { adminsOnlyText, permissionUncheckedText } from './messages.js';
 import type { SlackUserInfo, UserLookup } from './slack-roles.js';
 
 export interface PermissionDeps {
@@ -50,10 +51,9 @@ export async function refuseUnlessAdmin(
     if (await isAdmin(deps, userId)) return undefined;
   } catch (error) {
     deps.logger.warn('could not check who may change settings', { error: errorSummary(error) });
-    return `I couldn't check your permissions with Slack just now${slackSaid(error)}. Please try again in a moment.`;
+    return permissionUncheckedText(slackSaid(error));
   }
-  const admins = deps.botAdmins.map((id) => `<@${id}>`).join(', ');
-  return `Sorry, only workspace admins and owners${admins ? ` and the bot's admins (${admins})` : ''} can ${what}. Ask one of them to run the command.`;
+  return adminsOnlyText(deps.botAdmins, what);
 }
 
 /**

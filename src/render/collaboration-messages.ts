@@ -1,7 +1,7 @@
 import type { CollaborationRequest, CollaborationRole, OwnerRef } from '../core/domain.js';
 import { neutraliseMentions } from './sanitise.js';
 import { truncateForSlack } from './split-markdown.js';
-import { slackDate } from './time-text.js';
+import { age, slackDate } from './time-text.js';
 
 /**
  * The messages of a collaboration request, composed by the bot. The owner's mention is the only live
@@ -118,4 +118,72 @@ export function ownerUncheckedText(request: CollaborationRequest): string {
     `:warning: This needs *${role}* input (${ROLE_SUBJECTS[request.role]}): *${inert(request.topic, 150)}*`,
     `I couldn't check with Slack whether the ${role} owner is in this conversation, so I haven't pinged them yet. Make sure they are here (\`/invite\`), then reply in this thread and I'll try again. If this keeps happening, ask a workspace admin to check the app's permissions (it may need reinstalling).`,
   ].join('\n');
+}
+
+export const REQUEST_GONE_TEXT =
+  "This request no longer exists (its task may have been removed), so there's nothing to update. `/data-engineer requests` lists the open ones in this channel.";
+
+/** Acknowledge or Done pressed on a request that had moved on already. */
+export function requestUnchangedText(done: boolean): string {
+  return done
+    ? 'This request is already marked done.'
+    : 'This request is already acknowledged; click *Done* when it is settled.';
+}
+
+/** Where an owner change applies, as the reply says it. */
+export function ownerScopeText(channelId: string | undefined): string {
+  return channelId ? `in <#${channelId}>` : 'for this workspace';
+}
+
+export function ownerClearedText(roleLabel: string, where: string, cleared: boolean): string {
+  return cleared
+    ? `Removed the ${roleLabel} owner ${where}.`
+    : `There was no ${roleLabel} owner set ${where}, so nothing changed.`;
+}
+
+/** `/data-engineer requests`: one line per open request, oldest first, each linked to its thread. */
+export function openRequestsText(
+  requests: readonly CollaborationRequest[],
+  total: number,
+  linkOf: (request: CollaborationRequest) => string | undefined,
+  now: number,
+): string {
+  if (total === 0) return 'There are no open collaboration requests in this channel.';
+  const lines = requests.map((r) => {
+    const owner = r.owner ? mentionOf(r.owner) : '_no owner set_';
+    const status = r.status === 'acknowledged' ? 'acknowledged' : 'open';
+    const url = linkOf(r);
+    const link = url ? ` · <${url}|thread>` : '';
+    return `• *${ROLE_LABELS[r.role]}* · ${inert(r.topic, 80)} · ${owner} · ${status} for ${age(now - r.createdAt)}${link}`;
+  });
+  const more = total > requests.length ? [`…and ${total - requests.length} more.`] : [];
+  return [`*Open collaboration requests in this channel (${total}), oldest first:*`, ...lines, ...more].join(
+    '\n',
+  );
+}
+
+export function ownerSetText(owner: OwnerRef, roleLabel: string, where: string, waiting: number): string {
+  const late =
+    waiting > 0
+      ? ` I'm pinging them now on ${waiting} request${waiting === 1 ? '' : 's'} that ${waiting === 1 ? 'was' : 'were'} waiting for a ${roleLabel} owner.`
+      : '';
+  return `Done: ${mentionOf(owner)} now owns ${roleLabel} requests ${where}.${late}`;
+}
+
+export const ANSWER_CHECK_FAILED_TEXT =
+  "I couldn't check with Slack whether you may update this request just now. Please try again in a moment.";
+
+/** Someone else pressed Acknowledge or Done. */
+export function mayNotAnswerText(request: CollaborationRequest, to: 'acknowledged' | 'done'): string {
+  const owner =
+    request.owner?.kind === 'group'
+      ? `a member of the ${ROLE_LABELS[request.role]} owner group`
+      : `the ${ROLE_LABELS[request.role]} owner`;
+  const verb = to === 'done' ? 'mark this request done' : 'acknowledge this request';
+  return `Sorry, only ${owner}, the person who asked for this task, or a workspace admin can ${verb}.`;
+}
+
+/** The thread's line when a request is marked done, naming who did it (never a mention). */
+export function requestDoneText(name: string, request: CollaborationRequest): string {
+  return `:white_check_mark: ${inert(name, 80)} marked the *${ROLE_LABELS[request.role]}* request “${inert(request.topic, 150)}” done.`;
 }

@@ -161,3 +161,31 @@ function fitToSlack(message: string): string {
   while (lines.join('\n').length > MAX_MESSAGE_CHARS - 40) lines.pop();
   return `${lines.join('\n')}\n…(shortened to fit Slack)`;
 }
+
+/** How a digest names an owner group (never a mention). */
+export function ownerGroupName(roleLabel: string | undefined): string {
+  return `the ${roleLabel ? `${roleLabel} ` : ''}owner group`;
+}
+
+export function nothingToReportText(channelId: string): string {
+  return `Nothing to report in <#${channelId}> for the last 24 hours: no tasks, no questions waiting and no open requests.`;
+}
+
+export function digestPostedText(channelId: string): string {
+  return `Posted the digest for the last 24 hours in <#${channelId}>.`;
+}
+
+export function digestNotPostedText(slackCode: string | undefined): string {
+  return `I couldn't post the digest${slackCode ? ` (Slack said \`${slackCode}\`)` : ''}. Please try again in a moment.`;
+}
+
+/** "Thu 26 Nov", in the channel's zone; a weekly reminder says that nothing is new. */
+export function digestDayLabel(at: Date, timeZone: string, reminder: boolean): string {
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(at);
+  return `${day}${reminder ? ' · weekly reminder: nothing new, these are still open' : ''}`;
+}

@@ -24,17 +24,19 @@ function linked(title: string, url: string | undefined): string {
   return url ? `<${url}|${safe}>` : safe;
 }
 
-/** The Home tab's blocks (a `home` view). Titles and topics are user or model text, made inert. */
-export function homeView(input: {
+interface HomeInput {
   userId: string;
   tasks: DigestTask[];
   requests: CollaborationRequest[];
   owners: Map<CollaborationRole, OwnerAssignment>;
   link: LinkTo;
   now: number;
-}): { type: 'home'; blocks: unknown[] } {
+}
+
+/** Questions the bot asked them, and requests they own that are not done. */
+function waitingOnYou(input: HomeInput): string[] {
   const waiting = input.tasks.filter((t) => t.status === 'waiting_for_answers');
-  const onYou = [
+  return [
     ...waiting.map(
       (t) =>
         `• ${linked(t.title, t.threadTs ? input.link(t.channelId, t.threadTs) : undefined)} — I asked you a few questions`,
@@ -44,14 +46,26 @@ export function homeView(input: {
         `• *${ROLE_LABELS[r.role]}*: ${linked(r.topic, input.link(r.channelId, r.pingTs ?? r.threadTs, r.threadTs))} — ${r.status} for ${age(input.now - r.createdAt)}`,
     ),
   ];
-  const recent = input.tasks.map(
+}
+
+function recentTasks(input: HomeInput): string[] {
+  return input.tasks.map(
     (t) =>
       `• ${linked(t.title, t.threadTs ? input.link(t.channelId, t.threadTs) : undefined)} — ${STATE[t.status]}`,
   );
-  const owners = COLLABORATION_ROLES.map((role) => {
-    const owner = input.owners.get(role);
+}
+
+function ownerLines(owners: HomeInput['owners']): string[] {
+  return COLLABORATION_ROLES.map((role) => {
+    const owner = owners.get(role);
     return `• *${ROLE_LABELS[role]}* (${ROLE_SUBJECTS[role]}): ${owner ? mentionOf(owner) : '_not set_'}`;
   });
+}
+
+/** The Home tab's blocks (a `home` view). Titles and topics are user or model text, made inert. */
+export function homeView(input: HomeInput): { type: 'home'; blocks: unknown[] } {
+  const onYou = waitingOnYou(input);
+  const recent = recentTasks(input);
   return {
     type: 'home',
     blocks: [
@@ -65,7 +79,9 @@ export function homeView(input: {
         `*Your recent tasks*\n${recent.length > 0 ? recent.join('\n') : 'None yet — try `/data-engineer help`.'}`,
       ),
       { type: 'divider' },
-      section(`*Who I ping for other disciplines (workspace defaults)*\n${owners.join('\n')}`),
+      section(
+        `*Who I ping for other disciplines (workspace defaults)*\n${ownerLines(input.owners).join('\n')}`,
+      ),
       {
         type: 'context',
         elements: [

@@ -76,3 +76,23 @@ export function retriedMessage(userId: string): { text: string; blocks: unknown[
 export function failureText(userMessage: string): string {
   return `:warning: Sorry, I couldn't finish this answer. ${userMessage} Reply \`retry\` in this thread and I'll try again.`;
 }
+
+/** Claude answered with nothing at all (no text, no questions, no refusal). */
+export const EMPTY_ANSWER_TEXT =
+  'Claude returned an empty answer. Please try again, perhaps with more detail.';
+
+/** A failure the bot cannot explain better (not an AgentError). */
+export const INTERNAL_FAILURE_TEXT = 'Something went wrong on my side. Please try again in a few minutes.';
+
+/** A job that kept failing (or kept killing its process) was dropped. */
+export const GAVE_UP_TEXT = 'Something went wrong on my side and I stopped retrying.';
+
+export const STOP_REFUSED_TEXT = 'Only the person who asked, or an admin, can stop this answer.';
+export const STOP_TOO_LATE_TEXT = 'This answer is no longer being written, so there is nothing to stop.';
+
+export const RETRY_GONE_TEXT = 'This task no longer exists, so there is nothing to retry.';
+
+/** Retry pressed on a task that is no longer failed. */
+export function retryNotNeededText(answered: boolean): string {
+  return `This task ${answered ? 'has been answered' : 'is already being worked on'}; there is nothing to retry.`;
+}

@@ -1,17 +1,14 @@
 import type Database from 'better-sqlite3';
-import { and, eq, or, sql } from 'drizzle-orm';
-import type { DeliveryKey, Task, Usage } from '../core/domain.js';
-import type { JobPayload } from '../core/jobs/jobs.js';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Task, Turn, Usage } from '../core/domain.js';
 import { utcDay } from '../core/limits/limits.js';
-import type { NewTask, TaskStore } from '../core/tasks/task-store.js';
+import type { ReservedTurn, TaskStore } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
-import { GroupCommit } from './group-commit.js';
-import { SqliteJobQueue } from './job-repo.js';
 import { SqliteLimitStore } from './limits-repo.js';
-import { admissions, eventsSeen, type TaskRow, tasks, turns } from './schema.js';
+import { type TaskRow, tasks } from './schema.js';
 import { SqliteTurnRecords } from './turn-repo.js';
 
-function toTask(row: TaskRow): Task {
+export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     teamId: row.teamId,
@@ -29,134 +26,21 @@ function toTask(row: TaskRow): Task {
   };
 }
 
-/** SQLite-backed TaskStore. Every statement filters by team_id. */
-export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
-  /**
-   * Task creation runs on the slash-command ack path: its statements are prepared once (building
-   * drizzle queries per call cost about five times the SQLite work itself) and concurrent creations
-   * share one commit.
-   */
-  private readonly recordDelivery;
-  private readonly insertTask;
-  private readonly linkDelivery;
-  private readonly insertFirstTurn;
-  private readonly insertAdmission;
+/**
+ * SQLite-backed TaskStore: a task's state and usage, and (through its turn records) its conversation.
+ * It never queues work: that is SqliteTaskAdmission's. Every statement filters by team_id.
+ */
+export class SqliteTaskStore implements TaskStore {
   /** Today's tokens per workspace (DAILY_TOKEN_BUDGET), added as each turn's usage is stored. */
   private readonly dailyUsage: SqliteLimitStore;
-  private readonly creations: GroupCommit<
-    { input: NewTask; delivery: DeliveryKey; job: JobPayload },
-    { task: Task; created: boolean }
-  >;
+  private readonly turns: SqliteTurnRecords;
 
-  /** `jobs`: the queue new tasks and replies are enqueued in, in the same transaction. */
   constructor(
-    db: Db,
+    private readonly db: Db,
     sqlite: Database.Database,
-    private readonly jobs: SqliteJobQueue = new SqliteJobQueue(sqlite),
   ) {
-    super(db);
     this.dailyUsage = new SqliteLimitStore(sqlite);
-    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
-    const p = (name: string) => sql.placeholder(name);
-    this.recordDelivery = db
-      .insert(eventsSeen)
-      .values({
-        teamId: p('teamId'),
-        deliveryId: p('deliveryId'),
-        channelId: p('channelId'),
-        messageTs: p('messageTs'),
-      })
-      .onConflictDoNothing()
-      .returning({ id: eventsSeen.id })
-      .prepare();
-    this.insertTask = db
-      .insert(tasks)
-      .values({
-        teamId: p('teamId'),
-        channelId: p('channelId'),
-        requesterId: p('requesterId'),
-        source: p('source'),
-        text: p('text'),
-        title: p('title'),
-        threadTs: p('threadTs'),
-      })
-      .returning()
-      .prepare();
-    this.insertFirstTurn = db
-      .insert(turns)
-      .values({
-        teamId: p('teamId'),
-        taskId: p('taskId'),
-        role: 'user',
-        content: p('content'),
-        userId: p('userId'),
-        slackTs: p('slackTs'),
-      })
-      .prepare();
-    this.insertAdmission = db
-      .insert(admissions)
-      .values({ teamId: p('teamId'), userId: p('userId'), at: p('at') })
-      .prepare();
-    this.linkDelivery = db
-      .update(eventsSeen)
-      .set({ taskId: sql`${p('taskId')}` })
-      .where(and(eq(eventsSeen.teamId, p('teamId')), eq(eventsSeen.id, p('id'))))
-      .prepare();
-  }
-
-  createTask(
-    input: NewTask,
-    delivery: DeliveryKey,
-    job: JobPayload = {},
-  ): Promise<{ task: Task; created: boolean }> {
-    return this.creations.submit({ input, delivery, job });
-  }
-
-  private insertOnce({ input, delivery, job }: { input: NewTask; delivery: DeliveryKey; job: JobPayload }): {
-    task: Task;
-    created: boolean;
-  } {
-    const seen = this.recordDelivery.get({
-      teamId: input.teamId,
-      deliveryId: delivery.deliveryId ?? null,
-      channelId: delivery.channelId ?? null,
-      messageTs: delivery.messageTs ?? null,
-    });
-    if (!seen) {
-      const earlier = this.findDeliveredTask(input.teamId, delivery);
-      if (earlier) return { task: earlier, created: false };
-      throw new Error('delivery was recorded without a task');
-    }
-    const { firstTurn, ...task } = input;
-    const row = this.insertTask.get({ ...task, threadTs: input.threadTs ?? null });
-    if (!row) throw new Error('task insert returned nothing');
-    this.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
-    this.insertFirstTurn.run({
-      teamId: input.teamId,
-      taskId: row.id,
-      content: firstTurn.content,
-      userId: input.requesterId,
-      slackTs: firstTurn.slackTs ?? null,
-    });
-    this.admit(input.teamId, input.requesterId);
-    this.jobs.enqueueNew(input.teamId, row.id, job);
-    return { task: toTask(row), created: true };
-  }
-
-  private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {
-    const matches = [];
-    if (delivery.deliveryId) matches.push(eq(eventsSeen.deliveryId, delivery.deliveryId));
-    if (delivery.channelId && delivery.messageTs) {
-      matches.push(
-        and(eq(eventsSeen.channelId, delivery.channelId), eq(eventsSeen.messageTs, delivery.messageTs)),
-      );
-    }
-    const seen = this.db
-      .select({ taskId: eventsSeen.taskId })
-      .from(eventsSeen)
-      .where(and(eq(eventsSeen.teamId, teamId), or(...matches)))
-      .get();
-    return seen?.taskId ? this.getTask(teamId, seen.taskId) : undefined;
+    this.turns = new SqliteTurnRecords(db);
   }
 
   getTask(teamId: string, taskId: number): Task | undefined {
@@ -177,65 +61,8 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
     return row ? toTask(row) : undefined;
   }
 
-  recordFollowUp(
-    teamId: string,
-    taskId: number,
-    delivery: DeliveryKey,
-    turn: { content: string; userId: string; slackTs: string },
-  ): boolean {
-    return this.db.transaction((tx) => {
-      const seen = tx
-        .insert(eventsSeen)
-        .values({
-          teamId,
-          taskId,
-          deliveryId: delivery.deliveryId,
-          channelId: delivery.channelId,
-          messageTs: delivery.messageTs,
-        })
-        .onConflictDoNothing()
-        .returning({ id: eventsSeen.id })
-        .get();
-      if (!seen) return false;
-      tx.insert(turns)
-        .values({ teamId, taskId, role: 'user', ...turn })
-        .run();
-      this.admit(teamId, turn.userId);
-      // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
-      tx.update(tasks)
-        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
-        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
-        .run();
-      this.jobs.enqueue(teamId, taskId);
-      return true;
-    });
-  }
-
   setThread(teamId: string, taskId: number, threadTs: string): void {
     this.updateTask(teamId, taskId, { threadTs });
-  }
-
-  retryFailed(teamId: string, taskId: number, userId: string): boolean {
-    return this.db.transaction((tx) => {
-      const changed = tx
-        .update(tasks)
-        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
-        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
-        .run().changes;
-      if (changed > 0) {
-        this.admit(teamId, userId);
-        this.jobs.enqueue(teamId, taskId);
-      }
-      return changed > 0;
-    });
-  }
-
-  /**
-   * Counts one Claude call started by `userId` toward USER_TASKS_PER_HOUR, in the caller's transaction:
-   * a row deleting the message in Slack never removes (see `admissions` in schema.ts).
-   */
-  private admit(teamId: string, userId: string): void {
-    this.insertAdmission.run({ teamId, userId, at: Date.now() });
   }
 
   markRunning(teamId: string, taskId: number, model: string): void {
@@ -277,6 +104,42 @@ export class SqliteTaskStore extends SqliteTurnRecords implements TaskStore {
       ...addedUsageColumns(usage, costUsd),
       completedAt: Date.now(),
     });
+  }
+
+  addTurn(
+    teamId: string,
+    taskId: number,
+    turn: Turn & { userId?: string; slackTs?: string; usage?: Usage },
+  ): void {
+    this.turns.addTurn(teamId, taskId, turn);
+  }
+
+  beginAssistantTurn(teamId: string, taskId: number): ReservedTurn {
+    return this.turns.beginAssistantTurn(teamId, taskId);
+  }
+
+  setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void {
+    this.turns.setTurnMessages(teamId, turnId, messageTs);
+  }
+
+  finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void {
+    this.turns.finishAssistantTurn(teamId, turnId, content, usage, slackTs);
+  }
+
+  discardTurn(teamId: string, turnId: number): void {
+    this.turns.discardTurn(teamId, turnId);
+  }
+
+  firstTurn(teamId: string, taskId: number): { id: number; content: string } | undefined {
+    return this.turns.firstTurn(teamId, taskId);
+  }
+
+  setTurnContent(teamId: string, turnId: number, content: string): void {
+    this.turns.setTurnContent(teamId, turnId, content);
+  }
+
+  listTurns(teamId: string, taskId: number): Turn[] {
+    return this.turns.listTurns(teamId, taskId);
   }
 
   private updateTask(

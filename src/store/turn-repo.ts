@@ -9,7 +9,7 @@ import { turns } from './schema.js';
  * being answered, and the Slack messages that answer has reached. Every statement filters by team_id.
  */
 export class SqliteTurnRecords {
-  constructor(protected readonly db: Db) {}
+  constructor(private readonly db: Db) {}
 
   addTurn(
     teamId: string,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 import { MENTION_TASK } from '../support/sample-task.js';
 
@@ -8,15 +9,17 @@ describe('SqliteJobQueue and reserved turns', () => {
   let database: OpenDatabase;
   let store: SqliteTaskStore;
   let jobs: SqliteJobQueue;
+  let admission: SqliteTaskAdmission;
   beforeEach(() => {
     database = openDatabase(':memory:');
     store = new SqliteTaskStore(database.db, database.sqlite);
     jobs = new SqliteJobQueue(database.sqlite);
+    admission = new SqliteTaskAdmission(database.db, database.sqlite, jobs, store);
   });
   afterEach(() => database.close());
 
   const newTask = async () =>
-    (await store.createTask(MENTION_TASK, { deliveryId: `d${Math.random()}` })).task;
+    (await admission.createTask(MENTION_TASK, { deliveryId: `d${Math.random()}` })).task;
 
   it('runs one job per task at a time, and a job waiting behind a live one never looks due', async () => {
     const task = await newTask(); // its first job is queued with it
@@ -58,7 +61,7 @@ describe('SqliteJobQueue and reserved turns', () => {
     const task = await newTask();
     const cut = store.beginAssistantTurn('T1', task.id);
     store.setTurnMessages('T1', cut.id, ['2.2']);
-    store.recordFollowUp(
+    admission.recordFollowUp(
       'T1',
       task.id,
       { deliveryId: 'r1', channelId: 'C1', messageTs: '3.3' },

@@ -4,6 +4,7 @@ import { JobWorker } from '../../src/core/jobs/job-worker.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 import { MENTION_TASK } from '../support/sample-task.js';
 import { until } from '../support/wait.js';
@@ -27,8 +28,9 @@ describe('a job whose lease cannot be renewed', () => {
   it('is aborted before its lease runs out, so no second worker can take it while it still writes', async () => {
     database = openDatabase(':memory:');
     const queue = new UnrenewableQueue(database.sqlite);
-    const store = new SqliteTaskStore(database.db, database.sqlite, queue);
-    await store.createTask(MENTION_TASK, { deliveryId: 'd1' });
+    const store = new SqliteTaskStore(database.db, database.sqlite);
+    const admission = new SqliteTaskAdmission(database.db, database.sqlite, queue, store);
+    await admission.createTask(MENTION_TASK, { deliveryId: 'd1' });
     let aborted: { reason: AbortReason; leaseLeftMs: number } | undefined;
     const leaseMs = 3_000;
     worker = new JobWorker(

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AbortReason, JobAbortedError } from '../../src/core/errors.js';
 import { abortableSlack } from '../../src/core/jobs/abortable-slack.js';
-import { JobWorker, type WorkerIdentity } from '../../src/core/jobs/job-worker.js';
+import { JobWorker } from '../../src/core/jobs/job-worker.js';
+import type { WorkerIdentity } from '../../src/core/jobs/worker-process.js';
 import type { ThreadWriter } from '../../src/core/slack-roles.js';
 import { createLogger } from '../../src/logger.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 import { MENTION_TASK } from '../support/sample-task.js';
 import { until } from '../support/wait.js';
@@ -34,8 +36,9 @@ describe('a worker taking over the jobs of another', () => {
   async function setUp(makeQueue = (db: OpenDatabase) => new SqliteJobQueue(db.sqlite)) {
     database = openDatabase(':memory:');
     const jobs = makeQueue(database);
-    const store = new SqliteTaskStore(database.db, database.sqlite, jobs);
-    await store.createTask(MENTION_TASK, { deliveryId: 'd1' });
+    const store = new SqliteTaskStore(database.db, database.sqlite);
+    const admission = new SqliteTaskAdmission(database.db, database.sqlite, jobs, store);
+    await admission.createTask(MENTION_TASK, { deliveryId: 'd1' });
     return jobs;
   }
 

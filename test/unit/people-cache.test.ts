@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
-import { MAX_PAGES, NEUTRAL_NAME, PeopleDirectory, TtlCache } from '../../src/core/people.js';
+import { NEUTRAL_NAME, PeopleDirectory } from '../../src/core/people.js';
+import { MAX_PAGES, TtlCache } from '../../src/core/people-cache.js';
 import type { SlackUserInfo, UserDirectory } from '../../src/core/slack-roles.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };

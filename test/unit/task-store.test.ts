@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
+import { SqliteJobQueue } from '../../src/store/job-repo.js';
+import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
 
 const newTask = (teamId = 'T1') => ({
@@ -18,17 +20,24 @@ const newTask = (teamId = 'T1') => ({
 describe('SqliteTaskStore', () => {
   let database: OpenDatabase;
   let store: SqliteTaskStore;
+  let admission: SqliteTaskAdmission;
   beforeEach(() => {
     database = openDatabase(':memory:');
     store = new SqliteTaskStore(database.db, database.sqlite);
+    admission = new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      new SqliteJobQueue(database.sqlite),
+      store,
+    );
   });
   afterEach(() => database.close());
 
   it('shares one commit between concurrent creations, each still deduped', async () => {
     const results = await Promise.all([
-      store.createTask(newTask(), { deliveryId: 'burst-1' }),
-      store.createTask(newTask(), { deliveryId: 'burst-2' }),
-      store.createTask(newTask(), { deliveryId: 'burst-1' }),
+      admission.createTask(newTask(), { deliveryId: 'burst-1' }),
+      admission.createTask(newTask(), { deliveryId: 'burst-2' }),
+      admission.createTask(newTask(), { deliveryId: 'burst-1' }),
     ]);
     expect(results.map((r) => r.created)).toEqual([true, true, false]);
     expect(results[2]?.task.id).toBe(results[0]?.task.id);
@@ -58,8 +67,8 @@ describe('SqliteTaskStore', () => {
   });
 
   it('creates a task once per delivery', async () => {
-    const first = await store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
-    const again = await store.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+    const first = await admission.createTask(newTask(), { deliveryId: 'command:trigger-1' });
+    const again = await admission.createTask(newTask(), { deliveryId: 'command:trigger-1' });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.task.id).toBe(first.task.id);
@@ -68,13 +77,21 @@ describe('SqliteTaskStore', () => {
   });
 
   it('dedupes on channel + message ts as well as on the delivery id', async () => {
-    const first = await store.createTask(newTask(), { deliveryId: 'Ev1', channelId: 'C1', messageTs: '1.1' });
-    const twin = await store.createTask(newTask(), { deliveryId: 'Ev2', channelId: 'C1', messageTs: '1.1' });
+    const first = await admission.createTask(newTask(), {
+      deliveryId: 'Ev1',
+      channelId: 'C1',
+      messageTs: '1.1',
+    });
+    const twin = await admission.createTask(newTask(), {
+      deliveryId: 'Ev2',
+      channelId: 'C1',
+      messageTs: '1.1',
+    });
     expect(twin).toEqual({ task: first.task, created: false });
   });
 
   it('never reads another workspace’s rows', async () => {
-    const { task } = await store.createTask(newTask('T1'), { deliveryId: 'd1' });
+    const { task } = await admission.createTask(newTask('T1'), { deliveryId: 'd1' });
     expect(store.getTask('T2', task.id)).toBeUndefined();
     store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
     expect(store.listTurns('T2', task.id)).toEqual([]);
@@ -87,11 +104,11 @@ describe('SqliteTaskStore', () => {
     );
     expect(store.getTask('T1', task.id)?.status).toBe('queued');
     // The same delivery id in another workspace is a different delivery.
-    expect((await store.createTask(newTask('T2'), { deliveryId: 'd1' })).created).toBe(true);
+    expect((await admission.createTask(newTask('T2'), { deliveryId: 'd1' })).created).toBe(true);
   });
 
   it('records the answer, usage and cost on completion', async () => {
-    const { task } = await store.createTask(newTask(), { deliveryId: 'd1' });
+    const { task } = await admission.createTask(newTask(), { deliveryId: 'd1' });
     store.setThread('T1', task.id, '100.1');
     store.markRunning('T1', task.id, 'claude-sonnet-5-5');
     store.setAnswerTs('T1', task.id, '100.2');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { heartbeatTiming } from '../../src/core/jobs/job-worker.js';
 import type { WorkerProcess } from '../../src/core/jobs/jobs.js';
 import { workerLiveness } from '../../src/core/jobs/worker-liveness.js';
+import { heartbeatTiming } from '../../src/core/jobs/worker-process.js';
 
 const NS = 'pid:[4026531836]';
 const BOOT = 'b5497fc4-de7a-4f9c-b1dc-eac38d0780b0';

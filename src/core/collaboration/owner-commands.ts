@@ -1,4 +1,11 @@
-import { mentionOf, ROLE_LABELS, ROLE_SUBJECTS } from '../../render/collaboration-messages.js';
+import {
+  mentionOf,
+  ownerClearedText,
+  ownerScopeText,
+  ownerSetText,
+  ROLE_LABELS,
+  ROLE_SUBJECTS,
+} from '../../render/collaboration-messages.js';
 import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
@@ -102,7 +109,7 @@ export async function changeOwner(
   const refusal = await refuseUnlessAdmin(deps, context.userId, 'change owners');
   if (refusal) return refusal;
   const channelId = change.scope === 'channel' ? context.channelId : undefined;
-  const where = change.scope === 'channel' ? `in <#${context.channelId}>` : 'for this workspace';
+  const where = ownerScopeText(channelId);
   const role = ROLE_LABELS[change.role];
   const fields = {
     teamId: context.teamId,
@@ -113,20 +120,15 @@ export async function changeOwner(
   };
   if (change.kind === 'owners-clear') {
     const cleared = deps.collaboration.clearOwner(context.teamId, channelId, change.role);
-    if (!cleared) return `There was no ${role} owner set ${where}, so nothing changed.`;
-    deps.logger.info('owner cleared', fields);
-    return `Removed the ${role} owner ${where}.`;
+    if (cleared) deps.logger.info('owner cleared', fields);
+    return ownerClearedText(role, where, cleared);
   }
   const problem = await checkOwner(deps, change.owner);
   if (problem) return problem;
   deps.collaboration.setOwner(context.teamId, channelId, change.role, change.owner, context.userId);
   deps.logger.info('owner set', { ...fields, owner: mentionOf(change.owner) });
   const waiting = assignWaitingRequests(deps, context.teamId, change.role);
-  const late =
-    waiting > 0
-      ? ` I'm pinging them now on ${waiting} request${waiting === 1 ? '' : 's'} that ${waiting === 1 ? 'was' : 'were'} waiting for a ${role} owner.`
-      : '';
-  return `Done: ${mentionOf(change.owner)} now owns ${role} requests ${where}.${late}`;
+  return ownerSetText(change.owner, role, where, waiting);
 }
 
 async function checkOwner(deps: OwnerCommandDeps, owner: OwnerRef): Promise<string | undefined> {

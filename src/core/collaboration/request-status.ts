@@ -1,5 +1,12 @@
-import { inert, mentionOf, pingMessage, ROLE_LABELS } from '../../render/collaboration-messages.js';
-import { age } from '../../render/time-text.js';
+import {
+  ANSWER_CHECK_FAILED_TEXT,
+  mayNotAnswerText,
+  openRequestsText,
+  pingMessage,
+  REQUEST_GONE_TEXT,
+  requestDoneText,
+  requestUnchangedText,
+} from '../../render/collaboration-messages.js';
 import type { CollaborationRequest } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import type { PeopleDirectory } from '../people.js';
@@ -14,9 +21,6 @@ export type RequestClickDeps = CollaborationDeps &
     store: Pick<TaskStore, 'getTask'>;
     people: PeopleDirectory;
   };
-
-export const REQUEST_GONE_TEXT =
-  "This request no longer exists (its task may have been removed), so there's nothing to update. `/data-engineer requests` lists the open ones in this channel.";
 
 /**
  * Acknowledge / Done on a ping. The stored record moves first; the message is then redrawn from it,
@@ -44,12 +48,7 @@ export async function advanceRequest(
   await redraw(deps, request);
   if (changed && request.status === 'done') await announceDone(deps, request, click.userId);
   if (changed) return {};
-  return {
-    note:
-      request.status === 'done'
-        ? 'This request is already marked done.'
-        : 'This request is already acknowledged; click *Done* when it is settled.',
-  };
+  return { note: requestUnchangedText(request.status === 'done') };
 }
 
 /**
@@ -83,21 +82,13 @@ async function refuseUnlessMayAnswer(
       });
     }
   }
-  if (unknown) {
-    return "I couldn't check with Slack whether you may update this request just now. Please try again in a moment.";
-  }
-  const owner =
-    request.owner?.kind === 'group'
-      ? `a member of the ${ROLE_LABELS[request.role]} owner group`
-      : `the ${ROLE_LABELS[request.role]} owner`;
-  const verb = to === 'done' ? 'mark this request done' : 'acknowledge this request';
-  return `Sorry, only ${owner}, the person who asked for this task, or a workspace admin can ${verb}.`;
+  return unknown ? ANSWER_CHECK_FAILED_TEXT : mayNotAnswerText(request, to);
 }
 
 /** Done says so in the thread, once, by name (not a mention): nobody's request disappears silently. */
 async function announceDone(deps: RequestClickDeps, request: CollaborationRequest, userId: string) {
   const name = await deps.people.nameOf(userId);
-  const text = `:white_check_mark: ${inert(name, 80)} marked the *${ROLE_LABELS[request.role]}* request “${inert(request.topic, 150)}” done.`;
+  const text = requestDoneText(name, request);
   try {
     await deps.slack.postText(request.channelId, text, request.threadTs);
   } catch (error) {
@@ -132,18 +123,9 @@ export function listOpenRequests(
   now = Date.now(),
 ): string {
   const { requests, total } = deps.collaboration.openInChannel(teamId, channelId, LIST_LIMIT);
-  if (total === 0) return 'There are no open collaboration requests in this channel.';
-  const lines = requests.map((r) => {
-    const owner = r.owner ? mentionOf(r.owner) : '_no owner set_';
-    const status = r.status === 'acknowledged' ? 'acknowledged' : 'open';
-    const url = deps.slack.messageLink(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
-    const link = url ? ` · <${url}|thread>` : '';
-    return `• *${ROLE_LABELS[r.role]}* · ${inert(r.topic, 80)} · ${owner} · ${status} for ${age(now - r.createdAt)}${link}`;
-  });
-  const more = total > requests.length ? [`…and ${total - requests.length} more.`] : [];
-  return [`*Open collaboration requests in this channel (${total}), oldest first:*`, ...lines, ...more].join(
-    '\n',
-  );
+  const linkOf = (r: CollaborationRequest) =>
+    deps.slack.messageLink(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
+  return openRequestsText(requests, total, linkOf, now);
 }
 
 /** `/data-engineer requests` (or `requests list`); anything longer is a task about requests. */

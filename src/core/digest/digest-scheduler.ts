@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
 import { errorSummary } from '../errors.js';
 import type { DigestSetting } from './digest-facts.js';
-import { type DigestDeps, postScheduledDigest } from './post-digest.js';
+import type { DigestDeps } from './post-digest.js';
 import { cronPattern, dueDigest, type Schedule } from './schedule.js';
+import { postScheduledDigest } from './scheduled-digest.js';
 
 /** How far back a channel's activity makes it a digest candidate (a day, plus DST and downtime slack). */
 const CANDIDATE_WINDOW_MS = 48 * 3_600_000;

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { type AbortReason, abortReason, errorSummary, JobAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkBeforeSlackCalls } from './abortable-slack.js';
 import type { Job, JobQueue, WorkerProcess } from './jobs.js';
-import { workerLiveness } from './worker-liveness.js';
-
-/** How this process is told apart from others on the database (see core/worker-liveness.ts). */
-export type WorkerIdentity = Pick<
-  WorkerProcess,
-  'host' | 'pid' | 'processStartedAt' | 'pidNamespace' | 'bootId'
->;
+import {
+  heartbeatTiming,
+  pidRuns,
+  takeOverDeadWorkers,
+  thisProcess,
+  type WorkerIdentity,
+} from './worker-process.js';
 
 export interface JobWorkerOptions {
   /** Jobs running at once in this process (MAX_CONCURRENT_GENERATIONS): bounds concurrent model calls. */
@@ -27,42 +25,6 @@ export interface JobWorkerOptions {
   pidRuns?: (pid: number) => boolean;
   /** The clock (tests). */
   now?: () => number;
-}
-
-/** A worker's heartbeat interval, and how old a heartbeat may grow before its worker counts as dead. */
-export function heartbeatTiming(leaseMs: number): { heartbeatMs: number; staleMs: number } {
-  const heartbeatMs = Math.min(5_000, Math.max(50, Math.floor(leaseMs / 3)));
-  // Several missed beats, and never longer than the lease (which frees the jobs anyway).
-  return { heartbeatMs, staleMs: Math.min(leaseMs, Math.max(3 * heartbeatMs, 30_000)) };
-}
-
-function thisProcess(): WorkerIdentity {
-  return {
-    host: hostname(),
-    pid: process.pid,
-    processStartedAt: Math.round(performance.timeOrigin),
-    pidNamespace: readOrNull(() => readlinkSync('/proc/self/ns/pid')),
-    bootId: readOrNull(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
-  };
-}
-
-/** Linux only: elsewhere (no /proc) the value is unknown. */
-function readOrNull(read: () => string): string | null {
-  try {
-    return read() || null;
-  } catch {
-    return null;
-  }
-}
-
-/** Signal 0 tests for a process without touching it; EPERM means it runs under another user. */
-function pidRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A job's handler threw (not a failed answer, which the handler records itself): back off and retry. */
@@ -147,32 +109,11 @@ export class JobWorker {
       const now = this.now();
       this.queue.heartbeat(this.self, now);
       this.lastBeatAt = now;
-      let reclaimed = 0;
-      for (const other of this.queue.otherWorkers(this.owner)) {
-        const liveness = workerLiveness(
-          other,
-          this.self,
-          now,
-          this.timing.staleMs,
-          this.options.pidRuns ?? pidRuns,
-        );
-        if (liveness === 'alive') continue;
-        // A stale heartbeat is no proof of death (a skewed clock, a stalled loop, a busy database):
-        // only the jobs whose lease also ran out are taken.
-        const jobs =
-          liveness === 'dead'
-            ? this.queue.reclaimFrom(other.id)
-            : this.queue.reclaimExpiredFrom(other.id, now);
-        reclaimed += jobs;
-        if (liveness === 'dead' || jobs > 0)
-          this.options.logger.info('took over the jobs of a worker that died or stopped beating', {
-            worker: other.id,
-            host: other.host,
-            pid: other.pid,
-            liveness,
-            jobs,
-          });
-      }
+      const reclaimed = takeOverDeadWorkers(this.queue, this.self, now, {
+        staleMs: this.timing.staleMs,
+        pidRuns: this.options.pidRuns ?? pidRuns,
+        logger: this.options.logger,
+      });
       if (reclaimed > 0) this.kick();
       // Stops pressed on another instance for jobs that run here.
       for (const stop of this.queue.stopRequests(this.owner)) {
@@ -327,11 +268,33 @@ export class JobWorker {
     this.renewedAt.set(controller, this.now());
     // Before each Slack call, too: a stalled event loop may resume the job before any timer fires.
     checkBeforeSlackCalls(controller.signal, () => this.abortIfNotOurs(controller));
+    const heartbeat = this.keepLease(job, controller, log);
+    const done = this.handle(job, controller.signal)
+      .then(() => {
+        // An aborted job is no longer ours to complete (lease lost, or handed back at shutdown);
+        // a job stopped by the Stop button ended its task itself and is done.
+        const reason = abortReason(controller.signal);
+        if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
+      })
+      .catch((error: unknown) => this.afterFailure(job, controller.signal, log, error))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.renewedAt.delete(controller);
+        if (this.controllers.get(job.taskId)?.controller === controller) this.controllers.delete(job.taskId);
+        this.running.delete(done);
+        this.pump();
+      });
+    this.running.add(done);
+  }
+
+  /**
+   * Renews the job's lease a few times per lease. A lease lost (another worker took the job over), or
+   * one that would expire before the next renewal attempt because renewing keeps failing, is (or is
+   * about to be) someone else's: abort, so this run writes nothing more beside the new one.
+   */
+  private keepLease(job: Job, controller: AbortController, log: Logger): NodeJS.Timeout {
     const renewEveryMs = this.options.leaseMs / 3;
     const heartbeat = setInterval(() => {
-      // A lease lost (another worker took the job over), or one that would expire before the next
-      // renewal attempt because renewing keeps failing, is (or is about to be) someone else's:
-      // abort, so this run writes nothing more beside the new one.
       const renewedAt = this.renewedAt.get(controller) ?? this.now();
       try {
         if (this.queue.renew(job.id, this.owner, this.options.leaseMs))
@@ -349,47 +312,31 @@ export class JobWorker {
       }
     }, renewEveryMs);
     heartbeat.unref();
-    const done = this.handle(job, controller.signal)
-      .then(() => {
-        // An aborted job is no longer ours to complete (lease lost, or handed back at shutdown);
-        // a job stopped by the Stop button ended its task itself and is done.
-        const reason = abortReason(controller.signal);
-        if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
-      })
-      .catch((error: unknown) => {
-        // A Stop does not explain every error: pings failing after a finished answer (which a late
-        // Stop lets go out) are retried like any failure.
-        const stoppedOnly = abortReason(controller.signal)?.kind === 'stopped';
-        if (error instanceof JobAbortedError || (controller.signal.aborted && !stoppedOnly)) {
-          const reason = abortReason(controller.signal);
-          log.info('job aborted', { reason: reason?.kind });
-          try {
-            if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
-          } catch (storeError) {
-            log.error('could not remove a stopped job', { error: errorSummary(storeError) });
-          }
-          return;
-        }
-        log.error('job failed', { attempts: job.attempts, error: errorSummary(error) });
-        try {
-          if (job.attempts >= MAX_ATTEMPTS) return this.drop(job);
-          this.queue.retryAt(
-            job.id,
-            this.owner,
-            Date.now() + retryDelayMs(job.attempts),
-            errorSummary(error),
-          );
-        } catch (storeError) {
-          log.error('could not reschedule a job', { error: errorSummary(storeError) });
-        }
-      })
-      .finally(() => {
-        clearInterval(heartbeat);
-        this.renewedAt.delete(controller);
-        if (this.controllers.get(job.taskId)?.controller === controller) this.controllers.delete(job.taskId);
-        this.running.delete(done);
-        this.pump();
-      });
-    this.running.add(done);
+    return heartbeat;
+  }
+
+  /** The handler threw: an aborted job is left alone (or, stopped, removed); anything else is retried. */
+  private afterFailure(job: Job, signal: AbortSignal, log: Logger, error: unknown): void {
+    // A Stop does not explain every error: pings failing after a finished answer (which a late
+    // Stop lets go out) are retried like any failure.
+    const stoppedOnly = abortReason(signal)?.kind === 'stopped';
+    if (error instanceof JobAbortedError || (signal.aborted && !stoppedOnly)) {
+      const reason = abortReason(signal);
+      log.info('job aborted', { reason: reason?.kind });
+      try {
+        if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
+      } catch (storeError) {
+        log.error('could not remove a stopped job', { error: errorSummary(storeError) });
+      }
+      return;
+    }
+    log.error('job failed', { attempts: job.attempts, error: errorSummary(error) });
+    try {
+      if (job.attempts >= MAX_ATTEMPTS) this.drop(job);
+      else
+        this.queue.retryAt(job.id, this.owner, Date.now() + retryDelayMs(job.attempts), errorSummary(error));
+    } catch (storeError) {
+      log.error('could not reschedule a job', { error: errorSummary(storeError) });
+    }
   }
 }

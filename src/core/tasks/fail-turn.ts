@@ -1,9 +1,9 @@
-import { failureMessage } from '../../render/task-messages.js';
+import { failureMessage, INTERNAL_FAILURE_TEXT } from '../../render/task-messages.js';
 import { NO_USAGE } from '../domain.js';
 import { AgentError, abortReason, errorSummary, JobAbortedError, SlackError } from '../errors.js';
-import type { TurnRun } from './run-turn.js';
 import { endStoppedAnswer } from './stop-answer.js';
 import { removeStopControl } from './stop-control.js';
+import type { TurnRun } from './turn-run.js';
 
 /**
  * The turn did not finish: a Stop ends the answer where it is; a lost lease or a shutdown leaves it
@@ -40,10 +40,7 @@ async function failTurn(run: TurnRun, error: unknown): Promise<void> {
   } catch (storeError) {
     log.error('could not record the failure', { error: errorSummary(storeError) });
   }
-  const userMessage =
-    error instanceof AgentError
-      ? error.userMessage
-      : 'Something went wrong on my side. Please try again in a few minutes.';
+  const userMessage = error instanceof AgentError ? error.userMessage : INTERNAL_FAILURE_TEXT;
   try {
     // The half-written answer goes; one failure note with a Retry button takes its place.
     if (run.answer) {

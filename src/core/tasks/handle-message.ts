@@ -8,8 +8,11 @@ import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from '../messages.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
 import { taskTitle } from './start-task.js';
+import type { TaskAdmission } from './task-admission.js';
 
 export interface MessageDeps extends TurnDeps {
+  /** Stores a new task or reply together with its job. */
+  admission: TaskAdmission;
   jobs: JobQueue;
   /** Tells the job worker that work was queued. */
   kick(): void;
@@ -102,7 +105,7 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
   if (refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
-  const recorded = deps.store.recordFollowUp(
+  const recorded = deps.admission.recordFollowUp(
     message.teamId,
     task.id,
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
@@ -125,7 +128,7 @@ async function startTask(
   message: IncomingMessage,
   inForeignThread: boolean,
 ): Promise<void> {
-  const { task, created } = await deps.store.createTask(
+  const { task, created } = await deps.admission.createTask(
     {
       teamId: message.teamId,
       channelId: message.channelId,

@@ -1,10 +1,10 @@
 import { feedbackBlocks } from '../../render/feedback-messages.js';
+import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
 import type { AgentPort, AgentResult } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
 import type { Task, Turn } from '../domain.js';
-import { type AbortReason, AgentError, errorSummary } from '../errors.js';
-import { abortableSlack } from '../jobs/abortable-slack.js';
+import { AgentError, errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
   CONTEXT_TRIMMED_TEXT,
@@ -24,11 +24,11 @@ import type {
   UserLookup,
 } from '../slack-roles.js';
 import { AGENT_TOOLS } from '../tool-registry.js';
-import { ThreadAnswerWriter } from './answer-writer.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
 import type { TaskStore } from './task-store.js';
+import { openAnswer, openedAnswer, startRun, type TurnRun } from './turn-run.js';
 
 /** The Slack roles a task's use cases need: write and stream in its thread, read it, reply privately. */
 export type TaskSlack = ThreadWriter &
@@ -52,38 +52,6 @@ export interface TurnDeps {
 
 export type ThreadTask = Task & { threadTs: string };
 
-/** The assistant turn being answered: reserved in the store, written into the thread by `writer`. */
-export interface OpenAnswer {
-  readonly turnId: number;
-  /** Messages an earlier, interrupted run of this turn reached (the answer is written over them). */
-  readonly resumedTs: readonly string[];
-  readonly writer: ThreadAnswerWriter;
-}
-
-/**
- * One run of a turn and what it has reached so far: the Stop and failure paths clean up from here.
- * `answer` is set once the assistant turn is reserved; no part of the answer is written before.
- */
-export interface TurnRun {
-  readonly deps: TurnDeps;
-  readonly task: ThreadTask;
-  readonly log: Logger;
-  /** The job's signal joined with Slack's own Stop on a streaming message. */
-  readonly signal: AbortSignal;
-  /** deps.slack, refusing every write once `signal` is aborted. */
-  readonly slack: TaskSlack;
-  /** Slack's own Stop was pressed on the answer. */
-  readonly onStoppedByUser: () => void;
-  readonly startedAt: number;
-  answer?: OpenAnswer;
-  /** The answer's text as shown so far (since the model's last restart). */
-  shown: string;
-  firstTs?: string;
-  stopControlTs?: string;
-  /** The Stop button's post, in flight while the model starts (see settleStopControl). */
-  stopControlPosting?: Promise<void>;
-}
-
 /**
  * One model turn of a task: show a status, stream the answer into the task's thread, store the answer
  * and its usage. A failure ends with one short message in the thread and the task marked failed.
@@ -104,23 +72,6 @@ export async function runAgentTurn(deps: TurnDeps, task: ThreadTask, jobSignal?:
   } catch (error) {
     await endTurnEarly(run, error);
   }
-}
-
-function startRun(deps: TurnDeps, task: ThreadTask, jobSignal: AbortSignal | undefined): TurnRun {
-  // Slack's own Stop on a streaming message ends the whole answer too (who pressed it is not known).
-  const slackStop = new AbortController();
-  const signal = jobSignal ? AbortSignal.any([jobSignal, slackStop.signal]) : slackStop.signal;
-  return {
-    deps,
-    task,
-    log: deps.logger.child({ teamId: task.teamId, taskId: task.id }),
-    signal,
-    slack: abortableSlack(deps.slack, signal),
-    onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
-    startedAt: Date.now(),
-    shown: '',
-    stopControlTs: task.stopControlTs ?? undefined,
-  };
 }
 
 /**
@@ -155,32 +106,6 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   return fitted.turns;
 }
 
-/** Reserves the assistant turn and builds the writer of its answer. */
-function openAnswer(run: TurnRun): void {
-  const { deps, task, slack } = run;
-  const reserved = deps.store.beginAssistantTurn(task.teamId, task.id);
-  const turnId = reserved.id;
-  if (reserved.messageTs.length > 0)
-    run.log.info('resuming an answer cut short', { messages: reserved.messageTs.length });
-  const target = {
-    teamId: task.teamId,
-    channelId: task.channelId,
-    threadTs: task.threadTs,
-    recipientUserId: task.requesterId,
-  };
-  const onFirstTs = (ts: string) => {
-    run.firstTs = ts;
-    if (!task.answerTs) deps.store.setAnswerTs(task.teamId, task.id, ts);
-  };
-  // A crash mid-answer left these messages: the new answer is written over them, never beside them.
-  const writer = new ThreadAnswerWriter(slack, target, onFirstTs, {
-    existingTs: reserved.messageTs,
-    onMessages: (ts) => deps.store.setTurnMessages(task.teamId, turnId, ts),
-    onStoppedByUser: run.onStoppedByUser,
-  });
-  run.answer = { turnId, resumedTs: reserved.messageTs, writer };
-}
-
 /** Streams the model's answer into the thread as it comes; an empty answer is a failure. */
 async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentResult> {
   const { deps, task, slack, log } = run;
@@ -202,10 +127,7 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
     runTools: (calls, options) => runToolRound(AGENT_TOOLS, calls, { deps, task }, options),
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
-    throw new AgentError(
-      'unknown',
-      'Claude returned an empty answer. Please try again, perhaps with more detail.',
-    );
+    throw new AgentError('unknown', EMPTY_ANSWER_TEXT);
   }
   return result;
 }
@@ -241,12 +163,6 @@ function recordOutcome(run: TurnRun, result: AgentResult, content: string): void
   if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
   else store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
-}
-
-/** The answer reserved by prepareConversation, which always runs first. */
-function openedAnswer(run: TurnRun): OpenAnswer {
-  if (!run.answer) throw new Error('the answer is opened by prepareConversation');
-  return run.answer;
 }
 
 /** Stop reasons that mean the answer ended before the model was done. */

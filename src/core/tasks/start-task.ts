@@ -4,6 +4,7 @@ import { errorSummary, mayHaveLanded, notInConversation, SlackError } from '../e
 import { cannotPostText, notInConversationText, parentText } from '../messages.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
+import type { TaskAdmission } from './task-admission.js';
 
 export interface CommandTaskInput {
   teamId: string;
@@ -19,10 +20,10 @@ export interface CommandTaskInput {
  * Idempotent on the command's trigger_id, so a repeated delivery never creates a second task.
  */
 export function submitCommandTask(
-  deps: TurnDeps,
+  deps: { admission: TaskAdmission },
   input: CommandTaskInput,
 ): Promise<{ task: Task; created: boolean }> {
-  return deps.store.createTask(
+  return deps.admission.createTask(
     {
       teamId: input.teamId,
       channelId: input.channelId,

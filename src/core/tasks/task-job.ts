@@ -1,5 +1,5 @@
 import { slackTextToPlain } from '../../render/index.js';
-import { failureMessage } from '../../render/task-messages.js';
+import { failureMessage, GAVE_UP_TEXT } from '../../render/task-messages.js';
 import { announceRequests } from '../collaboration/requests.js';
 import { NO_USAGE, type Task } from '../domain.js';
 import { abortReason, errorSummary, JobAbortedError, throwIfAborted } from '../errors.js';
@@ -160,9 +160,5 @@ export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
     if (url) await deps.slack.respondPrivately(url, cannotPostText('internal_error'));
     return;
   }
-  await deps.slack.postBlocks(
-    task.channelId,
-    failureMessage('Something went wrong on my side and I stopped retrying.', task.id),
-    task.threadTs,
-  );
+  await deps.slack.postBlocks(task.channelId, failureMessage(GAVE_UP_TEXT, task.id), task.threadTs);
 }

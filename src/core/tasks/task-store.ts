@@ -1,5 +1,4 @@
-import type { DeliveryKey, Task, Turn, Usage } from '../domain.js';
-import type { JobPayload } from '../jobs/jobs.js';
+import type { Task, Turn, Usage } from '../domain.js';
 
 export interface NewTask {
   teamId: string;
@@ -13,36 +12,12 @@ export interface NewTask {
   firstTurn: { content: string; slackTs?: string };
 }
 
+/** A task and its conversation, read and updated; letting work in is TaskAdmission's (task-admission.ts). */
 export interface TaskStore {
-  /**
-   * Inserts the task, records the delivery and queues the task's job in one transaction; a repeated
-   * delivery returns the first task (and queues nothing).
-   */
-  createTask(
-    task: NewTask,
-    delivery: DeliveryKey,
-    job?: JobPayload,
-  ): Promise<{ task: Task; created: boolean }>;
   getTask(teamId: string, taskId: number): Task | undefined;
   /** The task whose conversation lives in this thread, if the bot owns it. */
   findTaskByThread(teamId: string, channelId: string, threadTs: string): Task | undefined;
-  /**
-   * Stores a human reply in a task's thread as a user turn, once per delivery (event id, and channel +
-   * message ts), and queues the task's job in the same transaction. Returns false when this delivery
-   * was handled before.
-   */
-  recordFollowUp(
-    teamId: string,
-    taskId: number,
-    delivery: DeliveryKey,
-    turn: { content: string; userId: string; slackTs: string },
-  ): boolean;
   setThread(teamId: string, taskId: number, threadTs: string): void;
-  /**
-   * A failed task back in the queue (the Retry button), counted toward `userId`'s hourly limit: false
-   * when it is not failed (any more).
-   */
-  retryFailed(teamId: string, taskId: number, userId: string): boolean;
   markRunning(teamId: string, taskId: number, model: string): void;
   setAnswerTs(teamId: string, taskId: number, answerTs: string): void;
   /** The Stop button's message of the answer being written, or null once it is gone. */

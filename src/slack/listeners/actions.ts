@@ -1,21 +1,28 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import {
-  advanceRequest,
-  REQUEST_GONE_TEXT,
-  type RequestClickDeps,
-} from '../../core/collaboration/request-status.js';
+import { advanceRequest, type RequestClickDeps } from '../../core/collaboration/request-status.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
+import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
-import { ACKNOWLEDGE_ACTION, DONE_ACTION } from '../../render/collaboration-messages.js';
+import { ACKNOWLEDGE_ACTION, DONE_ACTION, REQUEST_GONE_TEXT } from '../../render/collaboration-messages.js';
 import { FEEDBACK_ACTION } from '../../render/feedback-messages.js';
-import { RETRY_ACTION, retriedMessage, STOP_ACTION } from '../../render/task-messages.js';
+import {
+  RETRY_ACTION,
+  RETRY_GONE_TEXT,
+  retriedMessage,
+  retryNotNeededText,
+  STOP_ACTION,
+  STOP_REFUSED_TEXT,
+  STOP_TOO_LATE_TEXT,
+} from '../../render/task-messages.js';
 
 export type ActionDeps = RequestClickDeps & {
   store: TaskStore;
+  /** Puts a failed task back in the queue (the Retry button). */
+  admission: TaskAdmission;
   runner: WorkRunner;
   /** Tells the job worker that work was queued. */
   kick(): void;
@@ -26,9 +33,6 @@ export type ActionDeps = RequestClickDeps & {
   /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
   stopTask(teamId: string, taskId: number, userId: string): boolean;
 };
-
-export const STOP_REFUSED_TEXT = 'Only the person who asked, or an admin, can stop this answer.';
-export const STOP_TOO_LATE_TEXT = 'This answer is no longer being written, so there is nothing to stop.';
 
 /**
  * Stop under an answer being written: the requester of the task or an admin ends the model call and
@@ -90,7 +94,7 @@ export function registerRetry(app: App, deps: ActionDeps): void {
     const click = readClick(body);
     const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
     if (!click || !task) {
-      await tell('This task no longer exists, so there is nothing to retry.').catch(() => undefined);
+      await tell(RETRY_GONE_TEXT).catch(() => undefined);
       return;
     }
     // A retry is a new Claude call: the presser's hourly limit and the workspace's budget apply.
@@ -99,9 +103,8 @@ export function registerRetry(app: App, deps: ActionDeps): void {
       await tell(limitRefusalText(refusal)).catch(() => undefined);
       return;
     }
-    if (!deps.store.retryFailed(click.teamId, task.id, click.userId)) {
-      const state = task.status === 'done' ? 'has been answered' : 'is already being worked on';
-      await tell(`This task ${state}; there is nothing to retry.`).catch(() => undefined);
+    if (!deps.admission.retryFailed(click.teamId, task.id, click.userId)) {
+      await tell(retryNotNeededText(task.status === 'done')).catch(() => undefined);
       return;
     }
     deps.logger.info('task retried from its failure note', {

@@ -1,16 +1,24 @@
-import type { App } from '@slack/bolt';
+import type { App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
 import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
-import { receiptText } from '../../core/messages.js';
-import { HELP_TEXT, routeCommand } from '../../core/parse-command.js';
+import {
+  COMMAND_UNREADABLE_TEXT,
+  receiptText,
+  SOMETHING_WRONG_TEXT,
+  TASK_NOT_SAVED_TEXT,
+} from '../../core/messages.js';
+import { type CommandRoute, HELP_TEXT, routeCommand } from '../../core/parse-command.js';
 import type { TurnDeps } from '../../core/tasks/run-turn.js';
 import { submitCommandTask } from '../../core/tasks/start-task.js';
+import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 
 export type CommandDeps = TurnDeps &
   SubCommandDeps & {
+    /** Stores a new task together with its job. */
+    admission: TaskAdmission;
     /** Tells the job worker that work was queued. */
     kick(): void;
     runner: WorkRunner;
@@ -28,11 +36,6 @@ const slashCommandPayload = z.object({
   response_url: z.url(),
 });
 
-const UNREADABLE =
-  "Sorry, I couldn't read that command. Please try again; `/data-engineer help` shows how to use me.";
-const NOT_SAVED =
-  "Sorry, I couldn't save your task just now, so I haven't started on it. Please try again in a moment.";
-
 /**
  * `/data-engineer …`: validate, persist, acknowledge within Slack's 3 seconds, then work in the
  * background. Any command name routed here is handled, so a workspace may rename the command.
@@ -44,55 +47,73 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       deps.logger.warn('malformed slash command payload', {
         issues: payload.error.issues.map((i) => i.path.join('.')),
       });
-      await ack({ response_type: 'ephemeral', text: UNREADABLE });
+      await ack({ response_type: 'ephemeral', text: COMMAND_UNREADABLE_TEXT });
       return;
     }
     const input = payload.data;
     const route = routeCommand(input.text);
-    const privately = async (text: string) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-    };
-    const context = { teamId: input.team_id, channelId: input.channel_id, userId: input.user_id };
     if (route.kind === 'help') return ack({ response_type: 'ephemeral', text: HELP_TEXT });
     if (route.kind === 'invalid') return ack({ response_type: 'ephemeral', text: route.message });
     if (route.kind === 'sub-command') {
-      const { command, args } = route;
-      let answer: string | Promise<string>;
-      try {
-        answer = command.run(deps, context, args);
-      } catch (error) {
-        deps.logger.error(`the ${command.name} command failed`, { error: errorSummary(error) });
-        return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG });
-      }
-      if (typeof answer === 'string') return ack({ response_type: 'ephemeral', text: answer });
-      // Slack calls or slow reads: acknowledge first, answer privately after. The work has started;
-      // a failure while the ack is sent is handled below, not reported as unhandled.
-      answer.catch(() => undefined);
-      await ack();
-      return afterAck(deps, command.name, privately, () => answer);
+      const privately = async (text: string) => {
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+      };
+      return runSubCommand(deps, input, route, ack, privately);
     }
-    // Before anything is stored: a refused task costs one indexed query and leaves no trace.
-    const refusal = deps.limits.check(input.team_id, input.user_id);
-    if (refusal) return ack({ response_type: 'ephemeral', text: limitRefusalText(refusal) });
-    let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
-    try {
-      submitted = await submitCommandTask(deps, {
-        teamId: input.team_id,
-        channelId: input.channel_id,
-        userId: input.user_id,
-        text: route.text,
-        triggerId: input.trigger_id,
-        responseUrl: input.response_url,
-      });
-    } catch (error) {
-      deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });
-      await ack({ response_type: 'ephemeral', text: NOT_SAVED });
-      return;
-    }
-    await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
-    // The task and its job are stored; the worker answers it (also after a restart).
-    if (submitted.created) deps.kick();
+    return submitTask(deps, input, route.text, ack);
   });
+}
+
+type CommandInput = z.infer<typeof slashCommandPayload>;
+type Ack = SlackCommandMiddlewareArgs['ack'];
+
+/** A sub-command from the registry: answered in the ack when it is quick, privately after it if not. */
+async function runSubCommand(
+  deps: CommandDeps,
+  input: CommandInput,
+  { command, args }: Extract<CommandRoute, { kind: 'sub-command' }>,
+  ack: Ack,
+  privately: (text: string) => Promise<void>,
+): Promise<void> {
+  const context = { teamId: input.team_id, channelId: input.channel_id, userId: input.user_id };
+  let answer: string | Promise<string>;
+  try {
+    answer = command.run(deps, context, args);
+  } catch (error) {
+    deps.logger.error(`the ${command.name} command failed`, { error: errorSummary(error) });
+    return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG_TEXT });
+  }
+  if (typeof answer === 'string') return ack({ response_type: 'ephemeral', text: answer });
+  // Slack calls or slow reads: acknowledge first, answer privately after. The work has started;
+  // a failure while the ack is sent is handled below, not reported as unhandled.
+  answer.catch(() => undefined);
+  await ack();
+  return afterAck(deps, command.name, privately, () => answer);
+}
+
+/** A task: checked against the limits, stored with its job, acknowledged with a receipt. */
+async function submitTask(deps: CommandDeps, input: CommandInput, text: string, ack: Ack): Promise<void> {
+  // Before anything is stored: a refused task costs one indexed query and leaves no trace.
+  const refusal = deps.limits.check(input.team_id, input.user_id);
+  if (refusal) return ack({ response_type: 'ephemeral', text: limitRefusalText(refusal) });
+  let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
+  try {
+    submitted = await submitCommandTask(deps, {
+      teamId: input.team_id,
+      channelId: input.channel_id,
+      userId: input.user_id,
+      text,
+      triggerId: input.trigger_id,
+      responseUrl: input.response_url,
+    });
+  } catch (error) {
+    deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });
+    await ack({ response_type: 'ephemeral', text: TASK_NOT_SAVED_TEXT });
+    return;
+  }
+  await ack({ response_type: 'ephemeral', text: receiptText(input.channel_id) });
+  // The task and its job are stored; the worker answers it (also after a restart).
+  if (submitted.created) deps.kick();
 }
 
 /** Work after the ack, tracked so a graceful stop waits for it; its answer goes to the user privately. */
@@ -106,10 +127,8 @@ async function afterAck(
     .then(reply)
     .catch(async (error: unknown) => {
       deps.logger.error(`the ${name} command failed`, { error: errorSummary(error) });
-      await reply(SOMETHING_WRONG).catch(() => undefined);
+      await reply(SOMETHING_WRONG_TEXT).catch(() => undefined);
     });
   deps.runner.track(`command:${name}`, done);
   await done;
 }
-
-const SOMETHING_WRONG = 'Sorry, something went wrong on my side. Please try again in a moment.';

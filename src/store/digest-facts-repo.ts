@@ -1,0 +1,133 @@
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
+import type { CollaborationStore } from '../core/collaboration/collaboration-store.js';
+import type { DigestFacts, DigestTask, Listed, StandingItems } from '../core/digest/digest-facts.js';
+import type { TaskStatus } from '../core/domain.js';
+import type { Db } from './db.js';
+import { collaborationRequests, tasks, turns } from './schema.js';
+
+/**
+ * What a digest reports, read from SQLite. Every list is a count plus its first `limit` rows, each
+ * served by an index on (team_id, channel_id, …), so a channel with thousands of tasks a day stays fast.
+ */
+export class SqliteDigestFacts {
+  constructor(
+    private readonly db: Db,
+    private readonly collaboration: CollaborationStore,
+  ) {}
+
+  digestFacts(teamId: string, channelId: string, from: number, to: number, limit: number): DigestFacts {
+    const inChannel = and(eq(tasks.teamId, teamId), eq(tasks.channelId, channelId));
+    const created = and(inChannel, gte(tasks.createdAt, from), lt(tasks.createdAt, to));
+    const completed = (status: TaskStatus) =>
+      and(inChannel, eq(tasks.status, status), gte(tasks.completedAt, from), lt(tasks.completedAt, to));
+    const waiting = and(inChannel, eq(tasks.status, 'waiting_for_answers'));
+    const open = this.collaboration.openInChannel(teamId, channelId, limit);
+    return {
+      channelId,
+      from,
+      to,
+      asked: this.listTasks(created, tasks.createdAt, limit, 'desc'),
+      answered: this.listTasks(completed('done'), tasks.completedAt, limit, 'desc'),
+      failed: this.listTasks(completed('failed'), tasks.completedAt, limit, 'desc'),
+      waiting: this.listTasks(waiting, tasks.updatedAt, limit, 'asc'),
+      openRequests: { total: open.total, items: open.requests },
+      standing: this.standing(teamId, channelId),
+      usageByModel: this.usageByModel(teamId, channelId, from, to),
+    };
+  }
+
+  /** Ids only, through the (team_id, channel_id, status, …) indexes: cheap even for thousands. */
+  private standing(teamId: string, channelId: string): StandingItems {
+    const waitingTaskIds = this.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.teamId, teamId),
+          eq(tasks.channelId, channelId),
+          eq(tasks.status, 'waiting_for_answers'),
+        ),
+      )
+      .all()
+      .map((row) => row.id);
+    const openRequests = this.db
+      .select({
+        id: collaborationRequests.id,
+        status: collaborationRequests.status,
+        ownerKind: collaborationRequests.ownerKind,
+        ownerId: collaborationRequests.ownerId,
+      })
+      .from(collaborationRequests)
+      .where(
+        and(
+          eq(collaborationRequests.teamId, teamId),
+          eq(collaborationRequests.channelId, channelId),
+          inArray(collaborationRequests.status, ['open', 'acknowledged']),
+        ),
+      )
+      .all();
+    return { waitingTaskIds, openRequests };
+  }
+
+  private listTasks(
+    where: ReturnType<typeof and>,
+    at: typeof tasks.createdAt | typeof tasks.completedAt | typeof tasks.updatedAt,
+    limit: number,
+    order: 'asc' | 'desc',
+  ): Listed<DigestTask> {
+    const rows = this.db
+      .select({
+        id: tasks.id,
+        title: tasks.title,
+        status: tasks.status,
+        channelId: tasks.channelId,
+        threadTs: tasks.threadTs,
+        requesterId: tasks.requesterId,
+        at: sql<number>`${at}`,
+      })
+      .from(tasks)
+      .where(where)
+      .orderBy(order === 'asc' ? asc(at) : desc(at))
+      .limit(limit)
+      .all();
+    const total = this.db.select({ n: count() }).from(tasks).where(where).get()?.n ?? 0;
+    return { total, items: rows.map((row) => ({ ...row, at: Number(row.at) })) };
+  }
+
+  /** Tokens spent in the period on this channel's tasks, per model (turns carry the usage). */
+  private usageByModel(teamId: string, channelId: string, from: number, to: number) {
+    const rows = this.db
+      .select({
+        model: tasks.model,
+        inputTokens: sum(turns.inputTokens),
+        outputTokens: sum(turns.outputTokens),
+        cacheReadTokens: sum(turns.cacheReadTokens),
+        cacheWriteTokens: sum(turns.cacheWriteTokens),
+      })
+      .from(turns)
+      .innerJoin(tasks, and(eq(tasks.id, turns.taskId), eq(tasks.teamId, turns.teamId)))
+      .where(
+        and(
+          eq(turns.teamId, teamId),
+          gte(turns.createdAt, from),
+          lt(turns.createdAt, to),
+          eq(tasks.channelId, channelId),
+          eq(turns.role, 'assistant'),
+          isNotNull(tasks.model),
+        ),
+      )
+      .groupBy(tasks.model)
+      .all();
+    return rows
+      .map((row) => ({
+        model: row.model ?? 'unknown',
+        usage: {
+          inputTokens: Number(row.inputTokens ?? 0),
+          outputTokens: Number(row.outputTokens ?? 0),
+          cacheReadTokens: Number(row.cacheReadTokens ?? 0),
+          cacheWriteTokens: Number(row.cacheWriteTokens ?? 0),
+        },
+      }))
+      .filter((row) => row.usage.inputTokens + row.usage.outputTokens + row.usage.cacheReadTokens > 0);
+  }
+}

@@ -1,0 +1,196 @@
+import type Database from 'better-sqlite3';
+import { and, eq, or, sql } from 'drizzle-orm';
+import type { DeliveryKey, Task } from '../core/domain.js';
+import type { JobPayload } from '../core/jobs/jobs.js';
+import type { TaskAdmission } from '../core/tasks/task-admission.js';
+import type { NewTask, TaskStore } from '../core/tasks/task-store.js';
+import type { Db } from './db.js';
+import { GroupCommit } from './group-commit.js';
+import type { SqliteJobQueue } from './job-repo.js';
+import { admissions, eventsSeen, tasks, turns } from './schema.js';
+import { toTask } from './task-repo.js';
+
+type Creation = { input: NewTask; delivery: DeliveryKey; job: JobPayload };
+
+/** The prepared statements of a task's creation (building drizzle queries per call costs about five times the SQLite work). */
+function creationStatements(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    recordDelivery: db
+      .insert(eventsSeen)
+      .values({
+        teamId: p('teamId'),
+        deliveryId: p('deliveryId'),
+        channelId: p('channelId'),
+        messageTs: p('messageTs'),
+      })
+      .onConflictDoNothing()
+      .returning({ id: eventsSeen.id })
+      .prepare(),
+    insertTask: db
+      .insert(tasks)
+      .values({
+        teamId: p('teamId'),
+        channelId: p('channelId'),
+        requesterId: p('requesterId'),
+        source: p('source'),
+        text: p('text'),
+        title: p('title'),
+        threadTs: p('threadTs'),
+      })
+      .returning()
+      .prepare(),
+    insertFirstTurn: db
+      .insert(turns)
+      .values({
+        teamId: p('teamId'),
+        taskId: p('taskId'),
+        role: 'user',
+        content: p('content'),
+        userId: p('userId'),
+        slackTs: p('slackTs'),
+      })
+      .prepare(),
+    insertAdmission: db
+      .insert(admissions)
+      .values({ teamId: p('teamId'), userId: p('userId'), at: p('at') })
+      .prepare(),
+    linkDelivery: db
+      .update(eventsSeen)
+      .set({ taskId: sql`${p('taskId')}` })
+      .where(and(eq(eventsSeen.teamId, p('teamId')), eq(eventsSeen.id, p('id'))))
+      .prepare(),
+  };
+}
+
+/**
+ * The SQLite unit of work that lets work in: each method is one transaction over the task, its turn,
+ * the delivery record, the hourly limit's admission and the job queue. Every statement filters by
+ * team_id.
+ */
+export class SqliteTaskAdmission implements TaskAdmission {
+  private readonly statements: ReturnType<typeof creationStatements>;
+  /** Task creation runs on the slash-command ack path: concurrent creations share one commit. */
+  private readonly creations: GroupCommit<Creation, { task: Task; created: boolean }>;
+
+  constructor(
+    private readonly db: Db,
+    sqlite: Database.Database,
+    /** The queue admitted work goes to, in the same transaction. */
+    private readonly jobs: SqliteJobQueue,
+    private readonly tasks: Pick<TaskStore, 'getTask'>,
+  ) {
+    this.statements = creationStatements(db);
+    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
+  }
+
+  createTask(
+    input: NewTask,
+    delivery: DeliveryKey,
+    job: JobPayload = {},
+  ): Promise<{ task: Task; created: boolean }> {
+    return this.creations.submit({ input, delivery, job });
+  }
+
+  private insertOnce({ input, delivery, job }: Creation): { task: Task; created: boolean } {
+    const s = this.statements;
+    const seen = s.recordDelivery.get({
+      teamId: input.teamId,
+      deliveryId: delivery.deliveryId ?? null,
+      channelId: delivery.channelId ?? null,
+      messageTs: delivery.messageTs ?? null,
+    });
+    if (!seen) {
+      const earlier = this.findDeliveredTask(input.teamId, delivery);
+      if (earlier) return { task: earlier, created: false };
+      throw new Error('delivery was recorded without a task');
+    }
+    const { firstTurn, ...task } = input;
+    const row = s.insertTask.get({ ...task, threadTs: input.threadTs ?? null });
+    if (!row) throw new Error('task insert returned nothing');
+    s.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
+    s.insertFirstTurn.run({
+      teamId: input.teamId,
+      taskId: row.id,
+      content: firstTurn.content,
+      userId: input.requesterId,
+      slackTs: firstTurn.slackTs ?? null,
+    });
+    this.admit(input.teamId, input.requesterId);
+    this.jobs.enqueueNew(input.teamId, row.id, job);
+    return { task: toTask(row), created: true };
+  }
+
+  private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {
+    const matches = [];
+    if (delivery.deliveryId) matches.push(eq(eventsSeen.deliveryId, delivery.deliveryId));
+    if (delivery.channelId && delivery.messageTs) {
+      matches.push(
+        and(eq(eventsSeen.channelId, delivery.channelId), eq(eventsSeen.messageTs, delivery.messageTs)),
+      );
+    }
+    const seen = this.db
+      .select({ taskId: eventsSeen.taskId })
+      .from(eventsSeen)
+      .where(and(eq(eventsSeen.teamId, teamId), or(...matches)))
+      .get();
+    return seen?.taskId ? this.tasks.getTask(teamId, seen.taskId) : undefined;
+  }
+
+  recordFollowUp(
+    teamId: string,
+    taskId: number,
+    delivery: DeliveryKey,
+    turn: { content: string; userId: string; slackTs: string },
+  ): boolean {
+    return this.db.transaction((tx) => {
+      const seen = tx
+        .insert(eventsSeen)
+        .values({
+          teamId,
+          taskId,
+          deliveryId: delivery.deliveryId,
+          channelId: delivery.channelId,
+          messageTs: delivery.messageTs,
+        })
+        .onConflictDoNothing()
+        .returning({ id: eventsSeen.id })
+        .get();
+      if (!seen) return false;
+      tx.insert(turns)
+        .values({ teamId, taskId, role: 'user', ...turn })
+        .run();
+      this.admit(teamId, turn.userId);
+      // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
+      tx.update(tasks)
+        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+        .run();
+      this.jobs.enqueue(teamId, taskId);
+      return true;
+    });
+  }
+
+  retryFailed(teamId: string, taskId: number, userId: string): boolean {
+    return this.db.transaction((tx) => {
+      const changed = tx
+        .update(tasks)
+        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+        .run().changes;
+      if (changed > 0) {
+        this.admit(teamId, userId);
+        this.jobs.enqueue(teamId, taskId);
+      }
+      return changed > 0;
+    });
+  }
+
+  /**
+   * Counts one Claude call started by `userId` toward USER_TASKS_PER_HOUR, in the caller's transaction:
+   * a row deleting the message in Slack never removes (see `admissions` in schema.ts).
+   */
+  private admit(teamId: string, userId: string): void {
+    this.statements.insertAdmission.run({ teamId, userId, at: Date.now() });
+  }
+}
