@@ -119,6 +119,11 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const background = buildBackgroundWork(config, logger, tuning, services, identity.teamId);
   const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background), {
     reconnectMs: tuning.socketModeReconnectMs,
+  }).catch((error: unknown) => {
+    // e.g. Socket Mode refused: close what was opened, as a refused bot token does.
+    http.server.close();
+    database.close();
+    throw error;
   });
   http.slot.handler = slackApp.requestHandler;
   startBackgroundWork(background);

@@ -18,7 +18,7 @@ import { registerEvents } from './listeners/events.js';
 import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
 import { registerHome } from './listeners/home.js';
 import type { SlackIdentity } from './slack-identity.js';
-import { createSocketModeReceiver, type SocketModeOptions } from './socket-mode.js';
+import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 
 /** The only place Bolt is built: the rest of the app sees a request handler and a stop. */
 
@@ -102,7 +102,11 @@ export async function startSlackApp(
   });
   registerListeners(app, deps);
   (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
-  if (!receiver) await app.start();
+  if (!receiver) {
+    await app.start().catch((error: unknown) => {
+      throw socketModeStartError(error);
+    });
+  }
   let stopped: Promise<unknown> | undefined;
   return {
     requestHandler: receiver?.requestListener,

@@ -1,5 +1,7 @@
 import { type Logger as BoltLogger, SocketModeReceiver } from '@slack/bolt';
 import type { SlackSettings } from './bolt-app.js';
+import { slackErrorCode } from './slack-errors.js';
+import { StartupError } from './slack-identity.js';
 
 /** How Socket Mode connects; production uses the defaults. */
 export interface SocketModeOptions {
@@ -28,4 +30,23 @@ export function createSocketModeReceiver(
     clientPingTimeout: options.reconnectMs,
     installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
   });
+}
+
+/** apps.connections.open refusals that no retry fixes: the app-level token itself is wrong. */
+const REFUSED_APP_TOKEN = new Set([
+  'invalid_auth',
+  'not_authed',
+  'not_allowed_token_type',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+]);
+
+/** A Socket Mode start that failed, said in the operator's terms (which variable, what to do). */
+export function socketModeStartError(error: unknown): unknown {
+  const code = slackErrorCode(error);
+  if (!code || !REFUSED_APP_TOKEN.has(code)) return error;
+  return new StartupError(
+    `Slack refused SLACK_APP_TOKEN (${code}) when opening the Socket Mode connection. Generate an app-level token with the connections:write scope ("Basic Information" → App-Level Tokens), or unset SLACK_APP_TOKEN for HTTP mode.`,
+  );
 }

@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StartupError, startApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
-import { FAKE_TEAM_ID, type FakeMessage } from '../support/fake-slack.js';
+import { FAKE_TEAM_ID, type FakeMessage, startFakeSlack } from '../support/fake-slack.js';
 import { FAKE_APP_TOKEN } from '../support/fake-socket-mode/index.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, eventEnvelope, slashCommandBody } from '../support/slack-signing.js';
@@ -199,5 +205,36 @@ describe('Socket Mode', () => {
     expect(answers).toHaveLength(2);
     expect(answers[1]?.markdown_text).toContain('Use watermarks.');
     expectEachEnvelopeAckedOnce();
+  });
+
+  it('refuses to start with a clear message when Slack rejects the app token, and leaves nothing open', async () => {
+    const slack = await startFakeSlack();
+    const dir = mkdtempSync(join(tmpdir(), 'deb-socket-'));
+    try {
+      const parsed = parseConfig({
+        SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
+        SLACK_APP_TOKEN: 'xapp-1-A0FAKEAPP1-1-revoked',
+        SLACK_API_URL: slack.apiUrl,
+        ANTHROPIC_API_KEY: TEST_SECRETS.apiKey,
+        DATABASE_PATH: join(dir, 'bot.db'),
+        PORT: '0',
+        HOST: '127.0.0.1',
+      });
+      if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+      const logs: string[] = [];
+      const logger = createLogger({
+        level: 'warn',
+        secrets: parsed.config.secrets,
+        sink: (l) => logs.push(l),
+      });
+      const started = startApp(parsed.config, logger, { digestScheduler: false });
+      await expect(started).rejects.toThrow(StartupError);
+      await expect(started).rejects.toThrow(/Slack refused SLACK_APP_TOKEN \(invalid_auth\)/);
+      expect(slack.socketMode.connections).toBe(0);
+      expect(logs.join('\n')).not.toContain('xapp-1-A0FAKEAPP1-1-revoked');
+    } finally {
+      await slack.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
