@@ -134,6 +134,11 @@ describe('feedback on answers', () => {
     ]);
     const usage = await h.command('usage', { channel_id: CHANNEL, user_id: ANA });
     expect(usage.json.text).toContain('feedback 👍 1 · 👎 1');
+    // The channel's digest (here the private preview of the last 24 hours) summarises them too.
+    await h.command('digest now', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const preview = h.slack.responses.map((r) => JSON.stringify(r.body)).join('\n');
+    expect(preview).toContain('👍 1 · 👎 1 on answers');
   });
 
   it('refuses people outside the channel, answers of another channel, and unreadable values', async () => {
