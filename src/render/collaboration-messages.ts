@@ -130,17 +130,6 @@ export function requestUnchangedText(done: boolean): string {
     : 'This request is already acknowledged; click *Done* when it is settled.';
 }
 
-/** Where an owner change applies, as the reply says it. */
-export function ownerScopeText(channelId: string | undefined): string {
-  return channelId ? `in <#${channelId}>` : 'for this workspace';
-}
-
-export function ownerClearedText(roleLabel: string, where: string, cleared: boolean): string {
-  return cleared
-    ? `Removed the ${roleLabel} owner ${where}.`
-    : `There was no ${roleLabel} owner set ${where}, so nothing changed.`;
-}
-
 /** `/data-engineer requests`: one line per open request, oldest first, each linked to its thread. */
 export function openRequestsText(
   requests: readonly CollaborationRequest[],
@@ -160,14 +149,6 @@ export function openRequestsText(
   return [`*Open collaboration requests in this channel (${total}), oldest first:*`, ...lines, ...more].join(
     '\n',
   );
-}
-
-export function ownerSetText(owner: OwnerRef, roleLabel: string, where: string, waiting: number): string {
-  const late =
-    waiting > 0
-      ? ` I'm pinging them now on ${waiting} request${waiting === 1 ? '' : 's'} that ${waiting === 1 ? 'was' : 'were'} waiting for a ${roleLabel} owner.`
-      : '';
-  return `Done: ${mentionOf(owner)} now owns ${roleLabel} requests ${where}.${late}`;
 }
 
 export const ANSWER_CHECK_FAILED_TEXT =

@@ -5,42 +5,10 @@ import type {
   NewCollaborationRequest,
 } from '../core/collaboration/collaboration-store.js';
 import type { CollaborationRequest, CollaborationRole, OwnerAssignment, OwnerRef } from '../core/domain.js';
+import { topicKey, toRequest } from './collaboration-rows.js';
 import type { Db } from './db.js';
-import { type CollaborationRequestRow, owners, collaborationRequests as requests } from './schema.js';
-
-/** The workspace-wide owner row uses '' as its channel (see schema.ts). */
-const WORKSPACE = '';
-
-/** Topics match when they differ only in case, spacing or punctuation. */
-export function topicKey(topic: string): string {
-  return topic
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
-
-export function toRequest(row: CollaborationRequestRow): CollaborationRequest {
-  return {
-    id: row.id,
-    teamId: row.teamId,
-    taskId: row.taskId,
-    channelId: row.channelId,
-    threadTs: row.threadTs,
-    role: row.role,
-    topic: row.topic,
-    request: row.request,
-    reason: row.reason,
-    owner: row.ownerKind && row.ownerId ? { kind: row.ownerKind, id: row.ownerId } : null,
-    status: row.status,
-    pingTs: row.pingTs,
-    acknowledgedBy: row.acknowledgedBy,
-    acknowledgedAt: row.acknowledgedAt,
-    doneBy: row.doneBy,
-    doneAt: row.doneAt,
-    createdAt: row.createdAt,
-  };
-}
+import { SqliteOwners } from './owner-repo.js';
+import { collaborationRequests as requests } from './schema.js';
 
 /** Which column records that a request's ping, its "no owner yet" guidance or its invite note was posted. */
 const claimColumn = {
@@ -52,28 +20,14 @@ const claimField = { ping: 'pingedAt', guidance: 'guidedAt', invite: 'invitedAt'
 
 /** SQLite-backed CollaborationStore. Every statement filters by team_id. */
 export class SqliteCollaborationStore implements CollaborationStore {
-  constructor(private readonly db: Db) {}
+  private readonly owners: SqliteOwners;
+
+  constructor(private readonly db: Db) {
+    this.owners = new SqliteOwners(db);
+  }
 
   effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment> {
-    const rows = this.db
-      .select()
-      .from(owners)
-      .where(and(eq(owners.teamId, teamId), inArray(owners.channelId, [WORKSPACE, channelId])))
-      .all();
-    const result = new Map<CollaborationRole, OwnerAssignment>();
-    // Workspace defaults first, so a channel's own owner overwrites them.
-    rows.sort((a, b) => a.channelId.length - b.channelId.length);
-    for (const row of rows) {
-      result.set(row.role, {
-        role: row.role,
-        kind: row.kind,
-        id: row.targetId,
-        scope: row.channelId === WORKSPACE ? 'workspace' : 'channel',
-        setBy: row.setBy,
-        updatedAt: row.updatedAt,
-      });
-    }
-    return result;
+    return this.owners.effectiveOwners(teamId, channelId);
   }
 
   setOwner(
@@ -83,22 +37,11 @@ export class SqliteCollaborationStore implements CollaborationStore {
     owner: OwnerRef,
     setBy: string,
   ): void {
-    const values = { kind: owner.kind, targetId: owner.id, setBy, updatedAt: Date.now() };
-    this.db
-      .insert(owners)
-      .values({ teamId, channelId: channelId ?? WORKSPACE, role, ...values })
-      .onConflictDoUpdate({ target: [owners.teamId, owners.channelId, owners.role], set: values })
-      .run();
+    this.owners.setOwner(teamId, channelId, role, owner, setBy);
   }
 
   clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean {
-    const result = this.db
-      .delete(owners)
-      .where(
-        and(eq(owners.teamId, teamId), eq(owners.channelId, channelId ?? WORKSPACE), eq(owners.role, role)),
-      )
-      .run();
-    return result.changes > 0;
+    return this.owners.clearOwner(teamId, channelId, role);
   }
 
   recordRequest(input: NewCollaborationRequest): {

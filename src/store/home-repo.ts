@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DigestTask } from '../core/digest/digest-facts.js';
 import type { CollaborationRequest } from '../core/domain.js';
 import type { HomeStore } from '../core/home/home.js';
-import { toRequest } from './collaboration-repo.js';
+import { toRequest } from './collaboration-rows.js';
 import type { Db } from './db.js';
 import { collaborationRequests, tasks } from './schema.js';
 

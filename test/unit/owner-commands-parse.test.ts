@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOwnerMention, parseRole } from '../../src/core/collaboration/owner-mention.js';
 import { parseCommandText } from '../../src/core/parse-command.js';
-import { topicKey } from '../../src/store/collaboration-repo.js';
+import { topicKey } from '../../src/store/collaboration-rows.js';
 
 describe('parseOwnerMention', () => {
   it.each([

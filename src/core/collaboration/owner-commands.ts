@@ -1,12 +1,6 @@
-import {
-  mentionOf,
-  ownerClearedText,
-  ownerScopeText,
-  ownerSetText,
-  ROLE_LABELS,
-  ROLE_SUBJECTS,
-} from '../../render/collaboration-messages.js';
-import { COLLABORATION_ROLES, type CollaborationRole, type OwnerRef } from '../domain.js';
+import { mentionOf, ROLE_LABELS } from '../../render/collaboration-messages.js';
+import { ownerClearedText, ownerScopeText, ownerSetText, ownersText } from '../../render/owner-messages.js';
+import type { CollaborationRole, OwnerRef } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
 import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
@@ -81,19 +75,7 @@ export interface OwnerCommandContext {
 
 /** `/data-engineer owners`: the effective owner of each role here, and where it comes from. */
 export function showOwners(deps: CollaborationDeps, teamId: string, channelId: string): string {
-  const owners = deps.collaboration.effectiveOwners(teamId, channelId);
-  const lines = COLLABORATION_ROLES.map((role) => {
-    const owner = owners.get(role);
-    const label = `*${ROLE_LABELS[role]}* (${ROLE_SUBJECTS[role]})`;
-    if (!owner) return `• ${label}: _not set_ — \`/data-engineer owners set ${role} @someone\``;
-    const from = owner.scope === 'channel' ? 'set for this channel' : 'workspace default';
-    return `• ${label}: ${mentionOf(owner)} (${from}, by <@${owner.setBy}>)`;
-  });
-  return [
-    '*Who I ping for each kind of request in this channel:*',
-    ...lines,
-    '_Workspace admins can change them with `/data-engineer owners set <role> @person-or-group [--channel]`._',
-  ].join('\n');
+  return ownersText(deps.collaboration.effectiveOwners(teamId, channelId));
 }
 
 /**

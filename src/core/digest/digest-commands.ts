@@ -1,3 +1,4 @@
+import { digestOffText, digestScheduleText, postRefusedText } from '../../render/digest-schedule-messages.js';
 import { type PermissionDeps, refuseUnlessAdmin } from '../permissions.js';
 import { type CommandContext, defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
 import type { DigestScheduler } from './digest-scheduler.js';
@@ -102,7 +103,7 @@ export async function digestCommand(
   if (command.kind === 'digest-now') {
     if (command.post) {
       const refusal = await refuseUnlessAdmin(deps, userId, 'post a digest in the channel (`--post`)');
-      if (refusal) return `${refusal} \`/data-engineer digest now\` shows it to you alone.`;
+      if (refusal) return postRefusedText(refusal);
     }
     return postDigestNow(deps, teamId, channelId, { post: command.post });
   }
@@ -126,10 +127,7 @@ export async function digestCommand(
 
 function describeSchedule(deps: DigestDeps, teamId: string, channelId: string): string {
   const setting = deps.digests.digestSetting(teamId, channelId);
-  if (setting && !setting.enabled) {
-    return `The daily digest is *off* in <#${channelId}>. \`/data-engineer digest on\` turns it back on.`;
-  }
-  const schedule = scheduleFor(setting, deps.defaultSchedule);
-  const source = setting?.time || setting?.timeZone ? '' : ' (the default)';
-  return `The daily digest for <#${channelId}> posts at *${schedule.time}* ${schedule.timeZone}${source}, on days with something to report. \`/data-engineer digest now\` posts one now.`;
+  if (setting && !setting.enabled) return digestOffText(channelId);
+  const isDefault = !(setting?.time || setting?.timeZone);
+  return digestScheduleText(channelId, scheduleFor(setting, deps.defaultSchedule), isDefault);
 }
