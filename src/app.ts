@@ -29,12 +29,16 @@ export interface AppTuning {
   anthropicIdleTimeoutMs?: number;
   /** Minimum time between two writes to one Slack message (default 1 s). */
   slackMinWriteIntervalMs?: number;
+  /** How long a new message's first write waits for its first complete line (default 250 ms). */
+  slackFirstLineWaitMs?: number;
   /** How Slack calls are retried (default: src/slack/slack-calls.ts). */
   slackCallPolicy?: SlackCallPolicy;
   /** How much of a long thread is read for context (default: src/slack/slack-gateway.ts). */
   slackThreadPaging?: ThreadPaging;
   /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
   digestScheduler?: boolean;
+  /** Socket Mode: pong timeout and reconnect delay (default: the SDK's 5 s). */
+  socketModeReconnectMs?: number;
 }
 
 export interface RunningApp {
@@ -113,7 +117,14 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   const identity = await identify(client, http, database);
   const services = await buildServices(config, logger, tuning, database, client, identity);
   const background = buildBackgroundWork(config, logger, tuning, services, identity.teamId);
-  const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background));
+  const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background), {
+    reconnectMs: tuning.socketModeReconnectMs,
+  }).catch((error: unknown) => {
+    // e.g. Socket Mode refused: close what was opened, as a refused bot token does.
+    http.server.close();
+    database.close();
+    throw error;
+  });
   http.slot.handler = slackApp.requestHandler;
   startBackgroundWork(background);
   health.ready = true;
@@ -125,6 +136,8 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   });
   const drain = async (graceMs: number) => {
     health.draining = true;
+    // Socket Mode takes no new work from here, like HTTP's 503 (Slack delivers events again later).
+    if (slackApp.socketMode) await slackApp.stop();
     await drainBackgroundWork(background, services.runner, graceMs, logger);
     // No answer runs now: the sandbox child (if it is up) ends with its sessions.
     await services.sandbox?.stop();

@@ -11,6 +11,8 @@ export interface FirstTextRun {
   botOverheadMs: number;
   /** model's first token → that text arriving at Slack */
   firstTokenToSlackMs: number;
+  /** model's first token → the answer's whole first line (its heading) shown in Slack */
+  firstTokenToReadableLineMs: number;
   slackCallsPerAnswer: number;
   /** smallest gap between two writes to the same message */
   minWriteGapMs: number;
@@ -74,7 +76,9 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
           ((parentTs && c.args.thread_ts === parentTs) || inThread.has(c.args.ts)),
       );
       const firstWrite = answerWrites[0];
-      if (!request?.firstByteAt || !firstWrite) throw new Error('first-text run produced no answer');
+      const readableLine = firstReadableLineWrite(answerWrites);
+      if (!request?.firstByteAt || !firstWrite || !readableLine)
+        throw new Error('first-text run produced no answer');
       const commandToFirstText = firstWrite.at - sentAt;
       const modelDelay = request.firstByteAt - request.at;
       results.push({
@@ -82,6 +86,7 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
         modelFirstTokenDelayMs: round(modelDelay),
         botOverheadMs: round(commandToFirstText - modelDelay),
         firstTokenToSlackMs: round(firstWrite.at - request.firstByteAt),
+        firstTokenToReadableLineMs: round(readableLine.at - request.firstByteAt),
         slackCallsPerAnswer: calls.length,
         minWriteGapMs: round(minGapPerMessage(answerWrites)),
         messagesInAnswer: new Set(answerWrites.map(messageTs)).size,
@@ -91,6 +96,20 @@ export async function firstTextScenario(runs = 3): Promise<FirstTextRun[]> {
   } finally {
     await h.close();
   }
+}
+
+/** The write after which the first message shows a complete first line (what the reader can read). */
+function firstReadableLineWrite(writes: RecordedCall[]): RecordedCall | undefined {
+  const first = writes[0];
+  if (!first) return undefined;
+  const ts = messageTs(first);
+  let shown = '';
+  for (const write of writes.filter((w) => messageTs(w) === ts)) {
+    if (typeof write.args.markdown_text === 'string') shown = write.args.markdown_text;
+    for (const chunk of (write.args.chunks ?? []) as { text?: string }[]) shown += chunk.text ?? '';
+    if (shown.trimStart().includes('\n')) return write;
+  }
+  return undefined;
 }
 
 function messageTs(call: RecordedCall): string {

@@ -15,9 +15,11 @@ import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
 import { SqliteArtifactStore } from '../store/artifact-repo.js';
+import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
+import { SqliteFeedbackStore } from '../store/feedback-repo.js';
 import { SqliteHomeStore } from '../store/home-repo.js';
 import { SqliteJobQueue } from '../store/job-repo.js';
 import { SqliteLimitStore } from '../store/limits-repo.js';
@@ -59,6 +61,8 @@ function buildStores(database: OpenDatabase, config: Config) {
     home: new SqliteHomeStore(database.db),
     answerSteps: new SqliteAnswerStepStore(database.db),
     artifacts: new SqliteArtifactStore(database.db),
+    feedback: new SqliteFeedbackStore(database.sqlite),
+    assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
   };
 }
@@ -87,6 +91,7 @@ export async function buildServices(
 ) {
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+    firstLineWaitMs: tuning.slackFirstLineWaitMs,
     workspaceUrl: identity.url,
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,

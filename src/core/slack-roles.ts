@@ -46,7 +46,11 @@ export interface ThreadTarget {
  */
 export interface MessageStream {
   append(markdown: string): void;
-  finish(): Promise<string>;
+  /**
+   * `closingBlocks`: bot-composed blocks shown under the text once it is complete (the feedback
+   * buttons), on the message itself when Slack's stream carries them, else in a message right after.
+   */
+  finish(closingBlocks?: BlockMessage): Promise<string>;
 }
 
 export interface ThreadMessage {

@@ -32,6 +32,8 @@ export function digestParent(facts: DigestFacts, dayLabel: string, highlights?: 
   ];
   const cost = totalCost(facts.usageByModel);
   if (cost !== undefined) figures.push(`~$${cost.toFixed(2)} Claude usage`);
+  const votes = facts.feedback;
+  if (votes && votes.up + votes.down > 0) figures.push(`👍 ${votes.up} · 👎 ${votes.down} on answers`);
   return [
     `:bar_chart: *Data engineering digest for <#${facts.channelId}>* — ${dayLabel}`,
     figures.join(' · '),

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -12,10 +12,13 @@ import {
   registerStop,
   registerUnknownActions,
 } from './listeners/actions.js';
+import { type AssistantListenerDeps, registerAssistant } from './listeners/assistant.js';
 import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
+import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
 import { registerHome } from './listeners/home.js';
 import type { SlackIdentity } from './slack-identity.js';
+import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 
 /** The only place Bolt is built: the rest of the app sees a request handler and a stop. */
 
@@ -31,7 +34,9 @@ export interface SlackSettings {
 export type ListenerDeps = CommandDeps &
   ActionDeps &
   Parameters<typeof registerEvents>[1] &
-  Parameters<typeof registerHome>[1];
+  Parameters<typeof registerHome>[1] &
+  FeedbackListenerDeps &
+  AssistantListenerDeps;
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
@@ -64,12 +69,13 @@ export async function startSlackApp(
   settings: SlackSettings,
   identity: SlackIdentity,
   deps: ListenerDeps,
+  socketOptions: SocketModeOptions = {},
 ): Promise<SlackApp> {
   const { logger } = deps;
   const boltLogger = toBoltLogger(logger, LogLevel.WARN);
   const socketMode = settings.appToken !== undefined;
   const socketReceiver = socketMode
-    ? new SocketModeReceiver({ appToken: settings.appToken ?? '', logger: boltLogger })
+    ? createSocketModeReceiver(settings, boltLogger, socketOptions)
     : undefined;
   const receiver = socketMode
     ? undefined
@@ -96,12 +102,19 @@ export async function startSlackApp(
   });
   registerListeners(app, deps);
   (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
-  if (!receiver) await app.start();
+  if (!receiver) {
+    await app.start().catch((error: unknown) => {
+      throw socketModeStartError(error);
+    });
+  }
+  let stopped: Promise<unknown> | undefined;
   return {
     requestHandler: receiver?.requestListener,
     socketMode,
+    // Socket Mode: closes the connection (Slack then delivers events to another one, or again later).
     stop: async () => {
-      if (socketMode) await app.stop();
+      if (socketMode) stopped ??= app.stop();
+      await stopped;
     },
   };
 }
@@ -114,4 +127,6 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerStop(app, deps);
   registerUnknownActions(app, deps);
   registerHome(app, deps);
+  registerFeedback(app, deps);
+  registerAssistant(app, deps);
 }

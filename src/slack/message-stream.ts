@@ -1,6 +1,6 @@
-import type { WebClient } from '@slack/web-api';
+import type { KnownBlock, WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
-import type { MessageStream, ThreadTarget } from '../core/slack-roles.js';
+import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 
@@ -20,9 +20,27 @@ const STOPPED_BY_USER = 'stopped_by_user';
 
 type Mode = 'stream' | 'post' | 'update';
 
+/** A first write this long is readable even without its line's end (a long first sentence). */
+export const FIRST_LINE_MAX_CHARS = 80;
+
+/**
+ * True when `text` may open a message: its first line is complete, or long enough to read. Opening
+ * with the model's first few characters (`## D`) would make the reader wait a whole write interval
+ * (1 s) for the heading, since the next write must keep the pace.
+ */
+export function firstLineReady(text: string): boolean {
+  const start = text.length - text.trimStart().length;
+  return text.indexOf('\n', start) >= 0 || text.length - start >= FIRST_LINE_MAX_CHARS;
+}
+
 export interface StreamPolicy {
   /** Minimum time between two writes to the same message. */
   minIntervalMs: number;
+  /**
+   * How long a new message's first write waits for its first complete line (see firstLineReady);
+   * past it, whatever has arrived is written, so a slow model still shows text early.
+   */
+  firstLineWaitMs: number;
   /**
    * When each message was last written, shared by every writer of the gateway: a message rewritten by
    * a new writer (an answer restarted after a model retry) keeps its pace.
@@ -33,7 +51,8 @@ export interface StreamPolicy {
 }
 
 /**
- * One Slack message written progressively. The first text goes out at once (chat.startStream), later
+ * One Slack message written progressively. The first text goes out as soon as its first line is
+ * complete (or ~80 characters, or `firstLineWaitMs` after the first text) with chat.startStream, later
  * text is batched into at most one write per `minIntervalMs` (chat.appendStream), and `finish()`
  * closes it (chat.stopStream). When streaming is refused it posts then edits (chat.postMessage /
  * chat.update) at the same pace; an existing message (`existingTs`) is rewritten with chat.update.
@@ -46,6 +65,9 @@ export class SlackMessageStream implements MessageStream {
   private sent = 0;
   private lastWriteAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Set while a new message waits for its first line (see firstLineReady). */
+  private firstLineTimer: NodeJS.Timeout | undefined;
+  private firstLineWaitOver = false;
   private flushQueued = false;
   private chain: Promise<void>;
   private failure: unknown;
@@ -53,6 +75,9 @@ export class SlackMessageStream implements MessageStream {
   private stoppedByUser = false;
   private readonly signal: AbortSignal | undefined;
   private closedAfterStop = false;
+  /** Blocks to show under the finished text (finish's argument), and whether they are shown. */
+  private closing: BlockMessage | undefined;
+  private closingShown = false;
 
   constructor(
     private readonly client: WebClient,
@@ -78,13 +103,17 @@ export class SlackMessageStream implements MessageStream {
     this.schedule();
   }
 
-  async finish(): Promise<string> {
+  async finish(closingBlocks?: BlockMessage): Promise<string> {
     this.finished = true;
+    this.closing = closingBlocks;
     if (this.timer) clearTimeout(this.timer);
+    if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
     this.timer = undefined;
+    this.firstLineTimer = undefined;
     this.enqueue(async () => {
       await this.waitForSlot();
       await this.write(true);
+      await this.showClosingAfter();
     });
     await this.chain;
     if (this.failure) {
@@ -103,7 +132,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private schedule(): void {
-    if (this.flushQueued || this.finished) return;
+    if (this.flushQueued || this.finished || this.waitingForFirstLine()) return;
     this.flushQueued = true;
     const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
@@ -116,6 +145,23 @@ export class SlackMessageStream implements MessageStream {
         if (this.sent < this.text.length) this.schedule();
       });
     }, wait);
+  }
+
+  /** A new message holds its first write until the first line is readable, at most firstLineWaitMs. */
+  private waitingForFirstLine(): boolean {
+    if (this.ts || this.sent > 0 || this.firstLineWaitOver) return false;
+    if (firstLineReady(this.text)) {
+      this.firstLineWaitOver = true;
+      if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
+      this.firstLineTimer = undefined;
+      return false;
+    }
+    this.firstLineTimer ??= setTimeout(() => {
+      this.firstLineTimer = undefined;
+      this.firstLineWaitOver = true;
+      this.schedule();
+    }, this.policy.firstLineWaitMs);
+    return true;
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -178,9 +224,7 @@ export class SlackMessageStream implements MessageStream {
       }
       await this.writeMode(pending, final);
     } finally {
-      // Counted from when Slack answered, so two writes never reach Slack less than the interval apart.
-      this.lastWriteAt = Date.now();
-      if (this.ts) rememberWrite(this.policy.lastWrites, this.ts, this.lastWriteAt);
+      this.markWritten();
     }
     this.sent = upTo;
   }
@@ -189,7 +233,8 @@ export class SlackMessageStream implements MessageStream {
     const { channelId: channel, threadTs: thread_ts } = this.target;
     const chunks = pending ? [{ type: 'markdown_text' as const, text: pending }] : [];
     if (this.mode === 'stream' && !this.ts) {
-      if (final) return this.post(); // the whole message fits in one write: no stream needed
+      // The whole message fits in one write: no stream needed, unless blocks go under it.
+      if (final && !this.closing) return this.post();
       const started = await this.call(
         () =>
           this.client.chat.startStream({
@@ -201,16 +246,18 @@ export class SlackMessageStream implements MessageStream {
           }),
         { idempotent: false },
       );
-      return this.setTs(started.ts);
+      this.setTs(started.ts);
+      if (!final) return;
+      // Opened and closed at once, to carry the closing blocks: the close keeps the pace too.
+      this.markWritten();
+      await this.waitForSlot();
+      return this.stopStream([]);
     }
     if (this.mode === 'stream' && this.ts) {
-      const ts = this.ts;
       if (final) {
-        await this.call(
-          () => this.client.chat.stopStream({ channel, ts, ...(chunks.length ? { chunks } : {}) }),
-          { idempotent: true },
-        );
+        await this.stopStream(chunks);
       } else {
+        const ts = this.ts;
         await this.call(() => this.client.chat.appendStream({ channel, ts, chunks }), {
           idempotent: false,
         });
@@ -219,6 +266,52 @@ export class SlackMessageStream implements MessageStream {
     }
     if (!this.ts) return this.post();
     await this.update(this.ts);
+  }
+
+  /** Counted from when Slack answered, so two writes never reach Slack less than the interval apart. */
+  private markWritten(): void {
+    this.lastWriteAt = Date.now();
+    if (this.ts) rememberWrite(this.policy.lastWrites, this.ts, this.lastWriteAt);
+  }
+
+  /** Closes the live stream with the last text and, when given, the closing blocks under it. */
+  private async stopStream(chunks: { type: 'markdown_text'; text: string }[]): Promise<void> {
+    const { channelId: channel } = this.target;
+    const ts = this.ts ?? '';
+    const blocks = this.closing?.blocks;
+    await this.call(
+      () =>
+        this.client.chat.stopStream({
+          channel,
+          ts,
+          ...(chunks.length ? { chunks } : {}),
+          ...(blocks ? { blocks: blocks as KnownBlock[] } : {}),
+        }),
+      { idempotent: true },
+    );
+    if (blocks) this.closingShown = true;
+  }
+
+  /**
+   * Closing blocks the message itself could not carry (posted and edited, not streamed; or the stream
+   * ended on Slack's side) go in a message right after it, in the same thread.
+   */
+  private async showClosingAfter(): Promise<void> {
+    if (!this.closing || this.closingShown || !this.ts || this.stoppedByUser) return;
+    const { text, blocks } = this.closing;
+    await this.call(
+      () =>
+        this.client.chat.postMessage({
+          channel: this.target.channelId,
+          thread_ts: this.target.threadTs,
+          text,
+          blocks: blocks as KnownBlock[],
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      { idempotent: false },
+    );
+    this.closingShown = true;
   }
 
   private async post(): Promise<void> {

@@ -52,6 +52,8 @@ export class SlackGateway
     private readonly logger: Logger,
     options: {
       minWriteIntervalMs?: number;
+      /** How long a new message waits for its first complete line (default 250 ms). */
+      firstLineWaitMs?: number;
       workspaceUrl?: string;
       callPolicy?: SlackCallPolicy;
       threadPaging?: ThreadPaging;
@@ -63,6 +65,8 @@ export class SlackGateway
     this.workspaceUrl = options.workspaceUrl;
     this.policy = {
       minIntervalMs: options.minWriteIntervalMs ?? 1000,
+      // Within ~300 ms of the model's first token the reader sees a line, even from a slow model.
+      firstLineWaitMs: options.firstLineWaitMs ?? 250,
       lastWrites: new Map(),
       streamingAllowed: () => Date.now() - this.streamingRefusedAt > STREAMING_RETRY_AFTER_MS,
       streamingRefused: (code) => {

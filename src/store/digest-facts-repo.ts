@@ -2,8 +2,9 @@ import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, sum } from
 import type { CollaborationStore } from '../core/collaboration/collaboration-store.js';
 import type { DigestFacts, DigestTask, Listed, StandingItems } from '../core/digest/digest-facts.js';
 import type { TaskStatus } from '../core/domain.js';
+import type { FeedbackCounts } from '../core/feedback/feedback.js';
 import type { Db } from './db.js';
-import { collaborationRequests, tasks, turns } from './schema.js';
+import { answerFeedback, collaborationRequests, tasks, turns } from './schema.js';
 
 /**
  * What a digest reports, read from SQLite. Every list is a count plus its first `limit` rows, each
@@ -33,7 +34,28 @@ export class SqliteDigestFacts {
       openRequests: { total: open.total, items: open.requests },
       standing: this.standing(teamId, channelId),
       usageByModel: this.usageByModel(teamId, channelId, from, to),
+      feedback: this.feedback(teamId, channelId, from, to),
     };
+  }
+
+  /** Votes on the channel's answers cast or changed in the period, by the (team, channel, updated) index. */
+  private feedback(teamId: string, channelId: string, from: number, to: number): FeedbackCounts {
+    const [row] = this.db
+      .select({
+        up: sql<number>`coalesce(sum(${answerFeedback.vote} = 'up'), 0)`,
+        down: sql<number>`coalesce(sum(${answerFeedback.vote} = 'down'), 0)`,
+      })
+      .from(answerFeedback)
+      .where(
+        and(
+          eq(answerFeedback.teamId, teamId),
+          eq(answerFeedback.channelId, channelId),
+          gte(answerFeedback.updatedAt, from),
+          lt(answerFeedback.updatedAt, to),
+        ),
+      )
+      .all();
+    return { up: Number(row?.up ?? 0), down: Number(row?.down ?? 0) };
   }
 
   /** Ids only, through the (team_id, channel_id, status, …) indexes: cheap even for thousands. */

@@ -29,6 +29,9 @@ export class SqliteRetentionStore implements RetentionStore {
       deleteTask: sqlite.prepare('DELETE FROM tasks WHERE team_id = ? AND id = ?'),
       deleteEvents: sqlite.prepare('DELETE FROM events_seen WHERE team_id = ? AND created_at < ?'),
       deleteAdmissions: sqlite.prepare('DELETE FROM admissions WHERE team_id = ? AND at < ?'),
+      deleteAssistantThreads: sqlite.prepare(
+        'DELETE FROM assistant_threads WHERE team_id = ? AND created_at < ?',
+      ),
       findMessage: sqlite.prepare(`
         SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
                turns.id = (SELECT min(first.id) FROM turns AS first
@@ -59,6 +62,8 @@ export class SqliteRetentionStore implements RetentionStore {
       }
       const events = this.statements.deleteEvents.run(teamId, cutoffMs).changes;
       this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
+      // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
+      this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
       return { tasks: idle.length, turns, events };
     })();
   }

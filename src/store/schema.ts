@@ -415,3 +415,53 @@ export type TaskRow = typeof tasks.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type CollaborationRequestRow = typeof collaborationRequests.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;
+
+/**
+ * Feedback on answers (👍/👎 under each final answer): one vote per person per answer (an assistant
+ * turn), changeable a few times (`changes`), with an optional note on what was wrong. Bounded by
+ * construction: at most one row per person who can see the answer.
+ */
+export const answerFeedback = sqliteTable(
+  'answer_feedback',
+  {
+    teamId: text('team_id').notNull(),
+    turnId: integer('turn_id')
+      .notNull()
+      .references(() => turns.id, { onDelete: 'cascade' }),
+    taskId: integer('task_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    vote: text('vote', { enum: ['up', 'down'] }).notNull(),
+    /** What was wrong (the 👎 form), at most 1,000 characters; null when not given or voted 👍. */
+    comment: text('comment'),
+    changes: integer('changes').notNull().default(0),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.turnId, t.userId] }),
+    // `/data-engineer usage`: a channel's votes in a period.
+    index('answer_feedback_team_channel_updated').on(t.teamId, t.channelId, t.updatedAt),
+  ],
+);
+
+/**
+ * Threads of the app's AI side panel / DM (Slack's `assistant_thread_started`): a message in one is a
+ * task for the bot, answered in that thread, even before the bot owns the thread.
+ */
+export const assistantThreads = sqliteTable(
+  'assistant_threads',
+  {
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    userId: text('user_id').notNull(),
+    /** The channel the person was looking at when they opened the panel (Slack's context), if any. */
+    contextChannelId: text('context_channel_id'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.channelId, t.threadTs] }),
+    index('assistant_threads_team_created').on(t.teamId, t.createdAt),
+  ],
+);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
+import { isFeedbackPrompt } from '../support/feedback.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
 import { blockActionsBody, postSigned } from '../support/slack-signing.js';
 
@@ -13,8 +14,11 @@ describe('Claude faults', () => {
     await h.close();
   });
 
+  // 👍/👎 come in a message of their own when a retried answer was rewritten with chat.update.
   const replies = () =>
-    h.slack.messages.filter((m) => m.channel === CHANNEL && m.thread_ts && m.thread_ts !== m.ts);
+    h.slack.messages.filter(
+      (m) => m.channel === CHANNEL && m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
 
   it('honours retry-after on a 429, says so in the thread status, and answers once', async () => {
     h = await startHarness();

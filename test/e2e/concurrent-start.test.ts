@@ -38,7 +38,9 @@ describe('two processes starting together on a fresh database', () => {
   });
 
   function startBot(databasePath: string, cwd: string): Bot {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below Linux's ephemeral range (32768–60999): a port above it may be the local end of some
+    // connection (the other tests', under load), and the bot's listen then fails with EADDRINUSE.
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     const child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/main.ts')], {
       cwd,
       env: {

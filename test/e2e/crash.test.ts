@@ -12,6 +12,7 @@ import {
   textReply,
 } from '../support/fake-anthropic.js';
 import { FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { isFeedbackPrompt } from '../support/feedback.js';
 import { TEST_SECRETS } from '../support/harness.js';
 import { postSigned, slashCommandBody } from '../support/slack-signing.js';
 import { until } from '../support/wait.js';
@@ -128,7 +129,10 @@ describe('crash recovery (SIGKILL mid-answer)', () => {
     const parents = slack.messages.filter((m) => m.channel === CHANNEL && m.bot_id && !m.thread_ts);
     return parents.map((parent) => ({
       parent,
-      replies: slack.messages.filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts),
+      // 👍/👎 come in a message of their own when the answer was rewritten (chat.update) after a kill.
+      replies: slack.messages.filter(
+        (m) => m.thread_ts === parent.ts && m.ts !== parent.ts && !isFeedbackPrompt(m),
+      ),
     }));
   }
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer } from '../support/fake-anthropic.js';
 import { FAKE_TEAM_ID } from '../support/fake-slack.js';
+import { isFeedbackPrompt } from '../support/feedback.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const USER = 'U0ANA0001';
@@ -150,7 +151,9 @@ describe('/data-engineer <task>', () => {
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
     expect(h.anthropic.requests).toHaveLength(3);
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     const text = replies[0]?.text ?? '';
     expect(text).toContain('overloaded');
@@ -171,7 +174,9 @@ describe('/data-engineer <task>', () => {
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
     expect(h.anthropic.requests).toHaveLength(2);
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     expect(replies[0]?.markdown_text?.trim()).toBe(answer.trim());
     expect(h.query<TaskRow>('select * from tasks')[0]?.status).toBe('done');
@@ -192,7 +197,9 @@ describe('/data-engineer <task>', () => {
     );
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
-    const [reply] = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const [reply] = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     const writes = h.slack.calls
       .filter(
         (c) => c.args.ts === reply?.ts || (c.method === 'chat.startStream' && c.response?.ts === reply?.ts),
@@ -209,7 +216,9 @@ describe('/data-engineer <task>', () => {
     await h.command('design the whole warehouse');
     await h.app.idle();
     // The answer's messages (its long SQL blocks also arrive as files, in file share messages).
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts && !m.upload);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !m.upload && !isFeedbackPrompt(m),
+    );
     expect(replies.length).toBeGreaterThanOrEqual(3);
     for (const reply of replies) {
       const text = reply.markdown_text ?? '';
@@ -245,7 +254,9 @@ describe('/data-engineer <task>', () => {
     h.slack.refuseStreaming('feature_not_enabled');
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     for (const section of SECTIONS) expect(replies[0]?.markdown_text).toContain(section);
     expect(h.slack.callsTo('chat.postMessage').length).toBeGreaterThanOrEqual(2);
@@ -261,7 +272,9 @@ describe('/data-engineer <task>', () => {
     });
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     expect(replies[0]?.markdown_text?.trim()).toBe(dataEngineeringAnswer().trim());
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(1);
@@ -273,7 +286,9 @@ describe('/data-engineer <task>', () => {
     h.slack.failNext('chat.appendStream', { error: 'internal_error' });
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     expect(replies[0]?.streaming_state).not.toBe('in_progress');
     expect(replies[0]?.markdown_text?.trim()).toBe(answer.trim());
@@ -290,7 +305,9 @@ describe('/data-engineer <task>', () => {
     h.slack.failNext('chat.update', { error: 'internal_error' }, 3);
     await h.command('design a pipeline for user analytics');
     await h.app.idle();
-    const replies = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    const replies = h.slack.messages.filter(
+      (m) => m.thread_ts && m.thread_ts !== m.ts && !isFeedbackPrompt(m),
+    );
     expect(replies).toHaveLength(1);
     expect(replies[0]?.streaming_state).not.toBe('in_progress');
     expect(replies[0]?.text).toContain("couldn't finish this answer");

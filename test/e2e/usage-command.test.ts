@@ -67,8 +67,8 @@ describe('/data-engineer usage', () => {
     expect(response.json.text).toBe(
       [
         `*Claude usage in <#${CHANNEL}>*`,
-        '• *Last 7 days:* 1 task · 213,345 tokens (201,000 input, 12,345 output) · ~$0.15',
-        '• *Last 30 days:* 2 tasks · 218,345 tokens (203,000 input, 15,345 output) · ~$0.18',
+        '• *Last 7 days:* 1 task · 213,345 tokens (201,000 input, 12,345 output) · ~$0.15 · feedback 👍 0 · 👎 0',
+        '• *Last 30 days:* 2 tasks · 218,345 tokens (203,000 input, 15,345 output) · ~$0.18 · feedback 👍 0 · 👎 0',
         '_Estimated from list prices; tokens include cache reads and writes. Only you can see this._',
       ].join('\n'),
     );

@@ -76,6 +76,8 @@ export async function startHarness(
     slackCallPolicy: { rateLimitWaits: 8, transientRetries: 0, baseDelayMs: 10 },
     // Digest tests turn it on; elsewhere a digest posted at 09:00 would only surprise a test.
     digestScheduler: false,
+    // Socket Mode tests: reconnect after Slack's `disconnect` in 1 s, not the SDK's 5 s.
+    socketModeReconnectMs: 1_000,
     ...options.tuning,
   };
   const config = parsed.config;

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ASSISTANT_PROMPTS } from '../../src/core/assistant/assistant-threads.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the whole
 // `module.exports`, so take `.default` when present (it is, at runtime and in the types).
@@ -22,7 +23,13 @@ interface SlashCommand {
 }
 
 interface Manifest {
-  features: { slash_commands: SlashCommand[] };
+  features: {
+    slash_commands: SlashCommand[];
+    assistant_view?: {
+      assistant_description: string;
+      suggested_prompts?: { title: string; message: string }[];
+    };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { request_url?: string; bot_events: string[] };
@@ -33,6 +40,9 @@ interface Manifest {
 
 const manifestText = readText(new URL('../../manifest.yml', import.meta.url));
 const manifest = parse(manifestText) as Manifest;
+const socketManifest = parse(
+  readText(new URL('../../manifest.socket-mode.yml', import.meta.url)),
+) as Manifest;
 
 // The schema uses non-standard keywords (`_note`, `regex`, `requires`), which Ajv's strict mode rejects.
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -48,6 +58,7 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string {
 /** Scope each subscribed bot event needs (app_home_opened needs none). */
 const EVENT_SCOPES: Record<string, string> = {
   app_mention: 'app_mentions:read',
+  assistant_thread_started: 'assistant:write',
   'message.channels': 'channels:history',
   'message.groups': 'groups:history',
   'message.im': 'im:history',
@@ -116,8 +127,43 @@ describe('manifest.yml', () => {
     for (const url of urls) expect(url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
   });
 
+  it('declares the AI-app side panel with the prompts the bot sets, and the DM events it needs', () => {
+    const view = manifest.features.assistant_view;
+    expect(view?.assistant_description.trim()).toBeTruthy();
+    expect(view?.suggested_prompts?.map((p) => p.title)).toEqual(ASSISTANT_PROMPTS.map((p) => p.title));
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['assistant_thread_started', 'message.im']),
+    );
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['assistant:write', 'im:history']),
+    );
+  });
+
   it('uses HTTP mode (Socket Mode off)', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+});
+
+describe('manifest.socket-mode.yml', () => {
+  it('is valid against the official v1 manifest schema', () => {
+    const ok = validate(socketManifest);
+    expect(ok, `manifest.socket-mode.yml is invalid:\n${formatErrors(validate.errors)}`).toBe(true);
+  });
+
+  it('turns Socket Mode on and has no request URL', () => {
+    expect(socketManifest.settings.socket_mode_enabled).toBe(true);
+    expect(socketManifest.features.slash_commands.every((c) => c.url === undefined)).toBe(true);
+    expect(socketManifest.settings.event_subscriptions.request_url).toBeUndefined();
+    expect(socketManifest.settings.interactivity.request_url).toBeUndefined();
+  });
+
+  it('is the same app as manifest.yml in everything else', () => {
+    const httpOnly = structuredClone(manifest);
+    for (const command of httpOnly.features.slash_commands) delete command.url;
+    delete httpOnly.settings.event_subscriptions.request_url;
+    delete httpOnly.settings.interactivity.request_url;
+    httpOnly.settings.socket_mode_enabled = true;
+    expect(socketManifest).toEqual(httpOnly);
   });
 });

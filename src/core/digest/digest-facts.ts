@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CollaborationRequest, TaskStatus, Usage } from '../domain.js';
+import type { FeedbackCounts } from '../feedback/feedback.js';
 
 /** Everything a channel's digest says, read from the database (never from the model). */
 
@@ -34,6 +35,8 @@ export interface DigestFacts {
   /** Every standing item, not only the listed ones: what "changed since the last digest" compares. */
   standing: StandingItems;
   usageByModel: { model: string; usage: Usage }[];
+  /** 👍/👎 on the channel's answers cast or changed in the period (each person's latest vote). */
+  feedback?: FeedbackCounts;
 }
 
 /** The ids (and request states) of all waiting tasks and open requests of a channel. */

@@ -4,7 +4,13 @@ import {
   type SplitOp,
   StreamingMessageSplitter,
 } from '../../render/index.js';
-import type { AnswerStreamer, MessageStream, ThreadTarget, ThreadWriter } from '../slack-roles.js';
+import type {
+  AnswerStreamer,
+  BlockMessage,
+  MessageStream,
+  ThreadTarget,
+  ThreadWriter,
+} from '../slack-roles.js';
 
 /**
  * Turns a stream of untrusted model text into one or more Slack messages in a thread:
@@ -73,11 +79,14 @@ export class ThreadAnswerWriter {
     await Promise.allSettled(this.finishing);
   }
 
-  /** Writes the rest, waits for Slack, removes messages a restart left unused; returns the ts of each message. */
-  async finish(): Promise<string[]> {
+  /**
+   * Writes the rest, waits for Slack, removes messages a restart left unused; returns the ts of each
+   * message. `closingBlocks` go under the last message (see MessageStream.finish).
+   */
+  async finish(closingBlocks?: BlockMessage): Promise<string[]> {
     this.apply(this.splitter.push(this.safe.push(this.links.flush()) + this.safe.flush()));
     this.apply(this.splitter.end());
-    this.closeCurrent();
+    this.closeCurrent(closingBlocks);
     const written = await Promise.all(this.finishing);
     const unused = this.reusableTs.slice(this.index);
     for (const ts of unused) await this.slack.deleteMessage(this.target.channelId, ts);
@@ -114,9 +123,9 @@ export class ThreadAnswerWriter {
     return this.current;
   }
 
-  private closeCurrent(): void {
+  private closeCurrent(closingBlocks?: BlockMessage): void {
     if (!this.current) return;
-    const done = this.current.finish();
+    const done = this.current.finish(closingBlocks);
     // A failed message must not stop the messages after it from being attempted; finish() reports it.
     this.previous = done.catch(() => undefined);
     this.finishing.push(done);

@@ -1,4 +1,5 @@
 import { slackTextToPlain } from '../../render/index.js';
+import type { AssistantThreadStore } from '../assistant/assistant-threads.js';
 import type { Task } from '../domain.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import type { WorkRunner } from '../jobs/work-runner.js';
@@ -18,6 +19,8 @@ export interface MessageDeps extends TurnDeps {
   runner: WorkRunner;
   /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task or reply is stored. */
   limits: UsageLimits;
+  /** Threads opened in Slack's AI side panel / DM: a message in one starts a task there. */
+  assistantThreads: Pick<AssistantThreadStore, 'isAssistantThread'>;
 }
 
 /** A human message the Slack layer has already validated and stripped of the bot's own mention. */
@@ -49,13 +52,20 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
     : undefined;
   if (owned) return followUp(deps, owned, message);
   if (!message.addressed) return;
-  if (message.isDirectMessage && inThread) return; // a thread in a DM that is not a task: not for us
+  // A thread in a DM that is not a task is not for us, unless it is a side-panel thread: a task there.
+  const panelThread = message.isDirectMessage && inThread && isPanelThread(deps, message);
+  if (message.isDirectMessage && inThread && !panelThread) return;
   if (message.text.trim() === '') {
     tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
   if (refusedByLimits(deps, message, message.threadTs)) return;
-  await startTask(deps, message, inThread);
+  // A side-panel thread holds nothing but this conversation: no earlier thread to read for context.
+  await startTask(deps, message, inThread && !panelThread);
+}
+
+function isPanelThread(deps: MessageDeps, message: IncomingMessage): boolean {
+  return deps.assistantThreads.isAssistantThread(message.teamId, message.channelId, message.threadTs ?? '');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { feedbackBlocks } from '../../render/feedback-messages.js';
 import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
 import type { AgentPort, AgentResult } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
@@ -173,7 +174,8 @@ async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> 
   }
   if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
   if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
-  await writer.finish();
+  // A final answer carries 👍/👎; one that waits for answers to its questions is not final yet.
+  await writer.finish(result.waitingText ? undefined : feedbackBlocks(openedAnswer(run).turnId));
   await run.stopControlPosting;
   await removeStopControl(run.deps, run.slack, run.task, run.stopControlTs);
   return content;

@@ -1,5 +1,6 @@
 import type { DigestStore } from '../digest/digest-facts.js';
 import type { Usage } from '../domain.js';
+import type { FeedbackCounts, FeedbackStore } from '../feedback/feedback.js';
 import { estimateCostUsd, hasKnownPrice } from '../pricing.js';
 import { defineSubCommand } from '../sub-command.js';
 
@@ -13,11 +14,11 @@ const WINDOWS = [7, 30] as const;
  */
 export const usageSubCommand = defineSubCommand<
   { kind: 'usage' },
-  { digests: Pick<DigestStore, 'digestFacts'> }
+  { digests: Pick<DigestStore, 'digestFacts'>; feedback: Pick<FeedbackStore, 'feedbackCounts'> }
 >({
   name: 'usage',
   usage: [
-    '`/data-engineer usage` shows this channel’s tasks, Claude tokens and estimated cost for the last 7 and 30 days',
+    '`/data-engineer usage` shows this channel’s tasks, Claude tokens, estimated cost and 👍/👎 on answers for the last 7 and 30 days',
   ],
   parse: (args) => (args.length === 0 ? { kind: 'usage' } : undefined),
   run: (deps, { teamId, channelId }) => {
@@ -25,7 +26,8 @@ export const usageSubCommand = defineSubCommand<
     const lines = WINDOWS.map((days) => {
       // Lists are not shown: only the totals (limit 0 reads counts and sums).
       const facts = deps.digests.digestFacts(teamId, channelId, now - days * DAY_MS, now, 0);
-      return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)}`;
+      const votes = deps.feedback.feedbackCounts(teamId, channelId, now - days * DAY_MS);
+      return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)} · ${feedbackText(votes)}`;
     });
     return [
       `*Claude usage in <#${channelId}>*`,
@@ -43,6 +45,11 @@ function windowText(tasks: number, usageByModel: { model: string; usage: Usage }
   const cost = priced.reduce((n, row) => n + estimateCostUsd(row.model, row.usage), 0);
   const unpriced = priced.length < usageByModel.length ? ' (some models have no known price)' : '';
   return `${count(tasks, 'task')} · ${count(input + output, 'token')} (${number(input)} input, ${number(output)} output) · ${dollars(cost)}${unpriced}`;
+}
+
+/** The answers' 👍/👎 in the period (votes cast or changed in it, each person's latest). */
+function feedbackText(votes: FeedbackCounts): string {
+  return `feedback 👍 ${number(votes.up)} · 👎 ${number(votes.down)}`;
 }
 
 const number = (n: number) => n.toLocaleString('en-US');

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { FAKE_APP_TOKEN, FakeSocketMode } from '../fake-socket-mode/index.js';
 import { METHODS } from './methods/index.js';
 import { ResponseUrls } from './response-urls.js';
 import { failureReply, type Reply, Script } from './scripting.js';
@@ -25,7 +26,16 @@ import { type Body, fail } from './wire.js';
  */
 
 /** Form-encoded clients (the WebClient) send nested values as JSON strings. */
-const JSON_FIELDS = ['blocks', 'attachments', 'chunks', 'metadata', 'loading_messages', 'view', 'files'];
+const JSON_FIELDS = [
+  'blocks',
+  'attachments',
+  'chunks',
+  'metadata',
+  'loading_messages',
+  'view',
+  'files',
+  'prompts',
+];
 
 function readBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -79,6 +89,7 @@ export class FakeSlackServer implements FakeSlack {
   readonly homeViews = this.state.homeViews;
 
   private origin = '';
+  readonly socketMode = new FakeSocketMode(() => this.origin);
   private readonly server: Server;
   private readonly script = new Script();
   private readonly responseUrls = new ResponseUrls(this.state.responses);
@@ -91,6 +102,7 @@ export class FakeSlackServer implements FakeSlack {
         if (!res.headersSent) send(res, 500, { ok: false, error: `fake_slack_bug: ${String(error)}` });
       });
     });
+    this.server.on('upgrade', (req, socket, head) => this.socketMode.upgrade(req, socket, head));
   }
 
   async listen(): Promise<void> {
@@ -210,6 +222,7 @@ export class FakeSlackServer implements FakeSlack {
   }
 
   async close(): Promise<void> {
+    await this.socketMode.close();
     // The WebClient keeps connections alive; close them so the server can stop at once.
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -259,6 +272,14 @@ export class FakeSlackServer implements FakeSlack {
     send(res, 404, { ok: false, error: 'not_found' });
   }
 
+  /** Socket Mode's only Web API method: app-level tokens (xapp-) only, as Slack checks. */
+  private openSocketConnection(token: string | undefined): Reply {
+    if (!token) return { status: 200, body: fail('not_authed') };
+    if (!token.startsWith('xapp-')) return { status: 200, body: fail('not_allowed_token_type') };
+    if (token !== FAKE_APP_TOKEN) return { status: 200, body: fail('invalid_auth') };
+    return { status: 200, body: { ok: true, url: this.socketMode.openConnectionUrl() } };
+  }
+
   private api(call: RecordedCall, raw: string, req: IncomingMessage, url: URL): Reply {
     const args = parseArgs(raw, req.headers['content-type'] ?? '', url.searchParams);
     if (!args) return { status: 200, body: fail('invalid_json') };
@@ -274,6 +295,7 @@ export class FakeSlackServer implements FakeSlack {
     if (scripted) return failureReply(scripted);
     if (this.script.rateLimited(call.method)) return failureReply({ status: 429, retryAfter: 1 });
     const handler = METHODS[call.method];
+    if (call.method === 'apps.connections.open') return this.openSocketConnection(token);
     if (!handler) return { status: 200, body: fail('unknown_method') };
     if (!token) return { status: 200, body: fail('not_authed') };
     if (!token.startsWith('xox')) return { status: 200, body: fail('invalid_auth') };

@@ -80,6 +80,8 @@ export class SlackState {
   readonly responses: FakeSlack['responses'] = [];
   readonly statuses: FakeSlack['statuses'] = [];
   readonly homeViews: FakeSlack['homeViews'] = new Map();
+  /** views.open: trigger_ids already exchanged for a view (each works once). */
+  readonly usedTriggers = new Set<string>();
   readonly streams = new Map<string, Stream>();
   readonly channels = new Map<string, Channel>();
   readonly users = new Map<string, SlackUser>([[BOT_USER.id, BOT_USER]]);
@@ -143,6 +145,7 @@ export class SlackState {
     for (const map of [this.byKey, this.streams, this.channels, this.userGroups, this.homeViews, this.files])
       map.clear();
     this.fileSizeLimit = 1024 ** 3;
+    this.usedTriggers.clear();
     this.users.clear();
     this.users.set(BOT_USER.id, BOT_USER);
     this.streamingRefusal = undefined;

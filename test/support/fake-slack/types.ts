@@ -1,3 +1,5 @@
+import type { FakeSocketMode } from '../fake-socket-mode/index.js';
+
 /** The fake Slack's public types: what tests record, seed and script. */
 
 export const FAKE_TEAM_ID = 'T0FAKE001';
@@ -91,6 +93,8 @@ export type Failure =
   | { status: 500; afterLanding?: boolean };
 
 export interface FakeSlack {
+  /** Socket Mode: the WebSocket side `apps.connections.open` points the app to. */
+  socketMode: FakeSocketMode;
   /** e.g. `http://127.0.0.1:PORT/api/` (trailing slash) — pass as SLACK_API_URL. */
   apiUrl: string;
   calls: RecordedCall[];

@@ -40,7 +40,59 @@ const setStatus: Method = (state, args) => {
   return ok();
 };
 
+/** Slack's trigger_id: `<digits>.<digits>.<32 hex>`, valid once and for 3 seconds after the click. */
+const TRIGGER_ID = /^\d+\.\d+\.[0-9a-f]{32}$/;
+
+/** views.open: a modal for the trigger_id of a click or command, exchanged once. */
+const openView: Method = (state, args) => {
+  if (typeof args.trigger_id !== 'string' || args.trigger_id === '') {
+    return fail({ error: 'invalid_arguments', detail: 'missing required field: trigger_id' });
+  }
+  if (!TRIGGER_ID.test(args.trigger_id)) return fail('invalid_trigger_id');
+  if (state.usedTriggers.has(args.trigger_id)) return fail('exchanged_trigger_id');
+  const view = args.view as { type?: unknown; title?: unknown; blocks?: unknown } | undefined;
+  if (!view || typeof view !== 'object' || view.type !== 'modal' || typeof view.title !== 'object') {
+    return fail({ error: 'invalid_arguments', detail: 'view.type must be modal, with a title' });
+  }
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100) {
+    return fail({ error: 'invalid_arguments', detail: 'view.blocks: at most 100 blocks' });
+  }
+  const problem = checkBlocks(view.blocks);
+  if (problem) return fail(problem);
+  state.usedTriggers.add(args.trigger_id);
+  return ok({ view: { id: `V${state.usedTriggers.size}MODAL`, ...view } });
+};
+
+const isText = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+
+/** assistant.threads.setTitle: a title for a side-panel thread. */
+const setTitle: Method = (state, args) => {
+  if (!isText(args.channel_id) || !isText(args.thread_ts) || !isText(args.title)) {
+    return fail({ error: 'invalid_arguments', detail: 'channel_id, thread_ts and title are required' });
+  }
+  return state.access(args.channel_id) ? fail(state.access(args.channel_id) ?? '') : ok();
+};
+
+/** assistant.threads.setSuggestedPrompts: 1–4 prompts, each a title and the message it sends. */
+const setSuggestedPrompts: Method = (state, args) => {
+  if (!isText(args.channel_id) || !isText(args.thread_ts)) {
+    return fail({ error: 'invalid_arguments', detail: 'channel_id and thread_ts are required' });
+  }
+  const prompts = args.prompts as unknown;
+  const valid =
+    Array.isArray(prompts) &&
+    prompts.length >= 1 &&
+    prompts.length <= 4 &&
+    prompts.every((p) => p && typeof p === 'object' && isText(p.title) && isText(p.message));
+  if (!valid)
+    return fail({ error: 'invalid_arguments', detail: 'prompts: 1 to 4 items with title and message' });
+  return state.access(args.channel_id) ? fail(state.access(args.channel_id) ?? '') : ok();
+};
+
 export const viewMethods: Record<string, Method> = {
+  'assistant.threads.setTitle': setTitle,
+  'assistant.threads.setSuggestedPrompts': setSuggestedPrompts,
+  'views.open': openView,
   'views.publish': publishView,
   'assistant.threads.setStatus': setStatus,
 };

@@ -1,0 +1,144 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { errorSummary } from '../../core/errors.js';
+import {
+  FEEDBACK_TEXT,
+  type FeedbackDeps,
+  MAX_COMMENT_CHARS,
+  recordVote,
+  type VoteClick,
+  voteOutcomeText,
+} from '../../core/feedback/feedback.js';
+import type { WorkRunner } from '../../core/jobs/work-runner.js';
+import type { Logger } from '../../core/logger.js';
+import type { ThreadWriter } from '../../core/slack-roles.js';
+import {
+  FEEDBACK_ACTION,
+  FEEDBACK_FORM_BLOCK,
+  FEEDBACK_FORM_CALLBACK,
+  FEEDBACK_FORM_INPUT,
+  feedbackForm,
+  parseFeedbackValue,
+} from '../../render/feedback-messages.js';
+
+export type FeedbackListenerDeps = FeedbackDeps & {
+  runner: WorkRunner;
+  logger: Logger;
+  slack: Pick<ThreadWriter, 'postEphemeral'>;
+};
+
+/** The fields of a feedback_buttons click we rely on. */
+const voteClick = z.object({
+  team: z.object({ id: z.string().min(1) }).nullish(),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  container: z.object({ channel_id: z.string().min(1) }),
+  trigger_id: z.string().min(1),
+  actions: z.array(z.object({ action_id: z.literal(FEEDBACK_ACTION), value: z.string().max(100) })).min(1),
+});
+
+function readVote(body: unknown): (VoteClick & { triggerId: string }) | undefined {
+  const click = voteClick.safeParse(body);
+  if (!click.success) return undefined;
+  const teamId = click.data.team?.id ?? click.data.user.team_id;
+  const value = parseFeedbackValue(click.data.actions[0]?.value ?? '');
+  if (!teamId || !value) return undefined;
+  return {
+    teamId,
+    channelId: click.data.container.channel_id,
+    userId: click.data.user.id,
+    triggerId: click.data.trigger_id,
+    ...value,
+  };
+}
+
+/** The 👎 form's submission: which answer (our private_metadata) and the optional note. */
+const formSubmission = z.object({
+  team: z.object({ id: z.string().min(1) }).nullish(),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  view: z.object({
+    private_metadata: z.string().max(500),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
+    }),
+  }),
+});
+const formMetadata = z.object({ turnId: z.number().int().positive(), channelId: z.string().min(1) });
+
+/**
+ * 👍/👎 under an answer: the vote is stored (one per person per answer, changeable) and acknowledged
+ * privately; a new 👎 also opens an optional form asking what was wrong, whose note is kept with it.
+ */
+export function registerFeedback(app: App, deps: FeedbackListenerDeps): void {
+  app.action(FEEDBACK_ACTION, async ({ ack, body, respond, client }) => {
+    await ack();
+    const tell = (text: string) =>
+      respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
+    const click = readVote(body);
+    if (!click) {
+      deps.logger.warn('unreadable feedback click');
+      await tell(FEEDBACK_TEXT.gone);
+      return;
+    }
+    const work = recordVote(deps, click)
+      .then(async (outcome) => {
+        deps.logger.info('answer feedback', {
+          teamId: click.teamId,
+          turnId: click.turnId,
+          outcome: outcome.kind,
+        });
+        // The form first: its trigger_id is valid for 3 seconds after the click.
+        if (outcome.kind === 'recorded' && outcome.vote === 'down') {
+          await client.views
+            .open({
+              trigger_id: click.triggerId,
+              view: feedbackForm(click.turnId, click.channelId, MAX_COMMENT_CHARS),
+            })
+            .catch((error: unknown) =>
+              deps.logger.warn('could not open the feedback form', { error: errorSummary(error) }),
+            );
+        }
+        await tell(voteOutcomeText(outcome));
+      })
+      .catch((error: unknown) =>
+        deps.logger.error('could not record answer feedback', {
+          teamId: click.teamId,
+          error: errorSummary(error),
+        }),
+      );
+    deps.runner.track(`feedback:${click.turnId}`, work);
+    await work;
+  });
+
+  app.view(FEEDBACK_FORM_CALLBACK, async ({ ack, body }) => {
+    const form = formSubmission.safeParse(body);
+    let metadata: z.infer<typeof formMetadata> | undefined;
+    try {
+      metadata = form.success ? formMetadata.parse(JSON.parse(form.data.view.private_metadata)) : undefined;
+    } catch {
+      metadata = undefined;
+    }
+    const teamId = form.success ? (form.data.team?.id ?? form.data.user.team_id) : undefined;
+    if (!form.success || !metadata || !teamId) {
+      deps.logger.warn('unreadable feedback form');
+      await ack();
+      return;
+    }
+    const note = form.data.view.state.values[FEEDBACK_FORM_BLOCK]?.[FEEDBACK_FORM_INPUT]?.value ?? '';
+    if (note.length > MAX_COMMENT_CHARS) {
+      await ack({
+        response_action: 'errors',
+        errors: { [FEEDBACK_FORM_BLOCK]: `Please keep it under ${MAX_COMMENT_CHARS} characters.` },
+      });
+      return;
+    }
+    const userId = form.data.user.id;
+    const saved = note.trim() !== '' && deps.feedback.comment(teamId, metadata.turnId, userId, note);
+    // Stored before the ack, which closes the form.
+    await ack();
+    if (saved) {
+      await deps.slack
+        .postEphemeral(metadata.channelId, userId, FEEDBACK_TEXT.commentSaved)
+        .catch(() => undefined);
+    }
+  });
+}
