@@ -8,7 +8,8 @@ export class SqliteRetentionStore implements RetentionStore {
   constructor(private readonly sqlite: Database.Database) {
     this.statements = {
       teams: sqlite.prepare(
-        'SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen UNION SELECT team_id FROM admissions',
+        'SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen UNION SELECT team_id FROM admissions' +
+          ' UNION SELECT team_id FROM assistant_threads',
       ),
       // Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
       // working on its collaboration requests. A request not yet done keeps its task however old: it

@@ -153,6 +153,17 @@ describe('feedback on answers', () => {
     expect(rows()).toEqual([]);
   });
 
+  it('refuses a vote, and opens no form, when Slack cannot say who is in the channel (fails closed)', async () => {
+    const { ts, down } = await answer();
+    // A fresh bot: nothing cached. Every members read and the voter's own conversations fail.
+    h.slack.failNext('conversations.members', { error: 'fatal_error' }, 20);
+    h.slack.failNext('users.conversations', { error: 'fatal_error' }, 20);
+    await click(EVE, ts, down);
+    expect(told().at(-1)).toContain("couldn't check that you are in this channel");
+    expect(rows()).toEqual([]);
+    expect(h.slack.callsTo('views.open')).toEqual([]);
+  });
+
   it('bounds what repeated clicks can write: one row, at most five changes', async () => {
     const { ts, up, down } = await answer();
     for (let i = 0; i < 12; i++) await click(BEN, ts, i % 2 === 0 ? up : down);

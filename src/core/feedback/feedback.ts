@@ -37,7 +37,7 @@ export interface FeedbackStore {
 
 export interface FeedbackDeps {
   feedback: FeedbackStore;
-  people: Pick<PeopleDirectory, 'ownerCanRead'>;
+  people: Pick<PeopleDirectory, 'ownerCanRead' | 'conversationsOf'>;
 }
 
 export interface VoteClick {
@@ -53,6 +53,7 @@ export type VoteOutcome =
   | { kind: 'unchanged'; vote: Vote }
   | { kind: 'too_many_changes' }
   | { kind: 'not_a_member' }
+  | { kind: 'unknown_membership' }
   | { kind: 'gone' };
 
 export const FEEDBACK_TEXT = {
@@ -63,6 +64,7 @@ export const FEEDBACK_TEXT = {
   unchanged: 'Your vote on this answer is already counted.',
   tooManyChanges: 'Your vote on this answer has changed too often; it stays as it is.',
   notAMember: 'Only people in this channel can rate its answers.',
+  unknownMembership: "I couldn't check that you are in this channel just now; please try again in a minute.",
   gone: 'This answer is no longer stored, so it cannot be rated.',
   commentSaved: 'Thanks, your note was saved with your 👎.',
 } as const;
@@ -71,12 +73,11 @@ export const FEEDBACK_TEXT = {
 export async function recordVote(deps: FeedbackDeps, click: VoteClick): Promise<VoteOutcome> {
   const answer = deps.feedback.answerIn(click.teamId, click.channelId, click.turnId);
   if (!answer) return { kind: 'gone' };
-  // The click itself shows the person saw the message; a channel they have left no longer counts.
-  // Slack failing to say (an error, a list too long) does not take the vote away.
-  const member = await deps.people
-    .ownerCanRead(click.channelId, { kind: 'user', id: click.userId })
-    .catch(() => undefined);
-  if (member === false) return { kind: 'not_a_member' };
+  // Seeing the message is not enough (a public channel can be previewed): only members vote. When
+  // Slack cannot say, the vote is refused rather than counted: fail closed.
+  const member = await isMember(deps.people, click).catch(() => undefined);
+  if (member === undefined) return { kind: 'unknown_membership' };
+  if (!member) return { kind: 'not_a_member' };
   const written = deps.feedback.vote(
     click.teamId,
     { turnId: click.turnId, taskId: answer.taskId, channelId: click.channelId },
@@ -86,6 +87,17 @@ export async function recordVote(deps: FeedbackDeps, click: VoteClick): Promise<
   if (written === 'unchanged') return { kind: 'unchanged', vote: click.vote };
   if (written === 'too_many_changes') return { kind: 'too_many_changes' };
   return { kind: 'recorded', vote: click.vote, changed: written === 'changed' };
+}
+
+/**
+ * Whether the voter is in the answer's channel: the channel's member list, or, when that list is too
+ * long to read whole, the voter's own conversations (each list, when cut, only ever hides a member).
+ */
+async function isMember(people: FeedbackDeps['people'], click: VoteClick): Promise<boolean | undefined> {
+  const inChannel = await people.ownerCanRead(click.channelId, { kind: 'user', id: click.userId });
+  if (inChannel !== undefined) return inChannel;
+  if ((await people.conversationsOf(click.userId)).has(click.channelId)) return true;
+  return undefined;
 }
 
 /** What the voter is told privately. */
@@ -100,6 +112,8 @@ export function voteOutcomeText(outcome: VoteOutcome): string {
       return FEEDBACK_TEXT.tooManyChanges;
     case 'not_a_member':
       return FEEDBACK_TEXT.notAMember;
+    case 'unknown_membership':
+      return FEEDBACK_TEXT.unknownMembership;
     case 'gone':
       return FEEDBACK_TEXT.gone;
   }
