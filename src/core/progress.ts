@@ -35,13 +35,14 @@ export const WRITING_STEP: ProgressStep = {
 };
 
 /**
- * Model text made safe to show as a step: Slack's `<…>` markup is dropped (a hidden link keeps only
- * its label), URLs are cut out, markdown characters become spaces, mentions are neutralised, and the
+ * Model text made safe to show as a step (or a status): mentions are made inert, Slack's `<…>` markup
+ * is dropped (a hidden link keeps only its label), URLs are cut out, markdown characters become spaces, and the
  * result is one line of at most `max` characters. Undefined when nothing readable is left.
  */
 export function plainStepText(raw: unknown, max: number): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  const plain = raw
+  // Mentions first, so a `<!channel>` stays visible but inert (`@\u200Bchannel`) instead of vanishing.
+  const plain = neutraliseMentions(raw)
     .replace(/<([^<>]*)>/g, (_whole, inner: string) => {
       const bar = inner.indexOf('|');
       return bar < 0 ? ' ' : ` ${inner.slice(bar + 1)} `;
