@@ -220,3 +220,42 @@ describe('progress you can see', () => {
     expect(sql?.title.length).toBeLessThanOrEqual(80);
   });
 });
+
+describe('progress and the first readable line', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('a step may open the answer early, but its text still starts with a whole line', async () => {
+    const heading = '## Data Engineering Solution: Hourly revenue pipeline';
+    const answer = `${heading}\n\n### Data Architecture\n- Orders land in raw.orders from CDC.\n`;
+    // No deadline in play: only the order of the model's pieces and Slack's writes counts.
+    h = await startHarness({ tuning: { slackFirstLineWaitMs: 60_000 } });
+    h.slack.addUser({ id: ANA });
+    h.slack.addUser({ id: SAM });
+    h.anthropic.script(textReply(answer, { tokensPerSecond: 100 }));
+    const parent = h.slack.seedMessage({ channel: CHANNEL, user: SAM, text: 'Revenue is computed daily.' });
+    const text = `<@${FAKE_BOT_USER_ID}> make it hourly`;
+    const message = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text, thread_ts: parent.ts });
+    const event = { type: 'app_mention', channel: CHANNEL, channel_type: 'channel', user: ANA, text };
+    const response = await postSigned(
+      `${h.app.url}/slack/events`,
+      eventEnvelope({ ...event, ts: message.ts, thread_ts: parent.ts }, { event_id: 'EvProgressFirstLine' }),
+      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+    );
+    expect(response.status).toBe(200);
+    await h.app.idle();
+
+    const [start] = h.slack.callsTo('chat.startStream');
+    // The stream opened with the step "Reading the thread", before any text…
+    expect(JSON.stringify(start?.args.chunks)).toContain('Reading the thread');
+    const streamed = h.slack.threadMessages(CHANNEL, parent.ts).find((m) => m.bot_id && m.chunks);
+    // …and the first text it got was the whole heading, never the model's first few characters.
+    const firstText = (streamed?.chunks ?? []).find((c: { type?: string }) => c.type === 'markdown_text');
+    expect(String(firstText?.text).startsWith(`${heading}\n`)).toBe(true);
+    expect(streamed?.markdown_text).toBe(answer);
+    expect(titlesInOrder(taskChunks(streamed))).toEqual(['Reading the thread', 'Writing the solution']);
+    expect(lastStatuses(taskChunks(streamed))).toEqual(['complete', 'complete']);
+  });
+});
