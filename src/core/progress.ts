@@ -23,6 +23,10 @@ export interface ProgressStep {
 const MAX_TITLE_CHARS = 80;
 const MAX_DETAILS_CHARS = 120;
 
+/** The title of the plan the steps form: while the agent works, and once the answer is complete. */
+export const PLAN_TITLE_WORKING = 'Working on your request';
+export const PLAN_TITLE_DONE = 'Done';
+
 export const READING_THREAD_STEP: ProgressStep = {
   id: 'thread',
   title: 'Reading the thread',

@@ -1,6 +1,6 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
-import type { ProgressStep } from '../core/progress.js';
+import { PLAN_TITLE_DONE, PLAN_TITLE_WORKING, type ProgressStep } from '../core/progress.js';
 import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
@@ -27,6 +27,7 @@ const PROGRESS_REFUSED = new Set(['invalid_chunks', ...STREAMING_REFUSED]);
 
 type StreamChunk =
   | { type: 'markdown_text'; text: string }
+  | { type: 'plan_update'; title: string }
   | { type: 'task_update'; id: string; title: string; status: ProgressStep['status']; details?: string };
 
 /** A step waiting for the next write, with where the text was when it happened (its place in the timeline). */
@@ -112,6 +113,8 @@ export class SlackMessageStream implements MessageStream {
   /** The latest state of every step this message shows (sent or about to be). */
   private readonly shownSteps = new Map<string, ProgressStep>();
   private progressOff = false;
+  /** The plan's title was sent with the first step. */
+  private planTitled = false;
 
   constructor(
     private readonly client: WebClient,
@@ -251,6 +254,9 @@ export class SlackMessageStream implements MessageStream {
     const upTo = !final && this.textHeld() ? this.sent : this.text.length;
     const steps = this.takeSteps(final);
     let chunks = this.chunksUpTo(upTo, steps);
+    // The closing write retitles the plan: the work it lists is done.
+    if (final && this.planTitled && !this.progressOff)
+      chunks.push({ type: 'plan_update', title: PLAN_TITLE_DONE });
     // Nothing new: only a live stream still needs its closing call.
     if (chunks.length === 0 && !(final && this.mode === 'stream' && this.ts)) return;
     try {
@@ -312,6 +318,10 @@ export class SlackMessageStream implements MessageStream {
   /** The text from `sent` to `upTo` with the steps between, each where it happened in the text. */
   private chunksUpTo(upTo: number, steps: PendingStep[]): StreamChunk[] {
     const chunks: StreamChunk[] = [];
+    if (steps.length > 0 && !this.planTitled) {
+      this.planTitled = true;
+      chunks.push({ type: 'plan_update', title: PLAN_TITLE_WORKING });
+    }
     let cursor = this.sent;
     for (const { at, step } of steps) {
       const cut = Math.min(Math.max(at, cursor), upTo);

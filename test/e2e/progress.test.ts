@@ -124,6 +124,9 @@ describe('progress you can see', () => {
       'Writing the solution',
     ]);
     expect(lastStatuses(steps)).toEqual(['complete', 'complete', 'complete', 'complete']);
+    // The plan's title says it is under way, then done.
+    const plans = (answer?.chunks ?? []).filter((c: { type?: string }) => c.type === 'plan_update');
+    expect(plans.map((c: { title: string }) => c.title)).toEqual(['Working on your request', 'Done']);
     expect(steps.find((c) => c.title === 'Asking security')?.details).toBe(
       'PII encryption for the orders mart',
     );
