@@ -1,3 +1,5 @@
+import type { ProgressStep } from './progress.js';
+
 /**
  * What the core asks of Slack, cut by role: a use case names only the roles it uses (so a test stubs
  * the two methods it needs, not all of Slack). src/slack/slack-gateway.ts implements them all over the
@@ -47,6 +49,12 @@ export interface ThreadTarget {
 export interface MessageStream {
   append(markdown: string): void;
   /**
+   * Shows a step of the answer's progress on this message (Slack's task_update chunks), batched with
+   * the text at the same pace. False when this message cannot show steps (posted and edited, not
+   * streamed; or Slack refused the chunks): the caller shows the step another way.
+   */
+  progress?(step: ProgressStep): boolean;
+  /**
    * `closingBlocks`: bot-composed blocks shown under the text once it is complete (the feedback
    * buttons), on the message itself when Slack's stream carries them, else in a message right after.
    */
@@ -92,6 +100,8 @@ export interface AnswerStreamer {
       onTs(ts: string): void;
       /** The reader pressed Slack's own Stop on this streaming message. */
       onStoppedByUser?(): void;
+      /** Slack refused the progress steps sent: they were dropped, the text still goes out. */
+      onProgressRefused?(): void;
     },
     options?: {
       existingTs?: string | undefined;

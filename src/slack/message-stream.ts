@@ -1,5 +1,6 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
+import { PLAN_TITLE_DONE, PLAN_TITLE_WORKING, type ProgressStep } from '../core/progress.js';
 import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
@@ -14,6 +15,26 @@ const STREAMING_REFUSED = new Set([
   'missing_recipient_user_id',
   'missing_recipient_team_id',
 ]);
+
+/**
+ * How an answer's steps are laid out: `plan` gathers them in one plan block at the top of the message
+ * ("Reading the thread ✓ · Asking security ✓ · Writing the solution…"), the text streams below.
+ */
+const TASK_DISPLAY_MODE = 'plan';
+
+/** A Slack that streams text but not task chunks (older clients, some workspaces) answers this. */
+const PROGRESS_REFUSED = new Set(['invalid_chunks', ...STREAMING_REFUSED]);
+
+type StreamChunk =
+  | { type: 'markdown_text'; text: string }
+  | { type: 'plan_update'; title: string }
+  | { type: 'task_update'; id: string; title: string; status: ProgressStep['status']; details?: string };
+
+/** A step waiting for the next write, with where the text was when it happened (its place in the timeline). */
+interface PendingStep {
+  at: number;
+  step: ProgressStep;
+}
 
 /** The reader pressed Stop on the streaming message: what it shows stays, nothing more is written. */
 const STOPPED_BY_USER = 'stopped_by_user';
@@ -48,6 +69,9 @@ export interface StreamPolicy {
   lastWrites: Map<string, number>;
   streamingAllowed(): boolean;
   streamingRefused(code: string): void;
+  /** Whether to send progress steps (task_update chunks); false for a while after Slack refused them. */
+  progressAllowed(): boolean;
+  progressRefused(code: string): void;
 }
 
 /**
@@ -57,6 +81,11 @@ export interface StreamPolicy {
  * closes it (chat.stopStream). When streaming is refused it posts then edits (chat.postMessage /
  * chat.update) at the same pace; an existing message (`existingTs`) is rewritten with chat.update.
  * Writes run one at a time in order; the first failure is kept and reported by `finish()`.
+ *
+ * Progress steps (`progress()`) go out as task_update chunks in the same writes as the text, so they
+ * keep the pace; a step may open the stream before the first line of text is ready, but that text is
+ * still held until it is readable. Steps still in progress are marked complete by the closing write.
+ * Where Slack refuses the chunks, they are dropped (the text still goes out) and the caller is told.
  */
 export class SlackMessageStream implements MessageStream {
   private mode: Mode;
@@ -78,17 +107,26 @@ export class SlackMessageStream implements MessageStream {
   /** Blocks to show under the finished text (finish's argument), and whether they are shown. */
   private closing: BlockMessage | undefined;
   private closingShown = false;
+  /** Rewriting a message posted before: no first-line hold, no progress. */
+  private readonly rewriting: boolean;
+  private pendingSteps: PendingStep[] = [];
+  /** The latest state of every step this message shows (sent or about to be). */
+  private readonly shownSteps = new Map<string, ProgressStep>();
+  private progressOff = false;
+  /** The plan's title was sent with the first step. */
+  private planTitled = false;
 
   constructor(
     private readonly client: WebClient,
     private readonly target: ThreadTarget,
-    private readonly events: { onTs(ts: string): void; onStoppedByUser?(): void },
+    private readonly events: { onTs(ts: string): void; onStoppedByUser?(): void; onProgressRefused?(): void },
     private readonly policy: StreamPolicy,
     private readonly call: SlackCall,
     options: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal } = {},
   ) {
     this.signal = options.signal;
     this.ts = options.existingTs;
+    this.rewriting = options.existingTs !== undefined;
     if (this.ts) this.lastWriteAt = policy.lastWrites.get(this.ts) ?? 0;
     this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
     this.chain = (options.after ?? Promise.resolve()).then(
@@ -101,6 +139,15 @@ export class SlackMessageStream implements MessageStream {
     if (this.finished || markdown === '' || this.signal?.aborted) return;
     this.text += markdown;
     this.schedule();
+  }
+
+  progress(step: ProgressStep): boolean {
+    if (this.finished || this.signal?.aborted) return false;
+    if (this.mode !== 'stream' || this.progressOff || !this.policy.progressAllowed()) return false;
+    this.pendingSteps.push({ at: this.text.length, step });
+    this.shownSteps.set(step.id, step);
+    this.schedule();
+    return true;
   }
 
   async finish(closingBlocks?: BlockMessage): Promise<string> {
@@ -132,7 +179,9 @@ export class SlackMessageStream implements MessageStream {
   }
 
   private schedule(): void {
-    if (this.flushQueued || this.finished || this.waitingForFirstLine()) return;
+    if (this.flushQueued || this.finished) return;
+    // A step to show opens the message at once (its text may still be held, see write).
+    if (this.pendingSteps.length === 0 && this.waitingForFirstLine()) return;
     this.flushQueued = true;
     const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
@@ -142,14 +191,14 @@ export class SlackMessageStream implements MessageStream {
         this.flushQueued = false;
         await this.waitForSlot();
         await this.write(false);
-        if (this.sent < this.text.length) this.schedule();
+        if (this.sent < this.text.length || this.pendingSteps.length > 0) this.schedule();
       });
     }, wait);
   }
 
   /** A new message holds its first write until the first line is readable, at most firstLineWaitMs. */
   private waitingForFirstLine(): boolean {
-    if (this.ts || this.sent > 0 || this.firstLineWaitOver) return false;
+    if (this.rewriting || this.sent > 0 || this.firstLineWaitOver) return false;
     if (firstLineReady(this.text)) {
       this.firstLineWaitOver = true;
       if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
@@ -189,6 +238,11 @@ export class SlackMessageStream implements MessageStream {
     if (wait > 0 && this.ts) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
+  /** The first text of a new message waits for its first line, even once a step opened the message. */
+  private textHeld(): boolean {
+    return !this.rewriting && this.sent === 0 && !this.firstLineWaitOver && !firstLineReady(this.text);
+  }
+
   private async write(final: boolean): Promise<void> {
     if (this.stoppedByUser) return;
     // Aborted while this write waited for its slot: it never reaches Slack.
@@ -197,12 +251,30 @@ export class SlackMessageStream implements MessageStream {
       if (aborted.kind === 'stopped') await this.closeStream();
       throw new JobAbortedError(aborted);
     }
-    const pending = this.text.slice(this.sent);
+    const upTo = !final && this.textHeld() ? this.sent : this.text.length;
+    const steps = this.takeSteps(final);
+    let chunks = this.chunksUpTo(upTo, steps);
+    // The closing write retitles the plan: the work it lists is done.
+    if (final && this.planTitled && !this.progressOff)
+      chunks.push({ type: 'plan_update', title: PLAN_TITLE_DONE });
     // Nothing new: only a live stream still needs its closing call.
-    if (pending === '' && !(final && this.mode === 'stream' && this.ts)) return;
-    const upTo = this.text.length;
+    if (chunks.length === 0 && !(final && this.mode === 'stream' && this.ts)) return;
     try {
-      await this.writeMode(pending, final);
+      try {
+        await this.writeMode(chunks, final);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (steps.length === 0 || !code || !PROGRESS_REFUSED.has(code) || this.mode !== 'stream') throw error;
+        // The steps were refused (or streaming itself was): show the text without them.
+        this.refuseProgress(code);
+        chunks = this.chunksUpTo(upTo, []);
+        if (STREAMING_REFUSED.has(code) && !this.ts) {
+          this.policy.streamingRefused(code);
+          this.mode = 'post';
+        }
+        if (chunks.length === 0 && !(final && this.ts)) return;
+        await this.writeMode(chunks, final);
+      }
     } catch (error) {
       const code = slackErrorCode(error);
       if (this.mode === 'stream' && !this.ts && code && STREAMING_REFUSED.has(code)) {
@@ -222,19 +294,65 @@ export class SlackMessageStream implements MessageStream {
       } else {
         throw error;
       }
-      await this.writeMode(pending, final);
+      await this.writeMode(this.chunksUpTo(upTo, []), final);
     } finally {
       this.markWritten();
     }
     this.sent = upTo;
   }
 
-  private async writeMode(pending: string, final: boolean): Promise<void> {
+  /** The steps to send now; the closing write marks every step still in progress complete. */
+  private takeSteps(final: boolean): PendingStep[] {
+    const steps = this.pendingSteps;
+    this.pendingSteps = [];
+    if (!final || this.progressOff) return steps;
+    for (const step of this.shownSteps.values()) {
+      if (step.status !== 'in_progress') continue;
+      const done = { ...step, status: 'complete' as const };
+      this.shownSteps.set(step.id, done);
+      steps.push({ at: this.text.length, step: done });
+    }
+    return steps;
+  }
+
+  /** The text from `sent` to `upTo` with the steps between, each where it happened in the text. */
+  private chunksUpTo(upTo: number, steps: PendingStep[]): StreamChunk[] {
+    const chunks: StreamChunk[] = [];
+    if (steps.length > 0 && !this.planTitled) {
+      this.planTitled = true;
+      chunks.push({ type: 'plan_update', title: PLAN_TITLE_WORKING });
+    }
+    let cursor = this.sent;
+    for (const { at, step } of steps) {
+      const cut = Math.min(Math.max(at, cursor), upTo);
+      if (cut > cursor) chunks.push({ type: 'markdown_text', text: this.text.slice(cursor, cut) });
+      cursor = Math.max(cursor, cut);
+      chunks.push({
+        type: 'task_update',
+        id: step.id,
+        title: step.title,
+        status: step.status,
+        ...(step.details ? { details: step.details } : {}),
+      });
+    }
+    if (upTo > cursor) chunks.push({ type: 'markdown_text', text: this.text.slice(cursor, upTo) });
+    return chunks;
+  }
+
+  private refuseProgress(code: string): void {
+    this.progressOff = true;
+    this.pendingSteps = [];
+    this.shownSteps.clear();
+    this.policy.progressRefused(code);
+    this.events.onProgressRefused?.();
+  }
+
+  private async writeMode(chunks: StreamChunk[], final: boolean): Promise<void> {
     const { channelId: channel, threadTs: thread_ts } = this.target;
-    const chunks = pending ? [{ type: 'markdown_text' as const, text: pending }] : [];
     if (this.mode === 'stream' && !this.ts) {
-      // The whole message fits in one write: no stream needed, unless blocks go under it.
-      if (final && !this.closing) return this.post();
+      // The whole message fits in one write: no stream needed, unless blocks or steps go with it.
+      if (final && !this.closing && chunks.every((chunk) => chunk.type === 'markdown_text'))
+        return this.post();
       const started = await this.call(
         () =>
           this.client.chat.startStream({
@@ -242,6 +360,7 @@ export class SlackMessageStream implements MessageStream {
             thread_ts,
             recipient_team_id: this.target.teamId,
             recipient_user_id: this.target.recipientUserId,
+            task_display_mode: TASK_DISPLAY_MODE,
             chunks,
           }),
         { idempotent: false },
@@ -275,7 +394,7 @@ export class SlackMessageStream implements MessageStream {
   }
 
   /** Closes the live stream with the last text and, when given, the closing blocks under it. */
-  private async stopStream(chunks: { type: 'markdown_text'; text: string }[]): Promise<void> {
+  private async stopStream(chunks: StreamChunk[]): Promise<void> {
     const { channelId: channel } = this.target;
     const ts = this.ts ?? '';
     const blocks = this.closing?.blocks;

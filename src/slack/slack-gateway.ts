@@ -40,6 +40,7 @@ export class SlackGateway
     ViewPublisher
 {
   private streamingRefusedAt = 0;
+  private progressRefusedAt = 0;
   private readonly policy: StreamPolicy;
   private readonly users: SlackUserDirectory;
   private readonly threads: SlackThreadReader;
@@ -72,6 +73,11 @@ export class SlackGateway
       streamingRefused: (code) => {
         this.streamingRefusedAt = Date.now();
         this.logger.warn('Slack refused streaming; posting and editing messages instead', { code });
+      },
+      progressAllowed: () => Date.now() - this.progressRefusedAt > STREAMING_RETRY_AFTER_MS,
+      progressRefused: (code) => {
+        this.progressRefusedAt = Date.now();
+        this.logger.warn('Slack refused progress steps; showing them as the thread status instead', { code });
       },
     };
   }
@@ -136,7 +142,7 @@ export class SlackGateway
 
   openMessage(
     target: ThreadTarget,
-    events: { onTs(ts: string): void; onStoppedByUser?(): void },
+    events: { onTs(ts: string): void; onStoppedByUser?(): void; onProgressRefused?(): void },
     options?: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal },
   ): MessageStream {
     return new SlackMessageStream(this.client, target, events, this.policy, this.call, options);

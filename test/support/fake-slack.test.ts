@@ -149,6 +149,66 @@ describe('fake Slack through the real WebClient', () => {
     await client.chat.update({ channel: CHANNEL, ts: answer?.ts ?? '', markdown_text: 'edited' });
   });
 
+  it('checks task and plan chunks and task_display_mode like Slack, records them, and can refuse them', async () => {
+    const recipients = { recipient_user_id: USER, recipient_team_id: FAKE_TEAM_ID };
+    const start = (args: Record<string, unknown>) =>
+      client.chat.startStream({
+        channel: CHANNEL,
+        thread_ts: '1700000000.000100',
+        ...recipients,
+        ...args,
+      } as never);
+    const task = { type: 'task_update', id: 't1', title: 'Asking security', status: 'in_progress' };
+    for (const bad of [
+      { ...task, status: 'running' },
+      { ...task, id: undefined },
+      { ...task, details: 42 },
+      { ...task, output: { text: 'x' } },
+      { ...task, sources: [{ type: 'link', href: 'x' }] },
+      { type: 'plan_update' },
+    ]) {
+      await expect(start({ chunks: [bad] })).rejects.toMatchObject(platformError('invalid_chunks'));
+    }
+    await expect(start({ task_display_mode: 'kanban', chunks: [task] })).rejects.toMatchObject(
+      platformError('invalid_arguments'),
+    );
+    const { ts } = await start({
+      task_display_mode: 'plan',
+      chunks: [
+        { type: 'plan_update', title: 'Working' },
+        { ...task, details: 'PII columns' },
+      ],
+    });
+    await client.chat.appendStream({
+      channel: CHANNEL,
+      ts: ts ?? '',
+      chunks: [
+        { ...task, status: 'complete' },
+        { type: 'markdown_text', text: 'Done.' },
+      ],
+    } as never);
+    const message = fake.messages.find((m) => m.ts === ts);
+    expect(message?.task_display_mode).toBe('plan');
+    expect(message?.markdown_text).toBe('Done.');
+    expect(message?.chunks?.map((c: { type: string; status?: string }) => c.status ?? c.type)).toEqual([
+      'plan_update',
+      'in_progress',
+      'complete',
+      'markdown_text',
+    ]);
+    // A Slack without agent progress: text streams, task and plan chunks are refused.
+    fake.refuseProgressChunks();
+    await expect(start({ chunks: [task] })).rejects.toMatchObject(platformError('invalid_chunks'));
+    await expect(
+      client.chat.appendStream({ channel: CHANNEL, ts: ts ?? '', chunks: [task] } as never),
+    ).rejects.toMatchObject(platformError('invalid_chunks'));
+    await client.chat.appendStream({
+      channel: CHANNEL,
+      ts: ts ?? '',
+      chunks: [{ type: 'markdown_text', text: '!' }],
+    });
+  });
+
   it('enforces streaming rules: recipients, thread_ts, chunk types, the 12,000 budget, update while streaming', async () => {
     const start = (args: Record<string, unknown>) =>
       client.chat.startStream({ channel: CHANNEL, thread_ts: '1700000000.000100', ...args } as never);

@@ -4,6 +4,7 @@ import {
   type SplitOp,
   StreamingMessageSplitter,
 } from '../../render/index.js';
+import type { ProgressStep } from '../progress.js';
 import type {
   AnswerStreamer,
   BlockMessage,
@@ -33,6 +34,8 @@ export class ThreadAnswerWriter {
   private reusableTs: string[] = [];
   private index = 0;
   private firstTsReported = false;
+  /** Finished or abandoned: nothing more opens a message. */
+  private closed = false;
 
   /**
    * `existingTs`: messages an earlier, interrupted attempt at this answer reached (a crash mid-stream);
@@ -48,6 +51,8 @@ export class ThreadAnswerWriter {
       onMessages?: (ts: string[]) => void;
       /** Slack's own Stop was pressed on one of the messages: the whole answer ends. */
       onStoppedByUser?: () => void;
+      /** Slack refused the progress steps: they are shown another way from now on. */
+      onProgressRefused?: () => void;
     } = {},
   ) {
     this.postedTs = [...(options.existingTs ?? [])];
@@ -56,6 +61,15 @@ export class ThreadAnswerWriter {
 
   write(delta: string): void {
     this.apply(this.splitter.push(this.safe.push(this.links.push(delta))));
+  }
+
+  /**
+   * Shows a step of the answer's progress on the message being written (opening it if needed).
+   * False when it cannot be shown there: the caller shows it another way.
+   */
+  progress(step: ProgressStep): boolean {
+    if (this.closed) return false;
+    return this.open().progress?.(step) ?? false;
   }
 
   /** Forget what was written; the next text overwrites the messages already in the thread. */
@@ -75,6 +89,7 @@ export class ThreadAnswerWriter {
 
   /** Ends the answer where it is (a Stop): no more text is written; the open message is closed. */
   async abandon(): Promise<void> {
+    this.closed = true;
     this.closeCurrent();
     await Promise.allSettled(this.finishing);
   }
@@ -84,6 +99,7 @@ export class ThreadAnswerWriter {
    * message. `closingBlocks` go under the last message (see MessageStream.finish).
    */
   async finish(closingBlocks?: BlockMessage): Promise<string[]> {
+    this.closed = true;
     this.apply(this.splitter.push(this.safe.push(this.links.flush()) + this.safe.flush()));
     this.apply(this.splitter.end());
     this.closeCurrent(closingBlocks);
@@ -117,6 +133,7 @@ export class ThreadAnswerWriter {
           }
         },
         onStoppedByUser: () => this.options.onStoppedByUser?.(),
+        onProgressRefused: () => this.options.onProgressRefused?.(),
       },
       { existingTs, after: this.previous },
     );

@@ -67,6 +67,8 @@ export interface TurnDeps {
 /** What one answer's tools share: its sandbox session (opened on the first run_sql). */
 export interface AnswerContext {
   answerSandbox: AnswerSandbox;
+  /** The thread was read for context before this answer (a mention in someone else's thread). */
+  threadRead?: boolean;
 }
 
 export type ThreadTask = Task & { threadTs: string };
@@ -118,6 +120,7 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
       .catch((error: unknown) => log.warn('could not post the context note', { error: errorSummary(error) }));
   }
   openAnswer(run);
+  if (run.tools.threadRead) openedAnswer(run).progress.threadRead();
   // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had. It is
   // posted while the model starts, so it never delays the first token.
   if (!run.stopControlTs)
@@ -133,11 +136,12 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
 /** Streams the model's answer into the thread as it comes; an empty answer is a failure. */
 async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentResult> {
   const { deps, task, slack, log } = run;
-  const { writer } = openedAnswer(run);
+  const { writer, progress } = openedAnswer(run);
   const result = await deps.agent.answer(conversation, {
     signal: run.signal,
     onText: (delta) => {
       run.shown += delta;
+      if (delta.trim()) progress.text();
       writer.write(delta);
     },
     onRestart: async () => {
@@ -148,10 +152,23 @@ async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentRe
       log.info('retrying Claude', { attempt, delayMs, reason });
       void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
     },
-    runTools: (calls, options) => {
+    runTools: async (calls, options) => {
       const status = toolStatus(calls);
       if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
-      return runToolRound<ToolDeps>(AGENT_TOOLS, calls, { deps: { ...deps, ...run.tools }, task }, options);
+      const steps = progress.toolsStarted(calls);
+      try {
+        const round = await runToolRound<ToolDeps>(
+          AGENT_TOOLS,
+          calls,
+          { deps: { ...deps, ...run.tools }, task },
+          options,
+        );
+        progress.toolsDone(steps);
+        return round;
+      } catch (error) {
+        progress.toolsDone(steps, true);
+        throw error;
+      }
     },
   });
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {

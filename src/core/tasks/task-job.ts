@@ -51,7 +51,10 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
     let justAnswered = false;
     if (task.status !== 'failed' && lastRole === 'user') {
       // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
-      await runAgentTurn(afterStop, { ...task, threadTs }, signal, { answerSandbox: sandbox });
+      await runAgentTurn(afterStop, { ...task, threadTs }, signal, {
+        answerSandbox: sandbox,
+        threadRead: mentionTs !== undefined,
+      });
       justAnswered = answeredNow(deps, task, signal);
     } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
       // The answer was stored but the process stopped before the task was marked: finish the record.

@@ -1,6 +1,7 @@
 import type { AbortReason } from '../errors.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Logger } from '../logger.js';
+import { AnswerProgress } from './answer-progress.js';
 import { ThreadAnswerWriter } from './answer-writer.js';
 import type { AnswerContext, TaskSlack, ThreadTask, TurnDeps } from './run-turn.js';
 
@@ -10,6 +11,8 @@ export interface OpenAnswer {
   /** Messages an earlier, interrupted run of this turn reached (the answer is written over them). */
   readonly resumedTs: readonly string[];
   readonly writer: ThreadAnswerWriter;
+  /** The answer's steps, shown on it (or as the thread status where Slack refuses them). */
+  readonly progress: AnswerProgress;
 }
 
 /**
@@ -83,8 +86,12 @@ export function openAnswer(run: TurnRun): void {
     existingTs: reserved.messageTs,
     onMessages: (ts) => deps.store.setTurnMessages(task.teamId, turnId, ts),
     onStoppedByUser: run.onStoppedByUser,
+    onProgressRefused: () => progress.refused(),
   });
-  run.answer = { turnId, resumedTs: reserved.messageTs, writer };
+  const progress = new AnswerProgress(writer, (status) => {
+    void slack.setStatus(task.channelId, task.threadTs, status);
+  });
+  run.answer = { turnId, resumedTs: reserved.messageTs, writer, progress };
 }
 
 /** The answer reserved by prepareConversation, which always runs first. */

@@ -182,6 +182,21 @@ export function readChunks(chunks: unknown): Rejection | ChunkContent {
         ) {
           return invalidChunks(`/${i}: task_update needs id, title and a known status`);
         }
+        for (const field of ['details', 'output'] as const) {
+          if (chunk[field] !== undefined && typeof chunk[field] !== 'string')
+            return invalidChunks(`/${i}: task_update ${field} must be a string`);
+        }
+        if (
+          chunk.sources !== undefined &&
+          !(
+            Array.isArray(chunk.sources) &&
+            chunk.sources.every(
+              (source) => isObject(source) && source.type === 'url' && typeof source.url === 'string',
+            )
+          )
+        ) {
+          return invalidChunks(`/${i}: task_update sources must be url elements`);
+        }
         break;
       case 'plan_update':
         if (typeof chunk.title !== 'string') return invalidChunks(`/${i}: plan_update needs title`);
@@ -199,6 +214,11 @@ export function readChunks(chunks: unknown): Rejection | ChunkContent {
   }
   return content;
 }
+
+/** Task and plan chunks: what a Slack without agent progress (refuseProgressChunks) does not take. */
+export const hasProgressChunks = (chunks: unknown): boolean =>
+  Array.isArray(chunks) &&
+  chunks.some((chunk) => isObject(chunk) && (chunk.type === 'task_update' || chunk.type === 'plan_update'));
 
 export const isRejection = <T extends object>(value: Rejection | T | undefined): value is Rejection =>
   value !== undefined && 'error' in value;

@@ -204,6 +204,10 @@ export class FakeSlackServer implements FakeSlack {
     this.state.streamingRefusal = error;
   }
 
+  refuseProgressChunks(error = 'invalid_chunks'): void {
+    this.state.progressChunkRefusal = error;
+  }
+
   stopStreamAsUser(channel: string, ts: string): void {
     this.state.stopStreamAsUser(channel, ts);
   }

@@ -95,6 +95,8 @@ export class SlackState {
   private lastFileId = 0;
   /** refuseStreaming: the error chat.startStream answers with. */
   streamingRefusal: string | undefined;
+  /** refuseProgressChunks: the error a stream call with task or plan chunks answers with. */
+  progressChunkRefusal: string | undefined;
   /** expireStreamsAfterAppends: how many appends a stream takes before Slack ends it. */
   streamExpiry: number | undefined;
   private lastTsMicros = FIRST_TS_MICROS;
@@ -149,6 +151,7 @@ export class SlackState {
     this.users.clear();
     this.users.set(BOT_USER.id, BOT_USER);
     this.streamingRefusal = undefined;
+    this.progressChunkRefusal = undefined;
     this.streamExpiry = undefined;
   }
 

@@ -33,6 +33,8 @@ export interface FakeMessage {
   /** Every stream chunk received for this message, in order (markdown_text, task_update, …). */
   chunks?: Json[];
   streaming_state?: 'in_progress' | 'completed';
+  /** chat.startStream's task_display_mode, when given. */
+  task_display_mode?: string;
   metadata?: Json;
   /** A file share (files.completeUploadExternal): its files, a deleted one as `{ id, mode: 'tombstone' }`. */
   files?: Json[];
@@ -144,6 +146,11 @@ export interface FakeSlack {
   /** From now on, answer this share of API calls (all but auth.test) with 429 and Retry-After: 1. */
   injectRateLimits(rate: number, random: () => number): void;
   refuseStreaming(error?: string): void;
+  /**
+   * From now on, stream calls carrying task_update or plan_update chunks fail with `error`
+   * (`invalid_chunks`, as a Slack without agent progress answers an unknown chunk type); text still streams.
+   */
+  refuseProgressChunks(error?: string): void;
   expireStreamsAfterAppends(n: number): void;
   /**
    * The reader presses Slack's own stop control on a streaming message: the message stays as it is

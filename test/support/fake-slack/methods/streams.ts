@@ -2,6 +2,7 @@ import {
   type ChunkContent,
   checkBlocks,
   checkMarkdownText,
+  hasProgressChunks,
   isRejection,
   LIMITS,
   type Rejection,
@@ -14,7 +15,14 @@ import { fail, keyOf, ok, wireMessage } from '../wire.js';
 /** chat.startStream, chat.appendStream and chat.stopStream: a message written in pieces. */
 
 /** What a stream call adds: its markdown_text and chunks, within the 12,000-char budget of the message. */
-function streamContent(args: Args, charsSoFar: number): Rejection | ChunkContent {
+function streamContent(state: SlackState, args: Args, charsSoFar: number): Rejection | ChunkContent {
+  // refuseProgressChunks: a Slack that streams text but does not know task and plan chunks.
+  if (state.progressChunkRefusal && hasProgressChunks(args.chunks)) {
+    return {
+      error: state.progressChunkRefusal,
+      detail: 'task_update and plan_update chunks are not supported',
+    };
+  }
   const problem = checkMarkdownText(args.markdown_text);
   if (problem) return problem;
   const content = readChunks(args.chunks);
@@ -30,6 +38,9 @@ function streamContent(args: Args, charsSoFar: number): Rejection | ChunkContent
   return content;
 }
 
+/** chat.startStream's task_display_mode: task cards in the text (timeline, the default) or one plan block. */
+const TASK_DISPLAY_MODES = new Set(['timeline', 'plan']);
+
 const startStream: Method = (state, args) => {
   if (state.streamingRefusal) return fail(state.streamingRefusal);
   const denied = state.access(args.channel);
@@ -40,7 +51,10 @@ const startStream: Method = (state, args) => {
   // Outside DMs Slack must know whom the stream answers.
   if (/^[CG]/.test(args.channel) && !args.recipient_user_id) return fail('missing_recipient_user_id');
   if (/^[CG]/.test(args.channel) && !args.recipient_team_id) return fail('missing_recipient_team_id');
-  const content = streamContent(args, 0);
+  if (args.task_display_mode !== undefined && !TASK_DISPLAY_MODES.has(String(args.task_display_mode))) {
+    return fail({ error: 'invalid_arguments', detail: 'task_display_mode must be timeline or plan' });
+  }
+  const content = streamContent(state, args, 0);
   if (isRejection(content)) return fail(content);
   const message = state.store({
     ...state.botMessage(args.channel, args),
@@ -48,6 +62,7 @@ const startStream: Method = (state, args) => {
     blocks: content.blocks.length > 0 ? content.blocks : undefined,
     chunks: content.chunks,
     streaming_state: state.streamExpiry === 0 ? 'completed' : 'in_progress',
+    task_display_mode: typeof args.task_display_mode === 'string' ? args.task_display_mode : undefined,
   });
   state.streams.set(keyOf(message.channel, message.ts), {
     appends: 0,
@@ -67,7 +82,7 @@ function addToStream(state: SlackState, args: Args, requireContent: boolean): Re
   if (requireContent && !args.markdown_text && !(Array.isArray(args.chunks) && args.chunks.length > 0)) {
     return { error: 'no_text' };
   }
-  const content = streamContent(args, stream.markdownChars);
+  const content = streamContent(state, args, stream.markdownChars);
   if (isRejection(content)) return content;
   message.markdown_text = (message.markdown_text ?? '') + content.markdown;
   message.chunks = [...(message.chunks ?? []), ...content.chunks];
