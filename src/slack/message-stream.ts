@@ -69,6 +69,8 @@ export interface StreamPolicy {
   lastWrites: Map<string, number>;
   streamingAllowed(): boolean;
   streamingRefused(code: string): void;
+  /** The optional closing blocks (feedback buttons) could not be shown: logged, the answer stands. */
+  closingFailed(error: unknown): void;
   /** Whether to send progress steps (task_update chunks); false for a while after Slack refused them. */
   progressAllowed(): boolean;
   progressRefused(code: string): void;
@@ -291,6 +293,9 @@ export class SlackMessageStream implements MessageStream {
         // landed): the message exists, so rewrite its whole text with chat.update. Nothing is lost
         // and nothing is doubled.
         this.mode = 'update';
+        // The failed write may have landed: the rewrite keeps the 1 write/s pace after it.
+        this.markWritten();
+        await this.waitForSlot();
       } else {
         throw error;
       }
@@ -418,6 +423,8 @@ export class SlackMessageStream implements MessageStream {
   private async showClosingAfter(): Promise<void> {
     if (!this.closing || this.closingShown || !this.ts || this.stoppedByUser) return;
     const { text, blocks } = this.closing;
+    // Best effort: the answer is written and stands; losing its feedback buttons to a Slack error must
+    // not turn it into a failed task (which would rewrite the answer as a failure note).
     await this.call(
       () =>
         this.client.chat.postMessage({
@@ -429,8 +436,12 @@ export class SlackMessageStream implements MessageStream {
           unfurl_media: false,
         }),
       { idempotent: false },
+    ).then(
+      () => {
+        this.closingShown = true;
+      },
+      (error: unknown) => this.policy.closingFailed(error),
     );
-    this.closingShown = true;
   }
 
   private async post(): Promise<void> {

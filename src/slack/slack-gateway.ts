@@ -74,6 +74,10 @@ export class SlackGateway
         this.streamingRefusedAt = Date.now();
         this.logger.warn('Slack refused streaming; posting and editing messages instead', { code });
       },
+      closingFailed: (error) =>
+        this.logger.warn("An answer's feedback buttons could not be posted; the answer stands", {
+          error: slackErrorCode(error) ?? String(error),
+        }),
       progressAllowed: () => Date.now() - this.progressRefusedAt > STREAMING_RETRY_AFTER_MS,
       progressRefused: (code) => {
         this.progressRefusedAt = Date.now();

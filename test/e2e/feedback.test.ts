@@ -153,6 +153,22 @@ describe('feedback on answers', () => {
     expect(rows()).toEqual([]);
   });
 
+  it('keeps the answer when its feedback buttons cannot be posted (they are optional)', async () => {
+    h.slack.refuseStreaming();
+    // The answer is posted (and edited), so the buttons need a message of their own: it fails.
+    h.slack.failNext('chat.postMessage', { status: 500 }, 1, (args) =>
+      JSON.stringify(args.blocks ?? '').includes('feedback_buttons'),
+    );
+    h.anthropic.script(textReply(dataEngineeringAnswer()));
+    await h.command('design a pipeline for user analytics', { user_id: ANA });
+    await h.app.idle();
+    const [task] = h.query<{ status: string }>('select status from tasks');
+    expect(task?.status).toBe('done');
+    const answer = h.slack.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts && !m.upload);
+    expect(answer.map((m) => String(m.text ?? m.markdown_text)).join('\n')).toContain('Data Architecture');
+    expect(JSON.stringify(h.slack.messages)).not.toContain("couldn't finish");
+  });
+
   it('refuses a vote, and opens no form, when Slack cannot say who is in the channel (fails closed)', async () => {
     const { ts, down } = await answer();
     // A fresh bot: nothing cached. Every members read and the voter's own conversations fail.
