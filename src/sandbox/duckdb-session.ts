@@ -40,6 +40,8 @@ export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
 const MAX_ERROR_CHARS = 300;
 /** Columns shown per result; a wider result says how many more it had. */
 const MAX_COLUMNS = 40;
+/** Characters kept of a result column's name. */
+const MAX_NAME_CHARS = 120;
 
 export class DuckDBSession {
   private calls = 0;
@@ -68,7 +70,7 @@ export class DuckDBSession {
 
   /** The session's tables for the data dictionary, after the calls queued before it. */
   describeTables(): Promise<TablesReport> {
-    const next = this.queue.then(() => describeTables(this.connection));
+    const next = this.queue.then(() => this.describeNow());
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -82,6 +84,30 @@ export class DuckDBSession {
     this.interrupt();
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  /** Reading the catalog is on the same statement timer and time budget as the session's SQL. */
+  private async describeNow(): Promise<TablesReport> {
+    const left = this.limits.sessionBudgetMs - this.usedMs;
+    if (left <= 0) throw new Error('this answer has used its sandbox time; its tables cannot be described');
+    const timeoutMs = Math.min(this.limits.statementTimeoutMs, left);
+    const started = Date.now();
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      this.connection.interrupt();
+    }, timeoutMs);
+    this.running = true;
+    try {
+      return await describeTables(this.connection);
+    } catch (error) {
+      if (interrupted) throw new Error(`describing the tables took longer than ${timeoutMs / 1000} s`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.running = false;
+      this.usedMs += Date.now() - started;
+    }
   }
 
   private async runNow(sql: string): Promise<SqlRunReport> {
@@ -158,7 +184,7 @@ export class DuckDBSession {
       if (select) return await this.runSelect(statement, select, budget);
       const reader = await this.connection.streamAndReadUntil(statement.text, this.limits.maxRows + 1);
       const isQuery = reader.returnType === ResultReturnType.QUERY_RESULT;
-      const allColumns = isQuery ? reader.columnNames() : [];
+      const allColumns = isQuery ? reader.columnNames().map(shortName) : [];
       const columns = allColumns.slice(0, MAX_COLUMNS);
       if (allColumns.length > MAX_COLUMNS) columns.push(`… ${allColumns.length - MAX_COLUMNS} more columns`);
       const { rows, more } = isQuery ? this.boundedRows(reader, budget) : { rows: [], more: false };
@@ -195,7 +221,7 @@ export class DuckDBSession {
     }
     try {
       if (prepared.statementType !== StatementType.SELECT || prepared.columnCount === 0) return undefined;
-      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      return Array.from({ length: prepared.columnCount }, (_, i) => shortName(prepared.columnName(i)));
     } finally {
       prepared.destroySync();
     }
@@ -252,6 +278,11 @@ export class DuckDBSession {
     }
     return { rows, more: reader.currentRowCount > this.limits.maxRows };
   }
+}
+
+/** A column name cut to MAX_NAME_CHARS (a PIVOT makes names of any length from its data). */
+function shortName(name: string): string {
+  return cellText(name, MAX_NAME_CHARS) ?? '';
 }
 
 /** DuckDB's own text for every value (BIGINT, DECIMAL, HUGEINT, dates, lists, structs): plain JSON strings. */
