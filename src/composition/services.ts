@@ -88,6 +88,7 @@ export async function buildServices(
   const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     workspaceUrl: identity.url,
+    botId: identity.botId,
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,
   });
@@ -96,7 +97,12 @@ export async function buildServices(
   const stores = buildStores(database, config);
   // Diagrams are drawn in a worker thread, started on first use and ended when idle.
   const diagrams = new WorkerDiagramRenderer();
-  const files = new SlackFileUploads(client, logger.child({ component: 'files' }), tuning.slackCallPolicy);
+  const files = new SlackFileUploads(
+    client,
+    logger.child({ component: 'files' }),
+    { botId: identity.botId, botUserId: identity.botUserId },
+    tuning.slackCallPolicy,
+  );
   return {
     ...stores,
     highlights: new ClaudeHighlightsWriter({
