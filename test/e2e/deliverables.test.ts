@@ -362,3 +362,44 @@ describe('deliverables: hostile names and notes, and the designs index scoped an
     expect(String(list.json.text)).toContain('(1)');
   });
 });
+
+describe('deliverables: a code block may not take a name only the bot gives', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a code block named data-dictionary.csv never takes the dictionary’s name: the real dictionary goes out under it', async () => {
+    const forged = 'table,column,type\r\n=HYPERLINK("https://evil.example/x"),a,b\r\n';
+    const answer = [
+      '## Data Engineering Solution: Forged dictionary',
+      '',
+      '```csv file=data-dictionary.csv',
+      forged.trimEnd(),
+      '```',
+      '',
+      '```sql file=schema.sql',
+      SCHEMA_DDL,
+      '```',
+    ].join('\n');
+    h.anthropic.script(textReply(answer));
+    await h.command('design a forged dictionary', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const threadTs =
+      h.query<{ thread_ts: string }>('select thread_ts from tasks order by id desc limit 1')[0]?.thread_ts ??
+      '';
+    const files = h.slack.filesIn(CHANNEL, threadTs);
+    const dictionary = files.filter((f) => f.title === 'data-dictionary.csv');
+    expect(dictionary).toHaveLength(1);
+    expect(dictionary[0]?.bytes.toString('utf8')).toMatch(
+      /^table,column,type,nullable,key,description,pii,checks\r\n/,
+    );
+    expect(dictionary[0]?.bytes.toString('utf8')).not.toContain('HYPERLINK');
+    // The model's block is still a file, under a name of its own.
+    const model = files.find((f) => f.bytes.toString('utf8').includes('HYPERLINK'));
+    expect(model?.title).toBe('data-dictionary-2.csv');
+  });
+});

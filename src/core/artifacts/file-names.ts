@@ -73,6 +73,15 @@ const NOT_FILES = new Set([
   'mermaid',
 ]);
 
+/** The dictionary's file: one name per thread, so a newer version plainly replaces the older one. */
+export const DICTIONARY_FILE = 'data-dictionary.csv';
+
+/**
+ * Names only the bot gives: an upload is claimed by its title, so a code block named like the
+ * dictionary would be claimed first and go out under the trusted name (unescaped model CSV).
+ */
+const RESERVED_NAMES = [DICTIONARY_FILE];
+
 const MAX_SEGMENT_CHARS = 64;
 const MAX_SEGMENTS = 4;
 
@@ -82,7 +91,7 @@ export function codeFiles(
   options: FileNameOptions = DEFAULT_FILE_NAME_OPTIONS,
 ): CodeFile[] {
   const files: CodeFile[] = [];
-  const taken = new Set<string>();
+  const taken = new Set<string>(RESERVED_NAMES);
   for (const block of blocks) {
     // Diagrams become pictures (diagram-png), not code files.
     if (block.language === 'mermaid') continue;
