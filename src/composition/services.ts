@@ -100,7 +100,7 @@ export async function buildServices(
   const files = new SlackFileUploads(
     client,
     logger.child({ component: 'files' }),
-    { botId: identity.botId, botUserId: identity.botUserId },
+    identity,
     tuning.slackCallPolicy,
   );
   return {

@@ -432,15 +432,18 @@ describe('sandbox: process life cycle', () => {
 
   it("one session's runaway allocation ends only its own child: another session keeps its tables", async () => {
     const sandbox = new ChildProcessSandbox({
-      limits: { maxChildRssMb: 600, statementTimeoutMs: 30_000, callTimeoutMs: 40_000 },
+      // A memory_limit above the cap, so the child's RSS watchdog (not DuckDB) is what stops the statement;
+      // the same kill as for an allocation outside memory_limit (`repeat('x', 3000000000)`, slower to reach).
+      limits: { memoryLimit: '2GB', maxChildRssMb: 400, statementTimeoutMs: 10_000 },
     });
     try {
       const victim = await sandbox.openSession();
       await victim.run('create table kept as select range as id from range(10)');
       const hostile = await sandbox.openSession();
-      // repeat() allocates outside DuckDB's memory_limit: only the child's RSS watchdog stops it.
-      const report = await hostile.run("select length(repeat('x', 3000000000))");
-      expect(report.stopped).toMatch(/restarted.*\(cap 600 MB\)/);
+      const report = await hostile.run(
+        "create table big as select range as id, repeat('x', 200) as s from range(20000000)",
+      );
+      expect(report.stopped).toMatch(/restarted.*\(cap 400 MB\)/);
       const after = await victim.run('select count(*) from kept');
       expect(after.stopped).toBeUndefined();
       expect(after.statements[0]).toMatchObject({ ok: true, rows: [['10']] });
