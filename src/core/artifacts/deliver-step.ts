@@ -9,8 +9,9 @@ import type { TaskStore } from '../tasks/task-store.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { deliverDictionary } from './deliver-dictionary.js';
 import { capFiles, MAX_CODE_FILES, MAX_DIAGRAMS, skippedFilesNote } from './delivery-caps.js';
+import { diagramFiles } from './diagram-names.js';
 import { type DiagramRenderer, diagramFailureNote } from './diagrams.js';
-import { type CodeFile, codeFiles, diagramFiles } from './file-names.js';
+import { type CodeFile, codeFiles } from './file-names.js';
 import type { FileUploader } from './file-uploader.js';
 import { type OnceUploader, onceUploader } from './upload-once.js';
 
