@@ -11,6 +11,7 @@ import {
   withDefault,
 } from './config-fields.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
+import { CHILD_RSS_HEADROOM_MB } from './core/sandbox/sandbox.js';
 
 /**
  * The operator contract (see README "Configuration"): every setting comes from the environment, is
@@ -194,6 +195,7 @@ const configSchema = z
     sandbox: e.SANDBOX_ENABLED
       ? {
           memoryLimit: `${e.SANDBOX_MEMORY_MB}MB`,
+          maxChildRssMb: e.SANDBOX_MEMORY_MB + CHILD_RSS_HEADROOM_MB,
           statementTimeoutMs: e.SANDBOX_STATEMENT_TIMEOUT_SECONDS * 1000,
           maxCallsPerSession: e.SANDBOX_CALLS_PER_ANSWER,
           sessionBudgetMs: e.SANDBOX_SECONDS_PER_ANSWER * 1000,

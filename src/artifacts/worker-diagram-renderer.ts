@@ -92,15 +92,7 @@ export class WorkerDiagramRenderer implements DiagramRenderer {
         done({ ok: false, kind: 'timeout', message: `the diagram took longer than ${seconds} s to lay out` });
       }, this.limits.timeoutMs);
       const onMessage = (reply: DiagramWorkerReply) => {
-        if (reply.id !== id) return;
-        if (!reply.ok) return done({ ok: false, kind: 'parse-error', message: reply.message });
-        done({
-          ok: true,
-          png: reply.png,
-          widthPx: reply.widthPx,
-          heightPx: reply.heightPx,
-          elapsedMs: Math.round(performance.now() - started),
-        });
+        if (reply.id === id) done(resultOf(reply, started));
       };
       const onError = (error: Error) => {
         this.endWorker(worker);
@@ -150,4 +142,11 @@ export class WorkerDiagramRenderer implements DiagramRenderer {
     }, this.idleMs);
     this.idleTimer.unref();
   }
+}
+
+/** The worker's reply to one render as the port's result. */
+function resultOf(reply: DiagramWorkerReply, started: number): DiagramResult {
+  if (!reply.ok) return { ok: false, kind: 'parse-error', message: reply.message };
+  const elapsedMs = Math.round(performance.now() - started);
+  return { ok: true, png: reply.png, widthPx: reply.widthPx, heightPx: reply.heightPx, elapsedMs };
 }

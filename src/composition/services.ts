@@ -93,6 +93,7 @@ export async function buildServices(
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     firstLineWaitMs: tuning.slackFirstLineWaitMs,
     workspaceUrl: identity.url,
+    botId: identity.botId,
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,
   });
@@ -101,7 +102,12 @@ export async function buildServices(
   const stores = buildStores(database, config);
   // Diagrams are drawn in a worker thread, started on first use and ended when idle.
   const diagrams = new WorkerDiagramRenderer();
-  const files = new SlackFileUploads(client, logger.child({ component: 'files' }), tuning.slackCallPolicy);
+  const files = new SlackFileUploads(
+    client,
+    logger.child({ component: 'files' }),
+    identity,
+    tuning.slackCallPolicy,
+  );
   return {
     ...stores,
     highlights: new ClaudeHighlightsWriter({

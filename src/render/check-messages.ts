@@ -109,6 +109,34 @@ export function renderCorrectedBlock(block: CodeBlock, check: BlockCheck): strin
   return [`*${label}*`, `\`\`\`\n${body}\n\`\`\``, verdict].join('\n');
 }
 
+/** A corrected block's part without its code (when the reply has no room left for it). */
+export function renderCorrectedVerdict(check: BlockCheck): string {
+  const label = `Corrected block ${check.index}`;
+  const line = renderCheckLine(check, 'mrkdwn', label);
+  return check.status === 'failed'
+    ? `*${label}*\n${line}\nStill failing after the one repair round: fix this block by hand before using it.`
+    : `*${label}*\n${line}`;
+}
+
+/** Characters of one "Corrected blocks" reply; past this a block shows only its check line. */
+const MAX_CORRECTIONS_CHARS = 30_000;
+
+/**
+ * The one reply of the repair round: every failed block's part ("Corrected block N" with its code and
+ * check line, or "not corrected"), in order. One message however many blocks failed; past
+ * MAX_CORRECTIONS_CHARS the remaining parts drop their code and keep their verdict.
+ */
+export function renderCorrections(parts: { full: string; short: string }[]): string {
+  const header = '*Corrected blocks* (the one automatic repair round)';
+  let size = header.length;
+  const shown = parts.map((part) => {
+    const text = size + part.full.length + 2 <= MAX_CORRECTIONS_CHARS ? part.full : part.short;
+    size += text.length + 2;
+    return text;
+  });
+  return [header, ...shown].join('\n\n');
+}
+
 /** The reply when the repair round brought no corrected version of a failed block. */
 export function renderNotCorrected(index: number): string {
   return `✗ Block ${index} was not corrected: the one repair round brought no fixed version. Fix it by hand before using it.`;

@@ -5,14 +5,24 @@ import { type ChildReply, type ChildRequest, LIMITS_ENV } from './protocol.js';
 
 /**
  * Why this file exists: the entry of the sandbox child process. It holds the DuckDB sessions and the
- * parsers, so their memory, their CPU and any crash stay out of the bot's process. It exits when the bot
- * disconnects (idle, shutdown, or the bot itself died) and when its memory passes the watchdog's cap.
+ * parsers, so their memory, their CPU and any crash stay out of the bot's process. The bot gives each
+ * child one session at a time (or the parsers), so a crash or a kill ends only that one. It exits when the
+ * bot disconnects (idle, shutdown, or the bot itself died) and when its memory passes the watchdog's cap.
  */
 
 const limits: SandboxLimits = { ...DEFAULT_SANDBOX_LIMITS, ...JSON.parse(process.env[LIMITS_ENV] ?? '{}') };
 const sessions = new Map<string, DuckDBSession>();
 
+/** No reply may be larger than this (JSON characters): every part is capped, this is the backstop. */
+const MAX_REPLY_CHARS = 1_000_000;
+
 function send(message: ChildReply): void {
+  const size = JSON.stringify(message).length;
+  if (size > MAX_REPLY_CHARS && message.type === 'reply') {
+    const error = `the sandbox's reply was too large (${size} characters; at most ${MAX_REPLY_CHARS})`;
+    process.send?.({ type: 'reply', id: message.id, ok: false, error } satisfies ChildReply);
+    return;
+  }
   process.send?.(message);
 }
 
@@ -35,7 +45,8 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
     case 'close': {
       sessions.get(request.sessionId)?.close();
       sessions.delete(request.sessionId);
-      return { type: 'reply', id: request.id, ok: true };
+      const rssMb = Math.round(process.memoryUsage.rss() / 1_048_576);
+      return { type: 'reply', id: request.id, ok: true, rssMb };
     }
     case 'parse-sql': {
       return {

@@ -1,7 +1,3 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import type { TablesReport } from '../core/artifacts/table-schema.js';
 import {
   type CodeParsers,
   DEFAULT_SANDBOX_LIMITS,
@@ -10,42 +6,25 @@ import {
   type SandboxSession,
   SandboxUnavailableError,
   type SqlDialect,
-  type SqlRunReport,
   type SqlSandbox,
 } from '../core/sandbox/sandbox.js';
-import { type ChildReply, type ChildRequest, LIMITS_ENV } from './protocol.js';
+import { ChildSession, type SessionOwner } from './child-session.js';
+import type { ChildRequest } from './protocol.js';
+import { type Reply, SandboxChild } from './sandbox-child.js';
 
 /**
- * Why this file exists: the bot's side of the sandbox. DuckDB and the parsers live in a child process
+ * Why this file exists: the bot's side of the sandbox. DuckDB and the parsers live in child processes
  * (src/sandbox/child-main.ts) started on first use and ended when idle, so the bot's idle memory does not
- * change, a runaway query never delays the bot's event loop, and a crash or a kill only costs the open
- * sessions. Every request has a hard deadline: a child that does not answer in time is killed.
+ * change and a runaway query never delays the bot's event loop. Each open session has a child of its own
+ * (at most maxOpenSessions), so a statement that passes the memory cap or stops answering costs only its
+ * own session: the child is killed, the other answers' databases live on. The parsers have one more child.
  */
-
-type Pending = {
-  resolve: (reply: Extract<ChildReply, { type: 'reply' }>) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-};
-
-/** One child process and what is in flight in it. A new child is a new generation: old sessions are gone. */
-interface Child {
-  process: ChildProcess;
-  generation: number;
-  pending: Map<number, Pending>;
-  sessions: Set<string>;
-  /** Why it ended, once it has: told to every session of this generation. */
-  endReason?: string;
-  stderr: string;
-}
-
-const STDERR_TAIL = 600;
 
 export interface ChildSandboxOptions {
   limits?: Partial<SandboxLimits>;
   /** How long a parse or an open may take before the child counts as stuck. */
   requestTimeoutMs?: number;
-  /** Told when the child starts and ends (for logs and tests); never gets SQL or results. */
+  /** Told when a child starts and ends (for logs and tests); never gets SQL or results. */
   onLifecycle?: (event: {
     type: 'start' | 'exit';
     pid: number | undefined;
@@ -54,27 +33,18 @@ export interface ChildSandboxOptions {
   }) => void;
 }
 
-const RESTARTED =
-  "The sandbox was restarted; this answer's tables are gone. Re-create them (a few hundred rows are enough) or finish without the sandbox.";
+/** A child whose session closed is reused by the next session only while its memory is this small. */
+const REUSE_MAX_RSS_MB = 300;
 
-/** The child's entry: the compiled .js next to this file, or the .ts source under tsx (tests, bench). */
-function childEntry(): { path: string; execArgv: string[] } {
-  const here = import.meta.url;
-  const isSource = here.endsWith('.ts');
-  const path = fileURLToPath(new URL(isSource ? './child-main.ts' : './child-main.js', here));
-  // tsx is resolved from here, not from the child's working directory.
-  const loader = isSource ? ['--import', import.meta.resolve('tsx')] : [];
-  return { path, execArgv: [...loader, '--max-old-space-size=256'] };
-}
-
-export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
+export class ChildProcessSandbox implements SqlSandbox, CodeParsers, SessionOwner {
   readonly limits: SandboxLimits;
-  private child: Child | undefined;
-  private generation = 0;
-  private nextId = 1;
+  /** Every running child, oldest first. */
+  private readonly children = new Set<SandboxChild>();
+  /** Children whose session closed cleanly: the next session takes one instead of starting a process. */
+  private readonly spares: SandboxChild[] = [];
+  private parser: SandboxChild | undefined;
+  private started = 0;
   private nextSession = 1;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private readonly lastUsed = new Map<string, number>();
   private readonly requestTimeoutMs: number;
   private readonly onLifecycle: ChildSandboxOptions['onLifecycle'];
   private stopped = false;
@@ -85,42 +55,39 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
     this.onLifecycle = options.onLifecycle;
   }
 
-  /** The child's pid while it runs (tests and the bench watch it start and end). */
+  /** The pid of the child started last that still runs (tests and the bench watch it start and end). */
   get childPid(): number | undefined {
-    return this.child?.process.pid;
+    return [...this.children].at(-1)?.pid;
   }
 
   /** Sessions open now (the checker and the agent must close theirs). */
   get openSessions(): number {
-    return this.child?.sessions.size ?? 0;
+    return [...this.children].filter((child) => child.sessionId !== undefined).length;
   }
 
   /** How many child processes were started so far. */
   get starts(): number {
-    return this.generation;
+    return this.started;
   }
 
   async openSession(): Promise<SandboxSession> {
     if (this.stopped) throw new SandboxUnavailableError('the sandbox is stopped');
-    const open = this.child?.sessions.size ?? 0;
+    const open = this.openSessions;
     if (open >= this.limits.maxOpenSessions) {
       throw new SandboxUnavailableError(`the sandbox is busy (${open} sessions open)`);
     }
-    const child = this.ensureChild();
+    const child = this.spares.pop() ?? this.start();
     const sessionId = `s${this.nextSession++}`;
-    child.sessions.add(sessionId);
-    this.lastUsed.set(sessionId, Date.now());
+    child.sessionId = sessionId;
     try {
       const reply = await this.request(child, { type: 'open', id: 0, sessionId }, this.requestTimeoutMs);
       if (!reply.ok)
         throw new SandboxUnavailableError(`the sandbox could not open a database: ${reply.error}`);
     } catch (error) {
-      child.sessions.delete(sessionId);
-      this.lastUsed.delete(sessionId);
-      this.scheduleIdle();
+      child.kill('the session could not be opened');
       throw error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(String(error));
     }
-    return this.sessionHandle(child, sessionId);
+    return new ChildSession(this, child, sessionId, this.limits);
   }
 
   parseSql(dialect: SqlDialect, text: string): Promise<ParseOutcome> {
@@ -131,228 +98,78 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers {
     return this.parse({ type: 'parse-yaml', id: 0, text });
   }
 
-  /** Ends the child now; later calls fail as unavailable. For the bot's shutdown and tests. */
+  /** Ends every child now; later calls fail as unavailable. For the bot's shutdown and tests. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.endChild('the sandbox was stopped');
+    for (const child of this.children) child.kill('the sandbox was stopped');
+  }
+
+  async request(child: SandboxChild, request: ChildRequest, timeoutMs: number): Promise<Reply> {
+    if (child.idleTimer) clearTimeout(child.idleTimer);
+    try {
+      return await child.request(request, timeoutMs);
+    } finally {
+      this.scheduleIdle(child);
+    }
+  }
+
+  /** Closes the session's database; a child left small is kept warm for the next session. */
+  async release(child: SandboxChild): Promise<void> {
+    const sessionId = child.sessionId;
+    if (child.endReason !== undefined || sessionId === undefined) return;
+    const reply = await this.request(child, { type: 'close', id: 0, sessionId }, this.requestTimeoutMs).catch(
+      () => undefined,
+    );
+    child.sessionId = undefined;
+    if (child.endReason !== undefined) return;
+    const small = reply?.ok === true && (reply.rssMb ?? Number.POSITIVE_INFINITY) <= REUSE_MAX_RSS_MB;
+    if (!small || this.stopped) child.kill(this.stopped ? 'the sandbox was stopped' : 'its session closed');
+    else this.spares.push(child);
+    this.scheduleIdle(child);
   }
 
   private async parse(request: ChildRequest): Promise<ParseOutcome> {
     if (this.stopped) return { ok: 'unsupported', reason: 'the sandbox is stopped' };
+    this.parser ??= this.start();
     try {
-      const reply = await this.request(this.ensureChild(), request, this.requestTimeoutMs);
+      const reply = await this.request(this.parser, request, this.requestTimeoutMs);
       return reply.ok && reply.parse ? reply.parse : { ok: 'unsupported', reason: 'the parser failed' };
     } catch (error) {
       return { ok: 'unsupported', reason: error instanceof Error ? error.message : String(error) };
-    } finally {
-      this.scheduleIdle();
     }
   }
 
-  private sessionHandle(child: Child, sessionId: string): SandboxSession {
-    let closed = false;
-    // Calls of one session go one at a time, so each call's kill deadline starts when it is sent.
-    let queue: Promise<unknown> = Promise.resolve();
-    const runNow = async (sql: string): Promise<SqlRunReport> => {
-      if (closed) return stoppedReport('This sandbox session is closed.');
-      if (child.endReason !== undefined || this.child !== child) {
-        return stoppedReport(child.endReason ? `${RESTARTED} (${child.endReason})` : RESTARTED);
-      }
-      this.lastUsed.set(sessionId, Date.now());
-      const deadline = this.limits.callTimeoutMs + this.limits.killGraceMs;
-      try {
-        const reply = await this.request(child, { type: 'run', id: 0, sessionId, sql }, deadline);
-        if (!reply.ok || !reply.report)
-          return stoppedReport(`The sandbox failed: ${reply.ok ? 'no report' : reply.error}`);
-        return reply.report;
-      } catch (error) {
-        return stoppedReport(`${RESTARTED} (${error instanceof Error ? error.message : String(error)})`);
-      } finally {
-        this.lastUsed.set(sessionId, Date.now());
-      }
-    };
-    const describeNow = async (): Promise<TablesReport> => {
-      if (closed || child.endReason !== undefined || this.child !== child) {
-        throw new SandboxUnavailableError(child.endReason ?? 'this sandbox session is closed');
-      }
-      this.lastUsed.set(sessionId, Date.now());
-      const reply = await this.request(
-        child,
-        { type: 'describe-tables', id: 0, sessionId },
-        this.requestTimeoutMs,
-      );
-      if (!reply.ok || !reply.tables) {
-        throw new SandboxUnavailableError(
-          `the sandbox could not describe its tables: ${reply.ok ? 'no tables' : reply.error}`,
-        );
-      }
-      return reply.tables;
-    };
-    return {
-      run: (sql: string) => {
-        const next = queue.then(() => runNow(sql));
-        queue = next.catch(() => undefined);
-        return next;
-      },
-      describeTables: () => {
-        const next = queue.then(describeNow);
-        queue = next.catch(() => undefined);
-        return next;
-      },
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        this.lastUsed.delete(sessionId);
-        if (this.child === child && child.sessions.delete(sessionId)) {
-          await this.request(child, { type: 'close', id: 0, sessionId }, this.requestTimeoutMs).catch(
-            () => undefined,
-          );
-        }
-        this.scheduleIdle();
-      },
-    };
-  }
-
-  private ensureChild(): Child {
-    if (this.child) return this.child;
-    const { path, execArgv } = childEntry();
-    // An empty environment but for the limits: the child never sees the bot's tokens.
-    const proc = fork(path, [], {
-      execArgv,
-      cwd: tmpdir(),
-      env: { [LIMITS_ENV]: JSON.stringify(this.limits) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
+  private start(): SandboxChild {
+    const child = new SandboxChild(this.limits, (ended, reason, stderr) => {
+      this.children.delete(ended);
+      const spare = this.spares.indexOf(ended);
+      if (spare >= 0) this.spares.splice(spare, 1);
+      if (this.parser === ended) this.parser = undefined;
+      this.onLifecycle?.({ type: 'exit', pid: ended.pid, reason, stderr });
     });
-    this.generation += 1;
-    const child: Child = {
-      process: proc,
-      generation: this.generation,
-      pending: new Map(),
-      sessions: new Set(),
-      stderr: '',
-    };
-    // The tail of the child's stderr explains a crash in the lifecycle event (it never goes to the model).
-    proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (chunk: string) => {
-      child.stderr = (child.stderr + chunk).slice(-STDERR_TAIL);
-    });
-    (proc.stderr as { unref?: () => void } | null)?.unref?.();
-    this.child = child;
-    proc.on('message', (message: ChildReply) => this.onMessage(child, message));
-    proc.on('exit', (code, signal) =>
-      this.onExit(child, code === null ? `signal ${signal}` : `exit ${code}`),
-    );
-    proc.on('error', (error) => this.onExit(child, error.message));
-    this.unrefWhenQuiet(child);
-    this.onLifecycle?.({ type: 'start', pid: proc.pid });
+    this.started += 1;
+    this.children.add(child);
+    this.onLifecycle?.({ type: 'start', pid: child.pid });
     return child;
   }
 
-  private request(
-    child: Child,
-    request: ChildRequest,
-    timeoutMs: number,
-  ): Promise<Extract<ChildReply, { type: 'reply' }>> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // No reply in time: the child is stuck (a statement that ignores interrupt, a wedged parser).
-        this.endChild(`no reply within ${Math.round(timeoutMs / 1000)} s; the sandbox process was killed`);
-      }, timeoutMs);
-      child.pending.set(id, { resolve, reject, timer });
-      this.unrefWhenQuiet(child);
-      child.process.send({ ...request, id }, (error) => {
-        if (error) this.settle(child, id, undefined, error);
-      });
-    });
-  }
-
-  private onMessage(child: Child, message: ChildReply): void {
-    if (message.type === 'fatal') {
-      child.endReason = message.reason;
-      return;
-    }
-    this.settle(child, message.id, message);
-  }
-
-  private settle(
-    child: Child,
-    id: number,
-    reply?: Extract<ChildReply, { type: 'reply' }>,
-    error?: Error,
-  ): void {
-    const pending = child.pending.get(id);
-    if (!pending) return;
-    child.pending.delete(id);
-    clearTimeout(pending.timer);
-    if (reply) pending.resolve(reply);
-    else pending.reject(error ?? new Error('no reply'));
-    this.unrefWhenQuiet(child);
-    this.scheduleIdle();
-  }
-
-  private onExit(child: Child, how: string): void {
-    const reason = child.endReason ?? `the sandbox process ended (${how})`;
-    child.endReason = reason;
-    for (const id of [...child.pending.keys()]) this.settle(child, id, undefined, new Error(reason));
-    for (const sessionId of child.sessions) this.lastUsed.delete(sessionId);
-    child.sessions.clear();
-    if (this.child === child) this.child = undefined;
-    this.onLifecycle?.({ type: 'exit', pid: child.process.pid, reason, stderr: child.stderr.trim() });
-  }
-
-  /** Kills the current child (if any); its sessions and requests fail with `reason`. */
-  private endChild(reason: string): void {
-    const child = this.child;
-    if (!child) return;
-    child.endReason ??= reason;
-    this.child = undefined;
-    child.process.kill('SIGKILL');
-  }
-
-  /** The child never keeps the bot alive by itself; while a request waits, it does. */
-  private unrefWhenQuiet(child: Child): void {
-    const channel = child.process.channel as { ref?: () => void; unref?: () => void } | undefined;
-    if (child.pending.size > 0) {
-      child.process.ref();
-      channel?.ref?.();
-    } else {
-      child.process.unref();
-      channel?.unref?.();
-    }
-  }
-
   /**
-   * Ends the child after idleMs with nothing open and nothing in flight. Sessions nobody used for
-   * sessionIdleMs count as abandoned (a caller that never closed them) and do not keep it alive.
+   * Ends a child after idleMs with nothing in flight (a spare, the parsers' child). A child holding a
+   * session lives while the session is used; one nobody used for sessionIdleMs counts as abandoned (a
+   * caller that never closed it) and is ended too.
    */
-  private scheduleIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const child = this.child;
-    if (!child || child.pending.size > 0) return;
-    const now = Date.now();
-    let wait = this.limits.idleMs;
-    for (const sessionId of child.sessions) {
-      const left = (this.lastUsed.get(sessionId) ?? 0) + this.limits.sessionIdleMs - now;
-      if (left > 0) wait = Math.max(wait, left);
-    }
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.child !== child || child.pending.size > 0) return;
-      const stillUsed = [...child.sessions].some(
-        (id) => (this.lastUsed.get(id) ?? 0) + this.limits.sessionIdleMs > Date.now(),
-      );
-      if (stillUsed) this.scheduleIdle();
-      else this.endChild('idle');
+  private scheduleIdle(child: SandboxChild): void {
+    if (child.idleTimer) clearTimeout(child.idleTimer);
+    child.idleTimer = undefined;
+    if (child.endReason !== undefined || child.busy) return;
+    const idleFor = child.sessionId === undefined ? this.limits.idleMs : this.limits.sessionIdleMs;
+    const wait = Math.max(0, child.lastUsed + idleFor - Date.now());
+    child.idleTimer = setTimeout(() => {
+      child.idleTimer = undefined;
+      if (child.busy) return;
+      if (child.lastUsed + idleFor > Date.now()) this.scheduleIdle(child);
+      else child.kill('idle');
     }, wait);
-    this.idleTimer.unref();
+    child.idleTimer.unref();
   }
-}
-
-function stoppedReport(reason: string): SqlRunReport {
-  return { statements: [], notRun: 0, stopped: reason, elapsedMs: 0 };
 }

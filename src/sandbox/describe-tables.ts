@@ -11,9 +11,14 @@ import type { ColumnSchema, TableSchema, TablesReport } from '../core/artifacts/
 /** More columns than this (over all tables) are left out and the report says it was truncated. */
 export const MAX_DESCRIBED_COLUMNS = 1_000;
 
+/** Columns named by one key that are read; names, types and comments are cut in SQL (a PIVOT can make
+ * a column name of megabytes, which must never reach the child's heap, the IPC reply or a Slack file). */
+const MAX_KEY_COLUMNS = 32;
+
 const COLUMNS_SQL = `
-SELECT t.schema_name, t.table_name, t.comment AS table_comment, c.column_name, c.column_index,
-       c.data_type, c.is_nullable, c.comment AS column_comment
+SELECT left(t.schema_name, 128) AS schema_name, left(t.table_name, 128) AS table_name,
+       left(t.comment, 500) AS table_comment, left(c.column_name, 128) AS column_name, c.column_index,
+       left(c.data_type, 256) AS data_type, c.is_nullable, left(c.comment, 500) AS column_comment
 FROM duckdb_tables() AS t
 JOIN duckdb_columns() AS c
   ON c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name
@@ -22,10 +27,13 @@ ORDER BY t.schema_name, t.table_name, c.column_index
 LIMIT ${MAX_DESCRIBED_COLUMNS + 1}`;
 
 const KEYS_SQL = `
-SELECT schema_name, table_name, constraint_type, constraint_column_names, referenced_table,
-       referenced_column_names
+SELECT left(schema_name, 128) AS schema_name, left(table_name, 128) AS table_name, constraint_type,
+       list_transform(constraint_column_names[1:${MAX_KEY_COLUMNS}], n -> left(n, 128)) AS constraint_column_names,
+       left(referenced_table, 128) AS referenced_table,
+       list_transform(referenced_column_names[1:${MAX_KEY_COLUMNS}], n -> left(n, 128)) AS referenced_column_names
 FROM duckdb_constraints()
-WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')`;
+WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
+LIMIT ${MAX_DESCRIBED_COLUMNS}`;
 
 type Json = Record<string, unknown>;
 

@@ -1,16 +1,10 @@
-import {
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBPreparedStatement,
-  type DuckDBResultReader,
-  type DuckDBValue,
-  ResultReturnType,
-  StatementType,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, ResultReturnType, StatementType } from '@duckdb/node-api';
 import type { TablesReport } from '../core/artifacts/table-schema.js';
 import type { SandboxLimits, SqlRunReport, StatementOutcome } from '../core/sandbox/sandbox.js';
 import { type SqlStatement, splitSqlStatements } from '../core/sandbox/split-sql.js';
+import { boundedRows, MAX_COLUMNS, runSelect, selectColumns } from './bounded-results.js';
 import { describeTables } from './describe-tables.js';
+import { failure, firstKeyword, shortName } from './statement-outcome.js';
 
 /**
  * Why this file exists: one sandbox session = one fresh in-memory DuckDB database, locked down by DuckDB's
@@ -36,10 +30,6 @@ export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
     lock_configuration: 'true',
   };
 }
-
-const MAX_ERROR_CHARS = 300;
-/** Columns shown per result; a wider result says how many more it had. */
-const MAX_COLUMNS = 40;
 
 export class DuckDBSession {
   private calls = 0;
@@ -68,7 +58,7 @@ export class DuckDBSession {
 
   /** The session's tables for the data dictionary, after the calls queued before it. */
   describeTables(): Promise<TablesReport> {
-    const next = this.queue.then(() => describeTables(this.connection));
+    const next = this.queue.then(() => this.describeNow());
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -82,6 +72,30 @@ export class DuckDBSession {
     this.interrupt();
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  /** Reading the catalog is on the same statement timer and time budget as the session's SQL. */
+  private async describeNow(): Promise<TablesReport> {
+    const left = this.limits.sessionBudgetMs - this.usedMs;
+    if (left <= 0) throw new Error('this answer has used its sandbox time; its tables cannot be described');
+    const timeoutMs = Math.min(this.limits.statementTimeoutMs, left);
+    const started = Date.now();
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      this.connection.interrupt();
+    }, timeoutMs);
+    this.running = true;
+    try {
+      return await describeTables(this.connection);
+    } catch (error) {
+      if (interrupted) throw new Error(`describing the tables took longer than ${timeoutMs / 1000} s`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.running = false;
+      this.usedMs += Date.now() - started;
+    }
   }
 
   private async runNow(sql: string): Promise<SqlRunReport> {
@@ -154,14 +168,14 @@ export class DuckDBSession {
     }, timeoutMs);
     this.running = true;
     try {
-      const select = await this.selectColumns(statement.text);
-      if (select) return await this.runSelect(statement, select, budget);
+      const select = await selectColumns(this.connection, statement.text);
+      if (select) return await runSelect(this.connection, this.limits, statement, select, budget);
       const reader = await this.connection.streamAndReadUntil(statement.text, this.limits.maxRows + 1);
       const isQuery = reader.returnType === ResultReturnType.QUERY_RESULT;
-      const allColumns = isQuery ? reader.columnNames() : [];
+      const allColumns = isQuery ? reader.columnNames().map(shortName) : [];
       const columns = allColumns.slice(0, MAX_COLUMNS);
       if (allColumns.length > MAX_COLUMNS) columns.push(`… ${allColumns.length - MAX_COLUMNS} more columns`);
-      const { rows, more } = isQuery ? this.boundedRows(reader, budget) : { rows: [], more: false };
+      const { rows, more } = isQuery ? boundedRows(reader, this.limits, budget) : { rows: [], more: false };
       return {
         ok: true,
         line: statement.line,
@@ -178,117 +192,4 @@ export class DuckDBSession {
       this.running = false;
     }
   }
-
-  /**
-   * The column names of a SELECT (DESCRIBE, SHOW and SUMMARIZE are SELECTs too), or undefined for any
-   * other statement. Preparing binds without running; statements DuckDB expands into several (PIVOT)
-   * cannot be prepared and take the general path.
-   */
-  private async selectColumns(sql: string): Promise<string[] | undefined> {
-    let prepared: DuckDBPreparedStatement;
-    try {
-      prepared = await this.connection.prepare(sql);
-    } catch (error) {
-      if (error instanceof Error && /Cannot prepare multiple statements/.test(error.message))
-        return undefined;
-      throw error;
-    }
-    try {
-      if (prepared.statementType !== StatementType.SELECT || prepared.columnCount === 0) return undefined;
-      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
-    } finally {
-      prepared.destroySync();
-    }
-  }
-
-  /**
-   * Runs a SELECT wrapped so DuckDB itself casts every shown value to text, cuts it and stops after
-   * maxRows + 1 rows: a result of huge strings or lists never becomes huge JavaScript values in the child.
-   * The subquery keeps the statement's row order (DuckDB preserves insertion order under a LIMIT).
-   */
-  private async runSelect(
-    statement: SqlStatement,
-    names: string[],
-    budget: { chars: number },
-  ): Promise<StatementOutcome> {
-    const shown = names.slice(0, MAX_COLUMNS);
-    const casts = shown.map((_, i) => `left(CAST(#${i + 1} AS VARCHAR), ${this.limits.maxCellChars + 1})`);
-    const wrapped = `SELECT ${casts.join(', ')} FROM (${statement.text}\n) AS sandbox_result LIMIT ${this.limits.maxRows + 1}`;
-    const reader = await this.connection.streamAndReadUntil(wrapped, this.limits.maxRows + 1);
-    const { rows, more } = this.boundedRows(reader, budget, names.length);
-    if (names.length > MAX_COLUMNS) shown.push(`… ${names.length - MAX_COLUMNS} more columns`);
-    return {
-      ok: true,
-      line: statement.line,
-      kind: 'SELECT',
-      rowsChanged: 0,
-      columns: shown,
-      rows,
-      moreRows: more,
-    };
-  }
-
-  /**
-   * At most maxRows rows and MAX_COLUMNS columns, each cell cut to maxCellChars as soon as it is read:
-   * converting whole result chunks at once let one SELECT of a few huge strings exhaust the child's heap.
-   */
-  private boundedRows(
-    reader: DuckDBResultReader,
-    budget: { chars: number },
-    totalColumns = reader.columnCount,
-  ): { rows: (string | null)[][]; more: boolean } {
-    const rows: (string | null)[][] = [];
-    const rowCount = Math.min(reader.currentRowCount, this.limits.maxRows);
-    const columnCount = Math.min(reader.columnCount, MAX_COLUMNS);
-    for (let r = 0; r < rowCount; r += 1) {
-      const cells: (string | null)[] = [];
-      for (let c = 0; c < columnCount; c += 1)
-        cells.push(cellText(reader.value(c, r), this.limits.maxCellChars));
-      if (totalColumns > MAX_COLUMNS) cells.push('…');
-      const size = cells.reduce((sum, cell) => sum + (cell?.length ?? 4) + 3, 0);
-      if (size > budget.chars) return { rows, more: true };
-      budget.chars -= size;
-      rows.push(cells);
-    }
-    return { rows, more: reader.currentRowCount > this.limits.maxRows };
-  }
-}
-
-/** DuckDB's own text for every value (BIGINT, DECIMAL, HUGEINT, dates, lists, structs): plain JSON strings. */
-function cellText(value: DuckDBValue, maxChars: number): string | null {
-  if (value === null) return null;
-  const text = typeof value === 'string' ? value : String(value);
-  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
-}
-
-function firstKeyword(sql: string): string {
-  return (
-    /^[\s(]*([A-Za-z]+)/
-      .exec(sql.replace(/^(?:\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/))*/, ''))?.[1]
-      ?.toUpperCase() ?? 'SQL'
-  );
-}
-
-function failure(statement: SqlStatement, error: unknown, interruptedAfterMs?: number): StatementOutcome {
-  const message = error instanceof Error ? error.message : String(error);
-  const at = /\nLINE (\d+):/.exec(message);
-  const errorLine = at ? statement.line + Number(at[1]) - 1 : statement.line;
-  const kind = firstKeyword(statement.text);
-  if (interruptedAfterMs !== undefined) {
-    const seconds = Math.round(interruptedAfterMs / 100) / 10;
-    return {
-      ok: false,
-      line: statement.line,
-      kind,
-      error: `Interrupted: the statement ran longer than ${seconds} s, the sandbox's limit. Use fewer rows (a few hundred are enough) or a cheaper query.`,
-      errorLine: statement.line,
-    };
-  }
-  return { ok: false, line: statement.line, kind, error: firstErrorLine(message), errorLine };
-}
-
-/** DuckDB's first error line, without the "Failed to extract statements: " wrapper. */
-export function firstErrorLine(message: string): string {
-  const first = (message.split('\n')[0] ?? '').replace(/^Failed to extract statements: /, '').trim();
-  return first.length > MAX_ERROR_CHARS ? `${first.slice(0, MAX_ERROR_CHARS - 1)}…` : first;
 }

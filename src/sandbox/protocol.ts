@@ -22,6 +22,8 @@ export type ChildReply =
       report?: SqlRunReport;
       parse?: ParseOutcome;
       tables?: TablesReport;
+      /** The child's resident memory after a close (the bot reuses only a small child). */
+      rssMb?: number;
     }
   | { type: 'reply'; id: number; ok: false; error: string }
   /** Sent just before the child exits on its own (its memory watchdog). */

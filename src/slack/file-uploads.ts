@@ -9,14 +9,22 @@ import { slackErrorCode, toSlackError } from './slack-errors.js';
  * files.getUploadURLExternal for an upload URL (Slack's, or the fake's under SLACK_API_URL: the URL
  * comes back in the response), POSTs the bytes there and shares the file into the thread with
  * files.completeUploadExternal. An upload is never repeated here after an ambiguous failure (it may
- * have been shared): the caller looks it up with `findShared` first.
+ * have been shared): the caller looks it up with `findShared` first, which adopts only a file this bot
+ * shared (another app's bot may post a file of the same title into the thread).
  */
+
+/** Who "we" are in Slack (from auth.test): our messages carry botId, our files botUserId. */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
 export class SlackFileUploads implements FileUploader {
   private readonly call: SlackCall;
 
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
+    private readonly self: BotIdentity,
     policy?: SlackCallPolicy,
   ) {
     this.call = slackCaller(policy);
@@ -53,6 +61,11 @@ export class SlackFileUploads implements FileUploader {
         this.logger.debug('file already deleted', { fileId, code });
         return;
       }
+      // Not ours to delete (a file recorded as ours by mistake): retrying cannot change that.
+      if (code === 'cant_delete_file') {
+        this.logger.warn('file not deleted: Slack says it is not ours', { fileId, code });
+        return;
+      }
       throw toSlackError(error, 'files.delete');
     }
   }
@@ -77,9 +90,13 @@ export class SlackFileUploads implements FileUploader {
           { idempotent: true },
         );
         for (const message of page.messages ?? []) {
-          if (message.bot_id === undefined) continue;
+          if (message.bot_id !== this.self.botId) continue;
           const found = (message.files ?? []).find(
-            (f) => f.title === title && f.mode !== 'tombstone' && !known.has(f.id ?? ''),
+            (f) =>
+              f.title === title &&
+              f.user === this.self.botUserId &&
+              f.mode !== 'tombstone' &&
+              !known.has(f.id ?? ''),
           );
           if (found?.id) return found.id;
         }

@@ -47,19 +47,23 @@ export class SlackGateway
   private readonly call: SlackCall;
   /** e.g. https://acme.slack.com/ (from auth.test), for message links. */
   private readonly workspaceUrl: string | undefined;
+  /** Our bot id (auth.test): only our own messages count as posted by us. */
+  private readonly botId: string;
 
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
     options: {
+      botId: string;
       minWriteIntervalMs?: number;
       /** How long a new message waits for its first complete line (default 250 ms). */
       firstLineWaitMs?: number;
       workspaceUrl?: string;
       callPolicy?: SlackCallPolicy;
       threadPaging?: ThreadPaging;
-    } = {},
+    },
   ) {
+    this.botId = options.botId;
     this.call = slackCaller(options.callPolicy);
     this.users = new SlackUserDirectory(client, this.call);
     this.threads = new SlackThreadReader(client, this.call, logger, options.threadPaging);
@@ -96,7 +100,7 @@ export class SlackGateway
   }
 
   findPosted(channelId: string, key: string, threadTs?: string): Promise<string | undefined> {
-    return findPosted(this.client, this.call, this.threads, { channelId, key, threadTs });
+    return findPosted(this.client, this.call, this.threads, { channelId, key, threadTs, botId: this.botId });
   }
 
   async updateBlocks(channelId: string, ts: string, message: BlockMessage): Promise<void> {

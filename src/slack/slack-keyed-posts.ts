@@ -43,15 +43,22 @@ export async function postMessage(
 
 /**
  * A message this bot posted with `key`: among the channel's recent top-level messages, or among the
- * replies of `threadTs` when given.
+ * replies of `threadTs` when given. Only a message with our own bot_id counts: any app can post
+ * metadata of this event type, and a forged one must not stand in for (and so suppress) ours.
  */
 export async function findPosted(
   client: WebClient,
   call: SlackCall,
   threads: SlackThreadReader,
-  { channelId, key, threadTs }: { channelId: string; key: string; threadTs?: string | undefined },
+  {
+    channelId,
+    key,
+    threadTs,
+    botId,
+  }: { channelId: string; key: string; threadTs?: string | undefined; botId: string },
 ): Promise<string | undefined> {
   const isOurs = (m: { bot_id?: string; metadata?: { event_type?: string; event_payload?: unknown } }) =>
+    m.bot_id === botId &&
     m.metadata?.event_type === POST_KEY_EVENT &&
     (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key;
   if (threadTs) {

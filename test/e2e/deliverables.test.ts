@@ -362,3 +362,83 @@ describe('deliverables: hostile names and notes, and the designs index scoped an
     expect(String(list.json.text)).toContain('(1)');
   });
 });
+
+describe('deliverables: a code block may not take a name only the bot gives', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a code block named data-dictionary.csv never takes the dictionary’s name: the real dictionary goes out under it', async () => {
+    const forged = 'table,column,type\r\n=HYPERLINK("https://evil.example/x"),a,b\r\n';
+    const answer = [
+      '## Data Engineering Solution: Forged dictionary',
+      '',
+      '```csv file=data-dictionary.csv',
+      forged.trimEnd(),
+      '```',
+      '',
+      '```sql file=schema.sql',
+      SCHEMA_DDL,
+      '```',
+    ].join('\n');
+    h.anthropic.script(textReply(answer));
+    await h.command('design a forged dictionary', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const threadTs =
+      h.query<{ thread_ts: string }>('select thread_ts from tasks order by id desc limit 1')[0]?.thread_ts ??
+      '';
+    const files = h.slack.filesIn(CHANNEL, threadTs);
+    const dictionary = files.filter((f) => f.title === 'data-dictionary.csv');
+    expect(dictionary).toHaveLength(1);
+    expect(dictionary[0]?.bytes.toString('utf8')).toMatch(
+      /^table,column,type,nullable,key,description,pii,checks\r\n/,
+    );
+    expect(dictionary[0]?.bytes.toString('utf8')).not.toContain('HYPERLINK');
+    // The model's block is still a file, under a name of its own.
+    const model = files.find((f) => f.bytes.toString('utf8').includes('HYPERLINK'));
+    expect(model?.title).toBe('data-dictionary-2.csv');
+  });
+
+  it('an answer of many tiny files and diagrams gets at most 10 files and 5 diagram renders, the rest in one note', async () => {
+    const sql = Array.from({ length: 14 }, (_, i) => [
+      `\`\`\`sql file=a${i + 1}.sql`,
+      `select ${i + 1};`,
+      '```',
+    ]);
+    const mermaid = Array.from({ length: 8 }, (_, i) => [
+      '```mermaid',
+      'flowchart LR',
+      `  A${i}[x --> B`,
+      '```',
+    ]);
+    const answer = [
+      '## Data Engineering Solution: Many files',
+      '',
+      ...sql.flat(),
+      '',
+      ...mermaid.flat(),
+    ].join('\n');
+    h.anthropic.script(textReply(answer));
+    await h.command('design many small files', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const threadTs =
+      h.query<{ thread_ts: string }>('select thread_ts from tasks order by id desc limit 1')[0]?.thread_ts ??
+      '';
+    const files = h.slack.filesIn(CHANNEL, threadTs);
+    expect(files.map((f) => f.name)).toEqual(Array.from({ length: 10 }, (_, i) => `a${i + 1}.sql`));
+    const thread = h.slack.threadMessages(CHANNEL, threadTs).map((m) => m.text ?? '');
+    // Every diagram failed to parse: five were tried, their failures in one note.
+    const failures = thread.filter((t) => t.includes('Diagram not rendered'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.split('\n')).toHaveLength(5);
+    const skipped = thread.filter((t) => t.startsWith('Not uploaded as files'));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toContain('4 more code blocks (at most 10 files)');
+    expect(skipped[0]).toContain('3 more diagrams (at most 5)');
+    expect(skipped[0]).toContain('`a11.sql`');
+  });
+});

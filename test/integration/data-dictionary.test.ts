@@ -186,6 +186,33 @@ describe('data dictionary from the sandbox', () => {
     );
   });
 
+  it('read with ";" as the separator (a spreadsheet in many locales), no cell starts a formula', async () => {
+    const hostile = dataDictionaryInput.parse({
+      tables: [
+        {
+          table: 'analytics.customers',
+          columns: [
+            { name: 'customer_id', description: 'id; =HYPERLINK("http://evil.example","click")' },
+            { name: 'email', description: 'mail;+1;-2;@SUM(A1)' },
+            { name: 'country_code', description: 'a, =1+1 and "x;@y"' },
+          ],
+        },
+      ],
+    });
+    const path = join(dir, 'semicolon.csv');
+    writeFileSync(path, dictionaryCsv(buildDataDictionary(report.tables, hostile)));
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    const read = await connection.runAndReadAll(
+      `SELECT * FROM read_csv('${path}', header = false, all_varchar = true, quote = '"', escape = '"', delim = ';', strict_mode = false, null_padding = true)`,
+    );
+    const cells = read.getRows().flatMap((r) => r.map((v) => (v === null ? '' : String(v))));
+    connection.closeSync();
+    db.closeSync();
+    expect(cells.join('\n')).toContain('HYPERLINK');
+    for (const cell of cells) expect(cell.trimStart(), cell).not.toMatch(/^[=+\-@]/);
+  });
+
   it('the Markdown table shows every column of a small design', () => {
     const dictionary = buildDataDictionary(
       report.tables,

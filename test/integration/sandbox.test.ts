@@ -148,21 +148,26 @@ describe('sandbox: limits', () => {
   });
   afterAll(() => sandbox.stop());
 
-  it('a 10 GB allocation is refused or interrupted; the bot process is untouched and the session usable', async () => {
-    const session = await sandbox.openSession();
+  it('a 10 GB allocation is refused or interrupted; the bot process is untouched and the sandbox usable', async () => {
     const parentPid = process.pid;
     for (const sql of [
       'select list(i) from range(1250000000) t(i)',
       "create table big as select range as id, repeat('x', 1000) as s from range(10000000)",
       "select string_agg(repeat('y', 1000000), '') from range(10000)",
     ]) {
+      const session = await sandbox.openSession();
       const report = await session.run(sql);
       expect(firstError(report), sql).toMatch(/Out of Memory Error|Interrupted|Out of Range Error|restarted/);
+      // Refused or interrupted: the session goes on. Past the memory cap: only its own child was ended.
+      const after = await session.run('select 1 as ok');
+      if (/restarted/.test(firstError(report))) expect(after.stopped).toMatch(/restarted/);
+      else expect(after.statements[0]).toMatchObject({ ok: true, rows: [['1']] });
+      await session.close();
     }
     expect(process.pid).toBe(parentPid);
-    const after = await session.run('select 1 as ok');
-    expect(after.statements[0]).toMatchObject({ ok: true, rows: [['1']] });
-    await session.close();
+    const fresh = await sandbox.openSession();
+    expect((await fresh.run('select 1 as ok')).statements[0]).toMatchObject({ ok: true, rows: [['1']] });
+    await fresh.close();
   });
 
   it('a query that never ends is interrupted, the event loop keeps turning, and the session stays usable', async () => {
@@ -260,6 +265,46 @@ describe('sandbox: limits', () => {
     // The whole report is plain JSON data (it crosses a process boundary).
     expect(JSON.parse(JSON.stringify(typed))).toEqual(typed);
     await session.close();
+  });
+
+  it('cuts huge column, table and type names in the child: run_sql and describeTables replies stay small', async () => {
+    const session = await sandbox.openSession();
+    // A PIVOT turns data into column names: three names of 2 MB each.
+    const pivot = await session.run(
+      "pivot (select repeat('x', 2000000) || range::varchar as k, 1 as v from range(3)) on k using sum(v)",
+    );
+    const pivoted = pivot.statements[0];
+    expect(pivoted?.ok).toBe(true);
+    if (!pivoted?.ok) throw new Error('pivot failed');
+    expect(pivoted.columns).toHaveLength(3);
+    for (const name of pivoted.columns) expect(name.length).toBeLessThanOrEqual(120);
+    expect(JSON.stringify(pivot).length).toBeLessThan(10_000);
+    const created = await session.run(
+      `create table ${'t'.repeat(300)} as pivot (select repeat('y', 1000000) || range::varchar as k, 1 as v from range(3)) on k using sum(v)`,
+    );
+    expect(created.statements[0]?.ok).toBe(true);
+    const tables = await session.describeTables?.();
+    if (!tables) throw new Error('no describeTables');
+    expect(tables.tables).toHaveLength(1);
+    expect(tables.tables[0]?.name.length).toBeLessThanOrEqual(128);
+    expect(tables.tables[0]?.columns).toHaveLength(3);
+    for (const column of tables.tables[0]?.columns ?? []) expect(column.name.length).toBeLessThanOrEqual(128);
+    expect(JSON.stringify(tables).length).toBeLessThan(10_000);
+    await session.close();
+  });
+
+  it('describeTables counts against the session time budget', async () => {
+    const small = new ChildProcessSandbox({ limits: { statementTimeoutMs: 600, sessionBudgetMs: 1_000 } });
+    try {
+      const session = await small.openSession();
+      await session.run('create table t as select 1 as a');
+      const runaway = 'select a.range from range(1000000) a cross join range(1000000) b order by 1 desc';
+      await session.run(runaway);
+      await session.run(runaway);
+      await expect(session.describeTables?.()).rejects.toThrow(/used its sandbox time/);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('caps calls per session, statements per call and input size', async () => {
@@ -380,6 +425,31 @@ describe('sandbox: process life cycle', () => {
       expect(report.stopped).toMatch(/restarted.*the sandbox used \d+ MB \(cap 400 MB\)/);
       const next = await sandbox.openSession();
       expect((await next.run('select 1')).statements[0]?.ok).toBe(true);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it("one session's runaway allocation ends only its own child: another session keeps its tables", async () => {
+    const sandbox = new ChildProcessSandbox({
+      // A memory_limit above the cap, so the child's RSS watchdog (not DuckDB) is what stops the statement;
+      // the same kill as for an allocation outside memory_limit (`repeat('x', 3000000000)`, slower to reach).
+      limits: { memoryLimit: '2GB', maxChildRssMb: 400, statementTimeoutMs: 10_000 },
+    });
+    try {
+      const victim = await sandbox.openSession();
+      await victim.run('create table kept as select range as id from range(10)');
+      const hostile = await sandbox.openSession();
+      const report = await hostile.run(
+        "create table big as select range as id, repeat('x', 200) as s from range(20000000)",
+      );
+      expect(report.stopped).toMatch(/restarted.*\(cap 400 MB\)/);
+      const after = await victim.run('select count(*) from kept');
+      expect(after.stopped).toBeUndefined();
+      expect(after.statements[0]).toMatchObject({ ok: true, rows: [['10']] });
+      expect((await victim.run('select 1 as one')).statements[0]).toMatchObject({ ok: true, rows: [['1']] });
+      await victim.close();
+      await hostile.close();
     } finally {
       await sandbox.stop();
     }

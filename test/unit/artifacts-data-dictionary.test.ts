@@ -40,6 +40,10 @@ describe('csvCell', () => {
     ['@cmd', "'@cmd"],
     ['\tx', "'\tx"],
     ['=HYPERLINK("a","b")', '"\'=HYPERLINK(""a"",""b"")"'],
+    ['a;b', '"a;b"'],
+    ['x;=1+1', '"x;\'=1+1"'],
+    ['x, @cmd', '"x, \'@cmd"'],
+    ['rows 1-2, a b', '"rows 1-2, a b"'],
     ['', ''],
   ])('%j → %j', (input, output) => expect(csvCell(input)).toBe(output));
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codeFiles, diagramFiles, sanitisePath } from '../../src/core/artifacts/file-names.js';
+import { diagramFiles } from '../../src/core/artifacts/diagram-names.js';
+import { codeFiles, sanitisePath } from '../../src/core/artifacts/file-names.js';
 import { extractCodeBlocks } from '../../src/core/checks/code-blocks.js';
 
 const fence = (info: string, body: string) => `\`\`\`${info}\n${body}\n\`\`\``;

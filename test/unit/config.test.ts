@@ -26,6 +26,7 @@ describe('parseConfig', () => {
     const defaults = parseConfig(valid);
     expect(defaults.ok && defaults.config.sandbox).toEqual({
       memoryLimit: '256MB',
+      maxChildRssMb: 556,
       statementTimeoutMs: 5_000,
       maxCallsPerSession: 25,
       sessionBudgetMs: 45_000,
@@ -43,6 +44,7 @@ describe('parseConfig', () => {
     });
     expect(tuned.ok && tuned.config.sandbox).toEqual({
       memoryLimit: '512MB',
+      maxChildRssMb: 812,
       statementTimeoutMs: 2_000,
       maxCallsPerSession: 10,
       sessionBudgetMs: 20_000,

@@ -8,12 +8,12 @@ import { answerTables } from './answer-tables.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { buildDataDictionary, type DataDictionary } from './data-dictionary.js';
 import { dictionaryCsv, dictionaryMarkdown, missingDescriptionsLine } from './dictionary-format.js';
+import { DICTIONARY_FILE } from './file-names.js';
 import type { FileUploader } from './file-uploader.js';
 import { qualityChecks } from './quality-checks.js';
 import type { OnceUploader } from './upload-once.js';
 
-/** The dictionary's file: one name per thread, so a newer version plainly replaces the older one. */
-export const DICTIONARY_FILE = 'data-dictionary.csv';
+export { DICTIONARY_FILE };
 
 /**
  * Why this file exists: the data dictionary of the tables the answer's DDL creates (answer-tables.ts),

@@ -8,8 +8,10 @@ import type { SqlSandbox } from '../sandbox/sandbox.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { deliverDictionary } from './deliver-dictionary.js';
+import { capFiles, MAX_CODE_FILES, MAX_DIAGRAMS, skippedFilesNote } from './delivery-caps.js';
+import { diagramFiles } from './diagram-names.js';
 import { type DiagramRenderer, diagramFailureNote } from './diagrams.js';
-import { codeFiles, diagramFiles } from './file-names.js';
+import { type CodeFile, codeFiles } from './file-names.js';
 import type { FileUploader } from './file-uploader.js';
 import { type OnceUploader, onceUploader } from './upload-once.js';
 
@@ -20,7 +22,8 @@ import { type OnceUploader, onceUploader } from './upload-once.js';
  * ```mermaid block becomes a PNG (a diagram that does not parse stays a code block, with a one-line
  * note); the tables the DDL creates get a data dictionary (deliver-dictionary.ts); the task joins the
  * channel's design index. Every upload is claimed in the store first, so a resumed job uploads nothing
- * twice (upload-once.ts).
+ * twice (upload-once.ts). An answer gets at most MAX_CODE_FILES files and MAX_DIAGRAMS pictures; the
+ * rest are named in one note (delivery-caps.ts), and every diagram that failed in one note too.
  */
 
 export const DELIVERABLES_STEP = 'deliverables';
@@ -43,19 +46,29 @@ export async function deliverAnswerFiles(deps: DeliveryDeps, input: PostAnswerIn
   const blocks = extractCodeBlocks(input.answerText);
   if (blocks.length === 0) return;
   const uploader = onceUploader(deps, input);
+  const code = capFiles(codeFiles(blocks), MAX_CODE_FILES);
+  const taken = codeFiles(blocks).map((f) => f.path);
+  const diagrams = capFiles(diagramFiles(blocks, taken), MAX_DIAGRAMS);
   const delivered = [
-    ...(await deliverCode(uploader, input, blocks)),
-    ...(await deliverDiagrams(deps, uploader, input, blocks)),
+    ...(await deliverCode(uploader, input, blocks, code.kept)),
+    ...(await deliverDiagrams(deps, uploader, input, blocks, diagrams.kept)),
   ];
+  const skipped = skippedFilesNote(code.skipped, diagrams.skipped);
+  if (skipped) await input.postOnce('files-skipped', safeFileComment(skipped));
   const dictionary = await deliverDictionary(deps, uploader, input, blocks);
   if (dictionary) delivered.push(dictionary);
   if (delivered.length > 0) recordDesign(deps, input, delivered);
 }
 
-async function deliverCode(uploader: OnceUploader, input: PostAnswerInput, blocks: CodeBlock[]) {
+async function deliverCode(
+  uploader: OnceUploader,
+  input: PostAnswerInput,
+  blocks: CodeBlock[],
+  files: CodeFile[],
+) {
   const checks = input.results.blockChecks ?? [];
   const paths: string[] = [];
-  for (const file of codeFiles(blocks)) {
+  for (const file of files) {
     const block = blocks.find((b) => b.index === file.blockIndex);
     if (!block) continue;
     throwIfAborted(input.signal);
@@ -88,10 +101,11 @@ async function deliverDiagrams(
   uploader: OnceUploader,
   input: PostAnswerInput,
   blocks: CodeBlock[],
+  files: CodeFile[],
 ) {
-  const taken = codeFiles(blocks).map((f) => f.path);
   const names: string[] = [];
-  for (const file of diagramFiles(blocks, taken)) {
+  const failures: string[] = [];
+  for (const file of files) {
     const block = blocks.find((b) => b.index === file.blockIndex);
     if (!block) continue;
     throwIfAborted(input.signal);
@@ -100,10 +114,7 @@ async function deliverDiagrams(
     if (!uploader.isUploaded(title)) {
       const result = await deps.diagrams.renderPng(block.body);
       if (!result.ok) {
-        await input.postOnce(
-          `diagram-${block.index}`,
-          safeFileComment(`Block ${block.index}: ${diagramFailureNote(result)}`),
-        );
+        failures.push(`Block ${block.index}: ${diagramFailureNote(result)}`);
         continue;
       }
       await uploader.upload(
@@ -116,6 +127,8 @@ async function deliverDiagrams(
     }
     names.push(file.path);
   }
+  // One note for every diagram that stays a code block, not one post each.
+  if (failures.length > 0) await input.postOnce('diagram-notes', safeFileComment(failures.join('\n')));
   return names;
 }
 

@@ -32,11 +32,13 @@ function csvFields(row: DictionaryRow): string[] {
 
 /**
  * Spreadsheets run a cell starting with = + - @ (or a tab or CR, which some strip first) as a formula:
- * such a cell gets a leading apostrophe (OWASP's advice), then RFC 4180 quoting.
+ * such a cell gets a leading apostrophe (OWASP's advice). A spreadsheet set to split on ';' (many
+ * locales) does not see our ',' quoting, so it starts a new cell after every ';' or ',' in the text:
+ * a formula character right after one gets the apostrophe too. Then RFC 4180 quoting, also for ';'.
  */
 export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const safe = value.replace(/(^|[;,])(\s*)(?=[=+\-@\t\r])/g, "$1$2'");
+  return /[",;\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export interface MarkdownLimits {

@@ -1,14 +1,8 @@
-import type {
-  CodeParsers,
-  ParseOutcome,
-  SandboxSession,
-  SqlDialect,
-  SqlRunReport,
-  SqlSandbox,
-} from '../sandbox/sandbox.js';
+import type { CodeParsers, ParseOutcome, SqlDialect, SqlSandbox } from '../sandbox/sandbox.js';
 import { type CodeBlock, extractCodeBlocks } from './code-blocks.js';
 import { answerDialect, blockDialect, isSqlLanguage } from './dialect.js';
 import { checkJson, checkJsonLines } from './json-check.js';
+import { SqlRunner } from './sql-runner.js';
 
 /**
  * Why this file exists: after an answer, the bot checks every fenced block itself (never trusting the
@@ -172,40 +166,4 @@ async function checkSql(
     default:
       return fromParser(outcome, `the ${dialect} parser (node-sql-parser)`, false);
   }
-}
-
-type SqlRun =
-  | { kind: 'ran' }
-  | { kind: 'failed'; error: string; errorLine: number }
-  | { kind: 'unavailable'; reason: string };
-
-/** The answer's one sandbox session for its SQL blocks, opened on the first SQL block. */
-class SqlRunner {
-  private session: Promise<SandboxSession | undefined> | undefined;
-  private unavailable = 'the sandbox is not available';
-
-  constructor(private readonly sandbox: SqlSandbox) {}
-
-  async run(sql: string): Promise<SqlRun> {
-    this.session ??= this.sandbox.openSession().catch((error: unknown) => {
-      this.unavailable = `the sandbox is not available: ${error instanceof Error ? error.message : String(error)}`;
-      return undefined;
-    });
-    const session = await this.session;
-    if (!session) return { kind: 'unavailable', reason: this.unavailable };
-    return toRun(await session.run(sql));
-  }
-
-  async close(): Promise<void> {
-    const session = await this.session;
-    await session?.close().catch(() => undefined);
-  }
-}
-
-function toRun(report: SqlRunReport): SqlRun {
-  const failed = report.statements.find((s) => !s.ok);
-  if (failed && !failed.ok) return { kind: 'failed', error: failed.error, errorLine: failed.errorLine };
-  if (report.stopped) return { kind: 'unavailable', reason: report.stopped };
-  if (report.statements.length === 0) return { kind: 'unavailable', reason: 'no statements' };
-  return { kind: 'ran' };
 }

@@ -1,4 +1,9 @@
-import { renderCorrectedBlock, renderNotCorrected } from '../../render/check-messages.js';
+import {
+  renderCorrectedBlock,
+  renderCorrectedVerdict,
+  renderCorrections,
+  renderNotCorrected,
+} from '../../render/check-messages.js';
 import type { AgentPort } from '../agent-port.js';
 import { type CheckDeps, checkAnswerBlocks } from '../checks/check-blocks.js';
 import { correctedBlocks, repairRequest, withCorrections } from '../checks/repair.js';
@@ -17,9 +22,9 @@ export interface RepairDeps {
 
 /**
  * Why this file exists: the one automatic repair round. When blocks of the answer failed their check
- * (results.blockChecks), the failures go back to the model once, in the same conversation; each
- * corrected block is posted as a reply "Corrected block N" with its own check line, or the thread is
- * told plainly that it was not corrected. Never more than one round: the model's reply is stored before
+ * (results.blockChecks), the failures go back to the model once, in the same conversation; one reply
+ * "Corrected blocks" shows each corrected block as "Corrected block N" with its own check line, or says
+ * plainly that it was not corrected (one post however many blocks failed). Never more than one round: the model's reply is stored before
  * anything is posted, and a run resumed after a crash that finds no stored reply does not ask again.
  */
 export function repairStep(deps: RepairDeps): PostAnswerStep {
@@ -43,12 +48,13 @@ export function repairStep(deps: RepairDeps): PostAnswerStep {
           : [];
       input.results.repairedBlocks = rechecked.filter((c) => corrections.has(c.index));
       input.save();
-      for (const index of failed) {
+      const parts = failed.map((index) => {
         const block = corrections.get(index);
         const check = rechecked.find((c) => c.index === index);
-        const text = block && check ? renderCorrectedBlock(block, check) : renderNotCorrected(index);
-        await input.postOnce(`corrected-${index}`, text);
-      }
+        if (!block || !check) return { full: renderNotCorrected(index), short: renderNotCorrected(index) };
+        return { full: renderCorrectedBlock(block, check), short: renderCorrectedVerdict(check) };
+      });
+      if (parts.length > 0) await input.postOnce('corrected-blocks', renderCorrections(parts));
     },
   };
 }

@@ -32,15 +32,21 @@ export interface SandboxLimits {
   maxCellChars: number;
   /** Characters of result data (all rows of all statements of one call) returned. */
   maxResultChars: number;
-  /** Sessions open at once in one child process; more are refused as busy. */
+  /** Sessions open at once (each in a child process of its own); more are refused as busy. */
   maxOpenSessions: number;
   /** The child ends when no session is open and nothing ran for this long. */
   idleMs: number;
   /** A session nobody used for this long is closed (a caller that forgot to close it). */
   sessionIdleMs: number;
-  /** The child exits when its resident memory passes this (a runaway allocation outside DuckDB's limit). */
+  /**
+   * A child exits when its resident memory passes this (a runaway allocation outside DuckDB's limit):
+   * memoryLimit plus room for DuckDB and Node themselves (CHILD_RSS_HEADROOM_MB).
+   */
   maxChildRssMb: number;
 }
+
+/** What a child needs besides its database: Node, DuckDB's code and the parsers (~105–150 MB measured). */
+export const CHILD_RSS_HEADROOM_MB = 300;
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   memoryLimit: '256MB',
@@ -58,7 +64,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   maxOpenSessions: 4,
   idleMs: 20_000,
   sessionIdleMs: 10 * 60_000,
-  maxChildRssMb: 1_536,
+  maxChildRssMb: 256 + CHILD_RSS_HEADROOM_MB,
 };
 
 /** What one statement of a call did. `line` is the 1-based line of its first character in the input. */

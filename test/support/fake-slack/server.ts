@@ -148,14 +148,23 @@ export class FakeSlackServer implements FakeSlack {
     this.state.fileSizeLimit = bytes;
   }
 
-  seedFile(file: { channel: string; threadTs?: string; name: string; bytes: Buffer; user: string }): string {
+  seedFile(file: {
+    channel: string;
+    threadTs?: string;
+    name: string;
+    bytes: Buffer;
+    user: string;
+    title?: string;
+    botId?: string;
+  }): string {
     const id = this.state.nextFileId();
     const message = this.state.store({
       channel: file.channel,
       thread_ts: file.threadTs,
       user: file.user,
+      ...(file.botId ? { bot_id: file.botId } : {}),
       text: '',
-      files: [{ id, name: file.name, title: file.name, user: file.user }],
+      files: [{ id, name: file.name, title: file.title ?? file.name, user: file.user }],
       upload: true,
     });
     this.state.files.set(id, {

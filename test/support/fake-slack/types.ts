@@ -114,8 +114,19 @@ export interface FakeSlack {
   filesIn(channel: string, threadTs?: string, options?: { includeDeleted?: boolean }): UploadedFile[];
   /** Lowers the largest file files.getUploadURLExternal accepts (`file_upload_size_restricted` above). */
   setFileSizeLimit(bytes: number): void;
-  /** A file someone else uploaded into a thread (the bot may not delete it: `cant_delete_file`). */
-  seedFile(file: { channel: string; threadTs?: string; name: string; bytes: Buffer; user: string }): string;
+  /**
+   * A file someone else uploaded into a thread (the bot may not delete it: `cant_delete_file`); with
+   * `botId`, another app's bot uploaded it (its share message carries that bot_id).
+   */
+  seedFile(file: {
+    channel: string;
+    threadTs?: string;
+    name: string;
+    bytes: Buffer;
+    user: string;
+    title?: string;
+    botId?: string;
+  }): string;
   /** The Home tab last published for each user (views.publish). */
   homeViews: Map<string, { type: string; blocks: unknown[] }>;
   addUser(user: Partial<SlackUser> & { id: string }): void;
@@ -135,6 +146,9 @@ export interface FakeSlack {
     thread_ts?: string;
     user?: string;
     text: string;
+    /** Another app's bot posted it. */
+    bot_id?: string;
+    metadata?: Json;
   }): FakeMessage;
   /** Fails the next `times` calls to `method` (only calls whose arguments pass `when`, if given). */
   failNext(method: string, failure: Failure, times?: number, when?: CallFilter): void;
