@@ -234,6 +234,14 @@ describe('deliverables: code files, the data dictionary and diagrams in the thre
     // The descriptions given with the first answer carry over.
     expect(rows.find((r) => r[1] === 'session_id')?.[5]).toBe('Session key.');
     expect(live[0]?.initialComment).toContain('Replaces the earlier version');
+    // One current table in the thread too: the first answer's table now points to the new one.
+    const tables = h.slack.messages.filter(
+      (m) => m.thread_ts === threadTs && JSON.stringify(m.blocks ?? []).includes('Data dictionary'),
+    );
+    expect(tables.map((m) => JSON.stringify(m.blocks).includes('replaced by the updated version'))).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('an answer whose DDL did not change posts no new dictionary', async () => {

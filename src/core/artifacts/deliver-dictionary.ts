@@ -52,10 +52,39 @@ export async function deliverDictionary(
   );
   // Only now, with the new file in the thread: the older versions go.
   for (const old of earlier) {
+    await retireTable(input, old.turnId);
     if (old.fileId) await deps.files.remove(old.fileId);
     deps.artifacts.markDeleted(input.teamId, old.id);
   }
   return DICTIONARY_FILE;
+}
+
+/** What an older dictionary's table message becomes, so the thread shows one current dictionary. */
+export const RETIRED_TABLE_TEXT =
+  '_Data dictionary: replaced by the updated version further down this thread._';
+
+/**
+ * An older answer's dictionary table, edited down to one line pointing at the new one. Best effort: a
+ * table someone deleted, or an edit Slack refuses, leaves at worst an outdated table; the file (the
+ * dictionary people download) is replaced either way. Repeating it after a crash writes the same line.
+ */
+async function retireTable(input: PostAnswerInput, turnId: number): Promise<void> {
+  try {
+    const ts = await input.slack.findPosted(
+      input.channelId,
+      answerPostKey(turnId, 'dictionary'),
+      input.threadTs,
+    );
+    if (!ts) return;
+    await input.slack.updateBlocks(input.channelId, ts, {
+      text: RETIRED_TABLE_TEXT,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: RETIRED_TABLE_TEXT } }],
+    });
+  } catch (error) {
+    input.logger.warn('could not mark an older data dictionary table as replaced', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /** The Markdown table (a `markdown` block renders tables) and the check line, posted once per answer. */
