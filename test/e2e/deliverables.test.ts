@@ -411,6 +411,29 @@ describe('deliverables: a code block may not take a name only the bot gives', ()
     expect(model?.title).toBe('data-dictionary-2.csv');
   });
 
+  it('a block the repair round corrected is handed over corrected, with the corrected version’s check', async () => {
+    const broken = 'select id,\n       sum(amount) as total\nfrom orders\ngroup by id\nordr by id;';
+    const fixed = 'select id,\n       sum(amount) as total\nfrom orders\ngroup by id\norder by id;';
+    const answer = [
+      '## Data Engineering Solution: Orders rollup',
+      'Dialect: PostgreSQL',
+      '```sql file=models/orders_rollup.sql',
+      broken,
+      '```',
+    ].join('\n');
+    const repair = ['Block 1', '```sql', fixed, '```'].join('\n');
+    h.anthropic.script(textReply(answer), textReply(repair));
+    await h.command('roll orders up', { channel_id: CHANNEL, user_id: ANA });
+    await h.app.idle();
+    const threadTs =
+      h.query<{ thread_ts: string }>('select thread_ts from tasks order by id desc limit 1')[0]?.thread_ts ??
+      '';
+    const [file] = named(h.slack.filesIn(CHANNEL, threadTs), 'orders_rollup.sql');
+    expect(file?.bytes.toString('utf8')).toBe(`${fixed}\n`);
+    expect(file?.initialComment).toContain('✓');
+    expect(file?.initialComment).not.toContain('✗');
+  });
+
   it('an answer of many tiny files and diagrams gets at most 10 files and 5 diagram renders, the rest in one note', async () => {
     const sql = Array.from({ length: 14 }, (_, i) => [
       `\`\`\`sql file=a${i + 1}.sql`,

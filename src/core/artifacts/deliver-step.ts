@@ -2,6 +2,7 @@ import { renderCheckLine } from '../../render/check-messages.js';
 import { safeFileComment, safeFileTitle } from '../../render/file-texts.js';
 import type { BlockCheck } from '../checks/check-blocks.js';
 import { type CodeBlock, extractCodeBlocks } from '../checks/code-blocks.js';
+import { correctedBlocks, withCorrections } from '../checks/repair.js';
 import { throwIfAborted } from '../errors.js';
 import type { PostAnswerInput, PostAnswerStep } from '../post-answer/post-answer-step.js';
 import type { SqlSandbox } from '../sandbox/sandbox.js';
@@ -43,14 +44,15 @@ export function deliverablesStep(deps: DeliveryDeps): PostAnswerStep {
 
 /** The step's work; callable on its own with the seam's input (tests, bench). */
 export async function deliverAnswerFiles(deps: DeliveryDeps, input: PostAnswerInput): Promise<void> {
-  const blocks = extractCodeBlocks(input.answerText);
+  const answer = deliveredAnswer(input.answerText, input.results);
+  const blocks = extractCodeBlocks(answer.text);
   if (blocks.length === 0) return;
   const uploader = onceUploader(deps, input);
   const code = capFiles(codeFiles(blocks), MAX_CODE_FILES);
   const taken = codeFiles(blocks).map((f) => f.path);
   const diagrams = capFiles(diagramFiles(blocks, taken), MAX_DIAGRAMS);
   const delivered = [
-    ...(await deliverCode(uploader, input, blocks, code.kept)),
+    ...(await deliverCode(uploader, input, blocks, code.kept, answer.checks)),
     ...(await deliverDiagrams(deps, uploader, input, blocks, diagrams.kept)),
   ];
   const skipped = skippedFilesNote(code.skipped, diagrams.skipped);
@@ -65,8 +67,8 @@ async function deliverCode(
   input: PostAnswerInput,
   blocks: CodeBlock[],
   files: CodeFile[],
+  checks: BlockCheck[],
 ) {
-  const checks = input.results.blockChecks ?? [];
   const paths: string[] = [];
   for (const file of files) {
     const block = blocks.find((b) => b.index === file.blockIndex);
@@ -90,6 +92,28 @@ async function deliverCode(
     paths.push(file.path);
   }
   return paths;
+}
+
+/**
+ * The answer as it is handed over: a block the repair round corrected is delivered in its corrected
+ * form with that version's check (the file people download is the one that passed), everything else as
+ * posted. Built from the stored repair reply, so a resumed step delivers the same files.
+ */
+export function deliveredAnswer(
+  answerText: string,
+  results: PostAnswerInput['results'],
+): { text: string; checks: BlockCheck[] } {
+  const checks = results.blockChecks ?? [];
+  const repaired = results.repairedBlocks ?? [];
+  if (!results.repairReply || repaired.length === 0) return { text: answerText, checks };
+  const corrections = correctedBlocks(
+    results.repairReply,
+    repaired.map((c) => c.index),
+  );
+  return {
+    text: withCorrections(answerText, corrections),
+    checks: checks.map((c) => repaired.find((r) => r.index === c.index) ?? c),
+  };
 }
 
 function codeComment(path: string, check: BlockCheck | undefined): string {
