@@ -61,7 +61,9 @@ async function main(): Promise<void> {
   );
 
   const memory = await idleMemoryScenario();
-  console.log(`(c) idle bot resident memory: ${memory.rssMb} MB (target < 120)\n`);
+  console.log(
+    `(c) idle bot resident memory: ${memory.rssMb} MB, the median of three starts (${memory.startsMb.join(', ')}) (target < 120)\n`,
+  );
 
   const sandbox = await sandboxScenario({ build: false });
   printSandboxBench(sandbox);

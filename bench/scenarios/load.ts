@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Reply, startFakeAnthropic, textReply } from '../../test/support/fake-anthropic.js';
 import { FAKE_TEAM_ID, startFakeSlack } from '../../test/support/fake-slack.js';
+import { isFeedbackPrompt } from '../../test/support/feedback.js';
 import { TEST_SECRETS } from '../../test/support/harness.js';
 import { rng } from '../../test/support/seeded-random.js';
 import { postSigned, slashCommandBody } from '../../test/support/slack-signing.js';
@@ -126,10 +127,14 @@ export async function loadScenario(options: {
     lost += Math.max(0, options.tasks - new Set(parents.map((p) => p.text)).size);
     duplicated += parents.length - new Set(parents.map((p) => p.text)).size;
     for (const parent of parents) {
-      const answers = slack.messages.filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
+      const replies = slack.messages.filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
+      // An answer that could not carry its 👍/👎 buttons (posted and edited, not streamed) gets them in a
+      // small message of its own: not an answer. Two of those in one thread would still be a duplicate.
+      const answers = replies.filter((m) => !isFeedbackPrompt(m));
+      const prompts = replies.length - answers.length;
       const complete = answers.filter((m) => m.markdown_text?.trim() === ANSWER.trim());
       if (complete.length === 0) lost += 1;
-      if (answers.length > 1) duplicated += 1;
+      if (answers.length > 1 || prompts > 1) duplicated += 1;
     }
     return {
       tasks: options.tasks,
