@@ -4,42 +4,17 @@ import type { ProgressStep } from '../core/progress.js';
 import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
+import { StreamCalls } from './stream-calls.js';
 import { StreamClosing } from './stream-closing.js';
 import { FirstLineHold } from './stream-first-line.js';
-import {
-  type PendingStep,
-  progressRefusal,
-  type StreamChunk,
-  StreamProgress,
-  TASK_DISPLAY_MODE,
-} from './stream-progress.js';
+import { rememberWrite, type StreamPolicy } from './stream-policy.js';
+import { type PendingStep, progressRefusal, type StreamChunk, StreamProgress } from './stream-progress.js';
 import { STOPPED_BY_USER, STREAMING_REFUSED } from './stream-refusals.js';
 
 export { FIRST_LINE_MAX_CHARS, firstLineReady } from './stream-first-line.js';
+export type { StreamPolicy } from './stream-policy.js';
 
 type Mode = 'stream' | 'post' | 'update';
-
-export interface StreamPolicy {
-  /** Minimum time between two writes to the same message. */
-  minIntervalMs: number;
-  /**
-   * How long a new message's first write waits for its first complete line (see firstLineReady);
-   * past it, whatever has arrived is written, so a slow model still shows text early.
-   */
-  firstLineWaitMs: number;
-  /**
-   * When each message was last written, shared by every writer of the gateway: a message rewritten by
-   * a new writer (an answer restarted after a model retry) keeps its pace.
-   */
-  lastWrites: Map<string, number>;
-  streamingAllowed(): boolean;
-  streamingRefused(code: string): void;
-  /** The optional closing blocks (feedback buttons) could not be shown: logged, the answer stands. */
-  closingFailed(error: unknown): void;
-  /** Whether to send progress steps (task_update chunks); false for a while after Slack refused them. */
-  progressAllowed(): boolean;
-  progressRefused(code: string): void;
-}
 
 /**
  * One Slack message written progressively. The first text goes out as soon as its first line is
@@ -74,13 +49,14 @@ export class SlackMessageStream implements MessageStream {
   private readonly steps: StreamProgress;
   /** Blocks to show under the finished text (finish's argument). */
   private readonly closing: StreamClosing;
+  private readonly slack: StreamCalls;
 
   constructor(
-    private readonly client: WebClient,
-    private readonly target: ThreadTarget,
+    client: WebClient,
+    target: ThreadTarget,
     private readonly events: { onTs(ts: string): void; onStoppedByUser?(): void; onProgressRefused?(): void },
     private readonly policy: StreamPolicy,
-    private readonly call: SlackCall,
+    call: SlackCall,
     options: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal } = {},
   ) {
     this.signal = options.signal;
@@ -91,6 +67,7 @@ export class SlackMessageStream implements MessageStream {
       this.events.onProgressRefused?.();
     });
     this.closing = new StreamClosing(client, target, call, (error) => policy.closingFailed(error));
+    this.slack = new StreamCalls(client, target, call);
     if (this.ts) this.lastWriteAt = policy.lastWrites.get(this.ts) ?? 0;
     this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
     this.chain = (options.after ?? Promise.resolve()).then(
@@ -129,12 +106,8 @@ export class SlackMessageStream implements MessageStream {
     if (this.failure) {
       // Never leave a message spinning as "in progress": close the stream if one was opened (but an
       // aborted job writes nothing more: after a Stop it was closed already, else it is not ours).
-      if (this.mode === 'stream' && this.ts && !(this.failure instanceof JobAbortedError)) {
-        const ts = this.ts;
-        await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-          idempotent: true,
-        }).catch(() => undefined);
-      }
+      if (this.mode === 'stream' && this.ts && !(this.failure instanceof JobAbortedError))
+        await this.slack.stopQuietly(this.ts);
       throw this.failure;
     }
     if (!this.ts) throw slackError('no_message', 'chat.postMessage');
@@ -264,25 +237,13 @@ export class SlackMessageStream implements MessageStream {
     return this.steps.chunks(this.text, this.sent, upTo, steps);
   }
 
+  /** Sends `chunks` the way the current mode writes (see the class comment). */
   private async writeMode(chunks: StreamChunk[], final: boolean): Promise<void> {
-    const { channelId: channel, threadTs: thread_ts } = this.target;
     if (this.mode === 'stream' && !this.ts) {
       // The whole message fits in one write: no stream needed, unless blocks or steps go with it.
       if (final && !this.closing.wanted && chunks.every((chunk) => chunk.type === 'markdown_text'))
         return this.post();
-      const started = await this.call(
-        () =>
-          this.client.chat.startStream({
-            channel,
-            thread_ts,
-            recipient_team_id: this.target.teamId,
-            recipient_user_id: this.target.recipientUserId,
-            task_display_mode: TASK_DISPLAY_MODE,
-            chunks,
-          }),
-        { idempotent: false },
-      );
-      this.setTs(started.ts);
+      this.setTs(await this.slack.start(chunks));
       if (!final) return;
       // Opened and closed at once, to carry the closing blocks: the close keeps the pace too.
       this.markWritten();
@@ -290,18 +251,12 @@ export class SlackMessageStream implements MessageStream {
       return this.stopStream([]);
     }
     if (this.mode === 'stream' && this.ts) {
-      if (final) {
-        await this.stopStream(chunks);
-      } else {
-        const ts = this.ts;
-        await this.call(() => this.client.chat.appendStream({ channel, ts, chunks }), {
-          idempotent: false,
-        });
-      }
+      if (final) await this.stopStream(chunks);
+      else await this.slack.append(this.ts, chunks);
       return;
     }
     if (!this.ts) return this.post();
-    await this.update(this.ts);
+    await this.slack.update(this.ts, this.text);
   }
 
   /** Counted from when Slack answered, so two writes never reach Slack less than the interval apart. */
@@ -312,50 +267,12 @@ export class SlackMessageStream implements MessageStream {
 
   /** Closes the live stream with the last text and, when given, the closing blocks under it. */
   private async stopStream(chunks: StreamChunk[]): Promise<void> {
-    const { channelId: channel } = this.target;
-    const ts = this.ts ?? '';
-    const blocks = this.closing.blocks;
-    await this.call(
-      () =>
-        this.client.chat.stopStream({
-          channel,
-          ts,
-          ...(chunks.length ? { chunks } : {}),
-          ...(blocks ? { blocks } : {}),
-        }),
-      { idempotent: true },
-    );
+    await this.slack.stop(this.ts ?? '', chunks, this.closing.blocks);
     this.closing.shownByStop();
   }
 
   private async post(): Promise<void> {
-    const posted = await this.call(
-      () =>
-        this.client.chat.postMessage({
-          channel: this.target.channelId,
-          thread_ts: this.target.threadTs,
-          markdown_text: this.text,
-          // Model text never unfurls: a preview could show a page (or fetch an image) the reader never chose.
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      { idempotent: false },
-    );
-    this.setTs(posted.ts);
-  }
-
-  private async update(ts: string): Promise<void> {
-    const args = { channel: this.target.channelId, ts, markdown_text: this.text };
-    try {
-      await this.call(() => this.client.chat.update(args), { idempotent: true });
-    } catch (error) {
-      // A message left mid-stream (e.g. by a crash) must be stopped before it can be edited.
-      if (slackErrorCode(error) !== 'streaming_state_conflict') throw error;
-      await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-        idempotent: true,
-      });
-      await this.call(() => this.client.chat.update(args), { idempotent: true });
-    }
+    this.setTs(await this.slack.post(this.text));
   }
 
   private setTs(ts: string | undefined): void {
@@ -368,17 +285,6 @@ export class SlackMessageStream implements MessageStream {
   private async closeStream(): Promise<void> {
     if (this.closedAfterStop || this.stoppedByUser || this.mode !== 'stream' || !this.ts) return;
     this.closedAfterStop = true;
-    const ts = this.ts;
-    await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-      idempotent: true,
-    }).catch(() => undefined);
-  }
-}
-
-/** Keeps the shared map small: entries older than a minute no longer hold anyone back. */
-function rememberWrite(lastWrites: Map<string, number>, ts: string, at: number): void {
-  lastWrites.set(ts, at);
-  if (lastWrites.size > 500) {
-    for (const [key, when] of lastWrites) if (at - when > 60_000) lastWrites.delete(key);
+    await this.slack.stopQuietly(this.ts);
   }
 }
