@@ -25,13 +25,7 @@ const THREAD_CONTEXT_SHARE = 0.25;
  * only if its last word is a human's, and collaboration requests are announced once.
  */
 export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSignal): Promise<void> {
-  // Once the job is aborted (lease lost, shutdown, Stop), none of its steps writes to Slack again.
-  const deps = signal ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal) } : turnDeps;
-  // What may still be written after a Stop (the "stopped by" line, the pings of a stored answer), but
-  // never after a lost lease or a shutdown; it also runs the worker's checks before each Slack call.
-  const afterStop = signal
-    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
-    : turnDeps;
+  const { deps, afterStop } = abortableDeps(turnDeps, signal);
   let task = deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
@@ -44,6 +38,32 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
   if (mentionTs) await addThreadContext(deps, { ...task, threadTs }, mentionTs);
   // A failed task waits for a reply or the Retry button (which re-queue it); a stray job never re-runs it.
   throwIfAborted(signal);
+  await answerAndFollowUp({ deps, afterStop }, { ...task, threadTs }, mentionTs !== undefined, signal);
+  await announceRequests(afterStop, task.teamId, task.id);
+}
+
+/** The job's Slack ports: `deps` writes nothing once the job is aborted, `afterStop` still may after a Stop. */
+function abortableDeps(turnDeps: TurnDeps, signal: AbortSignal | undefined) {
+  // Once the job is aborted (lease lost, shutdown, Stop), none of its steps writes to Slack again.
+  const deps = signal ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal) } : turnDeps;
+  // What may still be written after a Stop (the "stopped by" line, the pings of a stored answer), but
+  // never after a lost lease or a shutdown; it also runs the worker's checks before each Slack call.
+  const afterStop = signal
+    ? { ...turnDeps, slack: abortableSlack(turnDeps.slack, signal, { allowAfterStop: true }) }
+    : turnDeps;
+  return { deps, afterStop };
+}
+
+/**
+ * Answers the conversation if its last word is a human's (or finishes the record of an answer stored
+ * before a crash), then runs what follows a posted answer, all in one sandbox session.
+ */
+async function answerAndFollowUp(
+  { deps, afterStop }: { deps: TurnDeps; afterStop: TurnDeps },
+  task: Task & { threadTs: string },
+  threadRead: boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
   // One sandbox session per answer: the agent's run_sql calls and the post-answer steps share it.
   const sandbox = answerSandbox(deps.sandbox ?? SANDBOX_OFF);
@@ -51,10 +71,7 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
     let justAnswered = false;
     if (task.status !== 'failed' && lastRole === 'user') {
       // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
-      await runAgentTurn(afterStop, { ...task, threadTs }, signal, {
-        answerSandbox: sandbox,
-        threadRead: mentionTs !== undefined,
-      });
+      await runAgentTurn(afterStop, task, signal, { answerSandbox: sandbox, threadRead });
       justAnswered = answeredNow(deps, task, signal);
     } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
       // The answer was stored but the process stopped before the task was marked: finish the record.
@@ -68,16 +85,15 @@ export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSig
     if (aborted && aborted.kind !== 'stopped') throw new JobAbortedError(aborted);
     // What follows a posted answer (checks of its code blocks, …), each step exactly once.
     if (deps.answerSteps && aborted?.kind !== 'stopped') {
-      await runPostAnswerSteps(
-        { ...deps, answerSteps: deps.answerSteps },
-        { ...task, threadTs },
-        { answerSandbox: sandbox, signal, justAnswered },
-      );
+      await runPostAnswerSteps({ ...deps, answerSteps: deps.answerSteps }, task, {
+        answerSandbox: sandbox,
+        signal,
+        justAnswered,
+      });
     }
   } finally {
     await sandbox.close();
   }
-  await announceRequests(afterStop, task.teamId, task.id);
 }
 
 /** The turn just run ended with an answer (not a failure, not a Stop). */
