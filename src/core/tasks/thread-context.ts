@@ -8,7 +8,7 @@ import type { Task } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import { THREAD_NOT_READ_TEXT } from '../messages.js';
 import { estimateTokens } from './context-budget.js';
-import type { TurnDeps } from './run-turn.js';
+import type { TurnDeps } from './turn-deps.js';
 
 /**
  * Share of MAX_CONTEXT_TOKENS a foreign thread may take as context. It lives in the first turn, which
