@@ -80,6 +80,64 @@ function buildSandbox(config: Config, logger: Logger): ChildProcessSandbox | und
   });
 }
 
+function buildSlackGateway(client: SlackClient, logger: Logger, tuning: AppTuning, identity: SlackIdentity) {
+  return new SlackGateway(client, logger.child({ component: 'slack' }), {
+    minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
+    firstLineWaitMs: tuning.slackFirstLineWaitMs,
+    workspaceUrl: identity.url,
+    botId: identity.botId,
+    callPolicy: tuning.slackCallPolicy,
+    threadPaging: tuning.slackThreadPaging,
+  });
+}
+
+/** What the daily digest reads: its highlights writer and the schedule a channel gets by default. */
+async function buildDigestSettings(
+  config: Config,
+  slack: SlackGateway,
+  identity: SlackIdentity,
+  logger: Logger,
+) {
+  return {
+    highlights: new ClaudeHighlightsWriter({
+      apiKey: config.anthropic.apiKey,
+      baseUrl: config.anthropic.baseUrl,
+      model: config.anthropic.smallModel,
+    }),
+    defaultSchedule: {
+      time: config.digest.time,
+      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
+    },
+    postWhenEmpty: config.digest.postWhenEmpty,
+  };
+}
+
+/** What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, files. */
+function buildPostAnswerSteps(
+  config: Config,
+  parts: {
+    agent: ClaudeAgent;
+    sandbox: ChildProcessSandbox | undefined;
+    stores: ReturnType<typeof buildStores>;
+    files: SlackFileUploads;
+    diagrams: WorkerDiagramRenderer;
+  },
+) {
+  const { agent, sandbox, stores, files, diagrams } = parts;
+  return postAnswerSteps({
+    checks: sandbox && { sandbox, parsers: sandbox },
+    agent,
+    contextBudgetTokens: config.maxContextTokens,
+    deliveries: {
+      files,
+      artifacts: stores.artifacts,
+      diagrams,
+      store: stores.store,
+      ...(sandbox ? { sandbox } : {}),
+    },
+  });
+}
+
 /** Stores over the open database, the Slack gateway, Claude, and the settings the use cases read. */
 export async function buildServices(
   config: Config,
@@ -89,14 +147,7 @@ export async function buildServices(
   client: SlackClient,
   identity: SlackIdentity,
 ) {
-  const slack = new SlackGateway(client, logger.child({ component: 'slack' }), {
-    minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
-    firstLineWaitMs: tuning.slackFirstLineWaitMs,
-    workspaceUrl: identity.url,
-    botId: identity.botId,
-    callPolicy: tuning.slackCallPolicy,
-    threadPaging: tuning.slackThreadPaging,
-  });
+  const slack = buildSlackGateway(client, logger, tuning, identity);
   const agent = buildAgent(config, logger, tuning);
   const sandbox = buildSandbox(config, logger);
   const stores = buildStores(database, config);
@@ -110,16 +161,7 @@ export async function buildServices(
   );
   return {
     ...stores,
-    highlights: new ClaudeHighlightsWriter({
-      apiKey: config.anthropic.apiKey,
-      baseUrl: config.anthropic.baseUrl,
-      model: config.anthropic.smallModel,
-    }),
-    defaultSchedule: {
-      time: config.digest.time,
-      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
-    },
-    postWhenEmpty: config.digest.postWhenEmpty,
+    ...(await buildDigestSettings(config, slack, identity, logger)),
     botAdmins: config.botAdmins,
     workspaceTeamId: identity.teamId,
     people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
@@ -130,18 +172,6 @@ export async function buildServices(
     contextBudgetTokens: config.maxContextTokens,
     sandbox,
     diagrams,
-    // What runs after every answer, in order (src/core/post-answer/registry.ts): checks, repair, files.
-    postAnswerSteps: postAnswerSteps({
-      checks: sandbox && { sandbox, parsers: sandbox },
-      agent,
-      contextBudgetTokens: config.maxContextTokens,
-      deliveries: {
-        files,
-        artifacts: stores.artifacts,
-        diagrams,
-        store: stores.store,
-        ...(sandbox ? { sandbox } : {}),
-      },
-    }),
+    postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),
   };
 }

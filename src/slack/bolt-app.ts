@@ -77,16 +77,7 @@ export async function startSlackApp(
   const socketReceiver = socketMode
     ? createSocketModeReceiver(settings, boltLogger, socketOptions)
     : undefined;
-  const receiver = socketMode
-    ? undefined
-    : new HTTPReceiver({
-        signingSecret: settings.signingSecret ?? '',
-        endpoints: SLACK_PATH,
-        logger: boltLogger,
-        processBeforeResponse: false,
-        // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
-        signatureVerification: false,
-      });
+  const receiver = socketMode ? undefined : createHttpReceiver(settings, boltLogger);
   const app = new App({
     token: settings.botToken,
     botId: identity.botId,
@@ -107,15 +98,34 @@ export async function startSlackApp(
       throw socketModeStartError(error);
     });
   }
-  let stopped: Promise<unknown> | undefined;
   return {
     requestHandler: receiver?.requestListener,
     socketMode,
-    // Socket Mode: closes the connection (Slack then delivers events to another one, or again later).
-    stop: async () => {
-      if (socketMode) stopped ??= app.stop();
-      await stopped;
-    },
+    stop: stopOnce(app, socketMode),
+  };
+}
+
+/** HTTP: Slack's requests arrive through our server at SLACK_PATH, already verified. */
+function createHttpReceiver(
+  settings: SlackSettings,
+  boltLogger: ReturnType<typeof toBoltLogger>,
+): HTTPReceiver {
+  return new HTTPReceiver({
+    signingSecret: settings.signingSecret ?? '',
+    endpoints: SLACK_PATH,
+    logger: boltLogger,
+    processBeforeResponse: false,
+    // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
+    signatureVerification: false,
+  });
+}
+
+/** Socket Mode: closes the connection (Slack then delivers events to another one, or again later). */
+function stopOnce(app: App, socketMode: boolean): () => Promise<void> {
+  let stopped: Promise<unknown> | undefined;
+  return async () => {
+    if (socketMode) stopped ??= app.stop();
+    await stopped;
   };
 }
 

@@ -1,80 +1,20 @@
-import type { KnownBlock, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { abortReason, JobAbortedError } from '../core/errors.js';
-import { PLAN_TITLE_DONE, PLAN_TITLE_WORKING, type ProgressStep } from '../core/progress.js';
+import type { ProgressStep } from '../core/progress.js';
 import type { BlockMessage, MessageStream, ThreadTarget } from '../core/slack-roles.js';
 import type { SlackCall } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
+import { StreamCalls } from './stream-calls.js';
+import { StreamClosing } from './stream-closing.js';
+import { FirstLineHold } from './stream-first-line.js';
+import { rememberWrite, type StreamPolicy } from './stream-policy.js';
+import { type PendingStep, progressRefusal, type StreamChunk, StreamProgress } from './stream-progress.js';
+import { STOPPED_BY_USER, STREAMING_REFUSED } from './stream-refusals.js';
 
-/** Slack refuses the streaming API for these reasons; the message is then posted and edited instead. */
-const STREAMING_REFUSED = new Set([
-  'feature_not_enabled',
-  'unknown_method',
-  'method_deprecated',
-  'not_allowed_token_type',
-  'not_supported',
-  'missing_recipient_user_id',
-  'missing_recipient_team_id',
-]);
-
-/**
- * How an answer's steps are laid out: `plan` gathers them in one plan block at the top of the message
- * ("Reading the thread ✓ · Asking security ✓ · Writing the solution…"), the text streams below.
- */
-const TASK_DISPLAY_MODE = 'plan';
-
-/** A Slack that streams text but not task chunks (older clients, some workspaces) answers this. */
-const PROGRESS_REFUSED = new Set(['invalid_chunks', ...STREAMING_REFUSED]);
-
-type StreamChunk =
-  | { type: 'markdown_text'; text: string }
-  | { type: 'plan_update'; title: string }
-  | { type: 'task_update'; id: string; title: string; status: ProgressStep['status']; details?: string };
-
-/** A step waiting for the next write, with where the text was when it happened (its place in the timeline). */
-interface PendingStep {
-  at: number;
-  step: ProgressStep;
-}
-
-/** The reader pressed Stop on the streaming message: what it shows stays, nothing more is written. */
-const STOPPED_BY_USER = 'stopped_by_user';
+export { FIRST_LINE_MAX_CHARS, firstLineReady } from './stream-first-line.js';
+export type { StreamPolicy } from './stream-policy.js';
 
 type Mode = 'stream' | 'post' | 'update';
-
-/** A first write this long is readable even without its line's end (a long first sentence). */
-export const FIRST_LINE_MAX_CHARS = 80;
-
-/**
- * True when `text` may open a message: its first line is complete, or long enough to read. Opening
- * with the model's first few characters (`## D`) would make the reader wait a whole write interval
- * (1 s) for the heading, since the next write must keep the pace.
- */
-export function firstLineReady(text: string): boolean {
-  const start = text.length - text.trimStart().length;
-  return text.indexOf('\n', start) >= 0 || text.length - start >= FIRST_LINE_MAX_CHARS;
-}
-
-export interface StreamPolicy {
-  /** Minimum time between two writes to the same message. */
-  minIntervalMs: number;
-  /**
-   * How long a new message's first write waits for its first complete line (see firstLineReady);
-   * past it, whatever has arrived is written, so a slow model still shows text early.
-   */
-  firstLineWaitMs: number;
-  /**
-   * When each message was last written, shared by every writer of the gateway: a message rewritten by
-   * a new writer (an answer restarted after a model retry) keeps its pace.
-   */
-  lastWrites: Map<string, number>;
-  streamingAllowed(): boolean;
-  streamingRefused(code: string): void;
-  /** The optional closing blocks (feedback buttons) could not be shown: logged, the answer stands. */
-  closingFailed(error: unknown): void;
-  /** Whether to send progress steps (task_update chunks); false for a while after Slack refused them. */
-  progressAllowed(): boolean;
-  progressRefused(code: string): void;
-}
 
 /**
  * One Slack message written progressively. The first text goes out as soon as its first line is
@@ -96,9 +36,6 @@ export class SlackMessageStream implements MessageStream {
   private sent = 0;
   private lastWriteAt = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** Set while a new message waits for its first line (see firstLineReady). */
-  private firstLineTimer: NodeJS.Timeout | undefined;
-  private firstLineWaitOver = false;
   private flushQueued = false;
   private chain: Promise<void>;
   private failure: unknown;
@@ -106,29 +43,31 @@ export class SlackMessageStream implements MessageStream {
   private stoppedByUser = false;
   private readonly signal: AbortSignal | undefined;
   private closedAfterStop = false;
-  /** Blocks to show under the finished text (finish's argument), and whether they are shown. */
-  private closing: BlockMessage | undefined;
-  private closingShown = false;
-  /** Rewriting a message posted before: no first-line hold, no progress. */
-  private readonly rewriting: boolean;
-  private pendingSteps: PendingStep[] = [];
-  /** The latest state of every step this message shows (sent or about to be). */
-  private readonly shownSteps = new Map<string, ProgressStep>();
-  private progressOff = false;
-  /** The plan's title was sent with the first step. */
-  private planTitled = false;
+  /** A new message's first write waits for its first readable line (not when rewriting one). */
+  private readonly firstLine: FirstLineHold;
+  /** The progress steps; none when rewriting a message posted before. */
+  private readonly steps: StreamProgress;
+  /** Blocks to show under the finished text (finish's argument). */
+  private readonly closing: StreamClosing;
+  private readonly slack: StreamCalls;
 
   constructor(
-    private readonly client: WebClient,
-    private readonly target: ThreadTarget,
+    client: WebClient,
+    target: ThreadTarget,
     private readonly events: { onTs(ts: string): void; onStoppedByUser?(): void; onProgressRefused?(): void },
     private readonly policy: StreamPolicy,
-    private readonly call: SlackCall,
+    call: SlackCall,
     options: { existingTs?: string | undefined; after?: Promise<unknown>; signal?: AbortSignal } = {},
   ) {
     this.signal = options.signal;
     this.ts = options.existingTs;
-    this.rewriting = options.existingTs !== undefined;
+    this.firstLine = new FirstLineHold(policy.firstLineWaitMs, options.existingTs === undefined);
+    this.steps = new StreamProgress((code) => {
+      this.policy.progressRefused(code);
+      this.events.onProgressRefused?.();
+    });
+    this.closing = new StreamClosing(client, target, call, (error) => policy.closingFailed(error));
+    this.slack = new StreamCalls(client, target, call);
     if (this.ts) this.lastWriteAt = policy.lastWrites.get(this.ts) ?? 0;
     this.mode = options.existingTs ? 'update' : policy.streamingAllowed() ? 'stream' : 'post';
     this.chain = (options.after ?? Promise.resolve()).then(
@@ -145,35 +84,30 @@ export class SlackMessageStream implements MessageStream {
 
   progress(step: ProgressStep): boolean {
     if (this.finished || this.signal?.aborted) return false;
-    if (this.mode !== 'stream' || this.progressOff || !this.policy.progressAllowed()) return false;
-    this.pendingSteps.push({ at: this.text.length, step });
-    this.shownSteps.set(step.id, step);
+    if (this.mode !== 'stream' || this.steps.refused || !this.policy.progressAllowed()) return false;
+    this.steps.add(step, this.text.length);
     this.schedule();
     return true;
   }
 
   async finish(closingBlocks?: BlockMessage): Promise<string> {
     this.finished = true;
-    this.closing = closingBlocks;
+    this.closing.set(closingBlocks);
     if (this.timer) clearTimeout(this.timer);
-    if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
+    this.firstLine.cancel();
     this.timer = undefined;
-    this.firstLineTimer = undefined;
     this.enqueue(async () => {
       await this.waitForSlot();
       await this.write(true);
-      await this.showClosingAfter();
+      // Closing blocks the message itself could not carry go in a message right after it.
+      if (this.ts && !this.stoppedByUser) await this.closing.postAfter();
     });
     await this.chain;
     if (this.failure) {
       // Never leave a message spinning as "in progress": close the stream if one was opened (but an
       // aborted job writes nothing more: after a Stop it was closed already, else it is not ours).
-      if (this.mode === 'stream' && this.ts && !(this.failure instanceof JobAbortedError)) {
-        const ts = this.ts;
-        await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-          idempotent: true,
-        }).catch(() => undefined);
-      }
+      if (this.mode === 'stream' && this.ts && !(this.failure instanceof JobAbortedError))
+        await this.slack.stopQuietly(this.ts);
       throw this.failure;
     }
     if (!this.ts) throw slackError('no_message', 'chat.postMessage');
@@ -183,7 +117,7 @@ export class SlackMessageStream implements MessageStream {
   private schedule(): void {
     if (this.flushQueued || this.finished) return;
     // A step to show opens the message at once (its text may still be held, see write).
-    if (this.pendingSteps.length === 0 && this.waitingForFirstLine()) return;
+    if (!this.steps.hasPending && this.firstLine.waiting(this.text, this.sent, () => this.schedule())) return;
     this.flushQueued = true;
     const wait = Math.max(0, this.lastWriteAt + this.policy.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
@@ -193,26 +127,9 @@ export class SlackMessageStream implements MessageStream {
         this.flushQueued = false;
         await this.waitForSlot();
         await this.write(false);
-        if (this.sent < this.text.length || this.pendingSteps.length > 0) this.schedule();
+        if (this.sent < this.text.length || this.steps.hasPending) this.schedule();
       });
     }, wait);
-  }
-
-  /** A new message holds its first write until the first line is readable, at most firstLineWaitMs. */
-  private waitingForFirstLine(): boolean {
-    if (this.rewriting || this.sent > 0 || this.firstLineWaitOver) return false;
-    if (firstLineReady(this.text)) {
-      this.firstLineWaitOver = true;
-      if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
-      this.firstLineTimer = undefined;
-      return false;
-    }
-    this.firstLineTimer ??= setTimeout(() => {
-      this.firstLineTimer = undefined;
-      this.firstLineWaitOver = true;
-      this.schedule();
-    }, this.policy.firstLineWaitMs);
-    return true;
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -240,11 +157,6 @@ export class SlackMessageStream implements MessageStream {
     if (wait > 0 && this.ts) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
-  /** The first text of a new message waits for its first line, even once a step opened the message. */
-  private textHeld(): boolean {
-    return !this.rewriting && this.sent === 0 && !this.firstLineWaitOver && !firstLineReady(this.text);
-  }
-
   private async write(final: boolean): Promise<void> {
     if (this.stoppedByUser) return;
     // Aborted while this write waited for its slot: it never reaches Slack.
@@ -253,124 +165,85 @@ export class SlackMessageStream implements MessageStream {
       if (aborted.kind === 'stopped') await this.closeStream();
       throw new JobAbortedError(aborted);
     }
-    const upTo = !final && this.textHeld() ? this.sent : this.text.length;
-    const steps = this.takeSteps(final);
-    let chunks = this.chunksUpTo(upTo, steps);
-    // The closing write retitles the plan: the work it lists is done.
-    if (final && this.planTitled && !this.progressOff)
-      chunks.push({ type: 'plan_update', title: PLAN_TITLE_DONE });
+    const upTo = !final && this.firstLine.textHeld(this.text, this.sent) ? this.sent : this.text.length;
+    const steps = this.steps.take(final, this.text.length);
+    const chunks = this.chunksUpTo(upTo, steps);
+    if (final) chunks.push(...this.steps.closingChunks());
     // Nothing new: only a live stream still needs its closing call.
     if (chunks.length === 0 && !(final && this.mode === 'stream' && this.ts)) return;
     try {
-      try {
-        await this.writeMode(chunks, final);
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (steps.length === 0 || !code || !PROGRESS_REFUSED.has(code) || this.mode !== 'stream') throw error;
-        // The steps were refused (or streaming itself was): show the text without them.
-        this.refuseProgress(code);
-        chunks = this.chunksUpTo(upTo, []);
-        if (STREAMING_REFUSED.has(code) && !this.ts) {
-          this.policy.streamingRefused(code);
-          this.mode = 'post';
-        }
-        if (chunks.length === 0 && !(final && this.ts)) return;
-        await this.writeMode(chunks, final);
-      }
+      await this.writeWithSteps(chunks, steps.length > 0, upTo, final);
     } catch (error) {
-      const code = slackErrorCode(error);
-      if (this.mode === 'stream' && !this.ts && code && STREAMING_REFUSED.has(code)) {
-        this.policy.streamingRefused(code);
-        this.mode = 'post';
-      } else if (this.mode === 'stream' && this.ts && code === STOPPED_BY_USER) {
-        this.stoppedByUser = true;
-        this.sent = this.text.length;
-        // Slack's own Stop on the message ends the whole answer, not only this message.
-        this.events.onStoppedByUser?.();
-        return;
-      } else if (this.mode === 'stream' && this.ts) {
-        // The stream ended on Slack's side, or one append or stop failed (and may or may not have
-        // landed): the message exists, so rewrite its whole text with chat.update. Nothing is lost
-        // and nothing is doubled.
-        this.mode = 'update';
-        // The failed write may have landed: the rewrite keeps the 1 write/s pace after it.
-        this.markWritten();
-        await this.waitForSlot();
-      } else {
-        throw error;
-      }
-      await this.writeMode(this.chunksUpTo(upTo, []), final);
+      if ((await this.recoverFrom(error)) === 'rewrite')
+        await this.writeMode(this.chunksUpTo(upTo, []), final);
     } finally {
       this.markWritten();
     }
-    this.sent = upTo;
+    if (!this.stoppedByUser) this.sent = upTo;
   }
 
-  /** The steps to send now; the closing write marks every step still in progress complete. */
-  private takeSteps(final: boolean): PendingStep[] {
-    const steps = this.pendingSteps;
-    this.pendingSteps = [];
-    if (!final || this.progressOff) return steps;
-    for (const step of this.shownSteps.values()) {
-      if (step.status !== 'in_progress') continue;
-      const done = { ...step, status: 'complete' as const };
-      this.shownSteps.set(step.id, done);
-      steps.push({ at: this.text.length, step: done });
+  /** Writes the text with its steps; where Slack refuses the steps, writes the text without them. */
+  private async writeWithSteps(chunks: StreamChunk[], hasSteps: boolean, upTo: number, final: boolean) {
+    try {
+      await this.writeMode(chunks, final);
+    } catch (error) {
+      const code = progressRefusal(error);
+      if (!hasSteps || !code || this.mode !== 'stream') throw error;
+      // The steps were refused (or streaming itself was): show the text without them.
+      this.steps.refuse(code);
+      const textOnly = this.chunksUpTo(upTo, []);
+      if (STREAMING_REFUSED.has(code) && !this.ts) {
+        this.policy.streamingRefused(code);
+        this.mode = 'post';
+      }
+      if (textOnly.length === 0 && !(final && this.ts)) return;
+      await this.writeMode(textOnly, final);
     }
-    return steps;
+  }
+
+  /**
+   * After a failed write: `rewrite` when the text is to be written again another way (posted, or the
+   * whole message updated), `stopped` when the reader stopped the stream; any other failure is rethrown.
+   */
+  private async recoverFrom(error: unknown): Promise<'rewrite' | 'stopped'> {
+    const code = slackErrorCode(error);
+    if (this.mode === 'stream' && !this.ts && code && STREAMING_REFUSED.has(code)) {
+      this.policy.streamingRefused(code);
+      this.mode = 'post';
+      return 'rewrite';
+    }
+    if (this.mode === 'stream' && this.ts && code === STOPPED_BY_USER) {
+      this.stoppedByUser = true;
+      this.sent = this.text.length;
+      // Slack's own Stop on the message ends the whole answer, not only this message.
+      this.events.onStoppedByUser?.();
+      return 'stopped';
+    }
+    if (this.mode === 'stream' && this.ts) {
+      // The stream ended on Slack's side, or one append or stop failed (and may or may not have
+      // landed): the message exists, so rewrite its whole text with chat.update. Nothing is lost
+      // and nothing is doubled.
+      this.mode = 'update';
+      // The failed write may have landed: the rewrite keeps the 1 write/s pace after it.
+      this.markWritten();
+      await this.waitForSlot();
+      return 'rewrite';
+    }
+    throw error;
   }
 
   /** The text from `sent` to `upTo` with the steps between, each where it happened in the text. */
   private chunksUpTo(upTo: number, steps: PendingStep[]): StreamChunk[] {
-    const chunks: StreamChunk[] = [];
-    if (steps.length > 0 && !this.planTitled) {
-      this.planTitled = true;
-      chunks.push({ type: 'plan_update', title: PLAN_TITLE_WORKING });
-    }
-    let cursor = this.sent;
-    for (const { at, step } of steps) {
-      const cut = Math.min(Math.max(at, cursor), upTo);
-      if (cut > cursor) chunks.push({ type: 'markdown_text', text: this.text.slice(cursor, cut) });
-      cursor = Math.max(cursor, cut);
-      chunks.push({
-        type: 'task_update',
-        id: step.id,
-        title: step.title,
-        status: step.status,
-        ...(step.details ? { details: step.details } : {}),
-      });
-    }
-    if (upTo > cursor) chunks.push({ type: 'markdown_text', text: this.text.slice(cursor, upTo) });
-    return chunks;
+    return this.steps.chunks(this.text, this.sent, upTo, steps);
   }
 
-  private refuseProgress(code: string): void {
-    this.progressOff = true;
-    this.pendingSteps = [];
-    this.shownSteps.clear();
-    this.policy.progressRefused(code);
-    this.events.onProgressRefused?.();
-  }
-
+  /** Sends `chunks` the way the current mode writes (see the class comment). */
   private async writeMode(chunks: StreamChunk[], final: boolean): Promise<void> {
-    const { channelId: channel, threadTs: thread_ts } = this.target;
     if (this.mode === 'stream' && !this.ts) {
       // The whole message fits in one write: no stream needed, unless blocks or steps go with it.
-      if (final && !this.closing && chunks.every((chunk) => chunk.type === 'markdown_text'))
+      if (final && !this.closing.wanted && chunks.every((chunk) => chunk.type === 'markdown_text'))
         return this.post();
-      const started = await this.call(
-        () =>
-          this.client.chat.startStream({
-            channel,
-            thread_ts,
-            recipient_team_id: this.target.teamId,
-            recipient_user_id: this.target.recipientUserId,
-            task_display_mode: TASK_DISPLAY_MODE,
-            chunks,
-          }),
-        { idempotent: false },
-      );
-      this.setTs(started.ts);
+      this.setTs(await this.slack.start(chunks));
       if (!final) return;
       // Opened and closed at once, to carry the closing blocks: the close keeps the pace too.
       this.markWritten();
@@ -378,18 +251,12 @@ export class SlackMessageStream implements MessageStream {
       return this.stopStream([]);
     }
     if (this.mode === 'stream' && this.ts) {
-      if (final) {
-        await this.stopStream(chunks);
-      } else {
-        const ts = this.ts;
-        await this.call(() => this.client.chat.appendStream({ channel, ts, chunks }), {
-          idempotent: false,
-        });
-      }
+      if (final) await this.stopStream(chunks);
+      else await this.slack.append(this.ts, chunks);
       return;
     }
     if (!this.ts) return this.post();
-    await this.update(this.ts);
+    await this.slack.update(this.ts, this.text);
   }
 
   /** Counted from when Slack answered, so two writes never reach Slack less than the interval apart. */
@@ -400,78 +267,12 @@ export class SlackMessageStream implements MessageStream {
 
   /** Closes the live stream with the last text and, when given, the closing blocks under it. */
   private async stopStream(chunks: StreamChunk[]): Promise<void> {
-    const { channelId: channel } = this.target;
-    const ts = this.ts ?? '';
-    const blocks = this.closing?.blocks;
-    await this.call(
-      () =>
-        this.client.chat.stopStream({
-          channel,
-          ts,
-          ...(chunks.length ? { chunks } : {}),
-          ...(blocks ? { blocks: blocks as KnownBlock[] } : {}),
-        }),
-      { idempotent: true },
-    );
-    if (blocks) this.closingShown = true;
-  }
-
-  /**
-   * Closing blocks the message itself could not carry (posted and edited, not streamed; or the stream
-   * ended on Slack's side) go in a message right after it, in the same thread.
-   */
-  private async showClosingAfter(): Promise<void> {
-    if (!this.closing || this.closingShown || !this.ts || this.stoppedByUser) return;
-    const { text, blocks } = this.closing;
-    // Best effort: the answer is written and stands; losing its feedback buttons to a Slack error must
-    // not turn it into a failed task (which would rewrite the answer as a failure note).
-    await this.call(
-      () =>
-        this.client.chat.postMessage({
-          channel: this.target.channelId,
-          thread_ts: this.target.threadTs,
-          text,
-          blocks: blocks as KnownBlock[],
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      { idempotent: false },
-    ).then(
-      () => {
-        this.closingShown = true;
-      },
-      (error: unknown) => this.policy.closingFailed(error),
-    );
+    await this.slack.stop(this.ts ?? '', chunks, this.closing.blocks);
+    this.closing.shownByStop();
   }
 
   private async post(): Promise<void> {
-    const posted = await this.call(
-      () =>
-        this.client.chat.postMessage({
-          channel: this.target.channelId,
-          thread_ts: this.target.threadTs,
-          markdown_text: this.text,
-          // Model text never unfurls: a preview could show a page (or fetch an image) the reader never chose.
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      { idempotent: false },
-    );
-    this.setTs(posted.ts);
-  }
-
-  private async update(ts: string): Promise<void> {
-    const args = { channel: this.target.channelId, ts, markdown_text: this.text };
-    try {
-      await this.call(() => this.client.chat.update(args), { idempotent: true });
-    } catch (error) {
-      // A message left mid-stream (e.g. by a crash) must be stopped before it can be edited.
-      if (slackErrorCode(error) !== 'streaming_state_conflict') throw error;
-      await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-        idempotent: true,
-      });
-      await this.call(() => this.client.chat.update(args), { idempotent: true });
-    }
+    this.setTs(await this.slack.post(this.text));
   }
 
   private setTs(ts: string | undefined): void {
@@ -484,17 +285,6 @@ export class SlackMessageStream implements MessageStream {
   private async closeStream(): Promise<void> {
     if (this.closedAfterStop || this.stoppedByUser || this.mode !== 'stream' || !this.ts) return;
     this.closedAfterStop = true;
-    const ts = this.ts;
-    await this.call(() => this.client.chat.stopStream({ channel: this.target.channelId, ts }), {
-      idempotent: true,
-    }).catch(() => undefined);
-  }
-}
-
-/** Keeps the shared map small: entries older than a minute no longer hold anyone back. */
-function rememberWrite(lastWrites: Map<string, number>, ts: string, at: number): void {
-  lastWrites.set(ts, at);
-  if (lastWrites.size > 500) {
-    for (const [key, when] of lastWrites) if (at - when > 60_000) lastWrites.delete(key);
+    await this.slack.stopQuietly(this.ts);
   }
 }

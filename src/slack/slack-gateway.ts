@@ -15,15 +15,16 @@ import type {
   ThreadWriter,
   UserDirectory,
 } from '../core/slack-roles.js';
-import { SlackMessageStream, type StreamPolicy } from './message-stream.js';
+import { SlackMessageStream } from './message-stream.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 import { findPosted, postMessage } from './slack-keyed-posts.js';
 import { SlackThreadReader, type ThreadPaging } from './slack-thread-reader.js';
 import { SlackUserDirectory } from './slack-user-directory.js';
+import { type StreamPolicy, sharedStreamPolicy } from './stream-policy.js';
 
-/** After Slack refuses streaming, post-then-edit for this long before trying streaming again. */
-const STREAMING_RETRY_AFTER_MS = 10 * 60_000;
+/** One page of ids (a channel's members, or a user's channels) and the cursor to the next page. */
+type IdPage = { members: string[]; nextCursor?: string };
 
 /**
  * Every Slack role of the core (src/core/slack-roles.ts) over Slack's Web API client: the only place
@@ -39,8 +40,6 @@ export class SlackGateway
     PrivateResponder,
     ViewPublisher
 {
-  private streamingRefusedAt = 0;
-  private progressRefusedAt = 0;
   private readonly policy: StreamPolicy;
   private readonly users: SlackUserDirectory;
   private readonly threads: SlackThreadReader;
@@ -68,26 +67,7 @@ export class SlackGateway
     this.users = new SlackUserDirectory(client, this.call);
     this.threads = new SlackThreadReader(client, this.call, logger, options.threadPaging);
     this.workspaceUrl = options.workspaceUrl;
-    this.policy = {
-      minIntervalMs: options.minWriteIntervalMs ?? 1000,
-      // Within ~300 ms of the model's first token the reader sees a line, even from a slow model.
-      firstLineWaitMs: options.firstLineWaitMs ?? 250,
-      lastWrites: new Map(),
-      streamingAllowed: () => Date.now() - this.streamingRefusedAt > STREAMING_RETRY_AFTER_MS,
-      streamingRefused: (code) => {
-        this.streamingRefusedAt = Date.now();
-        this.logger.warn('Slack refused streaming; posting and editing messages instead', { code });
-      },
-      closingFailed: (error) =>
-        this.logger.warn("An answer's feedback buttons could not be posted; the answer stands", {
-          error: slackErrorCode(error) ?? String(error),
-        }),
-      progressAllowed: () => Date.now() - this.progressRefusedAt > STREAMING_RETRY_AFTER_MS,
-      progressRefused: (code) => {
-        this.progressRefusedAt = Date.now();
-        this.logger.warn('Slack refused progress steps; showing them as the thread status instead', { code });
-      },
-    };
+    this.policy = sharedStreamPolicy(logger, options);
   }
 
   postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {
@@ -128,17 +108,11 @@ export class SlackGateway
     return this.users.usergroupMembers(groupId);
   }
 
-  conversationMembersPage(
-    channelId: string,
-    cursor?: string,
-  ): Promise<{ members: string[]; nextCursor?: string }> {
+  conversationMembersPage(channelId: string, cursor?: string): Promise<IdPage> {
     return this.users.conversationMembersPage(channelId, cursor);
   }
 
-  userConversationsPage(
-    userId: string,
-    cursor?: string,
-  ): Promise<{ members: string[]; nextCursor?: string }> {
+  userConversationsPage(userId: string, cursor?: string): Promise<IdPage> {
     return this.users.userConversationsPage(userId, cursor);
   }
 

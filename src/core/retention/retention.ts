@@ -3,8 +3,8 @@ import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import { taskTitle } from '../tasks/start-task.js';
-import { contextLine, REQUEST_MARKER } from '../tasks/task-job.js';
 import type { TaskStore } from '../tasks/task-store.js';
+import { contextLine, REQUEST_MARKER } from '../tasks/thread-context.js';
 import type { RetentionStore } from './retention-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

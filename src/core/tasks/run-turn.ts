@@ -1,12 +1,9 @@
 import { feedbackBlocks } from '../../render/feedback-messages.js';
 import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
-import type { AgentPort, AgentResult } from '../agent-port.js';
+import type { AgentResult } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import type { CollaborationStore } from '../collaboration/collaboration-store.js';
-import type { Task, Turn } from '../domain.js';
+import type { Turn } from '../domain.js';
 import { AgentError, errorSummary } from '../errors.js';
-import type { Logger } from '../logger.js';
 import {
   CONTEXT_TRIMMED_TEXT,
   REFUSAL_NOTE,
@@ -14,64 +11,17 @@ import {
   THINKING_STATUS,
   TRUNCATED_NOTE,
 } from '../messages.js';
-import type { PeopleDirectory } from '../people.js';
-import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
-import type { AnswerStepStore } from '../post-answer/run-steps.js';
 import { estimateCostUsd } from '../pricing.js';
-import { type AnswerSandbox, answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
-import type { SqlSandbox } from '../sandbox/sandbox.js';
-import type {
-  AnswerStreamer,
-  ChannelReader,
-  MessageLinks,
-  PrivateResponder,
-  ThreadWriter,
-  UserLookup,
-} from '../slack-roles.js';
+import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
 import { AGENT_TOOLS, type ToolDeps } from '../tool-registry.js';
 import { toolStatus } from '../tool-status.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
 import { removeStopControl, showStopControl } from './stop-control.js';
-import type { TaskStore } from './task-store.js';
+import type { AnswerContext, ThreadTask, TurnDeps } from './turn-deps.js';
 import { openAnswer, openedAnswer, startRun, type TurnRun } from './turn-run.js';
 
-/** The Slack roles a task's use cases need: write and stream in its thread, read it, reply privately. */
-export type TaskSlack = ThreadWriter &
-  AnswerStreamer &
-  ChannelReader &
-  PrivateResponder &
-  UserLookup &
-  MessageLinks;
-
-export interface TurnDeps {
-  store: TaskStore;
-  collaboration: CollaborationStore;
-  slack: TaskSlack;
-  agent: AgentPort;
-  logger: Logger;
-  /** Who is in which conversation: a ping goes only where its owner can read it. */
-  people: PeopleDirectory;
-  /** Most input tokens one model request may carry (MAX_CONTEXT_TOKENS). */
-  contextBudgetTokens: number;
-  /** The deliverables' memory (the agent's dictionary descriptions, uploads, the design index). */
-  artifacts: ArtifactStore;
-  /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
-  sandbox?: SqlSandbox;
-  /** The books of the post-answer steps (absent: no steps run). */
-  answerSteps?: AnswerStepStore;
-  /** What runs after every answer, in order (src/core/post-answer/registry.ts). */
-  postAnswerSteps?: readonly PostAnswerStep[];
-}
-
-/** What one answer's tools share: its sandbox session (opened on the first run_sql). */
-export interface AnswerContext {
-  answerSandbox: AnswerSandbox;
-  /** The thread was read for context before this answer (a mention in someone else's thread). */
-  threadRead?: boolean;
-}
-
-export type ThreadTask = Task & { threadTs: string };
+export type { AnswerContext, TaskSlack, ThreadTask, TurnDeps } from './turn-deps.js';
 
 /**
  * One model turn of a task: show a status, stream the answer into the task's thread, store the answer
