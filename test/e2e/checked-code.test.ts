@@ -49,20 +49,16 @@ describe('checked code', () => {
       text: `<@${FAKE_BOT_USER_ID}> ${text}`,
     });
     events += 1;
-    const response = await postSigned(
-      `${h.app.url}/slack/events`,
-      eventEnvelope(
-        {
-          type: 'app_mention',
-          channel: CHANNEL,
-          channel_type: 'channel',
-          user,
-          text: message.text,
-          ts: message.ts,
-        },
-        { event_id: `EvChecked${events}` },
-      ),
-      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+    const response = await h.event(
+      {
+        type: 'app_mention',
+        channel: CHANNEL,
+        channel_type: 'channel',
+        user,
+        text: message.text,
+        ts: message.ts,
+      },
+      { event_id: `EvChecked${events}` },
     );
     expect(response.status).toBe(200);
     return message.ts;

@@ -13,8 +13,7 @@ import {
 } from '../support/design-answer.js';
 import { textReply } from '../support/fake-anthropic.js';
 import type { UploadedFile } from '../support/fake-slack/types.js';
-import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 const CHANNEL = 'C0DATA001';
 const ANA = 'U0ANA0001';
@@ -102,21 +101,17 @@ describe('deliverables: code files, the data dictionary and diagrams in the thre
   async function reply(text: string): Promise<void> {
     const message = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text, thread_ts: threadTs });
     events += 1;
-    const response = await postSigned(
-      `${h.app.url}/slack/events`,
-      eventEnvelope(
-        {
-          type: 'message',
-          channel: CHANNEL,
-          channel_type: 'channel',
-          user: ANA,
-          text,
-          ts: message.ts,
-          thread_ts: threadTs,
-        },
-        { event_id: `EvDeliver${events}` },
-      ),
-      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+    const response = await h.event(
+      {
+        type: 'message',
+        channel: CHANNEL,
+        channel_type: 'channel',
+        user: ANA,
+        text,
+        ts: message.ts,
+        thread_ts: threadTs,
+      },
+      { event_id: `EvDeliver${events}` },
     );
     expect(response.status).toBe(200);
     await h.app.idle();

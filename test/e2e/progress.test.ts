@@ -75,21 +75,17 @@ describe('progress you can see', () => {
     const parent = h.slack.seedMessage({ channel: CHANNEL, user: SAM, text: 'Our orders table has emails.' });
     const message = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text, thread_ts: parent.ts });
     events += 1;
-    const response = await postSigned(
-      `${h.app.url}/slack/events`,
-      eventEnvelope(
-        {
-          type: 'app_mention',
-          channel: CHANNEL,
-          channel_type: 'channel',
-          user: ANA,
-          text,
-          ts: message.ts,
-          thread_ts: parent.ts,
-        },
-        { event_id: `EvProgress${events}` },
-      ),
-      { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+    const response = await h.event(
+      {
+        type: 'app_mention',
+        channel: CHANNEL,
+        channel_type: 'channel',
+        user: ANA,
+        text,
+        ts: message.ts,
+        thread_ts: parent.ts,
+      },
+      { event_id: `EvProgress${events}` },
     );
     expect(response.status).toBe(200);
     return parent.ts;

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type FakeAnthropic, startFakeAnthropic } from './fake-anthropic.js';
 import { FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from './fake-slack.js';
-import { postSigned, slashCommandBody } from './slack-signing.js';
+import { eventEnvelope, postSigned, slashCommandBody } from './slack-signing.js';
 
 export const TEST_SECRETS = {
   botToken: 'xoxb-test-bot-token-0123456789',
@@ -23,6 +23,12 @@ export interface Harness {
   databasePath: string;
   /** Sends a signed `/data-engineer <text>` exactly as Slack would. */
   command(text: string, fields?: { user_id?: string; channel_id?: string }): ReturnType<typeof postSigned>;
+  /** Delivers a signed Events API callback carrying `event` exactly as Slack would. */
+  event(
+    // biome-ignore lint/suspicious/noExplicitAny: events are free-form.
+    event: Record<string, any>,
+    opts?: Parameters<typeof eventEnvelope>[1],
+  ): ReturnType<typeof postSigned>;
   /** Reads the bot's database through a second, read-only connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   /** Stops the app without waiting for its work (as a crash would) and starts a new one on the same database. */
@@ -95,6 +101,11 @@ export async function startHarness(
         slashCommandBody({ text, team_id: FAKE_TEAM_ID, response_url: slack.responseUrl(), ...fields }),
         { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/x-www-form-urlencoded' },
       ),
+    event: (event, opts) =>
+      postSigned(`${harness.app.url}/slack/events`, eventEnvelope(event, opts), {
+        signingSecret: TEST_SECRETS.signingSecret,
+        contentType: 'application/json',
+      }),
     query: <T>(sql: string, ...params: unknown[]) => {
       reader ??= new Database(databasePath, { readonly: true });
       return reader.prepare(sql).all(...params) as T[];
