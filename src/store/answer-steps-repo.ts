@@ -60,7 +60,7 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
     this.db.transaction(() => {
       this.saveResults(teamId, turnId, results);
       this.setState(teamId, turnId, step, 'done');
-    });
+    }, { behavior: 'immediate' });
   }
 
   private setState(teamId: string, turnId: number, step: string, state: 'claimed' | 'done'): void {

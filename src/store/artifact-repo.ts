@@ -35,7 +35,7 @@ export class SqliteArtifactStore implements ArtifactStore {
           set: { input: merged, updatedAt: Date.now() },
         })
         .run();
-    });
+    }, { behavior: 'immediate' });
   }
 
   dictionaryInput(teamId: string, taskId: number): DataDictionaryInput | undefined {
@@ -121,7 +121,7 @@ export class SqliteArtifactStore implements ArtifactStore {
           set: { files, title: design.title, updatedAt: now },
         })
         .run();
-    });
+    }, { behavior: 'immediate' });
   }
 
   listDesigns(

@@ -85,7 +85,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
         .returning()
         .get();
       return { request: toRequest(row), created: true, sameTopic: false };
-    });
+    }, { behavior: 'immediate' });
   }
 
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined {

@@ -49,7 +49,7 @@ export class GroupCommit<I, O> {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      }).immediate();
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;

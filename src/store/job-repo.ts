@@ -53,7 +53,7 @@ export class SqliteJobQueue implements JobQueue {
         payload: hasPayload ? JSON.stringify(payload) : null,
         now: Date.now(),
       });
-    })();
+    }).immediate();
   }
 
   /**
@@ -67,7 +67,7 @@ export class SqliteJobQueue implements JobQueue {
       if (!row) return undefined;
       this.q.markServed.run({ taskId: row.task_id, now });
       return toJob(row);
-    })();
+    }).immediate();
   }
 
   renew(jobId: number, owner: string, leaseMs: number): boolean {
@@ -104,7 +104,7 @@ export class SqliteJobQueue implements JobQueue {
       const released = this.q.release.run(id).changes;
       this.q.forget.run(id);
       return released;
-    })();
+    }).immediate();
   }
 
   reclaimExpiredFrom(id: string, now = Date.now()): number {
@@ -112,7 +112,7 @@ export class SqliteJobQueue implements JobQueue {
       const released = this.q.releaseExpired.run({ owner: id, now }).changes;
       if (!this.q.holds.get(id)) this.q.forget.run(id);
       return released;
-    })();
+    }).immediate();
   }
 
   unregister(id: string): void {

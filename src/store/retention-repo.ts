@@ -66,7 +66,7 @@ export class SqliteRetentionStore implements RetentionStore {
       // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
       this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
       return { tasks: idle.length, turns, events };
-    })();
+    }).immediate();
   }
 
   findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined {

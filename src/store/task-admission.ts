@@ -168,7 +168,7 @@ export class SqliteTaskAdmission implements TaskAdmission {
         .run();
       this.jobs.enqueue(teamId, taskId);
       return true;
-    });
+    }, { behavior: 'immediate' });
   }
 
   retryFailed(teamId: string, taskId: number, userId: string): boolean {
@@ -183,7 +183,7 @@ export class SqliteTaskAdmission implements TaskAdmission {
         this.jobs.enqueue(teamId, taskId);
       }
       return changed > 0;
-    });
+    }, { behavior: 'immediate' });
   }
 
   /**
