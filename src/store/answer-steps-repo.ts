@@ -57,10 +57,13 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
   }
 
   finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): void {
-    this.db.transaction(() => {
-      this.saveResults(teamId, turnId, results);
-      this.setState(teamId, turnId, step, 'done');
-    }, { behavior: 'immediate' });
+    this.db.transaction(
+      () => {
+        this.saveResults(teamId, turnId, results);
+        this.setState(teamId, turnId, step, 'done');
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   private setState(teamId: string, turnId: number, step: string, state: 'claimed' | 'done'): void {

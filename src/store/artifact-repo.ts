@@ -17,25 +17,28 @@ export class SqliteArtifactStore implements ArtifactStore {
   constructor(private readonly db: Db) {}
 
   saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): void {
-    this.db.transaction((tx) => {
-      const row = tx
-        .select({ input: dictionaryInputs.input })
-        .from(dictionaryInputs)
-        .where(and(eq(dictionaryInputs.teamId, teamId), eq(dictionaryInputs.taskId, taskId)))
-        .get();
-      const earlier = (row?.input as DataDictionaryInput | undefined)?.tables ?? [];
-      const named = new Set(input.tables.map((t) => t.table.toLowerCase()));
-      const merged: DataDictionaryInput = {
-        tables: [...earlier.filter((t) => !named.has(t.table.toLowerCase())), ...input.tables],
-      };
-      tx.insert(dictionaryInputs)
-        .values({ teamId, taskId, input: merged, updatedAt: Date.now() })
-        .onConflictDoUpdate({
-          target: [dictionaryInputs.teamId, dictionaryInputs.taskId],
-          set: { input: merged, updatedAt: Date.now() },
-        })
-        .run();
-    }, { behavior: 'immediate' });
+    this.db.transaction(
+      (tx) => {
+        const row = tx
+          .select({ input: dictionaryInputs.input })
+          .from(dictionaryInputs)
+          .where(and(eq(dictionaryInputs.teamId, teamId), eq(dictionaryInputs.taskId, taskId)))
+          .get();
+        const earlier = (row?.input as DataDictionaryInput | undefined)?.tables ?? [];
+        const named = new Set(input.tables.map((t) => t.table.toLowerCase()));
+        const merged: DataDictionaryInput = {
+          tables: [...earlier.filter((t) => !named.has(t.table.toLowerCase())), ...input.tables],
+        };
+        tx.insert(dictionaryInputs)
+          .values({ teamId, taskId, input: merged, updatedAt: Date.now() })
+          .onConflictDoUpdate({
+            target: [dictionaryInputs.teamId, dictionaryInputs.taskId],
+            set: { input: merged, updatedAt: Date.now() },
+          })
+          .run();
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   dictionaryInput(teamId: string, taskId: number): DataDictionaryInput | undefined {
@@ -106,22 +109,25 @@ export class SqliteArtifactStore implements ArtifactStore {
   }
 
   recordDesign(design: NewDesign): void {
-    this.db.transaction((tx) => {
-      const existing = tx
-        .select({ files: designs.files })
-        .from(designs)
-        .where(and(eq(designs.teamId, design.teamId), eq(designs.taskId, design.taskId)))
-        .get();
-      const files = [...new Set([...(existing?.files ?? []), ...design.files])];
-      const now = Date.now();
-      tx.insert(designs)
-        .values({ ...design, files, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({
-          target: [designs.teamId, designs.taskId],
-          set: { files, title: design.title, updatedAt: now },
-        })
-        .run();
-    }, { behavior: 'immediate' });
+    this.db.transaction(
+      (tx) => {
+        const existing = tx
+          .select({ files: designs.files })
+          .from(designs)
+          .where(and(eq(designs.teamId, design.teamId), eq(designs.taskId, design.taskId)))
+          .get();
+        const files = [...new Set([...(existing?.files ?? []), ...design.files])];
+        const now = Date.now();
+        tx.insert(designs)
+          .values({ ...design, files, createdAt: now, updatedAt: now })
+          .onConflictDoUpdate({
+            target: [designs.teamId, designs.taskId],
+            set: { files, title: design.title, updatedAt: now },
+          })
+          .run();
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   listDesigns(

@@ -51,41 +51,44 @@ export class SqliteCollaborationStore implements CollaborationStore {
   } {
     const key = topicKey(input.topic);
     // One transaction: the look-ups and the insert see the same rows (one job per task runs at a time).
-    return this.db.transaction((tx) => {
-      const byRole = and(
-        eq(requests.teamId, input.teamId),
-        eq(requests.taskId, input.taskId),
-        eq(requests.role, input.role),
-      );
-      const earlier = tx
-        .select()
-        .from(requests)
-        .where(and(byRole, eq(requests.topicKey, key)))
-        .get();
-      if (earlier) return { request: toRequest(earlier), created: false, sameTopic: true };
-      // At most one request per role and task, whatever its status: a model cannot page an owner forty
-      // times, nor again after the requester pressed Done (at most four pings per task).
-      const asked = tx.select().from(requests).where(byRole).orderBy(asc(requests.id)).get();
-      if (asked) return { request: toRequest(asked), created: false, sameTopic: false };
-      const row = tx
-        .insert(requests)
-        .values({
-          teamId: input.teamId,
-          taskId: input.taskId,
-          channelId: input.channelId,
-          threadTs: input.threadTs,
-          role: input.role,
-          topic: input.topic,
-          topicKey: key,
-          request: input.request,
-          reason: input.reason,
-          ownerKind: input.owner?.kind ?? null,
-          ownerId: input.owner?.id ?? null,
-        })
-        .returning()
-        .get();
-      return { request: toRequest(row), created: true, sameTopic: false };
-    }, { behavior: 'immediate' });
+    return this.db.transaction(
+      (tx) => {
+        const byRole = and(
+          eq(requests.teamId, input.teamId),
+          eq(requests.taskId, input.taskId),
+          eq(requests.role, input.role),
+        );
+        const earlier = tx
+          .select()
+          .from(requests)
+          .where(and(byRole, eq(requests.topicKey, key)))
+          .get();
+        if (earlier) return { request: toRequest(earlier), created: false, sameTopic: true };
+        // At most one request per role and task, whatever its status: a model cannot page an owner forty
+        // times, nor again after the requester pressed Done (at most four pings per task).
+        const asked = tx.select().from(requests).where(byRole).orderBy(asc(requests.id)).get();
+        if (asked) return { request: toRequest(asked), created: false, sameTopic: false };
+        const row = tx
+          .insert(requests)
+          .values({
+            teamId: input.teamId,
+            taskId: input.taskId,
+            channelId: input.channelId,
+            threadTs: input.threadTs,
+            role: input.role,
+            topic: input.topic,
+            topicKey: key,
+            request: input.request,
+            reason: input.reason,
+            ownerKind: input.owner?.kind ?? null,
+            ownerId: input.owner?.id ?? null,
+          })
+          .returning()
+          .get();
+        return { request: toRequest(row), created: true, sameTopic: false };
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   getRequest(teamId: string, requestId: number): CollaborationRequest | undefined {

@@ -40,16 +40,18 @@ export class GroupCommit<I, O> {
     this.scheduled = false;
     const outcomes: ({ ok: true; value: O } | { ok: false; error: unknown })[] = [];
     try {
-      this.sqlite.transaction(() => {
-        for (const item of batch) {
-          // One bad write must not sink the others.
-          try {
-            outcomes.push({ ok: true, value: this.writeOne(item.input) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      this.sqlite
+        .transaction(() => {
+          for (const item of batch) {
+            // One bad write must not sink the others.
+            try {
+              outcomes.push({ ok: true, value: this.writeOne(item.input) });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;

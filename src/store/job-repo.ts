@@ -44,16 +44,18 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   enqueue(teamId: string, taskId: number, payload: JobPayload = {}): void {
-    this.sqlite.transaction(() => {
-      if (this.q.waiting.get(taskId)) return;
-      const hasPayload = Object.keys(payload).length > 0;
-      this.q.insert.run({
-        teamId,
-        taskId,
-        payload: hasPayload ? JSON.stringify(payload) : null,
-        now: Date.now(),
-      });
-    }).immediate();
+    this.sqlite
+      .transaction(() => {
+        if (this.q.waiting.get(taskId)) return;
+        const hasPayload = Object.keys(payload).length > 0;
+        this.q.insert.run({
+          teamId,
+          taskId,
+          payload: hasPayload ? JSON.stringify(payload) : null,
+          now: Date.now(),
+        });
+      })
+      .immediate();
   }
 
   /**
@@ -62,12 +64,14 @@ export class SqliteJobQueue implements JobQueue {
    * back by more than the job already running; within one person, oldest first.
    */
   claim(owner: string, leaseMs: number, now = Date.now()): Job | undefined {
-    return this.sqlite.transaction(() => {
-      const row = this.q.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
-      if (!row) return undefined;
-      this.q.markServed.run({ taskId: row.task_id, now });
-      return toJob(row);
-    }).immediate();
+    return this.sqlite
+      .transaction(() => {
+        const row = this.q.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
+        if (!row) return undefined;
+        this.q.markServed.run({ taskId: row.task_id, now });
+        return toJob(row);
+      })
+      .immediate();
   }
 
   renew(jobId: number, owner: string, leaseMs: number): boolean {
@@ -100,19 +104,23 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   reclaimFrom(id: string): number {
-    return this.sqlite.transaction(() => {
-      const released = this.q.release.run(id).changes;
-      this.q.forget.run(id);
-      return released;
-    }).immediate();
+    return this.sqlite
+      .transaction(() => {
+        const released = this.q.release.run(id).changes;
+        this.q.forget.run(id);
+        return released;
+      })
+      .immediate();
   }
 
   reclaimExpiredFrom(id: string, now = Date.now()): number {
-    return this.sqlite.transaction(() => {
-      const released = this.q.releaseExpired.run({ owner: id, now }).changes;
-      if (!this.q.holds.get(id)) this.q.forget.run(id);
-      return released;
-    }).immediate();
+    return this.sqlite
+      .transaction(() => {
+        const released = this.q.releaseExpired.run({ owner: id, now }).changes;
+        if (!this.q.holds.get(id)) this.q.forget.run(id);
+        return released;
+      })
+      .immediate();
   }
 
   unregister(id: string): void {

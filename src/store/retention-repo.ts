@@ -54,19 +54,21 @@ export class SqliteRetentionStore implements RetentionStore {
     cutoffMs: number,
     admissionsCutoffMs: number,
   ): { tasks: number; turns: number; events: number } {
-    return this.sqlite.transaction(() => {
-      const idle = this.statements.idleTasks.all({ teamId, cutoff: cutoffMs }) as { id: number }[];
-      let turns = 0;
-      for (const { id } of idle) {
-        turns += (this.statements.countTurns.get(teamId, id) as { n: number }).n;
-        this.statements.deleteTask.run(teamId, id);
-      }
-      const events = this.statements.deleteEvents.run(teamId, cutoffMs).changes;
-      this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
-      // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
-      this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
-      return { tasks: idle.length, turns, events };
-    }).immediate();
+    return this.sqlite
+      .transaction(() => {
+        const idle = this.statements.idleTasks.all({ teamId, cutoff: cutoffMs }) as { id: number }[];
+        let turns = 0;
+        for (const { id } of idle) {
+          turns += (this.statements.countTurns.get(teamId, id) as { n: number }).n;
+          this.statements.deleteTask.run(teamId, id);
+        }
+        const events = this.statements.deleteEvents.run(teamId, cutoffMs).changes;
+        this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
+        // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
+        this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
+        return { tasks: idle.length, turns, events };
+      })
+      .immediate();
   }
 
   findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined {

@@ -143,47 +143,53 @@ export class SqliteTaskAdmission implements TaskAdmission {
     delivery: DeliveryKey,
     turn: { content: string; userId: string; slackTs: string },
   ): boolean {
-    return this.db.transaction((tx) => {
-      const seen = tx
-        .insert(eventsSeen)
-        .values({
-          teamId,
-          taskId,
-          deliveryId: delivery.deliveryId,
-          channelId: delivery.channelId,
-          messageTs: delivery.messageTs,
-        })
-        .onConflictDoNothing()
-        .returning({ id: eventsSeen.id })
-        .get();
-      if (!seen) return false;
-      tx.insert(turns)
-        .values({ teamId, taskId, role: 'user', ...turn })
-        .run();
-      this.admit(teamId, turn.userId);
-      // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
-      tx.update(tasks)
-        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
-        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
-        .run();
-      this.jobs.enqueue(teamId, taskId);
-      return true;
-    }, { behavior: 'immediate' });
+    return this.db.transaction(
+      (tx) => {
+        const seen = tx
+          .insert(eventsSeen)
+          .values({
+            teamId,
+            taskId,
+            deliveryId: delivery.deliveryId,
+            channelId: delivery.channelId,
+            messageTs: delivery.messageTs,
+          })
+          .onConflictDoNothing()
+          .returning({ id: eventsSeen.id })
+          .get();
+        if (!seen) return false;
+        tx.insert(turns)
+          .values({ teamId, taskId, role: 'user', ...turn })
+          .run();
+        this.admit(teamId, turn.userId);
+        // A new reply to a failed task is answered (and "retry" retries it): it is no longer failed.
+        tx.update(tasks)
+          .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+          .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+          .run();
+        this.jobs.enqueue(teamId, taskId);
+        return true;
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   retryFailed(teamId: string, taskId: number, userId: string): boolean {
-    return this.db.transaction((tx) => {
-      const changed = tx
-        .update(tasks)
-        .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
-        .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
-        .run().changes;
-      if (changed > 0) {
-        this.admit(teamId, userId);
-        this.jobs.enqueue(teamId, taskId);
-      }
-      return changed > 0;
-    }, { behavior: 'immediate' });
+    return this.db.transaction(
+      (tx) => {
+        const changed = tx
+          .update(tasks)
+          .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+          .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+          .run().changes;
+        if (changed > 0) {
+          this.admit(teamId, userId);
+          this.jobs.enqueue(teamId, taskId);
+        }
+        return changed > 0;
+      },
+      { behavior: 'immediate' },
+    );
   }
 
   /**
