@@ -48,8 +48,10 @@ export async function deliverAnswerFiles(deps: DeliveryDeps, input: PostAnswerIn
   const blocks = extractCodeBlocks(answer.text);
   if (blocks.length === 0) return;
   const uploader = onceUploader(deps, input);
-  const code = capFiles(codeFiles(blocks), MAX_CODE_FILES);
-  const taken = codeFiles(blocks).map((f) => f.path);
+  const allCode = codeFiles(blocks);
+  const code = capFiles(allCode, MAX_CODE_FILES);
+  // Diagram names avoid every code file's name, uploaded or not, as before the cap.
+  const taken = allCode.map((f) => f.path);
   const diagrams = capFiles(diagramFiles(blocks, taken), MAX_DIAGRAMS);
   const delivered = [
     ...(await deliverCode(uploader, input, blocks, code.kept, answer.checks)),
