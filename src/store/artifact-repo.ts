@@ -6,7 +6,7 @@ import type {
   DesignEntry,
   NewDesign,
 } from '../core/artifacts/artifact-store.js';
-import type { DataDictionaryInput } from '../core/artifacts/data-dictionary.js';
+import { type DataDictionaryInput, MAX_DICTIONARY_TABLES } from '../core/artifacts/data-dictionary.js';
 import type { Db } from './db.js';
 import { artifactUploads, designs, dictionaryInputs } from './schema.js';
 
@@ -26,8 +26,12 @@ export class SqliteArtifactStore implements ArtifactStore {
           .get();
         const earlier = (row?.input as DataDictionaryInput | undefined)?.tables ?? [];
         const named = new Set(input.tables.map((t) => t.table.toLowerCase()));
+        // Newest descriptions win, and a task keeps at most as many tables as one call may give: the
+        // model calling the tool again and again with new names cannot grow the row without bound.
         const merged: DataDictionaryInput = {
-          tables: [...earlier.filter((t) => !named.has(t.table.toLowerCase())), ...input.tables],
+          tables: [...earlier.filter((t) => !named.has(t.table.toLowerCase())), ...input.tables].slice(
+            -MAX_DICTIONARY_TABLES,
+          ),
         };
         tx.insert(dictionaryInputs)
           .values({ teamId, taskId, input: merged, updatedAt: Date.now() })

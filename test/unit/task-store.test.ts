@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteArtifactStore } from '../../src/store/artifact-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
 import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
@@ -43,6 +44,20 @@ describe('SqliteTaskStore', () => {
     expect(results[2]?.task.id).toBe(results[0]?.task.id);
     const count = database.sqlite.prepare('select count(*) as n from tasks').get() as { n: number };
     expect(count.n).toBe(2);
+  });
+
+  it('keeps at most 50 dictionary tables per task however often the agent publishes new ones', async () => {
+    const { task } = await admission.createTask(newTask(), { deliveryId: 'dictionary' });
+    const artifacts = new SqliteArtifactStore(database.db);
+    for (let call = 0; call < 5; call++) {
+      const tables = Array.from({ length: 50 }, (_, i) => ({ table: `t_${call}_${i}`, columns: [] }));
+      artifacts.saveDictionaryInput(task.teamId, task.id, { tables });
+    }
+    const kept = artifacts.dictionaryInput(task.teamId, task.id)?.tables ?? [];
+    expect(kept).toHaveLength(50);
+    // The newest call's tables are the ones kept.
+    expect(kept.at(-1)?.table).toBe('t_4_49');
+    expect(kept[0]?.table).toBe('t_4_0');
   });
 
   it('migrates with foreign keys on and WAL requested', () => {

@@ -15,6 +15,9 @@ import type { TableSchema } from './table-schema.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** Tables one publish_data_dictionary call may describe, and the most a task keeps. */
+export const MAX_DICTIONARY_TABLES = 50;
+
 export const dataDictionaryInput = z.object({
   tables: z
     .array(
@@ -34,7 +37,7 @@ export const dataDictionaryInput = z.object({
       }),
     )
     .min(1)
-    .max(50),
+    .max(MAX_DICTIONARY_TABLES),
 });
 
 export type DataDictionaryInput = z.infer<typeof dataDictionaryInput>;
