@@ -465,3 +465,75 @@ export const assistantThreads = sqliteTable(
     index('assistant_threads_team_created').on(t.teamId, t.createdAt),
   ],
 );
+
+/**
+ * Checks an answer proposed (the agent's tool, validated in the answer's sandbox) until someone adopts
+ * them (issue 17). One row per task and check name; a name proposed again replaces the row.
+ */
+export const proposedChecks = sqliteTable(
+  'proposed_checks',
+  {
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sql: text('sql').notNull(),
+    expectation: text('expectation', { mode: 'json' }).notNull(),
+    severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
+    sandboxObserved: text('sandbox_observed').notNull(),
+    sandboxPassed: integer('sandbox_passed', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.taskId, t.name] })],
+);
+
+/** Adopted checks: run on their schedule against the channel's read-only source. */
+export const qualityChecks = sqliteTable(
+  'quality_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    name: text('name').notNull(),
+    sql: text('sql').notNull(),
+    expectation: text('expectation', { mode: 'json' }).notNull(),
+    severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
+    sourceName: text('source_name').notNull(),
+    schedule: text('schedule', { mode: 'json' }).notNull(),
+    timeZone: text('time_zone').notNull(),
+    adoptedBy: text('adopted_by').notNull(),
+    adoptedAt: integer('adopted_at').notNull(),
+    state: text('state', { enum: ['active', 'paused'] })
+      .notNull()
+      .default('active'),
+    lastSlotAt: integer('last_slot_at').notNull(),
+    alert: text('alert', { mode: 'json' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('quality_checks_team_channel_name').on(t.teamId, t.channelId, t.name),
+    index('quality_checks_state').on(t.state, t.lastSlotAt),
+  ],
+);
+
+/** One row per check and slot: the unique key is what makes a slot run at most once. */
+export const checkRuns = sqliteTable(
+  'check_runs',
+  {
+    teamId: text('team_id').notNull(),
+    checkId: integer('check_id')
+      .notNull()
+      .references(() => qualityChecks.id, { onDelete: 'cascade' }),
+    slotAt: integer('slot_at').notNull(),
+    result: text('result', { enum: ['passed', 'failed', 'error'] }),
+    observed: text('observed'),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.checkId, t.slotAt] }),
+    index('check_runs_team_check').on(t.teamId, t.checkId),
+  ],
+);

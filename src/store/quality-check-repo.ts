@@ -1,0 +1,225 @@
+import type Database from 'better-sqlite3';
+import type { AlertState } from '../core/quality-monitor/alert-policy.js';
+import type { CheckDefinition, Expectation, Severity } from '../core/quality-monitor/check-definition.js';
+import type { CheckSchedule } from '../core/quality-monitor/check-schedule.js';
+import type {
+  AdoptedCheck,
+  CheckRun,
+  ProposedCheck,
+  QualityCheckStore,
+  RunResult,
+} from '../core/quality-monitor/check-store.js';
+
+interface CheckRow {
+  id: number;
+  teamId: string;
+  channelId: string;
+  taskId: number;
+  threadTs: string;
+  name: string;
+  sql: string;
+  expectation: string;
+  severity: Severity;
+  sourceName: string;
+  schedule: string;
+  timeZone: string;
+  adoptedBy: string;
+  state: AdoptedCheck['state'];
+  lastSlotAt: number;
+  alert: string;
+}
+
+const CHECK_COLUMNS = `id, team_id as teamId, channel_id as channelId, task_id as taskId, thread_ts as threadTs,
+  name, sql, expectation, severity, source_name as sourceName, schedule, time_zone as timeZone,
+  adopted_by as adoptedBy, state, last_slot_at as lastSlotAt, alert`;
+
+function toCheck(row: CheckRow): AdoptedCheck {
+  return {
+    ...row,
+    expectation: JSON.parse(row.expectation) as Expectation,
+    schedule: JSON.parse(row.schedule) as CheckSchedule,
+    lastSlotAt: new Date(row.lastSlotAt),
+    alert: JSON.parse(row.alert) as AlertState,
+  };
+}
+
+/** Proposed checks, adopted checks and their runs; every statement scoped by team. */
+export class SqliteQualityCheckStore implements QualityCheckStore {
+  private readonly statements;
+
+  constructor(private readonly sqlite: Database.Database) {
+    const s = (text: string) => sqlite.prepare(text);
+    this.statements = {
+      propose: s(`insert into proposed_checks
+          (team_id, task_id, name, sql, expectation, severity, sandbox_observed, sandbox_passed)
+        values (@teamId, @taskId, @name, @sql, @expectation, @severity, @sandboxObserved, @sandboxPassed)
+        on conflict (team_id, task_id, name) do update set sql = excluded.sql, expectation = excluded.expectation,
+          severity = excluded.severity, sandbox_observed = excluded.sandbox_observed,
+          sandbox_passed = excluded.sandbox_passed`),
+      proposals: s(`select team_id as teamId, task_id as taskId, name, sql, expectation, severity,
+          sandbox_observed as sandboxObserved, sandbox_passed as sandboxPassed
+        from proposed_checks where team_id = ? and task_id = ? order by created_at, name`),
+      adopt:
+        s(`insert into quality_checks (team_id, channel_id, task_id, thread_ts, name, sql, expectation, severity,
+          source_name, schedule, time_zone, adopted_by, adopted_at, last_slot_at, alert)
+        values (@teamId, @channelId, @taskId, @threadTs, @name, @sql, @expectation, @severity, @sourceName,
+          @schedule, @timeZone, @adoptedBy, @adoptedAt, @adoptedAt, @alert)
+        on conflict (team_id, channel_id, name) do nothing`),
+      check: s(`select ${CHECK_COLUMNS} from quality_checks where team_id = ? and id = ?`),
+      checksIn: s(
+        `select ${CHECK_COLUMNS} from quality_checks where team_id = ? and channel_id = ? order by name`,
+      ),
+      byName: s(
+        `select ${CHECK_COLUMNS} from quality_checks where team_id = ? and channel_id = ? and name = ?`,
+      ),
+      setState: s(`update quality_checks set state = @state, last_slot_at = coalesce(@resumedAt, last_slot_at)
+        where team_id = @teamId and id = @checkId`),
+      remove: s('delete from quality_checks where team_id = ? and id = ?'),
+      active: s(
+        `select ${CHECK_COLUMNS} from quality_checks where state = 'active' order by last_slot_at limit ?`,
+      ),
+      claim: s(`insert into check_runs (team_id, check_id, slot_at, started_at)
+        select team_id, id, @slotAt, @startedAt from quality_checks where team_id = @teamId and id = @checkId
+        on conflict (check_id, slot_at) do nothing`),
+      moveSlot: s(`update quality_checks set last_slot_at = max(last_slot_at, @slotAt)
+        where team_id = @teamId and id = @checkId`),
+      finish: s(`update check_runs set result = @result, observed = @observed, finished_at = @finishedAt
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
+      alert: s('update quality_checks set alert = @alert where team_id = @teamId and id = @checkId'),
+      runs: s(`select check_id as checkId, slot_at as slotAt, result, observed, started_at as startedAt,
+          finished_at as finishedAt
+        from check_runs where team_id = ? and check_id = ? and slot_at >= ? order by slot_at`),
+    };
+  }
+
+  propose(check: ProposedCheck): void {
+    this.statements.propose.run({
+      ...check,
+      expectation: JSON.stringify(check.expectation),
+      sandboxPassed: check.sandboxPassed ? 1 : 0,
+    });
+  }
+
+  proposals(teamId: string, taskId: number): ProposedCheck[] {
+    const rows = this.statements.proposals.all(teamId, taskId) as (Omit<
+      ProposedCheck,
+      'expectation' | 'sandboxPassed'
+    > & { expectation: string; sandboxPassed: number })[];
+    return rows.map((row) => ({
+      ...row,
+      expectation: JSON.parse(row.expectation) as Expectation,
+      sandboxPassed: row.sandboxPassed === 1,
+    }));
+  }
+
+  adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): { adopted: AdoptedCheck[]; taken: string[] } {
+    const { checks, adoptedAt, schedule, ...where } = adoption;
+    return this.sqlite
+      .transaction(() => {
+        const adopted: AdoptedCheck[] = [];
+        const taken: string[] = [];
+        for (const check of checks) {
+          const inserted = this.statements.adopt.run({
+            ...where,
+            ...checkColumns(check),
+            schedule: JSON.stringify(schedule),
+            adoptedAt: adoptedAt.getTime(),
+            alert: JSON.stringify({ status: 'unknown', changes: [], flapping: false } satisfies AlertState),
+          });
+          const row = this.byName(where.teamId, where.channelId, check.name);
+          if (inserted.changes === 1 && row) adopted.push(row);
+          else taken.push(check.name);
+        }
+        return { adopted, taken };
+      })
+      .immediate();
+  }
+
+  check(teamId: string, checkId: number): AdoptedCheck | undefined {
+    const row = this.statements.check.get(teamId, checkId) as CheckRow | undefined;
+    return row && toCheck(row);
+  }
+
+  checksIn(teamId: string, channelId: string): AdoptedCheck[] {
+    return (this.statements.checksIn.all(teamId, channelId) as CheckRow[]).map(toCheck);
+  }
+
+  byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined {
+    const row = this.statements.byName.get(teamId, channelId, name) as CheckRow | undefined;
+    return row && toCheck(row);
+  }
+
+  setState(teamId: string, checkId: number, state: AdoptedCheck['state'], resumedAt?: Date): void {
+    this.statements.setState.run({ teamId, checkId, state, resumedAt: resumedAt?.getTime() ?? null });
+  }
+
+  remove(teamId: string, checkId: number): void {
+    this.statements.remove.run(teamId, checkId);
+  }
+
+  activeChecks(limit: number): AdoptedCheck[] {
+    return (this.statements.active.all(limit) as CheckRow[]).map(toCheck);
+  }
+
+  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date): boolean {
+    const key = { teamId, checkId, slotAt: slotAt.getTime() };
+    return this.sqlite
+      .transaction(() => {
+        const claimed = this.statements.claim.run({ ...key, startedAt: startedAt.getTime() }).changes === 1;
+        if (claimed) this.statements.moveSlot.run(key);
+        return claimed;
+      })
+      .immediate();
+  }
+
+  finishRun(
+    teamId: string,
+    checkId: number,
+    slotAt: Date,
+    result: RunResult,
+    alert: AlertState,
+    finishedAt: Date,
+  ): void {
+    this.sqlite
+      .transaction(() => {
+        this.statements.finish.run({
+          teamId,
+          checkId,
+          slotAt: slotAt.getTime(),
+          result: result.kind,
+          observed: result.observed,
+          finishedAt: finishedAt.getTime(),
+        });
+        this.statements.alert.run({ teamId, checkId, alert: JSON.stringify(alert) });
+      })
+      .immediate();
+  }
+
+  runs(teamId: string, checkId: number, since: Date): CheckRun[] {
+    const rows = this.statements.runs.all(teamId, checkId, since.getTime()) as {
+      checkId: number;
+      slotAt: number;
+      result: RunResult['kind'] | null;
+      observed: string | null;
+      startedAt: number;
+      finishedAt: number | null;
+    }[];
+    return rows.map((row) => ({
+      checkId: row.checkId,
+      slotAt: new Date(row.slotAt),
+      result:
+        row.result === null ? undefined : ({ kind: row.result, observed: row.observed ?? '' } as RunResult),
+      startedAt: new Date(row.startedAt),
+      ...(row.finishedAt === null ? {} : { finishedAt: new Date(row.finishedAt) }),
+    }));
+  }
+}
+
+function checkColumns(check: CheckDefinition) {
+  return {
+    name: check.name,
+    sql: check.sql,
+    expectation: JSON.stringify(check.expectation),
+    severity: check.severity,
+  };
+}
