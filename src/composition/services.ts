@@ -23,6 +23,7 @@ import { SqliteFeedbackStore } from '../store/feedback-repo.js';
 import { SqliteHomeStore } from '../store/home-repo.js';
 import { SqliteJobQueue } from '../store/job-repo.js';
 import { SqliteLimitStore } from '../store/limits-repo.js';
+import { SqliteQualityCheckStore } from '../store/quality-check-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
 import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
@@ -64,6 +65,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     feedback: new SqliteFeedbackStore(database.sqlite),
     assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+    qualityChecks: new SqliteQualityCheckStore(database.sqlite),
   };
 }
 

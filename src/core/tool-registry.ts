@@ -1,6 +1,7 @@
 import type { AgentTool } from './agent-tool.js';
 import { publishDataDictionaryTool } from './artifacts/publish-dictionary-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
+import { proposeQualityChecksTool } from './quality-monitor/propose-checks-tool.js';
 import { runSqlAgentTool } from './sandbox/run-sql-agent-tool.js';
 import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
 
@@ -13,6 +14,7 @@ const TOOLS_IN_ORDER = [
   requestCollaborationTool,
   runSqlAgentTool,
   publishDataDictionaryTool,
+  proposeQualityChecksTool,
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any input; only the deps are collected.
