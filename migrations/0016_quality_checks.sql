@@ -20,6 +20,7 @@ CREATE TABLE `proposed_checks` (
 	`severity` text NOT NULL,
 	`sandbox_observed` text NOT NULL,
 	`sandbox_passed` integer NOT NULL,
+	`offered_turn_id` integer,
 	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	PRIMARY KEY(`team_id`, `task_id`, `name`),
 	FOREIGN KEY (`task_id`) REFERENCES `tasks`(`id`) ON UPDATE no action ON DELETE cascade

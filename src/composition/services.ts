@@ -3,6 +3,7 @@ import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
 import type { AppTuning } from '../app.js';
 import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
+import type { DataSourceCatalog } from '../core/data-sources/data-source.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
@@ -29,6 +30,13 @@ import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
+
+/** Until the DATA_SOURCES catalog is wired in (eng's adapters): no source configured. */
+const NO_DATA_SOURCES: DataSourceCatalog = {
+  list: () => [],
+  get: () => undefined,
+  closeAll: async () => undefined,
+};
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -130,6 +138,7 @@ function buildPostAnswerSteps(
     checks: sandbox && { sandbox, parsers: sandbox },
     agent,
     contextBudgetTokens: config.maxContextTokens,
+    qualityChecks: stores.qualityChecks,
     deliveries: {
       files,
       artifacts: stores.artifacts,
@@ -172,6 +181,7 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
+    dataSources: NO_DATA_SOURCES,
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),

@@ -55,7 +55,13 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
         values (@teamId, @taskId, @name, @sql, @expectation, @severity, @sandboxObserved, @sandboxPassed)
         on conflict (team_id, task_id, name) do update set sql = excluded.sql, expectation = excluded.expectation,
           severity = excluded.severity, sandbox_observed = excluded.sandbox_observed,
-          sandbox_passed = excluded.sandbox_passed`),
+          sandbox_passed = excluded.sandbox_passed, offered_turn_id = null`),
+      offer: s(`update proposed_checks set offered_turn_id = @turnId
+        where team_id = @teamId and task_id = @taskId and offered_turn_id is null`),
+      offered: s(`select team_id as teamId, task_id as taskId, name, sql, expectation, severity,
+          sandbox_observed as sandboxObserved, sandbox_passed as sandboxPassed
+        from proposed_checks where team_id = @teamId and task_id = @taskId and offered_turn_id = @turnId
+        order by created_at, name`),
       proposals: s(`select team_id as teamId, task_id as taskId, name, sql, expectation, severity,
           sandbox_observed as sandboxObserved, sandbox_passed as sandboxPassed
         from proposed_checks where team_id = ? and task_id = ? order by created_at, name`),
@@ -101,15 +107,17 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
   }
 
   proposals(teamId: string, taskId: number): ProposedCheck[] {
-    const rows = this.statements.proposals.all(teamId, taskId) as (Omit<
-      ProposedCheck,
-      'expectation' | 'sandboxPassed'
-    > & { expectation: string; sandboxPassed: number })[];
-    return rows.map((row) => ({
-      ...row,
-      expectation: JSON.parse(row.expectation) as Expectation,
-      sandboxPassed: row.sandboxPassed === 1,
-    }));
+    return toProposals(this.statements.proposals.all(teamId, taskId));
+  }
+
+  offer(teamId: string, taskId: number, turnId: number): ProposedCheck[] {
+    const key = { teamId, taskId, turnId };
+    return this.sqlite
+      .transaction(() => {
+        this.statements.offer.run(key);
+        return toProposals(this.statements.offered.all(key));
+      })
+      .immediate();
   }
 
   adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): { adopted: AdoptedCheck[]; taken: string[] } {
@@ -133,6 +141,10 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
         return { adopted, taken };
       })
       .immediate();
+  }
+
+  offeredBy(teamId: string, taskId: number, turnId: number): ProposedCheck[] {
+    return toProposals(this.statements.offered.all({ teamId, taskId, turnId }));
   }
 
   check(teamId: string, checkId: number): AdoptedCheck | undefined {
@@ -213,6 +225,19 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       ...(row.finishedAt === null ? {} : { finishedAt: new Date(row.finishedAt) }),
     }));
   }
+}
+
+function toProposals(rows: unknown[]): ProposedCheck[] {
+  return (
+    rows as (Omit<ProposedCheck, 'expectation' | 'sandboxPassed'> & {
+      expectation: string;
+      sandboxPassed: number;
+    })[]
+  ).map((row) => ({
+    ...row,
+    expectation: JSON.parse(row.expectation) as Expectation,
+    sandboxPassed: row.sandboxPassed === 1,
+  }));
 }
 
 function checkColumns(check: CheckDefinition) {

@@ -483,6 +483,8 @@ export const proposedChecks = sqliteTable(
     severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
     sandboxObserved: text('sandbox_observed').notNull(),
     sandboxPassed: integer('sandbox_passed', { mode: 'boolean' }).notNull(),
+    /** The answer whose "Adopt these checks" message offered it; null until offered (again, if re-proposed). */
+    offeredTurnId: integer('offered_turn_id'),
     createdAt: integer('created_at').notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.taskId, t.name] })],

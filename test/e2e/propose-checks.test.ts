@@ -8,7 +8,9 @@ import {
   textReply,
 } from '../support/fake-anthropic.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { buttonClickBody } from '../support/feedback.js';
+import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
+import { postSigned } from '../support/slack-signing.js';
 
 /**
  * Issue 17, step one, end to end: the agent states its QA section's SQL checks through a tool; the bot
@@ -18,6 +20,7 @@ import { type Harness, startHarness } from '../support/harness.js';
 
 const CHANNEL = 'C0CHECKS1';
 const ANA = 'U0ANA0001';
+const BEN = 'U0BEN0001';
 
 type ToolResult = { type: string; content: string; is_error?: boolean };
 function toolResults(request: RecordedRequest | undefined): ToolResult[] {
@@ -37,7 +40,7 @@ describe('proposed quality checks', () => {
     await h?.close();
   });
 
-  async function ask(text: string): Promise<void> {
+  async function ask(text: string): Promise<string> {
     const message = h.slack.seedMessage({
       channel: CHANNEL,
       user: ANA,
@@ -53,7 +56,96 @@ describe('proposed quality checks', () => {
     });
     expect(response.status).toBe(200);
     await h.app.idle();
+    return message.ts;
   }
+
+  /** Clicks "Adopt these checks" as `userId`; returns the private replies it got. */
+  async function clickAdopt(userId: string, messageTs: string, value: string, channelId = CHANNEL) {
+    const before = h.slack.responses.length;
+    const { body } = buttonClickBody(
+      { userId, channelId, messageTs, value, responseUrl: h.slack.responseUrl() },
+      {
+        type: 'button',
+        action_id: 'adopt_checks',
+        block_id: 'adopt-checks-1',
+        text: { type: 'plain_text', text: 'Adopt these checks' },
+      },
+    );
+    const response = await postSigned(`${h.app.url}/slack/events`, body, {
+      signingSecret: TEST_SECRETS.signingSecret,
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(response.status).toBe(200);
+    await h.app.idle();
+    return h.slack.responses.slice(before).map((r) => String((r.body as { text?: string }).text));
+  }
+
+  const twoChecks = () =>
+    proposeRound([
+      {
+        name: 'orders_amount_not_negative',
+        sql: 'select order_id from orders where amount < 0',
+        expect: '0 rows',
+        severity: 'critical',
+      },
+      {
+        name: 'orders_have_rows',
+        sql: 'select count(*) from orders',
+        expect: 'value >= 1',
+        severity: 'warning',
+      },
+    ]);
+
+  it('offers the kept checks once under the answer, with a button only the requester, the QA owner or an admin may use', async () => {
+    h = await startHarness();
+    h.anthropic.script(
+      sqlToolRound(`${ORDERS_DDL}\n${ORDERS_SAMPLE}`, 'loading 500 synthetic orders'),
+      twoChecks(),
+      textReply('## Data Engineering Solution: Orders checks\nTwo checks are offered.'),
+    );
+    const threadTs = await ask('design quality checks for orders');
+    const offers = h.slack
+      .threadMessages(CHANNEL, threadTs)
+      .filter((m) => JSON.stringify(m.blocks ?? []).includes('adopt_checks'));
+    expect(offers).toHaveLength(1);
+    const offer = offers[0];
+    expect(offer?.text).toBe('2 data-quality check(s) from this answer can run on a schedule.');
+    const section = JSON.stringify(offer?.blocks);
+    expect(section).toContain(
+      '🔴 `orders_amount_not_negative`: expects no rows; passed on the synthetic data (0 rows)',
+    );
+    expect(section).toContain(
+      '🟠 `orders_have_rows`: expects at least 1; passed on the synthetic data (500)',
+    );
+    const [task] = h.query<{ id: number }>('select id from tasks');
+    const [turn] = h.query<{ id: number }>(
+      "select id from turns where role = 'assistant' order by id desc limit 1",
+    );
+    const value = `${task?.id}:${turn?.id}`;
+    expect(section).toContain(`"value":"${value}"`);
+    expect(h.query('select offered_turn_id as t from proposed_checks')).toEqual([
+      { t: turn?.id },
+      { t: turn?.id },
+    ]);
+
+    // Another member of the channel may not schedule queries against the team's warehouse.
+    expect(await clickAdopt(BEN, offer?.ts ?? '', value)).toEqual([
+      'Only the person who asked for this answer, the channel’s QA owner or an admin can adopt its checks.',
+    ]);
+    // A value naming this task from another channel is refused as gone.
+    expect(await clickAdopt(ANA, offer?.ts ?? '', value, 'C0ELSEWHERE')).toEqual([
+      'That answer is no longer here, so its checks cannot be adopted.',
+    ]);
+    // An answer that offered nothing.
+    expect(await clickAdopt(ANA, offer?.ts ?? '', `${task?.id}:${(turn?.id ?? 0) + 100}`)).toEqual([
+      'This answer has no checks to adopt.',
+    ]);
+    // The requester may, but with no data source configured there is nothing to run against.
+    const told = await clickAdopt(ANA, offer?.ts ?? '', value);
+    expect(told[0]).toContain('No data source is configured');
+    expect(h.slack.callsTo('views.open')).toEqual([]);
+    expect(h.query('select count(*) as n from quality_checks')).toEqual([{ n: 0 }]);
+  });
 
   it('runs each check on the synthetic data, keeps those that ran with their verdict, and says why the others were not kept', async () => {
     h = await startHarness();

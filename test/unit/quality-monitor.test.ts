@@ -2,18 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { INITIAL_ALERT_STATE, nextAlert } from '../../src/core/quality-monitor/alert-policy.js';
 import {
   checkDefinition,
-  describeExpectation,
   parseExpectation,
   proposedCheckInput,
 } from '../../src/core/quality-monitor/check-definition.js';
-import {
-  describeSchedule,
-  dueSlot,
-  nextSlot,
-  parseCheckSchedule,
-} from '../../src/core/quality-monitor/check-schedule.js';
+import { dueSlot, nextSlot, parseCheckSchedule } from '../../src/core/quality-monitor/check-schedule.js';
 import { evaluateCheck } from '../../src/core/quality-monitor/evaluate-check.js';
 import { formatPassRate, passRate } from '../../src/core/quality-monitor/pass-rates.js';
+import { describeExpectation, describeSchedule } from '../../src/render/quality-check-messages.js';
 
 describe('check expectations', () => {
   it('reads the forms the tool offers', () => {

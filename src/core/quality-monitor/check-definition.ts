@@ -44,16 +44,6 @@ export function parseExpectation(text: string): Expectation | undefined {
   return undefined;
 }
 
-/** The words people read for an expectation ("no rows", "between 0 and 0.01", "at most 5"). */
-export function describeExpectation(expectation: Expectation): string {
-  if (expectation.kind === 'no_rows') return 'no rows';
-  const { min, max } = expectation;
-  if (min !== undefined && max !== undefined)
-    return min === max ? `exactly ${min}` : `between ${min} and ${max}`;
-  if (max !== undefined) return `at most ${max}`;
-  return `at least ${min}`;
-}
-
 /** A check's name: what a failure post and `/data-engineer checks pause <name>` use. */
 export const CHECK_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 

@@ -65,13 +65,6 @@ export function cronOf(schedule: CheckSchedule): string {
   return schedule.expression;
 }
 
-/** The words people read ("hourly at :15", "daily at 07:30", "cron `0 9 * * 1-5`"). */
-export function describeSchedule(schedule: CheckSchedule): string {
-  if (schedule.kind === 'hourly') return `hourly at :${String(schedule.minute).padStart(2, '0')}`;
-  if (schedule.kind === 'daily') return `daily at ${schedule.time}`;
-  return `cron \`${schedule.expression}\``;
-}
-
 /** The first slot strictly after `after`. */
 export function nextSlot(schedule: CheckSchedule, timeZone: string, after: Date): Date | undefined {
   return new Cron(cronOf(schedule), { timezone: timeZone, paused: true }).nextRun(after) ?? undefined;

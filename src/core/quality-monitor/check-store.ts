@@ -52,6 +52,14 @@ export interface QualityCheckStore {
   /** Records the answer's proposals (a name proposed again in the same task replaces the earlier one). */
   propose(check: ProposedCheck): void;
   proposals(teamId: string, taskId: number): ProposedCheck[];
+  /**
+   * The proposals answer `turnId` offers for adoption: those not offered before (a re-proposed check
+   * counts as new), marked as offered by this answer. Asked again for the same answer (a resumed step),
+   * it returns the same set.
+   */
+  offer(teamId: string, taskId: number, turnId: number): ProposedCheck[];
+  /** What answer `turnId` offered (read only). */
+  offeredBy(teamId: string, taskId: number, turnId: number): ProposedCheck[];
 
   /**
    * Adopts proposals as checks of the task's channel. A name already adopted in that channel is

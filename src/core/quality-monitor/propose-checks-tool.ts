@@ -1,13 +1,9 @@
 import { z } from 'zod';
+import { describeExpectation } from '../../render/quality-check-messages.js';
 import { defineTool, type ToolContext, type ToolReply } from '../agent-tool.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
 import { SandboxUnavailableError, type StatementOutcome } from '../sandbox/sandbox.js';
-import {
-  type CheckDefinition,
-  checkDefinition,
-  describeExpectation,
-  proposedCheckInput,
-} from './check-definition.js';
+import { type CheckDefinition, checkDefinition, proposedCheckInput } from './check-definition.js';
 import type { QualityCheckStore } from './check-store.js';
 import { evaluateCheck } from './evaluate-check.js';
 
