@@ -4,6 +4,8 @@ CREATE TABLE `check_runs` (
 	`slot_at` integer NOT NULL,
 	`result` text,
 	`observed` text,
+	`action` text,
+	`announced_ts` text,
 	`started_at` integer NOT NULL,
 	`finished_at` integer,
 	PRIMARY KEY(`check_id`, `slot_at`),
@@ -11,6 +13,7 @@ CREATE TABLE `check_runs` (
 );
 --> statement-breakpoint
 CREATE INDEX `check_runs_team_check` ON `check_runs` (`team_id`,`check_id`);--> statement-breakpoint
+CREATE INDEX `check_runs_result_started` ON `check_runs` (`result`,`started_at`);--> statement-breakpoint
 CREATE TABLE `proposed_checks` (
 	`team_id` text NOT NULL,
 	`task_id` integer NOT NULL,

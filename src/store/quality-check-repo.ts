@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AlertState } from '../core/quality-monitor/alert-policy.js';
+import type { AlertAction, AlertState } from '../core/quality-monitor/alert-policy.js';
 import type { CheckDefinition, Expectation, Severity } from '../core/quality-monitor/check-definition.js';
 import type { CheckSchedule } from '../core/quality-monitor/check-schedule.js';
 import type {
@@ -7,6 +7,7 @@ import type {
   CheckRun,
   ProposedCheck,
   QualityCheckStore,
+  RunRef,
   RunResult,
 } from '../core/quality-monitor/check-store.js';
 
@@ -86,14 +87,25 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       ),
       claim: s(`insert into check_runs (team_id, check_id, slot_at, started_at)
         select team_id, id, @slotAt, @startedAt from quality_checks where team_id = @teamId and id = @checkId
-        on conflict (check_id, slot_at) do nothing`),
+        on conflict (check_id, slot_at) do update set started_at = excluded.started_at
+          where check_runs.result is null and check_runs.started_at < @staleBefore`),
+      running: s(`select 1 from check_runs where team_id = @teamId and check_id = @checkId and result is null
+        and started_at >= @staleBefore limit 1`),
+      abandoned: s(`select team_id as teamId, check_id as checkId, slot_at as slotAt from check_runs
+        where result is null and started_at < ? order by started_at limit ?`),
+      unannounced: s(`select team_id as teamId, check_id as checkId, slot_at as slotAt, action, observed
+        from check_runs where result is not null and action in ('failure', 'recovery', 'flapping')
+          and announced_ts is null order by finished_at limit ?`),
+      announced: s(`update check_runs set announced_ts = @ts
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
       moveSlot: s(`update quality_checks set last_slot_at = max(last_slot_at, @slotAt)
         where team_id = @teamId and id = @checkId`),
-      finish: s(`update check_runs set result = @result, observed = @observed, finished_at = @finishedAt
+      finish: s(`update check_runs set result = @result, observed = @observed, action = @action,
+          finished_at = @finishedAt
         where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
       alert: s('update quality_checks set alert = @alert where team_id = @teamId and id = @checkId'),
       runs: s(`select check_id as checkId, slot_at as slotAt, result, observed, started_at as startedAt,
-          finished_at as finishedAt
+          finished_at as finishedAt, action, announced_ts as announcedTs
         from check_runs where team_id = ? and check_id = ? and slot_at >= ? order by slot_at`),
     };
   }
@@ -173,38 +185,66 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     return (this.statements.active.all(limit) as CheckRow[]).map(toCheck);
   }
 
-  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date): boolean {
+  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean {
     const key = { teamId, checkId, slotAt: slotAt.getTime() };
     return this.sqlite
       .transaction(() => {
-        const claimed = this.statements.claim.run({ ...key, startedAt: startedAt.getTime() }).changes === 1;
+        const claim = { ...key, startedAt: startedAt.getTime(), staleBefore: staleBefore.getTime() };
+        const claimed = this.statements.claim.run(claim).changes === 1;
         if (claimed) this.statements.moveSlot.run(key);
         return claimed;
       })
       .immediate();
   }
 
+  isRunning(teamId: string, checkId: number, staleBefore: Date): boolean {
+    return this.statements.running.get({ teamId, checkId, staleBefore: staleBefore.getTime() }) !== undefined;
+  }
+
+  abandonedRuns(staleBefore: Date, limit: number): RunRef[] {
+    const rows = this.statements.abandoned.all(staleBefore.getTime(), limit) as (Omit<RunRef, 'slotAt'> & {
+      slotAt: number;
+    })[];
+    return rows.map((row) => ({ ...row, slotAt: new Date(row.slotAt) }));
+  }
+
   finishRun(
-    teamId: string,
-    checkId: number,
-    slotAt: Date,
-    result: RunResult,
-    alert: AlertState,
+    run: RunRef,
+    outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
   ): void {
+    const key = { teamId: run.teamId, checkId: run.checkId };
     this.sqlite
       .transaction(() => {
         this.statements.finish.run({
-          teamId,
-          checkId,
-          slotAt: slotAt.getTime(),
-          result: result.kind,
-          observed: result.observed,
+          ...key,
+          slotAt: run.slotAt.getTime(),
+          result: outcome.result.kind,
+          observed: outcome.result.observed,
+          action: outcome.action,
           finishedAt: finishedAt.getTime(),
         });
-        this.statements.alert.run({ teamId, checkId, alert: JSON.stringify(alert) });
+        this.statements.alert.run({ ...key, alert: JSON.stringify(outcome.alert) });
       })
       .immediate();
+  }
+
+  unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[] {
+    const rows = this.statements.unannounced.all(limit) as (Omit<RunRef, 'slotAt'> & {
+      slotAt: number;
+      action: Exclude<AlertAction, 'none'>;
+      observed: string;
+    })[];
+    return rows.map((row) => ({ ...row, slotAt: new Date(row.slotAt) }));
+  }
+
+  markAnnounced(run: RunRef, ts: string): void {
+    this.statements.announced.run({
+      teamId: run.teamId,
+      checkId: run.checkId,
+      slotAt: run.slotAt.getTime(),
+      ts,
+    });
   }
 
   runs(teamId: string, checkId: number, since: Date): CheckRun[] {
@@ -215,6 +255,8 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       observed: string | null;
       startedAt: number;
       finishedAt: number | null;
+      action: AlertAction | null;
+      announcedTs: string | null;
     }[];
     return rows.map((row) => ({
       checkId: row.checkId,
@@ -223,6 +265,8 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
         row.result === null ? undefined : ({ kind: row.result, observed: row.observed ?? '' } as RunResult),
       startedAt: new Date(row.startedAt),
       ...(row.finishedAt === null ? {} : { finishedAt: new Date(row.finishedAt) }),
+      ...(row.action === null ? {} : { action: row.action }),
+      ...(row.announcedTs === null ? {} : { announcedTs: row.announcedTs }),
     }));
   }
 }

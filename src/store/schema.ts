@@ -531,11 +531,17 @@ export const checkRuns = sqliteTable(
     slotAt: integer('slot_at').notNull(),
     result: text('result', { enum: ['passed', 'failed', 'error'] }),
     observed: text('observed'),
+    /** What the thread is told about this run (alert-policy.ts); 'none' for most runs. */
+    action: text('action', { enum: ['none', 'failure', 'recovery', 'flapping'] }),
+    /** The thread post of `action` once it landed: a run finished but not announced is announced after a crash. */
+    announcedTs: text('announced_ts'),
     startedAt: integer('started_at').notNull(),
     finishedAt: integer('finished_at'),
   },
   (t) => [
     primaryKey({ columns: [t.checkId, t.slotAt] }),
     index('check_runs_team_check').on(t.teamId, t.checkId),
+    // The runner's scans: runs cut short (no result) and finished runs not yet announced.
+    index('check_runs_result_started').on(t.result, t.startedAt),
   ],
 );

@@ -67,13 +67,20 @@ describe('quality check store', () => {
     const [a] = adoptIn('T1', 'C1', ['a']).adopted;
     if (!a) throw new Error('not adopted');
     const slot = new Date('2026-11-30T09:00:00Z');
-    expect(store.claimRun('T2', a.id, slot, slot)).toBe(false);
-    expect(store.claimRun('T1', a.id, slot, slot)).toBe(true);
-    expect(store.claimRun('T1', a.id, slot, slot)).toBe(false);
+    const stale = new Date('2026-11-30T08:50:00Z');
+    expect(store.claimRun('T2', a.id, slot, slot, stale)).toBe(false);
+    expect(store.claimRun('T1', a.id, slot, slot, stale)).toBe(true);
+    expect(store.claimRun('T1', a.id, slot, slot, stale)).toBe(false);
+    expect(store.isRunning('T1', a.id, stale)).toBe(true);
     expect(store.check('T1', a.id)?.lastSlotAt).toEqual(slot);
-    const { state } = nextAlert(a.alert, false, slot);
-    store.finishRun('T1', a.id, slot, { kind: 'failed', observed: '3 rows' }, state, slot);
+    const { state, action } = nextAlert(a.alert, false, slot);
+    const run = { teamId: 'T1', checkId: a.id, slotAt: slot };
+    store.finishRun(run, { result: { kind: 'failed', observed: '3 rows' }, alert: state, action }, slot);
+    expect(store.isRunning('T1', a.id, stale)).toBe(false);
     expect(store.check('T1', a.id)?.alert).toEqual(state);
+    expect(store.unannounced(10)).toEqual([{ ...run, action: 'failure', observed: '3 rows' }]);
+    store.markAnnounced(run, '123.456');
+    expect(store.unannounced(10)).toEqual([]);
     expect(store.runs('T1', a.id, new Date(0))).toEqual([
       {
         checkId: a.id,
@@ -81,9 +88,30 @@ describe('quality check store', () => {
         startedAt: slot,
         finishedAt: slot,
         result: { kind: 'failed', observed: '3 rows' },
+        action: 'failure',
+        announcedTs: '123.456',
       },
     ]);
     expect(store.runs('T2', a.id, new Date(0))).toEqual([]);
+    // A finished run is never claimed again, however old.
+    expect(
+      store.claimRun('T1', a.id, slot, new Date('2026-12-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z')),
+    ).toBe(false);
+  });
+
+  it('claims a run cut short again only once it is stale', () => {
+    const [a] = adoptIn('T1', 'C1', ['a']).adopted;
+    if (!a) throw new Error('not adopted');
+    const slot = new Date('2026-11-30T09:00:00Z');
+    store.claimRun('T1', a.id, slot, slot, slot);
+    const early = new Date('2026-11-30T09:01:00Z');
+    expect(store.abandonedRuns(slot, 10)).toEqual([]);
+    expect(store.claimRun('T1', a.id, slot, early, slot)).toBe(false);
+    const later = new Date('2026-11-30T09:20:00Z');
+    const staleBefore = new Date('2026-11-30T09:10:00Z');
+    expect(store.abandonedRuns(staleBefore, 10)).toEqual([{ teamId: 'T1', checkId: a.id, slotAt: slot }]);
+    expect(store.claimRun('T1', a.id, slot, later, staleBefore)).toBe(true);
+    expect(store.abandonedRuns(staleBefore, 10)).toEqual([]);
   });
 
   it('pauses, resumes from a new moment, lists only active checks, and deletes with the runs', () => {
@@ -94,7 +122,7 @@ describe('quality check store', () => {
     const resumed = new Date('2026-11-30T15:00:00Z');
     store.setState('T1', a.id, 'active', resumed);
     expect(store.check('T1', a.id)).toMatchObject({ state: 'active', lastSlotAt: resumed });
-    store.claimRun('T1', b.id, resumed, resumed);
+    store.claimRun('T1', b.id, resumed, resumed, resumed);
     store.remove('T2', b.id);
     expect(store.check('T1', b.id)).toBeDefined();
     store.remove('T1', b.id);

@@ -1,4 +1,4 @@
-import type { AlertState } from './alert-policy.js';
+import type { AlertAction, AlertState } from './alert-policy.js';
 import type { CheckDefinition } from './check-definition.js';
 import type { CheckSchedule } from './check-schedule.js';
 
@@ -46,6 +46,17 @@ export interface CheckRun {
   result: RunResult | undefined;
   startedAt: Date;
   finishedAt?: Date;
+  /** What the thread is told about it (set with the result). */
+  action?: AlertAction;
+  /** The post of `action`, once it landed. */
+  announcedTs?: string;
+}
+
+/** A run to act on, with the check it belongs to. */
+export interface RunRef {
+  teamId: string;
+  checkId: number;
+  slotAt: Date;
 }
 
 export interface QualityCheckStore {
@@ -80,18 +91,23 @@ export interface QualityCheckStore {
   activeChecks(limit: number): AdoptedCheck[];
 
   /**
-   * Claims the run of one slot: false when that slot was already claimed (run or running). Moves the
+   * Claims the run of one slot: false when that slot was already claimed, unless its run was cut short
+   * (no result) and started before `staleBefore` (its process died): then it is claimed again. Moves the
    * check's lastSlotAt to the slot in the same transaction.
    */
-  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date): boolean;
-  /** Stores the run's result and the check's new alert state together. */
+  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean;
+  /** A run of this check started at or after `staleBefore` has no result yet (it is running). */
+  isRunning(teamId: string, checkId: number, staleBefore: Date): boolean;
+  /** Runs cut short (no result) that started before `staleBefore`, oldest first. */
+  abandonedRuns(staleBefore: Date, limit: number): RunRef[];
+  /** Stores the run's result, what the thread is told, and the check's new alert state, together. */
   finishRun(
-    teamId: string,
-    checkId: number,
-    slotAt: Date,
-    result: RunResult,
-    alert: AlertState,
+    run: RunRef,
+    outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
   ): void;
+  /** Finished runs whose action ('failure', 'recovery', 'flapping') has no post yet, oldest first. */
+  unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[];
+  markAnnounced(run: RunRef, ts: string): void;
   runs(teamId: string, checkId: number, since: Date): CheckRun[];
 }
