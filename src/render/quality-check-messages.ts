@@ -2,6 +2,7 @@ import type { Expectation } from '../core/quality-monitor/check-definition.js';
 import type { CheckSchedule } from '../core/quality-monitor/check-schedule.js';
 import type { ProposedCheck } from '../core/quality-monitor/check-store.js';
 import type { BlockMessage } from '../core/slack-roles.js';
+import { neutraliseMentions } from './sanitise.js';
 
 /** The quality monitor's messages (issue 17): the offer under an answer, adoption, runs, the list. */
 
@@ -190,4 +191,29 @@ export function adoptedText(
   }
   if (taken.length > 0) lines.push(`Already adopted in this channel, left as they are: ${names(taken)}.`);
   return lines.join('\n');
+}
+
+/** What a check run's thread is told (alert-policy.ts decides when). */
+export function checkRunText(
+  action: 'failure' | 'recovery' | 'flapping',
+  check: { name: string; severity: string; sourceName: string; sql: string; expectation: Expectation },
+  observed: string,
+  slotText: string,
+  qaOwner: string | undefined,
+): string {
+  const name = `\`${check.name}\``;
+  if (action === 'recovery') {
+    return `🟢 Check ${name} passes again (${slotText} on \`${check.sourceName}\`: ${observed}).`;
+  }
+  if (action === 'flapping') {
+    return `🟡 Check ${name} keeps switching between passing and failing (now: ${observed}). The bot stays quiet about it until it has been steady for a day; \`/data-engineer checks\` shows its latest result.`;
+  }
+  // The SQL was validated as one SELECT, but it is model-written: no mention inside it may notify anyone.
+  const sql = neutraliseMentions(
+    check.sql.length > 1_500 ? `${check.sql.slice(0, 1_500)}\n…` : check.sql,
+  ).replaceAll('```', '`​``');
+  return [
+    `🔴 *Check ${name} failed* (${check.severity}, ${slotText} on \`${check.sourceName}\`): returned ${observed}; expected ${describeExpectation(check.expectation)}.${qaOwner ? ` ${qaOwner}, this is yours as QA owner.` : ''}`,
+    `\`\`\`${sql}\`\`\``,
+  ].join('\n');
 }
