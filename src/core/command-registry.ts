@@ -2,6 +2,7 @@ import { designsSubCommand } from './artifacts/designs-command.js';
 import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
 import { digestSubCommand } from './digest/digest-commands.js';
+import { checksSubCommand } from './quality-monitor/checks-command.js';
 import type { SubCommand } from './sub-command.js';
 import { usageSubCommand } from './tasks/usage-command.js';
 
@@ -15,6 +16,7 @@ export const SUB_COMMANDS = [
   digestSubCommand,
   usageSubCommand,
   designsSubCommand,
+  checksSubCommand,
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any Args; only the deps are collected.

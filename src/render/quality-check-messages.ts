@@ -1,8 +1,10 @@
 import type { Expectation } from '../core/quality-monitor/check-definition.js';
 import type { CheckSchedule } from '../core/quality-monitor/check-schedule.js';
-import type { ProposedCheck } from '../core/quality-monitor/check-store.js';
+import type { AdoptedCheck, CheckRun, ProposedCheck } from '../core/quality-monitor/check-store.js';
+import type { PassRate } from '../core/quality-monitor/pass-rates.js';
 import type { BlockMessage } from '../core/slack-roles.js';
 import { neutraliseMentions } from './sanitise.js';
+import { slackDate } from './time-text.js';
 
 /** The quality monitor's messages (issue 17): the offer under an answer, adoption, runs, the list. */
 
@@ -216,4 +218,53 @@ export function checkRunText(
     `🔴 *Check ${name} failed* (${check.severity}, ${slotText} on \`${check.sourceName}\`): returned ${observed}; expected ${describeExpectation(check.expectation)}.${qaOwner ? ` ${qaOwner}, this is yours as QA owner.` : ''}`,
     `\`\`\`${sql}\`\`\``,
   ].join('\n');
+}
+
+export const CHECKS_TEXT = {
+  unknown: (name: string) =>
+    `No check named \`${name}\` in this channel. \`/data-engineer checks\` lists them.`,
+  notAllowed: 'Only an admin or the person who adopted this check can change it.',
+  deleted: (name: string) => `Deleted the check \`${name}\` and its run history.`,
+  paused: (name: string) => `Paused \`${name}\`. \`/data-engineer checks resume ${name}\` starts it again.`,
+  alreadyPaused: (name: string) => `\`${name}\` is already paused.`,
+  resumed: (name: string) => `Resumed \`${name}\` from now; the runs it missed while paused are skipped.`,
+  alreadyActive: (name: string) => `\`${name}\` is not paused.`,
+} as const;
+
+export interface CheckListEntry {
+  check: AdoptedCheck;
+  latest: CheckRun | undefined;
+  next: Date | undefined;
+  week: PassRate;
+  month: PassRate;
+}
+
+const RESULT_MARK = { passed: '✅', failed: '🔴', error: '⚠️' } as const;
+
+/** `/data-engineer checks`: one block of lines per check, within an ephemeral message's limits. */
+export function checkListText(entries: CheckListEntry[]): string {
+  if (entries.length === 0) {
+    return 'No scheduled checks in this channel. Answers that design data-quality checks offer an *Adopt these checks* button.';
+  }
+  const lines = entries.map(({ check, latest, next, week, month }) => {
+    const result = latest?.result
+      ? `${RESULT_MARK[latest.result.kind]} ${latest.result.kind} (${latest.result.observed}) ${slackDate(latest.slotAt.getTime())}`
+      : latest
+        ? 'running now'
+        : 'no run yet';
+    const when =
+      check.state === 'paused' ? '⏸ paused' : `next ${next ? slackDate(next.getTime()) : 'not scheduled'}`;
+    return [
+      `*\`${check.name}\`* (${check.severity}) on \`${check.sourceName}\`, ${describeSchedule(check.schedule)} (${check.timeZone}) · ${when}`,
+      `   latest: ${result} · passing ${formatPassRate(week)} over 7 days, ${formatPassRate(month)} over 30 days · adopted by <@${check.adoptedBy}>`,
+    ].join('\n');
+  });
+  return [`*Scheduled checks in this channel (${entries.length})*`, ...lines].join('\n');
+}
+
+/** "99.3% (143 of 144 runs)", or "no runs" — one decimal, never rounded up to 100% while a run failed. */
+export function formatPassRate(rate: PassRate): string {
+  if (rate.share === undefined) return 'no runs';
+  const percent = Math.floor(rate.share * 1000) / 10;
+  return `${percent}% (${rate.passed} of ${rate.total} run${rate.total === 1 ? '' : 's'})`;
 }

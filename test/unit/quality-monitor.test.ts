@@ -7,8 +7,12 @@ import {
 } from '../../src/core/quality-monitor/check-definition.js';
 import { dueSlot, nextSlot, parseCheckSchedule } from '../../src/core/quality-monitor/check-schedule.js';
 import { evaluateCheck } from '../../src/core/quality-monitor/evaluate-check.js';
-import { formatPassRate, passRate } from '../../src/core/quality-monitor/pass-rates.js';
-import { describeExpectation, describeSchedule } from '../../src/render/quality-check-messages.js';
+import { passRate } from '../../src/core/quality-monitor/pass-rates.js';
+import {
+  describeExpectation,
+  describeSchedule,
+  formatPassRate,
+} from '../../src/render/quality-check-messages.js';
 
 describe('check expectations', () => {
   it('reads the forms the tool offers', () => {

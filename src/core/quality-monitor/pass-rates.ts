@@ -29,10 +29,3 @@ export function passRate(runs: readonly RunOutcome[], now: Date, days: number): 
   }
   return total === 0 ? { passed, total } : { passed, total, share: passed / total };
 }
-
-/** "99.3% (143 of 144 runs)", or "no runs" — one decimal, never rounded up to 100% while a run failed. */
-export function formatPassRate(rate: PassRate): string {
-  if (rate.share === undefined) return 'no runs';
-  const percent = Math.floor(rate.share * 1000) / 10;
-  return `${percent}% (${rate.passed} of ${rate.total} run${rate.total === 1 ? '' : 's'})`;
-}
