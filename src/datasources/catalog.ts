@@ -1,14 +1,14 @@
 import {
-  DEFAULT_DATA_SOURCE_LIMITS,
   type DataSource,
   type DataSourceCatalog,
   type DataSourceInfo,
   type DataSourceLimits,
+  DEFAULT_DATA_SOURCE_LIMITS,
 } from '../core/data-sources/data-source.js';
 import type { DataSourceConfig } from '../core/data-sources/source-config.js';
 import { DuckDbDataSource } from './duckdb-source.js';
-import { PostgresDataSource } from './postgres-source.js';
 import { PostgresSession } from './postgres-session.js';
+import { PostgresDataSource } from './postgres-source.js';
 
 /**
  * Why this file exists: the configured sources by name, built once in the composition root. Building
@@ -17,7 +17,10 @@ import { PostgresSession } from './postgres-session.js';
  * message). `closeAll` ends every pool and process; it is safe to call more than once.
  */
 
-export function limitsFor(config: DataSourceConfig, base: DataSourceLimits = DEFAULT_DATA_SOURCE_LIMITS): DataSourceLimits {
+export function limitsFor(
+  config: DataSourceConfig,
+  base: DataSourceLimits = DEFAULT_DATA_SOURCE_LIMITS,
+): DataSourceLimits {
   return { ...base, statementTimeoutMs: config.statementTimeoutMs, maxRows: config.maxRows };
 }
 
