@@ -5,10 +5,17 @@ import {
   DataSourceError,
   ReadOnlyRefusal,
 } from '../../src/core/data-sources/data-source.js';
+import { formatProfiles, formatRows } from '../../src/core/data-sources/format-results.js';
+import { maskProfiles, maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { buildDataSourceCatalog, createDataSource } from '../../src/datasources/catalog.js';
 import { HOSTILE_STATEMENTS } from '../support/hostile-statements.js';
 import { type PgliteServer, startPgliteServer } from '../support/pglite-server.js';
-import { seedPostgresWarehouse, WAREHOUSE_COUNTS, warehouseChecksum } from '../support/sample-warehouse.js';
+import {
+  seedPostgresWarehouse,
+  WAREHOUSE_COUNTS,
+  warehouseChecksum,
+  warehouseRows,
+} from '../support/sample-warehouse.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -93,6 +100,28 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     expect(typeof row.amount).toBe('string');
     expect(typeof row.ordered_at).toBe('string');
     expect(JSON.parse(JSON.stringify(sample))).toEqual(sample);
+  });
+
+  it('masks every email, phone, card number and name of the sampled customers', async () => {
+    const { customers } = warehouseRows();
+    const sample = maskRows(
+      await source.sampleRows({ schema: 'public', table: 'customers' }, 20),
+      'customers',
+    );
+    const free = maskRows(await source.query('SELECT * FROM customers'));
+    const profile = maskProfiles(
+      await source.profileColumns({ schema: 'public', table: 'customers' }),
+      'customers',
+    );
+    const shown = [formatRows(sample), formatRows(free), formatProfiles('public.customers', profile)].join(
+      '\n',
+    );
+    for (const c of customers) {
+      for (const value of [c.email, c.phone, c.card_number, c.full_name]) expect(shown).not.toContain(value);
+    }
+    expect(sample.maskedColumns).toEqual(['full_name', 'email', 'phone', 'card_number']);
+    expect(shown).toMatch(/<card \*{4}\d{4}>/);
+    expect(shown).toContain('<email>');
   });
 
   it('profiles columns with aggregates only', async () => {
