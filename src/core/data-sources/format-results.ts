@@ -24,7 +24,7 @@ export const approxTokens = (text: string) => Math.ceil(text.length / CHARS_PER_
  * `head` lines always (cut if they alone pass the budget), then as many `body` lines as fit, then a
  * footer saying how many body lines were left out (`noun(n)` words it) plus any `notes`.
  */
-function fit(
+function withinBudget(
   head: string[],
   body: string[],
   budget: number,
@@ -107,7 +107,7 @@ export function formatTableList(list: TableList, budget = DEFAULT_RESULT_CHARS):
     const rows = t.rowEstimate !== undefined ? `, ${approx(t.rowEstimate)} rows` : '';
     return `${t.schema}.${t.table} (${t.kind}${rows})`;
   });
-  return fit(head, body, budget, (n) => plural(n, 'more table'));
+  return withinBudget(head, body, budget, (n) => plural(n, 'more table'));
 }
 
 export function formatDescription(d: TableDescription, budget = DEFAULT_RESULT_CHARS): string {
@@ -153,7 +153,7 @@ export function formatDescription(d: TableDescription, budget = DEFAULT_RESULT_C
   const keep = Math.min(noteText.length, Math.floor(budget / 3));
   const trimmedNotes =
     noteText.length > keep ? [`${noteText.slice(0, keep)}… (more indexes not shown)`] : notes;
-  return fit(
+  return withinBudget(
     [...head, `${plural(d.columns.length, 'column')}:`],
     columns,
     budget,
@@ -182,7 +182,7 @@ export function formatRows(result: RowsToFormat, budget = DEFAULT_RESULT_CHARS):
     result.columns.join(' | '),
   ];
   const body = result.rows.map((row) => row.map(cellText).join(' | '));
-  return fit(head, body, budget, (n) => plural(n, 'more row'), notes);
+  return withinBudget(head, body, budget, (n) => plural(n, 'more row'), notes);
 }
 
 export function formatProfiles(
@@ -204,12 +204,12 @@ export function formatProfiles(
       parts.push(`top: ${p.topValues.map((t) => `${quoted(t.value)} ×${t.count}`).join(', ')}`);
     return `${p.column} ${p.type}: ${parts.join(', ')}`;
   });
-  return fit(head, body, budget, (n) => plural(n, 'more column'));
+  return withinBudget(head, body, budget, (n) => plural(n, 'more column'));
 }
 
 export function formatPlan(plan: ExplainPlan, budget = DEFAULT_RESULT_CHARS): string {
   const head = [
     plan.analyzed ? 'EXPLAIN ANALYZE (the query ran):' : 'EXPLAIN (estimated plan; the query did not run):',
   ];
-  return fit(head, plan.text.split('\n'), budget, (n) => plural(n, 'more plan line'));
+  return withinBudget(head, plan.text.split('\n'), budget, (n) => plural(n, 'more plan line'));
 }
