@@ -9,6 +9,7 @@ import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import { PeopleDirectory } from '../core/people.js';
 import { postAnswerSteps } from '../core/post-answer/registry.js';
+import { buildDataSourceCatalog } from '../datasources/catalog.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackFileUploads } from '../slack/file-uploads.js';
@@ -185,5 +186,8 @@ export async function buildServices(
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),
+    // The read-only data sources (DATA_SOURCES): nothing connects until a data tool is used.
+    dataSources: buildDataSourceCatalog(config.dataSources),
+    dataToolResultChars: config.dataTools.resultChars,
   };
 }
