@@ -3,7 +3,6 @@ import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
 import type { AppTuning } from '../app.js';
 import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
-import type { DataSourceCatalog } from '../core/data-sources/data-source.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
@@ -31,13 +30,6 @@ import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
-
-/** Until the DATA_SOURCES catalog is wired in (eng's adapters): no source configured. */
-const NO_DATA_SOURCES: DataSourceCatalog = {
-  list: () => [],
-  get: () => undefined,
-  closeAll: async () => undefined,
-};
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -182,7 +174,6 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
-    dataSources: NO_DATA_SOURCES,
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),
