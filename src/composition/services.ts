@@ -174,6 +174,8 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
+    /** The clock adopted checks are scheduled by (tests move it). */
+    checkClock: tuning.checkScheduler?.now ?? (() => new Date()),
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),

@@ -84,7 +84,7 @@ export function viewSubmissionBody(fields: {
   userId: string;
   callbackId: string;
   privateMetadata: string;
-  values: Record<string, Record<string, { type: string; value: string | null }>>;
+  values: Record<string, Record<string, { type: string; [field: string]: unknown }>>;
   teamId?: string;
 }): string {
   const teamId = fields.teamId ?? FAKE_TEAM_ID;

@@ -8,6 +8,8 @@ import { passRate } from './pass-rates.js';
 
 export interface ChecksCommandDeps extends PermissionDeps {
   qualityChecks: QualityCheckStore;
+  /** The scheduler's clock: pass-rate windows and resumes are read by it. */
+  checkClock: () => Date;
 }
 
 type ChecksArgs = { kind: 'list' } | { kind: 'pause' | 'resume' | 'delete'; name: string };
@@ -42,7 +44,7 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
   },
   run: async (deps, { teamId, channelId, userId }, args) => {
     const store = deps.qualityChecks;
-    const now = new Date();
+    const now = deps.checkClock();
     if (args.kind === 'list') {
       const checks = store.checksIn(teamId, channelId).map((check) => {
         const runs = store.runs(teamId, check.id, new Date(now.getTime() - 30 * DAY));

@@ -29,6 +29,8 @@ export type QualityCheckListenerDeps = AdoptDeps & {
   slack: Pick<ThreadWriter, 'postEphemeral' | 'postText'>;
   /** Schedules are read in the workspace's digest time zone (DIGEST_TIME_ZONE or the workspace's). */
   defaultSchedule: { timeZone: string };
+  /** Adoption time: the first slot is after it. */
+  checkClock: () => Date;
 };
 
 const adoptClick = z.object({
@@ -186,7 +188,7 @@ async function onAdoptSubmitted(
     sourceName: form.sourceName,
     schedule,
     timeZone,
-    at: new Date(),
+    at: deps.checkClock(),
   });
   if (outcome.kind === 'unknown_source') {
     await ack({
@@ -199,7 +201,12 @@ async function onAdoptSubmitted(
   await ack();
   const { channelId, userId } = form.click;
   if (outcome.kind !== 'adopted') {
-    await deps.slack.postEphemeral(channelId, userId, ADOPT_TEXT[outcome.kind]).catch(() => undefined);
+    const refused = deps.slack.postEphemeral(channelId, userId, ADOPT_TEXT[outcome.kind]).then(
+      () => undefined,
+      () => undefined,
+    );
+    deps.runner.track('checks-refused', refused);
+    await refused;
     return;
   }
   deps.logger.info('checks adopted', { teamId: form.click.teamId, adopted: outcome.adopted.length });
@@ -214,7 +221,10 @@ async function onAdoptSubmitted(
   const post = threadTs
     ? deps.slack.postText(channelId, text, threadTs)
     : deps.slack.postEphemeral(channelId, userId, text);
-  await post.catch((error: unknown) =>
-    deps.logger.warn('could not post the adoption', { error: errorSummary(error) }),
+  const work = post.then(
+    () => undefined,
+    (error: unknown) => deps.logger.warn('could not post the adoption', { error: errorSummary(error) }),
   );
+  deps.runner.track('checks-adopted', work);
+  await work;
 }
