@@ -37,7 +37,12 @@ describe('scheduled quality checks', () => {
   let h: Harness;
   let warehouse: PgliteServer;
   let client: pg.Client;
-  let clock = new Date('2026-11-30T08:05:00Z');
+  // Slots a few hours back from the real time, so `digest now` (the last 24 hours) covers them.
+  const HOUR = 3_600_000;
+  const base = Math.floor(Date.now() / HOUR) * HOUR - 4 * HOUR;
+  const at = (hours: number, minutes = 0) => new Date(base + hours * HOUR + minutes * 60_000);
+  const slotText = (hours: number) => at(hours).toISOString().replace('T', ' ').slice(0, 19);
+  let clock = at(0, 5);
 
   beforeAll(async () => {
     warehouse = await startPgliteServer();
@@ -52,6 +57,18 @@ describe('scheduled quality checks', () => {
   afterEach(async () => {
     await h?.close();
   });
+
+  /** `/data-engineer digest now`: the last 24 hours of the channel, shown to the asker. */
+  async function digestNow(): Promise<string> {
+    const before = h.slack.responses.length;
+    await h.command('digest now', { user_id: ANA, channel_id: CHANNEL });
+    await until(() => h.slack.responses.length > before);
+    await h.app.idle();
+    return h.slack.responses
+      .slice(before)
+      .map((r) => JSON.stringify(r.body))
+      .join('\n');
+  }
 
   const signed = (body: string) =>
     postSigned(`${h.app.url}/slack/events`, body, {
@@ -176,7 +193,7 @@ describe('scheduled quality checks', () => {
     const recoveries = () => said().filter((t) => t.includes('passes again'));
 
     // Slot 1 (09:00): clean data, both pass, nothing posted.
-    clock = new Date('2026-11-30T09:00:30Z');
+    clock = at(1, 0.5);
     await until(() => runs().length === 2);
     expect(runs().map((r) => r.result)).toEqual(['passed', 'passed']);
 
@@ -185,7 +202,7 @@ describe('scheduled quality checks', () => {
     h.slack.failNext('chat.postMessage', { status: 500, afterLanding: true }, 1, (args) =>
       String(args.text ?? '').includes('failed*'),
     );
-    clock = new Date('2026-11-30T10:00:30Z');
+    clock = at(2, 0.5);
     await until(() => runs().length === 4);
     expect(runs()[2]).toMatchObject({
       name: 'orders_amount_not_negative',
@@ -205,24 +222,35 @@ describe('scheduled quality checks', () => {
       `returned 1 row; expected no rows. <@${QUINN}>, this is yours as QA owner.`,
     );
     expect(failures()[0]).toContain('select amount from orders where amount < 0');
+    // The digest counts the runs so far and names the failing check.
+    const failingDigest = await digestNow();
+    expect(failingDigest).toContain('75% of 4 check runs passed, *1* failing now');
+    expect(failingDigest).toContain('*Data-quality checks* (2 in this channel): 3 of 4 runs passed (75%).');
+    expect(failingDigest).toContain('• 🔴 `orders_amount_not_negative` failing');
 
     // Slot 3 (11:00): fixed; one recovery post, and nothing for the check that kept passing.
     await client.query(`UPDATE orders SET amount = 5 WHERE amount < 0`);
-    clock = new Date('2026-11-30T11:00:30Z');
+    clock = at(3, 0.5);
     await until(() => runs().length === 6 && recoveries().length === 1);
     await h.app.idle();
     expect(failures()).toHaveLength(1);
     expect(recoveries()[0]).toContain('🟢 Check `orders_amount_not_negative` passes again');
     expect(runs().map((r) => `${r.slot} ${r.name} ${r.result}`)).toEqual([
-      '2026-11-30 09:00:00 orders_amount_not_negative passed',
-      '2026-11-30 09:00:00 orders_not_empty passed',
-      '2026-11-30 10:00:00 orders_amount_not_negative failed',
-      '2026-11-30 10:00:00 orders_not_empty passed',
-      '2026-11-30 11:00:00 orders_amount_not_negative passed',
-      '2026-11-30 11:00:00 orders_not_empty passed',
+      `${slotText(1)} orders_amount_not_negative passed`,
+      `${slotText(1)} orders_not_empty passed`,
+      `${slotText(2)} orders_amount_not_negative failed`,
+      `${slotText(2)} orders_not_empty passed`,
+      `${slotText(3)} orders_amount_not_negative passed`,
+      `${slotText(3)} orders_not_empty passed`,
     ]);
     // Exactly one QA ping: the failure post is the only message naming the QA owner.
     expect(said().filter((t) => t.includes(`<@${QUINN}>`))).toHaveLength(1);
+
+    // The digest's figures match the runs: 5 of 6 passed, nothing failing now.
+    const digest = await digestNow();
+    expect(digest).toContain('83.3% of 6 check runs passed');
+    expect(digest).not.toContain('failing now');
+    expect(digest).toContain('*Data-quality checks* (2 in this channel): 5 of 6 runs passed (83.3%).');
 
     // The list shows each check's pass rate over its runs.
     const list = await h.command('checks', { user_id: ANA, channel_id: CHANNEL });
