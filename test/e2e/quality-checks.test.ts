@@ -58,6 +58,8 @@ describe('scheduled quality checks', () => {
     await h?.close();
   });
 
+  const lastResponse = () => JSON.stringify(h.slack.responses.at(-1)?.body ?? {});
+
   /** `/data-engineer digest now`: the last 24 hours of the channel, shown to the asker. */
   async function digestNow(): Promise<string> {
     const before = h.slack.responses.length;
@@ -89,7 +91,7 @@ describe('scheduled quality checks', () => {
     const owner = await h.command(`owners set qa <@${QUINN}>`, { user_id: ADMIN, channel_id: CHANNEL });
     await h.app.idle();
     expect(owner.status).toBe(200);
-    expect(String((h.slack.responses.at(-1)?.body as { text?: string }).text)).toContain('QA');
+    expect(lastResponse()).toContain('QA');
 
     // The answer: synthetic orders in the sandbox, then two checks that run on both schemas.
     h.anthropic.script(
@@ -256,7 +258,7 @@ describe('scheduled quality checks', () => {
     const list = await h.command('checks', { user_id: ANA, channel_id: CHANNEL });
     expect(list.status).toBe(200);
     await h.app.idle();
-    const listed = String((h.slack.responses.at(-1)?.body as { text?: string }).text);
+    const listed = lastResponse();
     expect(listed).toContain('`orders_amount_not_negative`');
     expect(listed).toContain('66.6% (2 of 3 runs) over 7 days');
     expect(listed).toContain('100% (3 of 3 runs) over 7 days');
