@@ -6,6 +6,8 @@ CREATE TABLE `check_runs` (
 	`observed` text,
 	`action` text,
 	`announced_ts` text,
+	`acknowledged_by` text,
+	`false_positive` integer DEFAULT false NOT NULL,
 	`started_at` integer NOT NULL,
 	`finished_at` integer,
 	PRIMARY KEY(`check_id`, `slot_at`),
@@ -46,7 +48,8 @@ CREATE TABLE `quality_checks` (
 	`adopted_at` integer NOT NULL,
 	`state` text DEFAULT 'active' NOT NULL,
 	`last_slot_at` integer NOT NULL,
-	`alert` text NOT NULL
+	`alert` text NOT NULL,
+	`snoozed_until` integer
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `quality_checks_team_channel_name` ON `quality_checks` (`team_id`,`channel_id`,`name`);--> statement-breakpoint

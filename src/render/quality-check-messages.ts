@@ -268,3 +268,77 @@ export function formatPassRate(rate: PassRate): string {
   const percent = Math.floor(rate.share * 1000) / 10;
   return `${percent}% (${rate.passed} of ${rate.total} run${rate.total === 1 ? '' : 's'})`;
 }
+
+export const CHECK_ALERT_ACTION = 'check_alert';
+export type CheckAlertChoice = 'ack' | 'snooze' | 'fp';
+
+/** A failure post's buttons say what and which run: `ack:12:1796032800000`. */
+export function checkAlertValue(choice: CheckAlertChoice, run: { checkId: number; slotAt: Date }): string {
+  return `${choice}:${run.checkId}:${run.slotAt.getTime()}`;
+}
+
+export function parseCheckAlertValue(
+  value: string,
+): { choice: CheckAlertChoice; checkId: number; slotAt: Date } | undefined {
+  const match = /^(ack|snooze|fp):([1-9]\d{0,15}):(\d{1,15})$/.exec(value);
+  if (!match) return undefined;
+  const [checkId, slot] = [Number(match[2]), Number(match[3])];
+  if (!Number.isSafeInteger(checkId) || !Number.isSafeInteger(slot)) return undefined;
+  return { choice: match[1] as CheckAlertChoice, checkId, slotAt: new Date(slot) };
+}
+
+/** What people did about a failure, shown under it. */
+export interface FailureHandling {
+  acknowledgedBy?: string;
+  snoozedUntil?: Date;
+  falsePositive?: boolean;
+}
+
+/** A failure post: the text, then Acknowledge / Snooze 24 h / False positive, then what was done. */
+export function checkFailureMessage(
+  text: string,
+  run: { checkId: number; slotAt: Date },
+  handling: FailureHandling,
+): BlockMessage {
+  const button = (choice: CheckAlertChoice, label: string) => ({
+    type: 'button',
+    action_id: `${CHECK_ALERT_ACTION}_${choice}`,
+    text: { type: 'plain_text', text: label },
+    value: checkAlertValue(choice, run),
+  });
+  const done = [
+    handling.acknowledgedBy ? `✔ Acknowledged by <@${handling.acknowledgedBy}>` : undefined,
+    handling.snoozedUntil ? `💤 Snoozed until ${slackDate(handling.snoozedUntil.getTime())}` : undefined,
+    handling.falsePositive ? '🚫 Marked a false positive (counted as passed)' : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: `check-alert-${run.checkId}-${run.slotAt.getTime()}`,
+        elements: [
+          button('ack', 'Acknowledge'),
+          button('snooze', 'Snooze 24 h'),
+          button('fp', 'False positive'),
+        ],
+      },
+      ...(done.length > 0
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: done.join(' · ') }] }]
+        : []),
+    ],
+  };
+}
+
+export const ALERT_TEXT = {
+  gone: 'That check or run is no longer here.',
+  notAllowed:
+    'Only the channel’s QA owner, the person who adopted the check or an admin can handle its failures.',
+  acknowledged: 'Acknowledged. The thread shows it.',
+  alreadyAcknowledged: 'Someone already acknowledged this failure.',
+  snoozed: 'Snoozed for 24 hours: failures of this check are not posted until then (runs go on and count).',
+  falsePositive:
+    'Marked a false positive: this run counts as passed. If the check is wrong, ask in the thread for a fixed one.',
+  notAFailure: 'That run is not a failure (or is already marked).',
+} as const;

@@ -17,7 +17,11 @@ import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
 import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
 import { registerHome } from './listeners/home.js';
-import { type QualityCheckListenerDeps, registerQualityChecks } from './listeners/quality-checks.js';
+import {
+  type QualityCheckListenerDeps,
+  registerCheckAlerts,
+  registerQualityChecks,
+} from './listeners/quality-checks.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 
@@ -142,4 +146,5 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerFeedback(app, deps);
   registerAssistant(app, deps);
   registerQualityChecks(app, deps);
+  registerCheckAlerts(app, deps);
 }

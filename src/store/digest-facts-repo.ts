@@ -53,7 +53,7 @@ export class SqliteDigestFacts {
     const total = Number(counted?.total ?? 0);
     if (total === 0) return {};
     const runs = this.db.get<{ runs: number; passed: number; errors: number; lastRunAt: number | null }>(sql`
-      select coalesce(sum(r.result in ('passed', 'failed')), 0) as runs, coalesce(sum(r.result = 'passed'), 0) as passed,
+      select coalesce(sum(r.result in ('passed', 'failed')), 0) as runs, coalesce(sum(r.result = 'passed' or r.false_positive), 0) as passed,
         coalesce(sum(r.result = 'error'), 0) as errors, max(r.finished_at) as lastRunAt
       from check_runs r join quality_checks c on c.id = r.check_id
       where c.team_id = ${teamId} and c.channel_id = ${channelId} and r.team_id = ${teamId}
@@ -63,7 +63,8 @@ export class SqliteDigestFacts {
       select c.name, r.slot_at as slotAt, r.observed from quality_checks c
       join check_runs r on r.check_id = c.id and r.slot_at = (
         select max(slot_at) from check_runs where check_id = c.id and result in ('passed', 'failed'))
-      where c.team_id = ${teamId} and c.channel_id = ${channelId} and r.result = 'failed' order by c.name`);
+      where c.team_id = ${teamId} and c.channel_id = ${channelId} and r.result = 'failed' and not r.false_positive
+      order by c.name`);
     return {
       checks: {
         total,

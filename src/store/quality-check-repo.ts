@@ -28,19 +28,22 @@ interface CheckRow {
   state: AdoptedCheck['state'];
   lastSlotAt: number;
   alert: string;
+  snoozedUntil: number | null;
 }
 
 const CHECK_COLUMNS = `id, team_id as teamId, channel_id as channelId, task_id as taskId, thread_ts as threadTs,
   name, sql, expectation, severity, source_name as sourceName, schedule, time_zone as timeZone,
-  adopted_by as adoptedBy, state, last_slot_at as lastSlotAt, alert`;
+  adopted_by as adoptedBy, state, last_slot_at as lastSlotAt, alert, snoozed_until as snoozedUntil`;
 
 function toCheck(row: CheckRow): AdoptedCheck {
+  const { snoozedUntil, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     expectation: JSON.parse(row.expectation) as Expectation,
     schedule: JSON.parse(row.schedule) as CheckSchedule,
     lastSlotAt: new Date(row.lastSlotAt),
     alert: JSON.parse(row.alert) as AlertState,
+    ...(snoozedUntil === null ? {} : { snoozedUntil: new Date(snoozedUntil) }),
   };
 }
 
@@ -104,9 +107,15 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
           finished_at = @finishedAt
         where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
       alert: s('update quality_checks set alert = @alert where team_id = @teamId and id = @checkId'),
-      runs: s(`select check_id as checkId, slot_at as slotAt, result, observed, started_at as startedAt,
-          finished_at as finishedAt, action, announced_ts as announcedTs
-        from check_runs where team_id = ? and check_id = ? and slot_at >= ? order by slot_at`),
+      runs: s(
+        `select ${RUN_COLUMNS} from check_runs where team_id = ? and check_id = ? and slot_at >= ? order by slot_at`,
+      ),
+      run: s(`select ${RUN_COLUMNS} from check_runs where team_id = ? and check_id = ? and slot_at = ?`),
+      acknowledge: s(`update check_runs set acknowledged_by = @userId
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and acknowledged_by is null`),
+      falsePositive: s(`update check_runs set false_positive = 1
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and result = 'failed' and false_positive = 0`),
+      snooze: s('update quality_checks set snoozed_until = @until where team_id = @teamId and id = @checkId'),
     };
   }
 
@@ -248,27 +257,61 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
   }
 
   runs(teamId: string, checkId: number, since: Date): CheckRun[] {
-    const rows = this.statements.runs.all(teamId, checkId, since.getTime()) as {
-      checkId: number;
-      slotAt: number;
-      result: RunResult['kind'] | null;
-      observed: string | null;
-      startedAt: number;
-      finishedAt: number | null;
-      action: AlertAction | null;
-      announcedTs: string | null;
-    }[];
-    return rows.map((row) => ({
-      checkId: row.checkId,
-      slotAt: new Date(row.slotAt),
-      result:
-        row.result === null ? undefined : ({ kind: row.result, observed: row.observed ?? '' } as RunResult),
-      startedAt: new Date(row.startedAt),
-      ...(row.finishedAt === null ? {} : { finishedAt: new Date(row.finishedAt) }),
-      ...(row.action === null ? {} : { action: row.action }),
-      ...(row.announcedTs === null ? {} : { announcedTs: row.announcedTs }),
-    }));
+    return (this.statements.runs.all(teamId, checkId, since.getTime()) as RunRow[]).map(toRun);
   }
+
+  run(run: RunRef): CheckRun | undefined {
+    const row = this.statements.run.get(run.teamId, run.checkId, run.slotAt.getTime()) as RunRow | undefined;
+    return row && toRun(row);
+  }
+
+  acknowledge(run: RunRef, userId: string): boolean {
+    return this.statements.acknowledge.run({ ...runKey(run), userId }).changes === 1;
+  }
+
+  markFalsePositive(run: RunRef): boolean {
+    return this.statements.falsePositive.run(runKey(run)).changes === 1;
+  }
+
+  snooze(teamId: string, checkId: number, until: Date): void {
+    this.statements.snooze.run({ teamId, checkId, until: until.getTime() });
+  }
+}
+
+const RUN_COLUMNS = `check_id as checkId, slot_at as slotAt, result, observed, started_at as startedAt,
+  finished_at as finishedAt, action, announced_ts as announcedTs, acknowledged_by as acknowledgedBy,
+  false_positive as falsePositive`;
+
+interface RunRow {
+  checkId: number;
+  slotAt: number;
+  result: RunResult['kind'] | null;
+  observed: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  action: AlertAction | null;
+  announcedTs: string | null;
+  acknowledgedBy: string | null;
+  falsePositive: number;
+}
+
+function toRun(row: RunRow): CheckRun {
+  return {
+    checkId: row.checkId,
+    slotAt: new Date(row.slotAt),
+    result:
+      row.result === null ? undefined : ({ kind: row.result, observed: row.observed ?? '' } as RunResult),
+    startedAt: new Date(row.startedAt),
+    ...(row.finishedAt === null ? {} : { finishedAt: new Date(row.finishedAt) }),
+    ...(row.action === null ? {} : { action: row.action }),
+    ...(row.announcedTs === null ? {} : { announcedTs: row.announcedTs }),
+    ...(row.acknowledgedBy === null ? {} : { acknowledgedBy: row.acknowledgedBy }),
+    falsePositive: row.falsePositive === 1,
+  };
+}
+
+function runKey(run: RunRef) {
+  return { teamId: run.teamId, checkId: run.checkId, slotAt: run.slotAt.getTime() };
 }
 
 function toProposals(rows: unknown[]): ProposedCheck[] {

@@ -513,6 +513,8 @@ export const qualityChecks = sqliteTable(
       .default('active'),
     lastSlotAt: integer('last_slot_at').notNull(),
     alert: text('alert', { mode: 'json' }).notNull(),
+    /** Failures are not posted before this (Snooze 24 h on a failure post); null when not snoozed. */
+    snoozedUntil: integer('snoozed_until'),
   },
   (t) => [
     uniqueIndex('quality_checks_team_channel_name').on(t.teamId, t.channelId, t.name),
@@ -535,6 +537,10 @@ export const checkRuns = sqliteTable(
     action: text('action', { enum: ['none', 'failure', 'recovery', 'flapping'] }),
     /** The thread post of `action` once it landed: a run finished but not announced is announced after a crash. */
     announcedTs: text('announced_ts'),
+    /** Who pressed Acknowledge on this run's failure post. */
+    acknowledgedBy: text('acknowledged_by'),
+    /** Marked a false positive from its failure post: counted as passed in pass rates. */
+    falsePositive: integer('false_positive', { mode: 'boolean' }).notNull().default(false),
     startedAt: integer('started_at').notNull(),
     finishedAt: integer('finished_at'),
   },

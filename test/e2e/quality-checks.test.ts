@@ -262,5 +262,57 @@ describe('scheduled quality checks', () => {
     expect(listed).toContain('`orders_amount_not_negative`');
     expect(listed).toContain('66.6% (2 of 3 runs) over 7 days');
     expect(listed).toContain('100% (3 of 3 runs) over 7 days');
+
+    // The failure post's buttons: only the QA owner, the adopter or an admin may use them.
+    const failurePost = h.slack
+      .threadMessages(CHANNEL, threadTs)
+      .find((m) => (m.text ?? '').includes('failed*'));
+    const press = async (userId: string, choice: 'ack' | 'snooze' | 'fp') => {
+      const before = h.slack.responses.length;
+      const button = (failurePost?.blocks as { elements?: { value: string; action_id: string }[] }[])
+        .flatMap((b) => b.elements ?? [])
+        .find((e) => e.action_id === `check_alert_${choice}`);
+      const click = buttonClickBody(
+        {
+          userId,
+          channelId: CHANNEL,
+          messageTs: failurePost?.ts ?? '',
+          value: button?.value ?? '',
+          responseUrl: h.slack.responseUrl(),
+        },
+        {
+          type: 'button',
+          action_id: `check_alert_${choice}`,
+          block_id: 'b',
+          text: { type: 'plain_text', text: choice },
+        },
+      );
+      expect((await signed(click.body)).status).toBe(200);
+      await h.app.idle();
+      return h.slack.responses.slice(before).map((r) => JSON.stringify(r.body));
+    };
+    const BEN = 'U0BEN0001';
+    expect((await press(BEN, 'fp'))[0]).toContain('Only the channel’s QA owner');
+    expect((await press(QUINN, 'ack'))[0]).toContain('Acknowledged.');
+    expect((await press(QUINN, 'ack'))[0]).toContain('Someone already acknowledged');
+    const redrawn = h.slack.messages.find((m) => m.ts === failurePost?.ts);
+    expect(JSON.stringify(redrawn?.blocks)).toContain(`✔ Acknowledged by <@${QUINN}>`);
+    // False positive: that run counts as passed, in the list and in the digest.
+    expect((await press(QUINN, 'fp'))[0]).toContain('Marked a false positive');
+    await h.command('checks', { user_id: ANA, channel_id: CHANNEL });
+    await h.app.idle();
+    // Both checks now pass every run (the list said 66.6% for the broken one before).
+    expect(lastResponse().match(/passing 100% \(3 of 3 runs\) over 7 days/g)).toHaveLength(2);
+    expect(lastResponse()).not.toContain('66.6%');
+    expect(await digestNow()).toContain('100% of 6 check runs passed');
+    // Snooze (by the adopter): the next failure is stored but not posted.
+    expect((await press(ANA, 'snooze'))[0]).toContain('Snoozed for 24 hours');
+    await client.query(`UPDATE orders SET amount = -7 WHERE id = (SELECT min(id) FROM orders)`);
+    clock = at(4, 0.5);
+    await until(() => runs().length === 8);
+    await h.app.idle();
+    expect(runs()[6]).toMatchObject({ name: 'orders_amount_not_negative', result: 'failed' });
+    expect(failures()).toHaveLength(1);
+    await client.query(`UPDATE orders SET amount = 5 WHERE amount < 0`);
   }, 60_000);
 });

@@ -90,6 +90,7 @@ describe('quality check store', () => {
         result: { kind: 'failed', observed: '3 rows' },
         action: 'failure',
         announcedTs: '123.456',
+        falsePositive: false,
       },
     ]);
     expect(store.runs('T2', a.id, new Date(0))).toEqual([]);

@@ -1,4 +1,4 @@
-import { checkRunText } from '../../render/quality-check-messages.js';
+import { checkFailureMessage, checkRunText } from '../../render/quality-check-messages.js';
 import { slackDate } from '../../render/time-text.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
 import { type DataSourceCatalog, DataSourceError, ReadOnlyRefusal } from '../data-sources/data-source.js';
@@ -22,7 +22,7 @@ export interface CheckRunnerDeps {
   qualityChecks: QualityCheckStore;
   dataSources: Pick<DataSourceCatalog, 'get'>;
   collaboration: Pick<CollaborationStore, 'effectiveOwners'>;
-  slack: Pick<ThreadWriter, 'postText' | 'findPosted'>;
+  slack: Pick<ThreadWriter, 'postText' | 'postBlocks' | 'findPosted'>;
   logger: Logger;
 }
 
@@ -74,12 +74,15 @@ async function runOne(deps: CheckRunnerDeps, ref: RunRef, check: AdoptedCheck): 
     result.kind === 'error'
       ? { state: check.alert, action: 'none' as const }
       : nextAlert(check.alert, result.kind === 'passed', ref.slotAt);
-  deps.qualityChecks.finishRun(ref, { result, alert: judged.state, action: judged.action }, new Date());
+  // Snoozed from a failure post: the state moves on, but failures and flapping are not posted.
+  const snoozed = (check.snoozedUntil?.getTime() ?? 0) > ref.slotAt.getTime();
+  const action = snoozed && judged.action !== 'recovery' ? 'none' : judged.action;
+  deps.qualityChecks.finishRun(ref, { result, alert: judged.state, action }, new Date());
   deps.logger.info('check run', {
     teamId: ref.teamId,
     checkId: ref.checkId,
     result: result.kind,
-    action: judged.action,
+    action,
   });
 }
 
@@ -120,14 +123,15 @@ async function announce(deps: CheckRunnerDeps, recovering: boolean): Promise<voi
       slotText,
       run.action === 'failure' ? owner : undefined,
     );
+    const post = () =>
+      run.action === 'failure'
+        ? deps.slack.postBlocks(check.channelId, checkFailureMessage(text, run, {}), check.threadTs, key)
+        : deps.slack.postText(check.channelId, text, check.threadTs, key);
     try {
       const earlier = recovering
         ? await deps.slack.findPosted(check.channelId, key, check.threadTs)
         : undefined;
-      deps.qualityChecks.markAnnounced(
-        run,
-        earlier ?? (await deps.slack.postText(check.channelId, text, check.threadTs, key)),
-      );
+      deps.qualityChecks.markAnnounced(run, earlier ?? (await post()));
     } catch (error) {
       // The thread is gone for good (archived, bot removed): nothing to retry; the list still shows it.
       if (notInConversation(error)) deps.qualityChecks.markAnnounced(run, '');

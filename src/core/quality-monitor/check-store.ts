@@ -33,6 +33,8 @@ export interface AdoptedCheck extends CheckDefinition {
   /** The slot of the latest run, or when it was adopted or resumed: the next run is after it. */
   lastSlotAt: Date;
   alert: AlertState;
+  /** Failures are not posted before this (Snooze 24 h). */
+  snoozedUntil?: Date;
 }
 
 export type RunResult =
@@ -50,6 +52,10 @@ export interface CheckRun {
   action?: AlertAction;
   /** The post of `action`, once it landed. */
   announcedTs?: string;
+  /** Who pressed Acknowledge on its failure post. */
+  acknowledgedBy?: string;
+  /** Marked a false positive: counted as passed in pass rates. */
+  falsePositive: boolean;
 }
 
 /** A run to act on, with the check it belongs to. */
@@ -109,5 +115,12 @@ export interface QualityCheckStore {
   /** Finished runs whose action ('failure', 'recovery', 'flapping') has no post yet, oldest first. */
   unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[];
   markAnnounced(run: RunRef, ts: string): void;
+  /** One run as stored (undefined when the check or run is gone). */
+  run(run: RunRef): CheckRun | undefined;
+  /** Records the first Acknowledge of a run's failure; false when someone already did. */
+  acknowledge(run: RunRef, userId: string): boolean;
+  /** Marks a failed run a false positive; false when it was not a failure or already marked. */
+  markFalsePositive(run: RunRef): boolean;
+  snooze(teamId: string, checkId: number, until: Date): void;
   runs(teamId: string, checkId: number, since: Date): CheckRun[];
 }

@@ -49,7 +49,11 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
       const checks = store.checksIn(teamId, channelId).map((check) => {
         const runs = store.runs(teamId, check.id, new Date(now.getTime() - 30 * DAY));
         const finished = runs.filter((run) => run.result && run.result.kind !== 'error');
-        const outcomes = finished.map((run) => ({ at: run.slotAt, passed: run.result?.kind === 'passed' }));
+        // A failure marked a false positive was the check's fault, not the data's: it counts as passed.
+        const outcomes = finished.map((run) => ({
+          at: run.slotAt,
+          passed: run.result?.kind === 'passed' || run.falsePositive,
+        }));
         return {
           check,
           latest: runs.at(-1),

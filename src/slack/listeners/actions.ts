@@ -9,7 +9,7 @@ import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION, REQUEST_GONE_TEXT } from '../../render/collaboration-messages.js';
 import { FEEDBACK_ACTION } from '../../render/feedback-messages.js';
-import { ADOPT_CHECKS_ACTION } from '../../render/quality-check-messages.js';
+import { ADOPT_CHECKS_ACTION, CHECK_ALERT_ACTION } from '../../render/quality-check-messages.js';
 import {
   RETRY_ACTION,
   RETRY_GONE_TEXT,
@@ -176,6 +176,7 @@ export function registerUnknownActions(app: App, deps: { logger: ActionDeps['log
     DONE_ACTION,
     FEEDBACK_ACTION,
     ADOPT_CHECKS_ACTION,
+    `${CHECK_ALERT_ACTION}_(?:ack|snooze|fp)`,
   ].join('|');
   app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack, action }) => {
     await ack();

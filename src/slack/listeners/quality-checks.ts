@@ -11,22 +11,30 @@ import {
   adoptChecks,
 } from '../../core/quality-monitor/adopt-checks.js';
 import { type CheckSchedule, parseCheckSchedule } from '../../core/quality-monitor/check-schedule.js';
+import {
+  type FailureActionDeps,
+  type FailureClick,
+  handleFailureAction,
+} from '../../core/quality-monitor/failure-actions.js';
 import type { ThreadWriter } from '../../core/slack-roles.js';
 import {
   ADOPT_CHECKS_ACTION,
   ADOPT_FORM,
   ADOPT_FORM_CALLBACK,
   ADOPT_TEXT,
+  ALERT_TEXT,
   adoptedText,
   adoptForm,
+  CHECK_ALERT_ACTION,
   describeSchedule,
   parseAdoptValue,
+  parseCheckAlertValue,
 } from '../../render/quality-check-messages.js';
 
 export type QualityCheckListenerDeps = AdoptDeps & {
   runner: WorkRunner;
   logger: Logger;
-  slack: Pick<ThreadWriter, 'postEphemeral' | 'postText'>;
+  slack: Pick<ThreadWriter, 'postEphemeral' | 'postText' | 'updateBlocks'>;
   /** Schedules are read in the workspace's digest time zone (DIGEST_TIME_ZONE or the workspace's). */
   defaultSchedule: { timeZone: string };
   /** Adoption time: the first slot is after it. */
@@ -227,4 +235,53 @@ async function onAdoptSubmitted(
   );
   deps.runner.track('checks-adopted', work);
   await work;
+}
+
+const alertClick = z.object({
+  team: z.object({ id: z.string().min(1) }).nullish(),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  container: z.object({ channel_id: z.string().min(1), message_ts: z.string().min(1).max(30) }),
+  actions: z
+    .array(z.object({ action_id: z.string().startsWith(CHECK_ALERT_ACTION), value: z.string().max(100) }))
+    .min(1),
+});
+
+function readAlertClick(body: unknown): FailureClick | undefined {
+  const click = alertClick.safeParse(body);
+  if (!click.success) return undefined;
+  const teamId = click.data.team?.id ?? click.data.user.team_id;
+  const value = parseCheckAlertValue(click.data.actions[0]?.value ?? '');
+  if (!teamId || !value) return undefined;
+  return {
+    teamId,
+    channelId: click.data.container.channel_id,
+    messageTs: click.data.container.message_ts,
+    userId: click.data.user.id,
+    ...value,
+  };
+}
+
+/** Acknowledge / Snooze 24 h / False positive on a check's failure post. */
+export function registerCheckAlerts(app: App, deps: QualityCheckListenerDeps & FailureActionDeps): void {
+  app.action(new RegExp(`^${CHECK_ALERT_ACTION}_(ack|snooze|fp)$`), async ({ ack, body, respond }) => {
+    await ack();
+    const tell = (text: string) =>
+      respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
+    const click = readAlertClick(body);
+    if (!click) {
+      deps.logger.warn('unreadable check alert click');
+      await tell(ALERT_TEXT.gone);
+      return;
+    }
+    const work = handleFailureAction(deps, click)
+      .then(tell)
+      .catch((error: unknown) =>
+        deps.logger.error('could not handle a check alert', { error: errorSummary(error) }),
+      );
+    deps.runner.track(
+      'check-alert',
+      work.then(() => undefined),
+    );
+    await work;
+  });
 }
