@@ -269,7 +269,7 @@ describe('scheduled quality checks', () => {
       .find((m) => (m.text ?? '').includes('failed*'));
     const press = async (userId: string, choice: 'ack' | 'snooze' | 'fp') => {
       const before = h.slack.responses.length;
-      const button = (failurePost?.blocks as { elements?: { value: string; action_id: string }[] }[])
+      const button = ((failurePost?.blocks ?? []) as { elements?: { value: string; action_id: string }[] }[])
         .flatMap((b) => b.elements ?? [])
         .find((e) => e.action_id === `check_alert_${choice}`);
       const click = buttonClickBody(
