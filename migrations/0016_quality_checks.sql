@@ -53,4 +53,5 @@ CREATE TABLE `quality_checks` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `quality_checks_team_channel_name` ON `quality_checks` (`team_id`,`channel_id`,`name`);--> statement-breakpoint
-CREATE INDEX `quality_checks_state` ON `quality_checks` (`state`,`last_slot_at`);
+CREATE INDEX `quality_checks_state` ON `quality_checks` (`state`,`last_slot_at`);--> statement-breakpoint
+CREATE INDEX `quality_checks_team_adopter` ON `quality_checks` (`team_id`,`adopted_by`);

@@ -79,6 +79,8 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       checksIn: s(
         `select ${CHECK_COLUMNS} from quality_checks where team_id = ? and channel_id = ? order by name`,
       ),
+      adoptedBy: s(`select ${CHECK_COLUMNS} from quality_checks where team_id = ? and adopted_by = ?
+        order by json_extract(alert, '$.status') = 'failing' desc, name limit ?`),
       byName: s(
         `select ${CHECK_COLUMNS} from quality_checks where team_id = ? and channel_id = ? and name = ?`,
       ),
@@ -175,6 +177,10 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
 
   checksIn(teamId: string, channelId: string): AdoptedCheck[] {
     return (this.statements.checksIn.all(teamId, channelId) as CheckRow[]).map(toCheck);
+  }
+
+  adoptedBy(teamId: string, userId: string, limit: number): AdoptedCheck[] {
+    return (this.statements.adoptedBy.all(teamId, userId, limit) as CheckRow[]).map(toCheck);
   }
 
   byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined {

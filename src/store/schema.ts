@@ -519,6 +519,8 @@ export const qualityChecks = sqliteTable(
   (t) => [
     uniqueIndex('quality_checks_team_channel_name').on(t.teamId, t.channelId, t.name),
     index('quality_checks_state').on(t.state, t.lastSlotAt),
+    // The Home tab: the checks a person adopted.
+    index('quality_checks_team_adopter').on(t.teamId, t.adoptedBy),
   ],
 );
 

@@ -88,6 +88,7 @@ describe('scheduled quality checks', () => {
     });
     h.slack.addUser({ id: ADMIN, is_admin: true });
     h.slack.addUser({ id: QUINN });
+    h.slack.addUser({ id: ANA });
     const owner = await h.command(`owners set qa <@${QUINN}>`, { user_id: ADMIN, channel_id: CHANNEL });
     await h.app.idle();
     expect(owner.status).toBe(200);
@@ -314,5 +315,16 @@ describe('scheduled quality checks', () => {
     expect(runs()[6]).toMatchObject({ name: 'orders_amount_not_negative', result: 'failed' });
     expect(failures()).toHaveLength(1);
     await client.query(`UPDATE orders SET amount = 5 WHERE amount < 0`);
+
+    // The Home tab lists the checks its viewer adopted; another person sees none.
+    await h.event({ type: 'app_home_opened', user: ANA, channel: 'D0ANA0001', tab: 'home' });
+    await h.event({ type: 'app_home_opened', user: QUINN, channel: 'D0QUINN01', tab: 'home' });
+    await h.app.idle();
+    const home = JSON.stringify(h.slack.homeViews.get(ANA)?.blocks ?? []);
+    expect(home).toContain('*Your scheduled checks*');
+    // Failing first: the snoozed failure of the fourth slot.
+    expect(home).toContain(`\`orders_amount_not_negative\`> in <#${CHANNEL}> — 🔴 failing`);
+    expect(home).toContain(`\`orders_not_empty\`> in <#${CHANNEL}> — ✅ passing`);
+    expect(JSON.stringify(h.slack.homeViews.get(QUINN)?.blocks ?? [])).not.toContain('Your scheduled checks');
   }, 60_000);
 });

@@ -90,6 +90,8 @@ export interface QualityCheckStore {
   ): { adopted: AdoptedCheck[]; taken: string[] };
   check(teamId: string, checkId: number): AdoptedCheck | undefined;
   checksIn(teamId: string, channelId: string): AdoptedCheck[];
+  /** The checks a person adopted, in every channel, failing ones first. */
+  adoptedBy(teamId: string, userId: string, limit: number): AdoptedCheck[];
   byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined;
   setState(teamId: string, checkId: number, state: AdoptedCheck['state'], resumedAt?: Date): void;
   remove(teamId: string, checkId: number): void;
