@@ -10,6 +10,7 @@ import { digestScenario } from './scenarios/digest.js';
 import { firstTextScenario } from './scenarios/first-text.js';
 import { idleMemoryScenario } from './scenarios/idle-memory.js';
 import { loadScenario } from './scenarios/load.js';
+import { printQualityChecksBench, qualityChecksScenario } from './scenarios/quality-checks.js';
 import { printSandboxBench, sandboxScenario } from './scenarios/sandbox.js';
 import { percentile, round, table } from './stats.js';
 
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
   const deliverables = await deliverablesScenario();
   printDeliverablesBench(deliverables);
 
+  const qualityChecks = await qualityChecksScenario();
+  printQualityChecksBench(qualityChecks);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
     checkedAnswer,
     diagrams,
     deliverables,
+    qualityChecks,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,

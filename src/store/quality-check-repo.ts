@@ -201,14 +201,22 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
   }
 
   claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean {
-    const key = { teamId, checkId, slotAt: slotAt.getTime() };
     return this.sqlite
-      .transaction(() => {
-        const claim = { ...key, startedAt: startedAt.getTime(), staleBefore: staleBefore.getTime() };
-        const claimed = this.statements.claim.run(claim).changes === 1;
-        if (claimed) this.statements.moveSlot.run(key);
-        return claimed;
-      })
+      .transaction(() => this.claimOne({ teamId, checkId, slotAt }, startedAt, staleBefore))
+      .immediate();
+  }
+
+  private claimOne(run: RunRef, startedAt: Date, staleBefore: Date): boolean {
+    const key = runKey(run);
+    const claim = { ...key, startedAt: startedAt.getTime(), staleBefore: staleBefore.getTime() };
+    const claimed = this.statements.claim.run(claim).changes === 1;
+    if (claimed) this.statements.moveSlot.run(key);
+    return claimed;
+  }
+
+  claimRuns(runs: RunRef[], startedAt: Date, staleBefore: Date): RunRef[] {
+    return this.sqlite
+      .transaction(() => runs.filter((run) => this.claimOne(run, startedAt, staleBefore)))
       .immediate();
   }
 

@@ -37,18 +37,22 @@ export async function runDueChecks(deps: CheckRunnerDeps, now: Date): Promise<{ 
   await announce(deps, true);
   const store = deps.qualityChecks;
   const staleBefore = new Date(now.getTime() - CHECK_RUN_STALE_MS);
-  const claimed: { ref: RunRef; check: AdoptedCheck }[] = [];
+  const candidates = new Map<string, { ref: RunRef; check: AdoptedCheck }>();
+  const keyOf = (ref: RunRef) => `${ref.checkId}:${ref.slotAt.getTime()}`;
   for (const ref of store.abandonedRuns(staleBefore, CHECKS_PER_PASS)) {
     const check = store.check(ref.teamId, ref.checkId);
-    if (check && store.claimRun(ref.teamId, ref.checkId, ref.slotAt, now, staleBefore))
-      claimed.push({ ref, check });
+    if (check) candidates.set(keyOf(ref), { ref, check });
   }
   for (const check of store.activeChecks(CHECKS_PER_PASS)) {
     const due = dueSlot(check.schedule, check.timeZone, check.lastSlotAt, now);
     if (!due || store.isRunning(check.teamId, check.id, staleBefore)) continue;
     const ref = { teamId: check.teamId, checkId: check.id, slotAt: due.slot };
-    if (store.claimRun(check.teamId, check.id, due.slot, now, staleBefore)) claimed.push({ ref, check });
+    candidates.set(keyOf(ref), { ref, check });
   }
+  // One transaction claims them all; a slot another process claimed first is left to it.
+  const refs = [...candidates.values()].map((c) => c.ref);
+  const won = new Set(store.claimRuns(refs, now, staleBefore).map(keyOf));
+  const claimed = [...candidates.entries()].filter(([key]) => won.has(key)).map(([, item]) => item);
   await runPerSource(claimed, ({ ref, check }) => runOne(deps, ref, check));
   await announce(deps, false);
   return { ran: claimed.length };

@@ -104,6 +104,11 @@ export interface QualityCheckStore {
    * check's lastSlotAt to the slot in the same transaction.
    */
   claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean;
+  /**
+   * claimRun for many runs in one transaction (one commit, not one per check: a thousand checks due in
+   * the same minute would otherwise wait for a thousand disk syncs). Returns the runs claimed.
+   */
+  claimRuns(runs: RunRef[], startedAt: Date, staleBefore: Date): RunRef[];
   /** A run of this check started at or after `staleBefore` has no result yet (it is running). */
   isRunning(teamId: string, checkId: number, staleBefore: Date): boolean;
   /** Runs cut short (no result) that started before `staleBefore`, oldest first. */
