@@ -217,6 +217,7 @@ export function checkRunText(
   return [
     `🔴 *Check ${name} failed* (${check.severity}, ${slotText} on \`${check.sourceName}\`): returned ${observed}; expected ${describeExpectation(check.expectation)}.${qaOwner ? ` ${qaOwner}, this is yours as QA owner.` : ''}`,
     `\`\`\`${sql}\`\`\``,
+    '_Its runs and pass rate: `/data-engineer checks` in this channel._',
   ].join('\n');
 }
 

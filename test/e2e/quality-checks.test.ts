@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -326,5 +327,50 @@ describe('scheduled quality checks', () => {
     expect(home).toContain(`\`orders_amount_not_negative\`> in <#${CHANNEL}> — 🔴 failing`);
     expect(home).toContain(`\`orders_not_empty\`> in <#${CHANNEL}> — ✅ passing`);
     expect(JSON.stringify(h.slack.homeViews.get(QUINN)?.blocks ?? [])).not.toContain('Your scheduled checks');
+
+    // A process that died mid-run leaves a claimed run without a result: once stale (10 min) the next
+    // pass takes it over and runs it once. (It passes: the check's fourth change within a day makes it
+    // flapping, whose one summary the snooze holds back, so the thread hears nothing new.)
+    const [amount] = h.query<{ id: number }>(
+      "select id from quality_checks where name = 'orders_amount_not_negative'",
+    );
+    const writer = new Database(h.databasePath);
+    writer.pragma('busy_timeout = 5000');
+    writer
+      .prepare('insert into check_runs (team_id, check_id, slot_at, started_at) values (?, ?, ?, ?)')
+      .run('T0FAKE001', amount?.id, at(5).getTime(), at(5).getTime());
+    writer
+      .prepare('update quality_checks set last_slot_at = ? where id = ?')
+      .run(at(5).getTime(), amount?.id);
+    writer.close();
+    clock = at(5, 5);
+    await h.app.idle();
+    expect(
+      h.query(
+        'select result from check_runs where slot_at = ? and check_id = ?',
+        at(5).getTime(),
+        amount?.id,
+      ),
+    ).toEqual([{ result: null }]);
+    clock = at(5, 11);
+    await until(
+      () =>
+        h.query<{ result: string | null }>(
+          'select result from check_runs where slot_at = ? and check_id = ?',
+          at(5).getTime(),
+          amount?.id,
+        )[0]?.result === 'passed',
+    );
+    await h.app.idle();
+    expect(
+      h.query(
+        'select count(*) as n, max(result) as result from check_runs where slot_at = ? and check_id = ?',
+        at(5).getTime(),
+        amount?.id,
+      ),
+    ).toEqual([{ n: 1, result: 'passed' }]);
+    expect(recoveries()).toHaveLength(1);
+    expect(failures()).toHaveLength(1);
+    expect(said().filter((t) => t.includes('keeps switching'))).toEqual([]);
   }, 60_000);
 });
