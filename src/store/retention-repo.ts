@@ -33,6 +33,9 @@ export class SqliteRetentionStore implements RetentionStore {
       deleteAssistantThreads: sqlite.prepare(
         'DELETE FROM assistant_threads WHERE team_id = ? AND created_at < ?',
       ),
+      // Check runs: kept at least 31 days whatever RETENTION_DAYS says, for the 30-day pass rate.
+      deleteCheckRuns: sqlite.prepare(`DELETE FROM check_runs WHERE team_id = ?
+        AND slot_at < min(?, cast(unixepoch('subsec') * 1000 as integer) - 31 * 86400000)`),
       findMessage: sqlite.prepare(`
         SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
                turns.id = (SELECT min(first.id) FROM turns AS first
@@ -66,6 +69,7 @@ export class SqliteRetentionStore implements RetentionStore {
         this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
         // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
         this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
+        this.statements.deleteCheckRuns.run(teamId, cutoffMs);
         return { tasks: idle.length, turns, events };
       })
       .immediate();

@@ -3,6 +3,7 @@ import { nextAlert } from '../../src/core/quality-monitor/alert-policy.js';
 import type { CheckDefinition } from '../../src/core/quality-monitor/check-definition.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteQualityCheckStore } from '../../src/store/quality-check-repo.js';
+import { SqliteRetentionStore } from '../../src/store/retention-repo.js';
 
 const check = (name: string): CheckDefinition => ({
   name,
@@ -129,5 +130,24 @@ describe('quality check store', () => {
     store.remove('T1', b.id);
     expect(store.check('T1', b.id)).toBeUndefined();
     expect(database.sqlite.prepare('select count(*) as n from check_runs').get()).toEqual({ n: 0 });
+  });
+
+  it('prunes check runs after RETENTION_DAYS, but keeps 31 days for the 30-day pass rate', () => {
+    const [a] = adoptIn('T1', 'C1', ['a']).adopted;
+    if (!a) throw new Error('not adopted');
+    const day = 86_400_000;
+    const now = Date.now();
+    for (const daysAgo of [40, 20, 1]) {
+      const slot = new Date(now - daysAgo * day);
+      store.claimRun('T1', a.id, slot, slot, slot);
+    }
+    const retention = new SqliteRetentionStore(database.sqlite);
+    // RETENTION_DAYS=7: only the 40-day-old run goes.
+    retention.prune('T1', now - 7 * day, now - day);
+    expect(
+      store.runs('T1', a.id, new Date(0)).map((r) => Math.round((now - r.slotAt.getTime()) / day)),
+    ).toEqual([20, 1]);
+    retention.prune('T2', now, now);
+    expect(store.runs('T1', a.id, new Date(0))).toHaveLength(2);
   });
 });
