@@ -249,7 +249,7 @@ export function checkListText(entries: CheckListEntry[]): string {
   }
   const lines = entries.map(({ check, latest, next, week, month }) => {
     const result = latest?.result
-      ? `${RESULT_MARK[latest.result.kind]} ${latest.result.kind} (${latest.result.observed}) ${slackDate(latest.slotAt.getTime())}`
+      ? `${RESULT_MARK[latest.result.kind]} ${latest.result.kind} (${neutraliseMentions(latest.result.observed.slice(0, 200))}) ${slackDate(latest.slotAt.getTime())}`
       : latest
         ? 'running now'
         : 'no run yet';
