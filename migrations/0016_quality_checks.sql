@@ -1,3 +1,10 @@
+CREATE TABLE `check_pings` (
+	`team_id` text NOT NULL,
+	`channel_id` text NOT NULL,
+	`pinged_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `check_pings_team_channel_at` ON `check_pings` (`team_id`,`channel_id`,`pinged_at`);--> statement-breakpoint
 CREATE TABLE `check_runs` (
 	`team_id` text NOT NULL,
 	`check_id` integer NOT NULL,
@@ -8,6 +15,8 @@ CREATE TABLE `check_runs` (
 	`announced_ts` text,
 	`acknowledged_by` text,
 	`false_positive` integer DEFAULT false NOT NULL,
+	`announce_claimed_at` integer,
+	`announce_attempts` integer DEFAULT 0 NOT NULL,
 	`started_at` integer NOT NULL,
 	`finished_at` integer,
 	PRIMARY KEY(`check_id`, `slot_at`),
@@ -48,10 +57,11 @@ CREATE TABLE `quality_checks` (
 	`adopted_at` integer NOT NULL,
 	`state` text DEFAULT 'active' NOT NULL,
 	`last_slot_at` integer NOT NULL,
+	`next_slot_at` integer,
 	`alert` text NOT NULL,
 	`snoozed_until` integer
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `quality_checks_team_channel_name` ON `quality_checks` (`team_id`,`channel_id`,`name`);--> statement-breakpoint
-CREATE INDEX `quality_checks_state` ON `quality_checks` (`state`,`last_slot_at`);--> statement-breakpoint
+CREATE INDEX `quality_checks_state_next` ON `quality_checks` (`state`,`next_slot_at`);--> statement-breakpoint
 CREATE INDEX `quality_checks_team_adopter` ON `quality_checks` (`team_id`,`adopted_by`);

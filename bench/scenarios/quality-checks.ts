@@ -94,6 +94,7 @@ export async function qualityChecksScenario(): Promise<QualityChecksBench> {
           findPosted: async () => undefined,
         },
         logger: quiet as never,
+        checkClock: () => new Date(),
       },
       slot,
     );
@@ -142,6 +143,8 @@ function adoptChecks(
       timeZone: 'UTC',
       adoptedBy: 'U1',
       adoptedAt: new Date('2026-11-30T08:59:00Z'),
+      nextSlotAt: new Date('2026-11-30T09:00:00Z'),
+      limits: { perChannel: CHECKS, perTeam: CHECKS },
       checks: Array.from({ length: CHECKS / 10 }, (_, i) => ({
         name: `check_${channel}_${i}`,
         sql: QUERIES[i % QUERIES.length] as string,

@@ -49,14 +49,27 @@ function checkLine(check: ProposedCheck): string {
   return `${SEVERITY_MARK[check.severity]} \`${check.name}\`: expects ${describeExpectation(check.expectation)}; ${sandbox}`;
 }
 
+/** Lines grouped into sections within Slack's 3,000 characters per section text. */
+function sections(lines: string[]): object[] {
+  const texts: string[] = [];
+  for (const line of lines) {
+    const last = texts.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= SECTION_CHARS)
+      texts[texts.length - 1] = `${last}\n${line}`;
+    else texts.push(line.slice(0, SECTION_CHARS));
+  }
+  return texts.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+}
+
+const SECTION_CHARS = 2_900;
+
 /** Under an answer that proposed checks: what they are and the button that schedules them. */
 export function checkOfferMessage(taskId: number, turnId: number, checks: ProposedCheck[]): BlockMessage {
   const title = `*${checks.length} data-quality check${checks.length === 1 ? '' : 's'} from this answer can run on a schedule*`;
-  const lines = checks.map(checkLine).join('\n');
   return {
     text: `${checks.length} data-quality check(s) from this answer can run on a schedule.`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${title}\n${lines}` } },
+      ...sections([title, ...checks.map(checkLine)]),
       {
         type: 'actions',
         block_id: `adopt-checks-${turnId}`,
@@ -172,6 +185,8 @@ export const ADOPT_TEXT = {
   no_sources:
     'No data source is configured for the bot, so the checks would have nothing to run against. An operator adds one with `DATA_SOURCES` (see the README).',
   unknown_source: 'That source is not configured any more; pick another.',
+  team_full:
+    'This workspace already runs the most checks it may (500). Delete some with `/data-engineer checks delete <name>` first.',
   channel_full:
     'This channel already runs the most checks it may (50). Delete some with `/data-engineer checks delete <name>` first.',
 } as const;
@@ -211,8 +226,12 @@ export function checkRunText(
     return `🟡 Check ${name} keeps switching between passing and failing (now: ${observed}). The bot stays quiet about it until it has been steady for a day; \`/data-engineer checks\` shows its latest result.`;
   }
   // The SQL was validated as one SELECT, but it is model-written: no mention inside it may notify anyone.
+  // `<`, `>` and `&` escaped as Slack asks: a `<https://…|label>` in a comment stays text, not a link.
   const sql = neutraliseMentions(
-    check.sql.length > 1_500 ? `${check.sql.slice(0, 1_500)}\n…` : check.sql,
+    (check.sql.length > 1_500 ? `${check.sql.slice(0, 1_500)}\n…` : check.sql)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;'),
   ).replaceAll('```', '`​``');
   return [
     `🔴 *Check ${name} failed* (${check.severity}, ${slotText} on \`${check.sourceName}\`): returned ${observed}; expected ${describeExpectation(check.expectation)}.${qaOwner ? ` ${qaOwner}, this is yours as QA owner.` : ''}`,
@@ -224,7 +243,7 @@ export function checkRunText(
 export const CHECKS_TEXT = {
   unknown: (name: string) =>
     `No check named \`${name}\` in this channel. \`/data-engineer checks\` lists them.`,
-  notAllowed: 'Only an admin or the person who adopted this check can change it.',
+  notAllowed: 'Only an admin, the channel’s QA owner or the person who adopted this check can change it.',
   deleted: (name: string) => `Deleted the check \`${name}\` and its run history.`,
   paused: (name: string) => `Paused \`${name}\`. \`/data-engineer checks resume ${name}\` starts it again.`,
   alreadyPaused: (name: string) => `\`${name}\` is already paused.`,
@@ -336,6 +355,7 @@ export const ALERT_TEXT = {
   gone: 'That check or run is no longer here.',
   notAllowed:
     'Only the channel’s QA owner, the person who adopted the check or an admin can handle its failures.',
+  falsePositiveNotAllowed: 'Only the channel’s QA owner or an admin can mark a failure a false positive.',
   acknowledged: 'Acknowledged. The thread shows it.',
   alreadyAcknowledged: 'Someone already acknowledged this failure.',
   snoozed: 'Snoozed for 24 hours: failures of this check are not posted until then (runs go on and count).',

@@ -5,6 +5,7 @@ import type { CheckSchedule } from '../core/quality-monitor/check-schedule.js';
 import type {
   AdoptedCheck,
   CheckRun,
+  ClaimRef,
   ProposedCheck,
   QualityCheckStore,
   RunRef,
@@ -27,18 +28,21 @@ interface CheckRow {
   adoptedBy: string;
   state: AdoptedCheck['state'];
   lastSlotAt: number;
+  nextSlotAt: number | null;
   alert: string;
   snoozedUntil: number | null;
 }
 
 const CHECK_COLUMNS = `id, team_id as teamId, channel_id as channelId, task_id as taskId, thread_ts as threadTs,
   name, sql, expectation, severity, source_name as sourceName, schedule, time_zone as timeZone,
-  adopted_by as adoptedBy, state, last_slot_at as lastSlotAt, alert, snoozed_until as snoozedUntil`;
+  adopted_by as adoptedBy, state, last_slot_at as lastSlotAt, next_slot_at as nextSlotAt, alert,
+  snoozed_until as snoozedUntil`;
 
 function toCheck(row: CheckRow): AdoptedCheck {
-  const { snoozedUntil, ...rest } = row;
+  const { snoozedUntil, nextSlotAt, ...rest } = row;
   return {
     ...rest,
+    ...(nextSlotAt === null ? {} : { nextSlotAt: new Date(nextSlotAt) }),
     expectation: JSON.parse(row.expectation) as Expectation,
     schedule: JSON.parse(row.schedule) as CheckSchedule,
     lastSlotAt: new Date(row.lastSlotAt),
@@ -71,9 +75,9 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
         from proposed_checks where team_id = ? and task_id = ? order by created_at, name`),
       adopt:
         s(`insert into quality_checks (team_id, channel_id, task_id, thread_ts, name, sql, expectation, severity,
-          source_name, schedule, time_zone, adopted_by, adopted_at, last_slot_at, alert)
+          source_name, schedule, time_zone, adopted_by, adopted_at, last_slot_at, next_slot_at, alert)
         values (@teamId, @channelId, @taskId, @threadTs, @name, @sql, @expectation, @severity, @sourceName,
-          @schedule, @timeZone, @adoptedBy, @adoptedAt, @adoptedAt, @alert)
+          @schedule, @timeZone, @adoptedBy, @adoptedAt, @adoptedAt, @nextSlotAt, @alert)
         on conflict (team_id, channel_id, name) do nothing`),
       check: s(`select ${CHECK_COLUMNS} from quality_checks where team_id = ? and id = ?`),
       checksIn: s(
@@ -84,12 +88,15 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       byName: s(
         `select ${CHECK_COLUMNS} from quality_checks where team_id = ? and channel_id = ? and name = ?`,
       ),
-      setState: s(`update quality_checks set state = @state, last_slot_at = coalesce(@resumedAt, last_slot_at)
+      setState:
+        s(`update quality_checks set state = @state, last_slot_at = coalesce(@resumedAt, last_slot_at),
+          next_slot_at = case when @resumedAt is null then next_slot_at else @nextSlotAt end
         where team_id = @teamId and id = @checkId`),
+      counts: s(`select count(*) as team, coalesce(sum(channel_id = @channelId), 0) as channel
+        from quality_checks where team_id = @teamId`),
       remove: s('delete from quality_checks where team_id = ? and id = ?'),
-      active: s(
-        `select ${CHECK_COLUMNS} from quality_checks where state = 'active' order by last_slot_at limit ?`,
-      ),
+      due: s(`select ${CHECK_COLUMNS} from quality_checks
+        where state = 'active' and next_slot_at <= ? order by next_slot_at limit ?`),
       claim: s(`insert into check_runs (team_id, check_id, slot_at, started_at)
         select team_id, id, @slotAt, @startedAt from quality_checks where team_id = @teamId and id = @checkId
         on conflict (check_id, slot_at) do update set started_at = excluded.started_at
@@ -100,14 +107,29 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
         where result is null and started_at < ? order by started_at limit ?`),
       unannounced: s(`select team_id as teamId, check_id as checkId, slot_at as slotAt, action, observed
         from check_runs where result is not null and action in ('failure', 'recovery', 'flapping')
-          and announced_ts is null order by finished_at limit ?`),
+          and announced_ts is null order by announce_attempts, finished_at limit ?`),
+      claimAnnouncement:
+        s(`update check_runs set announce_claimed_at = @now, announce_attempts = announce_attempts + 1
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and announced_ts is null
+          and (announce_claimed_at is null or announce_claimed_at < @staleBefore)
+        returning announce_attempts - 1 as attempts`),
+      start: s(`update check_runs set started_at = @now
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and result is null
+          and started_at = @claimedAt`),
+      release: s(`update check_runs set announce_claimed_at = null
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and announced_ts is null`),
+      recordPing: s('insert into check_pings (team_id, channel_id, pinged_at) values (?, ?, ?)'),
+      pingsSince: s(
+        'select count(*) as n from check_pings where team_id = ? and channel_id = ? and pinged_at >= ?',
+      ),
       announced: s(`update check_runs set announced_ts = @ts
         where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
-      moveSlot: s(`update quality_checks set last_slot_at = max(last_slot_at, @slotAt)
-        where team_id = @teamId and id = @checkId`),
+      moveSlot: s(`update quality_checks set last_slot_at = @slotAt, next_slot_at = @nextSlotAt
+        where team_id = @teamId and id = @checkId and last_slot_at <= @slotAt`),
       finish: s(`update check_runs set result = @result, observed = @observed, action = @action,
           finished_at = @finishedAt
-        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt`),
+        where team_id = @teamId and check_id = @checkId and slot_at = @slotAt and result is null
+          and started_at = @startedAt`),
       alert: s('update quality_checks set alert = @alert where team_id = @teamId and id = @checkId'),
       runs: s(
         `select ${RUN_COLUMNS} from check_runs where team_id = ? and check_id = ? and slot_at >= ? order by slot_at`,
@@ -143,10 +165,13 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       .immediate();
   }
 
-  adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): { adopted: AdoptedCheck[]; taken: string[] } {
-    const { checks, adoptedAt, schedule, ...where } = adoption;
+  adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): ReturnType<QualityCheckStore['adopt']> {
+    const { checks, adoptedAt, schedule, nextSlotAt, limits, ...where } = adoption;
     return this.sqlite
       .transaction(() => {
+        const counts = this.statements.counts.get(where) as { team: number; channel: number };
+        if (counts.channel + checks.length > limits.perChannel) return { full: 'channel' as const };
+        if (counts.team + checks.length > limits.perTeam) return { full: 'team' as const };
         const adopted: AdoptedCheck[] = [];
         const taken: string[] = [];
         for (const check of checks) {
@@ -155,6 +180,7 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
             ...checkColumns(check),
             schedule: JSON.stringify(schedule),
             adoptedAt: adoptedAt.getTime(),
+            nextSlotAt: nextSlotAt?.getTime() ?? null,
             alert: JSON.stringify({ status: 'unknown', changes: [], flapping: false } satisfies AlertState),
           });
           const row = this.byName(where.teamId, where.channelId, check.name);
@@ -188,36 +214,52 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     return row && toCheck(row);
   }
 
-  setState(teamId: string, checkId: number, state: AdoptedCheck['state'], resumedAt?: Date): void {
-    this.statements.setState.run({ teamId, checkId, state, resumedAt: resumedAt?.getTime() ?? null });
+  setState(
+    teamId: string,
+    checkId: number,
+    state: AdoptedCheck['state'],
+    resumed?: { at: Date; nextSlotAt: Date | undefined },
+  ): void {
+    this.statements.setState.run({
+      teamId,
+      checkId,
+      state,
+      resumedAt: resumed?.at.getTime() ?? null,
+      nextSlotAt: resumed?.nextSlotAt?.getTime() ?? null,
+    });
   }
 
   remove(teamId: string, checkId: number): void {
     this.statements.remove.run(teamId, checkId);
   }
 
-  activeChecks(limit: number): AdoptedCheck[] {
-    return (this.statements.active.all(limit) as CheckRow[]).map(toCheck);
+  dueChecks(now: Date, limit: number): AdoptedCheck[] {
+    return (this.statements.due.all(now.getTime(), limit) as CheckRow[]).map(toCheck);
   }
 
-  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean {
-    return this.sqlite
-      .transaction(() => this.claimOne({ teamId, checkId, slotAt }, startedAt, staleBefore))
-      .immediate();
+  claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): boolean {
+    return this.sqlite.transaction(() => this.claimOne(run, startedAt, staleBefore)).immediate();
   }
 
-  private claimOne(run: RunRef, startedAt: Date, staleBefore: Date): boolean {
+  private claimOne(run: ClaimRef, startedAt: Date, staleBefore: Date): boolean {
     const key = runKey(run);
     const claim = { ...key, startedAt: startedAt.getTime(), staleBefore: staleBefore.getTime() };
     const claimed = this.statements.claim.run(claim).changes === 1;
-    if (claimed) this.statements.moveSlot.run(key);
+    if (claimed) this.statements.moveSlot.run({ ...key, nextSlotAt: run.nextSlotAt?.getTime() ?? null });
     return claimed;
   }
 
-  claimRuns(runs: RunRef[], startedAt: Date, staleBefore: Date): RunRef[] {
+  claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): ClaimRef[] {
     return this.sqlite
       .transaction(() => runs.filter((run) => this.claimOne(run, startedAt, staleBefore)))
       .immediate();
+  }
+
+  startRun(run: RunRef, claimedAt: Date, now: Date): boolean {
+    return (
+      this.statements.start.run({ ...runKey(run), claimedAt: claimedAt.getTime(), now: now.getTime() })
+        .changes === 1
+    );
   }
 
   isRunning(teamId: string, checkId: number, staleBefore: Date): boolean {
@@ -235,19 +277,23 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     run: RunRef,
     outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
-  ): void {
+    startedAt: Date,
+  ): boolean {
     const key = { teamId: run.teamId, checkId: run.checkId };
-    this.sqlite
+    return this.sqlite
       .transaction(() => {
-        this.statements.finish.run({
+        const finished = this.statements.finish.run({
           ...key,
           slotAt: run.slotAt.getTime(),
+          startedAt: startedAt.getTime(),
           result: outcome.result.kind,
           observed: outcome.result.observed,
           action: outcome.action,
           finishedAt: finishedAt.getTime(),
         });
+        if (finished.changes !== 1) return false;
         this.statements.alert.run({ ...key, alert: JSON.stringify(outcome.alert) });
+        return true;
       })
       .immediate();
   }
@@ -259,6 +305,27 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       observed: string;
     })[];
     return rows.map((row) => ({ ...row, slotAt: new Date(row.slotAt) }));
+  }
+
+  claimAnnouncement(run: RunRef, now: Date, staleBefore: Date): { attempts: number } | undefined {
+    const row = this.statements.claimAnnouncement.get({
+      ...runKey(run),
+      now: now.getTime(),
+      staleBefore: staleBefore.getTime(),
+    }) as { attempts: number } | undefined;
+    return row;
+  }
+
+  releaseAnnouncement(run: RunRef): void {
+    this.statements.release.run(runKey(run));
+  }
+
+  recordPing(teamId: string, channelId: string, at: Date): void {
+    this.statements.recordPing.run(teamId, channelId, at.getTime());
+  }
+
+  pingsSince(teamId: string, channelId: string, since: Date): number {
+    return (this.statements.pingsSince.get(teamId, channelId, since.getTime()) as { n: number }).n;
   }
 
   markAnnounced(run: RunRef, ts: string): void {

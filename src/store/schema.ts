@@ -512,13 +512,15 @@ export const qualityChecks = sqliteTable(
       .notNull()
       .default('active'),
     lastSlotAt: integer('last_slot_at').notNull(),
+    /** The next slot after lastSlotAt (the scheduler selects by it); null when the schedule has none. */
+    nextSlotAt: integer('next_slot_at'),
     alert: text('alert', { mode: 'json' }).notNull(),
     /** Failures are not posted before this (Snooze 24 h on a failure post); null when not snoozed. */
     snoozedUntil: integer('snoozed_until'),
   },
   (t) => [
     uniqueIndex('quality_checks_team_channel_name').on(t.teamId, t.channelId, t.name),
-    index('quality_checks_state').on(t.state, t.lastSlotAt),
+    index('quality_checks_state_next').on(t.state, t.nextSlotAt),
     // The Home tab: the checks a person adopted.
     index('quality_checks_team_adopter').on(t.teamId, t.adoptedBy),
   ],
@@ -543,6 +545,9 @@ export const checkRuns = sqliteTable(
     acknowledgedBy: text('acknowledged_by'),
     /** Marked a false positive from its failure post: counted as passed in pass rates. */
     falsePositive: integer('false_positive', { mode: 'boolean' }).notNull().default(false),
+    /** Who is posting `action` (a process claims the post before making it) and how often it tried. */
+    announceClaimedAt: integer('announce_claimed_at'),
+    announceAttempts: integer('announce_attempts').notNull().default(0),
     startedAt: integer('started_at').notNull(),
     finishedAt: integer('finished_at'),
   },
@@ -552,4 +557,15 @@ export const checkRuns = sqliteTable(
     // The runner's scans: runs cut short (no result) and finished runs not yet announced.
     index('check_runs_result_started').on(t.result, t.startedAt),
   ],
+);
+
+/** QA-owner pings from failing checks, per channel: a bounded number a day, whatever checks come and go. */
+export const checkPings = sqliteTable(
+  'check_pings',
+  {
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    pingedAt: integer('pinged_at').notNull(),
+  },
+  (t) => [index('check_pings_team_channel_at').on(t.teamId, t.channelId, t.pingedAt)],
 );

@@ -31,8 +31,8 @@ describe('quality check store', () => {
   });
   afterEach(() => database.sqlite.close());
 
-  const adoptIn = (teamId: string, channelId: string, names: string[], adoptedBy = 'U1') =>
-    store.adopt({
+  const adoptIn = (teamId: string, channelId: string, names: string[], adoptedBy = 'U1') => {
+    const result = store.adopt({
       teamId,
       channelId,
       taskId,
@@ -42,8 +42,13 @@ describe('quality check store', () => {
       timeZone: 'UTC',
       adoptedBy,
       adoptedAt: new Date('2026-11-30T08:10:00Z'),
+      nextSlotAt: new Date('2026-11-30T09:00:00Z'),
       checks: names.map(check),
+      limits: { perChannel: 4, perTeam: 5 },
     });
+    if ('full' in result) throw new Error(`full: ${result.full}`);
+    return result;
+  };
 
   it('keeps the latest proposal per task and name, and only for its team', () => {
     const proposal = { ...check('a'), teamId: 'T1', taskId, sandboxObserved: '0 rows', sandboxPassed: true };
@@ -62,6 +67,11 @@ describe('quality check store', () => {
     expect(store.byName('T1', 'C1', 'b')?.adoptedBy).toBe('U1');
     expect(adoptIn('T2', 'C1', ['b']).adopted).toHaveLength(1);
     expect(store.checksIn('T1', 'C1').map((c) => c.name)).toEqual(['a', 'b', 'c']);
+    // The caps are counted in the same transaction: 3 + 2 > 4 in the channel, then 5 + 1 > 5 in the team.
+    expect(() => adoptIn('T1', 'C1', ['d', 'e'])).toThrow('full: channel');
+    adoptIn('T1', 'C2', ['x', 'y']);
+    expect(() => adoptIn('T1', 'C3', ['z'])).toThrow('full: team');
+    expect(store.checksIn('T1', 'C3')).toEqual([]);
   });
 
   it('claims each slot once, moves the last slot, and stores the result with the alert state', () => {
@@ -69,14 +79,35 @@ describe('quality check store', () => {
     if (!a) throw new Error('not adopted');
     const slot = new Date('2026-11-30T09:00:00Z');
     const stale = new Date('2026-11-30T08:50:00Z');
-    expect(store.claimRun('T2', a.id, slot, slot, stale)).toBe(false);
-    expect(store.claimRun('T1', a.id, slot, slot, stale)).toBe(true);
-    expect(store.claimRun('T1', a.id, slot, slot, stale)).toBe(false);
+    expect(
+      store.claimRun({ teamId: 'T2', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+    ).toBe(false);
+    expect(
+      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+    ).toBe(true);
+    expect(
+      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+    ).toBe(false);
     expect(store.isRunning('T1', a.id, stale)).toBe(true);
     expect(store.check('T1', a.id)?.lastSlotAt).toEqual(slot);
     const { state, action } = nextAlert(a.alert, false, slot);
     const run = { teamId: 'T1', checkId: a.id, slotAt: slot };
-    store.finishRun(run, { result: { kind: 'failed', observed: '3 rows' }, alert: state, action }, slot);
+    expect(
+      store.finishRun(
+        run,
+        { result: { kind: 'failed', observed: '3 rows' }, alert: state, action },
+        slot,
+        new Date(0),
+      ),
+    ).toBe(false);
+    expect(
+      store.finishRun(
+        run,
+        { result: { kind: 'failed', observed: '3 rows' }, alert: state, action },
+        slot,
+        slot,
+      ),
+    ).toBe(true);
     expect(store.isRunning('T1', a.id, stale)).toBe(false);
     expect(store.check('T1', a.id)?.alert).toEqual(state);
     expect(store.unannounced(10)).toEqual([{ ...run, action: 'failure', observed: '3 rows' }]);
@@ -97,7 +128,11 @@ describe('quality check store', () => {
     expect(store.runs('T2', a.id, new Date(0))).toEqual([]);
     // A finished run is never claimed again, however old.
     expect(
-      store.claimRun('T1', a.id, slot, new Date('2026-12-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z')),
+      store.claimRun(
+        { teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined },
+        new Date('2026-12-01T00:00:00Z'),
+        new Date('2026-12-01T00:00:00Z'),
+      ),
     ).toBe(false);
   });
 
@@ -105,14 +140,22 @@ describe('quality check store', () => {
     const [a] = adoptIn('T1', 'C1', ['a']).adopted;
     if (!a) throw new Error('not adopted');
     const slot = new Date('2026-11-30T09:00:00Z');
-    store.claimRun('T1', a.id, slot, slot, slot);
+    store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
     const early = new Date('2026-11-30T09:01:00Z');
     expect(store.abandonedRuns(slot, 10)).toEqual([]);
-    expect(store.claimRun('T1', a.id, slot, early, slot)).toBe(false);
+    expect(
+      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, early, slot),
+    ).toBe(false);
     const later = new Date('2026-11-30T09:20:00Z');
     const staleBefore = new Date('2026-11-30T09:10:00Z');
     expect(store.abandonedRuns(staleBefore, 10)).toEqual([{ teamId: 'T1', checkId: a.id, slotAt: slot }]);
-    expect(store.claimRun('T1', a.id, slot, later, staleBefore)).toBe(true);
+    expect(
+      store.claimRun(
+        { teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined },
+        later,
+        staleBefore,
+      ),
+    ).toBe(true);
     expect(store.abandonedRuns(staleBefore, 10)).toEqual([]);
   });
 
@@ -120,11 +163,11 @@ describe('quality check store', () => {
     const [a, b] = adoptIn('T1', 'C1', ['a', 'b']).adopted;
     if (!a || !b) throw new Error('not adopted');
     store.setState('T1', a.id, 'paused');
-    expect(store.activeChecks(10).map((c) => c.name)).toEqual(['b']);
+    expect(store.dueChecks(new Date('2026-12-31T00:00:00Z'), 10).map((c) => c.name)).toEqual(['b']);
     const resumed = new Date('2026-11-30T15:00:00Z');
-    store.setState('T1', a.id, 'active', resumed);
+    store.setState('T1', a.id, 'active', { at: resumed, nextSlotAt: new Date('2026-11-30T16:00:00Z') });
     expect(store.check('T1', a.id)).toMatchObject({ state: 'active', lastSlotAt: resumed });
-    store.claimRun('T1', b.id, resumed, resumed, resumed);
+    store.claimRun({ teamId: 'T1', checkId: b.id, slotAt: resumed, nextSlotAt: undefined }, resumed, resumed);
     store.remove('T2', b.id);
     expect(store.check('T1', b.id)).toBeDefined();
     store.remove('T1', b.id);
@@ -139,7 +182,7 @@ describe('quality check store', () => {
     const now = Date.now();
     for (const daysAgo of [40, 20, 1]) {
       const slot = new Date(now - daysAgo * day);
-      store.claimRun('T1', a.id, slot, slot, slot);
+      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
     }
     const retention = new SqliteRetentionStore(database.sqlite);
     // RETENTION_DAYS=7: only the 40-day-old run goes.

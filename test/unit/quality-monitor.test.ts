@@ -94,6 +94,11 @@ describe('check schedules', () => {
     expect(parseCheckSchedule('*/15 * * * *')).toEqual({ kind: 'cron', expression: '*/15 * * * *' });
     expect(parseCheckSchedule('61 * * * *')).toHaveProperty('problem');
     expect(parseCheckSchedule('every now and then')).toHaveProperty('problem');
+    // Never (30 February), or rarer than monthly: refused; the first of each month is fine.
+    expect(parseCheckSchedule('0 0 30 2 *')).toHaveProperty('problem');
+    expect(parseCheckSchedule('0 0 31 4,6,9,11 *')).toHaveProperty('problem');
+    expect(parseCheckSchedule('0 0 1 1 *')).toHaveProperty('problem');
+    expect(parseCheckSchedule('0 6 1 * *')).toEqual({ kind: 'cron', expression: '0 6 1 * *' });
     expect(describeSchedule({ kind: 'hourly', minute: 5 })).toBe('hourly at :05');
   });
 

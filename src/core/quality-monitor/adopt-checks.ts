@@ -2,7 +2,7 @@ import type { CollaborationStore } from '../collaboration/collaboration-store.js
 import type { DataSourceCatalog } from '../data-sources/data-source.js';
 import { isTeamAdmin, type PermissionDeps } from '../permissions.js';
 import type { TaskStore } from '../tasks/task-store.js';
-import type { CheckSchedule } from './check-schedule.js';
+import { type CheckSchedule, nextSlot } from './check-schedule.js';
 import type { AdoptedCheck, QualityCheckStore } from './check-store.js';
 
 /**
@@ -14,11 +14,13 @@ import type { AdoptedCheck, QualityCheckStore } from './check-store.js';
  */
 
 export const MAX_CHECKS_PER_CHANNEL = 50;
+/** Every scheduler pass looks at due checks only, but a workspace's runs share its sources: bounded too. */
+export const MAX_CHECKS_PER_TEAM = 500;
 
 export interface AdoptDeps extends PermissionDeps {
   store: Pick<TaskStore, 'getTask'>;
   collaboration: Pick<CollaborationStore, 'effectiveOwners'>;
-  qualityChecks: Pick<QualityCheckStore, 'offeredBy' | 'adopt' | 'checksIn'>;
+  qualityChecks: Pick<QualityCheckStore, 'offeredBy' | 'adopt'>;
   dataSources: Pick<DataSourceCatalog, 'list'>;
 }
 
@@ -59,7 +61,7 @@ export interface Adoption extends AdoptClick {
 
 export type AdoptOutcome =
   | { kind: 'adopted'; adopted: AdoptedCheck[]; taken: string[] }
-  | { kind: 'unknown_source' | 'channel_full' }
+  | { kind: 'unknown_source' | 'channel_full' | 'team_full' }
   | Exclude<AdoptAccess, { kind: 'allowed' }>;
 
 /** Adopts what the answer offered, after asking again who may (the form may have sat open for a while). */
@@ -69,8 +71,6 @@ export async function adoptChecks(deps: AdoptDeps, adoption: Adoption): Promise<
   if (!deps.dataSources.list().some((source) => source.name === adoption.sourceName)) {
     return { kind: 'unknown_source' };
   }
-  const existing = deps.qualityChecks.checksIn(adoption.teamId, adoption.channelId).length;
-  if (existing + access.checks > MAX_CHECKS_PER_CHANNEL) return { kind: 'channel_full' };
   const { teamId, channelId, taskId, turnId, userId } = adoption;
   const result = deps.qualityChecks.adopt({
     teamId,
@@ -82,7 +82,10 @@ export async function adoptChecks(deps: AdoptDeps, adoption: Adoption): Promise<
     timeZone: adoption.timeZone,
     adoptedBy: userId,
     adoptedAt: adoption.at,
+    nextSlotAt: nextSlot(adoption.schedule, adoption.timeZone, adoption.at),
     checks: deps.qualityChecks.offeredBy(teamId, taskId, turnId),
+    limits: { perChannel: MAX_CHECKS_PER_CHANNEL, perTeam: MAX_CHECKS_PER_TEAM },
   });
+  if ('full' in result) return { kind: result.full === 'channel' ? 'channel_full' : 'team_full' };
   return { kind: 'adopted', ...result };
 }

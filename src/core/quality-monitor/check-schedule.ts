@@ -16,6 +16,8 @@ export type CheckSchedule =
 
 /** Runs closer together than this are refused: a source is a team's warehouse, not a load test. */
 export const MIN_MINUTES_BETWEEN_RUNS = 15;
+/** Runs further apart than this are refused (a monthly check is the rarest). */
+const MAX_DAYS_BETWEEN_RUNS = 32;
 
 const CRON_FIELDS = /^\S+(\s+\S+){4}$/;
 
@@ -43,6 +45,8 @@ export function parseCheckSchedule(text: string): CheckSchedule | { problem: str
     return { problem: 'that cron expression is not valid' };
   }
   if (tooFrequent(cron)) return { problem: `checks run at most every ${MIN_MINUTES_BETWEEN_RUNS} minutes` };
+  if (tooRare(cron))
+    return { problem: 'checks run at least once a month (that expression runs rarely or never)' };
   return { kind: 'cron', expression: t };
 }
 
@@ -52,6 +56,19 @@ function tooFrequent(cron: Cron): boolean {
   for (let i = 1; i < runs.length; i += 1) {
     const gap = (runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime();
     if (gap < MIN_MINUTES_BETWEEN_RUNS * 60_000) return true;
+  }
+  return false;
+}
+
+/** Runs more than a month apart (or never: `0 0 30 2 *`) would leave a check silent, and cost every pass. */
+function tooRare(cron: Cron): boolean {
+  const from = new Date(Date.UTC(2025, 0, 6));
+  const runs = cron.nextRuns(3, from);
+  if (runs.length < 3) return true;
+  let previous = from.getTime();
+  for (const run of runs) {
+    if (run.getTime() - previous > MAX_DAYS_BETWEEN_RUNS * 86_400_000) return true;
+    previous = run.getTime();
   }
   return false;
 }

@@ -32,6 +32,8 @@ export interface AdoptedCheck extends CheckDefinition {
   state: 'active' | 'paused';
   /** The slot of the latest run, or when it was adopted or resumed: the next run is after it. */
   lastSlotAt: Date;
+  /** The first slot after lastSlotAt; undefined when the schedule has none. */
+  nextSlotAt?: Date;
   alert: AlertState;
   /** Failures are not posted before this (Snooze 24 h). */
   snoozedUntil?: Date;
@@ -65,6 +67,11 @@ export interface RunRef {
   slotAt: Date;
 }
 
+/** A run to claim, with the check's next slot after it (stored with the claim). */
+export interface ClaimRef extends RunRef {
+  nextSlotAt: Date | undefined;
+}
+
 export interface QualityCheckStore {
   /** Records the answer's proposals (a name proposed again in the same task replaces the earlier one). */
   propose(check: ProposedCheck): void;
@@ -83,45 +90,76 @@ export interface QualityCheckStore {
    * skipped (returned in `taken`), never overwritten by someone else's adoption.
    */
   adopt(
-    adoption: Omit<AdoptedCheck, 'id' | 'state' | 'alert' | 'lastSlotAt' | keyof CheckDefinition> & {
+    adoption: Omit<
+      AdoptedCheck,
+      'id' | 'state' | 'alert' | 'lastSlotAt' | 'nextSlotAt' | 'snoozedUntil' | keyof CheckDefinition
+    > & {
       checks: CheckDefinition[];
       adoptedAt: Date;
+      nextSlotAt: Date | undefined;
+      /** Counted inside the same transaction, so two adoptions at once cannot pass a cap together. */
+      limits: { perChannel: number; perTeam: number };
     },
-  ): { adopted: AdoptedCheck[]; taken: string[] };
+  ): { adopted: AdoptedCheck[]; taken: string[] } | { full: 'channel' | 'team' };
   check(teamId: string, checkId: number): AdoptedCheck | undefined;
   checksIn(teamId: string, channelId: string): AdoptedCheck[];
   /** The checks a person adopted, in every channel, failing ones first. */
   adoptedBy(teamId: string, userId: string, limit: number): AdoptedCheck[];
   byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined;
-  setState(teamId: string, checkId: number, state: AdoptedCheck['state'], resumedAt?: Date): void;
+  /** Pauses, or resumes from `resumed.at` (slots missed while paused are not run). */
+  setState(
+    teamId: string,
+    checkId: number,
+    state: AdoptedCheck['state'],
+    resumed?: { at: Date; nextSlotAt: Date | undefined },
+  ): void;
   remove(teamId: string, checkId: number): void;
-  /** Active checks of every team (the scheduler's scan), at most `limit`. */
-  activeChecks(limit: number): AdoptedCheck[];
+  /** Active checks of every team whose next slot has come, soonest first, at most `limit`. */
+  dueChecks(now: Date, limit: number): AdoptedCheck[];
 
   /**
    * Claims the run of one slot: false when that slot was already claimed, unless its run was cut short
    * (no result) and started before `staleBefore` (its process died): then it is claimed again. Moves the
    * check's lastSlotAt to the slot in the same transaction.
    */
-  claimRun(teamId: string, checkId: number, slotAt: Date, startedAt: Date, staleBefore: Date): boolean;
+  claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): boolean;
   /**
    * claimRun for many runs in one transaction (one commit, not one per check: a thousand checks due in
    * the same minute would otherwise wait for a thousand disk syncs). Returns the runs claimed.
    */
-  claimRuns(runs: RunRef[], startedAt: Date, staleBefore: Date): RunRef[];
+  claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): ClaimRef[];
+  /**
+   * Just before its query: restamps the claim (`claimedAt` → `now`), so a run that waited in line is not
+   * taken for dead. False when another process took the run over meanwhile: then this one leaves it.
+   */
+  startRun(run: RunRef, claimedAt: Date, now: Date): boolean;
   /** A run of this check started at or after `staleBefore` has no result yet (it is running). */
   isRunning(teamId: string, checkId: number, staleBefore: Date): boolean;
   /** Runs cut short (no result) that started before `staleBefore`, oldest first. */
   abandonedRuns(staleBefore: Date, limit: number): RunRef[];
-  /** Stores the run's result, what the thread is told, and the check's new alert state, together. */
+  /**
+   * Stores the run's result, what the thread is told, and the check's new alert state, together, when
+   * the run is still this process's (started at `startedAt`, no result yet); false otherwise.
+   */
   finishRun(
     run: RunRef,
     outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
-  ): void;
-  /** Finished runs whose action ('failure', 'recovery', 'flapping') has no post yet, oldest first. */
+    startedAt: Date,
+  ): boolean;
+  /** Finished runs whose action ('failure', 'recovery', 'flapping') has no post yet, fewest tries first. */
   unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[];
+  /**
+   * Claims the post of a run's action: undefined when another process is making it (claimed after
+   * `staleBefore`) or it was made. `attempts` counts the tries before this one (a try may have landed).
+   */
+  claimAnnouncement(run: RunRef, now: Date, staleBefore: Date): { attempts: number } | undefined;
   markAnnounced(run: RunRef, ts: string): void;
+  /** A post that failed: unclaimed at once, so the next pass tries again (looking it up first). */
+  releaseAnnouncement(run: RunRef): void;
+  /** Records a QA-owner ping from a failing check; the count since `since` bounds them per channel. */
+  recordPing(teamId: string, channelId: string, at: Date): void;
+  pingsSince(teamId: string, channelId: string, since: Date): number;
   /** One run as stored (undefined when the check or run is gone). */
   run(run: RunRef): CheckRun | undefined;
   /** Records the first Acknowledge of a run's failure; false when someone already did. */

@@ -1,4 +1,5 @@
 import { CHECKS_TEXT, checkListText } from '../../render/quality-check-messages.js';
+import type { CollaborationStore } from '../collaboration/collaboration-store.js';
 import { isTeamAdmin, type PermissionDeps } from '../permissions.js';
 import { defineSubCommand } from '../sub-command.js';
 import { CHECK_NAME } from './check-definition.js';
@@ -8,6 +9,7 @@ import { passRate } from './pass-rates.js';
 
 export interface ChecksCommandDeps extends PermissionDeps {
   qualityChecks: QualityCheckStore;
+  collaboration: Pick<CollaborationStore, 'effectiveOwners'>;
   /** The scheduler's clock: pass-rate windows and resumes are read by it. */
   checkClock: () => Date;
 }
@@ -24,7 +26,7 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
   name: 'checks',
   usage: [
     '`/data-engineer checks` lists this channel’s scheduled data-quality checks: latest result, next run, pass rate',
-    '`/data-engineer checks pause|resume|delete <name>` (admins and the check’s adopter)',
+    '`/data-engineer checks pause|resume|delete <name>` (admins, the channel’s QA owner and the check’s adopter)',
   ],
   parse: (args) => {
     if (args.length === 0) return { kind: 'list' };
@@ -67,7 +69,12 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
     }
     const check = store.byName(teamId, channelId, args.name);
     if (!check) return CHECKS_TEXT.unknown(args.name);
-    if (check.adoptedBy !== userId && !(await isTeamAdmin(deps, userId))) return CHECKS_TEXT.notAllowed;
+    const qa = deps.collaboration.effectiveOwners(teamId, channelId).get('qa');
+    const mayChange =
+      check.adoptedBy === userId ||
+      (qa?.kind === 'user' && qa.id === userId) ||
+      (await isTeamAdmin(deps, userId));
+    if (!mayChange) return CHECKS_TEXT.notAllowed;
     if (args.kind === 'delete') {
       store.remove(teamId, check.id);
       return CHECKS_TEXT.deleted(check.name);
@@ -79,7 +86,10 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
     }
     if (check.state === 'active') return CHECKS_TEXT.alreadyActive(check.name);
     // Resumed from now: the slots it missed while paused are not run.
-    store.setState(teamId, check.id, 'active', now);
+    store.setState(teamId, check.id, 'active', {
+      at: now,
+      nextSlotAt: nextSlot(check.schedule, check.timeZone, now),
+    });
     return CHECKS_TEXT.resumed(check.name);
   },
 });

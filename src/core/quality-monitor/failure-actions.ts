@@ -48,11 +48,13 @@ export async function handleFailureAction(deps: FailureActionDeps, click: Failur
   const run = check && check.channelId === click.channelId ? store.run(ref) : undefined;
   if (!check || !run || run.result?.kind !== 'failed') return ALERT_TEXT.gone;
   const qa = deps.collaboration.effectiveOwners(click.teamId, click.channelId).get('qa');
+  const isQaOwner = qa?.kind === 'user' && qa.id === click.userId;
+  // A false positive rewrites the check's figures: the QA owner's call (or an admin's), not the adopter's.
   const allowed =
-    check.adoptedBy === click.userId ||
-    (qa?.kind === 'user' && qa.id === click.userId) ||
+    (click.choice !== 'fp' && check.adoptedBy === click.userId) ||
+    isQaOwner ||
     (await isTeamAdmin(deps, click.userId));
-  if (!allowed) return ALERT_TEXT.notAllowed;
+  if (!allowed) return click.choice === 'fp' ? ALERT_TEXT.falsePositiveNotAllowed : ALERT_TEXT.notAllowed;
 
   let reply: string;
   if (click.choice === 'ack') {

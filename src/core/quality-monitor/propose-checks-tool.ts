@@ -11,6 +11,8 @@ export const PROPOSE_QUALITY_CHECKS = 'propose_quality_checks';
 
 /** Checks one answer may propose in one call (and keeps, per task, by name). */
 export const MAX_PROPOSED_CHECKS = 10;
+/** Checks one task keeps in all (a channel runs at most 50; the offer must fit one message). */
+export const MAX_PROPOSALS_PER_TASK = 20;
 
 const input = z.object({
   checks: z
@@ -25,7 +27,7 @@ const input = z.object({
 
 interface Deps {
   answerSandbox: AnswerSandbox;
-  qualityChecks: Pick<QualityCheckStore, 'propose'>;
+  qualityChecks: Pick<QualityCheckStore, 'propose' | 'proposals'>;
 }
 
 /**
@@ -48,14 +50,20 @@ export const proposeQualityChecksTool = defineTool({
   async run(args, { deps, task }: ToolContext<Deps>): Promise<ToolReply> {
     const lines: string[] = [];
     let kept = 0;
+    const names = new Set(deps.qualityChecks.proposals(task.teamId, task.id).map((p) => p.name));
     for (const proposed of args.checks) {
       const check = checkDefinition(proposed);
+      if (!names.has(check.name) && names.size >= MAX_PROPOSALS_PER_TASK) {
+        lines.push(`- ${check.name}: not kept, this task already has ${MAX_PROPOSALS_PER_TASK} checks`);
+        continue;
+      }
       const trial = await tryInSandbox(deps.answerSandbox, check);
       if ('problem' in trial) {
         lines.push(`- ${check.name}: not kept, ${trial.problem}`);
         continue;
       }
       deps.qualityChecks.propose({ ...check, teamId: task.teamId, taskId: task.id, ...trial });
+      names.add(check.name);
       kept += 1;
       lines.push(
         `- ${check.name}: kept; on your synthetic data it returned ${trial.sandboxObserved}${verdict(check, trial)}`,
