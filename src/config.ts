@@ -134,6 +134,9 @@ const variables = {
     200_000,
     'characters of result data one run_sql call sends back to the model',
   ),
+  FILES_MAX_MB: integer(50, 1, 1_024, 'largest file shared in a thread that the bot reads, in MB'),
+  FILES_PER_TASK: integer(5, 0, 50, 'files one task reads (the thread’s first ones); 0 reads none'),
+  FILES_TOTAL_MB: integer(100, 1, 4_096, 'bytes of all the files one task reads together, in MB'),
 };
 
 type VariableName = keyof typeof variables;
@@ -203,6 +206,12 @@ const configSchema = z
           maxResultChars: e.SANDBOX_MAX_RESULT_CHARS,
         }
       : undefined,
+    /** Files shared in task threads (FILES_*): what one file and one task may bring into the sandbox. */
+    files: {
+      maxFileBytes: e.FILES_MAX_MB * 1024 * 1024,
+      maxFilesPerTask: e.FILES_PER_TASK,
+      maxTotalBytes: e.FILES_TOTAL_MB * 1024 * 1024,
+    },
     /** The values of the variables marked secret, for the log redactor. */
     secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
   }));
