@@ -80,7 +80,7 @@ function entryText(entry: FileNoteEntry): string {
     case 'sql':
       return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
     case 'refused':
-      return `- ${entry.name}: not read (${entry.reason})`;
+      return `- ${entry.name}: not read, ${entry.reason}`;
   }
 }
 

@@ -48,20 +48,41 @@ interface Pending {
   file: FileToLoad;
 }
 
-/** Loads the thread's files into the answer's sandbox; returns the note for the agent ('' with none). */
+/** What one answer has done with the thread's files so far (it may look again for files shared meanwhile). */
+export interface AnswerFiles {
+  /** Rows handled by this answer already (loaded, or refused), with the bytes they count for. */
+  readonly seen: Map<number, number>;
+  readonly notes: FileNoteEntry[];
+}
+
+export function answerFiles(): AnswerFiles {
+  return { seen: new Map(), notes: [] };
+}
+
+/** Passes over the thread's files per call: a file shared while one pass ran is taken by the next. */
+const MAX_PASSES = 3;
+
+/**
+ * Loads the thread's files not yet handled by this answer into its sandbox, posts the replies due, and
+ * returns the note for the agent ('' with no files). Called before the answer, and once more after it
+ * for files shared while it was written (their messages were in its conversation already).
+ */
 export async function loadThreadFiles(
   deps: ThreadFilesDeps,
   thread: ThreadRef,
   sandbox: AnswerSandbox,
+  answer: AnswerFiles,
   signal?: AbortSignal,
 ): Promise<string> {
-  const rows = deps.threadFiles.list(thread);
-  if (rows.length === 0) return '';
-  const notes: FileNoteEntry[] = [];
-  const pending = await checkFiles(deps, thread, rows, notes);
-  if (pending.length > 0) await loadPending(deps, thread, sandbox, pending, notes, signal);
+  for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const rows = deps.threadFiles.list(thread);
+    const fresh = rows.filter((row) => !answer.seen.has(row.id) && row.status !== 'refused');
+    if (fresh.length === 0) break;
+    const pending = await checkFiles(deps, thread, rows, answer);
+    if (pending.length > 0) await loadPending(deps, thread, sandbox, pending, answer.notes, signal);
+  }
   await replyOnce(deps, thread);
-  return filesNote(notes);
+  return filesNote(answer.notes);
 }
 
 /** files.info and the limits for each file not refused before; refusals are stored with their reason. */
@@ -69,9 +90,10 @@ async function checkFiles(
   deps: ThreadFilesDeps,
   thread: ThreadRef,
   rows: ThreadFileRow[],
-  notes: FileNoteEntry[],
+  answer: AnswerFiles,
 ): Promise<Pending[]> {
   const { fileLimits: limits } = deps;
+  const { notes, seen } = answer;
   const taken = new Set(rows.flatMap((r) => (r.tableName ? [r.tableName] : [])));
   const pending: Pending[] = [];
   let counted = 0;
@@ -80,6 +102,12 @@ async function checkFiles(
     if (row.status === 'refused') continue;
     const label = row.name ?? row.fileId;
     counted += 1;
+    const handled = seen.get(row.id);
+    if (handled !== undefined) {
+      totalBytes += handled;
+      continue;
+    }
+    seen.set(row.id, 0);
     if (counted > limits.maxFilesPerTask) {
       refuse(
         deps,
@@ -103,6 +131,7 @@ async function checkFiles(
       continue;
     }
     totalBytes += file.size;
+    seen.set(row.id, file.size);
     const table = row.tableName ?? tableNameFor(file.name, taken);
     taken.add(table);
     deps.threadFiles.update(thread.teamId, row.id, { name: file.name, tableName: table });

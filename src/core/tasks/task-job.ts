@@ -2,7 +2,7 @@ import { failureMessage, GAVE_UP_TEXT } from '../../render/task-messages.js';
 import { announceRequests } from '../collaboration/requests.js';
 import { NO_USAGE, type Task } from '../domain.js';
 import { abortReason, JobAbortedError, throwIfAborted } from '../errors.js';
-import { loadThreadFiles } from '../files/load-thread-files.js';
+import { type AnswerFiles, answerFiles, loadThreadFiles } from '../files/load-thread-files.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Job } from '../jobs/jobs.js';
 import { cannotPostText } from '../messages.js';
@@ -65,9 +65,12 @@ async function answerAndFollowUp(
     let justAnswered = false;
     if (task.status !== 'failed' && lastRole === 'user') {
       // The thread's shared files are loaded into the answer's sandbox first (and told about once).
-      const filesNote = await threadFilesNote(deps, task, sandbox, signal);
+      const files = answerFiles();
+      const filesNote = await threadFilesNote(deps, task, sandbox, files, signal);
       // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
       await runAgentTurn(afterStop, task, signal, { answerSandbox: sandbox, threadRead, filesNote });
+      // Files shared while it was written: read and told about now (the next answer has their profile).
+      if (!abortReason(signal)) await threadFilesNote(deps, task, sandbox, files, signal);
       justAnswered = answeredNow(deps, task, signal);
     } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
       // The answer was stored but the process stopped before the task was marked: finish the record.
@@ -97,6 +100,7 @@ async function threadFilesNote(
   deps: TurnDeps,
   task: Task & { threadTs: string },
   sandbox: AnswerSandbox,
+  files: AnswerFiles,
   signal: AbortSignal | undefined,
 ): Promise<string> {
   const { threadFiles, sharedFiles, fileLimits } = deps;
@@ -112,6 +116,7 @@ async function threadFilesNote(
     },
     { teamId: task.teamId, channelId: task.channelId, threadTs: task.threadTs },
     sandbox,
+    files,
     signal,
   );
 }
