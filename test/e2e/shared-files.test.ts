@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RecordedRequest, sqlToolRound, textReply } from '../support/fake-anthropic.js';
 import type { SeededFile } from '../support/fake-slack/types.js';
@@ -335,5 +336,31 @@ describe('files shared in a task thread', () => {
     );
     expect(told()).toHaveLength(1);
     expect(h.slack.fileDownloads.filter((d) => d.status === 200)).toHaveLength(2);
+  });
+
+  it('what the bot remembers of a shared file (id, name, table) is pruned with its task after RETENTION_DAYS', async () => {
+    h = await startHarness({ env: { RETENTION_DAYS: '30' } });
+    const oldThread = await startTask('an old question');
+    await dropFile(oldThread, { name: 'old.csv', bytes: Buffer.from('id\n1\n') });
+    const liveThread = await startTask('a live question');
+    await dropFile(liveThread, { name: 'live.csv', bytes: Buffer.from('id\n1\n') });
+    await h.app.idle();
+    const writer = new Database(h.databasePath);
+    try {
+      const longAgo = Date.now() - 31 * 24 * 60 * 60 * 1000;
+      for (const table of ['tasks', 'turns', 'thread_files'])
+        writer.prepare(`update ${table} set created_at = ?`).run(longAgo);
+      writer.prepare('update tasks set updated_at = ? where thread_ts = ?').run(longAgo, oldThread);
+      writer
+        .prepare('update turns set created_at = ? where task_id = (select id from tasks where thread_ts = ?)')
+        .run(Date.now(), liveThread);
+    } finally {
+      writer.close();
+    }
+    await h.restart();
+    await until(() => h.logs.some((l) => l.includes('pruned stored data older than RETENTION_DAYS')));
+    expect(h.query<{ name: string }>('select name from thread_files').map((r) => r.name)).toEqual([
+      'live.csv',
+    ]);
   });
 });

@@ -14,7 +14,7 @@ export function serveFile(
   const id = /^\/files-pri\/[A-Z0-9]+-(F[A-Z0-9]+)\//.exec(url.pathname)?.[1];
   const file = id ? state.files.get(id) : undefined;
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (!token || !token.startsWith('xox')) {
+  if (!token?.startsWith('xox')) {
     return {
       status: 302,
       headers: { location: `${state.origin}/?redirect=${encodeURIComponent(url.pathname)}` },
