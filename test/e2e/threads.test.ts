@@ -331,7 +331,9 @@ describe('threads', () => {
     await h.app.idle();
     // F1 is not a file Slack knows (files.info: file_not_found): the thread is told, and the turn answered.
     expect(h.anthropic.requests).toHaveLength(2);
-    expect(botReplies(message.ts).map((m) => m.text)).toContain(':warning: Not read: `F1` is no longer in Slack.');
+    expect(botReplies(message.ts).map((m) => m.text)).toContain(
+      ':warning: Not read: `F1` is no longer in Slack.',
+    );
     expect(h.slack.ephemerals).toHaveLength(0);
   });
 
