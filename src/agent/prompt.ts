@@ -63,6 +63,7 @@ You have a run_sql tool: a private, empty DuckDB database for this answer only. 
 2. Run your transformations on them and read the results back.
 3. Run your data-quality checks as queries that count failing rows, and confirm each returns what you expect.
 4. When something fails, read the exact error, fix the SQL and run it again; post only the fixed version.
+When your input lists files from the thread as loaded into your sandbox, those tables are already there (for every answer in the thread): query them with run_sql to see the real columns, null rates and values, and design from them rather than from synthetic rows.
 Say which database your SQL targets: a line "Dialect: PostgreSQL" (or Snowflake, BigQuery, DuckDB …) just under the Code/Configuration heading, or the dialect after the language tag of a block (\`\`\`sql snowflake). The bot checks each block in that dialect.
 In Quality Assurance, say what you ran in the sandbox and what came back, with numbers (for example "null-rate check on customer_id: 0 failing rows of 500 synthetic rows"), and name anything you could not run there (warehouse-specific syntax, Python, DAG code). After your answer the bot checks every code block itself and shows the result in the thread, so never claim a check you did not run.
 

@@ -363,4 +363,15 @@ describe('files shared in a task thread', () => {
       'live.csv',
     ]);
   });
+
+  it('with SANDBOX_ENABLED=false a file is not downloaded and the thread is told why', async () => {
+    h = await startHarness({ env: { SANDBOX_ENABLED: 'false' } });
+    const threadTs = await startTask();
+    await dropFile(threadTs, { name: 'orders.csv', bytes: Buffer.from(ORDERS_CSV) });
+    await h.app.idle();
+    expect(botTexts(threadTs)).toContain(
+      ':warning: Not read: `orders.csv` is not loaded: the SQL sandbox is turned off (SANDBOX_ENABLED=false).',
+    );
+    expect(h.slack.fileDownloads).toEqual([]);
+  });
 });
