@@ -13,8 +13,8 @@ export class SqliteThreadFileStore implements ThreadFileStore {
   constructor(private readonly sqlite: Database.Database) {
     this.statements = {
       insert: sqlite.prepare(`
-        insert into thread_files (team_id, channel_id, thread_ts, file_id, message_ts)
-        values (@teamId, @channelId, @threadTs, @fileId, @messageTs)
+        insert into thread_files (team_id, channel_id, thread_ts, file_id, message_ts, name)
+        values (@teamId, @channelId, @threadTs, @fileId, @messageTs, @name)
         on conflict (team_id, channel_id, thread_ts, file_id) do nothing`),
       list: sqlite.prepare(`
         select id, file_id as fileId, message_ts as messageTs, name, table_name as tableName, status, detail,
@@ -28,9 +28,9 @@ export class SqliteThreadFileStore implements ThreadFileStore {
     };
   }
 
-  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string }[]): void {
+  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void {
     this.sqlite.transaction(() => {
-      for (const file of files) this.statements.insert.run({ ...thread, ...file });
+      for (const file of files) this.statements.insert.run({ ...thread, ...file, name: file.name ?? null });
     })();
   }
 

@@ -374,4 +374,19 @@ describe('files shared in a task thread', () => {
     );
     expect(h.slack.fileDownloads).toEqual([]);
   });
+
+  it('FILES_PER_TASK: a file past the limit is refused with a reply and not downloaded', async () => {
+    h = await startHarness({ env: { FILES_PER_TASK: '1' } });
+    const threadTs = await startTask();
+    await dropFile(threadTs, { name: 'first.csv', bytes: Buffer.from('id\n1\n') });
+    await h.app.idle();
+    const second = await dropFile(threadTs, { name: 'second.csv', bytes: Buffer.from('id\n2\n') });
+    await h.app.idle();
+    const replies = botTexts(threadTs);
+    expect(replies).toContain(
+      ':page_facing_up: Read `first.csv` → table `first_csv` (1 row × 1 column). I can query it in my sandbox.',
+    );
+    expect(replies).toContain(':warning: Not read: `second.csv` is one file more than the 1 a task reads.');
+    expect(h.slack.fileDownloads.some((d) => d.path.includes(second.fileId))).toBe(false);
+  });
 });

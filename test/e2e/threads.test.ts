@@ -332,7 +332,7 @@ describe('threads', () => {
     // F1 is not a file Slack knows (files.info: file_not_found): the thread is told, and the turn answered.
     expect(h.anthropic.requests).toHaveLength(2);
     expect(botReplies(message.ts).map((m) => m.text)).toContain(
-      ':warning: Not read: `F1` is no longer in Slack.',
+      ':warning: Not read: `schema.sql` is no longer in Slack.',
     );
     expect(h.slack.ephemerals).toHaveLength(0);
   });

@@ -108,23 +108,17 @@ async function checkFiles(
       continue;
     }
     seen.set(row.id, 0);
-    if (counted > limits.maxFilesPerTask) {
-      refuse(
-        deps,
-        thread,
-        row,
-        label,
-        `one file more than the ${limits.maxFilesPerTask} a task reads`,
-        notes,
-      );
-      continue;
-    }
     const info = await deps.sharedFiles.info(row.fileId);
     if (!info.ok) {
       refuse(deps, thread, row, label, infoFailure(info.error), notes);
       continue;
     }
     const file = info.file;
+    if (counted > limits.maxFilesPerTask) {
+      const why = `one file more than the ${limits.maxFilesPerTask} a task reads`;
+      refuse(deps, thread, row, file.name, why, notes);
+      continue;
+    }
     const why = refusal(file, thread, limits, totalBytes);
     if (why) {
       refuse(deps, thread, row, file.name, why, notes);

@@ -25,7 +25,8 @@ export interface ThreadRef {
 
 export interface ThreadFileStore {
   /** Remembers files shared in the thread; a file already recorded there is left as it is. */
-  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string }[]): void;
+  /** `name` as the event showed it, until files.info says (a file Slack no longer has still has a name). */
+  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void;
   /** The thread's files, oldest first. */
   list(thread: ThreadRef): ThreadFileRow[];
   update(

@@ -33,7 +33,7 @@ export interface IncomingMessage {
   threadTs: string | undefined;
   eventId: string;
   /** Slack ids of the files the message shares (read before the answer: src/core/files/). */
-  fileIds: string[];
+  files: { id: string; name?: string }[];
   /** The bot was addressed: an app_mention, or a direct message. */
   addressed: boolean;
   isDirectMessage: boolean;
@@ -55,7 +55,7 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
   // A thread in a DM that is not a task is not for us, unless it is a side-panel thread: a task there.
   const panelThread = message.isDirectMessage && inThread && isPanelThread(deps, message);
   if (message.isDirectMessage && inThread && !panelThread) return;
-  if (message.text.trim() === '' && message.fileIds.length === 0) {
+  if (message.text.trim() === '' && message.files.length === 0) {
     tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
@@ -103,22 +103,22 @@ function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: 
  * answers it sees them). Idempotent: a retry or the app_mention/message twin records nothing twice.
  */
 function recordFiles(deps: MessageDeps, message: IncomingMessage, threadTs: string): void {
-  if (message.fileIds.length === 0 || !deps.threadFiles) return;
+  if (message.files.length === 0 || !deps.threadFiles) return;
   deps.threadFiles.record(
     { teamId: message.teamId, channelId: message.channelId, threadTs },
-    message.fileIds.map((fileId) => ({ fileId, messageTs: message.ts })),
+    message.files.map((f) => ({ fileId: f.id, messageTs: message.ts, ...(f.name ? { name: f.name } : {}) })),
   );
 }
 
 /** What a message that only shares files says in the conversation (the files themselves are loaded). */
 function messageContent(message: IncomingMessage): string {
   const text = slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS);
-  if (text.trim() !== '' || message.fileIds.length === 0) return text;
-  return message.fileIds.length === 1 ? '(shared a file)' : `(shared ${message.fileIds.length} files)`;
+  if (text.trim() !== '' || message.files.length === 0) return text;
+  return message.files.length === 1 ? '(shared a file)' : `(shared ${message.files.length} files)`;
 }
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
-  if (message.text.trim() === '' && message.fileIds.length === 0) return;
+  if (message.text.trim() === '' && message.files.length === 0) return;
   if (refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
   if (task.threadTs) recordFiles(deps, message, task.threadTs);
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.

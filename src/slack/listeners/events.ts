@@ -22,7 +22,9 @@ const messageEvent = z.object({
   thread_ts: z.string().optional(),
   // A file_share message (or a mention with files) lists them; only the id is used (files.info tells the rest).
   files: z
-    .array(z.object({ id: z.string().min(1), mode: z.string().optional() }).loose())
+    .array(
+      z.object({ id: z.string().min(1), name: z.string().optional(), mode: z.string().optional() }).loose(),
+    )
     .max(100)
     .optional(),
 });
@@ -95,7 +97,9 @@ export function registerEvents(app: App, deps: MessageDeps & RetentionDeps): voi
       threadTs: e.thread_ts,
       eventId: meta.data.event_id,
       // A deleted file stays in its message as a tombstone: nothing to read.
-      fileIds: (e.files ?? []).filter((f) => f.mode !== 'tombstone').map((f) => f.id),
+      files: (e.files ?? [])
+        .filter((f) => f.mode !== 'tombstone')
+        .map((f) => ({ id: f.id, ...(f.name ? { name: f.name.slice(0, 255) } : {}) })),
       // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
       addressed: e.type === 'app_mention' || isDirectMessage,
       isDirectMessage,
