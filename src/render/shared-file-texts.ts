@@ -51,7 +51,7 @@ export function fileRefusedText(name: string, reason: string): string {
 /** One file as the agent sees it in its input. */
 export type FileNoteEntry =
   | { kind: 'table'; name: string; table: string; rows: number; columns: ColumnProfile[] }
-  | { kind: 'sql'; name: string; text: string; truncated: boolean }
+  | { kind: 'sql'; name: string; text: string; truncated: boolean; check?: string }
   | { kind: 'refused'; name: string; reason: string };
 
 /** Most characters of the files summary in one turn's input (~2,000 tokens). */
@@ -78,7 +78,7 @@ function entryText(entry: FileNoteEntry): string {
       ].join('\n');
     }
     case 'sql':
-      return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
+      return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}${entry.check ? `; ${entry.check}` : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
     case 'refused':
       return `- ${entry.name}: not read, ${entry.reason}`;
   }

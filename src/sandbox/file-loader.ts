@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnProfile, FileLoadOutcome, SharedFileFormat } from '../core/files/loaded-file.js';
 import { type Decision, decide, type FileSample, HEAD_BYTES, sniff } from './file-sniff.js';
+import { parseDuckDB, parsePostgres } from './parsers.js';
 
 /**
  * Why this file exists: turns a file staged on disk into a table of a sandbox session, inside the sandbox
@@ -114,10 +115,30 @@ async function readSqlText(path: string, size: number): Promise<FileLoadOutcome>
     await handle.read(bytes, 0, bytes.length, 0);
     const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
     const truncated = text.length > MAX_SQL_TEXT_CHARS || bytes.length < size;
-    return { ok: true, format: 'sql', text: text.slice(0, MAX_SQL_TEXT_CHARS), truncated, bytes: size };
+    const kept = text.slice(0, MAX_SQL_TEXT_CHARS);
+    const check = truncated ? undefined : await parserVerdicts(kept);
+    return { ok: true, format: 'sql', text: kept, truncated, bytes: size, ...(check ? { check } : {}) };
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The engines' own parsers on a shared .sql file (cheap: nothing runs). Its dialect is unknown, so this is
+ * told to the agent as information, never shown to people as a ✗.
+ */
+async function parserVerdicts(text: string): Promise<string> {
+  const verdicts: string[] = [];
+  for (const [name, parse] of [
+    ['DuckDB', parseDuckDB],
+    ['PostgreSQL', parsePostgres],
+  ] as const) {
+    const outcome = await parse(text).catch(() => undefined);
+    if (outcome?.ok === true) verdicts.push(`${name}'s parser accepts it`);
+    else if (outcome?.ok === false)
+      verdicts.push(`${name}'s parser: ${outcome.line ? `line ${outcome.line}: ` : ''}${outcome.error}`);
+  }
+  return verdicts.join('; ');
 }
 
 /** A database that can read exactly one path and nothing else, with its settings locked. */

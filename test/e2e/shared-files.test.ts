@@ -389,4 +389,21 @@ describe('files shared in a task thread', () => {
     expect(replies).toContain(':warning: Not read: `second.csv` is one file more than the 1 a task reads.');
     expect(h.slack.fileDownloads.some((d) => d.path.includes(second.fileId))).toBe(false);
   });
+
+  it('a .sql file is offered to the agent as text with what the engines’ parsers say of it', async () => {
+    h = await startHarness();
+    const threadTs = await startTask();
+    await dropFile(threadTs, {
+      name: 'model.sql',
+      bytes: Buffer.from('select order_id,\n  from orders where;\n'),
+    });
+    await h.app.idle();
+    expect(botTexts(threadTs)).toContain(
+      ':page_facing_up: Read `model.sql` as SQL text; I will take it into account.',
+    );
+    const input = JSON.stringify(messagesRequests().at(-1)?.body.messages);
+    expect(input).toContain('model.sql (SQL text; DuckDB');
+    expect(input).toContain('select order_id,\\n  from orders where;');
+    expect(input).toMatch(/PostgreSQL's parser: line 2: syntax error/);
+  });
 });

@@ -233,8 +233,10 @@ async function loadIntoSandbox(
 }
 
 function noteFor(name: string, outcome: Extract<FileLoadOutcome, { ok: true }>): FileNoteEntry {
-  if (outcome.format === 'sql')
-    return { kind: 'sql', name, text: outcome.text, truncated: outcome.truncated };
+  if (outcome.format === 'sql') {
+    const { text, truncated, check } = outcome;
+    return { kind: 'sql', name, text, truncated, ...(check ? { check } : {}) };
+  }
   return { kind: 'table', name, table: outcome.table, rows: outcome.rows, columns: outcome.columns };
 }
 

@@ -44,6 +44,14 @@ export type FileLoadOutcome =
       bytes: number;
     }
   /** A `.sql` file: offered to the agent as text (bounded), not loaded. */
-  | { ok: true; format: 'sql'; text: string; truncated: boolean; bytes: number }
+  | {
+      ok: true;
+      format: 'sql';
+      text: string;
+      truncated: boolean;
+      bytes: number;
+      /** What the engines' own parsers (DuckDB, PostgreSQL) say of it, for the agent; absent if cut short. */
+      check?: string;
+    }
   /** `reason` reads after "`name` is …", e.g. "not CSV: it looks like a PNG image". */
   | { ok: false; reason: string };
