@@ -177,6 +177,9 @@ const variables = {
     50_000,
     'tokens (about 4 characters each) of one data tool result sent to the model',
   ),
+  FILES_MAX_MB: integer(50, 1, 1_024, 'largest file shared in a thread that the bot reads, in MB'),
+  FILES_PER_TASK: integer(5, 0, 50, 'files one task reads (the thread’s first ones); 0 reads none'),
+  FILES_TOTAL_MB: integer(100, 1, 4_096, 'bytes of all the files one task reads together, in MB'),
 };
 
 type VariableName = keyof typeof variables;
@@ -264,6 +267,12 @@ const configSchema = z
       ...SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
       ...[...(e.DATA_SOURCES ?? []), ...(e.DATA_SOURCES_FILE ?? [])].flatMap(secretsOfSource),
     ],
+    /** Files shared in task threads (FILES_*): what one file and one task may bring into the sandbox. */
+    files: {
+      maxFileBytes: e.FILES_MAX_MB * 1024 * 1024,
+      maxFilesPerTask: e.FILES_PER_TASK,
+      maxTotalBytes: e.FILES_TOTAL_MB * 1024 * 1024,
+    },
   }));
 
 /** The typed, validated settings: the schema's output. */

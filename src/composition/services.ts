@@ -12,6 +12,7 @@ import { buildDataSourceCatalog } from '../datasources/catalog.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackFileUploads } from '../slack/file-uploads.js';
+import { SlackSharedFiles } from '../slack/shared-files.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
@@ -28,6 +29,7 @@ import { SqliteQualityCheckStore } from '../store/quality-check-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
 import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
+import { SqliteThreadFileStore } from '../store/thread-files-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
 
@@ -65,6 +67,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     artifacts: new SqliteArtifactStore(database.db),
     feedback: new SqliteFeedbackStore(database.sqlite),
     assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
+    threadFiles: new SqliteThreadFileStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
     qualityChecks: new SqliteQualityCheckStore(database.sqlite),
   };
@@ -182,5 +185,13 @@ export async function buildServices(
     // The read-only data sources (DATA_SOURCES): nothing connects until a data tool is used.
     dataSources: buildDataSourceCatalog(config.dataSources),
     dataToolResultChars: config.dataTools.resultChars,
+    // Files people share in task threads: files.info through the client, bytes from Slack's file host.
+    sharedFiles: new SlackSharedFiles(
+      client,
+      config.slack.botToken,
+      config.slack.apiUrl,
+      tuning.slackCallPolicy,
+    ),
+    fileLimits: config.files,
   };
 }

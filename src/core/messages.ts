@@ -67,9 +67,6 @@ export const REFUSAL_NOTE = "\n\n_I can't help with this request._";
 export const THREAD_NOT_READ_TEXT =
   "I couldn't read the earlier messages of this thread (I may not have access to this channel's history), so I'm answering from your message alone. Add me to the channel with `/invite @data-engineer` to let me read threads.";
 
-export const FILES_NOT_READ_TEXT =
-  "I can't read attached files yet. Paste the relevant part (a schema, a query, a sample of rows) as text in this thread and I'll take it into account.";
-
 export function parentText(requesterId: string, quotedTask: string): string {
   return `<@${requesterId}> asked:\n${quotedTask}`;
 }

@@ -42,6 +42,11 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
       if (!session) return { type: 'reply', id: request.id, ok: false, error: 'unknown session' };
       return { type: 'reply', id: request.id, ok: true, tables: await session.describeTables() };
     }
+    case 'load-files': {
+      const session = sessions.get(request.sessionId);
+      if (!session) return { type: 'reply', id: request.id, ok: false, error: 'unknown session' };
+      return { type: 'reply', id: request.id, ok: true, files: await session.loadFiles(request.files) };
+    }
     case 'close': {
       sessions.get(request.sessionId)?.close();
       sessions.delete(request.sessionId);

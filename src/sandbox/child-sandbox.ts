@@ -9,6 +9,7 @@ import {
   type SqlSandbox,
 } from '../core/sandbox/sandbox.js';
 import { ChildSession, type SessionOwner } from './child-session.js';
+import { removeStaleStagingDirs } from './file-staging.js';
 import type { ChildRequest } from './protocol.js';
 import { type Reply, SandboxChild } from './sandbox-child.js';
 
@@ -53,6 +54,8 @@ export class ChildProcessSandbox implements SqlSandbox, CodeParsers, SessionOwne
     this.limits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.onLifecycle = options.onLifecycle;
+    // Shared files staged by a bot process that died mid-load are removed (see file-staging.ts).
+    void removeStaleStagingDirs();
   }
 
   /** The pid of the child started last that still runs (tests and the bench watch it start and end). */

@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import type { TablesReport } from '../core/artifacts/table-schema.js';
+import type { FileLoadOutcome, FileToLoad } from '../core/files/loaded-file.js';
 import {
   type SandboxLimits,
   type SandboxSession,
   SandboxUnavailableError,
   type SqlRunReport,
 } from '../core/sandbox/sandbox.js';
+import type { StagedFile } from './file-loader.js';
+import { createStagingDir, removeStagingDir, stageFile } from './file-staging.js';
 import type { ChildRequest } from './protocol.js';
 import type { Reply, SandboxChild } from './sandbox-child.js';
 
@@ -40,6 +44,10 @@ export class ChildSession implements SandboxSession {
 
   describeTables(): Promise<TablesReport> {
     return this.enqueue(() => this.describeNow());
+  }
+
+  loadFiles(files: readonly FileToLoad[], signal?: AbortSignal): Promise<FileLoadOutcome[]> {
+    return this.enqueue(() => this.loadNow(files, signal));
   }
 
   async close(): Promise<void> {
@@ -79,6 +87,48 @@ export class ChildSession implements SandboxSession {
       return reply.report;
     } catch (error) {
       return stoppedReport(`${RESTARTED} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  /**
+   * Streams each download into a private directory (under its byte cap), lets the child load the staged
+   * ones, and removes the directory whatever happens: the tables are in memory by then.
+   */
+  private async loadNow(files: readonly FileToLoad[], signal?: AbortSignal): Promise<FileLoadOutcome[]> {
+    const gone = this.gone();
+    if (gone) return files.map(() => ({ ok: false, reason: `not loaded: ${gone}` }));
+    const dir = await createStagingDir();
+    try {
+      const outcomes: (FileLoadOutcome | undefined)[] = [];
+      const staged: StagedFile[] = [];
+      for (const [index, file] of files.entries()) {
+        const path = join(dir, `f${index + 1}.bin`);
+        const result = await stageFile(path, file, signal);
+        if (!result.ok) {
+          outcomes.push({ ok: false, reason: result.reason });
+          continue;
+        }
+        outcomes.push(undefined);
+        staged.push({ path, name: file.name, table: file.table, claimed: file.claimed });
+      }
+      const loaded = staged.length > 0 ? await this.loadStaged(staged) : [];
+      return outcomes.map((outcome) => outcome ?? loaded.shift() ?? { ok: false, reason: 'not loaded' });
+    } finally {
+      await removeStagingDir(dir);
+    }
+  }
+
+  private async loadStaged(files: StagedFile[]): Promise<FileLoadOutcome[]> {
+    const request = { type: 'load-files', id: 0, sessionId: this.sessionId, files } as const;
+    const deadline = files.length * this.limits.fileLoadTimeoutMs + this.limits.killGraceMs;
+    try {
+      const reply = await this.owner.request(this.child, request, deadline);
+      if (reply.ok && reply.files) return reply.files;
+      const why = reply.ok ? 'no result' : reply.error;
+      return files.map(() => ({ ok: false, reason: `not loaded: the sandbox failed (${why})` }));
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return files.map(() => ({ ok: false, reason: `not loaded: the sandbox stopped (${why})` }));
     }
   }
 

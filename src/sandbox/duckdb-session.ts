@@ -1,9 +1,11 @@
 import { type DuckDBConnection, DuckDBInstance, ResultReturnType, StatementType } from '@duckdb/node-api';
 import type { TablesReport } from '../core/artifacts/table-schema.js';
+import type { FileLoadOutcome } from '../core/files/loaded-file.js';
 import type { SandboxLimits, SqlRunReport, StatementOutcome } from '../core/sandbox/sandbox.js';
 import { type SqlStatement, splitSqlStatements } from '../core/sandbox/split-sql.js';
 import { boundedRows, MAX_COLUMNS, runSelect, selectColumns } from './bounded-results.js';
 import { describeTables } from './describe-tables.js';
+import { loadStagedFile, type StagedFile } from './file-loader.js';
 import { failure, firstKeyword, shortName } from './statement-outcome.js';
 
 /**
@@ -61,6 +63,36 @@ export class DuckDBSession {
     const next = this.queue.then(() => this.describeNow());
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Loads staged files as tables, one after another, before (or between) the session's calls. */
+  loadFiles(files: readonly StagedFile[]): Promise<FileLoadOutcome[]> {
+    const next = this.queue.then(() => this.loadNow(files));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadNow(files: readonly StagedFile[]): Promise<FileLoadOutcome[]> {
+    const outcomes: FileLoadOutcome[] = [];
+    const limits = {
+      memoryLimit: this.limits.memoryLimit,
+      threads: this.limits.threads,
+      timeoutMs: this.limits.fileLoadTimeoutMs,
+    };
+    this.running = true;
+    try {
+      for (const file of files) {
+        outcomes.push(
+          await loadStagedFile(this.connection, file, limits).catch((error: unknown) => ({
+            ok: false as const,
+            reason: `unreadable by the sandbox (${error instanceof Error ? error.name : 'error'})`,
+          })),
+        );
+      }
+    } finally {
+      this.running = false;
+    }
+    return outcomes;
   }
 
   /** Stops whatever runs now (used when the child must shed memory or is closing). */

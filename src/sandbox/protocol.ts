@@ -1,5 +1,7 @@
 import type { TablesReport } from '../core/artifacts/table-schema.js';
+import type { FileLoadOutcome } from '../core/files/loaded-file.js';
 import type { ParseOutcome, SqlDialect, SqlRunReport } from '../core/sandbox/sandbox.js';
+import type { StagedFile } from './file-loader.js';
 
 /**
  * Why this file exists: the messages between the bot's process and the sandbox child (Node IPC, JSON).
@@ -11,6 +13,8 @@ export type ChildRequest =
   | { type: 'run'; id: number; sessionId: string; sql: string }
   | { type: 'close'; id: number; sessionId: string }
   | { type: 'describe-tables'; id: number; sessionId: string }
+  /** Loads files the bot staged in a private directory as tables of the session (file-loader.ts). */
+  | { type: 'load-files'; id: number; sessionId: string; files: StagedFile[] }
   | { type: 'parse-sql'; id: number; dialect: SqlDialect; text: string }
   | { type: 'parse-yaml'; id: number; text: string };
 
@@ -22,6 +26,7 @@ export type ChildReply =
       report?: SqlRunReport;
       parse?: ParseOutcome;
       tables?: TablesReport;
+      files?: FileLoadOutcome[];
       /** The child's resident memory after a close (the bot reuses only a small child). */
       rssMb?: number;
     }

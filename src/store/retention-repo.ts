@@ -30,6 +30,12 @@ export class SqliteRetentionStore implements RetentionStore {
       deleteTask: sqlite.prepare('DELETE FROM tasks WHERE team_id = ? AND id = ?'),
       deleteEvents: sqlite.prepare('DELETE FROM events_seen WHERE team_id = ? AND created_at < ?'),
       deleteAdmissions: sqlite.prepare('DELETE FROM admissions WHERE team_id = ? AND at < ?'),
+      // Files shared in a thread whose task was pruned (a file share is a turn, so they are old too).
+      deleteThreadFiles: sqlite.prepare(`
+        DELETE FROM thread_files WHERE team_id = ? AND created_at < ?
+          AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.team_id = thread_files.team_id
+                            AND tasks.channel_id = thread_files.channel_id
+                            AND tasks.thread_ts = thread_files.thread_ts)`),
       deleteAssistantThreads: sqlite.prepare(
         'DELETE FROM assistant_threads WHERE team_id = ? AND created_at < ?',
       ),
@@ -70,6 +76,7 @@ export class SqliteRetentionStore implements RetentionStore {
         // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
         this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
         this.statements.deleteCheckRuns.run(teamId, cutoffMs);
+        this.statements.deleteThreadFiles.run(teamId, cutoffMs);
         return { tasks: idle.length, turns, events };
       })
       .immediate();

@@ -569,3 +569,37 @@ export const checkPings = sqliteTable(
   },
   (t) => [index('check_pings_team_channel_at').on(t.teamId, t.channelId, t.pingedAt)],
 );
+
+/**
+ * Files people shared in a task's thread (or in the message that started it), recorded when the message
+ * arrives (by thread, so the task's job sees them) and read by every later answer of that thread. Only
+ * Slack's file id and what the bot learnt about it are kept, never the file's bytes. `replyState` makes the
+ * bot's one message per file (read / not read and why) exactly-once across retries and crashes.
+ */
+export const threadFiles = sqliteTable(
+  'thread_files',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    fileId: text('file_id').notNull(),
+    /** The message that shared it. */
+    messageTs: text('message_ts').notNull(),
+    /** From files.info once read; null until then. */
+    name: text('name'),
+    /** The sandbox table the file becomes (stable across the thread's answers). */
+    tableName: text('table_name'),
+    status: text('status', { enum: ['new', 'read', 'refused'] })
+      .notNull()
+      .default('new'),
+    /** "1,204 rows × 5 columns", or why it was refused. */
+    detail: text('detail'),
+    replyState: text('reply_state', { enum: ['claimed', 'done'] }),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('thread_files_team_thread_file').on(t.teamId, t.channelId, t.threadTs, t.fileId),
+    index('thread_files_team_created').on(t.teamId, t.createdAt),
+  ],
+);

@@ -246,6 +246,7 @@ describe('threads', () => {
       'request_collaboration',
       'run_sql',
       'publish_data_dictionary',
+      'propose_quality_checks',
     ]);
 
     await deliver(human(ANA, 'About 2 billion a day; 5 minutes is fine.', message.ts), 'EvAnswers');
@@ -322,15 +323,19 @@ describe('threads', () => {
     expect(botReplies(parent.ts)).toHaveLength(1);
   });
 
-  it('says it cannot read files when a reply only carries files', async () => {
+  it('a reply that only carries files is a turn: the file is looked up and the thread told what became of it', async () => {
     const message = human(ANA, `<@${FAKE_BOT_USER_ID}> design a pipeline`);
     await deliver(mention(message), 'EvF1');
     await h.app.idle();
     const reply = human(ANA, '', message.ts);
     await deliver({ ...reply, subtype: 'file_share', files: [{ id: 'F1', name: 'schema.sql' }] }, 'EvF2');
     await h.app.idle();
-    expect(h.anthropic.requests).toHaveLength(1);
-    expect(h.slack.ephemerals.at(-1)?.text).toContain("can't read attached files");
+    // F1 is not a file Slack knows (files.info: file_not_found): the thread is told, and the turn answered.
+    expect(h.anthropic.requests).toHaveLength(2);
+    expect(botReplies(message.ts).map((m) => m.text)).toContain(
+      ':warning: Not read: `schema.sql` is no longer in Slack.',
+    );
+    expect(h.slack.ephemerals).toHaveLength(0);
   });
 
   it('answers an empty mention with short private help', async () => {

@@ -129,3 +129,50 @@ describe('fake Slack: external file upload and files.delete', () => {
     );
   });
 });
+
+describe('fake Slack: files people share (files.info and the file host)', () => {
+  useFakeSlack();
+
+  it('files.info returns the file object with its private URLs and where it is shared; unknown → file_not_found', async () => {
+    const { fileId, event } = fake.shareFile({
+      channel: CHANNEL,
+      user: USER,
+      name: 'orders.csv',
+      bytes: Buffer.from('a\n1\n'),
+    });
+    const info = await client.files.info({ file: fileId });
+    expect(info.file).toMatchObject({
+      id: fileId,
+      name: 'orders.csv',
+      mimetype: 'text/csv',
+      filetype: 'csv',
+      size: 4,
+      channels: [CHANNEL],
+      groups: [],
+      ims: [],
+    });
+    expect(info.file?.url_private_download).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/files-pri\/T\w+-F\w+\/download\/orders\.csv$/,
+    );
+    expect(Object.keys(info.file?.shares?.public ?? {})).toEqual([CHANNEL]);
+    // The message event Slack sends for the share: subtype file_share, the same file object in `files`.
+    expect(event).toMatchObject({ type: 'message', subtype: 'file_share', channel: CHANNEL, user: USER });
+    expect((event.files as { id: string }[])[0]?.id).toBe(fileId);
+    await expect(client.files.info({ file: 'F0NOSUCH01' })).rejects.toMatchObject(
+      platformError('file_not_found'),
+    );
+  });
+
+  it('serves the bytes only with a bearer token; without one Slack redirects to its sign-in page', async () => {
+    const bytes = Buffer.from('id,kind\n1,a\n');
+    const { fileId } = fake.shareFile({ channel: CHANNEL, user: USER, name: 'k.csv', bytes });
+    const url = String((await client.files.info({ file: fileId })).file?.url_private_download);
+    const withToken = await fetch(url, { headers: { authorization: 'Bearer xoxb-any-bot-token' } });
+    expect(withToken.status).toBe(200);
+    expect(Buffer.from(await withToken.arrayBuffer()).equals(bytes)).toBe(true);
+    const without = await fetch(url, { redirect: 'manual' });
+    expect(without.status).toBe(302);
+    expect(without.headers.get('location')).toMatch(/\/\?redirect=/);
+    expect(fake.fileDownloads.map((d) => d.status)).toEqual([200, 302]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { TablesReport } from '../artifacts/table-schema.js';
+import type { FileLoadOutcome, FileToLoad } from '../files/loaded-file.js';
 
 /**
  * Why this file exists: the port between the bot and its SQL sandbox. The agent (through `run_sql`) and
@@ -43,6 +44,8 @@ export interface SandboxLimits {
    * memoryLimit plus room for DuckDB and Node themselves (CHILD_RSS_HEADROOM_MB).
    */
   maxChildRssMb: number;
+  /** Loading and profiling one shared file may take this long (not counted in sessionBudgetMs). */
+  fileLoadTimeoutMs: number;
 }
 
 /** What a child needs besides its database: Node, DuckDB's code and the parsers (~105–150 MB measured). */
@@ -65,6 +68,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   idleMs: 20_000,
   sessionIdleMs: 10 * 60_000,
   maxChildRssMb: 256 + CHILD_RSS_HEADROOM_MB,
+  fileLoadTimeoutMs: 60_000,
 };
 
 /** What one statement of a call did. `line` is the 1-based line of its first character in the input. */
@@ -110,6 +114,11 @@ export interface SandboxSession {
    * stand-in sessions in tests need not implement it; the child-process sandbox does.
    */
   describeTables?(): Promise<TablesReport>;
+  /**
+   * Loads files shared in the thread as tables (one outcome per file, in order), before the model's
+   * first statement. The database itself never gets file access: see src/sandbox/file-loader.ts.
+   */
+  loadFiles?(files: readonly FileToLoad[], signal?: AbortSignal): Promise<FileLoadOutcome[]>;
   close(): Promise<void>;
 }
 

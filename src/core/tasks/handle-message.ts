@@ -4,7 +4,7 @@ import type { Task } from '../domain.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import type { WorkRunner } from '../jobs/work-runner.js';
 import { limitRefusalText, type UsageLimits } from '../limits/limits.js';
-import { FILES_NOT_READ_TEXT, MENTION_HELP_TEXT } from '../messages.js';
+import { MENTION_HELP_TEXT } from '../messages.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
 import { taskTitle } from './start-task.js';
@@ -32,8 +32,8 @@ export interface IncomingMessage {
   ts: string;
   threadTs: string | undefined;
   eventId: string;
-  /** The message carries files (their content is not read). */
-  hasFiles: boolean;
+  /** Slack ids of the files the message shares (read before the answer: src/core/files/). */
+  files: { id: string; name?: string }[];
   /** The bot was addressed: an app_mention, or a direct message. */
   addressed: boolean;
   isDirectMessage: boolean;
@@ -55,11 +55,12 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
   // A thread in a DM that is not a task is not for us, unless it is a side-panel thread: a task there.
   const panelThread = message.isDirectMessage && inThread && isPanelThread(deps, message);
   if (message.isDirectMessage && inThread && !panelThread) return;
-  if (message.text.trim() === '') {
+  if (message.text.trim() === '' && message.files.length === 0) {
     tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
   if (refusedByLimits(deps, message, message.threadTs)) return;
+  recordFiles(deps, message, message.threadTs ?? message.ts);
   // A side-panel thread holds nothing but this conversation: no earlier thread to read for context.
   await startTask(deps, message, inThread && !panelThread);
 }
@@ -97,12 +98,29 @@ function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: 
   return true;
 }
 
+/**
+ * Remembers the files a message shares, by thread, before its task or turn is stored (so the job that
+ * answers it sees them). Idempotent: a retry or the app_mention/message twin records nothing twice.
+ */
+function recordFiles(deps: MessageDeps, message: IncomingMessage, threadTs: string): void {
+  if (message.files.length === 0 || !deps.threadFiles) return;
+  deps.threadFiles.record(
+    { teamId: message.teamId, channelId: message.channelId, threadTs },
+    message.files.map((f) => ({ fileId: f.id, messageTs: message.ts, ...(f.name ? { name: f.name } : {}) })),
+  );
+}
+
+/** What a message that only shares files says in the conversation (the files themselves are loaded). */
+function messageContent(message: IncomingMessage): string {
+  const text = slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS);
+  if (text.trim() !== '' || message.files.length === 0) return text;
+  return message.files.length === 1 ? '(shared a file)' : `(shared ${message.files.length} files)`;
+}
+
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
-  if (message.text.trim() === '') {
-    if (message.hasFiles) tellPrivately(deps, message, FILES_NOT_READ_TEXT, task.threadTs ?? undefined);
-    return;
-  }
+  if (message.text.trim() === '' && message.files.length === 0) return;
   if (refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
+  if (task.threadTs) recordFiles(deps, message, task.threadTs);
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
   const recorded = deps.admission.recordFollowUp(
@@ -110,7 +128,7 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
     task.id,
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
     {
-      content: isRetry ? '' : slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS),
+      content: isRetry ? '' : messageContent(message),
       userId: message.userId,
       slackTs: message.ts,
     },
@@ -135,9 +153,9 @@ async function startTask(
       requesterId: message.userId,
       source: message.isDirectMessage ? 'dm' : 'mention',
       text: message.text,
-      title: taskTitle(message.text),
+      title: taskTitle(message.text.trim() === '' ? messageContent(message) : message.text),
       threadTs: message.threadTs ?? message.ts,
-      firstTurn: { content: slackTextToPlain(message.text).slice(0, MAX_TASK_CHARS), slackTs: message.ts },
+      firstTurn: { content: messageContent(message), slackTs: message.ts },
     },
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
     inForeignThread ? { contextFromThreadOf: message.ts } : {},

@@ -59,9 +59,10 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   const { store, agent } = deps;
   await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
   store.markRunning(task.teamId, task.id, agent.model);
+  const filesNote = run.tools.filesNote ?? '';
   const fitted = fitConversation(
     store.listTurns(task.teamId, task.id),
-    deps.contextBudgetTokens - agent.fixedPromptTokens,
+    deps.contextBudgetTokens - agent.fixedPromptTokens - Math.ceil(filesNote.length / 3),
   );
   if (fitted.dropped > 0 && !task.contextTrimmed) {
     store.markContextTrimmed(task.teamId, task.id);
@@ -80,7 +81,17 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
       },
       () => undefined, // aborted: the turn's own abort handling ends it
     );
-  return fitted.turns;
+  return withFilesNote(fitted.turns, filesNote);
+}
+
+/**
+ * The files summary goes with the newest human message of this request only (never stored): each answer
+ * loads the files again and says what it loaded, so the model always sees the tables that exist now.
+ */
+function withFilesNote(turns: Turn[], note: string): Turn[] {
+  const last = turns.at(-1);
+  if (!note || !last || last.role !== 'user') return turns;
+  return [...turns.slice(0, -1), { ...last, content: `${last.content}\n\n${note}` }];
 }
 
 /** Streams the model's answer into the thread as it comes; an empty answer is a failure. */

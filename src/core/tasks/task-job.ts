@@ -2,11 +2,12 @@ import { failureMessage, GAVE_UP_TEXT } from '../../render/task-messages.js';
 import { announceRequests } from '../collaboration/requests.js';
 import { NO_USAGE, type Task } from '../domain.js';
 import { abortReason, JobAbortedError, throwIfAborted } from '../errors.js';
+import { type AnswerFiles, answerFiles, loadThreadFiles } from '../files/load-thread-files.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Job } from '../jobs/jobs.js';
 import { cannotPostText } from '../messages.js';
 import { runPostAnswerSteps } from '../post-answer/run-steps.js';
-import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
+import { type AnswerSandbox, answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
 import { runAgentTurn, type TurnDeps } from './run-turn.js';
 import { postCommandParent } from './start-task.js';
 import { addThreadContext } from './thread-context.js';
@@ -63,8 +64,13 @@ async function answerAndFollowUp(
   try {
     let justAnswered = false;
     if (task.status !== 'failed' && lastRole === 'user') {
+      // The thread's shared files are loaded into the answer's sandbox first (and told about once).
+      const files = answerFiles();
+      const filesNote = await threadFilesNote(deps, task, sandbox, files, signal);
       // The turn wraps the port itself (with Slack's own stop too); a Stop still says who stopped it.
-      await runAgentTurn(afterStop, task, signal, { answerSandbox: sandbox, threadRead });
+      await runAgentTurn(afterStop, task, signal, { answerSandbox: sandbox, threadRead, filesNote });
+      // Files shared while it was written: read and told about now (the next answer has their profile).
+      if (!abortReason(signal)) await threadFilesNote(deps, task, sandbox, files, signal);
       justAnswered = answeredNow(deps, task, signal);
     } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
       // The answer was stored but the process stopped before the task was marked: finish the record.
@@ -87,6 +93,32 @@ async function answerAndFollowUp(
   } finally {
     await sandbox.close();
   }
+}
+
+/** Loads the files shared in the task's thread, if any; the summary for the agent ('' with none). */
+async function threadFilesNote(
+  deps: TurnDeps,
+  task: Task & { threadTs: string },
+  sandbox: AnswerSandbox,
+  files: AnswerFiles,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const { threadFiles, sharedFiles, fileLimits } = deps;
+  if (!threadFiles || !sharedFiles || !fileLimits) return '';
+  return loadThreadFiles(
+    {
+      threadFiles,
+      sharedFiles,
+      fileLimits,
+      slack: deps.slack,
+      logger: deps.logger.child({ teamId: task.teamId, taskId: task.id }),
+      sandboxOn: deps.sandbox !== undefined,
+    },
+    { teamId: task.teamId, channelId: task.channelId, threadTs: task.threadTs },
+    sandbox,
+    files,
+    signal,
+  );
 }
 
 /** The turn just run ended with an answer (not a failure, not a Stop). */

@@ -8,6 +8,7 @@ import type { AgentPort } from '../agent-port.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
 import type { Task } from '../domain.js';
+import type { SharedFileLimits, SharedFileSource, ThreadFileStore } from '../files/thread-files.js';
 import type { Logger } from '../logger.js';
 import type { PeopleDirectory } from '../people.js';
 import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
@@ -53,6 +54,12 @@ export interface TurnDeps {
   answerSteps?: AnswerStepStore;
   /** What runs after every answer, in order (src/core/post-answer/registry.ts). */
   postAnswerSteps?: readonly PostAnswerStep[];
+  /** Files shared in task threads (absent: none are read). */
+  threadFiles?: ThreadFileStore;
+  /** files.info and the downloads, with the bot token, from Slack's file host only. */
+  sharedFiles?: SharedFileSource;
+  /** FILES_MAX_MB, FILES_PER_TASK, FILES_TOTAL_MB. */
+  fileLimits?: SharedFileLimits;
 }
 
 /** What one answer's tools share: its sandbox session (opened on the first run_sql). */
@@ -60,6 +67,8 @@ export interface AnswerContext {
   answerSandbox: AnswerSandbox;
   /** The thread was read for context before this answer (a mention in someone else's thread). */
   threadRead?: boolean;
+  /** The thread's shared files as loaded into this answer's sandbox, for the agent's input ('' or absent: none). */
+  filesNote?: string;
 }
 
 export type ThreadTask = Task & { threadTs: string };

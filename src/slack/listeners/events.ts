@@ -20,7 +20,13 @@ const messageEvent = z.object({
   text: z.string().optional().default(''),
   ts: z.string().min(1),
   thread_ts: z.string().optional(),
-  files: z.array(z.unknown()).optional(),
+  // A file_share message (or a mention with files) lists them; only the id is used (files.info tells the rest).
+  files: z
+    .array(
+      z.object({ id: z.string().min(1), name: z.string().optional(), mode: z.string().optional() }).loose(),
+    )
+    .max(100)
+    .optional(),
 });
 
 /** The message Slack quotes in `message_deleted` (previous_message) and `message_changed` (message). */
@@ -90,7 +96,10 @@ export function registerEvents(app: App, deps: MessageDeps & RetentionDeps): voi
       ts: e.ts,
       threadTs: e.thread_ts,
       eventId: meta.data.event_id,
-      hasFiles: (e.files?.length ?? 0) > 0,
+      // A deleted file stays in its message as a tombstone: nothing to read.
+      files: (e.files ?? [])
+        .filter((f) => f.mode !== 'tombstone')
+        .map((f) => ({ id: f.id, ...(f.name ? { name: f.name.slice(0, 255) } : {}) })),
       // Channel mentions start tasks through app_mention; its `message` twin only counts in our threads.
       addressed: e.type === 'app_mention' || isDirectMessage,
       isDirectMessage,

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { FAKE_APP_TOKEN, FakeSocketMode } from '../fake-socket-mode/index.js';
+import { serveFile } from './file-downloads.js';
+import { type FakeFile, fileObject } from './methods/files.js';
 import { METHODS } from './methods/index.js';
 import { ResponseUrls } from './response-urls.js';
 import { failureReply, type Reply, Script } from './scripting.js';
@@ -13,6 +15,7 @@ import type {
   FakeMessage,
   FakeSlack,
   RecordedCall,
+  SeededFile,
   SlackUser,
   UploadedFile,
 } from './types.js';
@@ -81,6 +84,8 @@ function parseArgs(raw: string, contentType: string, query: URLSearchParams): Ar
 export class FakeSlackServer implements FakeSlack {
   apiUrl = '';
   readonly calls: RecordedCall[] = [];
+  /** Every request for a file's bytes (`/files-pri/…`), with the Authorization header it carried. */
+  readonly fileDownloads: { path: string; authorization: string | undefined; status: number }[] = [];
   private readonly state = new SlackState();
   readonly messages = this.state.messages;
   readonly ephemerals = this.state.ephemerals;
@@ -148,37 +153,52 @@ export class FakeSlackServer implements FakeSlack {
     this.state.fileSizeLimit = bytes;
   }
 
-  seedFile(file: {
-    channel: string;
-    threadTs?: string;
-    name: string;
-    bytes: Buffer;
-    user: string;
-    title?: string;
-    botId?: string;
-  }): string {
+  seedFile(file: SeededFile): string {
+    return this.shareFile(file).fileId;
+  }
+
+  shareFile(file: SeededFile): { fileId: string; event: Record<string, unknown> } {
     const id = this.state.nextFileId();
-    const message = this.state.store({
-      channel: file.channel,
-      thread_ts: file.threadTs,
-      user: file.user,
-      ...(file.botId ? { bot_id: file.botId } : {}),
-      text: '',
-      files: [{ id, name: file.name, title: file.title ?? file.name, user: file.user }],
-      upload: true,
-    });
-    this.state.files.set(id, {
+    const stored: FakeFile = {
       id,
       name: file.name,
       length: file.bytes.length,
       bytes: file.bytes,
       channel: file.channel,
       ...(file.threadTs ? { threadTs: file.threadTs } : {}),
-      messageTs: message.ts,
       user: file.user,
       deleted: false,
+      ...(file.declaredSize !== undefined ? { declaredSize: file.declaredSize } : {}),
+      ...(file.downloadUrl ? { downloadUrl: file.downloadUrl } : {}),
+      ...(file.redirectTo ? { redirectTo: file.redirectTo } : {}),
+    };
+    this.state.files.set(id, stored);
+    const message = this.state.store({
+      channel: file.channel,
+      thread_ts: file.threadTs,
+      user: file.user,
+      ...(file.botId ? { bot_id: file.botId } : {}),
+      text: file.text ?? '',
+      files: [{ id, name: file.name, title: file.title ?? file.name, user: file.user }],
+      upload: true,
     });
-    return id;
+    stored.messageTs = message.ts;
+    // The event Slack sends for it (message.channels etc.): subtype file_share, the full file objects.
+    const event = {
+      type: 'message',
+      subtype: 'file_share',
+      channel: file.channel,
+      channel_type: file.channel.startsWith('D') ? 'im' : file.channel.startsWith('G') ? 'group' : 'channel',
+      user: file.user,
+      text: file.text ?? '',
+      ts: message.ts,
+      ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+      files: [fileObject(stored, this.origin)],
+      upload: false,
+      display_as_bot: false,
+      event_ts: message.ts,
+    };
+    return { fileId: id, event };
   }
 
   addUser(user: Partial<SlackUser> & { id: string }): void {
@@ -228,6 +248,7 @@ export class FakeSlackServer implements FakeSlack {
   reset(): void {
     // Arrays are emptied in place so references a test already holds stay live.
     this.calls.length = 0;
+    this.fileDownloads.length = 0;
     this.state.reset();
     this.script.reset();
     this.responseUrls.reset();
@@ -267,6 +288,16 @@ export class FakeSlackServer implements FakeSlack {
       call.response = body;
       call.httpStatus = status;
       send(res, status, body, headers);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/files-pri/')) {
+      const reply = serveFile(this.state, url, req.headers.authorization);
+      this.fileDownloads.push({
+        path: url.pathname,
+        authorization: req.headers.authorization,
+        status: reply.status,
+      });
+      res.writeHead(reply.status, reply.headers).end(reply.body);
       return;
     }
     if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) {

@@ -118,15 +118,15 @@ export interface FakeSlack {
    * A file someone else uploaded into a thread (the bot may not delete it: `cant_delete_file`); with
    * `botId`, another app's bot uploaded it (its share message carries that bot_id).
    */
-  seedFile(file: {
-    channel: string;
-    threadTs?: string;
-    name: string;
-    bytes: Buffer;
-    user: string;
-    title?: string;
-    botId?: string;
-  }): string;
+  seedFile(file: SeededFile): string;
+  /**
+   * Someone shares a file in a channel or thread (as Slack's file_share message): stored, served at its
+   * `url_private_download` with the bot token only, and returned with the `message` event (subtype
+   * `file_share`, the full file object in `files`) that Slack sends for it.
+   */
+  shareFile(file: SeededFile): { fileId: string; event: Record<string, unknown> };
+  /** Every request for a file's bytes, with the Authorization header it carried. */
+  readonly fileDownloads: { path: string; authorization: string | undefined; status: number }[];
   /** The Home tab last published for each user (views.publish). */
   homeViews: Map<string, { type: string; blocks: unknown[] }>;
   addUser(user: Partial<SlackUser> & { id: string }): void;
@@ -179,3 +179,22 @@ export interface FakeSlack {
 export type Args = Record<string, Json>;
 /** Picks the calls a scripted failure or hold applies to, by their arguments. */
 export type CallFilter = (args: Args) => boolean;
+
+/** A file someone shares (see FakeSlack.shareFile); the optional fields make it misbehave for tests. */
+export interface SeededFile {
+  channel: string;
+  threadTs?: string;
+  name: string;
+  bytes: Buffer;
+  user: string;
+  title?: string;
+  botId?: string;
+  /** The message's text (a mention with files). */
+  text?: string;
+  /** files.info's `size` when it is not the bytes' length (a 200 MB file never served, a lying size). */
+  declaredSize?: number;
+  /** files.info's `url_private_download` when it is not the fake's own (an attacker's host). */
+  downloadUrl?: string;
+  /** The download redirects there instead of serving the bytes. */
+  redirectTo?: string;
+}

@@ -1,5 +1,5 @@
 import type { Method, SlackState } from '../state.js';
-import { FAKE_BOT_USER_ID } from '../types.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../types.js';
 import { fail, ok } from '../wire.js';
 
 /**
@@ -34,6 +34,14 @@ export interface FakeFile {
   /** Who uploaded it: the bot, unless seeded as someone else's. */
   user: string;
   deleted: boolean;
+  /** What files.info says the size is, when it is not the bytes' length (a test of a lying size). */
+  declaredSize?: number;
+  /** A `url_private_download` other than the fake's own (a test of a hostile files.info). */
+  downloadUrl?: string;
+  /** The download answers with a redirect there instead of the bytes. */
+  redirectTo?: string;
+  /** Conversations it is shared in besides `channel` (files.info `channels`). */
+  alsoSharedIn?: string[];
 }
 
 const integerArg = (value: unknown): number | undefined => {
@@ -112,7 +120,7 @@ const completeUploadExternal: Method = (state, args) => {
     if (title !== undefined) file.title = title;
   }
   if (channel !== undefined) shareFiles(state, files, String(channel), args.thread_ts, comment);
-  return ok({ files: files.map((f) => fileObject(f)) });
+  return ok({ files: files.map((f) => fileObject(f, state.origin)) });
 };
 
 /** Posts the file share message (initial comment + the files) where the files were shared. */
@@ -156,23 +164,82 @@ const deleteFile: Method = (state, args) => {
   return ok();
 };
 
-/** A file object as Slack returns it (the fields tests and the bot read). */
-export function fileObject(file: FakeFile): Record<string, unknown> {
+const MIME_TYPES: Record<string, string> = {
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  json: 'application/json',
+  parquet: 'application/octet-stream',
+  sql: 'text/plain',
+  png: 'image/png',
+};
+
+/** Where the fake serves a file's bytes, as Slack's `files-pri/<team>-<file>/download/<name>`. */
+export function filePath(file: FakeFile, download: boolean): string {
+  return `/files-pri/${FAKE_TEAM_ID}-${file.id}/${download ? 'download/' : ''}${encodeURIComponent(file.name)}`;
+}
+
+/**
+ * A file object as Slack returns it (api.slack.com/types/file): id, name, title, mimetype, filetype,
+ * size, the private URLs on Slack's file host (here the fake's origin), and where it is shared
+ * (`channels` / `groups` / `ims` by conversation type, and `shares.public|private` with the message ts).
+ */
+export function fileObject(file: FakeFile, origin = ''): Record<string, unknown> {
   const extension = /\.([A-Za-z0-9]+)$/.exec(file.name)?.[1]?.toLowerCase() ?? 'text';
+  const sharedIn = [...(file.channel ? [file.channel] : []), ...(file.alsoSharedIn ?? [])];
+  const kind = (id: string) => (id.startsWith('D') ? 'ims' : id.startsWith('G') ? 'groups' : 'channels');
+  const shares: Record<string, Record<string, unknown[]>> = {};
+  for (const id of sharedIn) {
+    const visibility = id.startsWith('C') ? 'public' : 'private';
+    shares[visibility] ??= {};
+    (shares[visibility] as Record<string, unknown[]>)[id] = [
+      {
+        ts: file.messageTs ?? '',
+        ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+        team_id: FAKE_TEAM_ID,
+      },
+    ];
+  }
   return {
     id: file.id,
+    created: 1_700_000_000,
+    timestamp: 1_700_000_000,
     name: file.name,
     title: file.title ?? file.name,
+    mimetype: MIME_TYPES[extension] ?? 'text/plain',
     filetype: extension,
-    size: file.bytes?.length ?? file.length,
+    pretty_type: extension.toUpperCase(),
     user: file.user,
+    size: file.declaredSize ?? file.bytes?.length ?? file.length,
     mode: 'hosted',
     is_external: false,
+    is_public: sharedIn.some((id) => id.startsWith('C')),
+    ...(origin
+      ? {
+          url_private: `${origin}${filePath(file, false)}`,
+          url_private_download: file.downloadUrl ?? `${origin}${filePath(file, true)}`,
+        }
+      : {}),
+    channels: sharedIn.filter((id) => kind(id) === 'channels'),
+    groups: sharedIn.filter((id) => kind(id) === 'groups'),
+    ims: sharedIn.filter((id) => kind(id) === 'ims'),
+    shares,
   };
 }
+
+/** files.info (files:read): the file object; `file_not_found` for an unknown id, `file_deleted` once deleted. */
+const fileInfo: Method = (state, args) => {
+  if (typeof args.file !== 'string' || args.file === '') {
+    return fail({ error: 'invalid_arguments', detail: 'missing required field: file' });
+  }
+  const file = state.files.get(args.file);
+  if (!file) return fail('file_not_found');
+  if (file.deleted) return fail('file_deleted');
+  return ok({ file: fileObject(file, state.origin), comments: [], response_metadata: { next_cursor: '' } });
+};
 
 export const fileMethods: Record<string, Method> = {
   'files.getUploadURLExternal': getUploadURLExternal,
   'files.completeUploadExternal': completeUploadExternal,
   'files.delete': deleteFile,
+  'files.info': fileInfo,
 };

@@ -1,0 +1,250 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { ColumnProfile, FileLoadOutcome, SharedFileFormat } from '../core/files/loaded-file.js';
+import { type Decision, decide, type FileSample, HEAD_BYTES, sniff } from './file-sniff.js';
+import { parseDuckDB, parsePostgres } from './parsers.js';
+
+/**
+ * Why this file exists: turns a file staged on disk into a table of a sandbox session, inside the sandbox
+ * child. The session's own database never gets file access (its escape tests stay as they are): a
+ * throw-away loader database reads the one staged file — `allowed_paths` holds that path alone, then
+ * `enable_external_access=false` and the configuration are locked before it runs anything — and its
+ * result's data chunks are appended to the session's table. Only our own fixed SQL ever runs in the
+ * loader; the path is ours (`<private dir>/f1.bin`), never the person's file name.
+ */
+
+export interface StagedFile {
+  path: string;
+  /** For messages only. */
+  name: string;
+  table: string;
+  claimed: SharedFileFormat | undefined;
+}
+
+export interface LoadLimits {
+  memoryLimit: string;
+  threads: number;
+  /** Loading and profiling one file may take this long. */
+  timeoutMs: number;
+}
+
+/** A `.sql` file is offered as text up to this many characters. */
+export const MAX_SQL_TEXT_CHARS = 20_000;
+/** Columns a loaded table may have. */
+const MAX_COLUMNS = 1_000;
+/** Columns profiled and reported per table (the rest are counted in the summary). */
+const MAX_PROFILED_COLUMNS = 200;
+const MAX_VALUE_CHARS = 40;
+
+export async function loadStagedFile(
+  target: DuckDBConnection,
+  file: StagedFile,
+  limits: LoadLimits,
+): Promise<FileLoadOutcome> {
+  const sample = await readSample(file.path);
+  const decision = decide(file.claimed, sniff(sample));
+  if (!decision.ok) return decision;
+  if (decision.format === 'sql') return readSqlText(file.path, sample.size);
+  const read = readSql(file.path, decision);
+  const loader = await openLoader(file.path, limits);
+  let interrupted = false;
+  const timer = setTimeout(() => {
+    interrupted = true;
+    loader.connection.interrupt();
+    target.interrupt();
+  }, limits.timeoutMs);
+  try {
+    await copyInto(loader.connection, target, read, file.table);
+    const profile = await profileTable(target, file.table);
+    return { ok: true, format: decision.format, table: file.table, bytes: sample.size, ...profile };
+  } catch (error) {
+    await target.run(`DROP TABLE IF EXISTS ${quoteIdent(file.table)}`).catch(() => undefined);
+    if (interrupted) return { ok: false, reason: `too slow to load (over ${limits.timeoutMs / 1000} s)` };
+    return { ok: false, reason: loadFailure(decision.format, error) };
+  } finally {
+    clearTimeout(timer);
+    loader.close();
+  }
+}
+
+/** Our own fixed query reading the staged file (its path is ours, quoted). */
+function readSql(path: string, decision: Extract<Decision, { ok: true }>): string {
+  const source = quoteString(path);
+  if (decision.format === 'parquet') return `SELECT * FROM read_parquet(${source})`;
+  if (decision.format === 'json') return `SELECT * FROM read_json(${source}, format = 'auto')`;
+  const delimiter = 'delimiter' in decision ? decision.delimiter : ',';
+  return `SELECT * FROM read_csv(${source}, delim = ${quoteString(delimiter)}, auto_detect = true)`;
+}
+
+/** The first bytes, the last four, the size, and whether all of it is UTF-8 text (streamed, not held). */
+async function readSample(path: string): Promise<FileSample> {
+  const { size } = await stat(path);
+  const handle = await open(path, 'r');
+  try {
+    const head = new Uint8Array(Math.min(size, HEAD_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    const tail = new Uint8Array(Math.min(size, 4));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    return { head, tail, size, utf8: await isUtf8Text(path) };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isUtf8Text(path: string): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      const bytes = chunk as Buffer;
+      if (bytes.includes(0)) return false;
+      decoder.decode(bytes, { stream: true });
+    }
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readSqlText(path: string, size: number): Promise<FileLoadOutcome> {
+  const handle = await open(path, 'r');
+  try {
+    // Four bytes per character at most: enough bytes for MAX_SQL_TEXT_CHARS characters.
+    const bytes = new Uint8Array(Math.min(size, MAX_SQL_TEXT_CHARS * 4));
+    await handle.read(bytes, 0, bytes.length, 0);
+    const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+    const truncated = text.length > MAX_SQL_TEXT_CHARS || bytes.length < size;
+    const kept = text.slice(0, MAX_SQL_TEXT_CHARS);
+    const check = truncated ? undefined : await parserVerdicts(kept);
+    return { ok: true, format: 'sql', text: kept, truncated, bytes: size, ...(check ? { check } : {}) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The engines' own parsers on a shared .sql file (cheap: nothing runs). Its dialect is unknown, so this is
+ * told to the agent as information, never shown to people as a ✗.
+ */
+async function parserVerdicts(text: string): Promise<string> {
+  const verdicts: string[] = [];
+  for (const [name, parse] of [
+    ['DuckDB', parseDuckDB],
+    ['PostgreSQL', parsePostgres],
+  ] as const) {
+    const outcome = await parse(text).catch(() => undefined);
+    if (outcome?.ok === true) verdicts.push(`${name}'s parser accepts it`);
+    else if (outcome?.ok === false)
+      verdicts.push(`${name}'s parser: ${outcome.line ? `line ${outcome.line}: ` : ''}${outcome.error}`);
+  }
+  return verdicts.join('; ');
+}
+
+/** A database that can read exactly one path and nothing else, with its settings locked. */
+async function openLoader(path: string, limits: LoadLimits) {
+  const instance = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    memory_limit: limits.memoryLimit,
+    max_temp_directory_size: '0B',
+    threads: String(limits.threads),
+  });
+  const connection = await instance.connect();
+  const close = () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  try {
+    // DuckDB refuses allowed_paths once external access is off, so the order matters; then nothing changes.
+    await connection.run(`SET allowed_paths = [${quoteString(path)}]`);
+    await connection.run('SET enable_external_access = false');
+    await connection.run('SET lock_configuration = true');
+  } catch (error) {
+    close();
+    throw error;
+  }
+  return { connection, close };
+}
+
+/** Streams the loader's result into a new table of the session, chunk by chunk (columnar, no rows in JS). */
+async function copyInto(
+  loader: DuckDBConnection,
+  target: DuckDBConnection,
+  read: string,
+  table: string,
+): Promise<void> {
+  const result = await loader.stream(read);
+  const names = result.columnNames();
+  const types = result.columnTypes();
+  if (names.length > MAX_COLUMNS)
+    throw new LoadRefusal(`too wide (${names.length} columns; at most ${MAX_COLUMNS})`);
+  const columns = names.map((name, i) => `${quoteIdent(name)} ${types[i]?.toString() ?? 'VARCHAR'}`);
+  await target.run(`CREATE TABLE ${quoteIdent(table)} (${columns.join(', ')})`);
+  const appender = await target.createAppender(table);
+  try {
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+class LoadRefusal extends Error {}
+
+/** Rows, and per column its type, null share, approximate distinct count, and min/max where safe. */
+async function profileTable(
+  target: DuckDBConnection,
+  table: string,
+): Promise<{ rows: number; columns: ColumnProfile[] }> {
+  const summary = (await target.runAndReadAll(`SUMMARIZE ${quoteIdent(table)}`)).getRowObjects();
+  const rowsResult = await target.runAndReadAll(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
+  const rows = Number(rowsResult.getRowObjects()[0]?.n ?? 0);
+  const columns = summary.slice(0, MAX_PROFILED_COLUMNS).map((row) => {
+    const type = String(row.column_type);
+    const nulls = Number(String(row.null_percentage ?? 0));
+    const profile: ColumnProfile = {
+      name: bounded(String(row.column_name)),
+      type: bounded(type),
+      nullShare: Number.isFinite(nulls) ? nulls / 100 : 0,
+      distinct: Number(row.approx_unique ?? 0),
+    };
+    // A text column's min/max would be some person's value: only numbers, dates and times are shown.
+    if (ORDERED_TYPES.test(type) && row.min !== null && row.max !== null) {
+      profile.min = bounded(String(row.min));
+      profile.max = bounded(String(row.max));
+    }
+    return profile;
+  });
+  return { rows, columns };
+}
+
+const ORDERED_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|DATE|TIME.*|TIMESTAMP.*)$/;
+
+function bounded(value: string): string {
+  return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS - 1)}…` : value;
+}
+
+function loadFailure(format: string, error: unknown): string {
+  if (error instanceof LoadRefusal) return error.message;
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  if (/out of memory|memory limit/i.test(message)) return "too large for the sandbox's memory";
+  const label = { csv: 'CSV', tsv: 'TSV', json: 'JSON', parquet: 'Parquet' }[format] ?? format;
+  // DuckDB's message names our private path; the person sees the engine's reason without it.
+  const reason = message.replace(/"[^"]*f\d+\.bin"|'[^']*f\d+\.bin'|\/[^\s"']*f\d+\.bin/g, 'the file');
+  return `not valid ${label}: ${reason.slice(0, 200)}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
