@@ -1,4 +1,4 @@
-import { close, fdatasync, open } from 'node:fs';
+import { close, fdatasync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 
@@ -24,6 +24,9 @@ export class WalSync {
   private readonly full: Database.Statement;
   private syncing = false;
   private waiting: { resolve(): void; reject(error: unknown): void }[] = [];
+  /** The WAL, open while syncs keep coming (one thread-pool call per sync instead of three). */
+  private fd: number | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     sqlite: Database.Database,
@@ -65,26 +68,45 @@ export class WalSync {
     const group = this.waiting;
     this.waiting = [];
     this.syncing = true;
-    syncFile(this.walPath, (error) => {
-      this.syncing = false;
+    clearTimeout(this.idleTimer);
+    const finish = (error: unknown) => {
       for (const waiter of group) {
         if (error) waiter.reject(error);
         else waiter.resolve();
       }
       if (this.waiting.length > 0) this.startSync();
+      else this.idleTimer = setTimeout(() => this.closeFile(), IDLE_CLOSE_MS).unref();
+    };
+    let fd: number;
+    try {
+      // Opened here, on the loop, only after an idle pause: a few microseconds.
+      this.fd ??= openSync(this.walPath, 'r+');
+      fd = this.fd;
+    } catch (error) {
+      this.syncing = false;
+      finish(error);
+      return;
+    }
+    fdatasync(fd, (error) => {
+      this.syncing = false;
+      // A failed sync may leave the descriptor unusable: the next one opens the file again.
+      if (error) this.closeFile();
+      finish(error);
     });
+  }
+
+  /** Closes the WAL descriptor while no sync uses it (so none outlives a closed database for long). */
+  private closeFile(): void {
+    if (this.fd === undefined || this.syncing) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    close(fd, () => undefined);
   }
 }
 
 /**
- * fdatasync on a descriptor of its own, opened and closed around the call: no descriptor outlives the
- * connection, and the file synced is the WAL as it is now. `r+`: Windows flushes only a writable handle.
+ * How long the WAL stays open after the last sync. Short enough that a stopped app's database leaves
+ * no descriptor behind for long, and that the file synced is the WAL as it is now (SQLite deletes it
+ * when its last connection closes); long enough to span a burst.
  */
-function syncFile(path: string, done: (error: NodeJS.ErrnoException | null) => void): void {
-  open(path, 'r+', (openError, fd) => {
-    if (openError) return done(openError);
-    fdatasync(fd, (syncError) => {
-      close(fd, (closeError) => done(syncError ?? closeError));
-    });
-  });
-}
+const IDLE_CLOSE_MS = 2_000;
