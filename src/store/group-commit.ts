@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { WalSync } from './wal-sync.js';
+import { type DataSync, WalSync } from './wal-sync.js';
 
 interface Pending<I, O> {
   input: I;
@@ -30,6 +30,8 @@ export class GroupCommit<I, O> {
   constructor(
     private readonly sqlite: Database.Database,
     write: (input: I) => O,
+    /** How the WAL reaches the disk after a commit (fs.fdatasync; tests hold it). */
+    dataSync?: DataSync,
   ) {
     // Nested in the batch's transaction this becomes a savepoint: a failed write leaves nothing behind.
     this.writeOne = sqlite.transaction(write);
@@ -43,7 +45,7 @@ export class GroupCommit<I, O> {
         }
       }),
     );
-    this.wal = WalSync.forConnection(sqlite);
+    this.wal = WalSync.forConnection(sqlite, dataSync);
   }
 
   submit(input: I): Promise<O> {

@@ -15,6 +15,7 @@ import {
   insertTask,
   recordDelivery,
 } from './task-creation.js';
+import type { DataSync } from './wal-sync.js';
 
 /**
  * The SQLite unit of work that lets work in: each method is one transaction over the task, its turn,
@@ -32,9 +33,11 @@ export class SqliteTaskAdmission implements TaskAdmission {
     /** The queue admitted work goes to, in the same transaction. */
     private readonly jobs: SqliteJobQueue,
     private readonly tasks: Pick<TaskStore, 'getTask'>,
+    /** How a commit's WAL reaches the disk before anyone is told (default fs.fdatasync; tests hold it). */
+    dataSync?: DataSync,
   ) {
     this.statements = creationStatements(sqlite);
-    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
+    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item), dataSync);
   }
 
   createTask(

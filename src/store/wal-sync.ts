@@ -2,6 +2,9 @@ import { close, fdatasync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 
+/** fs.fdatasync's shape: tests pass one that holds the sync until they release it. */
+export type DataSync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
+
 /**
  * A commit that is durable without stopping the event loop for the disk. With `synchronous = FULL`,
  * SQLite ends every commit in WAL mode with an fsync of the WAL file, and better-sqlite3 runs it on the
@@ -20,8 +23,6 @@ import type Database from 'better-sqlite3';
  * ended before it started, and commits during it wait for the next one (group commit for the disk).
  */
 export class WalSync {
-  private readonly normal: Database.Statement;
-  private readonly full: Database.Statement;
   private syncing = false;
   private waiting: { resolve(): void; reject(error: unknown): void }[] = [];
   /** The WAL, open while syncs keep coming (one thread-pool call per sync instead of three). */
@@ -29,29 +30,28 @@ export class WalSync {
   private idleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    sqlite: Database.Database,
+    private readonly sqlite: Database.Database,
     private readonly walPath: string,
-  ) {
-    this.normal = sqlite.prepare('PRAGMA synchronous = NORMAL');
-    this.full = sqlite.prepare('PRAGMA synchronous = FULL');
-  }
+    private readonly dataSync: DataSync,
+  ) {}
 
   /** For a file database in WAL mode at `synchronous = FULL`; undefined otherwise (nothing to defer). */
-  static forConnection(sqlite: Database.Database): WalSync | undefined {
+  static forConnection(sqlite: Database.Database, dataSync: DataSync = fdatasync): WalSync | undefined {
     if (sqlite.memory || sqlite.readonly) return undefined;
     if (String(sqlite.pragma('journal_mode', { simple: true })) !== 'wal') return undefined;
     if (Number(sqlite.pragma('synchronous', { simple: true })) < 2) return undefined;
-    return new WalSync(sqlite, `${resolve(sqlite.name)}-wal`);
+    return new WalSync(sqlite, `${resolve(sqlite.name)}-wal`, dataSync);
   }
 
   /** Runs `transaction` without its fsync; `durable` resolves once its commit is on disk. */
   commit<T>(transaction: () => T): { value: T; durable: Promise<void> } {
-    this.normal.run();
+    // exec, not a statement prepared once: SQLite applies this pragma when it compiles it.
+    this.sqlite.exec('PRAGMA synchronous = NORMAL');
     let value: T;
     try {
       value = transaction();
     } finally {
-      this.full.run();
+      this.sqlite.exec('PRAGMA synchronous = FULL');
     }
     return { value, durable: this.sync() };
   }
@@ -87,7 +87,7 @@ export class WalSync {
       finish(error);
       return;
     }
-    fdatasync(fd, (error) => {
+    this.dataSync(fd, (error) => {
       this.syncing = false;
       // A failed sync may leave the descriptor unusable: the next one opens the file again.
       if (error) this.closeFile();
