@@ -13,7 +13,7 @@ import { startFakesProcess } from '../fakes-process.js';
 import { percentile, round, type Summary, summarise } from '../stats.js';
 
 /** Rounds per target; the ratio is the median of the rounds' (a shared 2-core machine is noisy). */
-const ROUNDS = 15;
+const ROUNDS = 21;
 /** Full-size bursts per target before measuring: JIT, a keep-alive connection per request, SQLite's caches. */
 const WARM_UP_BURSTS = 2;
 
