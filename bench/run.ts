@@ -127,8 +127,8 @@ async function main(): Promise<void> {
     deliverables,
     qualityChecks,
     targets: {
-      ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
-      eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,
+      ackP99RatioAtMost1_2: ack.p99Ratio <= 1.2,
+      eventAckP99RatioAtMost1_2: ackEvents.p99Ratio <= 1.2,
       firstTokenToSlackWithin300Ms: Math.max(...toSlack) <= 300,
       firstReadableLineP50Within300Ms: percentile(toReadableLine, 50) <= 300,
       atMostOneWritePerSecondPerMessage: minGap >= 1000,
@@ -158,7 +158,7 @@ function printAck(ack: AckResult): void {
     ]),
   );
   console.log(
-    `p99 ratio bot / bare Bolt: ${ack.p99Ratio}, the median of the rounds' ${ack.roundP99Ratios.join(', ')} (target ≤ 1.5); non-200 responses: ${ack.non200}\n`,
+    `p99 ratio bot / bare Bolt: ${ack.p99Ratio}, the median of the rounds' ${ack.roundP99Ratios.join(', ')} (target ≤ 1.2); non-200 responses: ${ack.non200}\n`,
   );
 }
 

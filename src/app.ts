@@ -15,6 +15,7 @@ import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { checkSlackToken, type SlackIdentity } from './slack/slack-identity.js';
 import type { ThreadPaging } from './slack/slack-thread-reader.js';
 import { durability, type OpenDatabase, openDatabase } from './store/db.js';
+import type { DataSync } from './store/wal-sync.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
@@ -41,6 +42,8 @@ export interface AppTuning {
   checkScheduler?: { tickMs?: number; now?: () => Date };
   /** Socket Mode: pong timeout and reconnect delay (default: the SDK's 5 s). */
   socketModeReconnectMs?: number;
+  /** How a new task's commit reaches the disk before its ack (default fs.fdatasync; tests hold it). */
+  walDataSync?: DataSync;
 }
 
 export interface RunningApp {

@@ -51,14 +51,14 @@ function buildAgent(config: Config, logger: Logger, tuning: AppTuning): ClaudeAg
   });
 }
 
-function buildStores(database: OpenDatabase, config: Config) {
+function buildStores(database: OpenDatabase, config: Config, tuning: AppTuning) {
   const jobs = new SqliteJobQueue(database.sqlite);
   const collaboration = new SqliteCollaborationStore(database.db);
   const store = new SqliteTaskStore(database.db, database.sqlite);
   return {
     jobs,
     store,
-    admission: new SqliteTaskAdmission(database.db, database.sqlite, jobs, store),
+    admission: new SqliteTaskAdmission(database.db, database.sqlite, jobs, store, tuning.walDataSync),
     retention: new SqliteRetentionStore(database.sqlite),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),
@@ -157,7 +157,7 @@ export async function buildServices(
   const slack = buildSlackGateway(client, logger, tuning, identity);
   const agent = buildAgent(config, logger, tuning);
   const sandbox = buildSandbox(config, logger);
-  const stores = buildStores(database, config);
+  const stores = buildStores(database, config, tuning);
   // Diagrams are drawn in a worker thread, started on first use and ended when idle.
   const diagrams = new WorkerDiagramRenderer();
   const files = new SlackFileUploads(

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { type RequestHandler, SLACK_PATH } from '../http-server.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackEventsWhenStored } from './event-ack.js';
+import { ListenerTable } from './listener-table.js';
 import {
   type ActionDeps,
   registerActions,
@@ -135,7 +136,10 @@ function stopOnce(app: App, socketMode: boolean): () => Promise<void> {
   };
 }
 
-function registerListeners(app: App, deps: ListenerDeps): void {
+/** Every listener, dispatched by one Bolt listener per kind (src/slack/listener-table.ts). */
+function registerListeners(boltApp: App, deps: ListenerDeps): void {
+  const table = new ListenerTable();
+  const app = table.asApp();
   registerCommands(app, deps);
   registerEvents(app, deps);
   registerActions(app, deps);
@@ -147,4 +151,5 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerAssistant(app, deps);
   registerQualityChecks(app, deps);
   registerCheckAlerts(app, deps);
+  table.mount(boltApp);
 }

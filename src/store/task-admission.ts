@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../core/domain.js';
 import type { JobPayload } from '../core/jobs/jobs.js';
 import type { TaskAdmission } from '../core/tasks/task-admission.js';
@@ -7,61 +7,15 @@ import type { NewTask, TaskStore } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import type { SqliteJobQueue } from './job-repo.js';
-import { admissions, eventsSeen, tasks, turns } from './schema.js';
-import { toTask } from './task-repo.js';
-
-type Creation = { input: NewTask; delivery: DeliveryKey; job: JobPayload };
-
-/** The prepared statements of a task's creation (building drizzle queries per call costs about five times the SQLite work). */
-function creationStatements(db: Db) {
-  const p = (name: string) => sql.placeholder(name);
-  return {
-    recordDelivery: db
-      .insert(eventsSeen)
-      .values({
-        teamId: p('teamId'),
-        deliveryId: p('deliveryId'),
-        channelId: p('channelId'),
-        messageTs: p('messageTs'),
-      })
-      .onConflictDoNothing()
-      .returning({ id: eventsSeen.id })
-      .prepare(),
-    insertTask: db
-      .insert(tasks)
-      .values({
-        teamId: p('teamId'),
-        channelId: p('channelId'),
-        requesterId: p('requesterId'),
-        source: p('source'),
-        text: p('text'),
-        title: p('title'),
-        threadTs: p('threadTs'),
-      })
-      .returning()
-      .prepare(),
-    insertFirstTurn: db
-      .insert(turns)
-      .values({
-        teamId: p('teamId'),
-        taskId: p('taskId'),
-        role: 'user',
-        content: p('content'),
-        userId: p('userId'),
-        slackTs: p('slackTs'),
-      })
-      .prepare(),
-    insertAdmission: db
-      .insert(admissions)
-      .values({ teamId: p('teamId'), userId: p('userId'), at: p('at') })
-      .prepare(),
-    linkDelivery: db
-      .update(eventsSeen)
-      .set({ taskId: sql`${p('taskId')}` })
-      .where(and(eq(eventsSeen.teamId, p('teamId')), eq(eventsSeen.id, p('id'))))
-      .prepare(),
-  };
-}
+import { eventsSeen, tasks, turns } from './schema.js';
+import {
+  type Creation,
+  type CreationStatements,
+  creationStatements,
+  insertTask,
+  recordDelivery,
+} from './task-creation.js';
+import type { DataSync } from './wal-sync.js';
 
 /**
  * The SQLite unit of work that lets work in: each method is one transaction over the task, its turn,
@@ -69,7 +23,7 @@ function creationStatements(db: Db) {
  * team_id.
  */
 export class SqliteTaskAdmission implements TaskAdmission {
-  private readonly statements: ReturnType<typeof creationStatements>;
+  private readonly statements: CreationStatements;
   /** Task creation runs on the slash-command ack path: concurrent creations share one commit. */
   private readonly creations: GroupCommit<Creation, { task: Task; created: boolean }>;
 
@@ -79,9 +33,11 @@ export class SqliteTaskAdmission implements TaskAdmission {
     /** The queue admitted work goes to, in the same transaction. */
     private readonly jobs: SqliteJobQueue,
     private readonly tasks: Pick<TaskStore, 'getTask'>,
+    /** How a commit's WAL reaches the disk before anyone is told (default fs.fdatasync; tests hold it). */
+    dataSync?: DataSync,
   ) {
-    this.statements = creationStatements(db);
-    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item));
+    this.statements = creationStatements(sqlite);
+    this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item), dataSync);
   }
 
   createTask(
@@ -93,32 +49,16 @@ export class SqliteTaskAdmission implements TaskAdmission {
   }
 
   private insertOnce({ input, delivery, job }: Creation): { task: Task; created: boolean } {
-    const s = this.statements;
-    const seen = s.recordDelivery.get({
-      teamId: input.teamId,
-      deliveryId: delivery.deliveryId ?? null,
-      channelId: delivery.channelId ?? null,
-      messageTs: delivery.messageTs ?? null,
-    });
+    const seen = recordDelivery(this.statements, input.teamId, delivery);
     if (!seen) {
       const earlier = this.findDeliveredTask(input.teamId, delivery);
       if (earlier) return { task: earlier, created: false };
       throw new Error('delivery was recorded without a task');
     }
-    const { firstTurn, ...task } = input;
-    const row = s.insertTask.get({ ...task, threadTs: input.threadTs ?? null });
-    if (!row) throw new Error('task insert returned nothing');
-    s.linkDelivery.run({ taskId: row.id, teamId: input.teamId, id: seen.id });
-    s.insertFirstTurn.run({
-      teamId: input.teamId,
-      taskId: row.id,
-      content: firstTurn.content,
-      userId: input.requesterId,
-      slackTs: firstTurn.slackTs ?? null,
-    });
+    const task = insertTask(this.statements, input, seen.id);
     this.admit(input.teamId, input.requesterId);
-    this.jobs.enqueueNew(input.teamId, row.id, job);
-    return { task: toTask(row), created: true };
+    this.jobs.enqueueNew(input.teamId, task.id, job);
+    return { task, created: true };
   }
 
   private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {

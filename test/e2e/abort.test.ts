@@ -88,6 +88,30 @@ describe('aborting a job mid-answer', () => {
     expect(h.logs.some((line) => line.includes('could not post the failure message'))).toBe(false);
   });
 
+  it('a resumed answer keeps the Stop button an interrupted run posted but never stored', async () => {
+    h = await startHarness();
+    h.anthropic.setDefault(textReply(ANSWER, SLOW));
+    await h.command('design a pipeline for refunds', { channel_id: CHANNEL });
+    const stopButtons = () => replies().filter((m) => JSON.stringify(m.blocks ?? []).includes('task_stop'));
+    await until(() => appends() >= 2 && stopButtons().length === 1);
+    // As after a crash between Slack's post of the button and storing its ts: the row does not know it.
+    const db = new Database(h.databasePath);
+    db.prepare('update tasks set stop_control_ts = null').run();
+    db.close();
+    h.anthropic.setDefault(textReply(ANSWER));
+    await h.restart();
+    await h.app.idle();
+    expect(taskStatus()).toBe('done');
+    // Today's code posts a second button and removes only that one: the first stays under the answer.
+    const posted = h.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => JSON.stringify(c.args).includes('task_stop'));
+    expect(posted).toHaveLength(1);
+    expect(stopButtons()).toHaveLength(0);
+    const answers = replies().filter((m) => !isFeedbackPrompt(m));
+    expect(answers).toHaveLength(1);
+  });
+
   describe('the Stop button', () => {
     const stopControl = () => replies().find((m) => JSON.stringify(m.blocks ?? []).includes('task_stop'));
     const clickStop = (userId: string) =>

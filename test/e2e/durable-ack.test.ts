@@ -1,8 +1,10 @@
+import { fdatasync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
+import type { DataSync } from '../../src/store/wal-sync.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { eventEnvelope, postSigned } from '../support/slack-signing.js';
+import { eventEnvelope, postSigned, slashCommandBody } from '../support/slack-signing.js';
 import { until } from '../support/wait.js';
 
 const CHANNEL = 'C0DURABLE1';
@@ -63,6 +65,91 @@ describe('durable acknowledgements', () => {
     // Read back by the app from the very connection its task store, group commit and jobs write on.
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'database open');
     expect(line).toMatchObject({ journalMode: 'wal', synchronous: 'full' });
+  });
+});
+
+/**
+ * A new task's commit skips SQLite's own fsync (it would stop the event loop for the disk) and the WAL
+ * is synced on the thread pool instead: the ack must still wait for that sync.
+ */
+describe('acknowledging only what is on disk', () => {
+  let h: Harness;
+  /** fdatasync calls held back until the test releases them. */
+  const held: (() => void)[] = [];
+  const holdingSync: DataSync = (fd, done) => {
+    held.push(() => fdatasync(fd, done));
+  };
+  const release = () => {
+    for (const sync of held.splice(0)) sync();
+  };
+  beforeEach(async () => {
+    h = await startHarness({ tuning: { walDataSync: holdingSync } });
+  });
+  afterEach(async () => {
+    release();
+    await h.close();
+  });
+
+  const answered = (response: Promise<{ status: number }>) => {
+    const seen: { status?: number } = {};
+    void response.then((r) => {
+      seen.status = r.status;
+    });
+    return seen;
+  };
+
+  it('answers a command only after its commit has been synced to disk', async () => {
+    const body = slashCommandBody({
+      text: 'design a pipeline for invoices',
+      team_id: FAKE_TEAM_ID,
+      response_url: h.slack.responseUrl(),
+    });
+    const response = answered(
+      postSigned(`${h.app.url}/slack/events`, body, {
+        signingSecret: TEST_SECRETS.signingSecret,
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+    // Committed (another connection sees the task and its job) but not yet on disk: no answer yet.
+    await until(() => held.length === 1);
+    expect(h.query('select id from tasks')).toHaveLength(1);
+    expect(h.query('select id from jobs')).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(response.status).toBeUndefined();
+    release();
+    await until(() => response.status !== undefined);
+    expect(response.status).toBe(200);
+    await h.app.idle();
+  });
+
+  it('answers a mention only after its commit has been synced, and shares one sync within a burst', async () => {
+    const mention = (n: number) => {
+      const text = `<@${FAKE_BOT_USER_ID}> design pipeline ${n}`;
+      const message = h.slack.seedMessage({ channel: CHANNEL, user: `U0ANA000${n}`, text });
+      return postSigned(
+        `${h.app.url}/slack/events`,
+        eventEnvelope(
+          { type: 'app_mention', channel: CHANNEL, user: `U0ANA000${n}`, text, ts: message.ts },
+          { event_id: `EvSynced${n}` },
+        ),
+        { signingSecret: TEST_SECRETS.signingSecret, contentType: 'application/json' },
+      );
+    };
+    const first = answered(mention(1));
+    await until(() => held.length === 1);
+    // Two more arrive while the first sync is on its way: committed, then both wait for one next sync.
+    const later = [answered(mention(2)), answered(mention(3))];
+    await until(() => h.query('select id from tasks').length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(held).toHaveLength(1);
+    expect([first, ...later].map((r) => r.status)).toEqual([undefined, undefined, undefined]);
+    release();
+    await until(() => first.status !== undefined && held.length === 1);
+    expect(later.map((r) => r.status)).toEqual([undefined, undefined]);
+    release();
+    await until(() => later.every((r) => r.status !== undefined));
+    expect([first, ...later].map((r) => r.status)).toEqual([200, 200, 200]);
+    await h.app.idle();
   });
 });
 

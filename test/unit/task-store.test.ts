@@ -46,6 +46,27 @@ describe('SqliteTaskStore', () => {
     expect(count.n).toBe(2);
   });
 
+  it('stores the rest of a burst when one creation fails, and nothing of the one that failed', async () => {
+    const earlier = await admission.createTask({ ...newTask(), threadTs: '5.5' }, { deliveryId: 'x' });
+    const results = await Promise.allSettled([
+      admission.createTask(newTask(), { deliveryId: 'a' }),
+      // Same team, channel and thread as `earlier`: the unique index refuses it inside the batch.
+      admission.createTask({ ...newTask(), threadTs: '5.5' }, { deliveryId: 'b' }),
+      admission.createTask(newTask(), { deliveryId: 'c' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rows = (sql: string) => database.sqlite.prepare(sql).all() as Record<string, unknown>[];
+    expect(rows('select delivery_id from events_seen order by id').map((r) => r.delivery_id)).toEqual([
+      'x',
+      'a',
+      'c',
+    ]);
+    expect(rows('select task_id from turns')).toHaveLength(3);
+    expect(rows('select task_id from jobs')).toHaveLength(3);
+    expect(rows('select id from admissions')).toHaveLength(3);
+    expect(store.getTask('T1', earlier.task.id)?.threadTs).toBe('5.5');
+  });
+
   it('keeps at most 50 dictionary tables per task however often the agent publishes new ones', async () => {
     const { task } = await admission.createTask(newTask(), { deliveryId: 'dictionary' });
     const artifacts = new SqliteArtifactStore(database.db);

@@ -73,9 +73,10 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   openAnswer(run);
   if (run.tools.threadRead) openedAnswer(run).progress.threadRead();
   // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had. It is
-  // posted while the model starts, so it never delays the first token.
+  // posted while the model starts, so it never delays the first token. A task still `running` when
+  // its job started was cut short after it was marked so (just above): its button may be in the thread.
   if (!run.stopControlTs)
-    run.stopControlPosting = showStopControl(deps, slack, task).then(
+    run.stopControlPosting = showStopControl(deps, slack, task, task.status === 'running').then(
       (ts) => {
         run.stopControlTs ??= ts;
       },
