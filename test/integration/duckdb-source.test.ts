@@ -96,6 +96,9 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     expect(coupon?.distinct).toBe(3);
     expect(coupon?.nullShare).toBeGreaterThan(0.6);
     expect(status?.topValues.reduce((sum, t) => sum + t.count, 0)).toBe(WAREHOUSE_COUNTS.orders);
+    // Every column of the CSV view (7 scans of a CSV within the 256 MB memory_limit).
+    const customers = await source.profileColumns({ schema: '', table: 'customers' });
+    expect(customers.find((p) => p.column === 'country')?.distinct).toBe(6);
     const all = await source.profileColumns({ schema: '', table: 'events' });
     expect(all.map((p) => p.column)).toEqual(['id', 'customer_id', 'kind', 'properties', 'occurred_at']);
     const plan = await source.explain('SELECT status, count(*) FROM orders GROUP BY status');
