@@ -111,6 +111,12 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
       'SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status; -- done',
     );
     expect(grouped.rows.map((r) => r[0])).toEqual(['paid', 'pending', 'refunded', 'shipped']);
+    const window = await source.query(
+      `WITH daily AS (SELECT date_trunc('day', ordered_at) AS day, sum(amount) AS revenue FROM orders GROUP BY 1)
+       SELECT day, revenue, sum(revenue) OVER (ORDER BY day) AS running FROM daily ORDER BY day LIMIT 3`,
+    );
+    expect(window.columns).toEqual(['day', 'revenue', 'running']);
+    expect((await source.query('SELECT count(*) AS n FROM range(10) r, orders')).rows).toEqual([['6000']]);
     const many = await source.query('SELECT * FROM events');
     expect(many.rows).toHaveLength(50);
     expect(many.truncated).toBe(true);
