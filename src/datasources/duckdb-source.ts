@@ -52,6 +52,11 @@ export class DuckDbDataSource implements DataSource {
     this.allowsAnalyze = config.allowAnalyze;
   }
 
+  /** Whether the source's DuckDB process is up (it starts on a call and ends when idle). */
+  get processRunning(): boolean {
+    return this.child?.alive ?? false;
+  }
+
   async listTables(options: { schema?: string } = {}): Promise<TableList> {
     if (options.schema && options.schema !== 'main') return { tables: [], truncated: false };
     const views = (await this.views()).filter((v) => !v.problem);

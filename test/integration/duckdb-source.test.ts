@@ -6,14 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataSource,
   DataSourceError,
+  DEFAULT_DATA_SOURCE_LIMITS,
   ReadOnlyRefusal,
 } from '../../src/core/data-sources/data-source.js';
 import { formatRows } from '../../src/core/data-sources/format-results.js';
 import { maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { createDataSource } from '../../src/datasources/catalog.js';
 import { DuckDbEngine } from '../../src/datasources/duckdb-engine.js';
+import { DuckDbDataSource } from '../../src/datasources/duckdb-source.js';
 import { HOSTILE_DUCKDB_STATEMENTS } from '../support/hostile-statements.js';
 import { WAREHOUSE_COUNTS, warehouseRows, writeWarehouseFiles } from '../support/sample-warehouse.js';
+import { until } from '../support/wait.js';
 
 /**
  * The DuckDB adapter over the sample warehouse's CSV and Parquet files, in its child process: views per
@@ -213,6 +216,35 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     } finally {
       engine.close();
       await rm(join(dir, 'copy'), { recursive: true, force: true });
+    }
+  });
+
+  it('ends its DuckDB process when idle and starts a fresh one on the next call', async () => {
+    const { paths } = await writeWarehouseFiles(join(dir, 'idle'));
+    const idle = new DuckDbDataSource(
+      {
+        name: 'idle',
+        kind: 'duckdb',
+        paths,
+        allowAnalyze: false,
+        statementTimeoutMs: 2_000,
+        maxRows: 10,
+        memoryLimitMb: 128,
+      },
+      { ...DEFAULT_DATA_SOURCE_LIMITS, statementTimeoutMs: 2_000 },
+      { idleMs: 300 },
+    );
+    try {
+      expect(idle.processRunning).toBe(false);
+      expect((await idle.listTables()).tables).toHaveLength(3);
+      expect(idle.processRunning).toBe(true);
+      await until(() => !idle.processRunning, 10_000);
+      expect((await idle.query('SELECT count(*) AS n FROM customers')).rows).toEqual([
+        [String(WAREHOUSE_COUNTS.customers)],
+      ]);
+    } finally {
+      await idle.close();
+      await rm(join(dir, 'idle'), { recursive: true, force: true });
     }
   });
 
