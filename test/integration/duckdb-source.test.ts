@@ -12,6 +12,7 @@ import {
 import { formatRows } from '../../src/core/data-sources/format-results.js';
 import { maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { createDataSource } from '../../src/datasources/catalog.js';
+import { DuckDbChild } from '../../src/datasources/duckdb-child-process.js';
 import { DuckDbEngine } from '../../src/datasources/duckdb-engine.js';
 import { DuckDbDataSource } from '../../src/datasources/duckdb-source.js';
 import { HOSTILE_DUCKDB_STATEMENTS } from '../support/hostile-statements.js';
@@ -245,6 +246,25 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     } finally {
       await idle.close();
       await rm(join(dir, 'idle'), { recursive: true, force: true });
+    }
+  });
+
+  it('kills a DuckDB process that does not answer by its deadline (the interrupt failed or it hangs)', async () => {
+    const { paths } = await writeWarehouseFiles(join(dir, 'stuck'));
+    // The child's own statement timer set far away: only the bot-side deadline can end this query.
+    const child = new DuckDbChild(
+      { paths, memoryLimitMb: 128, statementTimeoutMs: 600_000, maxCellChars: 200, maxRssMb: 1_000 },
+      60_000,
+    );
+    try {
+      const endless = HOSTILE_DUCKDB_STATEMENTS.find((h) => h.expect === 'timeout')?.sql ?? '';
+      await expect(child.request({ op: 'query', sql: endless, maxRows: 10 }, 3_000)).rejects.toThrow(
+        /no reply within 3 s; the DuckDB process was stopped/,
+      );
+      await until(() => !child.alive, 5_000);
+    } finally {
+      child.kill('test over');
+      await rm(join(dir, 'stuck'), { recursive: true, force: true });
     }
   });
 
