@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
 import { checkedAnswerScenario, printCheckedAnswerBench } from './scenarios/checked-answer.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { dataSourcesScenario, printDataSourcesBench } from './scenarios/data-sources.js';
 import { deliverablesScenario, printDeliverablesBench } from './scenarios/deliverables.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
   const deliverables = await deliverablesScenario();
   printDeliverablesBench(deliverables);
 
+  const dataSources = await dataSourcesScenario();
+  printDataSourcesBench(dataSources);
   const qualityChecks = await qualityChecksScenario();
   printQualityChecksBench(qualityChecks);
 
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
     checkedAnswer,
     diagrams,
     deliverables,
+    dataSources,
     qualityChecks,
     targets: {
       ackP99RatioAtMost1_2: ack.p99Ratio <= 1.2,

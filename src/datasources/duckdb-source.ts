@@ -52,6 +52,11 @@ export class DuckDbDataSource implements DataSource {
     this.allowsAnalyze = config.allowAnalyze;
   }
 
+  /** Whether the source's DuckDB process is up (it starts on a call and ends when idle). */
+  get processRunning(): boolean {
+    return this.child?.alive ?? false;
+  }
+
   async listTables(options: { schema?: string } = {}): Promise<TableList> {
     if (options.schema && options.schema !== 'main') return { tables: [], truncated: false };
     const views = (await this.views()).filter((v) => !v.problem);
@@ -109,6 +114,8 @@ export class DuckDbDataSource implements DataSource {
     if (chosen.length === 0) return [];
     const table = q(view.name);
     const max = this.limits.maxCellChars;
+    // Aggregates in one scan; top values one column at a time (each is its own scan, and a CSV scan holds
+    // ~30 MB of buffers: run side by side in one plan, 30 of them would pass memory_limit).
     const parts = chosen.flatMap((c, i) => {
       const col = q(c.name);
       const ordered = ORDERED_TYPE.test(c.type);
@@ -117,8 +124,6 @@ export class DuckDbDataSource implements DataSource {
         ordered ? `count(DISTINCT ${col}) AS d_${i}` : `count(DISTINCT CAST(${col} AS VARCHAR)) AS d_${i}`,
         ordered ? `left(CAST(min(${col}) AS VARCHAR), ${max}) AS min_${i}` : `NULL AS min_${i}`,
         ordered ? `left(CAST(max(${col}) AS VARCHAR), ${max}) AS max_${i}` : `NULL AS max_${i}`,
-        `(SELECT CAST(to_json(list([v, CAST(n AS VARCHAR)] ORDER BY n DESC, v)) AS VARCHAR) FROM (SELECT left(CAST(${col} AS VARCHAR), ${max}) AS v, count(*) AS n FROM ${table} ` +
-          `WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_VALUES})) AS top_${i}`,
       ];
     });
     const reply = await this.call({
@@ -129,22 +134,26 @@ export class DuckDbDataSource implements DataSource {
     const row = reply.rows?.[0] ?? [];
     const at = (name: string) => row[names.indexOf(name)] ?? null;
     const rows = toNumber(at('n'));
+    const tops: { value: string; count: number }[][] = [];
+    for (const c of chosen) {
+      const col = q(c.name);
+      const top = await this.call({
+        op: 'internal',
+        sql:
+          `SELECT left(CAST(${col} AS VARCHAR), ${max}) AS v, CAST(count(*) AS DOUBLE) AS n FROM ${table} ` +
+          `WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_VALUES}`,
+      });
+      tops.push((top.rows ?? []).map(([value, count]) => ({ value: String(value), count: toNumber(count) })));
+    }
     return chosen.map((c, i): ColumnProfile => {
       const nonNull = toNumber(at(`nn_${i}`));
-      const top = at(`top_${i}`);
       const profile: ColumnProfile = {
         column: c.name,
         type: c.type,
         rows,
         nullShare: rows === 0 ? 0 : (rows - nonNull) / rows,
         distinct: toNumber(at(`d_${i}`)),
-        topValues:
-          typeof top === 'string'
-            ? (JSON.parse(top) as [string, string][]).map(([value, count]) => ({
-                value,
-                count: Number(count),
-              }))
-            : [],
+        topValues: tops[i] ?? [],
       };
       const min = at(`min_${i}`);
       const maxValue = at(`max_${i}`);

@@ -6,14 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataSource,
   DataSourceError,
+  DEFAULT_DATA_SOURCE_LIMITS,
   ReadOnlyRefusal,
 } from '../../src/core/data-sources/data-source.js';
 import { formatRows } from '../../src/core/data-sources/format-results.js';
 import { maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { createDataSource } from '../../src/datasources/catalog.js';
+import { DuckDbChild } from '../../src/datasources/duckdb-child-process.js';
 import { DuckDbEngine } from '../../src/datasources/duckdb-engine.js';
+import { DuckDbDataSource } from '../../src/datasources/duckdb-source.js';
 import { HOSTILE_DUCKDB_STATEMENTS } from '../support/hostile-statements.js';
 import { WAREHOUSE_COUNTS, warehouseRows, writeWarehouseFiles } from '../support/sample-warehouse.js';
+import { until } from '../support/wait.js';
 
 /**
  * The DuckDB adapter over the sample warehouse's CSV and Parquet files, in its child process: views per
@@ -96,6 +100,9 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     expect(coupon?.distinct).toBe(3);
     expect(coupon?.nullShare).toBeGreaterThan(0.6);
     expect(status?.topValues.reduce((sum, t) => sum + t.count, 0)).toBe(WAREHOUSE_COUNTS.orders);
+    // Every column of the CSV view (7 scans of a CSV within the 256 MB memory_limit).
+    const customers = await source.profileColumns({ schema: '', table: 'customers' });
+    expect(customers.find((p) => p.column === 'country')?.distinct).toBe(6);
     const all = await source.profileColumns({ schema: '', table: 'events' });
     expect(all.map((p) => p.column)).toEqual(['id', 'customer_id', 'kind', 'properties', 'occurred_at']);
     const plan = await source.explain('SELECT status, count(*) FROM orders GROUP BY status');
@@ -108,6 +115,12 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
       'SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status; -- done',
     );
     expect(grouped.rows.map((r) => r[0])).toEqual(['paid', 'pending', 'refunded', 'shipped']);
+    const window = await source.query(
+      `WITH daily AS (SELECT date_trunc('day', ordered_at) AS day, sum(amount) AS revenue FROM orders GROUP BY 1)
+       SELECT day, revenue, sum(revenue) OVER (ORDER BY day) AS running FROM daily ORDER BY day LIMIT 3`,
+    );
+    expect(window.columns).toEqual(['day', 'revenue', 'running']);
+    expect((await source.query('SELECT count(*) AS n FROM range(10) r, orders')).rows).toEqual([['6000']]);
     const many = await source.query('SELECT * FROM events');
     expect(many.rows).toHaveLength(50);
     expect(many.truncated).toBe(true);
@@ -204,6 +217,54 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     } finally {
       engine.close();
       await rm(join(dir, 'copy'), { recursive: true, force: true });
+    }
+  });
+
+  it('ends its DuckDB process when idle and starts a fresh one on the next call', async () => {
+    const { paths } = await writeWarehouseFiles(join(dir, 'idle'));
+    const idle = new DuckDbDataSource(
+      {
+        name: 'idle',
+        kind: 'duckdb',
+        paths,
+        allowAnalyze: false,
+        statementTimeoutMs: 2_000,
+        maxRows: 10,
+        memoryLimitMb: 128,
+      },
+      { ...DEFAULT_DATA_SOURCE_LIMITS, statementTimeoutMs: 2_000 },
+      { idleMs: 300 },
+    );
+    try {
+      expect(idle.processRunning).toBe(false);
+      expect((await idle.listTables()).tables).toHaveLength(3);
+      expect(idle.processRunning).toBe(true);
+      await until(() => !idle.processRunning, 10_000);
+      expect((await idle.query('SELECT count(*) AS n FROM customers')).rows).toEqual([
+        [String(WAREHOUSE_COUNTS.customers)],
+      ]);
+    } finally {
+      await idle.close();
+      await rm(join(dir, 'idle'), { recursive: true, force: true });
+    }
+  });
+
+  it('kills a DuckDB process that does not answer by its deadline (the interrupt failed or it hangs)', async () => {
+    const { paths } = await writeWarehouseFiles(join(dir, 'stuck'));
+    // The child's own statement timer set far away: only the bot-side deadline can end this query.
+    const child = new DuckDbChild(
+      { paths, memoryLimitMb: 128, statementTimeoutMs: 600_000, maxCellChars: 200, maxRssMb: 1_000 },
+      60_000,
+    );
+    try {
+      const endless = HOSTILE_DUCKDB_STATEMENTS.find((h) => h.expect === 'timeout')?.sql ?? '';
+      await expect(child.request({ op: 'query', sql: endless, maxRows: 10 }, 3_000)).rejects.toThrow(
+        /no reply within 3 s; the DuckDB process was stopped/,
+      );
+      await until(() => !child.alive, 5_000);
+    } finally {
+      child.kill('test over');
+      await rm(join(dir, 'stuck'), { recursive: true, force: true });
     }
   });
 
