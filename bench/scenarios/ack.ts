@@ -31,6 +31,8 @@ export interface AckResult {
   non200: number;
 }
 
+/** Commands sent so far in this process: each from its own person. */
+let commandsSent = 0;
 let mentions = 0;
 
 /**
@@ -65,8 +67,9 @@ async function burst(
         : slashCommandBody({
             text: `design pipeline number ${i}`,
             team_id: FAKE_TEAM_ID,
-            // 200 people, each sending one command per round: USER_TASKS_PER_HOUR is checked, never reached.
-            user_id: `U0BENCH${String(i).padStart(4, '0')}`,
+            // A new person for every command of every burst (as for mentions): USER_TASKS_PER_HOUR is
+            // checked, never reached, so every measured command is stored and synced, none refused.
+            user_id: `U0BC${String(commandsSent++).padStart(7, '0')}`,
             response_url: responseUrl(),
           });
     return { body, headers: signSlackRequest(TEST_SECRETS.signingSecret, body) };

@@ -109,6 +109,9 @@ export class GroupCommit<I, O> {
     this.sqlite
       .transaction(() => {
         for (const item of batch) {
+          // An error that made SQLite roll back the whole transaction (disk full, I/O): later writes
+          // would run on their own, committed and never synced. Stop; the commit below fails them all.
+          if (!this.sqlite.inTransaction) break;
           try {
             outcomes.push({ ok: true, value: this.writeOne(item.input) });
           } catch (error) {

@@ -1,4 +1,4 @@
-import { close, fdatasync, openSync } from 'node:fs';
+import { close, closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 
@@ -33,14 +33,19 @@ export class WalSync {
     private readonly sqlite: Database.Database,
     private readonly walPath: string,
     private readonly dataSync: DataSync,
+    private readonly onSyncFailure: (error: unknown) => void,
   ) {}
 
   /** For a file database in WAL mode at `synchronous = FULL`; undefined otherwise (nothing to defer). */
-  static forConnection(sqlite: Database.Database, dataSync: DataSync = fdatasync): WalSync | undefined {
+  static forConnection(
+    sqlite: Database.Database,
+    dataSync: DataSync = fdatasync,
+    onSyncFailure: (error: unknown) => void = stopOnSyncFailure,
+  ): WalSync | undefined {
     if (sqlite.memory || sqlite.readonly) return undefined;
     if (String(sqlite.pragma('journal_mode', { simple: true })) !== 'wal') return undefined;
     if (Number(sqlite.pragma('synchronous', { simple: true })) < 2) return undefined;
-    return new WalSync(sqlite, `${resolve(sqlite.name)}-wal`, dataSync);
+    return new WalSync(sqlite, `${resolve(sqlite.name)}-wal`, dataSync, onSyncFailure);
   }
 
   /** Runs `transaction` without its fsync; `durable` resolves once its commit is on disk. */
@@ -89,9 +94,28 @@ export class WalSync {
     }
     this.dataSync(fd, (error) => {
       this.syncing = false;
+      if (!error) {
+        finish(null);
+        return;
+      }
       // A failed sync may leave the descriptor unusable: the next one opens the file again.
-      if (error) this.closeFile();
-      finish(error);
+      this.closeFile();
+      // The batch is committed and visible: rejecting its callers would tell people "not saved" about
+      // tasks the worker then runs. So the sync is tried once more, on a fresh descriptor, on the loop;
+      // if the disk refuses that too, durability is unknown and the process stops (as PostgreSQL does on
+      // a failed fsync) rather than acknowledge, or deny, what it cannot know.
+      try {
+        const again = openSync(this.walPath, 'r+');
+        try {
+          fdatasyncSync(again);
+        } finally {
+          closeSync(again);
+        }
+        finish(null);
+      } catch (retryError) {
+        this.onSyncFailure(retryError);
+        finish(retryError);
+      }
     });
   }
 
@@ -110,3 +134,11 @@ export class WalSync {
  * when its last connection closes); long enough to span a burst.
  */
 const IDLE_CLOSE_MS = 2_000;
+
+/** The disk refused a sync twice: stop, so a supervisor restarts the bot on what is really on disk. */
+function stopOnSyncFailure(error: unknown): void {
+  process.stderr.write(
+    `fatal: the database's write-ahead log could not be synced to disk (${String(error)})\n`,
+  );
+  process.exit(70);
+}

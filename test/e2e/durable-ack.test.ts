@@ -196,3 +196,35 @@ describe('acknowledging an event whose private note is slow', () => {
     expect(h.query('select id from tasks')).toHaveLength(1);
   });
 });
+
+describe('a sync the thread pool could not make', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('is made on the loop instead: the command gets its receipt and its task is answered once', async () => {
+    let failures = 0;
+    const failingOnce: DataSync = (fd, done) => {
+      if (failures++ === 0) done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      else fdatasync(fd, done);
+    };
+    h = await startHarness({ tuning: { walDataSync: failingOnce } });
+    const harness = h;
+    const body = slashCommandBody({
+      text: 'design a pipeline for refunds',
+      team_id: FAKE_TEAM_ID,
+      response_url: harness.slack.responseUrl(),
+    });
+    const response = await postSigned(`${harness.app.url}/slack/events`, body, {
+      signingSecret: TEST_SECRETS.signingSecret,
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(response.status).toBe(200);
+    expect(response.text).not.toMatch(/couldn't save/i);
+    await harness.app.idle();
+    expect(failures).toBeGreaterThan(0);
+    expect(harness.query('select status from tasks')).toEqual([{ status: 'done' }]);
+    expect(harness.anthropic.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(1);
+  });
+});

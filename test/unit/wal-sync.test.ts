@@ -56,7 +56,7 @@ describe('WalSync', () => {
     expect(state).toEqual({ done: true, error: undefined });
   });
 
-  it('shares one sync among the commits made while another is on its way, and fails them all if it fails', async () => {
+  it('shares one sync among the commits made while another is on its way; a failed sync is tried again on the loop', async () => {
     const wal = WalSync.forConnection(database.sqlite, holding);
     if (!wal) throw new Error('no WalSync');
     const first = settled(wal.commit(() => 1).durable);
@@ -68,10 +68,28 @@ describe('WalSync', () => {
     await tick();
     expect([first.done, second.done, third.done]).toEqual([true, false, false]);
     expect(held).toHaveLength(1);
-    const failure = Object.assign(new Error('EIO'), { code: 'EIO' });
-    held.shift()?.done(failure);
+    // The thread pool's sync fails; the same sync, on the loop, succeeds: the commits are durable.
+    held.shift()?.done(Object.assign(new Error('EIO'), { code: 'EIO' }));
     await tick();
-    expect([second.error, third.error]).toEqual([failure, failure]);
+    expect([second, third]).toEqual([
+      { done: true, error: undefined },
+      { done: true, error: undefined },
+    ]);
+  });
+
+  it('stops the process when the disk refuses the sync twice (never tells callers "not saved" about stored rows)', async () => {
+    const stops: unknown[] = [];
+    const wal = WalSync.forConnection(database.sqlite, holding, (error) => stops.push(error));
+    if (!wal) throw new Error('no WalSync');
+    const commit = settled(wal.commit(() => 1).durable);
+    await tick();
+    // The WAL is gone from under the connection: the retry cannot open it.
+    rmSync(`${join(dir, 'bot.db')}-wal`);
+    held.shift()?.done(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    await tick();
+    expect(stops).toHaveLength(1);
+    expect(commit.done).toBe(true);
+    expect(commit.error).toBeDefined();
   });
 
   it('really syncs the WAL file with fs.fdatasync by default', async () => {
