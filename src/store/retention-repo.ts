@@ -9,7 +9,7 @@ export class SqliteRetentionStore implements RetentionStore {
     this.statements = {
       teams: sqlite.prepare(
         'SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen UNION SELECT team_id FROM admissions' +
-          ' UNION SELECT team_id FROM assistant_threads',
+          ' UNION SELECT team_id FROM assistant_threads UNION SELECT team_id FROM data_tool_calls',
       ),
       // Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
       // working on its collaboration requests. A request not yet done keeps its task however old: it
@@ -33,6 +33,7 @@ export class SqliteRetentionStore implements RetentionStore {
       deleteAssistantThreads: sqlite.prepare(
         'DELETE FROM assistant_threads WHERE team_id = ? AND created_at < ?',
       ),
+      deleteDataToolCalls: sqlite.prepare('DELETE FROM data_tool_calls WHERE team_id = ? AND created_at < ?'),
       findMessage: sqlite.prepare(`
         SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
                turns.id = (SELECT min(first.id) FROM turns AS first
@@ -66,6 +67,8 @@ export class SqliteRetentionStore implements RetentionStore {
         this.statements.deleteAdmissions.run(teamId, admissionsCutoffMs);
         // A side-panel thread opened long ago and never used; a used one is a task and pruned as one.
         this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
+        // The data tools' audit rows live RETENTION_DAYS from the call, whatever became of the task.
+        this.statements.deleteDataToolCalls.run(teamId, cutoffMs);
         return { tasks: idle.length, turns, events };
       })
       .immediate();
