@@ -134,6 +134,12 @@ const variables = {
     200_000,
     'characters of result data one run_sql call sends back to the model',
   ),
+  DATA_TOOL_CALLS_PER_ANSWER: integer(
+    30,
+    1,
+    1_000,
+    'data tool calls (list, describe, sample, profile, explain, query) one answer may make',
+  ),
 };
 
 type VariableName = keyof typeof variables;
@@ -203,6 +209,8 @@ const configSchema = z
           maxResultChars: e.SANDBOX_MAX_RESULT_CHARS,
         }
       : undefined,
+    /** Data tool calls one answer may make; more are refused and audited (DATA_TOOL_CALLS_PER_ANSWER). */
+    dataToolCallsPerAnswer: e.DATA_TOOL_CALLS_PER_ANSWER,
     /** The values of the variables marked secret, for the log redactor. */
     secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
   }));

@@ -3,6 +3,7 @@ import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
 import type { AppTuning } from '../app.js';
 import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
+import type { DataSourceCatalog } from '../core/data-sources/data-source.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
@@ -16,7 +17,9 @@ import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.j
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
 import { SqliteArtifactStore } from '../store/artifact-repo.js';
 import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
+import { SqliteChannelSourceStore } from '../store/channel-source-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
+import { SqliteDataToolAuditStore } from '../store/data-audit-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
 import { SqliteFeedbackStore } from '../store/feedback-repo.js';
@@ -26,8 +29,16 @@ import { SqliteLimitStore } from '../store/limits-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
 import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
+import { SqliteTeamContextStore } from '../store/team-context-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
+
+/** Until the DATA_SOURCES catalog is wired in (eng's adapters): no source configured. */
+const NO_DATA_SOURCES: DataSourceCatalog = {
+  list: () => [],
+  get: () => undefined,
+  closeAll: async () => undefined,
+};
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -64,6 +75,9 @@ function buildStores(database: OpenDatabase, config: Config) {
     feedback: new SqliteFeedbackStore(database.sqlite),
     assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+    channelSources: new SqliteChannelSourceStore(database.db),
+    dataAudit: new SqliteDataToolAuditStore(database.db),
+    teamContexts: new SqliteTeamContextStore(database.db),
   };
 }
 
@@ -170,6 +184,8 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
+    dataSources: NO_DATA_SOURCES,
+    dataToolCallsPerAnswer: config.dataToolCallsPerAnswer,
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),

@@ -1,6 +1,9 @@
 import { designsSubCommand } from './artifacts/designs-command.js';
 import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
+import { auditSubCommand } from './data-sources/audit-command.js';
+import { contextSubCommand } from './data-sources/context-command.js';
+import { sourcesSubCommand } from './data-sources/sources-command.js';
 import { digestSubCommand } from './digest/digest-commands.js';
 import type { SubCommand } from './sub-command.js';
 import { usageSubCommand } from './tasks/usage-command.js';
@@ -15,6 +18,9 @@ export const SUB_COMMANDS = [
   digestSubCommand,
   usageSubCommand,
   designsSubCommand,
+  sourcesSubCommand,
+  contextSubCommand,
+  auditSubCommand,
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any Args; only the deps are collected.
