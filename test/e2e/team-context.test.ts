@@ -40,7 +40,7 @@ describe('team context', () => {
     const inAck = (response.json as { text?: string } | undefined)?.text;
     if (inAck) return inAck;
     await until(() => h.slack.responses.length > before);
-    return (h.slack.responses[before]?.body as { text: string }).text;
+    return (h.slack.responses[before]?.body as { text?: string } | undefined)?.text ?? '';
   }
 
   async function task(text: string, channel = CHANNEL) {
