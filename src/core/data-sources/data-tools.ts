@@ -42,7 +42,14 @@ function refusedInput(tool: DataToolName) {
 
 const nameOf = (table: TableRef) => `${table.schema}.${table.table}`;
 
-export const listTablesTool = defineTool({
+/** defineTool with the data tools' deps spelled out (inferred, they would erase the registry's ToolDeps). */
+function defineDataTool<Schema extends z.ZodType>(
+  tool: Parameters<typeof defineTool<Schema, DataToolDeps>>[0],
+) {
+  return defineTool<Schema, DataToolDeps>(tool);
+}
+
+export const listTablesTool = defineDataTool({
   name: DATA_TOOL.listTables,
   description:
     "List the schemas and tables of this channel's data source (read-only), with kind and row estimates. Start here before designing for tables that exist.",
@@ -50,27 +57,27 @@ export const listTablesTool = defineTool({
     schema: identifier.optional().describe('Only this schema; omit to list every schema.'),
   }),
   onInvalidInput: refusedInput(DATA_TOOL.listTables),
-  run: (input, context: Context) =>
+  run: (input, context) =>
     withSource(context, DATA_TOOL.listTables, input.schema ?? '*', async (source) => {
       const list = await source.listTables(input.schema ? { schema: input.schema } : undefined);
       return { text: tablesText(list), rows: list.tables.length };
     }),
 });
 
-export const describeTableTool = defineTool({
+export const describeTableTool = defineDataTool({
   name: DATA_TOOL.describeTable,
   description:
     'Describe one table of the data source: columns, types, nullability, primary and foreign keys, indexes, row estimate and size.',
   input: z.object({ schema: schemaName, table: tableName }),
   onInvalidInput: refusedInput(DATA_TOOL.describeTable),
-  run: (input, context: Context) =>
+  run: (input, context) =>
     withSource(context, DATA_TOOL.describeTable, nameOf(input), async (source) => {
       const description = await source.describeTable(input);
       return { text: descriptionText(description), rows: description.columns.length, table: nameOf(input) };
     }),
 });
 
-export const sampleRowsTool = defineTool({
+export const sampleRowsTool = defineDataTool({
   name: DATA_TOOL.sampleRows,
   description:
     'A few rows of one table (at most 20) to see real values and formats. Personal data (emails, phones, card numbers, national ids, names) comes back masked; never try to unmask it.',
@@ -80,14 +87,14 @@ export const sampleRowsTool = defineTool({
     limit: z.number().int().min(1).max(20).default(10).describe('How many rows, 1 to 20.'),
   }),
   onInvalidInput: refusedInput(DATA_TOOL.sampleRows),
-  run: (input, context: Context) =>
+  run: (input, context) =>
     withSource(context, DATA_TOOL.sampleRows, `${nameOf(input)} limit ${input.limit}`, async (source) => {
       const rows = await source.sampleRows({ schema: input.schema, table: input.table }, input.limit);
       return { text: rowsText(rows), rows: rows.rows.length, table: nameOf(input) };
     }),
 });
 
-export const profileColumnsTool = defineTool({
+export const profileColumnsTool = defineDataTool({
   name: DATA_TOOL.profileColumns,
   description:
     'Profile columns of one table as aggregates only: null share, distinct count, min/max and the most frequent values. Use it to set quality thresholds from real null rates and cardinalities.',
@@ -102,7 +109,7 @@ export const profileColumnsTool = defineTool({
       .describe('Only these columns; omit to profile every column.'),
   }),
   onInvalidInput: refusedInput(DATA_TOOL.profileColumns),
-  run: (input, context: Context) => {
+  run: (input, context) => {
     const target = `${nameOf(input)}${input.columns ? ` (${input.columns.join(', ')})` : ''}`;
     return withSource(context, DATA_TOOL.profileColumns, target, async (source) => {
       const profiles = await source.profileColumns(
@@ -114,7 +121,7 @@ export const profileColumnsTool = defineTool({
   },
 });
 
-export const explainQueryTool = defineTool({
+export const explainQueryTool = defineDataTool({
   name: DATA_TOOL.explainQuery,
   description:
     "The data source's query plan for one read-only SELECT (EXPLAIN), to tune a query or an index with the real plan. `analyze` runs the query and is refused unless the source allows it.",
@@ -126,7 +133,7 @@ export const explainQueryTool = defineTool({
       .describe('EXPLAIN ANALYZE: runs the query for real timings; only where the source allows it.'),
   }),
   onInvalidInput: refusedInput(DATA_TOOL.explainQuery),
-  run: (input, context: Context) => {
+  run: (input, context) => {
     const statement = input.analyze ? `EXPLAIN ANALYZE ${input.sql}` : `EXPLAIN ${input.sql}`;
     return withSource(context, DATA_TOOL.explainQuery, statement, async (source) => {
       // ANALYZE runs the query: only where the operator allowed it (the adapter checks it too).
@@ -140,13 +147,13 @@ export const explainQueryTool = defineTool({
   },
 });
 
-export const runQueryTool = defineTool({
+export const runQueryTool = defineDataTool({
   name: DATA_TOOL.runQuery,
   description:
     'Run one read-only query (SELECT or WITH … SELECT) on the data source. Rows are capped, the statement times out, personal data comes back masked, and anything that writes or has side effects is refused. Prefer aggregates to row dumps.',
   input: z.object({ sql: sql.describe('One read-only SELECT statement.') }),
   onInvalidInput: refusedInput(DATA_TOOL.runQuery),
-  run: (input, context: Context) =>
+  run: (input, context) =>
     withSource(context, DATA_TOOL.runQuery, input.sql, async (source) => {
       const rows = await source.query(input.sql);
       return { text: rowsText(rows), rows: rows.rows.length };
