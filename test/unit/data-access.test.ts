@@ -9,6 +9,7 @@ import {
 import type { DataToolCallRecord } from '../../src/core/data-sources/data-tool-audit.js';
 import { LookedAt } from '../../src/core/data-sources/looked-at.js';
 import type { Logger } from '../../src/core/logger.js';
+import { stepStatus, toolStep } from '../../src/core/progress.js';
 
 const quiet: Logger = {
   debug() {},
@@ -144,6 +145,29 @@ describe('the "Looked at" line', () => {
     seen.succeeded('run_query');
     expect(seen.line('warehouse')).toBe(
       'Looked at: 1 table list, 2 tables, 1 profile, 1 EXPLAIN plan, 2 queries (source `warehouse`); 1 call refused or failed.',
+    );
+  });
+});
+
+describe('the data tools’ progress steps', () => {
+  it('name the table from the call, keeping only identifier characters (no markup, link or mention)', () => {
+    const step = (name: string, input: unknown) => toolStep({ id: 't', name, input }, 1);
+    expect(step('describe_table', { schema: 'public', table: 'orders' }).title).toBe(
+      'Describing public.orders',
+    );
+    expect(step('profile_columns', { schema: 'sales', table: 'order_items' }).title).toBe(
+      'Profiling sales.order_items',
+    );
+    expect(
+      step('sample_rows', { schema: '<!channel>', table: '<@U0BOB0001> *x* https://evil.example' }).title,
+    ).toBe('Sampling rows of channel.U0BOB0001xhttpsevil.example');
+    expect(step('list_tables', {}).title).toBe('Listing the tables');
+    expect(step('explain_query', { sql: 'select 1', analyze: true }).title).toBe(
+      'Reading the EXPLAIN ANALYZE plan',
+    );
+    expect(step('run_query', { sql: 'select <!here>' }).title).toBe('Running a read-only query');
+    expect(stepStatus(step('describe_table', { schema: 'public', table: 'orders' }))).toBe(
+      'is describing public.orders…',
     );
   });
 });
