@@ -32,6 +32,7 @@ function access(options: { cap?: number } = {}) {
     dataAudit: { record: (call) => audit.push(call), recent: () => [] },
     logger: quiet,
     callsPerAnswer: options.cap ?? 30,
+    resultChars: 8_000,
   };
   return {
     audit,

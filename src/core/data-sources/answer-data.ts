@@ -28,6 +28,8 @@ export interface AnswerDataDeps {
   logger: Logger;
   /** Data tool calls one answer may make (DATA_TOOL_CALLS_PER_ANSWER). */
   callsPerAnswer: number;
+  /** Characters of one tool result the model reads at most (its token budget). */
+  resultChars: number;
 }
 
 /** The task a data call is made for: who asked and where. */
@@ -48,12 +50,15 @@ export interface DataTask {
 export class AnswerDataAccess {
   private calls = 0;
   readonly lookedAt = new LookedAt();
+  readonly resultChars: number;
 
   constructor(
     private readonly deps: AnswerDataDeps,
     private readonly task: DataTask,
     readonly source: DataSourceInfo,
-  ) {}
+  ) {
+    this.resultChars = deps.resultChars;
+  }
 
   /** Runs `work` on the channel's source (when it may run) and records the call. */
   async call(

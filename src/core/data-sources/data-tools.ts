@@ -3,7 +3,7 @@ import { defineTool, type ToolContext } from '../agent-tool.js';
 import type { AnswerDataAccess, DataToolOutcome } from './answer-data.js';
 import { type DataSource, ReadOnlyRefusal, type TableRef } from './data-source.js';
 import { DATA_TOOL, type DataToolName } from './data-tool-names.js';
-import { descriptionText, planText, profilesText, rowsText, tablesText } from './result-text.js';
+import { descriptionText, planText, profilesText, queryText, sampleText, tablesText } from './result-text.js';
 
 /**
  * Why this file exists: the agent's six read-only tools over the channel's data source (list,
@@ -27,11 +27,11 @@ function withSource(
   context: Context,
   tool: DataToolName,
   statement: string,
-  work: (source: DataSource) => Promise<DataToolOutcome>,
+  work: (source: DataSource, budget: number) => Promise<DataToolOutcome>,
 ) {
   const access = context.deps.dataAccess;
   if (!access) return { text: 'This channel has no data source.', isError: true };
-  return access.call(tool, statement, work);
+  return access.call(tool, statement, (source) => work(source, access.resultChars));
 }
 
 /** Audits input the schema refused (runToolRound answers the model itself). */
@@ -58,9 +58,9 @@ export const listTablesTool = defineDataTool({
   }),
   onInvalidInput: refusedInput(DATA_TOOL.listTables),
   run: (input, context) =>
-    withSource(context, DATA_TOOL.listTables, input.schema ?? '*', async (source) => {
+    withSource(context, DATA_TOOL.listTables, input.schema ?? '*', async (source, budget) => {
       const list = await source.listTables(input.schema ? { schema: input.schema } : undefined);
-      return { text: tablesText(list), rows: list.tables.length };
+      return { text: tablesText(list, budget), rows: list.tables.length };
     }),
 });
 
@@ -71,9 +71,13 @@ export const describeTableTool = defineDataTool({
   input: z.object({ schema: schemaName, table: tableName }),
   onInvalidInput: refusedInput(DATA_TOOL.describeTable),
   run: (input, context) =>
-    withSource(context, DATA_TOOL.describeTable, nameOf(input), async (source) => {
+    withSource(context, DATA_TOOL.describeTable, nameOf(input), async (source, budget) => {
       const description = await source.describeTable(input);
-      return { text: descriptionText(description), rows: description.columns.length, table: nameOf(input) };
+      return {
+        text: descriptionText(description, budget),
+        rows: description.columns.length,
+        table: nameOf(input),
+      };
     }),
 });
 
@@ -88,10 +92,15 @@ export const sampleRowsTool = defineDataTool({
   }),
   onInvalidInput: refusedInput(DATA_TOOL.sampleRows),
   run: (input, context) =>
-    withSource(context, DATA_TOOL.sampleRows, `${nameOf(input)} limit ${input.limit}`, async (source) => {
-      const rows = await source.sampleRows({ schema: input.schema, table: input.table }, input.limit);
-      return { text: rowsText(rows), rows: rows.rows.length, table: nameOf(input) };
-    }),
+    withSource(
+      context,
+      DATA_TOOL.sampleRows,
+      `${nameOf(input)} limit ${input.limit}`,
+      async (source, budget) => {
+        const rows = await source.sampleRows({ schema: input.schema, table: input.table }, input.limit);
+        return { text: sampleText(rows, input.table, budget), rows: rows.rows.length, table: nameOf(input) };
+      },
+    ),
 });
 
 export const profileColumnsTool = defineDataTool({
@@ -111,12 +120,16 @@ export const profileColumnsTool = defineDataTool({
   onInvalidInput: refusedInput(DATA_TOOL.profileColumns),
   run: (input, context) => {
     const target = `${nameOf(input)}${input.columns ? ` (${input.columns.join(', ')})` : ''}`;
-    return withSource(context, DATA_TOOL.profileColumns, target, async (source) => {
+    return withSource(context, DATA_TOOL.profileColumns, target, async (source, budget) => {
       const profiles = await source.profileColumns(
         { schema: input.schema, table: input.table },
         input.columns,
       );
-      return { text: profilesText(profiles), rows: profiles.length, table: nameOf(input) };
+      return {
+        text: profilesText(nameOf(input), profiles, budget),
+        rows: profiles.length,
+        table: nameOf(input),
+      };
     });
   },
 });
@@ -135,14 +148,14 @@ export const explainQueryTool = defineDataTool({
   onInvalidInput: refusedInput(DATA_TOOL.explainQuery),
   run: (input, context) => {
     const statement = input.analyze ? `EXPLAIN ANALYZE ${input.sql}` : `EXPLAIN ${input.sql}`;
-    return withSource(context, DATA_TOOL.explainQuery, statement, async (source) => {
+    return withSource(context, DATA_TOOL.explainQuery, statement, async (source, budget) => {
       // ANALYZE runs the query: only where the operator allowed it (the adapter checks it too).
       if (input.analyze && !source.allowsAnalyze)
         throw new ReadOnlyRefusal(
           'EXPLAIN ANALYZE is not allowed on this source; use EXPLAIN without analyze',
         );
       const plan = await source.explain(input.sql, { analyze: input.analyze });
-      return { text: planText(plan), rows: 0 };
+      return { text: planText(plan, budget), rows: 0 };
     });
   },
 });
@@ -154,9 +167,9 @@ export const runQueryTool = defineDataTool({
   input: z.object({ sql: sql.describe('One read-only SELECT statement.') }),
   onInvalidInput: refusedInput(DATA_TOOL.runQuery),
   run: (input, context) =>
-    withSource(context, DATA_TOOL.runQuery, input.sql, async (source) => {
+    withSource(context, DATA_TOOL.runQuery, input.sql, async (source, budget) => {
       const rows = await source.query(input.sql);
-      return { text: rowsText(rows), rows: rows.rows.length };
+      return { text: queryText(rows, budget), rows: rows.rows.length };
     }),
 });
 

@@ -14,6 +14,8 @@ export interface GroundingDeps {
   teamContexts?: TeamContextStore;
   /** DATA_TOOL_CALLS_PER_ANSWER. */
   dataToolCallsPerAnswer?: number;
+  /** Characters of one data tool result (its token budget × 4). */
+  dataToolResultChars?: number;
   logger: Logger;
 }
 
@@ -26,6 +28,7 @@ export interface TaskGrounding {
 }
 
 export const DEFAULT_DATA_TOOL_CALLS_PER_ANSWER = 30;
+const DEFAULT_RESULT_CHARS = 8_000;
 
 /** Looks up the task's channel once, when its answer starts. */
 export function groundTask(deps: GroundingDeps, task: DataTask, log: Logger): TaskGrounding {
@@ -69,6 +72,7 @@ function dataAccessFor(deps: GroundingDeps, task: DataTask, log: Logger): Answer
     dataAudit,
     logger: log,
     callsPerAnswer: deps.dataToolCallsPerAnswer ?? DEFAULT_DATA_TOOL_CALLS_PER_ANSWER,
+    resultChars: deps.dataToolResultChars ?? DEFAULT_RESULT_CHARS,
   };
   return new AnswerDataAccess(accessDeps, task, {
     name: info.name,
