@@ -142,6 +142,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     // No answer runs now: the sandbox child (if it is up) ends with its sessions.
     await services.sandbox?.stop();
     await services.diagrams.stop();
+    await services.dataSources.closeAll();
     await closeAll(slackApp, http, database);
   };
   return runningApp(http.url, () => untilIdle(services.runner, background.worker), drain);

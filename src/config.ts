@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   type DeepReadonly,
@@ -10,6 +12,11 @@ import {
   type VariableMeta,
   withDefault,
 } from './config-fields.js';
+import {
+  type DataSourceConfig,
+  parseDataSources,
+  secretsOfSource,
+} from './core/data-sources/source-config.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
 import { CHILD_RSS_HEADROOM_MB } from './core/sandbox/sandbox.js';
 
@@ -140,6 +147,42 @@ const variables = {
     1_000,
     'data tool calls (list, describe, sample, profile, explain, query) one answer may make',
   ),
+  // A JSON list of read-only sources; its URLs hold passwords, so the whole value is secret.
+  DATA_SOURCES: optionalString
+    .transform((v, ctx): DataSourceConfig[] | undefined => {
+      if (v === undefined) return undefined;
+      const parsed = parseDataSources(v);
+      if (parsed.ok) return parsed.sources;
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = no data sources' })),
+  DATA_SOURCES_FILE: optionalString
+    .transform((v, ctx): DataSourceConfig[] | undefined => {
+      if (v === undefined) return undefined;
+      let text: string;
+      try {
+        text = readFileSync(v, 'utf8');
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unreadable';
+        ctx.addIssue({
+          code: 'custom',
+          message: `cannot be read (${code}): give the path of a YAML or JSON file`,
+        });
+        return z.NEVER;
+      }
+      const parsed = parseDataSources(text, (t) => parseYaml(t));
+      if (parsed.ok) return parsed.sources;
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    })
+    .meta(meta({ readmeDefault: 'unset' })),
+  DATA_TOOL_RESULT_TOKENS: integer(
+    2_000,
+    200,
+    50_000,
+    'tokens (about 4 characters each) of one data tool result sent to the model',
+  ),
 };
 
 type VariableName = keyof typeof variables;
@@ -154,6 +197,13 @@ const configSchema = z
         path: ['SLACK_SIGNING_SECRET'],
         message:
           'is not set: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if (env.DATA_SOURCES && env.DATA_SOURCES_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATA_SOURCES_FILE'],
+        message: 'is set together with DATA_SOURCES: set one of them',
       });
     }
   })
@@ -211,8 +261,17 @@ const configSchema = z
       : undefined,
     /** Data tool calls one answer may make; more are refused and audited (DATA_TOOL_CALLS_PER_ANSWER). */
     dataToolCallsPerAnswer: e.DATA_TOOL_CALLS_PER_ANSWER,
-    /** The values of the variables marked secret, for the log redactor. */
-    secrets: SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
+    /** Read-only data sources for the data tools (DATA_SOURCES or DATA_SOURCES_FILE); empty when none. */
+    dataSources: e.DATA_SOURCES ?? e.DATA_SOURCES_FILE ?? [],
+    dataTools: {
+      /** Characters (≈4 per token) one formatted data tool result may take (DATA_TOOL_RESULT_TOKENS). */
+      resultChars: e.DATA_TOOL_RESULT_TOKENS * 4,
+    },
+    /** The values of the variables marked secret, and every data source's URL, password and paths, for the log redactor. */
+    secrets: [
+      ...SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
+      ...[...(e.DATA_SOURCES ?? []), ...(e.DATA_SOURCES_FILE ?? [])].flatMap(secretsOfSource),
+    ],
   }));
 
 /** The typed, validated settings: the schema's output. */

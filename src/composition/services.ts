@@ -3,12 +3,12 @@ import { ClaudeHighlightsWriter } from '../agent/highlights-writer.js';
 import type { AppTuning } from '../app.js';
 import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
-import type { DataSourceCatalog } from '../core/data-sources/data-source.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import { PeopleDirectory } from '../core/people.js';
 import { postAnswerSteps } from '../core/post-answer/registry.js';
+import { buildDataSourceCatalog } from '../datasources/catalog.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackFileUploads } from '../slack/file-uploads.js';
@@ -32,13 +32,6 @@ import { SqliteTaskStore } from '../store/task-repo.js';
 import { SqliteTeamContextStore } from '../store/team-context-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
-
-/** Until the DATA_SOURCES catalog is wired in (eng's adapters): no source configured. */
-const NO_DATA_SOURCES: DataSourceCatalog = {
-  list: () => [],
-  get: () => undefined,
-  closeAll: async () => undefined,
-};
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -184,10 +177,12 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
-    dataSources: NO_DATA_SOURCES,
     dataToolCallsPerAnswer: config.dataToolCallsPerAnswer,
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),
+    // The read-only data sources (DATA_SOURCES): nothing connects until a data tool is used.
+    dataSources: buildDataSourceCatalog(config.dataSources),
+    dataToolResultChars: config.dataTools.resultChars,
   };
 }

@@ -62,12 +62,13 @@ describe("the README's configuration table", () => {
 });
 
 describe('the config schema', () => {
-  it('marks the tokens, the signing secret and the API key as secret', () => {
+  it('marks the tokens, the signing secret, the API key and the data sources as secret', () => {
     expect(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name)).toEqual([
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',
       'ANTHROPIC_API_KEY',
+      'DATA_SOURCES',
     ]);
   });
 

@@ -1,0 +1,225 @@
+import { connect as netConnect } from 'node:net';
+import pg from 'pg';
+import { DataSourceError, ReadOnlyRefusal } from '../core/data-sources/data-source.js';
+
+/**
+ * Why this file exists: the second read-only wall for PostgreSQL, below the guard. Every call takes a
+ * connection from a small pool and runs inside `BEGIN READ ONLY` with `statement_timeout`, `lock_timeout`
+ * and `idle_in_transaction_session_timeout` set for that transaction only, then ROLLBACK. A client-side
+ * deadline backs the server's timeout (PGlite ignores statement_timeout; a wedged network would too): on
+ * expiry the backend gets a protocol CancelRequest from a second socket, the connection is destroyed (the
+ * pool opens a fresh one) and the caller gets `DataSourceError(…, timedOut=true)`.
+ *
+ * This layer admits any SQL: callers pass only guarded statements or their own catalog queries. The
+ * real-server tests call it directly with an INSERT to show the transaction and the role still refuse it.
+ */
+
+/** The client-side deadline waits this much longer than the server's statement_timeout. */
+const CLIENT_GRACE_MS = 500;
+/** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout or a cancel request. */
+const QUERY_CANCELED = '57014';
+
+export interface PostgresSessionOptions {
+  url: string;
+  statementTimeoutMs: number;
+  /** Connections kept per source (default 2). */
+  maxConnections?: number;
+}
+
+export interface RowsResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** What a call inside a read-only transaction may do. */
+export interface ReadOnlyQuerier {
+  /** User-facing data: values stay as PostgreSQL prints them (bigint, numeric, dates → text). */
+  rows(text: string, values?: unknown[]): Promise<RowsResult>;
+  /** Catalog lookups: the driver's usual parsing (arrays, numbers) as objects. */
+  objects<T>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+const NUMERIC_OIDS = new Set([21, 23, 26, 700, 701]);
+const BOOL_OID = 16;
+/** Small integers and floats as numbers, booleans as booleans, everything else exactly as the server printed it. */
+const DATA_TYPES = {
+  getTypeParser: (oid: number) => {
+    if (NUMERIC_OIDS.has(oid)) return (v: string) => Number(v);
+    if (oid === BOOL_OID) return (v: string) => v === 't';
+    return (v: string) => v;
+  },
+} as unknown as pg.CustomTypesConfig;
+
+/** Connection details that must never appear in a message: the URL and its parts. */
+function secretsOf(url: string): string[] {
+  const found = [url];
+  try {
+    const parsed = new URL(url);
+    found.push(
+      decodeURIComponent(parsed.password),
+      parsed.password,
+      decodeURIComponent(parsed.username),
+      parsed.hostname,
+      parsed.host,
+      decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    );
+    for (const [key, value] of parsed.searchParams)
+      if (/host|password|user|dbname/i.test(key)) found.push(value);
+  } catch {
+    // Not a URL: the whole string is all we can hide.
+  }
+  // Longest first, so a host is removed before a shorter user name that it contains.
+  return [...new Set(found.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
+}
+
+export class PostgresSession {
+  private pool: pg.Pool | undefined;
+  private readonly secrets: string[];
+  private closed = false;
+
+  constructor(private readonly options: PostgresSessionOptions) {
+    this.secrets = secretsOf(options.url);
+  }
+
+  /** Removes the URL, host, user, password and database name from a message. */
+  scrub(message: string): string {
+    return this.secrets.reduce((text, secret) => text.split(secret).join('…'), message);
+  }
+
+  /** Runs `work` inside one read-only transaction with the timeouts, then rolls back. */
+  async readOnly<T>(work: (q: ReadOnlyQuerier) => Promise<T>): Promise<T> {
+    if (this.closed) throw new DataSourceError('the source is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.ensurePool().connect();
+    } catch (error) {
+      throw this.toError(error);
+    }
+    const timeoutMs = this.options.statementTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let destroy = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        destroy = true;
+        this.cancelBackend(client);
+        reject(
+          new DataSourceError(
+            `the statement ran longer than ${formatSeconds(timeoutMs)} and was cancelled`,
+            true,
+          ),
+        );
+      }, timeoutMs + CLIENT_GRACE_MS);
+    });
+    try {
+      await Promise.race([
+        client.query(
+          `BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${timeoutMs}; ` +
+            `SET LOCAL idle_in_transaction_session_timeout = ${timeoutMs * 2}`,
+        ),
+        deadline,
+      ]);
+      const result = await Promise.race([work(querier(client)), deadline]);
+      await Promise.race([client.query('ROLLBACK'), deadline]);
+      return result;
+    } catch (error) {
+      if (!destroy) {
+        // A failed statement leaves the transaction aborted: end it, or drop the connection if that fails.
+        await client.query('ROLLBACK').catch(() => {
+          destroy = true;
+        });
+      }
+      throw this.toError(error);
+    } finally {
+      clearTimeout(timer);
+      client.release(destroy ? new Error('discarded after a timeout or failure') : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end().catch(() => {});
+  }
+
+  private ensurePool(): pg.Pool {
+    if (!this.pool) {
+      this.pool = new pg.Pool({
+        connectionString: this.options.url,
+        max: this.options.maxConnections ?? 2,
+        idleTimeoutMillis: 30_000,
+        connectionTimeoutMillis: 10_000,
+        allowExitOnIdle: true,
+        application_name: 'data-engineer-bot',
+      });
+      // An idle connection the server dropped: the pool replaces it; nothing to report.
+      this.pool.on('error', () => {});
+    }
+    return this.pool;
+  }
+
+  /**
+   * Asks the server to cancel what `client`'s backend runs: the wire protocol's CancelRequest on a new
+   * socket (needs no privilege; PGlite ignores it). Best effort, never awaited.
+   */
+  private cancelBackend(client: pg.PoolClient): void {
+    const { processID, secretKey, host, port } = client as unknown as {
+      processID: number | null;
+      secretKey: number | null;
+      host: string;
+      port: number;
+    };
+    if (processID === null || secretKey === null) return;
+    const message = Buffer.alloc(16);
+    message.writeInt32BE(16, 0);
+    message.writeInt32BE(80877102, 4);
+    message.writeInt32BE(processID, 8);
+    message.writeInt32BE(secretKey, 12);
+    const socket = host.startsWith('/')
+      ? netConnect(`${host}/.s.PGSQL.${port}`)
+      : netConnect({ host, port: Number(port) });
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('connect', () => socket.end(message));
+  }
+
+  /** Any failure as a `DataSourceError` whose message holds no connection detail. */
+  toError(error: unknown): Error {
+    if (error instanceof DataSourceError || error instanceof ReadOnlyRefusal) return error;
+    const e = error as { code?: string; message?: string; severity?: string };
+    if (e.code === QUERY_CANCELED) {
+      return new DataSourceError(
+        `the statement ran longer than ${formatSeconds(this.options.statementTimeoutMs)} and was cancelled`,
+        true,
+      );
+    }
+    const network: Record<string, string> = {
+      ECONNREFUSED: 'connection refused',
+      ENOTFOUND: 'host not found',
+      EAI_AGAIN: 'host not found',
+      ETIMEDOUT: 'timed out',
+      ECONNRESET: 'connection reset',
+      EHOSTUNREACH: 'host unreachable',
+    };
+    if (e.code && network[e.code])
+      return new DataSourceError(`could not reach the source (${network[e.code]})`);
+    const message = (e.message ?? String(error)).split('\n')[0] ?? 'unknown error';
+    if (e.severity) return new DataSourceError(this.scrub(message));
+    if (/timeout/i.test(message)) return new DataSourceError('could not reach the source (timed out)');
+    return new DataSourceError(`the source failed: ${this.scrub(message)}`);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function querier(client: pg.PoolClient): ReadOnlyQuerier {
+  return {
+    rows: async (text, values) => {
+      const result = await client.query({ text, values, rowMode: 'array', types: DATA_TYPES });
+      return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+    },
+    objects: async <T>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as T[],
+  };
+}
