@@ -149,6 +149,11 @@ describe('data sources end to end', () => {
     expect(await run('sources', ANA)).toMatch(
       /`warehouse` · PostgreSQL · EXPLAIN only \(no ANALYZE\) · \*used in this channel\*/,
     );
+    // Names and kinds only: the connection string never reaches Slack (nor the logs).
+    const sourcesText = await run('sources', ADMIN);
+    expect(sourcesText).not.toContain(server.url);
+    expect(sourcesText).not.toMatch(/postgres:\/\/|127\.0\.0\.1|password/);
+    expect(h.logs.join('\n')).not.toContain(server.url);
 
     h.anthropic.script(
       toolRound({ name: 'list_tables', input: { schema: 'public' } }),
