@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type AckResult, ackScenario } from './scenarios/ack.js';
 import { checkedAnswerScenario, printCheckedAnswerBench } from './scenarios/checked-answer.js';
 import { conversationScenario } from './scenarios/conversation.js';
+import { dataSourcesScenario, printDataSourcesBench } from './scenarios/data-sources.js';
 import { deliverablesScenario, printDeliverablesBench } from './scenarios/deliverables.js';
 import { diagramsScenario, printDiagramsBench } from './scenarios/diagrams.js';
 import { digestScenario } from './scenarios/digest.js';
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
   const deliverables = await deliverablesScenario();
   printDeliverablesBench(deliverables);
 
+  const dataSources = await dataSourcesScenario();
+  printDataSourcesBench(dataSources);
+
   // idle-memory built dist/ just above; the load runs use the same build.
   const load = await loadScenario({ tasks: 500, channels: 50, faults: false });
   const loadFaults = await loadScenario({ tasks: 500, channels: 50, faults: true });
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
     checkedAnswer,
     diagrams,
     deliverables,
+    dataSources,
     targets: {
       ackP99RatioAtMost1_5: ack.p99Ratio <= 1.5,
       eventAckP99RatioAtMost1_5: ackEvents.p99Ratio <= 1.5,

@@ -24,6 +24,11 @@ export interface PostgresSessionOptions {
   statementTimeoutMs: number;
   /** Connections kept per source (default 2). */
   maxConnections?: number;
+  /**
+   * The server-side statement_timeout when it must differ from the client's deadline (tests of the
+   * client-side cancel on a real server set it far beyond `statementTimeoutMs`).
+   */
+  serverStatementTimeoutMs?: number;
 }
 
 export interface RowsResult {
@@ -96,6 +101,7 @@ export class PostgresSession {
       throw this.toError(error);
     }
     const timeoutMs = this.options.statementTimeoutMs;
+    const serverMs = this.options.serverStatementTimeoutMs ?? timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     let destroy = false;
     const deadline = new Promise<never>((_, reject) => {
@@ -113,8 +119,8 @@ export class PostgresSession {
     try {
       await Promise.race([
         client.query(
-          `BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${timeoutMs}; ` +
-            `SET LOCAL idle_in_transaction_session_timeout = ${timeoutMs * 2}`,
+          `BEGIN READ ONLY; SET LOCAL statement_timeout = ${serverMs}; SET LOCAL lock_timeout = ${serverMs}; ` +
+            `SET LOCAL idle_in_transaction_session_timeout = ${serverMs * 2}`,
         ),
         deadline,
       ]);

@@ -168,6 +168,13 @@ async function insertAll(client: pg.Client, table: string, rows: object[]): Prom
   }
 }
 
+/** Drops the warehouse's tables and sequence (a real server keeps them between runs). */
+export async function dropPostgresWarehouse(client: pg.Client): Promise<void> {
+  await client.query(
+    'DROP TABLE IF EXISTS events, orders, customers CASCADE; DROP SEQUENCE IF EXISTS invoice_seq',
+  );
+}
+
 /** Creates and fills the three tables (and a sequence) in the client's database, then ANALYZEs them. */
 export async function seedPostgresWarehouse(client: pg.Client): Promise<void> {
   const { customers, orders, events } = warehouseRows();
