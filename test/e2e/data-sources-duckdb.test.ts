@@ -79,7 +79,7 @@ describe('a channel mapped to a DuckDB source over files', () => {
     await h.app.idle();
     const requests = h.anthropic.requests;
     expect(requests).toHaveLength(3);
-    expect((requests[0]?.body.tools as { name: string }[]).length).toBe(TOOLS.length + 6);
+    expect((requests[0]?.body.tools as { name: string }[] | undefined)?.length).toBe(TOOLS.length + 6);
     const [listed] = toolResults(requests[1]?.body);
     expect(listed?.content).toMatch(/main\.customers[\s\S]*main\.orders[\s\S]*main\.events/);
     const [described, sampled, ...hostile] = toolResults(requests[2]?.body);
