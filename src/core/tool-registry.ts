@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentTool } from './agent-tool.js';
 import { publishDataDictionaryTool } from './artifacts/publish-dictionary-tool.js';
 import { requestCollaborationTool } from './collaboration/request-collaboration-tool.js';
+import { DATA_TOOL_NAMES } from './data-sources/data-tool-names.js';
 import {
   describeTableTool,
   explainQueryTool,
@@ -33,9 +34,6 @@ const TOOLS_IN_ORDER = [
   runQueryTool,
 ] as const;
 
-/** How many of TOOLS_IN_ORDER every task is offered; the rest need a data source. */
-const ALWAYS_OFFERED = 4;
-
 // biome-ignore lint/suspicious/noExplicitAny: any input; only the deps are collected.
 type DepsOf<Tool> = Tool extends AgentTool<any, infer Deps> ? Deps : never;
 type Intersection<Union> = (Union extends unknown ? (x: Union) => void : never) extends (x: infer All) => void
@@ -49,7 +47,7 @@ export const AGENT_TOOLS: readonly AgentTool<unknown, ToolDeps>[] = TOOLS_IN_ORD
 
 /** The tools of a task in a channel without a data source: what every task was offered before. */
 export const BASE_AGENT_TOOLS: readonly AgentTool<unknown, ToolDeps>[] = Object.freeze(
-  AGENT_TOOLS.slice(0, ALWAYS_OFFERED),
+  AGENT_TOOLS.filter((tool) => !DATA_TOOL_NAMES.has(tool.name)),
 );
 
 /** The tools one task is offered: the data tools only where its channel has a data source. */
@@ -60,7 +58,7 @@ export function toolsForTask(grounding: { data?: unknown }): readonly AgentTool<
 /** Estimated tokens the data tools add to a request's tool list (kept out of the conversation's budget). */
 export const DATA_TOOL_TOKENS = estimateTokens(
   JSON.stringify(
-    AGENT_TOOLS.slice(ALWAYS_OFFERED).map((tool) => ({
+    AGENT_TOOLS.filter((tool) => DATA_TOOL_NAMES.has(tool.name)).map((tool) => ({
       name: tool.name,
       description: tool.description,
       input_schema: z.toJSONSchema(tool.input, { io: 'input' }),
