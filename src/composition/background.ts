@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { DigestScheduler } from '../core/digest/digest-scheduler.js';
 import { JobWorker } from '../core/jobs/job-worker.js';
 import type { Logger } from '../core/logger.js';
+import { CheckScheduler } from '../core/quality-monitor/check-scheduler.js';
 import { RetentionSchedule } from '../core/retention/retention.js';
 import { giveUpOnTask, runTaskJob } from '../core/tasks/task-job.js';
 import type { Services } from './services.js';
@@ -17,6 +18,8 @@ export interface BackgroundWork {
   retention: RetentionSchedule;
   /** Undefined when the tuning turns digests off (tests that do not test them). */
   scheduler: DigestScheduler | undefined;
+  /** Runs adopted data-quality checks on their schedules. */
+  checks: CheckScheduler;
 }
 
 export function buildBackgroundWork(
@@ -41,15 +44,21 @@ export function buildBackgroundWork(
     (tuning.digestScheduler ?? true)
       ? new DigestScheduler(services, teamId, (name, work) => services.runner.track(name, work))
       : undefined;
-  return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler };
+  const checks = new CheckScheduler(services, {
+    ...tuning.checkScheduler,
+    track: (name, work) => services.runner.track(name, work),
+  });
+  return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler, checks };
 }
 
-export function startBackgroundWork({ worker, retention, scheduler }: BackgroundWork): void {
+export function startBackgroundWork({ worker, retention, scheduler, checks }: BackgroundWork): void {
   // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
   worker.start();
   // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
   retention.start();
   scheduler?.start();
+  // Adopted checks: slots missed while the bot was down run once now, then every tick.
+  checks.start();
 }
 
 /** Listeners and jobs feed each other (listeners queue jobs, jobs post what listeners react to). */
@@ -65,12 +74,13 @@ export async function untilIdle(runner: Services['runner'], worker: JobWorker): 
  * running back to the queue (aborted: it writes nothing more, so no false failure note).
  */
 export async function drainBackgroundWork(
-  { worker, retention, scheduler }: BackgroundWork,
+  { worker, retention, scheduler, checks }: BackgroundWork,
   runner: Services['runner'],
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
   scheduler?.stop();
+  checks.stop();
   retention.stop();
   worker.stop();
   const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());

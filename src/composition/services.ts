@@ -26,6 +26,7 @@ import { SqliteFeedbackStore } from '../store/feedback-repo.js';
 import { SqliteHomeStore } from '../store/home-repo.js';
 import { SqliteJobQueue } from '../store/job-repo.js';
 import { SqliteLimitStore } from '../store/limits-repo.js';
+import { SqliteQualityCheckStore } from '../store/quality-check-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
 import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
@@ -68,6 +69,7 @@ function buildStores(database: OpenDatabase, config: Config) {
     feedback: new SqliteFeedbackStore(database.sqlite),
     assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
+    qualityChecks: new SqliteQualityCheckStore(database.sqlite),
     channelSources: new SqliteChannelSourceStore(database.db),
     dataAudit: new SqliteDataToolAuditStore(database.db),
     teamContexts: new SqliteTeamContextStore(database.db),
@@ -135,6 +137,7 @@ function buildPostAnswerSteps(
     checks: sandbox && { sandbox, parsers: sandbox },
     agent,
     contextBudgetTokens: config.maxContextTokens,
+    qualityChecks: stores.qualityChecks,
     deliveries: {
       files,
       artifacts: stores.artifacts,
@@ -177,6 +180,8 @@ export async function buildServices(
     logger,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
+    /** The clock adopted checks are scheduled by (tests move it). */
+    checkClock: tuning.checkScheduler?.now ?? (() => new Date()),
     dataToolCallsPerAnswer: config.dataToolCallsPerAnswer,
     sandbox,
     diagrams,

@@ -5,6 +5,7 @@ import { auditSubCommand } from './data-sources/audit-command.js';
 import { contextSubCommand } from './data-sources/context-command.js';
 import { sourcesSubCommand } from './data-sources/sources-command.js';
 import { digestSubCommand } from './digest/digest-commands.js';
+import { checksSubCommand } from './quality-monitor/checks-command.js';
 import type { SubCommand } from './sub-command.js';
 import { usageSubCommand } from './tasks/usage-command.js';
 
@@ -18,6 +19,7 @@ export const SUB_COMMANDS = [
   digestSubCommand,
   usageSubCommand,
   designsSubCommand,
+  checksSubCommand,
   sourcesSubCommand,
   contextSubCommand,
   auditSubCommand,

@@ -11,6 +11,7 @@ import {
   runQueryTool,
   sampleRowsTool,
 } from './data-sources/data-tools.js';
+import { proposeQualityChecksTool } from './quality-monitor/propose-checks-tool.js';
 import { runSqlAgentTool } from './sandbox/run-sql-agent-tool.js';
 import { askClarifyingQuestionsTool } from './tasks/clarifying-questions-tool.js';
 import { estimateTokens } from './tasks/context-budget.js';
@@ -24,6 +25,7 @@ const TOOLS_IN_ORDER = [
   requestCollaborationTool,
   runSqlAgentTool,
   publishDataDictionaryTool,
+  proposeQualityChecksTool,
   // The data tools, offered only in a channel mapped to a data source (toolsForTask): last, so an
   // unmapped channel's tools are the prefix above, byte for byte.
   listTablesTool,

@@ -2,7 +2,7 @@ import type { DigestFacts, DigestTask, Listed } from '../core/digest/digest-fact
 import type { CollaborationRequest, CollaborationRole, Usage } from '../core/domain.js';
 import { estimateCostUsd, hasKnownPrice } from '../core/pricing.js';
 import { inert, ROLE_LABELS } from './collaboration-messages.js';
-import { age } from './time-text.js';
+import { age, slackDate } from './time-text.js';
 
 /**
  * A channel's digest as Slack messages: one parent with the headline figures (and the optional
@@ -34,6 +34,14 @@ export function digestParent(facts: DigestFacts, dayLabel: string, highlights?: 
   if (cost !== undefined) figures.push(`~$${cost.toFixed(2)} Claude usage`);
   const votes = facts.feedback;
   if (votes && votes.up + votes.down > 0) figures.push(`👍 ${votes.up} · 👎 ${votes.down} on answers`);
+  const checks = facts.checks;
+  if (checks && checks.runs + checks.errors > 0) {
+    const share =
+      checks.runs > 0
+        ? `${Math.floor((checks.passed / checks.runs) * 1000) / 10}% of ${checks.runs} check runs passed`
+        : 'no check run judged the data';
+    figures.push(`${share}${checks.failing.length > 0 ? `, *${checks.failing.length}* failing now` : ''}`);
+  }
   return [
     `:bar_chart: *Data engineering digest for <#${facts.channelId}>* — ${dayLabel}`,
     figures.join(' · '),
@@ -56,6 +64,7 @@ export function digestDetails(facts: DigestFacts, link: LinkTo, now: number, nam
     taskSection('Failed (asked earlier)', earlier(facts.failed), link),
     waitingSection(facts.waiting, link, now, nameOf),
     requestsSection(facts.openRequests, link, now, nameOf),
+    checksSection(facts.checks),
     usageSection(facts.usageByModel),
   ];
   return messages.filter((m): m is string => m !== undefined).map(fitToSlack);
@@ -129,6 +138,23 @@ function requestsSection(
     }),
     ...more(list, ' (`/data-engineer requests` lists them all)'),
   ].join('\n');
+}
+
+/** The channel's data-quality checks: what is failing now, how the period's runs went, how fresh. */
+function checksSection(checks: DigestFacts['checks']): string | undefined {
+  if (!checks) return undefined;
+  const judged =
+    checks.runs > 0
+      ? `${checks.passed} of ${checks.runs} runs passed (${Math.floor((checks.passed / checks.runs) * 1000) / 10}%)`
+      : 'no run judged the data';
+  const lines = [
+    `*Data-quality checks* (${checks.total} in this channel): ${judged}${checks.errors > 0 ? `; ${checks.errors} could not query the source` : ''}.`,
+    ...checks.failing.map(
+      (f) => `• 🔴 \`${f.name}\` failing (run of ${slackDate(f.slotAt)}): returned ${inert(f.observed, 80)}`,
+    ),
+    checks.lastRunAt ? `Latest run finished ${slackDate(checks.lastRunAt)}.` : 'No run has finished yet.',
+  ];
+  return lines.join('\n');
 }
 
 function usageSection(rows: DigestFacts['usageByModel']): string | undefined {

@@ -31,6 +31,26 @@ interface HomeInput {
   owners: Map<CollaborationRole, OwnerAssignment>;
   link: LinkTo;
   now: number;
+  /** Data-quality checks they adopted (in conversations they are in). */
+  checks?: HomeCheck[];
+}
+
+export interface HomeCheck {
+  name: string;
+  channelId: string;
+  threadTs: string;
+  state: 'active' | 'paused';
+  /** The latest verdict's status ('unknown' before the first run). */
+  status: 'unknown' | 'passing' | 'failing';
+}
+
+const CHECK_STATE = { unknown: '⏳ no run yet', passing: '✅ passing', failing: '🔴 failing' } as const;
+
+function checkLines(input: HomeInput): string[] {
+  return (input.checks ?? []).map(
+    (c) =>
+      `• <${input.link(c.channelId, c.threadTs)}|\`${c.name}\`> in <#${c.channelId}> — ${c.state === 'paused' ? '⏸ paused' : CHECK_STATE[c.status]}`,
+  );
 }
 
 /** Questions the bot asked them, and requests they own that are not done. */
@@ -78,6 +98,9 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: unknown[] } 
       section(
         `*Your recent tasks*\n${recent.length > 0 ? recent.join('\n') : 'None yet — try `/data-engineer help`.'}`,
       ),
+      ...((input.checks?.length ?? 0) > 0
+        ? [section(`*Your scheduled checks*\n${checkLines(input).join('\n')}`)]
+        : []),
       { type: 'divider' },
       section(
         `*Who I ping for other disciplines (workspace defaults)*\n${ownerLines(input.owners).join('\n')}`,

@@ -17,6 +17,11 @@ import { type CommandDeps, registerCommands } from './listeners/commands.js';
 import { registerEvents } from './listeners/events.js';
 import { type FeedbackListenerDeps, registerFeedback } from './listeners/feedback.js';
 import { registerHome } from './listeners/home.js';
+import {
+  type QualityCheckListenerDeps,
+  registerCheckAlerts,
+  registerQualityChecks,
+} from './listeners/quality-checks.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 
@@ -36,7 +41,8 @@ export type ListenerDeps = CommandDeps &
   Parameters<typeof registerEvents>[1] &
   Parameters<typeof registerHome>[1] &
   FeedbackListenerDeps &
-  AssistantListenerDeps;
+  AssistantListenerDeps &
+  QualityCheckListenerDeps;
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
@@ -139,4 +145,6 @@ function registerListeners(app: App, deps: ListenerDeps): void {
   registerHome(app, deps);
   registerFeedback(app, deps);
   registerAssistant(app, deps);
+  registerQualityChecks(app, deps);
+  registerCheckAlerts(app, deps);
 }

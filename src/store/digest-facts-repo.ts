@@ -1,6 +1,12 @@
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
 import type { CollaborationStore } from '../core/collaboration/collaboration-store.js';
-import type { DigestFacts, DigestTask, Listed, StandingItems } from '../core/digest/digest-facts.js';
+import type {
+  CheckDigest,
+  DigestFacts,
+  DigestTask,
+  Listed,
+  StandingItems,
+} from '../core/digest/digest-facts.js';
 import type { TaskStatus } from '../core/domain.js';
 import type { FeedbackCounts } from '../core/feedback/feedback.js';
 import type { Db } from './db.js';
@@ -35,6 +41,39 @@ export class SqliteDigestFacts {
       standing: this.standing(teamId, channelId),
       usageByModel: this.usageByModel(teamId, channelId, from, to),
       feedback: this.feedback(teamId, channelId, from, to),
+      ...this.checks(teamId, channelId, from, to),
+    };
+  }
+
+  /** The channel's checks: runs whose slot is in the period, the checks failing now, the newest run. */
+  private checks(teamId: string, channelId: string, from: number, to: number): { checks?: CheckDigest } {
+    const counted = this.db.get<{ total: number }>(
+      sql`select count(*) as total from quality_checks where team_id = ${teamId} and channel_id = ${channelId}`,
+    );
+    const total = Number(counted?.total ?? 0);
+    if (total === 0) return {};
+    const runs = this.db.get<{ runs: number; passed: number; errors: number; lastRunAt: number | null }>(sql`
+      select coalesce(sum(r.result in ('passed', 'failed')), 0) as runs, coalesce(sum(r.result = 'passed' or r.false_positive), 0) as passed,
+        coalesce(sum(r.result = 'error'), 0) as errors, max(r.finished_at) as lastRunAt
+      from check_runs r join quality_checks c on c.id = r.check_id
+      where c.team_id = ${teamId} and c.channel_id = ${channelId} and r.team_id = ${teamId}
+        and r.slot_at >= ${from} and r.slot_at < ${to}`);
+    // A check's latest verdict (errors say nothing about the data) decides whether it is failing now.
+    const failing = this.db.all<{ name: string; slotAt: number; observed: string }>(sql`
+      select c.name, r.slot_at as slotAt, r.observed from quality_checks c
+      join check_runs r on r.check_id = c.id and r.slot_at = (
+        select max(slot_at) from check_runs where check_id = c.id and result in ('passed', 'failed'))
+      where c.team_id = ${teamId} and c.channel_id = ${channelId} and r.result = 'failed' and not r.false_positive
+      order by c.name`);
+    return {
+      checks: {
+        total,
+        runs: Number(runs?.runs ?? 0),
+        passed: Number(runs?.passed ?? 0),
+        errors: Number(runs?.errors ?? 0),
+        failing,
+        ...(runs?.lastRunAt ? { lastRunAt: runs.lastRunAt } : {}),
+      },
     };
   }
 

@@ -3,7 +3,7 @@ import type { CollaborationStore } from '../core/collaboration/collaboration-sto
 import type { DigestFacts, DigestSetting, DigestStore } from '../core/digest/digest-facts.js';
 import type { Db } from './db.js';
 import { SqliteDigestFacts } from './digest-facts-repo.js';
-import { collaborationRequests, digestRuns, digestSettings, tasks } from './schema.js';
+import { collaborationRequests, digestRuns, digestSettings, qualityChecks, tasks } from './schema.js';
 
 /** A channel's schedule as DigestSetting reads it. */
 const SETTING_COLUMNS = {
@@ -60,6 +60,14 @@ export class SqliteDigestStore implements DigestStore {
             inArray(collaborationRequests.status, ['open', 'acknowledged']),
           ),
         )
+        .all(),
+    );
+    // Channels whose adopted checks run: their pass rates and failures are news every day.
+    add(
+      this.db
+        .selectDistinct({ channelId: qualityChecks.channelId })
+        .from(qualityChecks)
+        .where(eq(qualityChecks.teamId, teamId))
         .all(),
     );
     add(this.digestSettings(teamId));

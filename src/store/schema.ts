@@ -467,6 +467,94 @@ export const assistantThreads = sqliteTable(
 );
 
 /**
+ * Checks an answer proposed (the agent's tool, validated in the answer's sandbox) until someone adopts
+ * them (issue 17). One row per task and check name; a name proposed again replaces the row.
+ */
+export const proposedChecks = sqliteTable(
+  'proposed_checks',
+  {
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sql: text('sql').notNull(),
+    expectation: text('expectation', { mode: 'json' }).notNull(),
+    severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
+    sandboxObserved: text('sandbox_observed').notNull(),
+    sandboxPassed: integer('sandbox_passed', { mode: 'boolean' }).notNull(),
+    /** The answer whose "Adopt these checks" message offered it; null until offered (again, if re-proposed). */
+    offeredTurnId: integer('offered_turn_id'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.taskId, t.name] })],
+);
+
+/** Adopted checks: run on their schedule against the channel's read-only source. */
+export const qualityChecks = sqliteTable(
+  'quality_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    name: text('name').notNull(),
+    sql: text('sql').notNull(),
+    expectation: text('expectation', { mode: 'json' }).notNull(),
+    severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
+    sourceName: text('source_name').notNull(),
+    schedule: text('schedule', { mode: 'json' }).notNull(),
+    timeZone: text('time_zone').notNull(),
+    adoptedBy: text('adopted_by').notNull(),
+    adoptedAt: integer('adopted_at').notNull(),
+    state: text('state', { enum: ['active', 'paused'] })
+      .notNull()
+      .default('active'),
+    lastSlotAt: integer('last_slot_at').notNull(),
+    alert: text('alert', { mode: 'json' }).notNull(),
+    /** Failures are not posted before this (Snooze 24 h on a failure post); null when not snoozed. */
+    snoozedUntil: integer('snoozed_until'),
+  },
+  (t) => [
+    uniqueIndex('quality_checks_team_channel_name').on(t.teamId, t.channelId, t.name),
+    index('quality_checks_state').on(t.state, t.lastSlotAt),
+    // The Home tab: the checks a person adopted.
+    index('quality_checks_team_adopter').on(t.teamId, t.adoptedBy),
+  ],
+);
+
+/** One row per check and slot: the unique key is what makes a slot run at most once. */
+export const checkRuns = sqliteTable(
+  'check_runs',
+  {
+    teamId: text('team_id').notNull(),
+    checkId: integer('check_id')
+      .notNull()
+      .references(() => qualityChecks.id, { onDelete: 'cascade' }),
+    slotAt: integer('slot_at').notNull(),
+    result: text('result', { enum: ['passed', 'failed', 'error'] }),
+    observed: text('observed'),
+    /** What the thread is told about this run (alert-policy.ts); 'none' for most runs. */
+    action: text('action', { enum: ['none', 'failure', 'recovery', 'flapping'] }),
+    /** The thread post of `action` once it landed: a run finished but not announced is announced after a crash. */
+    announcedTs: text('announced_ts'),
+    /** Who pressed Acknowledge on this run's failure post. */
+    acknowledgedBy: text('acknowledged_by'),
+    /** Marked a false positive from its failure post: counted as passed in pass rates. */
+    falsePositive: integer('false_positive', { mode: 'boolean' }).notNull().default(false),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.checkId, t.slotAt] }),
+    index('check_runs_team_check').on(t.teamId, t.checkId),
+    // The runner's scans: runs cut short (no result) and finished runs not yet announced.
+    index('check_runs_result_started').on(t.result, t.startedAt),
+  ],
+);
+
+/**
  * Which configured data source (DATA_SOURCES, by name) a channel's tasks may read: one per channel,
  * set and removed by admins with `/data-engineer sources use|remove`. A channel without a row has no
  * data tools. Only the name is stored, never a connection string.

@@ -89,6 +89,7 @@ describe('agent tools on the wire', () => {
       'request_collaboration',
       'run_sql',
       'publish_data_dictionary',
+      'propose_quality_checks',
     ]);
   });
 

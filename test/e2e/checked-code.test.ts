@@ -217,6 +217,7 @@ describe('checked code', () => {
       { step: 'block-checks', state: 'done' },
       { step: 'repair', state: 'done' },
       { step: 'deliverables', state: 'done' },
+      { step: 'offer-checks', state: 'done' },
     ]);
     // A follow-up gets its own answer (no code): the first answer's check is not posted again.
     const followUp = h.slack.seedMessage({

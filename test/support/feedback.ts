@@ -20,14 +20,34 @@ function triggerId(): string {
 }
 
 /** A click on Slack's feedback buttons (👍 or 👎), form-encoded as `payload=<json>` as Slack sends it. */
-export function feedbackClickBody(fields: {
+export function feedbackClickBody(fields: ClickFields): { body: string; triggerId: string } {
+  return buttonClickBody(fields, {
+    type: 'feedback_buttons',
+    action_id: 'answer_feedback',
+    block_id: 'feedback-1',
+    text: { type: 'plain_text', text: fields.value.startsWith('up') ? '👍' : '👎', emoji: true },
+  });
+}
+
+interface ClickFields {
   userId: string;
   channelId: string;
   messageTs: string;
   value: string;
   responseUrl: string;
   teamId?: string;
-}): { body: string; triggerId: string } {
+}
+
+/** A click on a button of a bot message (`block_actions`), form-encoded as Slack sends it. */
+export function buttonClickBody(
+  fields: ClickFields,
+  action: {
+    type: string;
+    action_id: string;
+    block_id: string;
+    text: { type: 'plain_text'; text: string; emoji?: boolean };
+  },
+): { body: string; triggerId: string } {
   const teamId = fields.teamId ?? FAKE_TEAM_ID;
   const trigger = triggerId();
   const payload = {
@@ -50,10 +70,7 @@ export function feedbackClickBody(fields: {
     response_url: fields.responseUrl,
     actions: [
       {
-        type: 'feedback_buttons',
-        action_id: 'answer_feedback',
-        block_id: 'feedback-1',
-        text: { type: 'plain_text', text: fields.value.startsWith('up') ? '👍' : '👎', emoji: true },
+        ...action,
         value: fields.value,
         action_ts: `${Math.floor(Date.now() / 1000)}.000${sequence}`,
       },
@@ -67,7 +84,7 @@ export function viewSubmissionBody(fields: {
   userId: string;
   callbackId: string;
   privateMetadata: string;
-  values: Record<string, Record<string, { type: string; value: string | null }>>;
+  values: Record<string, Record<string, { type: string; [field: string]: unknown }>>;
   teamId?: string;
 }): string {
   const teamId = fields.teamId ?? FAKE_TEAM_ID;

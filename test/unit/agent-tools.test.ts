@@ -18,6 +18,7 @@ describe('the agent tool registry', () => {
       'request_collaboration',
       'run_sql',
       'publish_data_dictionary',
+      'propose_quality_checks',
     ]);
   });
 

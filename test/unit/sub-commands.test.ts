@@ -13,6 +13,7 @@ describe('the sub-command table', () => {
       'digest',
       'usage',
       'designs',
+      'checks',
       'sources',
       'context',
       'audit',

@@ -37,6 +37,23 @@ export interface DigestFacts {
   usageByModel: { model: string; usage: Usage }[];
   /** 👍/👎 on the channel's answers cast or changed in the period (each person's latest vote). */
   feedback?: FeedbackCounts;
+  /** The channel's scheduled data-quality checks (absent when it has none). */
+  checks?: CheckDigest;
+}
+
+/** The quality monitor's figures for a digest: runs in the period, and what is failing now. */
+export interface CheckDigest {
+  /** Checks adopted in the channel (paused ones included). */
+  total: number;
+  /** Runs in the period that judged the data, and how many of them passed. */
+  runs: number;
+  passed: number;
+  /** Runs in the period that could not query (timeout, source down). */
+  errors: number;
+  /** Checks failing now (their latest verdict), with that run's slot and what it returned. */
+  failing: { name: string; slotAt: number; observed: string }[];
+  /** The newest finished run of any of the channel's checks: how fresh the figures are. */
+  lastRunAt?: number;
 }
 
 /** The ids (and request states) of all waiting tasks and open requests of a channel. */
@@ -51,14 +68,17 @@ export function isEmptyDigest(facts: DigestFacts): boolean {
       facts.answered.total +
       facts.failed.total +
       facts.waiting.total +
-      facts.openRequests.total ===
+      facts.openRequests.total +
+      (facts.checks?.runs ?? 0) +
+      (facts.checks?.errors ?? 0) +
+      (facts.checks?.failing.length ?? 0) ===
     0
   );
 }
 
 /** Something happened in the period (asked, answered, failed), beyond the items still standing. */
 export function hasNews(facts: DigestFacts): boolean {
-  return facts.asked.total + facts.answered.total + facts.failed.total > 0;
+  return facts.asked.total + facts.answered.total + facts.failed.total + (facts.checks?.runs ?? 0) > 0;
 }
 
 /**

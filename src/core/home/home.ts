@@ -5,6 +5,7 @@ import type { CollaborationRequest } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PeopleDirectory } from '../people.js';
+import type { QualityCheckStore } from '../quality-monitor/check-store.js';
 import type { MessageLinks } from '../slack-roles.js';
 import type { ViewPublisher } from './view-publisher.js';
 
@@ -22,6 +23,8 @@ export interface HomeStore {
 
 export interface HomeDeps {
   home: HomeStore;
+  /** The data-quality checks they adopted (issue 17). */
+  qualityChecks?: Pick<QualityCheckStore, 'adoptedBy'>;
   collaboration: CollaborationStore;
   slack: ViewPublisher & MessageLinks;
   logger: Logger;
@@ -37,10 +40,23 @@ const CANDIDATES = 50;
  * (questions to answer, requests they own), their recent tasks, and the workspace's owners.
  */
 export async function publishHome(deps: HomeDeps, teamId: string, userId: string): Promise<void> {
+  const requests = deps.home.openRequestsOwnedBy(teamId, userId, CANDIDATES);
+  const checks = deps.qualityChecks?.adoptedBy(teamId, userId, CANDIDATES) ?? [];
+  const theirs = await conversationsOf(deps, userId, requests.length + checks.length);
   const view = homeView({
     userId,
     tasks: deps.home.recentTasksOf(teamId, userId, SHOWN),
-    requests: await visibleTo(deps, userId, deps.home.openRequestsOwnedBy(teamId, userId, CANDIDATES)),
+    requests: requests.filter((request) => theirs.has(request.channelId)).slice(0, SHOWN),
+    checks: checks
+      .filter((check) => theirs.has(check.channelId))
+      .slice(0, SHOWN)
+      .map((c) => ({
+        name: c.name,
+        channelId: c.channelId,
+        threadTs: c.threadTs,
+        state: c.state,
+        status: c.alert.status,
+      })),
     owners: deps.collaboration.effectiveOwners(teamId, ''),
     link: (channelId, ts, threadTs) => deps.slack.messageLink(channelId, ts, threadTs),
     now: Date.now(),
@@ -53,20 +69,15 @@ export async function publishHome(deps: HomeDeps, teamId: string, userId: string
 }
 
 /**
- * Only requests from conversations the viewer is in: a request raised in a DM or a private channel
- * names its topic and links its thread, which must not reach someone outside it (nor someone who left
- * since). One users.conversations read for the viewer answers for every request; unknown membership
- * (Slack failed) hides them all.
+ * Only requests and checks from conversations the viewer is in: a request raised in a DM or a private
+ * channel names its topic and links its thread, which must not reach someone outside it (nor someone
+ * who left since). One users.conversations read for the viewer answers for every item; unknown
+ * membership (Slack failed) hides them all.
  */
-async function visibleTo(
-  deps: HomeDeps,
-  userId: string,
-  requests: CollaborationRequest[],
-): Promise<CollaborationRequest[]> {
-  if (requests.length === 0) return [];
-  const theirs = await deps.people.conversationsOf(userId).catch((error: unknown) => {
+async function conversationsOf(deps: HomeDeps, userId: string, items: number): Promise<Set<string>> {
+  if (items === 0) return new Set();
+  return deps.people.conversationsOf(userId).catch((error: unknown) => {
     deps.logger.warn('could not read the conversations of a Home tab viewer', { error: errorSummary(error) });
     return new Set<string>();
   });
-  return requests.filter((request) => theirs.has(request.channelId)).slice(0, SHOWN);
 }

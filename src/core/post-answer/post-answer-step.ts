@@ -2,7 +2,7 @@ import type { BlockCheck } from '../checks/check-blocks.js';
 import type { Turn } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
-import type { ThreadWriter } from '../slack-roles.js';
+import type { BlockMessage, ThreadWriter } from '../slack-roles.js';
 
 /**
  * Why this file exists: THE SEAM for work that follows a posted answer. Once the answer's final text is
@@ -49,11 +49,11 @@ export interface PostAnswerInput {
    */
   resumed: boolean;
   /**
-   * Posts a bot-composed mrkdwn message in the answer's thread at most once: `key` names the post
+   * Posts a bot-composed mrkdwn message (or blocks) in the answer's thread at most once: `key` names the post
    * within this answer (e.g. "checks"); on a resumed step a post that already landed is found by its
    * Slack metadata key and its ts returned instead of posting again.
    */
-  postOnce(key: string, text: string): Promise<string>;
+  postOnce(key: string, message: string | BlockMessage): Promise<string>;
   /** Stores `results` now: a step with several stages keeps what it reached if it is cut short. */
   save(): void;
   /** Slack, refusing every write once the job is aborted. */

@@ -1,6 +1,8 @@
 import type { AgentPort } from '../agent-port.js';
 import { type DeliveryDeps, deliverablesStep } from '../artifacts/deliver-step.js';
 import type { CheckDeps } from '../checks/check-blocks.js';
+import type { QualityCheckStore } from '../quality-monitor/check-store.js';
+import { offerChecksStep } from '../quality-monitor/offer-checks-step.js';
 import { blockCheckStep } from './block-check-step.js';
 import type { PostAnswerStep } from './post-answer-step.js';
 import { repairStep } from './repair-step.js';
@@ -19,10 +21,12 @@ export interface PostAnswerStepDeps {
   contextBudgetTokens: number;
   /** Where the answer's files go (code, diagrams, the data dictionary) and what they need. */
   deliveries?: DeliveryDeps;
+  /** The checks answers proposed: offered for adoption under the answer. */
+  qualityChecks?: Pick<QualityCheckStore, 'offer'>;
 }
 
 export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
-  const { checks, agent, contextBudgetTokens, deliveries } = deps;
+  const { checks, agent, contextBudgetTokens, deliveries, qualityChecks } = deps;
   return [
     // First: checks every fenced block of the answer; sets results.blockChecks for later steps.
     checks && blockCheckStep(checks),
@@ -30,5 +34,7 @@ export function postAnswerSteps(deps: PostAnswerStepDeps): PostAnswerStep[] {
     checks && repairStep({ checks, agent, contextBudgetTokens }),
     // File deliverables: code files (with their results.blockChecks), diagrams, the data dictionary.
     deliveries && deliverablesStep(deliveries),
+    // Last: the "Adopt these checks" button for checks the agent proposed (after the files they refer to).
+    qualityChecks && offerChecksStep({ qualityChecks }),
   ].filter((step): step is PostAnswerStep => step !== undefined);
 }

@@ -116,10 +116,13 @@ function stepInput(
     answerSandbox: context.answerSandbox,
     results,
     resumed,
-    async postOnce(key, text) {
+    async postOnce(key, message) {
       const fullKey = answerPostKey(answer.turnId, key);
       const earlier = resumed ? await slack.findPosted(task.channelId, fullKey, task.threadTs) : undefined;
-      return earlier ?? (await slack.postText(task.channelId, text, task.threadTs, fullKey));
+      if (earlier) return earlier;
+      return typeof message === 'string'
+        ? await slack.postText(task.channelId, message, task.threadTs, fullKey)
+        : await slack.postBlocks(task.channelId, message, task.threadTs, fullKey);
     },
     save: () => deps.answerSteps.saveResults(task.teamId, answer.turnId, results),
     slack,

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { PeopleDirectory } from '../people.js';
 import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
 import type { AnswerStepStore } from '../post-answer/run-steps.js';
+import type { QualityCheckStore } from '../quality-monitor/check-store.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
 import type { SqlSandbox } from '../sandbox/sandbox.js';
 import type {
@@ -49,6 +50,8 @@ export interface TurnDeps extends GroundingDeps {
   contextBudgetTokens: number;
   /** The deliverables' memory (the agent's dictionary descriptions, uploads, the design index). */
   artifacts: ArtifactStore;
+  /** Checks answers propose for adoption, and the adopted ones (issue 17). */
+  qualityChecks: QualityCheckStore;
   /** The SQL sandbox behind `run_sql` and the block checks; absent when SANDBOX_ENABLED=false. */
   sandbox?: SqlSandbox;
   /** The books of the post-answer steps (absent: no steps run). */

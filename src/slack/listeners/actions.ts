@@ -9,6 +9,7 @@ import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
 import { ACKNOWLEDGE_ACTION, DONE_ACTION, REQUEST_GONE_TEXT } from '../../render/collaboration-messages.js';
 import { FEEDBACK_ACTION } from '../../render/feedback-messages.js';
+import { ADOPT_CHECKS_ACTION, CHECK_ALERT_ACTION } from '../../render/quality-check-messages.js';
 import {
   RETRY_ACTION,
   RETRY_GONE_TEXT,
@@ -168,7 +169,15 @@ export function registerActions(app: App, deps: ActionDeps): void {
  * gets its answer instead of waiting three seconds for one that never comes.
  */
 export function registerUnknownActions(app: App, deps: { logger: ActionDeps['logger'] }): void {
-  const known = [RETRY_ACTION, STOP_ACTION, ACKNOWLEDGE_ACTION, DONE_ACTION, FEEDBACK_ACTION].join('|');
+  const known = [
+    RETRY_ACTION,
+    STOP_ACTION,
+    ACKNOWLEDGE_ACTION,
+    DONE_ACTION,
+    FEEDBACK_ACTION,
+    ADOPT_CHECKS_ACTION,
+    `${CHECK_ALERT_ACTION}_(?:ack|snooze|fp)`,
+  ].join('|');
   app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack, action }) => {
     await ack();
     deps.logger.info('ignored an unknown button', {

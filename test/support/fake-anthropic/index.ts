@@ -23,6 +23,7 @@ export {
   dataEngineeringAnswer,
   ORDERS_CHECKS,
   ORDERS_DDL,
+  ORDERS_SAMPLE,
   PII_SECURITY_REQUEST,
   sandboxedAnswerScript,
   sqlToolRound,
