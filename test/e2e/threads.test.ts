@@ -246,6 +246,7 @@ describe('threads', () => {
       'request_collaboration',
       'run_sql',
       'publish_data_dictionary',
+      'propose_quality_checks',
     ]);
 
     await deliver(human(ANA, 'About 2 billion a day; 5 minutes is fine.', message.ts), 'EvAnswers');
