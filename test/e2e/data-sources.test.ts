@@ -99,7 +99,8 @@ describe('data sources end to end', () => {
   beforeEach(async () => {
     h = await startHarness({
       dataSources: [{ name: 'warehouse', kind: 'postgres', url: server.url, statementTimeoutMs: 1_500 }],
-      env: { DATA_TOOL_CALLS_PER_ANSWER: '100' },
+      // A long lease: the hostile round runs ~10 s of slow statements, and a 1 s lease can lapse under load.
+      env: { DATA_TOOL_CALLS_PER_ANSWER: '100', JOB_LEASE_SECONDS: '60' },
     });
     h.slack.addUser({ id: ADMIN, is_admin: true });
     h.slack.addUser({ id: ANA });
