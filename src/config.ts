@@ -141,6 +141,12 @@ const variables = {
     200_000,
     'characters of result data one run_sql call sends back to the model',
   ),
+  DATA_TOOL_CALLS_PER_ANSWER: integer(
+    30,
+    1,
+    1_000,
+    'data tool calls (list, describe, sample, profile, explain, query) one answer may make',
+  ),
   // A JSON list of read-only sources; its URLs hold passwords, so the whole value is secret.
   DATA_SOURCES: optionalString
     .transform((v, ctx): DataSourceConfig[] | undefined => {
@@ -256,6 +262,8 @@ const configSchema = z
           maxResultChars: e.SANDBOX_MAX_RESULT_CHARS,
         }
       : undefined,
+    /** Data tool calls one answer may make; more are refused and audited (DATA_TOOL_CALLS_PER_ANSWER). */
+    dataToolCallsPerAnswer: e.DATA_TOOL_CALLS_PER_ANSWER,
     /** Read-only data sources for the data tools (DATA_SOURCES or DATA_SOURCES_FILE); empty when none. */
     dataSources: e.DATA_SOURCES ?? e.DATA_SOURCES_FILE ?? [],
     dataTools: {

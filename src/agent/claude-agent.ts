@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { AgentCallbacks, AgentPort, AgentResult } from '../core/agent-port.js';
+import type { MessageParam, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { AgentCallbacks, AgentPort, AgentResult, AnswerSetup } from '../core/agent-port.js';
 import { addUsage, NO_USAGE, type Turn } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -9,7 +9,7 @@ import { errorType, isRetryable, retryDelayMs, toAgentError } from './claude-err
 import { SYSTEM_PROMPT } from './prompt.js';
 import { type RoundResult, readWithWatchdog, roundResult } from './read-stream.js';
 import { toolCalls, toolResultBlocks } from './tool-rounds.js';
-import { TOOLS } from './tools.js';
+import { anthropicToolsFor, TOOLS } from './tools.js';
 
 export interface ClaudeAgentOptions {
   apiKey: string;
@@ -51,12 +51,17 @@ export class ClaudeAgent implements AgentPort {
    * registry in src/core/tool-registry.ts), sends the results back and the model continues the same
    * answer: text from all rounds flows into one reply. A turn-ending tool ends the answer there.
    */
-  async answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult> {
+  async answer(
+    conversation: Turn[],
+    callbacks: AgentCallbacks,
+    setup: AnswerSetup = {},
+  ): Promise<AgentResult> {
     const messages = toMessages(conversation);
+    const request = { tools: anthropicToolsFor(setup.tools), system: systemBlocks(setup.instructions) };
     let written = '';
     let usage = NO_USAGE;
     for (let round = 1; ; round++) {
-      const reply = await this.streamWithRetries(messages, callbacks, written);
+      const reply = await this.streamWithRetries(request, messages, callbacks, written);
       written += reply.text;
       usage = addUsage(usage, reply.usage);
       const { content, ...result } = reply;
@@ -76,6 +81,7 @@ export class ClaudeAgent implements AgentPort {
    * (`before`) is already in the thread: after a restart it is written again before the new attempt.
    */
   private async streamWithRetries(
+    request: TaskRequest,
     messages: MessageParam[],
     callbacks: AgentCallbacks,
     before: string,
@@ -96,7 +102,7 @@ export class ClaudeAgent implements AgentPort {
       };
       try {
         throwIfAborted(callbacks.signal);
-        return { ...(await this.streamOnce(messages, emit, callbacks.signal)), text };
+        return { ...(await this.streamOnce(request, messages, emit, callbacks.signal)), text };
       } catch (error) {
         // The job was aborted (lease lost, shutdown, Stop): no retry, no more text.
         throwIfAborted(callbacks.signal);
@@ -123,6 +129,7 @@ export class ClaudeAgent implements AgentPort {
   }
 
   private async streamOnce(
+    request: TaskRequest,
     messages: MessageParam[],
     onText: (delta: string) => void,
     signal: AbortSignal | undefined,
@@ -132,10 +139,11 @@ export class ClaudeAgent implements AgentPort {
       {
         model: this.model,
         max_tokens: this.options.maxTokens,
-        // The system prompt never changes, so its cache entry is shared by every thread and workspace.
-        system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
+        // The system prompt never changes, so its cache entry is shared by every thread and workspace;
+        // a channel's own text (its data source, its team context) comes after it, uncached.
+        system: request.system,
         messages,
-        tools: [...TOOLS],
+        tools: [...request.tools],
         // Automatic caching: the breakpoint follows the end of the conversation, so a follow-up reads
         // the earlier turns from the cache.
         cache_control: { type: 'ephemeral' },
@@ -147,6 +155,23 @@ export class ClaudeAgent implements AgentPort {
     throwIfAborted(signal);
     return roundResult(await stream.finalMessage());
   }
+}
+
+/** What one task sends besides its messages: the tools it is offered and the system blocks. */
+interface TaskRequest {
+  tools: readonly Tool[];
+  system: TextBlockParam[];
+}
+
+/**
+ * The fixed prompt with `cache_control` (byte-identical for every task), then the task's own
+ * instructions as a separate block without it: the cached prefix is the same with or without them.
+ */
+export function systemBlocks(instructions: string | undefined): TextBlockParam[] {
+  return [
+    { type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } },
+    ...(instructions ? [{ type: 'text' as const, text: instructions }] : []),
+  ];
 }
 
 /** Tool rounds per answer: room for a few sandbox runs (create, load, transform, check, fix) and the requests per role, never a loop. */

@@ -1,7 +1,7 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { z } from 'zod';
 import type { AgentTool } from '../core/agent-tool.js';
-import { AGENT_TOOLS } from '../core/tool-registry.js';
+import { BASE_AGENT_TOOLS } from '../core/tool-registry.js';
 
 /**
  * The registry's tools as the Messages API takes them. The input schema is generated from each tool's
@@ -20,4 +20,18 @@ export function toAnthropicTools(tools: readonly AgentTool<unknown, never>[]): T
   });
 }
 
-export const TOOLS: readonly Tool[] = Object.freeze(toAnthropicTools(AGENT_TOOLS));
+/** What every task is offered (a channel without a data source): the cached prefix of today. */
+export const TOOLS: readonly Tool[] = Object.freeze(toAnthropicTools(BASE_AGENT_TOOLS));
+
+const converted = new WeakMap<readonly AgentTool<unknown, never>[], readonly Tool[]>();
+
+/** A registry list as the API takes it, generated once per list, so its bytes never vary. */
+export function anthropicToolsFor(tools: readonly AgentTool<unknown, never>[] | undefined): readonly Tool[] {
+  if (!tools || tools === BASE_AGENT_TOOLS) return TOOLS;
+  let known = converted.get(tools);
+  if (!known) {
+    known = Object.freeze(toAnthropicTools(tools));
+    converted.set(tools, known);
+  }
+  return known;
+}

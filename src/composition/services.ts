@@ -18,7 +18,9 @@ import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.j
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
 import { SqliteArtifactStore } from '../store/artifact-repo.js';
 import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
+import { SqliteChannelSourceStore } from '../store/channel-source-repo.js';
 import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
+import { SqliteDataToolAuditStore } from '../store/data-audit-repo.js';
 import type { OpenDatabase } from '../store/db.js';
 import { SqliteDigestStore } from '../store/digest-repo.js';
 import { SqliteFeedbackStore } from '../store/feedback-repo.js';
@@ -29,6 +31,7 @@ import { SqliteQualityCheckStore } from '../store/quality-check-repo.js';
 import { SqliteRetentionStore } from '../store/retention-repo.js';
 import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
+import { SqliteTeamContextStore } from '../store/team-context-repo.js';
 import { SqliteThreadFileStore } from '../store/thread-files-repo.js';
 
 export type SlackClient = ReturnType<typeof createSlackClient>;
@@ -70,6 +73,9 @@ function buildStores(database: OpenDatabase, config: Config, tuning: AppTuning) 
     threadFiles: new SqliteThreadFileStore(database.sqlite),
     limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
     qualityChecks: new SqliteQualityCheckStore(database.sqlite),
+    channelSources: new SqliteChannelSourceStore(database.db),
+    dataAudit: new SqliteDataToolAuditStore(database.db),
+    teamContexts: new SqliteTeamContextStore(database.db),
   };
 }
 
@@ -179,6 +185,7 @@ export async function buildServices(
     contextBudgetTokens: config.maxContextTokens,
     /** The clock adopted checks are scheduled by (tests move it). */
     checkClock: tuning.checkScheduler?.now ?? (() => new Date()),
+    dataToolCallsPerAnswer: config.dataToolCallsPerAnswer,
     sandbox,
     diagrams,
     postAnswerSteps: buildPostAnswerSteps(config, { agent, sandbox, stores, files, diagrams }),

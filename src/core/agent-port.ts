@@ -1,3 +1,4 @@
+import type { AgentTool } from './agent-tool.js';
 import type { Turn, Usage } from './domain.js';
 
 /** The model, as the core sees it; src/agent/ plugs in Claude, so the core never imports its SDK. */
@@ -51,5 +52,16 @@ export interface AgentPort {
   readonly model: string;
   /** Estimated tokens of what precedes the conversation in every request (system prompt, tools). */
   readonly fixedPromptTokens: number;
-  answer(conversation: Turn[], callbacks: AgentCallbacks): Promise<AgentResult>;
+  answer(conversation: Turn[], callbacks: AgentCallbacks, setup?: AnswerSetup): Promise<AgentResult>;
+}
+
+/**
+ * What one task's requests carry besides the fixed prompt. Absent fields: exactly what every task
+ * sent before data sources and team context existed (the registry's base tools, no extra system text).
+ */
+export interface AnswerSetup {
+  /** The tools offered, a registry list (src/core/tool-registry.ts `toolsForTask`). */
+  tools?: readonly AgentTool<unknown, never>[];
+  /** Text sent after the cached system prompt (the channel's data source and team context). */
+  instructions?: string;
 }

@@ -1,6 +1,9 @@
 import { designsSubCommand } from './artifacts/designs-command.js';
 import { ownersSubCommand } from './collaboration/owner-commands.js';
 import { requestsSubCommand } from './collaboration/request-status.js';
+import { auditSubCommand } from './data-sources/audit-command.js';
+import { contextSubCommand } from './data-sources/context-command.js';
+import { sourcesSubCommand } from './data-sources/sources-command.js';
 import { digestSubCommand } from './digest/digest-commands.js';
 import { checksSubCommand } from './quality-monitor/checks-command.js';
 import type { SubCommand } from './sub-command.js';
@@ -17,6 +20,9 @@ export const SUB_COMMANDS = [
   usageSubCommand,
   designsSubCommand,
   checksSubCommand,
+  sourcesSubCommand,
+  contextSubCommand,
+  auditSubCommand,
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: any Args; only the deps are collected.

@@ -1,5 +1,6 @@
 import { neutraliseMentions } from '../render/sanitise.js';
 import type { ToolCall } from './agent-port.js';
+import { DATA_TOOL } from './data-sources/data-tool-names.js';
 import { RUN_SQL } from './sandbox/run-sql-tool.js';
 
 /**
@@ -89,9 +90,39 @@ export function toolStep(call: ToolCall, n: number): ProgressStep {
     }
     case 'publish_data_dictionary':
       return step('Publishing the data dictionary');
+    case DATA_TOOL.listTables: {
+      const schema = identifierText(input.schema);
+      return step(schema ? `Listing the tables of ${schema}` : 'Listing the tables');
+    }
+    case DATA_TOOL.describeTable:
+      return step(`Describing ${tableText(input)}`);
+    case DATA_TOOL.sampleRows:
+      return step(`Sampling rows of ${tableText(input)}`);
+    case DATA_TOOL.profileColumns:
+      return step(`Profiling ${tableText(input)}`);
+    case DATA_TOOL.explainQuery:
+      return step(input.analyze === true ? 'Reading the EXPLAIN ANALYZE plan' : 'Reading the EXPLAIN plan');
+    case DATA_TOOL.runQuery:
+      return step('Running a read-only query');
     default:
       return step('Using a tool');
   }
+}
+
+/**
+ * A schema or table name from the model, as a step shows it: only the characters identifiers are
+ * made of (so no markup, link or mention can survive), bounded.
+ */
+function identifierText(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const kept = raw.replace(/[^\w.$-]/g, '').slice(0, 60);
+  return kept.length > 0 ? kept : undefined;
+}
+
+function tableText(input: Record<string, unknown>): string {
+  const table = identifierText(input.table) ?? 'a table';
+  const schema = identifierText(input.schema);
+  return schema ? `${schema}.${table}` : table;
 }
 
 /**

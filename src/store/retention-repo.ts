@@ -9,7 +9,7 @@ export class SqliteRetentionStore implements RetentionStore {
     this.statements = {
       teams: sqlite.prepare(
         'SELECT team_id FROM tasks UNION SELECT team_id FROM events_seen UNION SELECT team_id FROM admissions' +
-          ' UNION SELECT team_id FROM assistant_threads',
+          ' UNION SELECT team_id FROM assistant_threads UNION SELECT team_id FROM data_tool_calls',
       ),
       // Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
       // working on its collaboration requests. A request not yet done keeps its task however old: it
@@ -42,6 +42,7 @@ export class SqliteRetentionStore implements RetentionStore {
       // Check runs: kept at least 31 days whatever RETENTION_DAYS says, for the 30-day pass rate.
       deleteCheckRuns: sqlite.prepare(`DELETE FROM check_runs WHERE team_id = ?
         AND slot_at < min(?, cast(unixepoch('subsec') * 1000 as integer) - 31 * 86400000)`),
+      deleteDataToolCalls: sqlite.prepare('DELETE FROM data_tool_calls WHERE team_id = ? AND created_at < ?'),
       findMessage: sqlite.prepare(`
         SELECT turns.id AS turnId, turns.task_id AS taskId, turns.content AS content,
                turns.id = (SELECT min(first.id) FROM turns AS first
@@ -77,6 +78,8 @@ export class SqliteRetentionStore implements RetentionStore {
         this.statements.deleteAssistantThreads.run(teamId, cutoffMs);
         this.statements.deleteCheckRuns.run(teamId, cutoffMs);
         this.statements.deleteThreadFiles.run(teamId, cutoffMs);
+        // The data tools' audit rows live RETENTION_DAYS from the call, whatever became of the task.
+        this.statements.deleteDataToolCalls.run(teamId, cutoffMs);
         return { tasks: idle.length, turns, events };
       })
       .immediate();

@@ -603,3 +603,65 @@ export const threadFiles = sqliteTable(
     index('thread_files_team_created').on(t.teamId, t.createdAt),
   ],
 );
+
+/**
+ * Which configured data source (DATA_SOURCES, by name) a channel's tasks may read: one per channel,
+ * set and removed by admins with `/data-engineer sources use|remove`. A channel without a row has no
+ * data tools. Only the name is stored, never a connection string.
+ */
+export const channelDataSources = sqliteTable(
+  'channel_data_sources',
+  {
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    sourceName: text('source_name').notNull(),
+    setBy: text('set_by').notNull(),
+    setAt: integer('set_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.channelId] })],
+);
+
+/**
+ * Every call of an agent data tool (list_tables … run_query), refused or failed ones too: who asked
+ * (the task's requester), where, which source and tool, the statement or target (cut to 4,000
+ * characters), rows returned and time taken. Shown by `/data-engineer audit`; pruned after RETENTION_DAYS.
+ */
+export const dataToolCalls = sqliteTable(
+  'data_tool_calls',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    sourceName: text('source_name').notNull(),
+    tool: text('tool').notNull(),
+    statement: text('statement').notNull(),
+    rowsReturned: integer('rows_returned').notNull().default(0),
+    durationMs: integer('duration_ms').notNull().default(0),
+    refused: integer('refused', { mode: 'boolean' }).notNull().default(false),
+    /** Why it was refused or failed (the guard's or the engine's safe words); null when it succeeded. */
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    index('data_tool_calls_team_created').on(t.teamId, t.createdAt),
+    index('data_tool_calls_team_channel_created').on(t.teamId, t.channelId, t.createdAt),
+  ],
+);
+
+/**
+ * A channel's standing facts for the agent ("Snowflake + dbt + Airflow; PII stays in `secure`"), set
+ * by admins with `/data-engineer context set`; sent with every task there after the cached prompt.
+ */
+export const channelContexts = sqliteTable(
+  'channel_contexts',
+  {
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    text: text('text').notNull(),
+    setBy: text('set_by').notNull(),
+    setAt: integer('set_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.channelId] })],
+);

@@ -126,6 +126,21 @@ describe('retention', () => {
     expect(h.logs.some((l) => l.includes('pruned stored data older than RETENTION_DAYS'))).toBe(true);
   });
 
+  it("prunes the data tools' audit rows RETENTION_DAYS after the call, whatever became of the task", async () => {
+    const writer = new Database(h.databasePath);
+    try {
+      const insert = writer.prepare(
+        "insert into data_tool_calls (team_id, channel_id, user_id, task_id, source_name, tool, statement, created_at) values ('T0FAKE001', 'C0DATA001', ?, 1, 'warehouse', 'run_query', ?, ?)",
+      );
+      insert.run(ANA, 'SELECT old', Date.now() - 31 * DAY_MS);
+      insert.run(ANA, 'SELECT recent', Date.now() - 29 * DAY_MS);
+    } finally {
+      writer.close();
+    }
+    await h.restart(); // pruning runs at start-up (then every 24 h)
+    expect(h.query('select statement from data_tool_calls')).toEqual([{ statement: 'SELECT recent' }]);
+  });
+
   it('keeps an old conversation whose collaboration request is not done yet', async () => {
     h.anthropic.script(collaborationRound(), textReply('Done.'));
     await say(ANA, `<@${FAKE_BOT_USER_ID}> design an orders mart with customer PII`);

@@ -43,7 +43,12 @@ export interface Harness {
  * fresh database in a temporary folder. Tuning keeps retries short so failure tests stay fast.
  */
 export async function startHarness(
-  options: { tuning?: AppTuning; env?: Record<string, string> } = {},
+  options: {
+    tuning?: AppTuning;
+    env?: Record<string, string>;
+    /** Read-only data sources, as an operator writes them in DATA_SOURCES (e.g. a PGlite URL). */
+    dataSources?: readonly Record<string, unknown>[];
+  } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack();
   const anthropic = await startFakeAnthropic();
@@ -63,6 +68,7 @@ export async function startHarness(
     JOB_LEASE_SECONDS: '1',
     // Tests send many tasks as one person; the ones about USER_TASKS_PER_HOUR set it themselves.
     USER_TASKS_PER_HOUR: '10000',
+    ...(options.dataSources ? { DATA_SOURCES: JSON.stringify(options.dataSources) } : {}),
     ...options.env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));

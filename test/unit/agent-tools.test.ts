@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TOOLS, toAnthropicTools } from '../../src/agent/tools.js';
 import { defineTool, runToolRound, type ToolContext } from '../../src/core/agent-tool.js';
-import { AGENT_TOOLS } from '../../src/core/tool-registry.js';
+import { AGENT_TOOLS, BASE_AGENT_TOOLS, toolsForTask } from '../../src/core/tool-registry.js';
 
 /** Tools that never touch their context: runToolRound is tested without any port. */
 const context = {} as ToolContext<unknown>;
 
 describe('the agent tool registry', () => {
   it('generates byte-identical tool definitions every time, in the registry order', () => {
-    const first = JSON.stringify(toAnthropicTools(AGENT_TOOLS));
-    const second = JSON.stringify(toAnthropicTools(AGENT_TOOLS));
+    const first = JSON.stringify(toAnthropicTools(BASE_AGENT_TOOLS));
+    const second = JSON.stringify(toAnthropicTools(BASE_AGENT_TOOLS));
     expect(second).toBe(first);
     expect(JSON.stringify(TOOLS)).toBe(first);
     expect(TOOLS.map((tool) => tool.name)).toEqual([
@@ -20,6 +20,27 @@ describe('the agent tool registry', () => {
       'publish_data_dictionary',
       'propose_quality_checks',
     ]);
+  });
+
+  it('appends the data tools after every other tool, offered only to a task whose channel has a data source', () => {
+    expect(AGENT_TOOLS.map((tool) => tool.name)).toEqual([
+      ...BASE_AGENT_TOOLS.map((tool) => tool.name),
+      'list_tables',
+      'describe_table',
+      'sample_rows',
+      'profile_columns',
+      'explain_query',
+      'run_query',
+    ]);
+    // The unmapped channel's tools are the prefix of the full list, byte for byte.
+    const all = JSON.stringify(toAnthropicTools(AGENT_TOOLS));
+    expect(all.startsWith(JSON.stringify(TOOLS).slice(0, -1))).toBe(true);
+    expect(toolsForTask({})).toBe(BASE_AGENT_TOOLS);
+    expect(toolsForTask({ data: {} })).toBe(AGENT_TOOLS);
+    for (const tool of toAnthropicTools(AGENT_TOOLS.slice(BASE_AGENT_TOOLS.length))) {
+      for (const field of Object.values(tool.input_schema.properties ?? {}))
+        expect((field as { description?: string }).description).toBeTruthy();
+    }
   });
 
   it('sends each tool an object input_schema generated from its zod schema, with the field descriptions', () => {

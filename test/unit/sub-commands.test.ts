@@ -7,7 +7,17 @@ describe('the sub-command table', () => {
   it('has one entry per name, each routed by its first word in any case', () => {
     const names = SUB_COMMANDS.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(['owners', 'requests', 'digest', 'usage', 'designs', 'checks']);
+    expect(names).toEqual([
+      'owners',
+      'requests',
+      'digest',
+      'usage',
+      'designs',
+      'checks',
+      'sources',
+      'context',
+      'audit',
+    ]);
     for (const name of names) {
       const route = routeCommand(`  ${name.toUpperCase()} `);
       expect(route.kind).toBe('sub-command');

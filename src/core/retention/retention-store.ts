@@ -16,8 +16,8 @@ export interface RetentionStore {
   teams(): string[];
   /**
    * Deletes the team's tasks with no activity since `cutoffMs` and nothing queued (their turns,
-   * collaboration requests and jobs go with them), the delivery records older than `cutoffMs`, and the
-   * hourly limit's admissions older than `admissionsCutoffMs`.
+   * collaboration requests and jobs go with them), the delivery records and data-tool audit rows older
+   * than `cutoffMs`, and the hourly limit's admissions older than `admissionsCutoffMs`.
    */
   prune(
     teamId: string,

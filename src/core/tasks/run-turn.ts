@@ -1,7 +1,8 @@
 import { feedbackBlocks } from '../../render/feedback-messages.js';
 import { EMPTY_ANSWER_TEXT } from '../../render/task-messages.js';
-import type { AgentResult } from '../agent-port.js';
+import type { AgentResult, AnswerSetup } from '../agent-port.js';
 import { runToolRound } from '../agent-tool.js';
+import { groundingTokens, groundTask, type TaskGrounding } from '../data-sources/grounding.js';
 import type { Turn } from '../domain.js';
 import { AgentError, errorSummary } from '../errors.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../messages.js';
 import { estimateCostUsd } from '../pricing.js';
 import { answerSandbox, SANDBOX_OFF } from '../sandbox/answer-sandbox.js';
-import { AGENT_TOOLS, type ToolDeps } from '../tool-registry.js';
+import { DATA_TOOL_TOKENS, type ToolDeps, toolsForTask } from '../tool-registry.js';
 import { toolStatus } from '../tool-status.js';
 import { fitConversation } from './context-budget.js';
 import { endTurnEarly } from './fail-turn.js';
@@ -60,9 +61,13 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
   store.markRunning(task.teamId, task.id, agent.model);
   const filesNote = run.tools.filesNote ?? '';
+  run.grounding = groundTask(deps, task, log);
   const fitted = fitConversation(
     store.listTurns(task.teamId, task.id),
-    deps.contextBudgetTokens - agent.fixedPromptTokens - Math.ceil(filesNote.length / 3),
+    deps.contextBudgetTokens -
+      agent.fixedPromptTokens -
+      Math.ceil(filesNote.length / 3) -
+      groundingTokens(run.grounding, DATA_TOOL_TOKENS),
   );
   if (fitted.dropped > 0 && !task.contextTrimmed) {
     store.markContextTrimmed(task.teamId, task.id);
@@ -99,40 +104,46 @@ function withFilesNote(turns: Turn[], note: string): Turn[] {
 async function streamAnswer(run: TurnRun, conversation: Turn[]): Promise<AgentResult> {
   const { deps, task, slack, log } = run;
   const { writer, progress } = openedAnswer(run);
-  const result = await deps.agent.answer(conversation, {
-    signal: run.signal,
-    onText: (delta) => {
-      run.shown += delta;
-      if (delta.trim()) progress.text();
-      writer.write(delta);
+  const tools = toolsForTask(run.grounding);
+  const dataAccess = run.grounding.data;
+  const result = await deps.agent.answer(
+    conversation,
+    {
+      signal: run.signal,
+      onText: (delta) => {
+        run.shown += delta;
+        if (delta.trim()) progress.text();
+        writer.write(delta);
+      },
+      onRestart: async () => {
+        run.shown = '';
+        await writer.restart();
+      },
+      onRetry: ({ attempt, delayMs, reason }) => {
+        log.info('retrying Claude', { attempt, delayMs, reason });
+        void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
+      },
+      runTools: async (calls, options) => {
+        const status = toolStatus(calls);
+        if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
+        const steps = progress.toolsStarted(calls);
+        try {
+          const round = await runToolRound<ToolDeps>(
+            tools,
+            calls,
+            { deps: { ...deps, ...run.tools, ...(dataAccess ? { dataAccess } : {}) }, task },
+            options,
+          );
+          progress.toolsDone(steps);
+          return round;
+        } catch (error) {
+          progress.toolsDone(steps, true);
+          throw error;
+        }
+      },
     },
-    onRestart: async () => {
-      run.shown = '';
-      await writer.restart();
-    },
-    onRetry: ({ attempt, delayMs, reason }) => {
-      log.info('retrying Claude', { attempt, delayMs, reason });
-      void slack.setStatus(task.channelId, task.threadTs, retryingStatus(reason, attempt + 1));
-    },
-    runTools: async (calls, options) => {
-      const status = toolStatus(calls);
-      if (status && options.mayContinue) void slack.setStatus(task.channelId, task.threadTs, status);
-      const steps = progress.toolsStarted(calls);
-      try {
-        const round = await runToolRound<ToolDeps>(
-          AGENT_TOOLS,
-          calls,
-          { deps: { ...deps, ...run.tools }, task },
-          options,
-        );
-        progress.toolsDone(steps);
-        return round;
-      } catch (error) {
-        progress.toolsDone(steps, true);
-        throw error;
-      }
-    },
-  });
+    setupOf(run.grounding, tools),
+  );
   if (!result.text.trim() && !result.waitingText && result.stopReason !== 'refusal') {
     throw new AgentError('unknown', EMPTY_ANSWER_TEXT);
   }
@@ -151,6 +162,9 @@ async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> 
     writer.write(`${result.text.trim() ? '\n\n' : ''}${asked}`);
     content = `${result.text.trim() ? `${result.text.trim()}\n\n` : ''}${asked}`;
   }
+  // What came from the data, counted by the bot from the calls that succeeded (never the model's word).
+  const lookedAt = run.grounding.data?.lookedAt.line(run.grounding.data.source.name);
+  if (lookedAt) writer.write(`\n\n_${lookedAt}_`);
   if (CUT_SHORT.has(result.stopReason ?? '')) writer.write(TRUNCATED_NOTE);
   if (result.stopReason === 'refusal') writer.write(REFUSAL_NOTE);
   // A final answer carries 👍/👎; one that waits for answers to its questions is not final yet.
@@ -170,6 +184,14 @@ function recordOutcome(run: TurnRun, result: AgentResult, content: string): void
   if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
   else store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
+}
+
+/** The request's tools and extra system text; nothing extra for a channel without either. */
+function setupOf(grounding: TaskGrounding, tools: AnswerSetup['tools']): AnswerSetup {
+  return {
+    ...(grounding.data ? { tools } : {}),
+    ...(grounding.instructions ? { instructions: grounding.instructions } : {}),
+  };
 }
 
 /** Stop reasons that mean the answer ended before the model was done. */

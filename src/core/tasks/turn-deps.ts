@@ -7,6 +7,7 @@
 import type { AgentPort } from '../agent-port.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
+import type { GroundingDeps } from '../data-sources/grounding.js';
 import type { Task } from '../domain.js';
 import type { SharedFileLimits, SharedFileSource, ThreadFileStore } from '../files/thread-files.js';
 import type { Logger } from '../logger.js';
@@ -34,7 +35,11 @@ export type TaskSlack = ThreadWriter &
   UserLookup &
   MessageLinks;
 
-export interface TurnDeps {
+/**
+ * The data-source and team-context ports (GroundingDeps) are optional: without them a task is
+ * answered exactly as before.
+ */
+export interface TurnDeps extends GroundingDeps {
   store: TaskStore;
   collaboration: CollaborationStore;
   slack: TaskSlack;

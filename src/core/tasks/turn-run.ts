@@ -1,3 +1,4 @@
+import type { TaskGrounding } from '../data-sources/grounding.js';
 import type { AbortReason } from '../errors.js';
 import { abortableSlack } from '../jobs/abortable-slack.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +34,8 @@ export interface TurnRun {
   /** What the answer's tools share (its sandbox session). */
   readonly tools: AnswerContext;
   answer?: OpenAnswer;
+  /** The channel's data source and team context, looked up once when the answer starts. */
+  grounding: TaskGrounding;
   /** The answer's text as shown so far (since the model's last restart). */
   shown: string;
   firstTs?: string;
@@ -59,6 +62,7 @@ export function startRun(
     onStoppedByUser: () => slackStop.abort({ kind: 'stopped' } satisfies AbortReason),
     startedAt: Date.now(),
     tools,
+    grounding: {},
     shown: '',
     stopControlTs: task.stopControlTs ?? undefined,
   };

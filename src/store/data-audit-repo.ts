@@ -1,0 +1,65 @@
+import { and, desc, eq } from 'drizzle-orm';
+import {
+  type DataToolAuditStore,
+  type DataToolCallRecord,
+  MAX_AUDIT_STATEMENT_CHARS,
+  type StoredDataToolCall,
+} from '../core/data-sources/data-tool-audit.js';
+import type { Db } from './db.js';
+import { dataToolCalls } from './schema.js';
+
+/** The most rows one audit listing may ask for. */
+const MAX_LIMIT = 100;
+
+/** SQLite-backed DataToolAuditStore. Every statement filters by team_id. */
+export class SqliteDataToolAuditStore implements DataToolAuditStore {
+  constructor(private readonly db: Db) {}
+
+  record(call: DataToolCallRecord): void {
+    this.db
+      .insert(dataToolCalls)
+      .values({
+        teamId: call.teamId,
+        channelId: call.channelId,
+        userId: call.userId,
+        taskId: call.taskId,
+        sourceName: call.sourceName,
+        tool: call.tool,
+        statement: call.statement.slice(0, MAX_AUDIT_STATEMENT_CHARS),
+        rowsReturned: call.rowsReturned,
+        durationMs: Math.round(call.durationMs),
+        refused: call.refused,
+        reason: call.reason?.slice(0, MAX_AUDIT_STATEMENT_CHARS) ?? null,
+        createdAt: Date.now(),
+      })
+      .run();
+  }
+
+  recent(teamId: string, options: { channelId?: string; limit: number }): StoredDataToolCall[] {
+    const where = options.channelId
+      ? and(eq(dataToolCalls.teamId, teamId), eq(dataToolCalls.channelId, options.channelId))
+      : eq(dataToolCalls.teamId, teamId);
+    return this.db
+      .select()
+      .from(dataToolCalls)
+      .where(where)
+      .orderBy(desc(dataToolCalls.createdAt), desc(dataToolCalls.id))
+      .limit(Math.max(1, Math.min(options.limit, MAX_LIMIT)))
+      .all()
+      .map((row) => ({
+        id: row.id,
+        teamId: row.teamId,
+        channelId: row.channelId,
+        userId: row.userId,
+        taskId: row.taskId,
+        sourceName: row.sourceName,
+        tool: row.tool,
+        statement: row.statement,
+        rowsReturned: row.rowsReturned,
+        durationMs: row.durationMs,
+        refused: row.refused,
+        ...(row.reason !== null ? { reason: row.reason } : {}),
+        createdAt: row.createdAt,
+      }));
+  }
+}
