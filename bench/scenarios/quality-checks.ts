@@ -87,6 +87,7 @@ export async function qualityChecksScenario(): Promise<QualityChecksBench> {
       {
         qualityChecks: store,
         dataSources: sources,
+        channelSources: { sourceOf: () => ({ sourceName: 'warehouse', setBy: 'U1', setAt: 0 }) },
         collaboration: { effectiveOwners: () => new Map() },
         slack: {
           postText: async () => '1.1',

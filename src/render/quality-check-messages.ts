@@ -183,8 +183,8 @@ export const ADOPT_TEXT = {
     'Only the person who asked for this answer, the channel’s QA owner or an admin can adopt its checks.',
   nothing_offered: 'This answer has no checks to adopt.',
   no_sources:
-    'No data source is configured for the bot, so the checks would have nothing to run against. An operator adds one with `DATA_SOURCES` (see the README).',
-  unknown_source: 'That source is not configured any more; pick another.',
+    'This channel has no data source, so the checks would have nothing to run against. An admin maps one with `/data-engineer sources use <name>` (`/data-engineer sources` lists them).',
+  unknown_source: 'This channel’s data source changed while the form was open; open it again.',
   team_full:
     'This workspace already runs the most checks it may (500). Delete some with `/data-engineer checks delete <name>` first.',
   channel_full:

@@ -142,7 +142,7 @@ describe('proposed quality checks', () => {
     ]);
     // The requester may, but with no data source configured there is nothing to run against.
     const told = await clickAdopt(ANA, offer?.ts ?? '', value);
-    expect(told[0]).toContain('No data source is configured');
+    expect(told[0]).toContain('This channel has no data source');
     expect(h.slack.callsTo('views.open')).toEqual([]);
     expect(h.query('select count(*) as n from quality_checks')).toEqual([{ n: 0 }]);
   });

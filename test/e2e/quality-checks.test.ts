@@ -94,6 +94,9 @@ describe('scheduled quality checks', () => {
     await h.app.idle();
     expect(owner.status).toBe(200);
     expect(lastResponse()).toContain('QA');
+    // Checks query only the source an admin mapped to the channel (the data tools' source).
+    await h.command('sources use warehouse', { user_id: ADMIN, channel_id: CHANNEL });
+    await h.app.idle();
 
     // The answer: synthetic orders in the sandbox, then two checks that run on both schemas.
     h.anthropic.script(
@@ -374,5 +377,17 @@ describe('scheduled quality checks', () => {
     expect(recoveries()).toHaveLength(1);
     expect(failures()).toHaveLength(1);
     expect(said().filter((t) => t.includes('keeps switching'))).toEqual([]);
+
+    // An admin takes the source away from the channel: the next slot queries nothing.
+    await h.command('sources remove warehouse', { user_id: ADMIN, channel_id: CHANNEL });
+    await h.app.idle();
+    clock = at(6, 0.5);
+    await until(() => runs().some((r) => r.slot === slotText(6)));
+    expect(
+      h.query<{ observed: string }>('select observed from check_runs where slot_at = ?', at(6).getTime()),
+    ).toEqual([
+      { observed: 'skipped: the channel no longer uses the source warehouse' },
+      { observed: 'skipped: the channel no longer uses the source warehouse' },
+    ]);
   }, 60_000);
 });

@@ -37,6 +37,7 @@ describe('check runner', () => {
   const deps = () => ({
     qualityChecks: store,
     dataSources: { get: () => source },
+    channelSources: { sourceOf: () => ({ sourceName: 'warehouse', setBy: 'U0', setAt: 0 }) },
     collaboration: { effectiveOwners: () => qaOwner },
     slack: {
       postText: async (_c: string, text: string, _t?: string, key?: string) => {

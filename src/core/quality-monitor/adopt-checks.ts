@@ -1,5 +1,6 @@
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
-import type { DataSourceCatalog } from '../data-sources/data-source.js';
+import type { ChannelSourceStore } from '../data-sources/channel-sources.js';
+import type { DataSourceCatalog, DataSourceInfo } from '../data-sources/data-source.js';
 import { isTeamAdmin, type PermissionDeps } from '../permissions.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import { type CheckSchedule, nextSlot } from './check-schedule.js';
@@ -22,6 +23,8 @@ export interface AdoptDeps extends PermissionDeps {
   collaboration: Pick<CollaborationStore, 'effectiveOwners'>;
   qualityChecks: Pick<QualityCheckStore, 'offeredBy' | 'adopt'>;
   dataSources: Pick<DataSourceCatalog, 'list'>;
+  /** The source an admin mapped to the channel: the only one its checks may query. */
+  channelSources: Pick<ChannelSourceStore, 'sourceOf'>;
 }
 
 export interface AdoptClick {
@@ -33,7 +36,7 @@ export interface AdoptClick {
 }
 
 export type AdoptAccess =
-  | { kind: 'allowed'; checks: number; threadTs: string }
+  | { kind: 'allowed'; checks: number; threadTs: string; source: DataSourceInfo }
   | { kind: 'gone' | 'not_allowed' | 'no_sources' | 'nothing_offered' };
 
 /** May this person adopt the checks this answer offered? (A failed admin look-up counts as no.) */
@@ -48,8 +51,12 @@ export async function adoptAccess(deps: AdoptDeps, click: AdoptClick): Promise<A
   if (!allowed) return { kind: 'not_allowed' };
   const offered = deps.qualityChecks.offeredBy(click.teamId, click.taskId, click.turnId);
   if (offered.length === 0) return { kind: 'nothing_offered' };
-  if (deps.dataSources.list().length === 0) return { kind: 'no_sources' };
-  return { kind: 'allowed', checks: offered.length, threadTs: task.threadTs };
+  // Checks query only what an admin already let this channel read (the data tools' source), never a
+  // source picked by whoever clicks.
+  const mapped = deps.channelSources.sourceOf(click.teamId, click.channelId)?.sourceName;
+  const source = deps.dataSources.list().find((s) => s.name === mapped);
+  if (!source) return { kind: 'no_sources' };
+  return { kind: 'allowed', checks: offered.length, threadTs: task.threadTs, source };
 }
 
 export interface Adoption extends AdoptClick {
@@ -68,9 +75,7 @@ export type AdoptOutcome =
 export async function adoptChecks(deps: AdoptDeps, adoption: Adoption): Promise<AdoptOutcome> {
   const access = await adoptAccess(deps, adoption);
   if (access.kind !== 'allowed') return access;
-  if (!deps.dataSources.list().some((source) => source.name === adoption.sourceName)) {
-    return { kind: 'unknown_source' };
-  }
+  if (access.source.name !== adoption.sourceName) return { kind: 'unknown_source' };
   const { teamId, channelId, taskId, turnId, userId } = adoption;
   const result = deps.qualityChecks.adopt({
     teamId,

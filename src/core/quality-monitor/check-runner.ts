@@ -1,6 +1,7 @@
 import { checkFailureMessage, checkRunText } from '../../render/quality-check-messages.js';
 import { slackDate } from '../../render/time-text.js';
 import type { CollaborationStore } from '../collaboration/collaboration-store.js';
+import type { ChannelSourceStore } from '../data-sources/channel-sources.js';
 import { type DataSourceCatalog, DataSourceError, ReadOnlyRefusal } from '../data-sources/data-source.js';
 import { maskText } from '../data-sources/pii-mask.js';
 import { errorSummary, notInConversation } from '../errors.js';
@@ -23,6 +24,8 @@ import { evaluateCheck } from './evaluate-check.js';
 export interface CheckRunnerDeps {
   qualityChecks: QualityCheckStore;
   dataSources: Pick<DataSourceCatalog, 'get'>;
+  /** A check queries its source only while an admin keeps that source mapped to its channel. */
+  channelSources: Pick<ChannelSourceStore, 'sourceOf'>;
   collaboration: Pick<CollaborationStore, 'effectiveOwners'>;
   slack: Pick<ThreadWriter, 'postText' | 'postBlocks' | 'findPosted'>;
   logger: Logger;
@@ -133,6 +136,16 @@ async function runOne(deps: CheckRunnerDeps, { ref, claimedAt }: Claimed): Promi
   if (!deps.qualityChecks.startRun(ref, claimedAt, startedAt)) return;
   if (check.state === 'paused') {
     skipRun(deps, ref, check, startedAt, 'skipped: the check is paused');
+    return;
+  }
+  if (deps.channelSources.sourceOf(check.teamId, check.channelId)?.sourceName !== check.sourceName) {
+    skipRun(
+      deps,
+      ref,
+      check,
+      startedAt,
+      `skipped: the channel no longer uses the source ${check.sourceName}`,
+    );
     return;
   }
   const result = await queryCheck(deps, check);

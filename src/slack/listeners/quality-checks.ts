@@ -169,7 +169,7 @@ async function onAdoptClick(
     return;
   }
   const metadata = JSON.stringify({ taskId: click.taskId, turnId: click.turnId, channelId: click.channelId });
-  const form = adoptForm(access.checks, deps.dataSources.list(), metadata, deps.defaultSchedule.timeZone);
+  const form = adoptForm(access.checks, [access.source], metadata, deps.defaultSchedule.timeZone);
   await client.views.open({ trigger_id: click.triggerId, view: form as never });
 }
 
