@@ -11,7 +11,7 @@ import {
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { buttonClickBody, viewSubmissionBody } from '../support/feedback.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
-import { type PgliteServer, startPgliteServer } from '../support/pglite-server.js';
+import { startPgliteServer } from '../support/pglite-server.js';
 import { seedPostgresWarehouse } from '../support/sample-warehouse.js';
 import { postSigned } from '../support/slack-signing.js';
 import { until } from '../support/wait.js';
@@ -34,9 +34,44 @@ const proposeRound = (checks: unknown[]): MessageReply => ({
   content: [{ type: 'tool_use', name: 'propose_quality_checks', input: { checks } }],
 });
 
-describe('scheduled quality checks', () => {
+/** A PostgreSQL with the sample warehouse in a database of its own: PGlite, or the real server of CI. */
+interface Warehouse {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function pgliteWarehouse(): Promise<Warehouse> {
+  return startPgliteServer();
+}
+
+/** A throwaway database on the real server (.ci/run's TEST_DATABASE_URL), so no other test's rows move. */
+async function realWarehouse(): Promise<Warehouse> {
+  const adminUrl = process.env.TEST_DATABASE_URL as string;
+  const name = `deb_checks_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    stop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+const ENGINES: [string, () => Promise<Warehouse>][] = [
+  ['PGlite', pgliteWarehouse],
+  ...(process.env.TEST_DATABASE_URL
+    ? [['a real PostgreSQL', realWarehouse] as [string, () => Promise<Warehouse>]]
+    : []),
+];
+
+describe.each(ENGINES)('scheduled quality checks on %s', (_engine, startWarehouse) => {
   let h: Harness;
-  let warehouse: PgliteServer;
+  let warehouse: Warehouse;
   let client: pg.Client;
   // Slots a few hours back from the real time, so `digest now` (the last 24 hours) covers them.
   const HOUR = 3_600_000;
@@ -46,7 +81,7 @@ describe('scheduled quality checks', () => {
   let clock = at(0, 5);
 
   beforeAll(async () => {
-    warehouse = await startPgliteServer();
+    warehouse = await startWarehouse();
     client = new pg.Client({ connectionString: warehouse.url });
     await client.connect();
     await seedPostgresWarehouse(client);
