@@ -131,9 +131,12 @@ async function runOne(deps: CheckRunnerDeps, { ref, claimedAt }: Claimed): Promi
   // Read again: the check may have been paused or deleted while this run waited for its turn.
   const check = deps.qualityChecks.check(ref.teamId, ref.checkId);
   if (!check) return;
-  const startedAt = deps.checkClock();
-  // Restamped as it starts: a run that waited behind others is not taken for dead by another process.
-  if (!deps.qualityChecks.startRun(ref, claimedAt, startedAt)) return;
+  // A run that waited long behind others is restamped as it starts, so another process does not take it
+  // for dead; one that starts soon after its claim keeps the claim's stamp (a commit saved per run).
+  const now = deps.checkClock();
+  const waitedLong = now.getTime() - claimedAt.getTime() > CHECK_RUN_STALE_MS / 4;
+  if (waitedLong && !deps.qualityChecks.startRun(ref, claimedAt, now)) return;
+  const startedAt = waitedLong ? now : claimedAt;
   if (check.state === 'paused') {
     skipRun(deps, ref, check, startedAt, 'skipped: the check is paused');
     return;
