@@ -24,9 +24,19 @@ export class ListenerTable {
 
   /** What the register* functions are given in place of the App: its four registration calls. */
   asApp(): App {
-    const add = (kind: Kind) => (pattern: Pattern, handler: Handler) => {
-      this.entries[kind].push({ pattern, handler });
-    };
+    // Only what the table matches like Bolt: a string or a RegExp without `g`/`y` (their test() keeps
+    // state), and exactly one handler. Anything else would be dropped or mismatched silently: refuse it.
+    const add =
+      (kind: Kind) =>
+      (...args: unknown[]) => {
+        const [pattern, handler] = args;
+        const matchable =
+          typeof pattern === 'string' || (pattern instanceof RegExp && !pattern.global && !pattern.sticky);
+        if (args.length !== 2 || !matchable || typeof handler !== 'function') {
+          throw new Error(`listener table: ${kind} takes one string or RegExp pattern and one handler`);
+        }
+        this.entries[kind].push({ pattern: pattern as Pattern, handler: handler as Handler });
+      };
     const registrations = {
       command: add('command'),
       event: add('event'),
