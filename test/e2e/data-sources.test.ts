@@ -369,6 +369,28 @@ describe('data sources end to end', () => {
     expect(results[1]?.content).toContain('card_number');
   });
 
+  it('keeps personal data a source error quotes out of the model and the audit', async () => {
+    await run('sources use warehouse', ADMIN);
+    // PostgreSQL quotes the value it could not cast: here every customer's email, name and phone.
+    const sql = "select string_agg(email||' '||full_name||' '||phone, ',')::int from customers";
+    h.anthropic.script(toolRound({ name: 'run_query', input: { sql } }), textReply(ANSWER));
+    const requests = await task('how many customers do we have?');
+    const [failed] = toolResults(requests[1]?.body);
+    expect(failed).toMatchObject({ is_error: true });
+    expect(failed?.content).toMatch(/^The source failed: .*invalid input syntax for type integer/);
+    const rows = audit();
+    expect(rows.map((r) => [r.tool, r.statement, r.refused])).toEqual([['run_query', sql, 0]]);
+    expect(rows[0]?.reason).toMatch(/invalid input syntax for type integer/);
+    const listing = await run('audit', ADMIN);
+    const seen = [JSON.stringify(requests.map((r) => r.body)), JSON.stringify(rows), listing].join('\n');
+    for (const customer of warehouseRows().customers) {
+      expect(seen).not.toContain(customer.email);
+      expect(seen).not.toContain(customer.email.split('@')[0]);
+      expect(seen).not.toContain(customer.full_name);
+      expect(seen).not.toContain(customer.phone);
+    }
+  });
+
   it('lets only admins map a source; an unknown name lists the known ones; another workspace sees nothing of this one', async () => {
     expect(await run('sources use warehouse', ANA)).toMatch(
       /^Sorry, only workspace admins and owners .*change which data source a channel uses/,

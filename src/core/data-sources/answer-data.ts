@@ -11,6 +11,7 @@ import {
 } from './data-source.js';
 import type { DataToolAuditStore } from './data-tool-audit.js';
 import type { DataToolName } from './data-tool-names.js';
+import { reasonForAudit, reasonForModel } from './error-reason.js';
 import { LookedAt } from './looked-at.js';
 
 /** What a data tool call gave back: the text for the model, the rows it carried, the table it read. */
@@ -77,14 +78,15 @@ export class AnswerDataAccess {
       return outcome.text;
     } catch (error) {
       this.lookedAt.missed();
+      // A reason can quote the data the source choked on: cut and masked for each reader (error-reason.ts).
       if (error instanceof ReadOnlyRefusal) {
         this.record(tool, statement, startedAt, { rows: 0, refused: true, reason: error.reason });
-        return { text: `Refused (read-only): ${error.reason}`, isError: true };
+        return { text: `Refused (read-only): ${reasonForModel(error.reason)}`, isError: true };
       }
       if (error instanceof DataSourceError) {
         const reason = error.timedOut ? `timed out: ${error.message}` : error.message;
         this.record(tool, statement, startedAt, { rows: 0, refused: false, reason });
-        return { text: `The source failed: ${reason}`, isError: true };
+        return { text: `The source failed: ${reasonForModel(reason)}`, isError: true };
       }
       this.deps.logger.error('a data tool failed', { tool, error: errorSummary(error) });
       this.record(tool, statement, startedAt, { rows: 0, refused: false, reason: 'internal error' });
@@ -118,7 +120,7 @@ export class AnswerDataAccess {
   private refuse(tool: DataToolName, statement: string, reason: string): ToolReply {
     this.lookedAt.missed();
     this.record(tool, statement, performance.now(), { rows: 0, refused: true, reason });
-    return { text: `Refused: ${reason}`, isError: true };
+    return { text: `Refused: ${reasonForModel(reason)}`, isError: true };
   }
 
   private record(
@@ -139,7 +141,7 @@ export class AnswerDataAccess {
         rowsReturned: outcome.rows,
         durationMs: Math.max(0, performance.now() - startedAt),
         refused: outcome.refused,
-        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+        ...(outcome.reason !== undefined ? { reason: reasonForAudit(outcome.reason) } : {}),
       });
     } catch (error) {
       // The call's answer stands; a lost audit row is an operator's problem, logged loudly.
