@@ -391,6 +391,54 @@ describe('data sources end to end', () => {
     }
   });
 
+  it('masks personal data renamed or transformed by a query, and keeps aggregates of other tables readable', async () => {
+    await run('sources use warehouse', ADMIN);
+    const bypasses = [
+      'select full_name as who, email as contact_point, phone as p, card_number as c from customers',
+      "select split_part(email, '@', 1) as u, replace(email, '@', ' at ') as e from customers",
+      "select translate(phone, '0123456789', 'abcdefghij') as p, upper(email) as e, lower(full_name) as n from customers",
+      "select full_name || ' / ' || email || ' / ' || phone || ' / ' || card_number as line from customers",
+      'select x.a, x.b from (select full_name as a, phone as b from public.customers) as x',
+      'select row_to_json(c) as j from customers c',
+      'select c::text as t from customers c',
+      'with people as (select full_name, email, phone from customers) select * from people',
+      "select regexp_replace(phone, '[^0-9]', '', 'g')::bigint as digits, replace(card_number, ' ', '')::numeric as n from customers",
+      'select o.id, c.email as buyer from orders o join "customers" c on c.id = o.customer_id',
+    ];
+    h.anthropic.script(
+      toolRound(...bypasses.map((sql) => ({ name: 'run_query', input: { sql } }))),
+      toolRound({
+        name: 'run_query',
+        input: { sql: 'select count(*) as n, avg(amount) as mean_amount, max(status) as top from orders' },
+      }),
+      textReply(ANSWER),
+    );
+    const requests = await task('what do our customers look like?');
+    const results = toolResults(requests[1]?.body);
+    expect(results).toHaveLength(bypasses.length);
+    results.forEach((result, i) => {
+      expect(result.is_error, bypasses[i]).toBeUndefined();
+      expect(result.content, bypasses[i]).toMatch(/^\(Personal data: this query reads public\.customers/);
+    });
+    const sent = JSON.stringify(requests.map((r) => r.body));
+    const lower = sent.toLowerCase();
+    for (const customer of warehouseRows().customers) {
+      const local = customer.email.split('@')[0] ?? customer.email;
+      const digits = customer.phone.replace(/\D/g, '');
+      for (const fragment of [customer.email, local, customer.full_name, customer.phone, digits]) {
+        expect(lower, fragment).not.toContain(fragment.toLowerCase());
+      }
+      expect(sent).not.toContain(customer.card_number.replace(/ /g, ''));
+      expect(sent).not.toContain(customer.card_number);
+    }
+    // A table without personal columns: its counts, averages and text read as they are.
+    const [aggregate] = toolResults(requests[2]?.body);
+    expect(aggregate?.is_error).toBeUndefined();
+    expect(aggregate?.content).not.toContain('Personal data');
+    expect(aggregate?.content).not.toContain('masked');
+    expect(aggregate?.content).toMatch(/^1 row:\nn \| mean_amount \| top\n600 \| \d+\.\d+ \| shipped/);
+  });
+
   it('lets only admins map a source; an unknown name lists the known ones; another workspace sees nothing of this one', async () => {
     expect(await run('sources use warehouse', ANA)).toMatch(
       /^Sorry, only workspace admins and owners .*change which data source a channel uses/,

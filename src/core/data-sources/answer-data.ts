@@ -13,6 +13,7 @@ import type { DataToolAuditStore } from './data-tool-audit.js';
 import type { DataToolName } from './data-tool-names.js';
 import { reasonForAudit, reasonForModel } from './error-reason.js';
 import { LookedAt } from './looked-at.js';
+import { PersonalDataExposure, type StatementTablesFinder } from './pii-exposure.js';
 
 /** What a data tool call gave back: the text for the model, the rows it carried, the table it read. */
 export interface DataToolOutcome {
@@ -31,6 +32,8 @@ export interface AnswerDataDeps {
   callsPerAnswer: number;
   /** Characters of one tool result the model reads at most (its token budget). */
   resultChars: number;
+  /** PostgreSQL's parser: which relations a statement reads (absent: known table names in the text only). */
+  statementTables?: StatementTablesFinder;
 }
 
 /** The task a data call is made for: who asked and where. */
@@ -52,6 +55,8 @@ export class AnswerDataAccess {
   private calls = 0;
   readonly lookedAt = new LookedAt();
   readonly resultChars: number;
+  /** Which tables hold personal data, listed and described once per answer (run_query masks by it). */
+  readonly exposure: PersonalDataExposure;
 
   constructor(
     private readonly deps: AnswerDataDeps,
@@ -59,6 +64,7 @@ export class AnswerDataAccess {
     readonly source: DataSourceInfo,
   ) {
     this.resultChars = deps.resultChars;
+    this.exposure = new PersonalDataExposure(deps.statementTables);
   }
 
   /** Runs `work` on the channel's source (when it may run) and records the call. */

@@ -4,6 +4,7 @@ import { AnswerDataAccess, type AnswerDataDeps, type DataTask } from './answer-d
 import type { ChannelSourceStore } from './channel-sources.js';
 import type { DataSourceCatalog, DataSourceInfo } from './data-source.js';
 import type { DataToolAuditStore } from './data-tool-audit.js';
+import type { StatementTablesFinder } from './pii-exposure.js';
 import type { TeamContextStore } from './team-context.js';
 
 /** What grounds a task in its channel: the mapped source and the channel's standing facts. Optional: absent, tasks run as before. */
@@ -16,6 +17,8 @@ export interface GroundingDeps {
   dataToolCallsPerAnswer?: number;
   /** Characters of one data tool result (its token budget × 4). */
   dataToolResultChars?: number;
+  /** PostgreSQL's parser, for which tables a run_query reads (src/datasources/referenced-tables.ts). */
+  statementTables?: StatementTablesFinder;
   logger: Logger;
 }
 
@@ -73,6 +76,7 @@ function dataAccessFor(deps: GroundingDeps, task: DataTask, log: Logger): Answer
     logger: log,
     callsPerAnswer: deps.dataToolCallsPerAnswer ?? DEFAULT_DATA_TOOL_CALLS_PER_ANSWER,
     resultChars: deps.dataToolResultChars ?? DEFAULT_RESULT_CHARS,
+    ...(deps.statementTables ? { statementTables: deps.statementTables } : {}),
   };
   return new AnswerDataAccess(accessDeps, task, {
     name: info.name,

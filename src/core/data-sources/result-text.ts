@@ -6,6 +6,7 @@ import {
   formatRows,
   formatTableList,
 } from './format-results.js';
+import { maskPersonalRows, type PersonalRead, personalReadNotice } from './pii-exposure.js';
 import { maskProfiles, maskRows, maskText } from './pii-mask.js';
 
 /**
@@ -37,9 +38,16 @@ export function sampleText(rows: QueryRows, table: string, budget: number): stri
   return formatRows(maskRows(rows, table), budget);
 }
 
-/** A query's rows: no single table is known, so a plain `name` column is masked too. */
-export function queryText(rows: QueryRows, budget: number): string {
-  return formatRows(maskRows(rows), budget);
+/**
+ * A query's rows: no single table is known, so a plain `name` column is masked too. When the query
+ * reads a table with personal columns (`personal`), every non-numeric column is masked whole first,
+ * and the model is told why (pii-exposure.ts).
+ */
+export function queryText(rows: QueryRows, budget: number, personal: PersonalRead[] = []): string {
+  if (personal.length === 0) return formatRows(maskRows(rows), budget);
+  const masked = maskPersonalRows(rows);
+  const notice = personalReadNotice(personal, masked.maskedColumns);
+  return `${notice}\n${formatRows(maskRows(masked), Math.max(budget - notice.length - 1, 200))}`;
 }
 
 /** Aggregates only; min, max and top values are masked like cells. */
