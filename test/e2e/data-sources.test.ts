@@ -439,6 +439,64 @@ describe('data sources end to end', () => {
     expect(aggregate?.content).toMatch(/^1 row:\nn \| mean_amount \| top\n600 \| \d+\.\d+ \| shipped/);
   });
 
+  it('offers no data tools to a guest or another organisation’s user, nor in a Slack Connect channel, and maps no source there', async () => {
+    const SHARED = 'C0SHARED1';
+    const PENDING = 'C0PENDIN1';
+    const GUEST = 'U0GUEST01';
+    const SINGLE = 'U0SINGLE1';
+    const STRANGER = 'U0STRANG1';
+    h.slack.addChannel(SHARED, { member: true, name: 'with-acme', sharing: 'external' });
+    h.slack.addChannel(PENDING, { member: true, name: 'invite-acme', sharing: 'pending' });
+    h.slack.addUser({ id: GUEST, is_restricted: true });
+    h.slack.addUser({ id: SINGLE, is_ultra_restricted: true });
+    h.slack.addUser({ id: STRANGER, team_id: 'T0ACME0001', is_stranger: true });
+
+    // An admin cannot map a source in a channel shared with another organisation (or about to be).
+    for (const channel of [SHARED, PENDING]) {
+      expect(await run('sources use warehouse', ADMIN, channel)).toMatch(
+        /^This channel is shared with another organisation \(Slack Connect\): no data source can be used here/,
+      );
+    }
+    expect(h.query('select * from channel_data_sources')).toEqual([]);
+    // Shared only between workspaces of the bot's own Enterprise Grid organisation: not external.
+    h.slack.addChannel('C0ORGSHR1', { member: true, name: 'grid-wide', sharing: 'org' });
+    expect(await run('sources use warehouse', ADMIN, 'C0ORGSHR1')).toMatch(
+      /^This channel’s tasks may now read/,
+    );
+    expect(await run('sources remove warehouse', ADMIN, 'C0ORGSHR1')).toMatch(/no longer read/);
+
+    // A channel mapped before it was shared: its tasks get today's request, byte for byte.
+    await run('sources use warehouse', ADMIN);
+    const writer = new Database(h.databasePath);
+    writer
+      .prepare(
+        "insert into channel_data_sources (team_id, channel_id, source_name, set_by) values ('T0FAKE001', ?, 'warehouse', ?)",
+      )
+      .run(SHARED, ADMIN);
+    writer.close();
+    const asked = async (user: string, channel: string) => {
+      const before = h.anthropic.requests.length;
+      expect((await h.command('tune the orders report', { user_id: user, channel_id: channel })).status).toBe(
+        200,
+      );
+      await h.app.idle();
+      return h.anthropic.requests.slice(before);
+    };
+    const [inShared] = await asked(ANA, SHARED);
+    expect(JSON.stringify(inShared?.body.tools)).toBe(JSON.stringify(TOOLS));
+    expect(JSON.stringify(inShared?.body.system)).toBe(JSON.stringify(CACHED_SYSTEM));
+    // Guests and another organisation's user in the mapped internal channel: no tools either.
+    for (const user of [GUEST, SINGLE, STRANGER]) {
+      const [request] = await asked(user, CHANNEL);
+      expect(JSON.stringify(request?.body.tools), user).toBe(JSON.stringify(TOOLS));
+      expect(JSON.stringify(request?.body.system), user).toBe(JSON.stringify(CACHED_SYSTEM));
+    }
+    // A full member there still gets them.
+    const [member] = await asked(ANA, CHANNEL);
+    expect(toolNames(member?.body)).toEqual([...TOOLS.map((t) => t.name), ...DATA_TOOLS]);
+    expect(audit()).toEqual([]);
+  });
+
   it('lets only admins map a source; an unknown name lists the known ones; another workspace sees nothing of this one', async () => {
     expect(await run('sources use warehouse', ANA)).toMatch(
       /^Sorry, only workspace admins and owners .*change which data source a channel uses/,
