@@ -572,4 +572,40 @@ describe('data sources end to end', () => {
       /^# This channel's data\n[\s\S]*\n\n# Team context \(set by this channel's admins[^\n]*\nSnowflake \+ dbt; PII stays in the secure schema$/,
     );
   });
+
+  it('masks personal data written into index definitions, comments and EXPLAIN plans', async () => {
+    await run('sources use warehouse', ADMIN);
+    const [vip] = warehouseRows().customers;
+    const email = vip?.email ?? '';
+    const phone = vip?.phone ?? '';
+    // Engineers write people into partial indexes and comments; the plan quotes the query's literals.
+    await withClient(async (client) => {
+      await client.query(`create index customers_not_ceo on customers (id) where email <> '${email}'`);
+      await client.query(`comment on column orders.coupon is 'ask ${email} or call ${phone}'`);
+    });
+    try {
+      h.anthropic.script(
+        toolRound(
+          { name: 'describe_table', input: { schema: 'public', table: 'customers' } },
+          { name: 'describe_table', input: { schema: 'public', table: 'orders' } },
+          { name: 'explain_query', input: { sql: `select id from customers where email = '${email}'` } },
+        ),
+        textReply(ANSWER),
+      );
+      const requests = await task('index the customers table');
+      const [customers, orders, plan] = toolResults(requests[1]?.body);
+      expect(customers?.content).toContain('customers_not_ceo');
+      expect(orders?.content).toMatch(/coupon .*-- ask <email> or call <phone>/);
+      expect(plan?.is_error).toBeUndefined();
+      expect(plan?.content).toContain('<email>');
+      const results = JSON.stringify([customers, orders, plan]);
+      expect(results).not.toContain(email);
+      expect(results).not.toContain(phone);
+    } finally {
+      await withClient(async (client) => {
+        await client.query('drop index customers_not_ceo');
+        await client.query('comment on column orders.coupon is null');
+      });
+    }
+  });
 });

@@ -19,10 +19,14 @@ export function tablesText(list: TableList, budget: number): string {
   return formatTableList(list, budget);
 }
 
-/** Comments and defaults are free text an engineer wrote: masked where they hold PII. */
+/**
+ * Comments, defaults and index definitions are free text an engineer wrote (a partial index's
+ * `WHERE email <> 'ceo@…'`): masked where they hold PII.
+ */
 export function descriptionText(description: TableDescription, budget: number): string {
   const masked: TableDescription = {
     ...description,
+    indexes: description.indexes.map((index) => maskText(index)),
     ...(description.comment !== undefined ? { comment: maskText(description.comment) } : {}),
     columns: description.columns.map((column) => ({
       ...column,
@@ -56,6 +60,7 @@ export function profilesText(table: string, profiles: ColumnProfile[], budget: n
   return formatProfiles(table, maskProfiles(profiles, bare), budget);
 }
 
+/** A plan quotes the statement's literals and index predicates: masked where they hold PII. */
 export function planText(plan: ExplainPlan, budget: number): string {
-  return formatPlan(plan, budget);
+  return formatPlan({ ...plan, text: maskText(plan.text) }, budget);
 }
