@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { PeopleDirectory } from '../core/people.js';
 import { postAnswerSteps } from '../core/post-answer/registry.js';
 import { buildDataSourceCatalog } from '../datasources/catalog.js';
+import { postgresStatementTables } from '../datasources/referenced-tables.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
 import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackFileUploads } from '../slack/file-uploads.js';
@@ -192,6 +193,7 @@ export async function buildServices(
     // The read-only data sources (DATA_SOURCES): nothing connects until a data tool is used.
     dataSources: buildDataSourceCatalog(config.dataSources),
     dataToolResultChars: config.dataTools.resultChars,
+    statementTables: postgresStatementTables,
     // Files people share in task threads: files.info through the client, bytes from Slack's file host.
     sharedFiles: new SlackSharedFiles(
       client,

@@ -21,8 +21,16 @@ export interface PermissionDeps {
  * enterprise_user.teams lists this workspace.
  */
 export function isWorkspaceAdmin(user: SlackUserInfo, workspaceTeamId: string): boolean {
+  return user.isAdmin && isWorkspaceMember(user, workspaceTeamId);
+}
+
+/**
+ * A full member of *this* workspace: not a user of another team (Slack Connect), a guest, a stranger,
+ * a bot or a deactivated account. On Enterprise Grid, a member of the organisation who belongs to this
+ * workspace (enterprise_user.teams) counts.
+ */
+export function isWorkspaceMember(user: SlackUserInfo, workspaceTeamId: string): boolean {
   return (
-    user.isAdmin &&
     (user.teamId === workspaceTeamId || (user.enterpriseTeamIds ?? []).includes(workspaceTeamId)) &&
     !user.isGuest &&
     !user.isStranger &&

@@ -150,6 +150,16 @@ export interface UserDirectory {
   userConversationsPage(userId: string, cursor?: string): Promise<{ members: string[]; nextCursor?: string }>;
 }
 
+/** Whether a conversation reaches people of another organisation (Slack Connect). */
+export interface ConversationSharingLookup {
+  /**
+   * conversations.info: true when the conversation is shared with another organisation, or an
+   * invitation to share it is pending (is_ext_shared, is_pending_ext_shared, or is_shared outside an
+   * Enterprise Grid organisation). Throws SlackError when Slack cannot say.
+   */
+  isSharedExternally(channelId: string): Promise<boolean>;
+}
+
 /** Replies to a slash command through its response_url. */
 export interface PrivateResponder {
   /** A private reply through a slash command's response_url (works where the bot is not a member). */

@@ -6,6 +6,7 @@ import type {
   AnswerStreamer,
   BlockMessage,
   ChannelReader,
+  ConversationSharingLookup,
   MessageLinks,
   MessageStream,
   PrivateResponder,
@@ -17,6 +18,7 @@ import type {
 } from '../core/slack-roles.js';
 import { SlackMessageStream } from './message-stream.js';
 import { type SlackCall, type SlackCallPolicy, slackCaller } from './slack-calls.js';
+import { isSharedExternally } from './slack-conversation-sharing.js';
 import { slackError, slackErrorCode, toSlackError } from './slack-errors.js';
 import { findPosted, postMessage } from './slack-keyed-posts.js';
 import { SlackThreadReader, type ThreadPaging } from './slack-thread-reader.js';
@@ -38,7 +40,8 @@ export class SlackGateway
     ChannelReader,
     UserDirectory,
     PrivateResponder,
-    ViewPublisher
+    ViewPublisher,
+    ConversationSharingLookup
 {
   private readonly policy: StreamPolicy;
   private readonly users: SlackUserDirectory;
@@ -102,6 +105,10 @@ export class SlackGateway
 
   getUser(userId: string): Promise<SlackUserInfo | undefined> {
     return this.users.getUser(userId);
+  }
+
+  isSharedExternally(channelId: string): Promise<boolean> {
+    return isSharedExternally(this.client, this.call, channelId);
   }
 
   usergroupMembers(groupId: string): Promise<string[]> {

@@ -103,4 +103,53 @@ describe('a channel mapped to a DuckDB source over files', () => {
       `_Looked at: 1 table list, 1 table, 1 sample (source \`lake\`); ${hostile.length} calls refused or failed._`,
     );
   }, 60_000);
+
+  it('masks personal data a query renames or transforms, or a failed cast quotes; aggregates of other files stay readable', async () => {
+    await run('sources use lake', ADMIN);
+    const bypasses = [
+      'select full_name as who, email as contact, phone as p from customers',
+      "select split_part(email, '@', 1) as u, replace(email, '@', ' at ') as e, upper(email) as m from customers",
+      "select translate(phone, '0123456789', 'abcdefghij') as p, full_name || ' ' || card_number as line from customers",
+      'select x.a from (select full_name as a from main.customers) x',
+      'select to_json(c) as j, c::varchar as t from "Customers" c',
+      'with people as (select email from customers) select * from people',
+    ];
+    h.anthropic.script(
+      toolRound(
+        ...bypasses.map((sql) => ({ name: 'run_query', input: { sql } })),
+        {
+          name: 'run_query',
+          input: { sql: "select cast(string_agg(email || ' ' || full_name, ',') as integer) from customers" },
+        },
+        { name: 'run_query', input: { sql: 'select count(*) as n, avg(amount) as mean from orders' } },
+      ),
+      textReply(ANSWER),
+    );
+    expect((await h.command('who are our customers?', { user_id: ANA, channel_id: CHANNEL })).status).toBe(
+      200,
+    );
+    await h.app.idle();
+    const results = toolResults(h.anthropic.requests[1]?.body);
+    expect(results).toHaveLength(bypasses.length + 2);
+    for (const result of results.slice(0, bypasses.length)) {
+      expect(result.is_error).toBeUndefined();
+      expect(result.content).toMatch(/^\(Personal data: this query reads main\.customers/);
+    }
+    expect(results[bypasses.length]?.is_error).toBe(true);
+    const aggregate = results.at(-1);
+    expect(aggregate?.content).toMatch(/^1 row:\nn \| mean\n600 \| \d+\.\d+/);
+    const seen = `${JSON.stringify(h.anthropic.requests.map((r) => r.body))}\n${JSON.stringify(
+      h.query('select * from data_tool_calls'),
+    )}`.toLowerCase();
+    for (const customer of warehouseRows().customers) {
+      for (const fragment of [
+        customer.email,
+        customer.email.split('@')[0] ?? '',
+        customer.full_name,
+        customer.phone,
+      ])
+        expect(seen, fragment).not.toContain(fragment.toLowerCase());
+      expect(seen).not.toContain(customer.card_number.replace(/ /g, ''));
+    }
+  }, 60_000);
 });

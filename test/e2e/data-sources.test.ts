@@ -369,6 +369,134 @@ describe('data sources end to end', () => {
     expect(results[1]?.content).toContain('card_number');
   });
 
+  it('keeps personal data a source error quotes out of the model and the audit', async () => {
+    await run('sources use warehouse', ADMIN);
+    // PostgreSQL quotes the value it could not cast: here every customer's email, name and phone.
+    const sql = "select string_agg(email||' '||full_name||' '||phone, ',')::int from customers";
+    h.anthropic.script(toolRound({ name: 'run_query', input: { sql } }), textReply(ANSWER));
+    const requests = await task('how many customers do we have?');
+    const [failed] = toolResults(requests[1]?.body);
+    expect(failed).toMatchObject({ is_error: true });
+    expect(failed?.content).toMatch(/^The source failed: .*invalid input syntax for type integer/);
+    const rows = audit();
+    expect(rows.map((r) => [r.tool, r.statement, r.refused])).toEqual([['run_query', sql, 0]]);
+    expect(rows[0]?.reason).toMatch(/invalid input syntax for type integer/);
+    const listing = await run('audit', ADMIN);
+    const seen = [JSON.stringify(requests.map((r) => r.body)), JSON.stringify(rows), listing].join('\n');
+    for (const customer of warehouseRows().customers) {
+      expect(seen).not.toContain(customer.email);
+      expect(seen).not.toContain(customer.email.split('@')[0]);
+      expect(seen).not.toContain(customer.full_name);
+      expect(seen).not.toContain(customer.phone);
+    }
+  });
+
+  it('masks personal data renamed or transformed by a query, and keeps aggregates of other tables readable', async () => {
+    await run('sources use warehouse', ADMIN);
+    const bypasses = [
+      'select full_name as who, email as contact_point, phone as p, card_number as c from customers',
+      "select split_part(email, '@', 1) as u, replace(email, '@', ' at ') as e from customers",
+      "select translate(phone, '0123456789', 'abcdefghij') as p, upper(email) as e, lower(full_name) as n from customers",
+      "select full_name || ' / ' || email || ' / ' || phone || ' / ' || card_number as line from customers",
+      'select x.a, x.b from (select full_name as a, phone as b from public.customers) as x',
+      'select row_to_json(c) as j from customers c',
+      'select c::text as t from customers c',
+      'with people as (select full_name, email, phone from customers) select * from people',
+      "select regexp_replace(phone, '[^0-9]', '', 'g')::bigint as digits, replace(card_number, ' ', '')::numeric as n from customers",
+      'select o.id, c.email as buyer from orders o join "customers" c on c.id = o.customer_id',
+    ];
+    h.anthropic.script(
+      toolRound(...bypasses.map((sql) => ({ name: 'run_query', input: { sql } }))),
+      toolRound({
+        name: 'run_query',
+        input: { sql: 'select count(*) as n, avg(amount) as mean_amount, max(status) as top from orders' },
+      }),
+      textReply(ANSWER),
+    );
+    const requests = await task('what do our customers look like?');
+    const results = toolResults(requests[1]?.body);
+    expect(results).toHaveLength(bypasses.length);
+    results.forEach((result, i) => {
+      expect(result.is_error, bypasses[i]).toBeUndefined();
+      expect(result.content, bypasses[i]).toMatch(/^\(Personal data: this query reads public\.customers/);
+    });
+    const sent = JSON.stringify(requests.map((r) => r.body));
+    const lower = sent.toLowerCase();
+    for (const customer of warehouseRows().customers) {
+      const local = customer.email.split('@')[0] ?? customer.email;
+      const digits = customer.phone.replace(/\D/g, '');
+      for (const fragment of [customer.email, local, customer.full_name, customer.phone, digits]) {
+        expect(lower, fragment).not.toContain(fragment.toLowerCase());
+      }
+      expect(sent).not.toContain(customer.card_number.replace(/ /g, ''));
+      expect(sent).not.toContain(customer.card_number);
+    }
+    // A table without personal columns: its counts, averages and text read as they are.
+    const [aggregate] = toolResults(requests[2]?.body);
+    expect(aggregate?.is_error).toBeUndefined();
+    expect(aggregate?.content).not.toContain('Personal data');
+    expect(aggregate?.content).not.toContain('masked');
+    expect(aggregate?.content).toMatch(/^1 row:\nn \| mean_amount \| top\n600 \| \d+\.\d+ \| shipped/);
+  });
+
+  it('offers no data tools to a guest or another organisation’s user, nor in a Slack Connect channel, and maps no source there', async () => {
+    const SHARED = 'C0SHARED1';
+    const PENDING = 'C0PENDIN1';
+    const GUEST = 'U0GUEST01';
+    const SINGLE = 'U0SINGLE1';
+    const STRANGER = 'U0STRANG1';
+    h.slack.addChannel(SHARED, { member: true, name: 'with-acme', sharing: 'external' });
+    h.slack.addChannel(PENDING, { member: true, name: 'invite-acme', sharing: 'pending' });
+    h.slack.addUser({ id: GUEST, is_restricted: true });
+    h.slack.addUser({ id: SINGLE, is_ultra_restricted: true });
+    h.slack.addUser({ id: STRANGER, team_id: 'T0ACME0001', is_stranger: true });
+
+    // An admin cannot map a source in a channel shared with another organisation (or about to be).
+    for (const channel of [SHARED, PENDING]) {
+      expect(await run('sources use warehouse', ADMIN, channel)).toMatch(
+        /^This channel is shared with another organisation \(Slack Connect\): no data source can be used here/,
+      );
+    }
+    expect(h.query('select * from channel_data_sources')).toEqual([]);
+    // Shared only between workspaces of the bot's own Enterprise Grid organisation: not external.
+    h.slack.addChannel('C0ORGSHR1', { member: true, name: 'grid-wide', sharing: 'org' });
+    expect(await run('sources use warehouse', ADMIN, 'C0ORGSHR1')).toMatch(
+      /^This channel’s tasks may now read/,
+    );
+    expect(await run('sources remove warehouse', ADMIN, 'C0ORGSHR1')).toMatch(/no longer read/);
+
+    // A channel mapped before it was shared: its tasks get today's request, byte for byte.
+    await run('sources use warehouse', ADMIN);
+    const writer = new Database(h.databasePath);
+    writer
+      .prepare(
+        "insert into channel_data_sources (team_id, channel_id, source_name, set_by) values ('T0FAKE001', ?, 'warehouse', ?)",
+      )
+      .run(SHARED, ADMIN);
+    writer.close();
+    const asked = async (user: string, channel: string) => {
+      const before = h.anthropic.requests.length;
+      expect((await h.command('tune the orders report', { user_id: user, channel_id: channel })).status).toBe(
+        200,
+      );
+      await h.app.idle();
+      return h.anthropic.requests.slice(before);
+    };
+    const [inShared] = await asked(ANA, SHARED);
+    expect(JSON.stringify(inShared?.body.tools)).toBe(JSON.stringify(TOOLS));
+    expect(JSON.stringify(inShared?.body.system)).toBe(JSON.stringify(CACHED_SYSTEM));
+    // Guests and another organisation's user in the mapped internal channel: no tools either.
+    for (const user of [GUEST, SINGLE, STRANGER]) {
+      const [request] = await asked(user, CHANNEL);
+      expect(JSON.stringify(request?.body.tools), user).toBe(JSON.stringify(TOOLS));
+      expect(JSON.stringify(request?.body.system), user).toBe(JSON.stringify(CACHED_SYSTEM));
+    }
+    // A full member there still gets them.
+    const [member] = await asked(ANA, CHANNEL);
+    expect(toolNames(member?.body)).toEqual([...TOOLS.map((t) => t.name), ...DATA_TOOLS]);
+    expect(audit()).toEqual([]);
+  });
+
   it('lets only admins map a source; an unknown name lists the known ones; another workspace sees nothing of this one', async () => {
     expect(await run('sources use warehouse', ANA)).toMatch(
       /^Sorry, only workspace admins and owners .*change which data source a channel uses/,
@@ -443,5 +571,41 @@ describe('data sources end to end', () => {
     expect(system[1]?.text).toMatch(
       /^# This channel's data\n[\s\S]*\n\n# Team context \(set by this channel's admins[^\n]*\nSnowflake \+ dbt; PII stays in the secure schema$/,
     );
+  });
+
+  it('masks personal data written into index definitions, comments and EXPLAIN plans', async () => {
+    await run('sources use warehouse', ADMIN);
+    const [vip] = warehouseRows().customers;
+    const email = vip?.email ?? '';
+    const phone = vip?.phone ?? '';
+    // Engineers write people into partial indexes and comments; the plan quotes the query's literals.
+    await withClient(async (client) => {
+      await client.query(`create index customers_not_ceo on customers (id) where email <> '${email}'`);
+      await client.query(`comment on column orders.coupon is 'ask ${email} or call ${phone}'`);
+    });
+    try {
+      h.anthropic.script(
+        toolRound(
+          { name: 'describe_table', input: { schema: 'public', table: 'customers' } },
+          { name: 'describe_table', input: { schema: 'public', table: 'orders' } },
+          { name: 'explain_query', input: { sql: `select id from customers where email = '${email}'` } },
+        ),
+        textReply(ANSWER),
+      );
+      const requests = await task('index the customers table');
+      const [customers, orders, plan] = toolResults(requests[1]?.body);
+      expect(customers?.content).toContain('customers_not_ceo');
+      expect(orders?.content).toMatch(/coupon .*-- ask <email> or call <phone>/);
+      expect(plan?.is_error).toBeUndefined();
+      expect(plan?.content).toContain('<email>');
+      const results = JSON.stringify([customers, orders, plan]);
+      expect(results).not.toContain(email);
+      expect(results).not.toContain(phone);
+    } finally {
+      await withClient(async (client) => {
+        await client.query('drop index customers_not_ceo');
+        await client.query('comment on column orders.coupon is null');
+      });
+    }
   });
 });

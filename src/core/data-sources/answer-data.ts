@@ -11,7 +11,9 @@ import {
 } from './data-source.js';
 import type { DataToolAuditStore } from './data-tool-audit.js';
 import type { DataToolName } from './data-tool-names.js';
+import { reasonForAudit, reasonForModel } from './error-reason.js';
 import { LookedAt } from './looked-at.js';
+import { PersonalDataExposure, type StatementTablesFinder } from './pii-exposure.js';
 
 /** What a data tool call gave back: the text for the model, the rows it carried, the table it read. */
 export interface DataToolOutcome {
@@ -30,6 +32,8 @@ export interface AnswerDataDeps {
   callsPerAnswer: number;
   /** Characters of one tool result the model reads at most (its token budget). */
   resultChars: number;
+  /** PostgreSQL's parser: which relations a statement reads (absent: known table names in the text only). */
+  statementTables?: StatementTablesFinder;
 }
 
 /** The task a data call is made for: who asked and where. */
@@ -51,6 +55,8 @@ export class AnswerDataAccess {
   private calls = 0;
   readonly lookedAt = new LookedAt();
   readonly resultChars: number;
+  /** Which tables hold personal data, listed and described once per answer (run_query masks by it). */
+  readonly exposure: PersonalDataExposure;
 
   constructor(
     private readonly deps: AnswerDataDeps,
@@ -58,6 +64,7 @@ export class AnswerDataAccess {
     readonly source: DataSourceInfo,
   ) {
     this.resultChars = deps.resultChars;
+    this.exposure = new PersonalDataExposure(deps.statementTables);
   }
 
   /** Runs `work` on the channel's source (when it may run) and records the call. */
@@ -77,14 +84,15 @@ export class AnswerDataAccess {
       return outcome.text;
     } catch (error) {
       this.lookedAt.missed();
+      // A reason can quote the data the source choked on: cut and masked for each reader (error-reason.ts).
       if (error instanceof ReadOnlyRefusal) {
         this.record(tool, statement, startedAt, { rows: 0, refused: true, reason: error.reason });
-        return { text: `Refused (read-only): ${error.reason}`, isError: true };
+        return { text: `Refused (read-only): ${reasonForModel(error.reason)}`, isError: true };
       }
       if (error instanceof DataSourceError) {
         const reason = error.timedOut ? `timed out: ${error.message}` : error.message;
         this.record(tool, statement, startedAt, { rows: 0, refused: false, reason });
-        return { text: `The source failed: ${reason}`, isError: true };
+        return { text: `The source failed: ${reasonForModel(reason)}`, isError: true };
       }
       this.deps.logger.error('a data tool failed', { tool, error: errorSummary(error) });
       this.record(tool, statement, startedAt, { rows: 0, refused: false, reason: 'internal error' });
@@ -118,7 +126,7 @@ export class AnswerDataAccess {
   private refuse(tool: DataToolName, statement: string, reason: string): ToolReply {
     this.lookedAt.missed();
     this.record(tool, statement, performance.now(), { rows: 0, refused: true, reason });
-    return { text: `Refused: ${reason}`, isError: true };
+    return { text: `Refused: ${reasonForModel(reason)}`, isError: true };
   }
 
   private record(
@@ -139,7 +147,7 @@ export class AnswerDataAccess {
         rowsReturned: outcome.rows,
         durationMs: Math.max(0, performance.now() - startedAt),
         refused: outcome.refused,
-        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+        ...(outcome.reason !== undefined ? { reason: reasonForAudit(outcome.reason) } : {}),
       });
     } catch (error) {
       // The call's answer stands; a lost audit row is an operator's problem, logged loudly.

@@ -167,13 +167,15 @@ export const explainQueryTool = defineDataTool({
 export const runQueryTool = defineDataTool({
   name: DATA_TOOL.runQuery,
   description:
-    'Run one read-only query (SELECT or WITH … SELECT) on the data source. Rows are capped, the statement times out, personal data comes back masked, and anything that writes or has side effects is refused. Prefer aggregates to row dumps.',
+    'Run one read-only query (SELECT or WITH … SELECT) on the data source. Rows are capped, the statement times out, personal data comes back masked (a query reading a table with personal columns gets only its numbers back), and anything that writes or has side effects is refused. Prefer aggregates to row dumps.',
   input: z.object({ sql: sql.describe('One read-only SELECT statement.') }),
   onInvalidInput: refusedInput(DATA_TOOL.runQuery),
   run: (input, context) =>
     withSource(context, DATA_TOOL.runQuery, input.sql, async (source, budget) => {
       const rows = await source.query(input.sql);
-      return { text: queryText(rows, budget), rows: rows.rows.length };
+      // Renamed or transformed columns hide personal data from masking by name: whole-result masking.
+      const personal = await context.deps.dataAccess?.exposure.personalTablesRead(source, input.sql);
+      return { text: queryText(rows, budget, personal ?? []), rows: rows.rows.length };
     }),
 });
 

@@ -2,12 +2,14 @@ import type { Logger } from '../logger.js';
 import { estimateTokens } from '../tasks/context-budget.js';
 import { AnswerDataAccess, type AnswerDataDeps, type DataTask } from './answer-data.js';
 import type { ChannelSourceStore } from './channel-sources.js';
+import { type DataEligibilityDeps, dataToolsWithheld } from './data-eligibility.js';
 import type { DataSourceCatalog, DataSourceInfo } from './data-source.js';
 import type { DataToolAuditStore } from './data-tool-audit.js';
+import type { StatementTablesFinder } from './pii-exposure.js';
 import type { TeamContextStore } from './team-context.js';
 
 /** What grounds a task in its channel: the mapped source and the channel's standing facts. Optional: absent, tasks run as before. */
-export interface GroundingDeps {
+export interface GroundingDeps extends DataEligibilityDeps {
   dataSources?: DataSourceCatalog;
   channelSources?: ChannelSourceStore;
   dataAudit?: DataToolAuditStore;
@@ -16,6 +18,8 @@ export interface GroundingDeps {
   dataToolCallsPerAnswer?: number;
   /** Characters of one data tool result (its token budget × 4). */
   dataToolResultChars?: number;
+  /** PostgreSQL's parser, for which tables a run_query reads (src/datasources/referenced-tables.ts). */
+  statementTables?: StatementTablesFinder;
   logger: Logger;
 }
 
@@ -30,9 +34,17 @@ export interface TaskGrounding {
 export const DEFAULT_DATA_TOOL_CALLS_PER_ANSWER = 30;
 const DEFAULT_RESULT_CHARS = 8_000;
 
-/** Looks up the task's channel once, when its answer starts. */
-export function groundTask(deps: GroundingDeps, task: DataTask, log: Logger): TaskGrounding {
-  const data = dataAccessFor(deps, task, log);
+/**
+ * Looks up the task's channel once, when its answer starts. A mapped source is offered only to a
+ * full member of this workspace in a channel not shared with another organisation (data-eligibility.ts).
+ */
+export async function groundTask(deps: GroundingDeps, task: DataTask, log: Logger): Promise<TaskGrounding> {
+  let data = dataAccessFor(deps, task, log);
+  const withheld = data ? await dataToolsWithheld(deps, task, log) : undefined;
+  if (withheld) {
+    log.info('data tools not offered', { reason: withheld });
+    data = undefined;
+  }
   const context = deps.teamContexts?.contextOf(task.teamId, task.channelId)?.text;
   const parts = [
     ...(data
@@ -73,6 +85,7 @@ function dataAccessFor(deps: GroundingDeps, task: DataTask, log: Logger): Answer
     logger: log,
     callsPerAnswer: deps.dataToolCallsPerAnswer ?? DEFAULT_DATA_TOOL_CALLS_PER_ANSWER,
     resultChars: deps.dataToolResultChars ?? DEFAULT_RESULT_CHARS,
+    ...(deps.statementTables ? { statementTables: deps.statementTables } : {}),
   };
   return new AnswerDataAccess(accessDeps, task, {
     name: info.name,

@@ -6,6 +6,7 @@ import {
   formatRows,
   formatTableList,
 } from './format-results.js';
+import { maskPersonalRows, type PersonalRead, personalReadNotice } from './pii-exposure.js';
 import { maskProfiles, maskRows, maskText } from './pii-mask.js';
 
 /**
@@ -18,10 +19,14 @@ export function tablesText(list: TableList, budget: number): string {
   return formatTableList(list, budget);
 }
 
-/** Comments and defaults are free text an engineer wrote: masked where they hold PII. */
+/**
+ * Comments, defaults and index definitions are free text an engineer wrote (a partial index's
+ * `WHERE email <> 'ceo@…'`): masked where they hold PII.
+ */
 export function descriptionText(description: TableDescription, budget: number): string {
   const masked: TableDescription = {
     ...description,
+    indexes: description.indexes.map((index) => maskText(index)),
     ...(description.comment !== undefined ? { comment: maskText(description.comment) } : {}),
     columns: description.columns.map((column) => ({
       ...column,
@@ -37,9 +42,16 @@ export function sampleText(rows: QueryRows, table: string, budget: number): stri
   return formatRows(maskRows(rows, table), budget);
 }
 
-/** A query's rows: no single table is known, so a plain `name` column is masked too. */
-export function queryText(rows: QueryRows, budget: number): string {
-  return formatRows(maskRows(rows), budget);
+/**
+ * A query's rows: no single table is known, so a plain `name` column is masked too. When the query
+ * reads a table with personal columns (`personal`), every non-numeric column is masked whole first,
+ * and the model is told why (pii-exposure.ts).
+ */
+export function queryText(rows: QueryRows, budget: number, personal: PersonalRead[] = []): string {
+  if (personal.length === 0) return formatRows(maskRows(rows), budget);
+  const masked = maskPersonalRows(rows);
+  const notice = personalReadNotice(personal, masked.maskedColumns);
+  return `${notice}\n${formatRows(maskRows(masked), Math.max(budget - notice.length - 1, 200))}`;
 }
 
 /** Aggregates only; min, max and top values are masked like cells. */
@@ -48,6 +60,7 @@ export function profilesText(table: string, profiles: ColumnProfile[], budget: n
   return formatProfiles(table, maskProfiles(profiles, bare), budget);
 }
 
+/** A plan quotes the statement's literals and index predicates: masked where they hold PII. */
 export function planText(plan: ExplainPlan, budget: number): string {
-  return formatPlan(plan, budget);
+  return formatPlan({ ...plan, text: maskText(plan.text) }, budget);
 }

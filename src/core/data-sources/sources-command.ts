@@ -1,11 +1,15 @@
 import { inert } from '../../render/collaboration-messages.js';
+import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { type PermissionDeps, refuseUnlessAdmin } from '../permissions.js';
+import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
+import type { ConversationSharingLookup, UserLookup } from '../slack-roles.js';
 import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
 import type { ChannelSourceStore } from './channel-sources.js';
 import type { DataSourceCatalog, DataSourceInfo } from './data-source.js';
 
 export type SourcesCommandDeps = PermissionDeps & {
+  /** users.info for the admin check, conversations.info for Slack Connect channels. */
+  slack: UserLookup & ConversationSharingLookup;
   /** The sources configured in DATA_SOURCES (names and kinds only ever leave it). */
   dataSources: Pick<DataSourceCatalog, 'list'>;
   channelSources: ChannelSourceStore;
@@ -88,11 +92,27 @@ async function changeSource(
   const known = deps.dataSources.list();
   const source = known.find((s) => s.name === args.name);
   if (!source) return unknownSourceText(args.name, known);
+  const shared = await sharingRefusal(deps, channelId);
+  if (shared) return shared;
   deps.channelSources.useSource(teamId, channelId, source.name, userId);
   deps.logger.info('data source mapped', { teamId, channelId, source: source.name, by: userId });
   const replaced =
     current && current.sourceName !== source.name ? ` (instead of \`${safeName(current.sourceName)}\`)` : '';
   return `This channel’s tasks may now read \`${safeName(source.name)}\` (${KIND_LABELS[source.kind] ?? source.kind}, read-only)${replaced}. Every call is audited: \`/data-engineer audit\`.`;
+}
+
+/**
+ * A Slack Connect channel reaches another organisation: no data source is mapped there (its tasks would
+ * not get the tools anyway, data-eligibility.ts). Refused too when Slack cannot say.
+ */
+async function sharingRefusal(deps: SourcesCommandDeps, channelId: string): Promise<string | undefined> {
+  try {
+    if (!(await deps.slack.isSharedExternally(channelId))) return undefined;
+  } catch (error) {
+    deps.logger.warn('could not check whether the channel is shared', { error: errorSummary(error) });
+    return `Could not check whether this channel is shared with another organisation${slackSaid(error)}, so no data source was mapped. Try again in a moment.`;
+  }
+  return 'This channel is shared with another organisation (Slack Connect): no data source can be used here, since what the tools read would reach people outside this workspace. Map the source in an internal channel.';
 }
 
 function unknownSourceText(name: string, known: readonly DataSourceInfo[]): string {

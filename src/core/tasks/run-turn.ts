@@ -61,7 +61,7 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
   store.markRunning(task.teamId, task.id, agent.model);
   const filesNote = run.tools.filesNote ?? '';
-  run.grounding = groundTask(deps, task, log);
+  run.grounding = await groundTask(deps, task, log);
   const fitted = fitConversation(
     store.listTurns(task.teamId, task.id),
     deps.contextBudgetTokens -

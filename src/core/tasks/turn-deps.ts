@@ -20,6 +20,7 @@ import type { SqlSandbox } from '../sandbox/sandbox.js';
 import type {
   AnswerStreamer,
   ChannelReader,
+  ConversationSharingLookup,
   MessageLinks,
   PrivateResponder,
   ThreadWriter,
@@ -33,6 +34,7 @@ export type TaskSlack = ThreadWriter &
   ChannelReader &
   PrivateResponder &
   UserLookup &
+  ConversationSharingLookup &
   MessageLinks;
 
 /**

@@ -17,6 +17,7 @@ export interface Channel {
   member: boolean;
   private: boolean;
   members?: string[];
+  sharing?: 'external' | 'pending' | 'org';
 }
 
 /** A streamed message: how many appends it had and how much markdown it holds. */
@@ -120,6 +121,7 @@ export class SlackState {
       member: opts.member ?? true,
       private: opts.private ?? /^[GD]/.test(id),
       ...(opts.members ? { members: opts.members } : {}),
+      ...(opts.sharing ? { sharing: opts.sharing } : {}),
     });
   }
 

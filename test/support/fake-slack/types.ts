@@ -133,10 +133,19 @@ export interface FakeSlack {
   /**
    * `members`: the people in the conversation (conversations.members). Without it, every known user is a
    * member, as in a public channel everyone joined. The bot is a member whenever `member` is true.
+   * `sharing`: a Slack Connect channel (`external`: is_shared + is_ext_shared; `pending`: an invitation
+   * to another organisation not yet accepted) or one shared between workspaces of the bot's own
+   * Enterprise Grid organisation (`org`: is_shared + is_org_shared), as conversations.info reports them.
    */
   addChannel(
     id: string,
-    opts: { member?: boolean; private?: boolean; name?: string; members?: string[] },
+    opts: {
+      member?: boolean;
+      private?: boolean;
+      name?: string;
+      members?: string[];
+      sharing?: 'external' | 'pending' | 'org';
+    },
   ): void;
   /** A user group (subteam) and its members, for usergroups.users.list. */
   addUserGroup(id: string, users: string[]): void;

@@ -52,6 +52,11 @@ const info: Method = (state, args) => {
       is_private: channel.private,
       is_member: channel.member,
       is_archived: false,
+      // Slack Connect and Enterprise Grid sharing, as Slack reports them on every channel object.
+      is_shared: channel.sharing === 'external' || channel.sharing === 'org',
+      is_ext_shared: channel.sharing === 'external',
+      is_org_shared: channel.sharing === 'org',
+      is_pending_ext_shared: channel.sharing === 'pending',
       context_team_id: FAKE_TEAM_ID,
     },
   });
