@@ -1,4 +1,5 @@
 import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { DataSourceError, ReadOnlyRefusal } from '../core/data-sources/data-source.js';
 
@@ -18,6 +19,14 @@ import { DataSourceError, ReadOnlyRefusal } from '../core/data-sources/data-sour
 const CLIENT_GRACE_MS = 500;
 /** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout or a cancel request. */
 const QUERY_CANCELED = '57014';
+/**
+ * A single protocol message from the server larger than this ends the connection before the driver
+ * buffers it: the driver holds a whole message in memory and turns a field into a string, which throws
+ * ERR_STRING_TOO_LONG inside the socket's data handler (an uncaught exception) past 512 MB. Data cells
+ * are cut on the server (postgres-source.ts); this catches what cannot be (a plan that prints a folded
+ * constant, a catalog text).
+ */
+export const MAX_REPLY_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export interface PostgresSessionOptions {
   url: string;
@@ -40,6 +49,8 @@ export interface RowsResult {
 export interface ReadOnlyQuerier {
   /** User-facing data: values stay as PostgreSQL prints them (bigint, numeric, dates → text). */
   rows(text: string, values?: unknown[]): Promise<RowsResult>;
+  /** The columns `text` would return (name and type oid), from a `LIMIT 0` run: no row is produced. */
+  columnsOf(text: string): Promise<{ name: string; typeId: number }[]>;
   /** Catalog lookups: the driver's usual parsing (arrays, numbers) as objects. */
   objects<T>(text: string, values?: unknown[]): Promise<T[]>;
 }
@@ -77,10 +88,47 @@ function secretsOf(url: string): string[] {
   return [...new Set(found.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Watches the server's reply stream for message headers (1 byte type, 4 bytes length) and destroys the
+ * stream when one message announces more than `max` bytes: the driver's parser never receives it whole.
+ * Installed right after connecting, at a message boundary.
+ */
+function limitReplyMessages(stream: Duplex, max: number): void {
+  let remaining = 0;
+  let header = Buffer.alloc(0);
+  stream.prependListener('data', (chunk: Buffer) => {
+    let i = 0;
+    while (i < chunk.length) {
+      if (remaining > 0) {
+        const take = Math.min(remaining, chunk.length - i);
+        remaining -= take;
+        i += take;
+        continue;
+      }
+      const take = Math.min(5 - header.length, chunk.length - i);
+      header = Buffer.concat([header, chunk.subarray(i, i + take)]);
+      i += take;
+      if (header.length < 5) return;
+      const length = header.readUInt32BE(1) - 4;
+      header = Buffer.alloc(0);
+      if (length > max) {
+        stream.destroy(new Error(`a reply from the source was larger than ${max / 1024 / 1024} MB`));
+        return;
+      }
+      remaining = length;
+    }
+  });
+}
+
 export class PostgresSession {
   private pool: pg.Pool | undefined;
   private readonly secrets: string[];
   private closed = false;
+  /** Clients whose connection failed while checked out (an 'error' event): never back to the pool. */
+  private readonly broken = new WeakSet<pg.PoolClient>();
+  /** Reply streams of the pool's connections, for `bytesReceived` (tests and diagnostics). */
+  private readonly streams = new Set<Duplex & { bytesRead?: number }>();
+  private closedStreamBytes = 0;
 
   constructor(private readonly options: PostgresSessionOptions) {
     this.secrets = secretsOf(options.url);
@@ -89,6 +137,13 @@ export class PostgresSession {
   /** Removes the URL, host, user, password and database name from a message. */
   scrub(message: string): string {
     return this.secrets.reduce((text, secret) => text.split(secret).join('…'), message);
+  }
+
+  /** Bytes read from the server over every connection this session opened (tests count work with it). */
+  bytesReceived(): number {
+    let total = this.closedStreamBytes;
+    for (const stream of this.streams) total += stream.bytesRead ?? 0;
+    return total;
   }
 
   /** Runs `work` inside one read-only transaction with the timeouts, then rolls back. */
@@ -137,7 +192,8 @@ export class PostgresSession {
       throw this.toError(error);
     } finally {
       clearTimeout(timer);
-      client.release(destroy ? new Error('discarded after a timeout or failure') : undefined);
+      const discard = destroy || this.broken.has(client);
+      client.release(discard ? new Error('discarded after a timeout or failure') : undefined);
     }
   }
 
@@ -160,8 +216,29 @@ export class PostgresSession {
       });
       // An idle connection the server dropped: the pool replaces it; nothing to report.
       this.pool.on('error', () => {});
+      this.pool.on('connect', (client) => this.watch(client));
     }
     return this.pool;
+  }
+
+  /**
+   * A new connection: a socket failure while it is checked out (the pool listens only while idle) must
+   * not become an uncaught 'error' event; the caller's query fails and the client is discarded. Its reply
+   * stream gets the message-size limit.
+   */
+  private watch(client: pg.PoolClient): void {
+    client.on('error', () => {
+      this.broken.add(client);
+    });
+    const stream = (client as unknown as { connection?: { stream?: Duplex & { bytesRead?: number } } })
+      .connection?.stream;
+    if (!stream) return;
+    limitReplyMessages(stream, MAX_REPLY_MESSAGE_BYTES);
+    this.streams.add(stream);
+    stream.once('close', () => {
+      this.closedStreamBytes += stream.bytesRead ?? 0;
+      this.streams.delete(stream);
+    });
   }
 
   /**
@@ -225,6 +302,15 @@ function querier(client: pg.PoolClient): ReadOnlyQuerier {
     rows: async (text, values) => {
       const result = await client.query({ text, values, rowMode: 'array', types: DATA_TYPES });
       return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+    },
+    columnsOf: async (text) => {
+      // Newlines around the statement: a trailing line comment in it cannot swallow the wrapper.
+      const result = await client.query({
+        text: `SELECT * FROM (\n${text}\n) q LIMIT 0`,
+        rowMode: 'array',
+        types: DATA_TYPES,
+      });
+      return result.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID }));
     },
     objects: async <T>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as T[],
   };

@@ -36,6 +36,20 @@ const KINDS: Record<string, TableSummary['kind']> = {
 
 const q = (identifier: string) => pg.escapeIdentifier(identifier);
 
+/**
+ * Types whose printed value has a small fixed bound (booleans, integers, floats, oid, dates and times,
+ * uuid, network addresses): fetched as they are. Every other value (text, json, arrays, bytea, numeric…)
+ * is cut on the server with `left(…::text, N)`, so a 500 MB cell never crosses the wire.
+ */
+const BOUNDED_TYPE_OIDS = new Set([
+  16, 18, 20, 21, 23, 26, 650, 700, 701, 774, 790, 829, 869, 1082, 1083, 1114, 1184, 1186, 1266, 2950,
+]);
+
+/** One select-list item: `expression` (a column reference) as is when bounded, else cut to `max` + 1. */
+function cutOnServer(expression: string, typeId: number, max: number): string {
+  return BOUNDED_TYPE_OIDS.has(typeId) ? expression : `left((${expression})::text, ${max + 1})`;
+}
+
 interface FoundTable {
   oid: string;
   schema: string;
@@ -49,6 +63,7 @@ interface FoundTable {
 interface ColumnRow {
   name: string;
   type: string;
+  typeId: number;
   nullable: boolean;
   default: string | null;
   comment: string | null;
@@ -158,8 +173,13 @@ export class PostgresDataSource implements DataSource {
     const n = Math.max(0, Math.min(Math.floor(limit), this.limits.maxSampleRows));
     return this.session.readOnly(async (db) => {
       const found = await this.findTable(db, ref);
+      const columns = await this.columnsOf(db, found.oid);
+      const max = this.limits.maxCellChars;
+      const list = columns.map((c) => `${cutOnServer(q(c.name), c.typeId, max)} AS ${q(c.name)}`);
       // LIMIT reads the first pages only; TABLESAMPLE would often return nothing from a small table.
-      const result = await db.rows(`SELECT * FROM ${q(found.schema)}.${q(found.table)} LIMIT ${n}`);
+      const result = await db.rows(
+        `SELECT ${list.join(', ')} FROM ${q(found.schema)}.${q(found.table)} LIMIT ${n}`,
+      );
       return this.toRows(result, n);
     });
   }
@@ -247,9 +267,18 @@ export class PostgresDataSource implements DataSource {
     const cap = this.limits.maxRows;
     return this.session.readOnly(async (db) => {
       if (guarded.kind === 'explain') return this.toRows(await db.rows(guarded.text), cap);
+      // The columns first (a LIMIT 0 run), then every wide value cut on the server: a cell of hundreds
+      // of megabytes must not reach the driver. Positional aliases (q(c1, c2…)) keep duplicate names apart.
+      const columns = await db.columnsOf(guarded.text);
+      const max = this.limits.maxCellChars;
+      const list = columns.map((c, i) => `${cutOnServer(`q.c${i + 1}`, c.typeId, max)} AS c${i + 1}`);
+      const aliases = columns.length > 0 ? `(${columns.map((_, i) => `c${i + 1}`).join(', ')})` : '';
       // A cursor: the server produces only the rows fetched, so a huge result never reaches memory.
-      await db.rows(`DECLARE deb_rows NO SCROLL CURSOR FOR ${guarded.text}`);
-      return this.toRows(await db.rows(`FETCH FORWARD ${cap + 1} FROM deb_rows`), cap);
+      await db.rows(
+        `DECLARE deb_rows NO SCROLL CURSOR FOR SELECT ${list.join(', ')} FROM (\n${guarded.text}\n) q${aliases}`,
+      );
+      const fetched = await db.rows(`FETCH FORWARD ${cap + 1} FROM deb_rows`);
+      return this.toRows({ columns: columns.map((c) => c.name), rows: fetched.rows }, cap);
     });
   }
 
@@ -295,7 +324,7 @@ export class PostgresDataSource implements DataSource {
 
   private columnsOf(db: ReadOnlyQuerier, oid: string): Promise<ColumnRow[]> {
     return db.objects<ColumnRow>(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.atttypid::int AS "typeId", NOT a.attnotnull AS nullable,
               pg_get_expr(d.adbin, d.adrelid) AS default, col_description(a.attrelid, a.attnum) AS comment,
               t.typcategory::text AS category
          FROM pg_attribute a

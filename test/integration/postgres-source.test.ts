@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_DATA_SOURCE_LIMITS,
   type DataSource,
   DataSourceError,
   ReadOnlyRefusal,
@@ -8,6 +9,8 @@ import {
 import { formatProfiles, formatRows } from '../../src/core/data-sources/format-results.js';
 import { maskProfiles, maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { buildDataSourceCatalog, createDataSource } from '../../src/datasources/catalog.js';
+import { PostgresSession } from '../../src/datasources/postgres-session.js';
+import { PostgresDataSource } from '../../src/datasources/postgres-source.js';
 import { HOSTILE_STATEMENTS } from '../support/hostile-statements.js';
 import { type PgliteServer, startPgliteServer } from '../support/pglite-server.js';
 import {
@@ -165,6 +168,53 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     const explained = await source.query('EXPLAIN SELECT * FROM customers');
     expect(explained.columns).toEqual(['QUERY PLAN']);
   });
+
+  it('cuts a huge cell on the server: the client reads under 1 MB, and the pool works after', async () => {
+    const session = new PostgresSession({ url: server.url, statementTimeoutMs: 20_000, maxConnections: 1 });
+    const limits = { ...DEFAULT_DATA_SOURCE_LIMITS, statementTimeoutMs: 20_000, maxRows: 50 };
+    const wide = new PostgresDataSource('wide', false, session, limits);
+    await admin.query('CREATE TABLE wide_cells (id int, body text, tags text[])');
+    try {
+      await admin.query(
+        "INSERT INTO wide_cells VALUES (1, repeat('y', 50000000), ARRAY[repeat('z', 5000000)]), (2, 'short', NULL)",
+      );
+      await wide.query('SELECT 1'); // connect first: the login is not the work counted
+      const before = session.bytesReceived();
+      const big = await wide.query("SELECT repeat('x', 50000000) AS big, 7 AS n -- a trailing comment");
+      expect(big.columns).toEqual(['big', 'n']);
+      expect(big.rows).toEqual([[`${'x'.repeat(limits.maxCellChars)}…`, 7]]);
+      const sample = await wide.sampleRows({ schema: 'public', table: 'wide_cells' }, 5);
+      expect(sample.columns).toEqual(['id', 'body', 'tags']);
+      expect(sample.rows[0]?.[1]).toBe(`${'y'.repeat(limits.maxCellChars)}…`);
+      expect(sample.rows[1]).toEqual([2, 'short', null]);
+      const dup = await wide.query('SELECT 1 AS a, 2 AS a');
+      expect(dup).toEqual({ columns: ['a', 'a'], rows: [[1, 2]], truncated: false });
+      expect(session.bytesReceived() - before).toBeLessThan(1_000_000);
+      expect((await wide.query('SELECT 2 AS two')).rows).toEqual([[2]]);
+    } finally {
+      await admin.query('DROP TABLE wide_cells');
+      await wide.close();
+    }
+  }, 60_000);
+
+  it('ends the connection when one reply message is too large to buffer (a plan with a folded constant)', async () => {
+    const session = new PostgresSession({ url: server.url, statementTimeoutMs: 20_000, maxConnections: 1 });
+    const wide = new PostgresDataSource('wide', false, session, DEFAULT_DATA_SOURCE_LIMITS);
+    try {
+      await wide.query('SELECT 1');
+      const before = session.bytesReceived();
+      const error = await wide.explain("SELECT * FROM orders WHERE status = repeat('x', 20000000)").then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DataSourceError);
+      expect(error?.message).toMatch(/larger than 16 MB/);
+      expect(session.bytesReceived() - before).toBeLessThan(4_000_000);
+      expect((await wide.query('SELECT 3 AS three')).rows).toEqual([[3]]);
+    } finally {
+      await wide.close();
+    }
+  }, 60_000);
 
   it('treats a hostile table name as a name, never as SQL', async () => {
     const hostile = 'orders"; DROP TABLE customers; --';
