@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_DATA_SOURCE_LIMITS,
   type DataSource,
   DataSourceError,
+  DEFAULT_DATA_SOURCE_LIMITS,
   ReadOnlyRefusal,
 } from '../../src/core/data-sources/data-source.js';
 import { formatProfiles, formatRows } from '../../src/core/data-sources/format-results.js';
