@@ -2,6 +2,7 @@ import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { DataSourceError, ReadOnlyRefusal } from '../core/data-sources/data-source.js';
+import { safeErrorText, withoutQuotedValues } from './error-text.js';
 
 /**
  * Why this file exists: the second read-only wall for PostgreSQL, below the guard. Every call takes a
@@ -269,7 +270,7 @@ export class PostgresSession {
   /** Any failure as a `DataSourceError` whose message holds no connection detail. */
   toError(error: unknown): Error {
     if (error instanceof DataSourceError || error instanceof ReadOnlyRefusal) return error;
-    const e = error as { code?: string; message?: string; severity?: string };
+    const e = error as { code?: string; message?: string; severity?: string; column?: string };
     if (e.code === QUERY_CANCELED) {
       return new DataSourceError(
         `the statement ran longer than ${formatSeconds(this.options.statementTimeoutMs)} and was cancelled`,
@@ -286,10 +287,14 @@ export class PostgresSession {
     };
     if (e.code && network[e.code])
       return new DataSourceError(`could not reach the source (${network[e.code]})`);
-    const message = (e.message ?? String(error)).split('\n')[0] ?? 'unknown error';
-    if (e.severity) return new DataSourceError(this.scrub(message));
+    const full = e.message ?? String(error);
+    // SQLSTATE classes 22 (data exception) and 23 (integrity): the message quotes the offending value.
+    const dataError = typeof e.code === 'string' && /^2[23]/.test(e.code);
+    const where = dataError && e.column ? ` (column ${e.column})` : '';
+    const message = safeErrorText(this.scrub(dataError ? withoutQuotedValues(full) : full)) + where;
+    if (e.severity) return new DataSourceError(message);
     if (/timeout/i.test(message)) return new DataSourceError('could not reach the source (timed out)');
-    return new DataSourceError(`the source failed: ${this.scrub(message)}`);
+    return new DataSourceError(`the source failed: ${message}`);
   }
 }
 

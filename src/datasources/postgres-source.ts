@@ -11,6 +11,7 @@ import {
   type TableRef,
   type TableSummary,
 } from '../core/data-sources/data-source.js';
+import { maskText } from '../core/data-sources/pii-mask.js';
 import { cutText, toCell, toNumber } from './cells.js';
 import { guardPostgresStatement } from './postgres-guard.js';
 import type { PostgresSession, ReadOnlyQuerier, RowsResult } from './postgres-session.js';
@@ -152,7 +153,7 @@ export class PostgresDataSource implements DataSource {
           name: c.name,
           type: c.type,
           nullable: c.nullable,
-          ...(c.default !== null ? { default: cutText(c.default, this.limits.maxCellChars) } : {}),
+          ...(c.default !== null ? { default: maskText(cutText(c.default, this.limits.maxCellChars)) } : {}),
           ...(c.comment !== null ? { comment: cutText(c.comment, this.limits.maxCellChars) } : {}),
         })),
         primaryKey: primaryKey.map((p) => p.name),
@@ -160,7 +161,8 @@ export class PostgresDataSource implements DataSource {
           columns: JSON.parse(f.columns) as string[],
           references: { schema: f.schema, table: f.table, columns: JSON.parse(f.refcolumns) as string[] },
         })),
-        indexes: indexes.map((i) => cutText(i.def, 1_000)),
+        // A partial index prints its predicate's literals (WHERE email <> 'x@y.com'): masked.
+        indexes: indexes.map((i) => maskText(cutText(i.def, 1_000))),
         rowEstimate: estimate(found.relkind, found.reltuples),
         ...(found.size !== null ? { sizeBytes: toNumber(found.size) } : {}),
         ...(found.comment !== null ? { comment: cutText(found.comment, this.limits.maxCellChars) } : {}),
@@ -258,7 +260,8 @@ export class PostgresDataSource implements DataSource {
     return this.session.readOnly(async (db) => {
       const result = await db.rows(text);
       const lines = result.rows.map((r) => (r[0] === null || r[0] === undefined ? '' : String(r[0])));
-      return { text: lines.join('\n'), analyzed: analyze };
+      // A plan prints the statement's literals (and folded constants): masked like a cell.
+      return { text: maskText(lines.join('\n')), analyzed: analyze };
     });
   }
 

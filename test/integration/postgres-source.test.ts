@@ -216,6 +216,46 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     }
   }, 60_000);
 
+  it('keeps the data out of data errors (no email, name or phone quoted back)', async () => {
+    const statements = [
+      "SELECT string_agg(email || ' ' || full_name || ' ' || phone, ',')::int FROM customers",
+      'SELECT email::int FROM customers',
+      'SELECT full_name::date FROM customers',
+      'SELECT phone::numeric FROM customers WHERE phone IS NOT NULL',
+      "SELECT (full_name || E'\\n' || email)::int FROM customers",
+      'SELECT email::varchar(3)::char(2)::int FROM customers',
+    ];
+    for (const sql of statements) {
+      const error = await source.query(sql).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DataSourceError);
+      expect(error?.message).toMatch(/invalid input syntax|out of range/);
+      for (const c of warehouseRows().customers) {
+        for (const value of [c.email, c.full_name, c.phone, c.full_name.split(' ')[0] as string]) {
+          expect(error?.message).not.toContain(value);
+        }
+      }
+    }
+  });
+
+  it('masks literals in plans and partial-index definitions', async () => {
+    await admin.query(
+      "CREATE INDEX customers_vip_idx ON customers (id) WHERE email <> 'vip.person@example.com'",
+    );
+    try {
+      const described = await source.describeTable({ schema: 'public', table: 'customers' });
+      expect(described.indexes.join('\n')).toContain('customers_vip_idx');
+      expect(described.indexes.join('\n')).not.toContain('vip.person@example.com');
+      const plan = await source.explain("SELECT * FROM customers WHERE email = 'alice.martin@example.com'");
+      expect(plan.text).toMatch(/Filter|Cond/);
+      expect(plan.text).not.toContain('alice.martin@example.com');
+    } finally {
+      await admin.query('DROP INDEX customers_vip_idx');
+    }
+  });
+
   it('treats a hostile table name as a name, never as SQL', async () => {
     const hostile = 'orders"; DROP TABLE customers; --';
     await expect(source.describeTable({ schema: 'public', table: hostile })).rejects.toThrow(
