@@ -39,6 +39,8 @@ const DENIED_FUNCTIONS = new Set([
   'pg_log_backend_memory_contexts',
   'pg_drop_replication_slot',
   'ts_stat',
+  // ts_rewrite(query, 'SELECT …') runs the SQL text it is given.
+  'ts_rewrite',
   'current_setting_set',
   'copy',
 ]);
@@ -89,12 +91,24 @@ const DENIED_RELATIONS = new Set([
   'pg_config',
 ]);
 
+/**
+ * Parse-tree levels a statement may have (a subquery adds about six, `a + b` two): hundreds of nested
+ * subqueries or a chain of thousands of `+` are no query a person reads, and would overflow stacks.
+ */
+const MAX_TREE_DEPTH = 1_000;
+const TOO_COMPLEX = 'the statement is too complex (nested too deeply)';
+
 export interface GuardedStatement {
   kind: 'select' | 'explain';
   /** The statement's own text (no trailing `;` or comment), ready to wrap or send. */
   text: string;
   /** EXPLAIN ANALYZE (runs the query). */
   analyze: boolean;
+  /**
+   * Every function the statement calls by name (lowercase, last name part): the session refuses those
+   * PostgreSQL marks volatile (postgres-source.ts), whatever this deny list misses.
+   */
+  functions: string[];
 }
 
 type Node = Record<string, unknown>;
@@ -113,36 +127,49 @@ function lastName(parts: unknown): string {
   return typeof sval === 'string' ? sval.toLowerCase() : '';
 }
 
-/** Walks every node under `node`; returns the first reason to refuse, or undefined. */
-function findDenied(node: unknown): string | undefined {
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const reason = findDenied(item);
-      if (reason) return reason;
-    }
-    return undefined;
+/** The reason a single node (`key: value` of its parent) is refused, or undefined. */
+function deniedNode(key: string, value: unknown): string | undefined {
+  if (/Stmt$/.test(key) && key !== 'SelectStmt') {
+    return `${statementName(key)} is not allowed inside a query (only reading)`;
   }
-  if (!isObject(node)) return undefined;
-  for (const [key, value] of Object.entries(node)) {
-    if (/Stmt$/.test(key) && key !== 'SelectStmt') {
-      return `${statementName(key)} is not allowed inside a query (only reading)`;
-    }
-    if (key === 'intoClause' && value) return 'SELECT … INTO creates a table: only reading is allowed';
-    if (key === 'lockingClause' && Array.isArray(value) && value.length > 0) {
-      return 'FOR UPDATE / FOR SHARE takes row locks: only plain reading is allowed';
-    }
-    if (key === 'FuncCall' && isObject(value)) {
-      const name = lastName(value.funcname);
-      if (deniedFunction(name)) return `the function ${name}() is not allowed in a read-only tool`;
-    }
-    if (key === 'RangeVar' && isObject(value) && typeof value.relname === 'string') {
-      const relation = value.relname.toLowerCase();
-      if (DENIED_RELATIONS.has(relation)) return `the catalog ${relation} is not readable through this tool`;
-    }
-    const reason = findDenied(value);
-    if (reason) return reason;
+  if (key === 'intoClause' && value) return 'SELECT … INTO creates a table: only reading is allowed';
+  if (key === 'lockingClause' && Array.isArray(value) && value.length > 0) {
+    return 'FOR UPDATE / FOR SHARE takes row locks: only plain reading is allowed';
+  }
+  if (key === 'FuncCall' && isObject(value)) {
+    const name = lastName(value.funcname);
+    if (deniedFunction(name)) return `the function ${name}() is not allowed in a read-only tool`;
+  }
+  if (key === 'RangeVar' && isObject(value) && typeof value.relname === 'string') {
+    const relation = value.relname.toLowerCase();
+    if (DENIED_RELATIONS.has(relation)) return `the catalog ${relation} is not readable through this tool`;
   }
   return undefined;
+}
+
+/**
+ * Walks every node under `root` with an explicit stack (a statement nested hundreds of levels deep must
+ * not overflow the call stack); returns the first reason to refuse, and every function name called.
+ */
+function walk(root: unknown): { reason?: string; functions: Set<string> } {
+  const functions = new Set<string>();
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > MAX_TREE_DEPTH) return { reason: TOO_COMPLEX, functions };
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth + 1]);
+      continue;
+    }
+    if (!isObject(node)) continue;
+    for (const [key, value] of Object.entries(node)) {
+      const reason = deniedNode(key, value);
+      if (reason) return { reason, functions };
+      if (key === 'FuncCall' && isObject(value)) functions.add(lastName(value.funcname));
+      if (typeof value === 'object' && value !== null) stack.push([value, depth + 1]);
+    }
+  }
+  return { functions };
 }
 
 /** `InsertStmt` → `INSERT`, `CreateTableAsStmt` → `CREATE TABLE AS`, for a refusal's reason. */
@@ -196,13 +223,31 @@ export async function guardPostgresStatement(
   if (sql.length > MAX_STATEMENT_CHARS) {
     throw new ReadOnlyRefusal(`the statement is longer than ${MAX_STATEMENT_CHARS} characters`);
   }
-  let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
-    tree = (await parse(sql)) as typeof tree;
+    return judge(await parseStatement(sql), sql, options);
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-    throw new ReadOnlyRefusal(`not a valid PostgreSQL statement (${message})`);
+    if (error instanceof ReadOnlyRefusal) throw error;
+    // A stack overflow or out-of-memory while parsing or walking a deeply nested statement.
+    throw new ReadOnlyRefusal(TOO_COMPLEX);
   }
+}
+
+type ParseTree = { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+
+async function parseStatement(sql: string): Promise<ParseTree> {
+  try {
+    return (await parse(sql)) as ParseTree;
+  } catch (error) {
+    if (error instanceof RangeError || !(error instanceof Error)) throw error;
+    const message = error.message.split('\n')[0] ?? 'parse error';
+    if (/stack|recursion|memory|too (deep|complex)/i.test(message)) throw error;
+    throw new ReadOnlyRefusal(`not a valid PostgreSQL statement (${cutReason(message)})`);
+  }
+}
+
+const cutReason = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
+
+function judge(tree: ParseTree, sql: string, options: { allowAnalyze: boolean }): GuardedStatement {
   const statements = tree.stmts ?? [];
   if (statements.length !== 1) {
     throw new ReadOnlyRefusal(
@@ -214,9 +259,9 @@ export async function guardPostgresStatement(
   const [kind] = Object.keys(stmt);
   const text = statementText(sql, entry.stmt_location ?? 0, entry.stmt_len ?? 0);
   if (kind === 'SelectStmt') {
-    const reason = findDenied(stmt.SelectStmt);
+    const { reason, functions } = walk(stmt.SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'select', text, analyze: false };
+    return { kind: 'select', text, analyze: false, functions: [...functions] };
   }
   if (kind === 'ExplainStmt' && isObject(stmt.ExplainStmt)) {
     const explain = stmt.ExplainStmt;
@@ -228,9 +273,9 @@ export async function guardPostgresStatement(
     if (analyze && !options.allowAnalyze) {
       throw new ReadOnlyRefusal('EXPLAIN ANALYZE runs the query: this source does not allow it');
     }
-    const reason = findDenied((explain.query as Node).SelectStmt);
+    const { reason, functions } = walk((explain.query as Node).SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'explain', text, analyze };
+    return { kind: 'explain', text, analyze, functions: [...functions] };
   }
   throw new ReadOnlyRefusal(
     `${statementName(kind ?? '')} is not allowed: only SELECT, WITH … SELECT and EXPLAIN are`,

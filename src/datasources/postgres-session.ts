@@ -7,7 +7,9 @@ import { safeErrorText, withoutQuotedValues } from './error-text.js';
 /**
  * Why this file exists: the second read-only wall for PostgreSQL, below the guard. Every call takes a
  * connection from a small pool and runs inside `BEGIN READ ONLY` with `statement_timeout`, `lock_timeout`
- * and `idle_in_transaction_session_timeout` set for that transaction only, then ROLLBACK. A client-side
+ * and `idle_in_transaction_session_timeout` set for that transaction only, then ROLLBACK and `DISCARD
+ * ALL`: what outlives a transaction (session advisory locks, settings, prepared statements, LISTEN) never
+ * reaches the next call on the same pooled connection. A client-side
  * deadline backs the server's timeout (PGlite ignores statement_timeout; a wedged network would too): on
  * expiry the backend gets a protocol CancelRequest from a second socket, the connection is destroyed (the
  * pool opens a fresh one) and the caller gets `DataSourceError(…, timedOut=true)`.
@@ -182,13 +184,17 @@ export class PostgresSession {
       ]);
       const result = await Promise.race([work(querier(client)), deadline]);
       await Promise.race([client.query('ROLLBACK'), deadline]);
+      await Promise.race([client.query('DISCARD ALL'), deadline]);
       return result;
     } catch (error) {
       if (!destroy) {
         // A failed statement leaves the transaction aborted: end it, or drop the connection if that fails.
-        await client.query('ROLLBACK').catch(() => {
-          destroy = true;
-        });
+        await client
+          .query('ROLLBACK')
+          .then(() => client.query('DISCARD ALL'))
+          .catch(() => {
+            destroy = true;
+          });
       }
       throw this.toError(error);
     } finally {

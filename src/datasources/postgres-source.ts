@@ -6,6 +6,7 @@ import {
   type DataSourceLimits,
   type ExplainPlan,
   type QueryRows,
+  ReadOnlyRefusal,
   type TableDescription,
   type TableList,
   type TableRef,
@@ -36,6 +37,26 @@ const KINDS: Record<string, TableSummary['kind']> = {
 };
 
 const q = (identifier: string) => pg.escapeIdentifier(identifier);
+
+/**
+ * Volatile functions a read may call: they change nothing (random numbers, the clock, sizes on disk).
+ * Every other function PostgreSQL marks volatile (`pg_proc.provolatile = 'v'`: the ones with side
+ * effects, built in or the warehouse's own) is refused, whatever the guard's deny list misses.
+ */
+const HARMLESS_VOLATILE = new Set([
+  'random',
+  'random_normal',
+  'clock_timestamp',
+  'timeofday',
+  'gen_random_uuid',
+  'uuid_generate_v4',
+  'pg_relation_size',
+  'pg_total_relation_size',
+  'pg_table_size',
+  'pg_indexes_size',
+  'pg_database_size',
+  'pg_tablespace_size',
+]);
 
 /**
  * Types whose printed value has a small fixed bound (booleans, integers, floats, oid, dates and times,
@@ -258,6 +279,7 @@ export class PostgresDataSource implements DataSource {
         ? guarded.text
         : `EXPLAIN ${analyze ? '(ANALYZE, BUFFERS) ' : ''}${guarded.text}`;
     return this.session.readOnly(async (db) => {
+      await refuseVolatile(db, guarded.functions);
       const result = await db.rows(text);
       const lines = result.rows.map((r) => (r[0] === null || r[0] === undefined ? '' : String(r[0])));
       // A plan prints the statement's literals (and folded constants): masked like a cell.
@@ -269,6 +291,7 @@ export class PostgresDataSource implements DataSource {
     const guarded = await guardPostgresStatement(sql, { allowAnalyze: this.allowsAnalyze });
     const cap = this.limits.maxRows;
     return this.session.readOnly(async (db) => {
+      await refuseVolatile(db, guarded.functions);
       if (guarded.kind === 'explain') return this.toRows(await db.rows(guarded.text), cap);
       // The columns first (a LIMIT 0 run), then every wide value cut on the server: a cell of hundreds
       // of megabytes must not reach the driver. Positional aliases (q(c1, c2…)) keep duplicate names apart.
@@ -337,6 +360,24 @@ export class PostgresDataSource implements DataSource {
         ORDER BY a.attnum`,
       [oid],
     );
+  }
+}
+
+/**
+ * Refuses a statement calling a function that any overload of its name makes volatile (by name: the
+ * overload the server would pick is not known here; refusing more is the safe side).
+ */
+async function refuseVolatile(db: ReadOnlyQuerier, functions: string[]): Promise<void> {
+  const names = functions.filter((f) => f !== '' && !HARMLESS_VOLATILE.has(f));
+  if (names.length === 0) return;
+  const found = await db.objects<{ name: string }>(
+    `SELECT DISTINCT lower(proname) AS name FROM pg_proc
+      WHERE lower(proname) = ANY($1::text[]) AND provolatile = 'v' ORDER BY 1 LIMIT 1`,
+    [names],
+  );
+  const name = found[0]?.name;
+  if (name) {
+    throw new ReadOnlyRefusal(`the function ${name}() has side effects (volatile): only reading is allowed`);
   }
 }
 

@@ -182,6 +182,30 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
     }
   });
 
+  it('leaves no session state on a pooled connection: an advisory lock taken is gone after the call', async () => {
+    const session = new PostgresSession({ url: readonlyUrl, statementTimeoutMs: 5_000, maxConnections: 1 });
+    const advisoryLocks = async () =>
+      (await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0]
+        .n as number;
+    try {
+      // The guard bypassed: what ts_rewrite's nested SQL did before it was denied.
+      await session.readOnly((db) => db.rows('SELECT pg_advisory_lock(42)'));
+      await session.readOnly((db) => db.rows("SELECT set_config('work_mem', '1GB', false)"));
+      expect(await advisoryLocks()).toBe(0);
+      const [setting] = (await session.readOnly((db) => db.rows('SHOW work_mem'))).rows;
+      expect(setting).not.toEqual(['1GB']);
+      // And through the tools: refused before it runs.
+      await expect(
+        source.query(
+          "select ts_rewrite('a'::tsquery, $$select 'a'::tsquery,'b'::tsquery from pg_advisory_lock(42)$$)",
+        ),
+      ).rejects.toBeInstanceOf(ReadOnlyRefusal);
+      expect(await advisoryLocks()).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+
   it.each(HOSTILE_STATEMENTS.map((h) => [h.name, h] as const))(
     '%s is refused or stopped',
     async (_name, hostile) => {

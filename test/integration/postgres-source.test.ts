@@ -256,6 +256,28 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     }
   });
 
+  it("refuses a function PostgreSQL marks volatile (the warehouse's own too), admits harmless ones", async () => {
+    await admin.query("CREATE FUNCTION audit_touch() RETURNS int LANGUAGE sql VOLATILE AS 'SELECT 1'");
+    await admin.query("CREATE FUNCTION audit_pure() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2'");
+    try {
+      for (const sql of [
+        'SELECT audit_touch()',
+        'SELECT * FROM orders WHERE id = public.audit_touch()',
+        'SELECT setseed(0.5)',
+        'EXPLAIN SELECT audit_touch()',
+      ]) {
+        await expect(source.query(sql)).rejects.toThrow(/volatile/);
+      }
+      await expect(source.explain('SELECT audit_touch()')).rejects.toBeInstanceOf(ReadOnlyRefusal);
+      const fine = await source.query(
+        "SELECT audit_pure() AS p, random() < 2 AS r, pg_total_relation_size('orders') > 0 AS s, now() IS NOT NULL AS n",
+      );
+      expect(fine.rows).toEqual([[2, true, true, true]]);
+    } finally {
+      await admin.query('DROP FUNCTION audit_touch(); DROP FUNCTION audit_pure()');
+    }
+  });
+
   it('treats a hostile table name as a name, never as SQL', async () => {
     const hostile = 'orders"; DROP TABLE customers; --';
     await expect(source.describeTable({ schema: 'public', table: hostile })).rejects.toThrow(

@@ -108,6 +108,22 @@ export const HOSTILE_STATEMENTS: readonly HostileStatement[] = [
     expect: 'refused',
   },
   { name: 'pg_advisory_lock', sql: 'SELECT pg_advisory_lock(42)', expect: 'refused' },
+  {
+    name: 'ts_rewrite runs SQL text that takes an advisory lock',
+    sql: "select ts_rewrite('a'::tsquery, $$select 'a'::tsquery,'b'::tsquery from pg_advisory_lock(42)$$)",
+    expect: 'refused',
+  },
+  {
+    name: 'query_to_xmlschema runs SQL text',
+    sql: "SELECT query_to_xmlschema('SELECT pg_advisory_lock(43)', true, false, '')",
+    expect: 'refused',
+  },
+  {
+    name: '500 nested subqueries',
+    sql: `SELECT ${'(SELECT '.repeat(500)}1${')'.repeat(500)}`,
+    expect: 'refused',
+  },
+  { name: '2000 chained additions', sql: `SELECT 1${'+1'.repeat(2000)}`, expect: 'refused' },
   { name: 'pg_authid', sql: 'SELECT rolname, rolpassword FROM pg_authid', expect: 'refused' },
   { name: 'unicode-escaped pg_shadow', sql: 'SELECT * FROM U&"\\0070g_shadow"', expect: 'refused' },
   { name: 'very long statement', sql: `SELECT ${LONG_LIST}`, expect: 'refused' },
