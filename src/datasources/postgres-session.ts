@@ -177,7 +177,10 @@ export class PostgresSession {
     try {
       await Promise.race([
         client.query(
-          `BEGIN READ ONLY; SET LOCAL statement_timeout = ${serverMs}; SET LOCAL lock_timeout = ${serverMs}; ` +
+          // standard_conforming_strings on: with it off (a server's setting) a backslash ends a literal
+          // the guard's parser read as one string, and the rest could become a second statement.
+          `BEGIN READ ONLY; SET LOCAL standard_conforming_strings = on; ` +
+            `SET LOCAL statement_timeout = ${serverMs}; SET LOCAL lock_timeout = ${serverMs}; ` +
             `SET LOCAL idle_in_transaction_session_timeout = ${serverMs * 2}`,
         ),
         deadline,
@@ -308,21 +311,36 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/**
+ * Every statement inside the transaction goes over the extended query protocol (Parse/Bind/Execute),
+ * which the server refuses for a text holding several commands: whatever a statement hides, it runs as
+ * one command or not at all. (`queryMode` is pg's option; its type declarations lag behind.)
+ */
+const EXTENDED = { queryMode: 'extended' } as Record<string, unknown>;
+
 function querier(client: pg.PoolClient): ReadOnlyQuerier {
   return {
     rows: async (text, values) => {
-      const result = await client.query({ text, values, rowMode: 'array', types: DATA_TYPES });
+      const result = await client.query({
+        ...EXTENDED,
+        text,
+        values,
+        rowMode: 'array',
+        types: DATA_TYPES,
+      });
       return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
     },
     columnsOf: async (text) => {
       // Newlines around the statement: a trailing line comment in it cannot swallow the wrapper.
       const result = await client.query({
+        ...EXTENDED,
         text: `SELECT * FROM (\n${text}\n) q LIMIT 0`,
         rowMode: 'array',
         types: DATA_TYPES,
       });
       return result.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID }));
     },
-    objects: async <T>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as T[],
+    objects: async <T>(text: string, values?: unknown[]) =>
+      (await client.query({ ...EXTENDED, text, values })).rows as T[],
   };
 }

@@ -206,6 +206,46 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
     }
   });
 
+  it('keeps a backslash literal one statement on a server with standard_conforming_strings off', async () => {
+    // A superuser's connection on purpose: only the transaction and the protocol stand in the way.
+    await admin.query('DROP DATABASE IF EXISTS deb_scs_off');
+    await admin.query('CREATE DATABASE deb_scs_off');
+    await admin.query('ALTER DATABASE deb_scs_off SET standard_conforming_strings = off');
+    const url = new URL(ADMIN_URL as string);
+    url.pathname = '/deb_scs_off';
+    const other = new pg.Client({ connectionString: url.toString() });
+    await other.connect();
+    const superuser = createDataSource({
+      name: 'scs',
+      kind: 'postgres',
+      url: url.toString(),
+      allowAnalyze: false,
+      statementTimeoutMs: 5_000,
+      maxRows: 50,
+      maxConnections: 1,
+    });
+    try {
+      await seedPostgresWarehouse(other);
+      const before = await warehouseChecksum(other);
+      expect(
+        (await other.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings,
+      ).toBe('off');
+      const attack =
+        "select 'a\\''; commit; set session characteristics as transaction read write; create table pwned(x int); insert into pwned values (1); --'";
+      // Read as the guard read it (one literal), the statement is harmless; whatever it returns, nothing
+      // after the backslash may run as a statement of its own.
+      await superuser.explain(attack).catch(() => undefined);
+      await superuser.query(attack).catch(() => undefined);
+      expect((await other.query("SELECT to_regclass('public.pwned') AS t")).rows[0].t).toBeNull();
+      expect(await warehouseChecksum(other)).toBe(before);
+      expect((await superuser.query("SELECT 'a\\b' AS s")).rows).toEqual([['a\\b']]);
+    } finally {
+      await superuser.close();
+      await other.end();
+      await admin.query('DROP DATABASE IF EXISTS deb_scs_off WITH (FORCE)');
+    }
+  }, 30_000);
+
   it.each(HOSTILE_STATEMENTS.map((h) => [h.name, h] as const))(
     '%s is refused or stopped',
     async (_name, hostile) => {
