@@ -39,6 +39,17 @@ const DENIED_FUNCTIONS = new Set([
   'pg_log_backend_memory_contexts',
   'pg_drop_replication_slot',
   'ts_stat',
+  // Connection facts (where the server is, who connects): not data the model designs with.
+  'inet_server_addr',
+  'inet_server_port',
+  'inet_client_addr',
+  'inet_client_port',
+  'pg_stat_get_activity',
+  'pg_stat_get_wal_receiver',
+  'pg_show_all_settings',
+  'pg_show_all_file_settings',
+  'pg_hba_file_rules',
+  'pg_ident_file_mappings',
   // ts_rewrite(query, 'SELECT …') runs the SQL text it is given.
   'ts_rewrite',
   'current_setting_set',
@@ -76,7 +87,10 @@ const DENIED_FUNCTION_PREFIXES = [
   'pg_export_snapshot',
 ];
 
-/** Catalog relations holding credentials or server files: refused even for a superuser's connection. */
+/**
+ * Catalog relations holding credentials, server files, connection facts or settings: refused even for a
+ * superuser's connection.
+ */
 const DENIED_RELATIONS = new Set([
   'pg_authid',
   'pg_shadow',
@@ -89,6 +103,14 @@ const DENIED_RELATIONS = new Set([
   'pg_largeobject_metadata',
   'pg_statistic',
   'pg_config',
+  // Who is connected from where, and the server's configuration.
+  'pg_stat_activity',
+  'pg_stat_replication',
+  'pg_stat_wal_receiver',
+  'pg_stat_ssl',
+  'pg_stat_gssapi',
+  'pg_settings',
+  'pg_ident_file_mappings',
 ]);
 
 /**

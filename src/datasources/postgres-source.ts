@@ -283,7 +283,7 @@ export class PostgresDataSource implements DataSource {
       const result = await db.rows(text);
       const lines = result.rows.map((r) => (r[0] === null || r[0] === undefined ? '' : String(r[0])));
       // A plan prints the statement's literals (and folded constants): masked like a cell.
-      return { text: maskText(lines.join('\n')), analyzed: analyze };
+      return { text: this.session.scrub(maskText(lines.join('\n'))), analyzed: analyze };
     });
   }
 
@@ -292,7 +292,7 @@ export class PostgresDataSource implements DataSource {
     const cap = this.limits.maxRows;
     return this.session.readOnly(async (db) => {
       await refuseVolatile(db, guarded.functions);
-      if (guarded.kind === 'explain') return this.toRows(await db.rows(guarded.text), cap);
+      if (guarded.kind === 'explain') return this.scrubbed(this.toRows(await db.rows(guarded.text), cap));
       // The columns first (a LIMIT 0 run), then every wide value cut on the server: a cell of hundreds
       // of megabytes must not reach the driver. Positional aliases (q(c1, c2…)) keep duplicate names apart.
       const columns = await db.columnsOf(guarded.text);
@@ -304,12 +304,25 @@ export class PostgresDataSource implements DataSource {
         `DECLARE deb_rows NO SCROLL CURSOR FOR SELECT ${list.join(', ')} FROM (\n${guarded.text}\n) q${aliases}`,
       );
       const fetched = await db.rows(`FETCH FORWARD ${cap + 1} FROM deb_rows`);
-      return this.toRows({ columns: columns.map((c) => c.name), rows: fetched.rows }, cap);
+      return this.scrubbed(this.toRows({ columns: columns.map((c) => c.name), rows: fetched.rows }, cap));
     });
   }
 
   async close(): Promise<void> {
     await this.session.close();
+  }
+
+  /**
+   * A free query can select `current_user`, `current_database()` or the host into a cell: the source's
+   * host, user, password and database names are removed from every text cell it returns.
+   */
+  private scrubbed(rows: QueryRows): QueryRows {
+    return {
+      ...rows,
+      rows: rows.rows.map((row) =>
+        row.map((cell) => (typeof cell === 'string' ? this.session.scrub(cell) : cell)),
+      ),
+    };
   }
 
   private toRows(result: RowsResult, cap: number): QueryRows {

@@ -278,6 +278,17 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     }
   });
 
+  it('removes the connection user, database and host from query cells', async () => {
+    const result = await source.query(
+      "SELECT current_user AS u, current_database() AS d, 'me=' || session_user AS s, 'orders' AS t",
+    );
+    const shown = JSON.stringify(result.rows);
+    const url = new URL(server.url);
+    for (const secret of [url.username, url.pathname.slice(1), url.hostname])
+      expect(shown).not.toContain(secret);
+    expect(result.rows[0]?.[3]).toBe('orders');
+  });
+
   it('treats a hostile table name as a name, never as SQL', async () => {
     const hostile = 'orders"; DROP TABLE customers; --';
     await expect(source.describeTable({ schema: 'public', table: hostile })).rejects.toThrow(

@@ -125,6 +125,22 @@ export const HOSTILE_STATEMENTS: readonly HostileStatement[] = [
   },
   { name: '2000 chained additions', sql: `SELECT 1${'+1'.repeat(2000)}`, expect: 'refused' },
   { name: 'pg_authid', sql: 'SELECT rolname, rolpassword FROM pg_authid', expect: 'refused' },
+  {
+    name: 'connection facts (server address and port)',
+    sql: 'select current_user, current_database(), inet_server_addr(), inet_server_port()',
+    expect: 'refused',
+  },
+  {
+    name: 'pg_stat_activity',
+    sql: 'SELECT usename, client_addr, query FROM pg_stat_activity',
+    expect: 'refused',
+  },
+  {
+    name: 'pg_settings',
+    sql: "SELECT name, setting FROM pg_catalog.pg_settings WHERE name LIKE '%file%'",
+    expect: 'refused',
+  },
+  { name: 'pg_stat_replication', sql: 'SELECT * FROM pg_stat_replication', expect: 'refused' },
   { name: 'unicode-escaped pg_shadow', sql: 'SELECT * FROM U&"\\0070g_shadow"', expect: 'refused' },
   { name: 'very long statement', sql: `SELECT ${LONG_LIST}`, expect: 'refused' },
   { name: 'not SQL at all', sql: 'please drop the orders table', expect: 'refused' },
