@@ -57,6 +57,9 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
         END IF; END $$`);
       await admin.query('ALTER ROLE deb_readonly_test SET default_transaction_read_only = on');
       await admin.query('GRANT USAGE ON SCHEMA public TO deb_readonly_test');
+      const database = decodeURIComponent(new URL(ADMIN_URL as string).pathname.slice(1));
+      await admin.query(`REVOKE TEMP ON DATABASE ${pg.escapeIdentifier(database)} FROM PUBLIC`);
+      await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
       const url = new URL(ADMIN_URL as string);
       url.username = 'deb_readonly_test';
       url.password = 'deb-readonly-test';
@@ -177,6 +180,8 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
       await raw.query('SET default_transaction_read_only = off');
       await expect(raw.query('DELETE FROM orders')).rejects.toThrow(/permission denied/);
       await expect(raw.query('CREATE TABLE stolen (id int)')).rejects.toThrow(/permission denied/);
+      // Temporary tables too: the README's REVOKE TEMP … FROM PUBLIC.
+      await expect(raw.query('CREATE TEMP TABLE stolen (id int)')).rejects.toThrow(/permission denied/);
     } finally {
       await raw.end();
     }
