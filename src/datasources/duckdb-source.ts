@@ -201,7 +201,7 @@ export class DuckDbDataSource implements DataSource {
     const schemaOk = !ref.schema || ref.schema === 'main';
     const found = schemaOk ? views.find((v) => v.name === ref.table.toLowerCase()) : undefined;
     if (!found) {
-      const name = cutText(ref.schema ? `${ref.schema}.${ref.table}` : ref.table, 120);
+      const name = maskText(cutText(ref.schema ? `${ref.schema}.${ref.table}` : ref.table, 120));
       throw new DataSourceError(
         `no table or view named ${JSON.stringify(name)} (list the tables to see what exists)`,
       );

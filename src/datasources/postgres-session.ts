@@ -278,7 +278,12 @@ export class PostgresSession {
 
   /** Any failure as a `DataSourceError` whose message holds no connection detail. */
   toError(error: unknown): Error {
-    if (error instanceof DataSourceError || error instanceof ReadOnlyRefusal) return error;
+    if (error instanceof ReadOnlyRefusal) return error;
+    if (error instanceof DataSourceError) {
+      // Ours (no table named …, no column …): they may echo what the model typed.
+      const masked = safeErrorText(error.message);
+      return masked === error.message ? error : new DataSourceError(masked, error.timedOut);
+    }
     const e = error as { code?: string; message?: string; severity?: string; column?: string };
     if (e.code === QUERY_CANCELED) {
       return new DataSourceError(

@@ -289,6 +289,16 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     expect(result.rows[0]?.[3]).toBe('orders');
   });
 
+  it('masks what the model typed when an error echoes it (a table named like an email)', async () => {
+    const error = await source.describeTable({ schema: 'public', table: 'alice.martin@example.com' }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(DataSourceError);
+    expect(error?.message).toMatch(/no table or view named/);
+    expect(error?.message).not.toContain('alice.martin@example.com');
+  });
+
   it('treats a hostile table name as a name, never as SQL', async () => {
     const hostile = 'orders"; DROP TABLE customers; --';
     await expect(source.describeTable({ schema: 'public', table: hostile })).rejects.toThrow(
