@@ -131,6 +131,8 @@ export interface GuardedStatement {
    * PostgreSQL marks volatile (postgres-source.ts), whatever this deny list misses.
    */
   functions: string[];
+  /** Every operator symbol it uses (`=`, `@@@`…): an operator runs a function, checked the same way. */
+  operators: string[];
 }
 
 type Node = Record<string, unknown>;
@@ -173,12 +175,13 @@ function deniedNode(key: string, value: unknown): string | undefined {
  * Walks every node under `root` with an explicit stack (a statement nested hundreds of levels deep must
  * not overflow the call stack); returns the first reason to refuse, and every function name called.
  */
-function walk(root: unknown): { reason?: string; functions: Set<string> } {
+function walk(root: unknown): { reason?: string; functions: Set<string>; operators: Set<string> } {
   const functions = new Set<string>();
+  const operators = new Set<string>();
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
-    if (depth > MAX_TREE_DEPTH) return { reason: TOO_COMPLEX, functions };
+    if (depth > MAX_TREE_DEPTH) return { reason: TOO_COMPLEX, functions, operators };
     if (Array.isArray(node)) {
       for (const item of node) stack.push([item, depth + 1]);
       continue;
@@ -186,12 +189,13 @@ function walk(root: unknown): { reason?: string; functions: Set<string> } {
     if (!isObject(node)) continue;
     for (const [key, value] of Object.entries(node)) {
       const reason = deniedNode(key, value);
-      if (reason) return { reason, functions };
+      if (reason) return { reason, functions, operators };
       if (key === 'FuncCall' && isObject(value)) functions.add(lastName(value.funcname));
+      if (key === 'A_Expr' && isObject(value)) operators.add(lastName(value.name));
       if (typeof value === 'object' && value !== null) stack.push([value, depth + 1]);
     }
   }
-  return { functions };
+  return { functions, operators };
 }
 
 /** `InsertStmt` → `INSERT`, `CreateTableAsStmt` → `CREATE TABLE AS`, for a refusal's reason. */
@@ -281,9 +285,9 @@ function judge(tree: ParseTree, sql: string, options: { allowAnalyze: boolean })
   const [kind] = Object.keys(stmt);
   const text = statementText(sql, entry.stmt_location ?? 0, entry.stmt_len ?? 0);
   if (kind === 'SelectStmt') {
-    const { reason, functions } = walk(stmt.SelectStmt);
+    const { reason, functions, operators } = walk(stmt.SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'select', text, analyze: false, functions: [...functions] };
+    return { kind: 'select', text, analyze: false, functions: [...functions], operators: [...operators] };
   }
   if (kind === 'ExplainStmt' && isObject(stmt.ExplainStmt)) {
     const explain = stmt.ExplainStmt;
@@ -295,9 +299,9 @@ function judge(tree: ParseTree, sql: string, options: { allowAnalyze: boolean })
     if (analyze && !options.allowAnalyze) {
       throw new ReadOnlyRefusal('EXPLAIN ANALYZE runs the query: this source does not allow it');
     }
-    const { reason, functions } = walk((explain.query as Node).SelectStmt);
+    const { reason, functions, operators } = walk((explain.query as Node).SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'explain', text, analyze, functions: [...functions] };
+    return { kind: 'explain', text, analyze, functions: [...functions], operators: [...operators] };
   }
   throw new ReadOnlyRefusal(
     `${statementName(kind ?? '')} is not allowed: only SELECT, WITH … SELECT and EXPLAIN are`,

@@ -14,7 +14,7 @@ import {
 } from '../core/data-sources/data-source.js';
 import { maskText } from '../core/data-sources/pii-mask.js';
 import { cutText, toCell, toNumber } from './cells.js';
-import { guardPostgresStatement } from './postgres-guard.js';
+import { type GuardedStatement, guardPostgresStatement } from './postgres-guard.js';
 import type { PostgresSession, ReadOnlyQuerier, RowsResult } from './postgres-session.js';
 
 /**
@@ -279,7 +279,7 @@ export class PostgresDataSource implements DataSource {
         ? guarded.text
         : `EXPLAIN ${analyze ? '(ANALYZE, BUFFERS) ' : ''}${guarded.text}`;
     return this.session.readOnly(async (db) => {
-      await refuseVolatile(db, guarded.functions);
+      await refuseVolatile(db, guarded);
       const result = await db.rows(text);
       const lines = result.rows.map((r) => (r[0] === null || r[0] === undefined ? '' : String(r[0])));
       // A plan prints the statement's literals (and folded constants): masked like a cell.
@@ -291,7 +291,7 @@ export class PostgresDataSource implements DataSource {
     const guarded = await guardPostgresStatement(sql, { allowAnalyze: this.allowsAnalyze });
     const cap = this.limits.maxRows;
     return this.session.readOnly(async (db) => {
-      await refuseVolatile(db, guarded.functions);
+      await refuseVolatile(db, guarded);
       if (guarded.kind === 'explain') return this.scrubbed(this.toRows(await db.rows(guarded.text), cap));
       // The columns first (a LIMIT 0 run), then every wide value cut on the server: a cell of hundreds
       // of megabytes must not reach the driver. Positional aliases (q(c1, c2…)) keep duplicate names apart.
@@ -377,21 +377,26 @@ export class PostgresDataSource implements DataSource {
 }
 
 /**
- * Refuses a statement calling a function that any overload of its name makes volatile (by name: the
- * overload the server would pick is not known here; refusing more is the safe side).
+ * Refuses a statement calling a function, or using an operator, that any overload of its name makes
+ * volatile (by name: the overload the server would pick is not known here; refusing more is the safe
+ * side). An operator is its underlying function (`CREATE OPERATOR … FUNCTION = f`).
  */
-async function refuseVolatile(db: ReadOnlyQuerier, functions: string[]): Promise<void> {
-  const names = functions.filter((f) => f !== '' && !HARMLESS_VOLATILE.has(f));
-  if (names.length === 0) return;
-  const found = await db.objects<{ name: string }>(
-    `SELECT DISTINCT lower(proname) AS name FROM pg_proc
-      WHERE lower(proname) = ANY($1::text[]) AND provolatile = 'v' ORDER BY 1 LIMIT 1`,
-    [names],
+async function refuseVolatile(db: ReadOnlyQuerier, guarded: GuardedStatement): Promise<void> {
+  const names = guarded.functions.filter((f) => f !== '' && !HARMLESS_VOLATILE.has(f));
+  const operators = guarded.operators.filter((o) => o !== '');
+  if (names.length === 0 && operators.length === 0) return;
+  const found = await db.objects<{ what: string }>(
+    `SELECT what FROM (
+       SELECT 'function ' || lower(p.proname) || '()' AS what FROM pg_proc p
+        WHERE lower(p.proname) = ANY($1::text[]) AND p.provolatile = 'v'
+       UNION ALL
+       SELECT 'operator ' || o.oprname FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
+        WHERE o.oprname = ANY($2::text[]) AND p.provolatile = 'v' AND NOT (lower(p.proname) = ANY($3::text[]))
+     ) v ORDER BY 1 LIMIT 1`,
+    [names, operators, [...HARMLESS_VOLATILE]],
   );
-  const name = found[0]?.name;
-  if (name) {
-    throw new ReadOnlyRefusal(`the function ${name}() has side effects (volatile): only reading is allowed`);
-  }
+  const what = found[0]?.what;
+  if (what) throw new ReadOnlyRefusal(`the ${what} has side effects (volatile): only reading is allowed`);
 }
 
 /** reltuples is -1 (PostgreSQL 14+) or 0 for a table never analysed, and meaningless for a view. */

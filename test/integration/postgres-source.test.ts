@@ -259,12 +259,18 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
   it("refuses a function PostgreSQL marks volatile (the warehouse's own too), admits harmless ones", async () => {
     await admin.query("CREATE FUNCTION audit_touch() RETURNS int LANGUAGE sql VOLATILE AS 'SELECT 1'");
     await admin.query("CREATE FUNCTION audit_pure() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2'");
+    await admin.query(
+      "CREATE FUNCTION audit_op(int, int) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT $1 + $2'; " +
+        'CREATE OPERATOR @@@ (LEFTARG = int, RIGHTARG = int, FUNCTION = audit_op)',
+    );
     try {
       for (const sql of [
         'SELECT audit_touch()',
         'SELECT * FROM orders WHERE id = public.audit_touch()',
         'SELECT setseed(0.5)',
         'EXPLAIN SELECT audit_touch()',
+        'SELECT 1 @@@ 2',
+        'SELECT id FROM orders WHERE id OPERATOR(public.@@@) 1 = 3',
       ]) {
         await expect(source.query(sql)).rejects.toThrow(/volatile/);
       }
@@ -274,7 +280,9 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
       );
       expect(fine.rows).toEqual([[2, true, true, true]]);
     } finally {
-      await admin.query('DROP FUNCTION audit_touch(); DROP FUNCTION audit_pure()');
+      await admin.query(
+        'DROP OPERATOR @@@ (int, int); DROP FUNCTION audit_op(int, int); DROP FUNCTION audit_touch(); DROP FUNCTION audit_pure()',
+      );
     }
   });
 
