@@ -10,10 +10,12 @@ import {
   type TableList,
   type TableRef,
 } from '../core/data-sources/data-source.js';
+import { maskText } from '../core/data-sources/pii-mask.js';
 import type { DuckDbSourceConfig } from '../core/data-sources/source-config.js';
 import { cutText, toCell, toNumber } from './cells.js';
 import { DuckDbChild } from './duckdb-child-process.js';
 import type { ViewFacts } from './duckdb-protocol.js';
+import { duckDbErrorText } from './error-text.js';
 
 /**
  * Why this file exists: the DuckDB adapter of the data-source port, for Parquet/CSV/JSON files named in
@@ -170,7 +172,8 @@ export class DuckDbDataSource implements DataSource {
       throw new ReadOnlyRefusal('EXPLAIN ANALYZE runs the query: this source does not allow it');
     }
     const reply = await this.call({ op: 'explain', sql: statement, analyze });
-    return { text: reply.text ?? '', analyzed: analyze };
+    // A plan prints the statement's literals (filters, folded constants): masked like a cell.
+    return { text: maskText(reply.text ?? ''), analyzed: analyze };
   }
 
   async query(sql: string): Promise<QueryRows> {
@@ -198,12 +201,14 @@ export class DuckDbDataSource implements DataSource {
     const schemaOk = !ref.schema || ref.schema === 'main';
     const found = schemaOk ? views.find((v) => v.name === ref.table.toLowerCase()) : undefined;
     if (!found) {
-      const name = cutText(ref.schema ? `${ref.schema}.${ref.table}` : ref.table, 120);
+      const name = maskText(cutText(ref.schema ? `${ref.schema}.${ref.table}` : ref.table, 120));
       throw new DataSourceError(
         `no table or view named ${JSON.stringify(name)} (list the tables to see what exists)`,
       );
     }
-    if (found.problem) throw new DataSourceError(`the view ${found.name} cannot be read: ${found.problem}`);
+    if (found.problem) {
+      throw new DataSourceError(`the view ${found.name} cannot be read: ${duckDbErrorText(found.problem)}`);
+    }
     return found;
   }
 
@@ -238,7 +243,7 @@ export class DuckDbDataSource implements DataSource {
       return await child.request(request, this.limits.statementTimeoutMs + KILL_GRACE_MS);
     } catch (error) {
       const e = error as { message: string; refused?: boolean; timedOut?: boolean };
-      const message = this.scrub(e.message);
+      const message = duckDbErrorText(this.scrub(e.message));
       if (e.refused) throw new ReadOnlyRefusal(message);
       if (e.timedOut) throw new DataSourceError(message, true);
       if (!child.alive) {

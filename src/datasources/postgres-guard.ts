@@ -39,6 +39,19 @@ const DENIED_FUNCTIONS = new Set([
   'pg_log_backend_memory_contexts',
   'pg_drop_replication_slot',
   'ts_stat',
+  // Connection facts (where the server is, who connects): not data the model designs with.
+  'inet_server_addr',
+  'inet_server_port',
+  'inet_client_addr',
+  'inet_client_port',
+  'pg_stat_get_activity',
+  'pg_stat_get_wal_receiver',
+  'pg_show_all_settings',
+  'pg_show_all_file_settings',
+  'pg_hba_file_rules',
+  'pg_ident_file_mappings',
+  // ts_rewrite(query, 'SELECT …') runs the SQL text it is given.
+  'ts_rewrite',
   'current_setting_set',
   'copy',
 ]);
@@ -74,7 +87,10 @@ const DENIED_FUNCTION_PREFIXES = [
   'pg_export_snapshot',
 ];
 
-/** Catalog relations holding credentials or server files: refused even for a superuser's connection. */
+/**
+ * Catalog relations holding credentials, server files, connection facts or settings: refused even for a
+ * superuser's connection.
+ */
 const DENIED_RELATIONS = new Set([
   'pg_authid',
   'pg_shadow',
@@ -87,7 +103,22 @@ const DENIED_RELATIONS = new Set([
   'pg_largeobject_metadata',
   'pg_statistic',
   'pg_config',
+  // Who is connected from where, and the server's configuration.
+  'pg_stat_activity',
+  'pg_stat_replication',
+  'pg_stat_wal_receiver',
+  'pg_stat_ssl',
+  'pg_stat_gssapi',
+  'pg_settings',
+  'pg_ident_file_mappings',
 ]);
+
+/**
+ * Parse-tree levels a statement may have (a subquery adds about six, `a + b` two): hundreds of nested
+ * subqueries or a chain of thousands of `+` are no query a person reads, and would overflow stacks.
+ */
+const MAX_TREE_DEPTH = 1_000;
+const TOO_COMPLEX = 'the statement is too complex (nested too deeply)';
 
 export interface GuardedStatement {
   kind: 'select' | 'explain';
@@ -95,6 +126,13 @@ export interface GuardedStatement {
   text: string;
   /** EXPLAIN ANALYZE (runs the query). */
   analyze: boolean;
+  /**
+   * Every function the statement calls by name (lowercase, last name part): the session refuses those
+   * PostgreSQL marks volatile (postgres-source.ts), whatever this deny list misses.
+   */
+  functions: string[];
+  /** Every operator symbol it uses (`=`, `@@@`…): an operator runs a function, checked the same way. */
+  operators: string[];
 }
 
 type Node = Record<string, unknown>;
@@ -113,36 +151,51 @@ function lastName(parts: unknown): string {
   return typeof sval === 'string' ? sval.toLowerCase() : '';
 }
 
-/** Walks every node under `node`; returns the first reason to refuse, or undefined. */
-function findDenied(node: unknown): string | undefined {
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const reason = findDenied(item);
-      if (reason) return reason;
-    }
-    return undefined;
+/** The reason a single node (`key: value` of its parent) is refused, or undefined. */
+function deniedNode(key: string, value: unknown): string | undefined {
+  if (/Stmt$/.test(key) && key !== 'SelectStmt') {
+    return `${statementName(key)} is not allowed inside a query (only reading)`;
   }
-  if (!isObject(node)) return undefined;
-  for (const [key, value] of Object.entries(node)) {
-    if (/Stmt$/.test(key) && key !== 'SelectStmt') {
-      return `${statementName(key)} is not allowed inside a query (only reading)`;
-    }
-    if (key === 'intoClause' && value) return 'SELECT … INTO creates a table: only reading is allowed';
-    if (key === 'lockingClause' && Array.isArray(value) && value.length > 0) {
-      return 'FOR UPDATE / FOR SHARE takes row locks: only plain reading is allowed';
-    }
-    if (key === 'FuncCall' && isObject(value)) {
-      const name = lastName(value.funcname);
-      if (deniedFunction(name)) return `the function ${name}() is not allowed in a read-only tool`;
-    }
-    if (key === 'RangeVar' && isObject(value) && typeof value.relname === 'string') {
-      const relation = value.relname.toLowerCase();
-      if (DENIED_RELATIONS.has(relation)) return `the catalog ${relation} is not readable through this tool`;
-    }
-    const reason = findDenied(value);
-    if (reason) return reason;
+  if (key === 'intoClause' && value) return 'SELECT … INTO creates a table: only reading is allowed';
+  if (key === 'lockingClause' && Array.isArray(value) && value.length > 0) {
+    return 'FOR UPDATE / FOR SHARE takes row locks: only plain reading is allowed';
+  }
+  if (key === 'FuncCall' && isObject(value)) {
+    const name = lastName(value.funcname);
+    if (deniedFunction(name)) return `the function ${name}() is not allowed in a read-only tool`;
+  }
+  if (key === 'RangeVar' && isObject(value) && typeof value.relname === 'string') {
+    const relation = value.relname.toLowerCase();
+    if (DENIED_RELATIONS.has(relation)) return `the catalog ${relation} is not readable through this tool`;
   }
   return undefined;
+}
+
+/**
+ * Walks every node under `root` with an explicit stack (a statement nested hundreds of levels deep must
+ * not overflow the call stack); returns the first reason to refuse, and every function name called.
+ */
+function walk(root: unknown): { reason?: string; functions: Set<string>; operators: Set<string> } {
+  const functions = new Set<string>();
+  const operators = new Set<string>();
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > MAX_TREE_DEPTH) return { reason: TOO_COMPLEX, functions, operators };
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth + 1]);
+      continue;
+    }
+    if (!isObject(node)) continue;
+    for (const [key, value] of Object.entries(node)) {
+      const reason = deniedNode(key, value);
+      if (reason) return { reason, functions, operators };
+      if (key === 'FuncCall' && isObject(value)) functions.add(lastName(value.funcname));
+      if (key === 'A_Expr' && isObject(value)) operators.add(lastName(value.name));
+      if (typeof value === 'object' && value !== null) stack.push([value, depth + 1]);
+    }
+  }
+  return { functions, operators };
 }
 
 /** `InsertStmt` → `INSERT`, `CreateTableAsStmt` → `CREATE TABLE AS`, for a refusal's reason. */
@@ -196,13 +249,31 @@ export async function guardPostgresStatement(
   if (sql.length > MAX_STATEMENT_CHARS) {
     throw new ReadOnlyRefusal(`the statement is longer than ${MAX_STATEMENT_CHARS} characters`);
   }
-  let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
-    tree = (await parse(sql)) as typeof tree;
+    return judge(await parseStatement(sql), sql, options);
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-    throw new ReadOnlyRefusal(`not a valid PostgreSQL statement (${message})`);
+    if (error instanceof ReadOnlyRefusal) throw error;
+    // A stack overflow or out-of-memory while parsing or walking a deeply nested statement.
+    throw new ReadOnlyRefusal(TOO_COMPLEX);
   }
+}
+
+type ParseTree = { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+
+async function parseStatement(sql: string): Promise<ParseTree> {
+  try {
+    return (await parse(sql)) as ParseTree;
+  } catch (error) {
+    if (error instanceof RangeError || !(error instanceof Error)) throw error;
+    const message = error.message.split('\n')[0] ?? 'parse error';
+    if (/stack|recursion|memory|too (deep|complex)/i.test(message)) throw error;
+    throw new ReadOnlyRefusal(`not a valid PostgreSQL statement (${cutReason(message)})`);
+  }
+}
+
+const cutReason = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
+
+function judge(tree: ParseTree, sql: string, options: { allowAnalyze: boolean }): GuardedStatement {
   const statements = tree.stmts ?? [];
   if (statements.length !== 1) {
     throw new ReadOnlyRefusal(
@@ -214,9 +285,9 @@ export async function guardPostgresStatement(
   const [kind] = Object.keys(stmt);
   const text = statementText(sql, entry.stmt_location ?? 0, entry.stmt_len ?? 0);
   if (kind === 'SelectStmt') {
-    const reason = findDenied(stmt.SelectStmt);
+    const { reason, functions, operators } = walk(stmt.SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'select', text, analyze: false };
+    return { kind: 'select', text, analyze: false, functions: [...functions], operators: [...operators] };
   }
   if (kind === 'ExplainStmt' && isObject(stmt.ExplainStmt)) {
     const explain = stmt.ExplainStmt;
@@ -228,9 +299,9 @@ export async function guardPostgresStatement(
     if (analyze && !options.allowAnalyze) {
       throw new ReadOnlyRefusal('EXPLAIN ANALYZE runs the query: this source does not allow it');
     }
-    const reason = findDenied((explain.query as Node).SelectStmt);
+    const { reason, functions, operators } = walk((explain.query as Node).SelectStmt);
     if (reason) throw new ReadOnlyRefusal(reason);
-    return { kind: 'explain', text, analyze };
+    return { kind: 'explain', text, analyze, functions: [...functions], operators: [...operators] };
   }
   throw new ReadOnlyRefusal(
     `${statementName(kind ?? '')} is not allowed: only SELECT, WITH … SELECT and EXPLAIN are`,

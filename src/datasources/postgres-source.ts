@@ -6,13 +6,15 @@ import {
   type DataSourceLimits,
   type ExplainPlan,
   type QueryRows,
+  ReadOnlyRefusal,
   type TableDescription,
   type TableList,
   type TableRef,
   type TableSummary,
 } from '../core/data-sources/data-source.js';
+import { maskText } from '../core/data-sources/pii-mask.js';
 import { cutText, toCell, toNumber } from './cells.js';
-import { guardPostgresStatement } from './postgres-guard.js';
+import { type GuardedStatement, guardPostgresStatement } from './postgres-guard.js';
 import type { PostgresSession, ReadOnlyQuerier, RowsResult } from './postgres-session.js';
 
 /**
@@ -36,6 +38,40 @@ const KINDS: Record<string, TableSummary['kind']> = {
 
 const q = (identifier: string) => pg.escapeIdentifier(identifier);
 
+/**
+ * Volatile functions a read may call: they change nothing (random numbers, the clock, sizes on disk).
+ * Every other function PostgreSQL marks volatile (`pg_proc.provolatile = 'v'`: the ones with side
+ * effects, built in or the warehouse's own) is refused, whatever the guard's deny list misses.
+ */
+const HARMLESS_VOLATILE = new Set([
+  'random',
+  'random_normal',
+  'clock_timestamp',
+  'timeofday',
+  'gen_random_uuid',
+  'uuid_generate_v4',
+  'pg_relation_size',
+  'pg_total_relation_size',
+  'pg_table_size',
+  'pg_indexes_size',
+  'pg_database_size',
+  'pg_tablespace_size',
+]);
+
+/**
+ * Types whose printed value has a small fixed bound (booleans, integers, floats, oid, dates and times,
+ * uuid, network addresses): fetched as they are. Every other value (text, json, arrays, bytea, numeric…)
+ * is cut on the server with `left(…::text, N)`, so a 500 MB cell never crosses the wire.
+ */
+const BOUNDED_TYPE_OIDS = new Set([
+  16, 18, 20, 21, 23, 26, 650, 700, 701, 774, 790, 829, 869, 1082, 1083, 1114, 1184, 1186, 1266, 2950,
+]);
+
+/** One select-list item: `expression` (a column reference) as is when bounded, else cut to `max` + 1. */
+function cutOnServer(expression: string, typeId: number, max: number): string {
+  return BOUNDED_TYPE_OIDS.has(typeId) ? expression : `left((${expression})::text, ${max + 1})`;
+}
+
 interface FoundTable {
   oid: string;
   schema: string;
@@ -49,6 +85,7 @@ interface FoundTable {
 interface ColumnRow {
   name: string;
   type: string;
+  typeId: number;
   nullable: boolean;
   default: string | null;
   comment: string | null;
@@ -137,7 +174,7 @@ export class PostgresDataSource implements DataSource {
           name: c.name,
           type: c.type,
           nullable: c.nullable,
-          ...(c.default !== null ? { default: cutText(c.default, this.limits.maxCellChars) } : {}),
+          ...(c.default !== null ? { default: maskText(cutText(c.default, this.limits.maxCellChars)) } : {}),
           ...(c.comment !== null ? { comment: cutText(c.comment, this.limits.maxCellChars) } : {}),
         })),
         primaryKey: primaryKey.map((p) => p.name),
@@ -145,7 +182,8 @@ export class PostgresDataSource implements DataSource {
           columns: JSON.parse(f.columns) as string[],
           references: { schema: f.schema, table: f.table, columns: JSON.parse(f.refcolumns) as string[] },
         })),
-        indexes: indexes.map((i) => cutText(i.def, 1_000)),
+        // A partial index prints its predicate's literals (WHERE email <> 'x@y.com'): masked.
+        indexes: indexes.map((i) => maskText(cutText(i.def, 1_000))),
         rowEstimate: estimate(found.relkind, found.reltuples),
         ...(found.size !== null ? { sizeBytes: toNumber(found.size) } : {}),
         ...(found.comment !== null ? { comment: cutText(found.comment, this.limits.maxCellChars) } : {}),
@@ -158,8 +196,13 @@ export class PostgresDataSource implements DataSource {
     const n = Math.max(0, Math.min(Math.floor(limit), this.limits.maxSampleRows));
     return this.session.readOnly(async (db) => {
       const found = await this.findTable(db, ref);
+      const columns = await this.columnsOf(db, found.oid);
+      const max = this.limits.maxCellChars;
+      const list = columns.map((c) => `${cutOnServer(q(c.name), c.typeId, max)} AS ${q(c.name)}`);
       // LIMIT reads the first pages only; TABLESAMPLE would often return nothing from a small table.
-      const result = await db.rows(`SELECT * FROM ${q(found.schema)}.${q(found.table)} LIMIT ${n}`);
+      const result = await db.rows(
+        `SELECT ${list.join(', ')} FROM ${q(found.schema)}.${q(found.table)} LIMIT ${n}`,
+      );
       return this.toRows(result, n);
     });
   }
@@ -236,9 +279,11 @@ export class PostgresDataSource implements DataSource {
         ? guarded.text
         : `EXPLAIN ${analyze ? '(ANALYZE, BUFFERS) ' : ''}${guarded.text}`;
     return this.session.readOnly(async (db) => {
+      await refuseVolatile(db, guarded);
       const result = await db.rows(text);
       const lines = result.rows.map((r) => (r[0] === null || r[0] === undefined ? '' : String(r[0])));
-      return { text: lines.join('\n'), analyzed: analyze };
+      // A plan prints the statement's literals (and folded constants): masked like a cell.
+      return { text: this.session.scrub(maskText(lines.join('\n'))), analyzed: analyze };
     });
   }
 
@@ -246,15 +291,38 @@ export class PostgresDataSource implements DataSource {
     const guarded = await guardPostgresStatement(sql, { allowAnalyze: this.allowsAnalyze });
     const cap = this.limits.maxRows;
     return this.session.readOnly(async (db) => {
-      if (guarded.kind === 'explain') return this.toRows(await db.rows(guarded.text), cap);
+      await refuseVolatile(db, guarded);
+      if (guarded.kind === 'explain') return this.scrubbed(this.toRows(await db.rows(guarded.text), cap));
+      // The columns first (a LIMIT 0 run), then every wide value cut on the server: a cell of hundreds
+      // of megabytes must not reach the driver. Positional aliases (q(c1, c2…)) keep duplicate names apart.
+      const columns = await db.columnsOf(guarded.text);
+      const max = this.limits.maxCellChars;
+      const list = columns.map((c, i) => `${cutOnServer(`q.c${i + 1}`, c.typeId, max)} AS c${i + 1}`);
+      const aliases = columns.length > 0 ? `(${columns.map((_, i) => `c${i + 1}`).join(', ')})` : '';
       // A cursor: the server produces only the rows fetched, so a huge result never reaches memory.
-      await db.rows(`DECLARE deb_rows NO SCROLL CURSOR FOR ${guarded.text}`);
-      return this.toRows(await db.rows(`FETCH FORWARD ${cap + 1} FROM deb_rows`), cap);
+      await db.rows(
+        `DECLARE deb_rows NO SCROLL CURSOR FOR SELECT ${list.join(', ')} FROM (\n${guarded.text}\n) q${aliases}`,
+      );
+      const fetched = await db.rows(`FETCH FORWARD ${cap + 1} FROM deb_rows`);
+      return this.scrubbed(this.toRows({ columns: columns.map((c) => c.name), rows: fetched.rows }, cap));
     });
   }
 
   async close(): Promise<void> {
     await this.session.close();
+  }
+
+  /**
+   * A free query can select `current_user`, `current_database()` or the host into a cell: the source's
+   * host, user, password and database names are removed from every text cell it returns.
+   */
+  private scrubbed(rows: QueryRows): QueryRows {
+    return {
+      ...rows,
+      rows: rows.rows.map((row) =>
+        row.map((cell) => (typeof cell === 'string' ? this.session.scrub(cell) : cell)),
+      ),
+    };
   }
 
   private toRows(result: RowsResult, cap: number): QueryRows {
@@ -295,7 +363,7 @@ export class PostgresDataSource implements DataSource {
 
   private columnsOf(db: ReadOnlyQuerier, oid: string): Promise<ColumnRow[]> {
     return db.objects<ColumnRow>(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.atttypid::int AS "typeId", NOT a.attnotnull AS nullable,
               pg_get_expr(d.adbin, d.adrelid) AS default, col_description(a.attrelid, a.attnum) AS comment,
               t.typcategory::text AS category
          FROM pg_attribute a
@@ -306,6 +374,29 @@ export class PostgresDataSource implements DataSource {
       [oid],
     );
   }
+}
+
+/**
+ * Refuses a statement calling a function, or using an operator, that any overload of its name makes
+ * volatile (by name: the overload the server would pick is not known here; refusing more is the safe
+ * side). An operator is its underlying function (`CREATE OPERATOR … FUNCTION = f`).
+ */
+async function refuseVolatile(db: ReadOnlyQuerier, guarded: GuardedStatement): Promise<void> {
+  const names = guarded.functions.filter((f) => f !== '' && !HARMLESS_VOLATILE.has(f));
+  const operators = guarded.operators.filter((o) => o !== '');
+  if (names.length === 0 && operators.length === 0) return;
+  const found = await db.objects<{ what: string }>(
+    `SELECT what FROM (
+       SELECT 'function ' || lower(p.proname) || '()' AS what FROM pg_proc p
+        WHERE lower(p.proname) = ANY($1::text[]) AND p.provolatile = 'v'
+       UNION ALL
+       SELECT 'operator ' || o.oprname FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
+        WHERE o.oprname = ANY($2::text[]) AND p.provolatile = 'v' AND NOT (lower(p.proname) = ANY($3::text[]))
+     ) v ORDER BY 1 LIMIT 1`,
+    [names, operators, [...HARMLESS_VOLATILE]],
+  );
+  const what = found[0]?.what;
+  if (what) throw new ReadOnlyRefusal(`the ${what} has side effects (volatile): only reading is allowed`);
 }
 
 /** reltuples is -1 (PostgreSQL 14+) or 0 for a table never analysed, and meaningless for a view. */

@@ -171,6 +171,27 @@ describe('DuckDB data source (CSV and Parquet files)', () => {
     30_000,
   );
 
+  it('keeps the data out of conversion errors (no email, name or phone quoted back)', async () => {
+    const statements = [
+      "SELECT string_agg(email || ' ' || full_name || ' ' || phone, ',')::INTEGER FROM customers",
+      'SELECT email::INTEGER FROM customers',
+      'SELECT CAST(phone AS DATE) FROM customers',
+    ];
+    for (const sql of statements) {
+      const error = await source.query(sql).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DataSourceError);
+      expect(error?.message).toMatch(/Conversion Error/);
+      for (const c of warehouseRows().customers) {
+        for (const value of [c.email, c.full_name, c.phone, c.full_name.split(' ')[0] as string]) {
+          expect(error?.message).not.toContain(value);
+        }
+      }
+    }
+  });
+
   it('never shows a configured path, even in DuckDB errors', async () => {
     const errors = await Promise.all(
       ['SELECT nope FROM orders', "SELECT * FROM orders WHERE amount > 'many'", 'SELECT * FROM orders2'].map(

@@ -57,6 +57,9 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
         END IF; END $$`);
       await admin.query('ALTER ROLE deb_readonly_test SET default_transaction_read_only = on');
       await admin.query('GRANT USAGE ON SCHEMA public TO deb_readonly_test');
+      const database = decodeURIComponent(new URL(ADMIN_URL as string).pathname.slice(1));
+      await admin.query(`REVOKE TEMP ON DATABASE ${pg.escapeIdentifier(database)} FROM PUBLIC`);
+      await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
       const url = new URL(ADMIN_URL as string);
       url.username = 'deb_readonly_test';
       url.password = 'deb-readonly-test';
@@ -177,10 +180,76 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL data source (a real server)', () => {
       await raw.query('SET default_transaction_read_only = off');
       await expect(raw.query('DELETE FROM orders')).rejects.toThrow(/permission denied/);
       await expect(raw.query('CREATE TABLE stolen (id int)')).rejects.toThrow(/permission denied/);
+      // Temporary tables too: the README's REVOKE TEMP … FROM PUBLIC.
+      await expect(raw.query('CREATE TEMP TABLE stolen (id int)')).rejects.toThrow(/permission denied/);
     } finally {
       await raw.end();
     }
   });
+
+  it('leaves no session state on a pooled connection: an advisory lock taken is gone after the call', async () => {
+    const session = new PostgresSession({ url: readonlyUrl, statementTimeoutMs: 5_000, maxConnections: 1 });
+    const advisoryLocks = async () =>
+      (await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0]
+        .n as number;
+    try {
+      // The guard bypassed: what ts_rewrite's nested SQL did before it was denied.
+      await session.readOnly((db) => db.rows('SELECT pg_advisory_lock(42)'));
+      await session.readOnly((db) => db.rows("SELECT set_config('work_mem', '1GB', false)"));
+      expect(await advisoryLocks()).toBe(0);
+      const [setting] = (await session.readOnly((db) => db.rows('SHOW work_mem'))).rows;
+      expect(setting).not.toEqual(['1GB']);
+      // And through the tools: refused before it runs.
+      await expect(
+        source.query(
+          "select ts_rewrite('a'::tsquery, $$select 'a'::tsquery,'b'::tsquery from pg_advisory_lock(42)$$)",
+        ),
+      ).rejects.toBeInstanceOf(ReadOnlyRefusal);
+      expect(await advisoryLocks()).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('keeps a backslash literal one statement on a server with standard_conforming_strings off', async () => {
+    // A superuser's connection on purpose: only the transaction and the protocol stand in the way.
+    await admin.query('DROP DATABASE IF EXISTS deb_scs_off');
+    await admin.query('CREATE DATABASE deb_scs_off');
+    await admin.query('ALTER DATABASE deb_scs_off SET standard_conforming_strings = off');
+    const url = new URL(ADMIN_URL as string);
+    url.pathname = '/deb_scs_off';
+    const other = new pg.Client({ connectionString: url.toString() });
+    await other.connect();
+    const superuser = createDataSource({
+      name: 'scs',
+      kind: 'postgres',
+      url: url.toString(),
+      allowAnalyze: false,
+      statementTimeoutMs: 5_000,
+      maxRows: 50,
+      maxConnections: 1,
+    });
+    try {
+      await seedPostgresWarehouse(other);
+      const before = await warehouseChecksum(other);
+      expect(
+        (await other.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings,
+      ).toBe('off');
+      const attack =
+        "select 'a\\''; commit; set session characteristics as transaction read write; create table pwned(x int); insert into pwned values (1); --'";
+      // Read as the guard read it (one literal), the statement is harmless; whatever it returns, nothing
+      // after the backslash may run as a statement of its own.
+      await superuser.explain(attack).catch(() => undefined);
+      await superuser.query(attack).catch(() => undefined);
+      expect((await other.query("SELECT to_regclass('public.pwned') AS t")).rows[0].t).toBeNull();
+      expect(await warehouseChecksum(other)).toBe(before);
+      expect((await superuser.query("SELECT 'a\\b' AS s")).rows).toEqual([['a\\b']]);
+    } finally {
+      await superuser.close();
+      await other.end();
+      await admin.query('DROP DATABASE IF EXISTS deb_scs_off WITH (FORCE)');
+    }
+  }, 30_000);
 
   it.each(HOSTILE_STATEMENTS.map((h) => [h.name, h] as const))(
     '%s is refused or stopped',

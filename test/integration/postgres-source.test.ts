@@ -3,11 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataSource,
   DataSourceError,
+  DEFAULT_DATA_SOURCE_LIMITS,
   ReadOnlyRefusal,
 } from '../../src/core/data-sources/data-source.js';
 import { formatProfiles, formatRows } from '../../src/core/data-sources/format-results.js';
 import { maskProfiles, maskRows } from '../../src/core/data-sources/pii-mask.js';
 import { buildDataSourceCatalog, createDataSource } from '../../src/datasources/catalog.js';
+import { PostgresSession } from '../../src/datasources/postgres-session.js';
+import { PostgresDataSource } from '../../src/datasources/postgres-source.js';
 import { HOSTILE_STATEMENTS } from '../support/hostile-statements.js';
 import { type PgliteServer, startPgliteServer } from '../support/pglite-server.js';
 import {
@@ -164,6 +167,144 @@ describe('PostgreSQL data source (PGlite over the wire)', () => {
     expect(many.truncated).toBe(true);
     const explained = await source.query('EXPLAIN SELECT * FROM customers');
     expect(explained.columns).toEqual(['QUERY PLAN']);
+  });
+
+  it('cuts a huge cell on the server: the client reads under 1 MB, and the pool works after', async () => {
+    const session = new PostgresSession({ url: server.url, statementTimeoutMs: 20_000, maxConnections: 1 });
+    const limits = { ...DEFAULT_DATA_SOURCE_LIMITS, statementTimeoutMs: 20_000, maxRows: 50 };
+    const wide = new PostgresDataSource('wide', false, session, limits);
+    await admin.query('CREATE TABLE wide_cells (id int, body text, tags text[])');
+    try {
+      await admin.query(
+        "INSERT INTO wide_cells VALUES (1, repeat('y', 50000000), ARRAY[repeat('z', 5000000)]), (2, 'short', NULL)",
+      );
+      await wide.query('SELECT 1'); // connect first: the login is not the work counted
+      const before = session.bytesReceived();
+      const big = await wide.query("SELECT repeat('x', 50000000) AS big, 7 AS n -- a trailing comment");
+      expect(big.columns).toEqual(['big', 'n']);
+      expect(big.rows).toEqual([[`${'x'.repeat(limits.maxCellChars)}…`, 7]]);
+      const sample = await wide.sampleRows({ schema: 'public', table: 'wide_cells' }, 5);
+      expect(sample.columns).toEqual(['id', 'body', 'tags']);
+      expect(sample.rows[0]?.[1]).toBe(`${'y'.repeat(limits.maxCellChars)}…`);
+      expect(sample.rows[1]).toEqual([2, 'short', null]);
+      const dup = await wide.query('SELECT 1 AS a, 2 AS a');
+      expect(dup).toEqual({ columns: ['a', 'a'], rows: [[1, 2]], truncated: false });
+      expect(session.bytesReceived() - before).toBeLessThan(1_000_000);
+      expect((await wide.query('SELECT 2 AS two')).rows).toEqual([[2]]);
+    } finally {
+      await admin.query('DROP TABLE wide_cells');
+      await wide.close();
+    }
+  }, 60_000);
+
+  it('ends the connection when one reply message is too large to buffer (a plan with a folded constant)', async () => {
+    const session = new PostgresSession({ url: server.url, statementTimeoutMs: 20_000, maxConnections: 1 });
+    const wide = new PostgresDataSource('wide', false, session, DEFAULT_DATA_SOURCE_LIMITS);
+    try {
+      await wide.query('SELECT 1');
+      const before = session.bytesReceived();
+      const error = await wide.explain("SELECT * FROM orders WHERE status = repeat('x', 20000000)").then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DataSourceError);
+      expect(error?.message).toMatch(/larger than 16 MB/);
+      expect(session.bytesReceived() - before).toBeLessThan(4_000_000);
+      expect((await wide.query('SELECT 3 AS three')).rows).toEqual([[3]]);
+    } finally {
+      await wide.close();
+    }
+  }, 60_000);
+
+  it('keeps the data out of data errors (no email, name or phone quoted back)', async () => {
+    const statements = [
+      "SELECT string_agg(email || ' ' || full_name || ' ' || phone, ',')::int FROM customers",
+      'SELECT email::int FROM customers',
+      'SELECT full_name::date FROM customers',
+      'SELECT phone::numeric FROM customers WHERE phone IS NOT NULL',
+      "SELECT (full_name || E'\\n' || email)::int FROM customers",
+      'SELECT email::varchar(3)::char(2)::int FROM customers',
+    ];
+    for (const sql of statements) {
+      const error = await source.query(sql).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DataSourceError);
+      expect(error?.message).toMatch(/invalid input syntax|out of range/);
+      for (const c of warehouseRows().customers) {
+        for (const value of [c.email, c.full_name, c.phone, c.full_name.split(' ')[0] as string]) {
+          expect(error?.message).not.toContain(value);
+        }
+      }
+    }
+  });
+
+  it('masks literals in plans and partial-index definitions', async () => {
+    await admin.query(
+      "CREATE INDEX customers_vip_idx ON customers (id) WHERE email <> 'vip.person@example.com'",
+    );
+    try {
+      const described = await source.describeTable({ schema: 'public', table: 'customers' });
+      expect(described.indexes.join('\n')).toContain('customers_vip_idx');
+      expect(described.indexes.join('\n')).not.toContain('vip.person@example.com');
+      const plan = await source.explain("SELECT * FROM customers WHERE email = 'alice.martin@example.com'");
+      expect(plan.text).toMatch(/Filter|Cond/);
+      expect(plan.text).not.toContain('alice.martin@example.com');
+    } finally {
+      await admin.query('DROP INDEX customers_vip_idx');
+    }
+  });
+
+  it("refuses a function PostgreSQL marks volatile (the warehouse's own too), admits harmless ones", async () => {
+    await admin.query("CREATE FUNCTION audit_touch() RETURNS int LANGUAGE sql VOLATILE AS 'SELECT 1'");
+    await admin.query("CREATE FUNCTION audit_pure() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2'");
+    await admin.query(
+      "CREATE FUNCTION audit_op(int, int) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT $1 + $2'; " +
+        'CREATE OPERATOR @@@ (LEFTARG = int, RIGHTARG = int, FUNCTION = audit_op)',
+    );
+    try {
+      for (const sql of [
+        'SELECT audit_touch()',
+        'SELECT * FROM orders WHERE id = public.audit_touch()',
+        'SELECT setseed(0.5)',
+        'EXPLAIN SELECT audit_touch()',
+        'SELECT 1 @@@ 2',
+        'SELECT id FROM orders WHERE id OPERATOR(public.@@@) 1 = 3',
+      ]) {
+        await expect(source.query(sql)).rejects.toThrow(/volatile/);
+      }
+      await expect(source.explain('SELECT audit_touch()')).rejects.toBeInstanceOf(ReadOnlyRefusal);
+      const fine = await source.query(
+        "SELECT audit_pure() AS p, random() < 2 AS r, pg_total_relation_size('orders') > 0 AS s, now() IS NOT NULL AS n",
+      );
+      expect(fine.rows).toEqual([[2, true, true, true]]);
+    } finally {
+      await admin.query(
+        'DROP OPERATOR @@@ (int, int); DROP FUNCTION audit_op(int, int); DROP FUNCTION audit_touch(); DROP FUNCTION audit_pure()',
+      );
+    }
+  });
+
+  it('removes the connection user, database and host from query cells', async () => {
+    const result = await source.query(
+      "SELECT current_user AS u, current_database() AS d, 'me=' || session_user AS s, 'orders' AS t",
+    );
+    const shown = JSON.stringify(result.rows);
+    const url = new URL(server.url);
+    for (const secret of [url.username, url.pathname.slice(1), url.hostname])
+      expect(shown).not.toContain(secret);
+    expect(result.rows[0]?.[3]).toBe('orders');
+  });
+
+  it('masks what the model typed when an error echoes it (a table named like an email)', async () => {
+    const error = await source.describeTable({ schema: 'public', table: 'alice.martin@example.com' }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(DataSourceError);
+    expect(error?.message).toMatch(/no table or view named/);
+    expect(error?.message).not.toContain('alice.martin@example.com');
   });
 
   it('treats a hostile table name as a name, never as SQL', async () => {

@@ -44,6 +44,16 @@ describe('PII masking by column name', () => {
     ['ip_address', 'ip address'],
     ['password_hash', 'secret'],
     ['api_key', 'secret'],
+    ['mail', 'email'],
+    ['customer_mail', 'email'],
+    ['fname', 'name'],
+    ['lname', 'name'],
+    ['contact', 'contact'],
+    ['recipient', 'contact'],
+    ['zip', 'address'],
+    ['zip_code', 'address'],
+    ['postcode', 'address'],
+    ['postal_code', 'address'],
   ])('%s is %s', (column, kind) => {
     expect(piiKindOfColumn(column)).toBe(kind);
   });
@@ -63,8 +73,11 @@ describe('PII masking by column name', () => {
     'card_brand',
     'country',
     'city',
-    'zip',
     'kind',
+    'contact_id',
+    'recipient_id',
+    'mail_sent_at',
+    'zip_file',
     'table_name',
     'event_name',
     'product_name',
@@ -73,6 +86,15 @@ describe('PII masking by column name', () => {
     'description',
   ])('%s is not PII', (column) => {
     expect(piiKindOfColumn(column)).toBeUndefined();
+  });
+
+  it('masks a bare 10-digit number in a phone-named column (by name; in other columns digits stay)', () => {
+    const masked = maskRows({
+      columns: ['phone', 'order_ref'],
+      rows: [['4155550101', '4155550101']],
+      truncated: false,
+    });
+    expect(masked.rows).toEqual([['<phone>', '4155550101']]);
   });
 
   it('masks a plain `name` in person-like tables and in free queries, not in other tables', () => {
@@ -103,6 +125,14 @@ describe('PII masking by content', () => {
     ['GB82WEST12345698765432', '<iban>'],
     ['JG 12 34 56 C', '<national id>'],
     ['AB123456C', '<national id>'],
+    ['call 06 12 34 56 78 now', 'call <phone> now'],
+    ['06.12.34.56.78', '<phone>'],
+    ['020 7946 0958', '<phone>'],
+    ['(020) 7946 0958', '<phone>'],
+    ['alice@exämple.de', '<email>'],
+    ['jörg@example.com', '<email>'],
+    ['from josé.garcía@correo.es', 'from <email>'],
+    ['4111.1111.1111.1111', '<card ****1111>'],
   ])('%s → %s', (text, masked) => {
     expect(maskText(text)).toBe(masked);
   });
@@ -128,6 +158,10 @@ describe('PII masking by content', () => {
     'user_42',
     'about 20 minutes',
     '3.14159265358979',
+    '2026 1130 0958',
+    'room 01 12',
+    '1234.5678.9012',
+    '0 12 34 56 78',
   ])('leaves %s alone', (text) => {
     expect(maskText(text)).toBe(text);
   });

@@ -13,7 +13,11 @@ import type { Cell, ColumnProfile, QueryRows } from './data-source.js';
  *   `name` is masked: a product name lost is cheaper than a person's name shown.
  * - Card numbers keep their last four digits (`<card ****1234>`), nothing else: enough to see the shape.
  * - Content checks skip id-like columns (`id`, `*_id`, `*_key`) for cards, so a Luhn-valid numeric key is
- *   not mistaken for a card; bare digit runs are never phones (order ids, epoch timestamps, amounts).
+ *   not mistaken for a card; bare digit runs are never phones (order ids, epoch timestamps, amounts): a
+ *   bare number is masked only in a phone-named column. National numbers count when written with their
+ *   trunk 0 and spaced the way people write them (`06 12 34 56 78`, `020 7946 0958`).
+ * - Emails in any script (`jörg@exämple.de`): a local part cut at its first non-ASCII letter would leak.
+ * - Postcodes (`zip`, `postcode`) are masked as addresses: with a birth date they identify people.
  */
 
 export type PiiKind =
@@ -26,6 +30,7 @@ export type PiiKind =
   | 'address'
   | 'date of birth'
   | 'ip address'
+  | 'contact'
   | 'secret';
 
 /** Column names split into lowercase words: `CustomerEmail` / `customer-email` → customer, email. */
@@ -80,7 +85,7 @@ export function piiKindOfColumn(column: string, table?: string): PiiKind | undef
   if (w.length === 0 || w.some((word) => METADATA_WORDS.has(word))) return undefined;
   const joined = w.join('_');
   const has = (...candidates: string[]) => candidates.some((c) => w.includes(c));
-  if (has('email', 'emailaddress') || joined.includes('e_mail')) return 'email';
+  if (has('email', 'emailaddress') || joined.includes('e_mail') || /(^|_)mail$/.test(joined)) return 'email';
   if (has('phone', 'mobile', 'msisdn', 'telephone', 'tel', 'cellphone', 'fax', 'phonenumber')) return 'phone';
   if (
     has('cc', 'pan', 'ccn', 'cardnumber', 'creditcard') ||
@@ -101,9 +106,24 @@ export function piiKindOfColumn(column: string, table?: string): PiiKind | undef
   if (has('dob', 'birthdate', 'birthday', 'birth') || joined === 'date_of_birth') return 'date of birth';
   if (has('ip', 'ipaddress', 'ipv4', 'ipv6')) return 'ip address';
   if (has('address', 'street', 'addr') || /^address_line/.test(joined)) return 'address';
+  // A postcode narrows a person down to a street or a few; with other columns it identifies them.
+  if (/(^|_)(zip|zip_code|zipcode|postcode|post_code|postal_code|postalcode)$/.test(joined)) return 'address';
+  // Whom to reach (an email, a phone or a name, nobody knows which): masked whole; `contact_id` is a key.
+  if (/(^|_)(contact|contact_info|contact_details|recipient|recipients)$/.test(joined)) return 'contact';
   if (has('password', 'passwd', 'secret', 'token', 'apikey') || joined.includes('api_key')) return 'secret';
   if (
-    has('firstname', 'lastname', 'fullname', 'surname', 'givenname', 'familyname', 'username', 'nickname') ||
+    has(
+      'firstname',
+      'lastname',
+      'fullname',
+      'surname',
+      'givenname',
+      'familyname',
+      'username',
+      'nickname',
+      'fname',
+      'lname',
+    ) ||
     /(^|_)(first|last|full|given|family|middle|maiden|display|contact|customer|user|person|owner|employee|recipient|holder|cardholder|billing|shipping|legal)_name$/.test(
       joined,
     )
@@ -117,12 +137,21 @@ export function piiKindOfColumn(column: string, table?: string): PiiKind | undef
 
 // --- by content ---------------------------------------------------------------------------------
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/** Local parts and domains in any script (jörg@example.com, alice@exämple.de), not only ASCII. */
+const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.\p{L}{2,}/gu;
 /** International (+country code) numbers, and US-style (555) 123-4567 / 555-123-4567 / 555.123.4567. */
 const PHONE_INTERNATIONAL = /(?<![\w+])\+\d[\d ().-]{6,18}\d(?!\w)/g;
 const PHONE_US = /(?<![\w-])(?:\(\d{3}\) ?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-])/g;
+/**
+ * National numbers written with their trunk 0: French `06 12 34 56 78` (pairs), UK `020 7946 0958` /
+ * `(020) 7946 0958` (groups of 3–4). Checked to hold 10–11 digits in `maskText`.
+ */
+const PHONE_NATIONAL_PAIRS = /(?<![\w.+-])0\d(?:[ .-]\d{2}){4}(?![\w.-])/g;
+const PHONE_NATIONAL_GROUPS = /(?<![\w.+-])(?:\(0\d{2,4}\) ?|0\d{2,4}[ -])\d{3,4}[ -]\d{3,4}(?![\w.-])/g;
 /** 13–19 digits, optionally in groups separated by single spaces or dashes. */
 const CARD_CANDIDATE = /(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-])/g;
+/** The same digits in groups of four separated by dots (4111.1111.1111.1111). */
+const CARD_DOTTED = /(?<![\w.-])\d{4}(?:\.\d{4}){2}\.\d{1,7}(?![\w.-])/g;
 const SSN = /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g;
 const IBAN_CANDIDATE =
   /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g;
@@ -144,7 +173,7 @@ export function luhnValid(digits: string): boolean {
 
 /** A card number: 13–19 digits, a card network's first digit (2–6), Luhn-valid. */
 export function isCardNumber(text: string): boolean {
-  const digits = text.replace(/[ -]/g, '');
+  const digits = text.replace(/[ .-]/g, '');
   return /^[2-6]\d{12,18}$/.test(digits) && luhnValid(digits);
 }
 
@@ -166,11 +195,20 @@ const cardMask = (text: string) => `<card ****${text.replace(/\D/g, '').slice(-4
 export function maskText(text: string, options: { cards?: boolean } = {}): string {
   let out = text.replace(EMAIL, '<email>');
   out = out.replace(IBAN_CANDIDATE, (m) => (ibanValid(m) ? '<iban>' : m));
-  if (options.cards !== false) out = out.replace(CARD_CANDIDATE, (m) => (isCardNumber(m) ? cardMask(m) : m));
+  if (options.cards !== false) {
+    out = out.replace(CARD_CANDIDATE, (m) => (isCardNumber(m) ? cardMask(m) : m));
+    out = out.replace(CARD_DOTTED, (m) => (isCardNumber(m) ? cardMask(m) : m));
+  }
   out = out.replace(SSN, '<national id>');
   out = out.replace(UK_NI, '<national id>');
   out = out.replace(PHONE_INTERNATIONAL, (m) => (m.replace(/\D/g, '').length >= 8 ? '<phone>' : m));
   out = out.replace(PHONE_US, '<phone>');
+  const national = (m: string) => {
+    const digits = m.replace(/\D/g, '').length;
+    return digits >= 10 && digits <= 11 ? '<phone>' : m;
+  };
+  out = out.replace(PHONE_NATIONAL_PAIRS, national);
+  out = out.replace(PHONE_NATIONAL_GROUPS, national);
   return out;
 }
 
