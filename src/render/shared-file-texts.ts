@@ -1,4 +1,6 @@
+import { maskText } from '../core/data-sources/pii-mask.js';
 import type { ColumnProfile } from '../core/files/loaded-file.js';
+import { neutraliseMentions } from './sanitise.js';
 
 /**
  * Why this file exists: the words about files shared in a thread: the bot's one reply per file (read, or
@@ -43,9 +45,34 @@ export function sqlFileReadText(name: string): string {
   return `:page_facing_up: Read ${fileNameCode(name)} as SQL text; I will take it into account.`;
 }
 
+const REASON_MAX = 300;
+
+/**
+ * A refusal reason as the model may read it: personal data masked, control characters gone, cut short.
+ * Reasons are our own fixed sentences; this is the second wall in case one ever carries file content.
+ */
+export function maskedReason(reason: string): string {
+  const text = maskText(
+    reason
+      .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
+  const chars = [...text];
+  return chars.length > REASON_MAX ? `${chars.slice(0, REASON_MAX - 1).join('')}…` : text;
+}
+
+/** A refusal reason safe in a bot post: masked, no live mention, and `&<>` escaped (no link or token). */
+export function postableReason(reason: string): string {
+  return neutraliseMentions(maskedReason(reason))
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
+}
+
 /** The bot's reply for a file it did not read: "Not read: `orders.csv` is not CSV: it looks like a PNG image." */
 export function fileRefusedText(name: string, reason: string): string {
-  return `:warning: Not read: ${fileNameCode(name)} is ${reason}.`;
+  return `:warning: Not read: ${fileNameCode(name)} is ${postableReason(reason)}.`;
 }
 
 /** One file as the agent sees it in its input. */
@@ -80,7 +107,7 @@ function entryText(entry: FileNoteEntry): string {
     case 'sql':
       return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}${entry.check ? `; ${entry.check}` : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
     case 'refused':
-      return `- ${entry.name}: not read, ${entry.reason}`;
+      return `- ${entry.name}: not read, ${maskedReason(entry.reason)}`;
   }
 }
 

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnProfile, FileLoadOutcome, SharedFileFormat } from '../core/files/loaded-file.js';
+import { loadFailureReason } from './file-load-failure.js';
 import { type Decision, decide, type FileSample, HEAD_BYTES, sniff } from './file-sniff.js';
 import { parseDuckDB, parsePostgres } from './parsers.js';
 
@@ -233,12 +234,8 @@ function bounded(value: string): string {
 
 function loadFailure(format: string, error: unknown): string {
   if (error instanceof LoadRefusal) return error.message;
-  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  if (/out of memory|memory limit/i.test(message)) return "too large for the sandbox's memory";
-  const label = { csv: 'CSV', tsv: 'TSV', json: 'JSON', parquet: 'Parquet' }[format] ?? format;
-  // DuckDB's message names our private path; the person sees the engine's reason without it.
-  const reason = message.replace(/"[^"]*f\d+\.bin"|'[^']*f\d+\.bin'|\/[^\s"']*f\d+\.bin/g, 'the file');
-  return `not valid ${label}: ${reason.slice(0, 200)}`;
+  // DuckDB's message quotes the file's content: it is classified, never copied (file-load-failure.ts).
+  return loadFailureReason(format, error instanceof Error ? error.message : String(error));
 }
 
 export function quoteIdent(name: string): string {

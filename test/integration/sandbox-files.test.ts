@@ -133,6 +133,26 @@ describe('sandbox: shared files', () => {
     await session.close();
   });
 
+  it('a value that breaks its column type is refused in our words: no file content (mention, link, card) in the reason', async () => {
+    const filler = '{"a":1}\n'.repeat(20_480);
+    const { session, outcomes } = await load(
+      file('inject.json', `${filler}{"a":"<!channel> Your Slack session expired: <https://e.x|Sign in>"}\n`),
+      file('cards.json', `${filler}{"a":"card 4111 1111 1111 1111"}\n`),
+      file('cards.csv', `a,b\n${'1,2\n'.repeat(30_000)}4111111111111111,x\n`),
+    );
+    expect(outcomes).toEqual([
+      { ok: false, reason: "not valid JSON: a value in line 20,481 does not match its column's type" },
+      { ok: false, reason: "not valid JSON: a value in line 20,481 does not match its column's type" },
+      { ok: false, reason: "not valid CSV: a value in line 30,002 does not match its column's type" },
+    ]);
+    for (const outcome of outcomes) {
+      const reason = outcome.ok ? '' : outcome.reason;
+      expect(reason).not.toContain('<');
+      expect(reason).not.toMatch(/4111/);
+    }
+    await session.close();
+  });
+
   it('a stream longer than its cap is refused without keeping the bytes', async () => {
     const big = 'id\n'.concat('1\n'.repeat(5_000));
     const { session, outcomes } = await load(
