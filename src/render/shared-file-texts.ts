@@ -118,7 +118,7 @@ function entryText(entry: FileNoteEntry): string {
 export function filesNote(entries: readonly FileNoteEntry[], maxChars = FILES_NOTE_MAX_CHARS): string {
   if (entries.length === 0) return '';
   const head =
-    'Files in this thread, loaded into your sandbox (query them with run_sql; the tables stay loaded for the whole thread; the profile below is aggregates only):';
+    'Files in this thread, loaded into your sandbox (query them with run_sql; the tables stay loaded for the whole thread; the profile below is aggregates, with min … max only where they are not personal data; personal data in run_sql results comes back masked):';
   const lines = [head];
   let used = head.length;
   for (const [index, entry] of entries.entries()) {

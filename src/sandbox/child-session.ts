@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { TablesReport } from '../core/artifacts/table-schema.js';
 import type { FileLoadOutcome, FileToLoad } from '../core/files/loaded-file.js';
+import { maskRunReport } from '../core/files/masked-report.js';
 import {
   type SandboxLimits,
   type SandboxSession,
@@ -29,6 +30,8 @@ export interface SessionOwner {
 
 export class ChildSession implements SandboxSession {
   private closed = false;
+  /** A file people shared was loaded as a table: every later result is masked (core/files/masked-report.ts). */
+  private holdsFiles = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -84,7 +87,7 @@ export class ChildSession implements SandboxSession {
       const reply = await this.owner.request(this.child, request, this.deadline);
       if (!reply.ok || !reply.report)
         return stoppedReport(`The sandbox failed: ${reply.ok ? 'no report' : reply.error}`);
-      return reply.report;
+      return this.holdsFiles ? maskRunReport(reply.report) : reply.report;
     } catch (error) {
       return stoppedReport(`${RESTARTED} (${error instanceof Error ? error.message : String(error)})`);
     }
@@ -111,6 +114,8 @@ export class ChildSession implements SandboxSession {
         outcomes.push(undefined);
         staged.push({ path, name: file.name, table: file.table, claimed: file.claimed });
       }
+      // Set before the child is asked: a load that fails halfway may still leave a table of the file.
+      if (staged.length > 0) this.holdsFiles = true;
       const loaded = staged.length > 0 ? await this.loadStaged(staged) : [];
       return outcomes.map((outcome) => outcome ?? loaded.shift() ?? { ok: false, reason: 'not loaded' });
     } finally {

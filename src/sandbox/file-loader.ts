@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { luhnValid, piiKindOfColumn } from '../core/data-sources/pii-mask.js';
 import type { ColumnProfile, FileLoadOutcome, SharedFileFormat } from '../core/files/loaded-file.js';
 import { loadFailureReason } from './file-load-failure.js';
 import { type Decision, decide, type FileSample, HEAD_BYTES, sniff } from './file-sniff.js';
@@ -215,8 +216,14 @@ async function profileTable(
       nullShare: Number.isFinite(nulls) ? nulls / 100 : 0,
       distinct: Number(row.approx_unique ?? 0),
     };
-    // A text column's min/max would be some person's value: only numbers, dates and times are shown.
-    if (ORDERED_TYPES.test(type) && row.min !== null && row.max !== null) {
+    // A text column's min/max would be some person's value: only numbers, dates and times are shown,
+    // and not those of personal data either (see rangeIsSafe).
+    if (
+      ORDERED_TYPES.test(type) &&
+      row.min !== null &&
+      row.max !== null &&
+      rangeIsSafe(String(row.column_name), row)
+    ) {
       profile.min = bounded(String(row.min));
       profile.max = bounded(String(row.max));
     }
@@ -227,6 +234,25 @@ async function profileTable(
 
 const ORDERED_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|DATE|TIME.*|TIMESTAMP.*)$/;
+
+/** Birth dates hide under many names (`born_on` is metadata-worded for piiKindOfColumn). */
+const BIRTH_NAME = /birth|born|dob|bday/i;
+
+/**
+ * Whether a column's min and max may be shown: not when its name says personal data (card_number, phone,
+ * dob…), nor when a bound is an integer that could be a card number (13+ digits, Luhn-valid) or a phone
+ * number (10–15 digits: E.164 without its `+`). The model can still count and group such columns.
+ */
+function rangeIsSafe(name: string, row: Record<string, unknown>): boolean {
+  if (piiKindOfColumn(name) !== undefined || BIRTH_NAME.test(name)) return false;
+  return [row.min, row.max].every((bound) => {
+    const digits = String(bound).replace(/^[-+]/, '').replace(/\.0*$/, '');
+    if (!/^\d+$/.test(digits)) return true;
+    const phoneLike = digits.length >= 10 && digits.length <= 15;
+    const cardLike = digits.length >= 13 && luhnValid(digits);
+    return !phoneLike && !cardLike;
+  });
+}
 
 function bounded(value: string): string {
   return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS - 1)}…` : value;

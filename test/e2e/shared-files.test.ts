@@ -161,6 +161,34 @@ describe('files shared in a task thread', () => {
     expect(h.slack.ephemerals.some((e) => /attached files|not read/i.test(e.text ?? ''))).toBe(false);
   });
 
+  it('personal data from a file reaches the model masked: no min/max for it in the profile, masked cells from run_sql', async () => {
+    h = await startHarness();
+    const threadTs = await startTask();
+    const before = messagesRequests().length;
+    h.anthropic.script(
+      sqlToolRound('select * from customers_csv', 'looking at the customers'),
+      textReply('## Customers\nTwo customers.'),
+    );
+    await dropFile(threadTs, {
+      name: 'customers.csv',
+      bytes: Buffer.from(
+        'customer_id,email,card,phone,dob,note\n1,ana@example.com,4111111111111111,14155550123,1980-01-02,call ben@example.com\n2,eve@example.com,5555555555554444,14155550199,1990-05-06,ok\n',
+      ),
+    });
+    await h.app.idle();
+    const [first, second] = messagesRequests().slice(before);
+    const input = JSON.stringify(first?.body.messages);
+    expect(input).toContain('customers.csv → table `customers_csv`, 2 rows × 6 columns');
+    for (const raw of ['4111111111111111', '14155550123', '1980-01-02', '1990-05-06'])
+      expect(input).not.toContain(raw);
+    const [result] = toolResults(second);
+    expect(result?.content).toContain('<email>');
+    expect(result?.content).toContain('<card ****1111>');
+    expect(result?.content).toContain('<phone>');
+    for (const raw of ['ana@example.com', 'ben@example.com', '4111111111111111', '14155550123', '1980-01-02'])
+      expect(result?.content).not.toContain(raw);
+  });
+
   it('a Parquet file shared with the mention that starts the task is loaded, profiled and queried', async () => {
     h = await startHarness();
     h.anthropic.script(

@@ -153,6 +153,41 @@ describe('sandbox: shared files', () => {
     await session.close();
   });
 
+  it('personal data gets no min/max in the profile (by name, or card/phone-like integers), and query results are masked', async () => {
+    const { session, outcomes } = await load(
+      file(
+        'customers.csv',
+        'card,phone,dob,born_on,ref,tel2,amount,email\n4111111111111111,14155550123,1980-01-02,1981-03-04,5555555555554444,4155550123,12.5,ana@example.com\n4012888888881881,14155550199,1990-05-06,1991-07-08,4012888888881881,4155550199,3.5,ben@example.com\n',
+      ),
+    );
+    const customers = outcomes[0];
+    expect(customers).toMatchObject({ ok: true, rows: 2 });
+    if (!customers?.ok || customers.format === 'sql') throw new Error('not loaded');
+    const ranged = customers.columns.filter((c) => c.min !== undefined).map((c) => c.name);
+    // Only the plain number keeps its range.
+    expect(ranged).toEqual(['amount']);
+    const profileText = JSON.stringify(customers.columns);
+    for (const value of [
+      '4111111111111111',
+      '14155550123',
+      '1980-01-02',
+      '1981-03-04',
+      '5555555555554444',
+      '4155550123',
+    ])
+      expect(profileText).not.toContain(value);
+    const report = await session.run(
+      'select * from customers_csv; create table copied as select * from customers_csv; select ref, email from copied',
+    );
+    const text = JSON.stringify(report.statements);
+    for (const value of ['4111111111111111', '14155550123', 'ana@example.com', '5555555555554444'])
+      expect(text).not.toContain(value);
+    expect(text).toContain('<card ****1111>');
+    expect(text).toContain('<email>');
+    expect(text).toContain('<card ****4444>');
+    await session.close();
+  });
+
   it('a stream longer than its cap is refused without keeping the bytes', async () => {
     const big = 'id\n'.concat('1\n'.repeat(5_000));
     const { session, outcomes } = await load(

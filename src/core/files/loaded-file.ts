@@ -6,7 +6,7 @@
 /** The formats the bot reads. The name may claim one; the content decides (src/sandbox/file-sniff.ts). */
 export type SharedFileFormat = 'csv' | 'tsv' | 'json' | 'parquet' | 'sql';
 
-/** One column of a loaded table: aggregates only, never a row. */
+/** One column of a loaded table: aggregates, never a row (min/max only where not personal data). */
 export interface ColumnProfile {
   name: string;
   type: string;
@@ -14,7 +14,10 @@ export interface ColumnProfile {
   nullShare: number;
   /** DuckDB's approximate distinct count. */
   distinct: number;
-  /** Only for numbers, dates and times (a text column's min/max would be a person's value). */
+  /**
+   * Only for numbers, dates and times (a text column's min/max would be a person's value), and not for a
+   * column named as personal data nor one whose bounds look like card or phone numbers.
+   */
   min?: string;
   max?: string;
 }
