@@ -48,6 +48,8 @@ export async function loadStagedFile(
   const decision = decide(file.claimed, sniff(sample));
   if (!decision.ok) return decision;
   if (decision.format === 'sql') return readSqlText(file.path, sample.size);
+  if (decision.format === 'json' && sample.jsonDepth > MAX_JSON_DEPTH)
+    return { ok: false, reason: `not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels)` };
   const read = readSql(file.path, decision);
   const loader = await openLoader(file.path, limits);
   let interrupted = false;
@@ -79,8 +81,8 @@ function readSql(path: string, decision: Extract<Decision, { ok: true }>): strin
   return `SELECT * FROM read_csv(${source}, delim = ${quoteString(delimiter)}, auto_detect = true)`;
 }
 
-/** The first bytes, the last four, the size, and whether all of it is UTF-8 text (streamed, not held). */
-async function readSample(path: string): Promise<FileSample> {
+/** The first bytes, the last four, the size, and what one streamed pass over all of it found (not held). */
+async function readSample(path: string): Promise<FileSample & { jsonDepth: number }> {
   const { size } = await stat(path);
   const handle = await open(path, 'r');
   try {
@@ -88,25 +90,61 @@ async function readSample(path: string): Promise<FileSample> {
     await handle.read(head, 0, head.length, 0);
     const tail = new Uint8Array(Math.min(size, 4));
     await handle.read(tail, 0, tail.length, size - tail.length);
-    return { head, tail, size, utf8: await isUtf8Text(path) };
+    const pass = await scanText(path);
+    return { head, tail, size, ...pass };
   } finally {
     await handle.close();
   }
 }
 
-async function isUtf8Text(path: string): Promise<boolean> {
+/**
+ * JSON nested deeper than this is refused before DuckDB sees it: `[`×100,000 in a 200 KB file crashed
+ * the sandbox child inside read_json (a stack overflow), taking the session's other tables with it.
+ * Real data files nest a handful of levels.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * One streamed pass: whether the whole file is UTF-8 text without NUL bytes, and the deepest nesting of
+ * `[`/`{` outside JSON strings (only used when the file is read as JSON).
+ */
+async function scanText(path: string): Promise<{ utf8: boolean; jsonDepth: number }> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-      const bytes = chunk as Buffer;
-      if (bytes.includes(0)) return false;
-      decoder.decode(bytes, { stream: true });
+  let utf8 = true;
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  let escaped = false;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    const bytes = chunk as Buffer;
+    if (utf8) {
+      try {
+        if (bytes.includes(0)) utf8 = false;
+        else decoder.decode(bytes, { stream: true });
+      } catch {
+        utf8 = false;
+      }
     }
-    decoder.decode();
-    return true;
-  } catch {
-    return false;
+    if (!utf8) return { utf8, jsonDepth: deepest };
+    for (let i = 0; i < bytes.length; i += 1) {
+      const byte = bytes[i] as number;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === 0x5c) escaped = true;
+        else if (byte === 0x22) inString = false;
+      } else if (byte === 0x22) inString = true;
+      else if (byte === 0x5b || byte === 0x7b) {
+        depth += 1;
+        if (depth > deepest) deepest = depth;
+      } else if ((byte === 0x5d || byte === 0x7d) && depth > 0) depth -= 1;
+    }
   }
+  try {
+    decoder.decode();
+  } catch {
+    utf8 = false;
+  }
+  return { utf8, jsonDepth: deepest };
 }
 
 async function readSqlText(path: string, size: number): Promise<FileLoadOutcome> {

@@ -21,12 +21,19 @@ export async function removeStagingDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** One staged file, removed as soon as it is loaded (the next one may be large too). */
+export async function removeStagedFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+const TRANSIENT = /^(TimeoutError|AbortError)\b|fetch failed|ECONNRESET|socket|HTTP (5\d\d|429)\b/;
+
 /** Streams a file's download into `path`; refused (and nothing kept) once it passes its byte cap. */
 export async function stageFile(
   path: string,
   file: FileToLoad,
   signal?: AbortSignal,
-): Promise<{ ok: true; bytes: number } | { ok: false; reason: string }> {
+): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; transient?: boolean }> {
   const handle = await open(path, 'wx', 0o600);
   let bytes = 0;
   try {
@@ -40,7 +47,9 @@ export async function stageFile(
   } catch (error) {
     if (signal?.aborted) throw error;
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { ok: false, reason: `not downloadable from Slack (${why})` };
+    // A timeout, a dropped connection or Slack's own 5xx/429 says nothing about the file: tried again later.
+    const transient = error instanceof Error && TRANSIENT.test(`${error.name}: ${error.message}`);
+    return { ok: false, reason: `not downloadable from Slack (${why})`, ...(transient ? { transient } : {}) };
   } finally {
     await handle.close();
   }

@@ -7,6 +7,7 @@ import type { FileLoadOutcome, FileToLoad } from '../../src/core/files/loaded-fi
 import type { SandboxSession, SqlRunReport } from '../../src/core/sandbox/sandbox.js';
 import { ChildProcessSandbox } from '../../src/sandbox/child-sandbox.js';
 import { removeStaleStagingDirs } from '../../src/sandbox/file-staging.js';
+import { until } from '../support/wait.js';
 
 /**
  * Shared files loaded into a sandbox session through the real DuckDB child: the content decides the type,
@@ -186,6 +187,65 @@ describe('sandbox: shared files', () => {
     expect(text).toContain('<email>');
     expect(text).toContain('<card ****4444>');
     await session.close();
+  });
+
+  it('JSON nested 100,000 deep is refused before DuckDB reads it; the other files load in the same child', async () => {
+    const own = new ChildProcessSandbox();
+    try {
+      const session = await own.openSession();
+      const evil = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+      const outcomes =
+        (await session.loadFiles?.([
+          file('evil.json', evil),
+          file('good.csv', 'id,kind\n1,a\n2,b\n'),
+          file('strings.json', `[{"a":"${'['.repeat(500)}"}]`),
+        ])) ?? [];
+      expect(outcomes.map((o) => (o.ok ? o.format : o.reason))).toEqual([
+        'not valid JSON: nested too deeply (more than 64 levels)',
+        'csv',
+        // Brackets inside strings are text, not nesting.
+        'json',
+      ]);
+      const report = await session.run('select count(*) from good_csv');
+      expect(report.statements[0]).toMatchObject({ ok: true, rows: [['2']] });
+      expect(own.starts).toBe(1);
+      await session.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('when the child stops while a file loads, that file is refused and the files after it are only postponed', async () => {
+    const own = new ChildProcessSandbox();
+    try {
+      const session = await own.openSession();
+      const pid = own.childPid;
+      const killer = file('killer.csv', 'id\n1\n');
+      const outcomes =
+        (await session.loadFiles?.([
+          file('good.csv', 'id\n1\n'),
+          {
+            ...killer,
+            // The child dies between this file's download and its load.
+            open: async () => {
+              if (pid) process.kill(pid, 'SIGKILL');
+              await until(() => own.childPid !== pid);
+              return killer.open();
+            },
+          },
+          file('later.csv', 'id\n1\n'),
+        ])) ?? [];
+      expect(outcomes[0]).toMatchObject({ ok: true });
+      expect(outcomes[1]).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('stopped while loading it'),
+      });
+      expect(outcomes[1]).not.toHaveProperty('transient');
+      expect(outcomes[2]).toMatchObject({ ok: false, transient: true });
+      await session.close();
+    } finally {
+      await own.stop();
+    }
   });
 
   it('a stream longer than its cap is refused without keeping the bytes', async () => {

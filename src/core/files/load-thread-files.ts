@@ -109,6 +109,15 @@ async function checkFiles(
     }
     seen.set(row.id, 0);
     const info = await deps.sharedFiles.info(row.fileId);
+    if (!info.ok && transientInfoError(info.error)) {
+      // Slack could not answer now: nothing is decided about the file; the next answer asks again.
+      notes.push({
+        kind: 'refused',
+        name: label,
+        reason: 'not readable in Slack just now; tried again next answer',
+      });
+      continue;
+    }
     if (!info.ok) {
       refuse(deps, thread, row, label, infoFailure(info.error), notes);
       continue;
@@ -147,6 +156,21 @@ function refusal(
     return `over the ${megabytes(limits.maxTotalBytes)} all files of a task may have together`;
   if (!file.downloadUrl) return 'not a file stored in Slack';
   return undefined;
+}
+
+/** files.info errors that say nothing about the file (Slack's rate limit, its own or the network's failure). */
+const TRANSIENT_INFO_ERRORS = new Set([
+  'ratelimited',
+  'request_failed',
+  'fatal_error',
+  'internal_error',
+  'service_unavailable',
+  'timeout',
+  'request_error',
+]);
+
+function transientInfoError(error: string): boolean {
+  return TRANSIENT_INFO_ERRORS.has(error) || /^http_(5\d\d|429|error)$/.test(error);
 }
 
 function infoFailure(error: string): string {
@@ -194,6 +218,16 @@ async function loadPending(
   for (const [index, { row }] of pending.entries()) {
     const outcome = outcomes[index] ?? { ok: false, reason: 'not loaded' };
     const name = row.name ?? row.fileId;
+    if (!outcome.ok && outcome.transient) {
+      // Not judged (the sandbox stopped over another file, a download timed out): kept `new`, no reply,
+      // and tried again on the next answer.
+      notes.push({
+        kind: 'refused',
+        name,
+        reason: `not loaded now (${outcome.reason}); tried again next answer`,
+      });
+      continue;
+    }
     if (!outcome.ok) {
       if (row.status === 'new') refuse(deps, thread, row, name, outcome.reason, notes);
       else notes.push({ kind: 'refused', name, reason: `could not be loaded again: ${outcome.reason}` });

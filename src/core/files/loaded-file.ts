@@ -56,5 +56,9 @@ export type FileLoadOutcome =
       /** What the engines' own parsers (DuckDB, PostgreSQL) say of it, for the agent; absent if cut short. */
       check?: string;
     }
-  /** `reason` reads after "`name` is …", e.g. "not CSV: it looks like a PNG image". */
-  | { ok: false; reason: string };
+  /**
+   * `reason` reads after "`name` is …", e.g. "not CSV: it looks like a PNG image". `transient`: the file
+   * itself was not judged (the sandbox stopped over another file, a download timed out): it is tried
+   * again on the next answer, and nothing is posted about it now.
+   */
+  | { ok: false; reason: string; transient?: boolean };
