@@ -59,6 +59,7 @@ export async function loadStagedFile(
     target.interrupt();
   }, limits.timeoutMs);
   try {
+    if (decision.format === 'parquet') await checkParquetSize(loader.connection, file.path);
     await copyInto(loader.connection, target, read, file.table);
     const profile = await profileTable(target, file.table);
     return { ok: true, format: decision.format, table: file.table, bytes: sample.size, ...profile };
@@ -181,13 +182,26 @@ async function parserVerdicts(text: string): Promise<string> {
   return verdicts.join('; ');
 }
 
+/**
+ * The loader's memory: half of the session's, at least 128 MB (DuckDB's CSV reader streams through two
+ * ~30 MB buffers; 64 MB failed on a two-line file). It only streams chunks into the session, and both
+ * live in the one child, whose resident memory is capped at memoryLimit plus headroom.
+ */
+export function loaderMemory(memoryLimit: string): string {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/i.exec(memoryLimit);
+  if (!match) return memoryLimit;
+  const unit = (match[2] ?? 'B').toUpperCase().replace('I', '');
+  const factor = { B: 1 / 1_048_576, KB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 }[unit] ?? 1;
+  return `${Math.max(128, Math.floor((Number(match[1]) * factor) / 2))}MB`;
+}
+
 /** A database that can read exactly one path and nothing else, with its settings locked. */
 async function openLoader(path: string, limits: LoadLimits) {
   const instance = await DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     allow_community_extensions: 'false',
-    memory_limit: limits.memoryLimit,
+    memory_limit: loaderMemory(limits.memoryLimit),
     max_temp_directory_size: '0B',
     threads: String(limits.threads),
   });
@@ -223,10 +237,13 @@ async function copyInto(
   const columns = names.map((name, i) => `${quoteIdent(name)} ${types[i]?.toString() ?? 'VARCHAR'}`);
   await target.run(`CREATE TABLE ${quoteIdent(table)} (${columns.join(', ')})`);
   const appender = await target.createAppender(table);
+  let rows = 0;
   try {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
+      rows += chunk.rowCount;
+      if (rows > MAX_FILE_ROWS) throw new LoadRefusal(tooManyRows());
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
@@ -236,6 +253,39 @@ async function copyInto(
 }
 
 class LoadRefusal extends Error {}
+
+/**
+ * Rows a file may have. A few KB of Parquet can declare 150 million rows (one repeated value), which
+ * took 25 s and 544 MB to load, again before every answer; no file someone drops in a thread to
+ * design from needs more than this. Checked from Parquet's metadata before reading, and counted while
+ * appending for every format.
+ */
+export const MAX_FILE_ROWS = 10_000_000;
+/** Parquet whose data is this many times larger uncompressed than stored is refused (a compression bomb)… */
+const MAX_PARQUET_RATIO = 50;
+/** …once it is at least this large uncompressed (a small file of repeated values compresses that well too). */
+const RATIO_FLOOR_BYTES = 64 * 1024 * 1024;
+
+const tooManyRows = () => `too long (more than ${MAX_FILE_ROWS.toLocaleString('en-US')} rows)`;
+
+/** Refuses a Parquet file by what its footer declares, before a row is read. */
+async function checkParquetSize(loader: DuckDBConnection, path: string): Promise<void> {
+  const source = quoteString(path);
+  const meta = await loader.runAndReadAll(
+    `SELECT (SELECT sum(num_rows) FROM parquet_file_metadata(${source}))::DOUBLE AS n,
+            sum(total_compressed_size)::DOUBLE AS packed, sum(total_uncompressed_size)::DOUBLE AS unpacked
+     FROM parquet_metadata(${source})`,
+  );
+  const row = meta.getRowObjects()[0] ?? {};
+  const rows = Number(row.n ?? 0);
+  const packed = Number(row.packed ?? 0);
+  const unpacked = Number(row.unpacked ?? 0);
+  if (rows > MAX_FILE_ROWS) throw new LoadRefusal(tooManyRows());
+  if (unpacked >= RATIO_FLOOR_BYTES && unpacked > packed * MAX_PARQUET_RATIO)
+    throw new LoadRefusal(
+      `a compression bomb (${Math.round(unpacked / Math.max(packed, 1))}× larger unpacked)`,
+    );
+}
 
 /** Rows, and per column its type, null share, approximate distinct count, and min/max where safe. */
 async function profileTable(

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -246,6 +254,27 @@ describe('sandbox: shared files', () => {
     } finally {
       await own.stop();
     }
+  });
+
+  it('a tiny Parquet file that declares more than 10,000,000 rows is refused from its metadata, before a row is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deb-bomb-'));
+    const path = join(dir, 'bomb.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    await connection.run(`COPY (SELECT 1 AS a FROM range(12000000)) TO '${path}' (FORMAT parquet)`);
+    connection.closeSync();
+    db.closeSync();
+    const bytes = readFileSync(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(bytes.length).toBeLessThan(200_000);
+    const { session, outcomes } = await load(file('bomb.parquet', bytes), file('ok.csv', 'id\n1\n'));
+    expect(outcomes[0]).toEqual({ ok: false, reason: 'too long (more than 10,000,000 rows)' });
+    expect(outcomes[1]).toMatchObject({ ok: true });
+    const tables = await session.run(
+      "select count(*) from duckdb_tables() where table_name = 'bomb_parquet'",
+    );
+    expect(tables.statements[0]).toMatchObject({ ok: true, rows: [['0']] });
+    await session.close();
   });
 
   it('a stream longer than its cap is refused without keeping the bytes', async () => {
