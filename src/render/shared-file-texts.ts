@@ -75,6 +75,16 @@ export function fileRefusedText(name: string, reason: string): string {
   return `:warning: Not read: ${fileNameCode(name)} is ${postableReason(reason)}.`;
 }
 
+/** Files named in one refusal line at most; the rest are counted. */
+const NAMES_PER_LINE = 10;
+
+/** Several files refused for one reason: "Not read: `a.csv`, `b.csv` and 3 more are over the limit …". */
+export function filesRefusedText(names: readonly string[], reason: string): string {
+  const shown = names.slice(0, NAMES_PER_LINE).map(fileNameCode).join(', ');
+  const more = names.length - Math.min(names.length, NAMES_PER_LINE);
+  return `:warning: Not read: ${shown}${more > 0 ? ` and ${more} more` : ''} are ${postableReason(reason)}.`;
+}
+
 /** One file as the agent sees it in its input. */
 export type FileNoteEntry =
   | { kind: 'table'; name: string; table: string; rows: number; columns: ColumnProfile[] }

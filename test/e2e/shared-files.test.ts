@@ -111,11 +111,12 @@ describe('files shared in a task thread', () => {
     return shared;
   }
 
+  /** The bot's messages in the thread, one entry per line (one reply tells of several files, a line each). */
   const botTexts = (threadTs: string) =>
     h.slack
       .threadMessages(CHANNEL, threadTs)
       .filter((m) => m.bot_id)
-      .map((m) => m.text ?? m.markdown_text ?? '');
+      .flatMap((m) => (m.text ?? m.markdown_text ?? '').split('\n'));
   const messagesRequests = () => h.anthropic.requests.filter((r) => r.path === '/v1/messages');
 
   it('a CSV dropped into a thread is profiled for the agent, queried with run_sql, and told once', async () => {
@@ -414,8 +415,41 @@ describe('files shared in a task thread', () => {
     expect(replies).toContain(
       ':page_facing_up: Read `first.csv` → table `first_csv` (1 row × 1 column). I can query it in my sandbox.',
     );
-    expect(replies).toContain(':warning: Not read: `second.csv` is one file more than the 1 a task reads.');
+    expect(replies).toContain(':warning: Not read: `second.csv` is over the limit of 1 file a task reads.');
     expect(h.slack.fileDownloads.some((d) => d.path.includes(second.fileId))).toBe(false);
+  });
+
+  it('30 files in one message with FILES_PER_TASK=5: files.info only for the first 5, one reply for all of them', async () => {
+    h = await startHarness({ env: { FILES_PER_TASK: '5' } });
+    const threadTs = await startTask();
+    const shared = Array.from({ length: 30 }, (_, i) =>
+      h.slack.shareFile({
+        channel: CHANNEL,
+        threadTs,
+        user: ANA,
+        name: `part_${i + 1}.csv`,
+        bytes: Buffer.from(`id\n${i}\n`),
+      }),
+    );
+    const infoBefore = h.slack.callsTo('files.info').length;
+    const postsBefore = h.slack.callsTo('chat.postMessage').length;
+    const first = shared[0]?.event ?? {};
+    await deliver({ ...first, files: shared.flatMap((s) => s.event.files as unknown[]) });
+    await h.app.idle();
+    expect(h.slack.callsTo('files.info').length - infoBefore).toBeLessThanOrEqual(5);
+    const posts = h.slack
+      .callsTo('chat.postMessage')
+      .slice(postsBefore)
+      .filter((c) => /Read `|Not read/.test(String(c.args.text ?? '')));
+    expect(posts.length).toBeLessThanOrEqual(2);
+    const replies = botTexts(threadTs);
+    expect(replies.filter((t) => t.startsWith(':page_facing_up: Read `part_'))).toHaveLength(5);
+    // The overflow is named from the event in one line; a thread records at most 20 files.
+    expect(replies).toContain(
+      ':warning: Not read: `part_6.csv`, `part_7.csv`, `part_8.csv`, `part_9.csv`, `part_10.csv`, `part_11.csv`, `part_12.csv`, `part_13.csv`, `part_14.csv`, `part_15.csv` and 5 more are over the limit of 5 files a task reads.',
+    );
+    expect(h.query<{ n: number }>('select count(*) as n from thread_files')[0]?.n).toBe(20);
+    expect(h.slack.fileDownloads).toHaveLength(5);
   });
 
   it('a .sql file is offered to the agent as text with what the engines’ parsers say of it', async () => {
