@@ -312,14 +312,16 @@ describe('files shared in a task thread', () => {
       text: 'here',
       ts: message.ts,
       thread_ts: threadTs,
-      files: [{ id: elsewhere.fileId, name: 'salaries.csv' }],
+      // The event names it innocently; files.info would tell its real name.
+      files: [{ id: elsewhere.fileId, name: 'a.csv' }],
     });
     await h.app.idle();
-    expect(botTexts(threadTs)).toContain(
-      ':warning: Not read: `salaries.csv` is not shared in this conversation.',
-    );
+    expect(botTexts(threadTs)).toContain(':warning: Not read: `a.csv` is not shared in this conversation.');
+    expect(botTexts(threadTs).join('\n')).not.toContain('salaries');
     expect(h.slack.fileDownloads).toEqual([]);
-    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).not.toContain('salary');
+    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).not.toContain('salar');
+    // Nor is it kept.
+    expect(h.query<{ name: string }>('select name from thread_files').map((r) => r.name)).toEqual(['a.csv']);
   });
 
   it('exactly one reply per file across a retry, a post that landed but failed, and later turns that reload it', async () => {

@@ -129,6 +129,11 @@ async function checkFiles(
       continue;
     }
     const file = info.file;
+    if (!file.sharedIn.includes(thread.channelId)) {
+      // Someone else's file: its real name is not ours to show or keep; the event's name (or id) is used.
+      refuse(deps, thread, row, label, 'not shared in this conversation', notes);
+      continue;
+    }
     const why = refusal(file, thread, limits, totalBytes);
     if (why) {
       refuse(deps, thread, row, file.name, why, notes);
@@ -154,7 +159,6 @@ function refusal(
   limits: SharedFileLimits,
   totalBytes: number,
 ): string | undefined {
-  if (!file.sharedIn.includes(thread.channelId)) return 'not shared in this conversation';
   if (file.size > limits.maxFileBytes)
     return `larger than the ${megabytes(limits.maxFileBytes)} a file may have (${megabytes(file.size)})`;
   if (totalBytes + file.size > limits.maxTotalBytes)
