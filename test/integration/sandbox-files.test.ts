@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FileLoadOutcome, FileToLoad } from '../../src/core/files/loaded-file.js';
 import type { SandboxSession, SqlRunReport } from '../../src/core/sandbox/sandbox.js';
 import { ChildProcessSandbox } from '../../src/sandbox/child-sandbox.js';
-import { removeStaleStagingDirs } from '../../src/sandbox/file-staging.js';
+import { createStagingDir, removeStaleStagingDirs } from '../../src/sandbox/file-staging.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -347,11 +348,28 @@ describe('sandbox: shared files', () => {
     const stale = join(tmpdir(), 'deb-files-999999999-abcdef');
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, 'f1.bin'), 'left behind');
-    const mine = join(tmpdir(), `deb-files-${process.pid}-live`);
-    mkdirSync(mine, { recursive: true });
+    // Another live bot's directory (its pid runs: our parent) is left alone.
+    const other = join(tmpdir(), `deb-files-${process.ppid}-0123456789ab-live`);
+    mkdirSync(other, { recursive: true });
+    const mine = await createStagingDir();
     expect(await removeStaleStagingDirs()).toBeGreaterThanOrEqual(1);
     expect(existsSync(stale)).toBe(false);
-    // A live bot's directory is left alone.
+    expect(existsSync(other)).toBe(true);
+    expect(existsSync(mine)).toBe(true);
+    rmSync(other, { recursive: true, force: true });
+    rmSync(mine, { recursive: true, force: true });
+  });
+
+  it('a directory with this process’s pid but not made by it (a restarted container reuses pid 1) is removed; so is any older than a day', async () => {
+    const reused = join(tmpdir(), `deb-files-${process.pid}-ffffffffffff-abcdef`);
+    const legacy = join(tmpdir(), `deb-files-${process.pid}-abcdef`);
+    const old = join(tmpdir(), `deb-files-${process.ppid}-0123456789ab-old`);
+    for (const dir of [reused, legacy, old]) mkdirSync(dir, { recursive: true });
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    const mine = await createStagingDir();
+    await removeStaleStagingDirs();
+    expect([reused, legacy, old].filter((dir) => existsSync(dir))).toEqual([]);
     expect(existsSync(mine)).toBe(true);
     rmSync(mine, { recursive: true, force: true });
   });
