@@ -134,7 +134,7 @@ async function checkFiles(
       refuse(deps, thread, row, label, 'not shared in this conversation', notes);
       continue;
     }
-    const why = refusal(file, thread, limits, totalBytes);
+    const why = refusal(file, limits, totalBytes);
     if (why) {
       refuse(deps, thread, row, file.name, why, notes);
       continue;
@@ -155,7 +155,6 @@ function overLimit(max: number): string {
 
 function refusal(
   file: SharedFileInfo,
-  thread: ThreadRef,
   limits: SharedFileLimits,
   totalBytes: number,
 ): string | undefined {
