@@ -454,6 +454,33 @@ describe('files shared in a task thread', () => {
     expect(h.slack.fileDownloads).toHaveLength(5);
   });
 
+  it('files.info failing for a moment (a 5xx) decides nothing: no reply, the file stays new and is read on the next answer', async () => {
+    h = await startHarness();
+    const threadTs = await startTask();
+    h.slack.failNext('files.info', { status: 500 }, 1);
+    await dropFile(threadTs, { name: 'orders.csv', bytes: Buffer.from(ORDERS_CSV) });
+    await h.app.idle();
+    expect(botTexts(threadTs).filter((t) => t.includes('orders.csv'))).toEqual([]);
+    expect(h.query<{ status: string }>('select status from thread_files')).toEqual([{ status: 'new' }]);
+    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).toContain(
+      'orders.csv: not read, not readable in Slack just now; tried again next answer',
+    );
+    const later = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text: 'and now?', thread_ts: threadTs });
+    await deliver({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: ANA,
+      text: later.text,
+      ts: later.ts,
+      thread_ts: threadTs,
+    });
+    await h.app.idle();
+    expect(
+      botTexts(threadTs).filter((t) => t.includes('Read `orders.csv` → table `orders_csv`')),
+    ).toHaveLength(1);
+  });
+
   it('a .sql file is offered to the agent as text with what the engines’ parsers say of it', async () => {
     h = await startHarness();
     const threadTs = await startTask();

@@ -278,6 +278,22 @@ describe('sandbox: shared files', () => {
     await session.close();
   });
 
+  it('a download that times out or gets a 5xx decides nothing about the file (transient); a 404 does', async () => {
+    const failing = (error: Error) =>
+      file('slow.csv', '', {
+        open: async () => {
+          throw error;
+        },
+      });
+    const { session, outcomes } = await load(
+      failing(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      failing(new Error('HTTP 503')),
+      failing(new Error('HTTP 404')),
+    );
+    expect(outcomes.map((o) => !o.ok && o.transient === true)).toEqual([true, true, false]);
+    await session.close();
+  });
+
   it('a stream longer than its cap is refused without keeping the bytes', async () => {
     const big = 'id\n'.concat('1\n'.repeat(5_000));
     const { session, outcomes } = await load(
