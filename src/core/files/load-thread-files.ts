@@ -153,11 +153,7 @@ function overLimit(max: number): string {
   return `over the limit of ${max} ${max === 1 ? 'file' : 'files'} a task reads`;
 }
 
-function refusal(
-  file: SharedFileInfo,
-  limits: SharedFileLimits,
-  totalBytes: number,
-): string | undefined {
+function refusal(file: SharedFileInfo, limits: SharedFileLimits, totalBytes: number): string | undefined {
   if (file.size > limits.maxFileBytes)
     return `larger than the ${megabytes(limits.maxFileBytes)} a file may have (${megabytes(file.size)})`;
   if (totalBytes + file.size > limits.maxTotalBytes)
