@@ -1,4 +1,3 @@
-import { maskText } from '../core/data-sources/pii-mask.js';
 import type { ColumnProfile } from '../core/files/loaded-file.js';
 import { neutraliseMentions } from './sanitise.js';
 
@@ -48,23 +47,22 @@ export function sqlFileReadText(name: string): string {
 const REASON_MAX = 300;
 
 /**
- * A refusal reason as the model may read it: personal data masked, control characters gone, cut short.
- * Reasons are our own fixed sentences; this is the second wall in case one ever carries file content.
+ * A refusal reason as the model may read it: control characters gone, cut short. Reasons are our own
+ * fixed sentences, masked for personal data by the use case (core/files/load-thread-files.ts) before they
+ * are stored; this is the second wall in case one ever carries file content.
  */
-export function maskedReason(reason: string): string {
-  const text = maskText(
-    reason
-      .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
-  );
+export function plainReason(reason: string): string {
+  const text = reason
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const chars = [...text];
   return chars.length > REASON_MAX ? `${chars.slice(0, REASON_MAX - 1).join('')}…` : text;
 }
 
-/** A refusal reason safe in a bot post: masked, no live mention, and `&<>` escaped (no link or token). */
+/** A refusal reason safe in a bot post: no live mention, and `&<>` escaped (no link or token). */
 export function postableReason(reason: string): string {
-  return neutraliseMentions(maskedReason(reason))
+  return neutraliseMentions(plainReason(reason))
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;');
@@ -117,7 +115,7 @@ function entryText(entry: FileNoteEntry): string {
     case 'sql':
       return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}${entry.check ? `; ${entry.check}` : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
     case 'refused':
-      return `- ${entry.name}: not read, ${maskedReason(entry.reason)}`;
+      return `- ${entry.name}: not read, ${plainReason(entry.reason)}`;
   }
 }
 

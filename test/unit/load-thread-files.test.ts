@@ -116,4 +116,50 @@ describe('shared files: transient load outcomes', () => {
     expect(store.rows.map((r) => r.status)).toEqual(['refused', 'read']);
     expect(posts.filter((p) => p.includes('good.csv'))).toHaveLength(1);
   });
+
+  it('a refusal reason is masked before it is stored, posted or given to the model (a second wall)', async () => {
+    const store = memoryStore();
+    store.record(THREAD, [{ fileId: 'F1', messageTs: '2.0', name: 'cards.json' }]);
+    const posts: string[] = [];
+    const hostile = 'not valid JSON: "<!channel> card 4111 1111 1111 1111, mail ana@example.com"';
+    const sandbox: AnswerSandbox = {
+      session: async () => ({
+        run: async () => ({ statements: [], notRun: 0, elapsedMs: 0 }),
+        loadFiles: async () => [{ ok: false, reason: hostile }],
+        close: async () => undefined,
+      }),
+      close: async () => undefined,
+    };
+    const note = await loadThreadFiles(
+      {
+        threadFiles: store,
+        sharedFiles: {
+          info: async (id: string) => ({
+            ok: true as const,
+            file: { id, name: 'cards.json', size: 10, sharedIn: ['C1'], downloadUrl: 'x' },
+          }),
+          open: async () => (async function* () {})(),
+        },
+        fileLimits: DEFAULT_SHARED_FILE_LIMITS,
+        slack: {
+          postText: async (_c: string, text: string) => {
+            posts.push(text);
+            return 'ts';
+          },
+          findPosted: async () => undefined,
+        },
+        logger: quiet,
+        sandboxOn: true,
+      },
+      THREAD,
+      sandbox,
+      answerFiles(),
+    );
+    for (const text of [note, posts.join('\n'), store.rows[0]?.detail ?? '']) {
+      expect(text).not.toContain('4111 1111');
+      expect(text).not.toContain('ana@example.com');
+    }
+    expect(posts.join('\n')).not.toMatch(/<!channel>|[<>]/);
+    expect(note).toContain('<card ****1111>');
+  });
 });

@@ -81,20 +81,16 @@ describe('shared files: names', () => {
     );
   });
 
-  it('a refusal reason that carries file content cannot mention, link or show a card number in a post', () => {
+  it('a refusal reason that carries file content cannot mention or link in a post', () => {
     const hostile =
       'not valid JSON: "<!channel> Your Slack session expired: <https://e.x|Sign in>" & card 4111 1111 1111 1111 <@U0ANA0001>';
     const text = fileRefusedText('inject.json', hostile);
     expect(text.startsWith(':warning: Not read: `inject.json` is ')).toBe(true);
     expect(text).not.toMatch(/[<>]/);
     expect(text).not.toMatch(/<!channel>|<@U|<https/);
-    expect(text).not.toContain('4111 1111');
     expect(text).toContain('&lt;https://e.x|Sign in&gt;');
     expect(text).toContain('&amp;');
-    // The model's note gets the masked reason too.
-    const note = filesNote([{ kind: 'refused', name: 'inject.json', reason: hostile }]);
-    expect(note).not.toContain('4111 1111');
-    expect(note).toContain('<card ****1111>');
+    expect(text).toContain('@\u200Bchannel');
   });
 
   it('DuckDB’s error text is classified, never copied: fixed reasons with a line number only', () => {

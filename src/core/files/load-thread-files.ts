@@ -8,6 +8,7 @@ import {
   rowsByColumns,
   sqlFileReadText,
 } from '../../render/shared-file-texts.js';
+import { maskText } from '../data-sources/pii-mask.js';
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
@@ -228,13 +229,18 @@ async function loadPending(
       notes.push({
         kind: 'refused',
         name,
-        reason: `not loaded now (${outcome.reason}); tried again next answer`,
+        reason: `not loaded now (${maskText(outcome.reason)}); tried again next answer`,
       });
       continue;
     }
     if (!outcome.ok) {
       if (row.status === 'new') refuse(deps, thread, row, name, outcome.reason, notes);
-      else notes.push({ kind: 'refused', name, reason: `could not be loaded again: ${outcome.reason}` });
+      else
+        notes.push({
+          kind: 'refused',
+          name,
+          reason: `could not be loaded again: ${maskText(outcome.reason)}`,
+        });
       continue;
     }
     notes.push(noteFor(name, outcome));
@@ -283,9 +289,11 @@ function refuse(
   thread: ThreadRef,
   row: ThreadFileRow,
   name: string,
-  reason: string,
+  why: string,
   notes: FileNoteEntry[],
 ): void {
+  // Our reasons are fixed sentences; masked anyway, as a second wall, before they are kept or shown.
+  const reason = maskText(why);
   if (row.status === 'new') {
     deps.threadFiles.update(thread.teamId, row.id, { name, status: 'refused', detail: reason });
   }
