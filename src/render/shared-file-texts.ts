@@ -1,4 +1,5 @@
 import type { ColumnProfile } from '../core/files/loaded-file.js';
+import { neutraliseMentions } from './sanitise.js';
 
 /**
  * Why this file exists: the words about files shared in a thread: the bot's one reply per file (read, or
@@ -43,9 +44,43 @@ export function sqlFileReadText(name: string): string {
   return `:page_facing_up: Read ${fileNameCode(name)} as SQL text; I will take it into account.`;
 }
 
+const REASON_MAX = 300;
+
+/**
+ * A refusal reason as the model may read it: control characters gone, cut short. Reasons are our own
+ * fixed sentences, masked for personal data by the use case (core/files/load-thread-files.ts) before they
+ * are stored; this is the second wall in case one ever carries file content.
+ */
+export function plainReason(reason: string): string {
+  const text = reason
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...text];
+  return chars.length > REASON_MAX ? `${chars.slice(0, REASON_MAX - 1).join('')}…` : text;
+}
+
+/** A refusal reason safe in a bot post: no live mention, and `&<>` escaped (no link or token). */
+export function postableReason(reason: string): string {
+  return neutraliseMentions(plainReason(reason))
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
+}
+
 /** The bot's reply for a file it did not read: "Not read: `orders.csv` is not CSV: it looks like a PNG image." */
 export function fileRefusedText(name: string, reason: string): string {
-  return `:warning: Not read: ${fileNameCode(name)} is ${reason}.`;
+  return `:warning: Not read: ${fileNameCode(name)} is ${postableReason(reason)}.`;
+}
+
+/** Files named in one refusal line at most; the rest are counted. */
+const NAMES_PER_LINE = 10;
+
+/** Several files refused for one reason: "Not read: `a.csv`, `b.csv` and 3 more are over the limit …". */
+export function filesRefusedText(names: readonly string[], reason: string): string {
+  const shown = names.slice(0, NAMES_PER_LINE).map(fileNameCode).join(', ');
+  const more = names.length - Math.min(names.length, NAMES_PER_LINE);
+  return `:warning: Not read: ${shown}${more > 0 ? ` and ${more} more` : ''} are ${postableReason(reason)}.`;
 }
 
 /** One file as the agent sees it in its input. */
@@ -80,7 +115,7 @@ function entryText(entry: FileNoteEntry): string {
     case 'sql':
       return `- ${entry.name} (SQL text${entry.truncated ? ', cut short' : ''}${entry.check ? `; ${entry.check}` : ''}):\n\`\`\`sql\n${entry.text}\n\`\`\``;
     case 'refused':
-      return `- ${entry.name}: not read, ${entry.reason}`;
+      return `- ${entry.name}: not read, ${plainReason(entry.reason)}`;
   }
 }
 
@@ -91,7 +126,7 @@ function entryText(entry: FileNoteEntry): string {
 export function filesNote(entries: readonly FileNoteEntry[], maxChars = FILES_NOTE_MAX_CHARS): string {
   if (entries.length === 0) return '';
   const head =
-    'Files in this thread, loaded into your sandbox (query them with run_sql; the tables stay loaded for the whole thread; the profile below is aggregates only):';
+    'Files in this thread, loaded into your sandbox (query them with run_sql; the tables stay loaded for the whole thread; the profile below is aggregates, with min … max only where they are not personal data; personal data in run_sql results comes back masked):';
   const lines = [head];
   let used = head.length;
   for (const [index, entry] of entries.entries()) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { TablesReport } from '../core/artifacts/table-schema.js';
 import type { FileLoadOutcome, FileToLoad } from '../core/files/loaded-file.js';
+import { maskRunReport } from '../core/files/masked-report.js';
 import {
   type SandboxLimits,
   type SandboxSession,
@@ -8,7 +9,7 @@ import {
   type SqlRunReport,
 } from '../core/sandbox/sandbox.js';
 import type { StagedFile } from './file-loader.js';
-import { createStagingDir, removeStagingDir, stageFile } from './file-staging.js';
+import { createStagingDir, removeStagedFile, removeStagingDir, stageFile } from './file-staging.js';
 import type { ChildRequest } from './protocol.js';
 import type { Reply, SandboxChild } from './sandbox-child.js';
 
@@ -29,6 +30,8 @@ export interface SessionOwner {
 
 export class ChildSession implements SandboxSession {
   private closed = false;
+  /** A file people shared was loaded as a table: every later result is masked (core/files/masked-report.ts). */
+  private holdsFiles = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -84,7 +87,7 @@ export class ChildSession implements SandboxSession {
       const reply = await this.owner.request(this.child, request, this.deadline);
       if (!reply.ok || !reply.report)
         return stoppedReport(`The sandbox failed: ${reply.ok ? 'no report' : reply.error}`);
-      return reply.report;
+      return this.holdsFiles ? maskRunReport(reply.report) : reply.report;
     } catch (error) {
       return stoppedReport(`${RESTARTED} (${error instanceof Error ? error.message : String(error)})`);
     }
@@ -92,43 +95,53 @@ export class ChildSession implements SandboxSession {
 
   /**
    * Streams each download into a private directory (under its byte cap), lets the child load the staged
-   * ones, and removes the directory whatever happens: the tables are in memory by then.
+   * ones one request per file, and removes the directory whatever happens: the tables are in memory by
+   * then. A file that stops or breaks the child is refused; the files after it are not judged (transient).
    */
   private async loadNow(files: readonly FileToLoad[], signal?: AbortSignal): Promise<FileLoadOutcome[]> {
-    const gone = this.gone();
-    if (gone) return files.map(() => ({ ok: false, reason: `not loaded: ${gone}` }));
     const dir = await createStagingDir();
     try {
-      const outcomes: (FileLoadOutcome | undefined)[] = [];
-      const staged: StagedFile[] = [];
+      const outcomes: FileLoadOutcome[] = [];
       for (const [index, file] of files.entries()) {
+        const gone = this.gone();
+        if (gone) {
+          outcomes.push({ ok: false, reason: `not loaded now: ${gone}`, transient: true });
+          continue;
+        }
         const path = join(dir, `f${index + 1}.bin`);
         const result = await stageFile(path, file, signal);
         if (!result.ok) {
-          outcomes.push({ ok: false, reason: result.reason });
+          outcomes.push({
+            ok: false,
+            reason: result.reason,
+            ...(result.transient ? { transient: true } : {}),
+          });
           continue;
         }
-        outcomes.push(undefined);
-        staged.push({ path, name: file.name, table: file.table, claimed: file.claimed });
+        // Set before the child is asked: a load that fails halfway may still leave a table of the file.
+        this.holdsFiles = true;
+        outcomes.push(
+          await this.loadStaged({ path, name: file.name, table: file.table, claimed: file.claimed }),
+        );
+        await removeStagedFile(path);
       }
-      const loaded = staged.length > 0 ? await this.loadStaged(staged) : [];
-      return outcomes.map((outcome) => outcome ?? loaded.shift() ?? { ok: false, reason: 'not loaded' });
+      return outcomes;
     } finally {
       await removeStagingDir(dir);
     }
   }
 
-  private async loadStaged(files: StagedFile[]): Promise<FileLoadOutcome[]> {
-    const request = { type: 'load-files', id: 0, sessionId: this.sessionId, files } as const;
-    const deadline = files.length * this.limits.fileLoadTimeoutMs + this.limits.killGraceMs;
+  private async loadStaged(file: StagedFile): Promise<FileLoadOutcome> {
+    const request: ChildRequest = { type: 'load-files', id: 0, sessionId: this.sessionId, files: [file] };
+    const deadline = this.limits.fileLoadTimeoutMs + this.limits.killGraceMs;
     try {
       const reply = await this.owner.request(this.child, request, deadline);
-      if (reply.ok && reply.files) return reply.files;
+      if (reply.ok && reply.files?.[0]) return reply.files[0];
       const why = reply.ok ? 'no result' : reply.error;
-      return files.map(() => ({ ok: false, reason: `not loaded: the sandbox failed (${why})` }));
+      return { ok: false, reason: `not loaded: the sandbox failed while loading it (${why})` };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return files.map(() => ({ ok: false, reason: `not loaded: the sandbox stopped (${why})` }));
+      return { ok: false, reason: `not loaded: the sandbox stopped while loading it (${why})` };
     }
   }
 

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
-import type {
-  ThreadFileRow,
-  ThreadFileStatus,
-  ThreadFileStore,
-  ThreadRef,
+import {
+  MAX_FILES_PER_THREAD,
+  type ThreadFileRow,
+  type ThreadFileStatus,
+  type ThreadFileStore,
+  type ThreadRef,
 } from '../core/files/thread-files.js';
 
 /** Files shared in task threads (thread_files), every statement scoped by team. */
@@ -16,6 +17,9 @@ export class SqliteThreadFileStore implements ThreadFileStore {
         insert into thread_files (team_id, channel_id, thread_ts, file_id, message_ts, name)
         values (@teamId, @channelId, @threadTs, @fileId, @messageTs, @name)
         on conflict (team_id, channel_id, thread_ts, file_id) do nothing`),
+      count: sqlite.prepare(
+        'select count(*) as n from thread_files where team_id = ? and channel_id = ? and thread_ts = ?',
+      ),
       list: sqlite.prepare(`
         select id, file_id as fileId, message_ts as messageTs, name, table_name as tableName, status, detail,
                reply_state as replyState
@@ -30,7 +34,14 @@ export class SqliteThreadFileStore implements ThreadFileStore {
 
   record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void {
     this.sqlite.transaction(() => {
-      for (const file of files) this.statements.insert.run({ ...thread, ...file, name: file.name ?? null });
+      const counted = this.statements.count.get(thread.teamId, thread.channelId, thread.threadTs) as {
+        n: number;
+      };
+      let room = MAX_FILES_PER_THREAD - counted.n;
+      for (const file of files) {
+        if (room <= 0) break;
+        room -= this.statements.insert.run({ ...thread, ...file, name: file.name ?? null }).changes;
+      }
     })();
   }
 

@@ -111,11 +111,12 @@ describe('files shared in a task thread', () => {
     return shared;
   }
 
+  /** The bot's messages in the thread, one entry per line (one reply tells of several files, a line each). */
   const botTexts = (threadTs: string) =>
     h.slack
       .threadMessages(CHANNEL, threadTs)
       .filter((m) => m.bot_id)
-      .map((m) => m.text ?? m.markdown_text ?? '');
+      .flatMap((m) => (m.text ?? m.markdown_text ?? '').split('\n'));
   const messagesRequests = () => h.anthropic.requests.filter((r) => r.path === '/v1/messages');
 
   it('a CSV dropped into a thread is profiled for the agent, queried with run_sql, and told once', async () => {
@@ -159,6 +160,34 @@ describe('files shared in a task thread', () => {
       replies.filter((t) => t.includes('Read `orders.csv` → table `orders_csv` (4 rows × 3 columns)')),
     ).toHaveLength(1);
     expect(h.slack.ephemerals.some((e) => /attached files|not read/i.test(e.text ?? ''))).toBe(false);
+  });
+
+  it('personal data from a file reaches the model masked: no min/max for it in the profile, masked cells from run_sql', async () => {
+    h = await startHarness();
+    const threadTs = await startTask();
+    const before = messagesRequests().length;
+    h.anthropic.script(
+      sqlToolRound('select * from customers_csv', 'looking at the customers'),
+      textReply('## Customers\nTwo customers.'),
+    );
+    await dropFile(threadTs, {
+      name: 'customers.csv',
+      bytes: Buffer.from(
+        'customer_id,email,card,phone,dob,note\n1,ana@example.com,4111111111111111,14155550123,1980-01-02,call ben@example.com\n2,eve@example.com,5555555555554444,14155550199,1990-05-06,ok\n',
+      ),
+    });
+    await h.app.idle();
+    const [first, second] = messagesRequests().slice(before);
+    const input = JSON.stringify(first?.body.messages);
+    expect(input).toContain('customers.csv → table `customers_csv`, 2 rows × 6 columns');
+    for (const raw of ['4111111111111111', '14155550123', '1980-01-02', '1990-05-06'])
+      expect(input).not.toContain(raw);
+    const [result] = toolResults(second);
+    expect(result?.content).toContain('<email>');
+    expect(result?.content).toContain('<card ****1111>');
+    expect(result?.content).toContain('<phone>');
+    for (const raw of ['ana@example.com', 'ben@example.com', '4111111111111111', '14155550123', '1980-01-02'])
+      expect(result?.content).not.toContain(raw);
   });
 
   it('a Parquet file shared with the mention that starts the task is loaded, profiled and queried', async () => {
@@ -283,14 +312,16 @@ describe('files shared in a task thread', () => {
       text: 'here',
       ts: message.ts,
       thread_ts: threadTs,
-      files: [{ id: elsewhere.fileId, name: 'salaries.csv' }],
+      // The event names it innocently; files.info would tell its real name.
+      files: [{ id: elsewhere.fileId, name: 'a.csv' }],
     });
     await h.app.idle();
-    expect(botTexts(threadTs)).toContain(
-      ':warning: Not read: `salaries.csv` is not shared in this conversation.',
-    );
+    expect(botTexts(threadTs)).toContain(':warning: Not read: `a.csv` is not shared in this conversation.');
+    expect(botTexts(threadTs).join('\n')).not.toContain('salaries');
     expect(h.slack.fileDownloads).toEqual([]);
-    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).not.toContain('salary');
+    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).not.toContain('salar');
+    // Nor is it kept.
+    expect(h.query<{ name: string }>('select name from thread_files').map((r) => r.name)).toEqual(['a.csv']);
   });
 
   it('exactly one reply per file across a retry, a post that landed but failed, and later turns that reload it', async () => {
@@ -386,8 +417,68 @@ describe('files shared in a task thread', () => {
     expect(replies).toContain(
       ':page_facing_up: Read `first.csv` → table `first_csv` (1 row × 1 column). I can query it in my sandbox.',
     );
-    expect(replies).toContain(':warning: Not read: `second.csv` is one file more than the 1 a task reads.');
+    expect(replies).toContain(':warning: Not read: `second.csv` is over the limit of 1 file a task reads.');
     expect(h.slack.fileDownloads.some((d) => d.path.includes(second.fileId))).toBe(false);
+  });
+
+  it('30 files in one message with FILES_PER_TASK=5: files.info only for the first 5, one reply for all of them', async () => {
+    h = await startHarness({ env: { FILES_PER_TASK: '5' } });
+    const threadTs = await startTask();
+    const shared = Array.from({ length: 30 }, (_, i) =>
+      h.slack.shareFile({
+        channel: CHANNEL,
+        threadTs,
+        user: ANA,
+        name: `part_${i + 1}.csv`,
+        bytes: Buffer.from(`id\n${i}\n`),
+      }),
+    );
+    const infoBefore = h.slack.callsTo('files.info').length;
+    const postsBefore = h.slack.callsTo('chat.postMessage').length;
+    const first = shared[0]?.event ?? {};
+    await deliver({ ...first, files: shared.flatMap((s) => s.event.files as unknown[]) });
+    await h.app.idle();
+    expect(h.slack.callsTo('files.info').length - infoBefore).toBeLessThanOrEqual(5);
+    const posts = h.slack
+      .callsTo('chat.postMessage')
+      .slice(postsBefore)
+      .filter((c) => /Read `|Not read/.test(String(c.args.text ?? '')));
+    expect(posts.length).toBeLessThanOrEqual(2);
+    const replies = botTexts(threadTs);
+    expect(replies.filter((t) => t.startsWith(':page_facing_up: Read `part_'))).toHaveLength(5);
+    // The overflow is named from the event in one line; a thread records at most 20 files.
+    expect(replies).toContain(
+      ':warning: Not read: `part_6.csv`, `part_7.csv`, `part_8.csv`, `part_9.csv`, `part_10.csv`, `part_11.csv`, `part_12.csv`, `part_13.csv`, `part_14.csv`, `part_15.csv` and 5 more are over the limit of 5 files a task reads.',
+    );
+    expect(h.query<{ n: number }>('select count(*) as n from thread_files')[0]?.n).toBe(20);
+    expect(h.slack.fileDownloads).toHaveLength(5);
+  });
+
+  it('files.info failing for a moment (a 5xx) decides nothing: no reply, the file stays new and is read on the next answer', async () => {
+    h = await startHarness();
+    const threadTs = await startTask();
+    h.slack.failNext('files.info', { status: 500 }, 1);
+    await dropFile(threadTs, { name: 'orders.csv', bytes: Buffer.from(ORDERS_CSV) });
+    await h.app.idle();
+    expect(botTexts(threadTs).filter((t) => t.includes('orders.csv'))).toEqual([]);
+    expect(h.query<{ status: string }>('select status from thread_files')).toEqual([{ status: 'new' }]);
+    expect(JSON.stringify(messagesRequests().at(-1)?.body.messages)).toContain(
+      'orders.csv: not read, not readable in Slack just now; tried again next answer',
+    );
+    const later = h.slack.seedMessage({ channel: CHANNEL, user: ANA, text: 'and now?', thread_ts: threadTs });
+    await deliver({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: ANA,
+      text: later.text,
+      ts: later.ts,
+      thread_ts: threadTs,
+    });
+    await h.app.idle();
+    expect(
+      botTexts(threadTs).filter((t) => t.includes('Read `orders.csv` → table `orders_csv`')),
+    ).toHaveLength(1);
   });
 
   it('a .sql file is offered to the agent as text with what the engines’ parsers say of it', async () => {

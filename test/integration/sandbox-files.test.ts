@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -6,7 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FileLoadOutcome, FileToLoad } from '../../src/core/files/loaded-file.js';
 import type { SandboxSession, SqlRunReport } from '../../src/core/sandbox/sandbox.js';
 import { ChildProcessSandbox } from '../../src/sandbox/child-sandbox.js';
-import { removeStaleStagingDirs } from '../../src/sandbox/file-staging.js';
+import { createStagingDir, removeStaleStagingDirs } from '../../src/sandbox/file-staging.js';
+import { until } from '../support/wait.js';
 
 /**
  * Shared files loaded into a sandbox session through the real DuckDB child: the content decides the type,
@@ -133,6 +143,157 @@ describe('sandbox: shared files', () => {
     await session.close();
   });
 
+  it('a value that breaks its column type is refused in our words: no file content (mention, link, card) in the reason', async () => {
+    const filler = '{"a":1}\n'.repeat(20_480);
+    const { session, outcomes } = await load(
+      file('inject.json', `${filler}{"a":"<!channel> Your Slack session expired: <https://e.x|Sign in>"}\n`),
+      file('cards.json', `${filler}{"a":"card 4111 1111 1111 1111"}\n`),
+      file('cards.csv', `a,b\n${'1,2\n'.repeat(30_000)}4111111111111111,x\n`),
+    );
+    expect(outcomes).toEqual([
+      { ok: false, reason: "not valid JSON: a value in line 20,481 does not match its column's type" },
+      { ok: false, reason: "not valid JSON: a value in line 20,481 does not match its column's type" },
+      { ok: false, reason: "not valid CSV: a value in line 30,002 does not match its column's type" },
+    ]);
+    for (const outcome of outcomes) {
+      const reason = outcome.ok ? '' : outcome.reason;
+      expect(reason).not.toContain('<');
+      expect(reason).not.toMatch(/4111/);
+    }
+    await session.close();
+  });
+
+  it('personal data gets no min/max in the profile (by name, or card/phone-like integers), and query results are masked', async () => {
+    const { session, outcomes } = await load(
+      file(
+        'customers.csv',
+        'card,phone,dob,born_on,ref,tel2,amount,email\n4111111111111111,14155550123,1980-01-02,1981-03-04,5555555555554444,4155550123,12.5,ana@example.com\n4012888888881881,14155550199,1990-05-06,1991-07-08,4012888888881881,4155550199,3.5,ben@example.com\n',
+      ),
+    );
+    const customers = outcomes[0];
+    expect(customers).toMatchObject({ ok: true, rows: 2 });
+    if (!customers?.ok || customers.format === 'sql') throw new Error('not loaded');
+    const ranged = customers.columns.filter((c) => c.min !== undefined).map((c) => c.name);
+    // Only the plain number keeps its range.
+    expect(ranged).toEqual(['amount']);
+    const profileText = JSON.stringify(customers.columns);
+    for (const value of [
+      '4111111111111111',
+      '14155550123',
+      '1980-01-02',
+      '1981-03-04',
+      '5555555555554444',
+      '4155550123',
+    ])
+      expect(profileText).not.toContain(value);
+    const report = await session.run(
+      'select * from customers_csv; create table copied as select * from customers_csv; select ref, email from copied',
+    );
+    const text = JSON.stringify(report.statements);
+    for (const value of ['4111111111111111', '14155550123', 'ana@example.com', '5555555555554444'])
+      expect(text).not.toContain(value);
+    expect(text).toContain('<card ****1111>');
+    expect(text).toContain('<email>');
+    expect(text).toContain('<card ****4444>');
+    await session.close();
+  });
+
+  it('JSON nested 100,000 deep is refused before DuckDB reads it; the other files load in the same child', async () => {
+    const own = new ChildProcessSandbox();
+    try {
+      const session = await own.openSession();
+      const evil = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+      const outcomes =
+        (await session.loadFiles?.([
+          file('evil.json', evil),
+          file('good.csv', 'id,kind\n1,a\n2,b\n'),
+          file('strings.json', `[{"a":"${'['.repeat(500)}"}]`),
+        ])) ?? [];
+      expect(outcomes.map((o) => (o.ok ? o.format : o.reason))).toEqual([
+        'not valid JSON: nested too deeply (more than 64 levels)',
+        'csv',
+        // Brackets inside strings are text, not nesting.
+        'json',
+      ]);
+      const report = await session.run('select count(*) from good_csv');
+      expect(report.statements[0]).toMatchObject({ ok: true, rows: [['2']] });
+      expect(own.starts).toBe(1);
+      await session.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('when the child stops while a file loads, that file is refused and the files after it are only postponed', async () => {
+    const own = new ChildProcessSandbox();
+    try {
+      const session = await own.openSession();
+      const pid = own.childPid;
+      const killer = file('killer.csv', 'id\n1\n');
+      const outcomes =
+        (await session.loadFiles?.([
+          file('good.csv', 'id\n1\n'),
+          {
+            ...killer,
+            // The child dies between this file's download and its load.
+            open: async () => {
+              if (pid) process.kill(pid, 'SIGKILL');
+              await until(() => own.childPid !== pid);
+              return killer.open();
+            },
+          },
+          file('later.csv', 'id\n1\n'),
+        ])) ?? [];
+      expect(outcomes[0]).toMatchObject({ ok: true });
+      expect(outcomes[1]).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('stopped while loading it'),
+      });
+      expect(outcomes[1]).not.toHaveProperty('transient');
+      expect(outcomes[2]).toMatchObject({ ok: false, transient: true });
+      await session.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('a tiny Parquet file that declares more than 10,000,000 rows is refused from its metadata, before a row is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deb-bomb-'));
+    const path = join(dir, 'bomb.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    await connection.run(`COPY (SELECT 1 AS a FROM range(12000000)) TO '${path}' (FORMAT parquet)`);
+    connection.closeSync();
+    db.closeSync();
+    const bytes = readFileSync(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(bytes.length).toBeLessThan(200_000);
+    const { session, outcomes } = await load(file('bomb.parquet', bytes), file('ok.csv', 'id\n1\n'));
+    expect(outcomes[0]).toEqual({ ok: false, reason: 'too long (more than 10,000,000 rows)' });
+    expect(outcomes[1]).toMatchObject({ ok: true });
+    const tables = await session.run(
+      "select count(*) from duckdb_tables() where table_name = 'bomb_parquet'",
+    );
+    expect(tables.statements[0]).toMatchObject({ ok: true, rows: [['0']] });
+    await session.close();
+  });
+
+  it('a download that times out or gets a 5xx decides nothing about the file (transient); a 404 does', async () => {
+    const failing = (error: Error) =>
+      file('slow.csv', '', {
+        open: async () => {
+          throw error;
+        },
+      });
+    const { session, outcomes } = await load(
+      failing(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      failing(new Error('HTTP 503')),
+      failing(new Error('HTTP 404')),
+    );
+    expect(outcomes.map((o) => !o.ok && o.transient === true)).toEqual([true, true, false]);
+    await session.close();
+  });
+
   it('a stream longer than its cap is refused without keeping the bytes', async () => {
     const big = 'id\n'.concat('1\n'.repeat(5_000));
     const { session, outcomes } = await load(
@@ -203,11 +364,28 @@ describe('sandbox: shared files', () => {
     const stale = join(tmpdir(), 'deb-files-999999999-abcdef');
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, 'f1.bin'), 'left behind');
-    const mine = join(tmpdir(), `deb-files-${process.pid}-live`);
-    mkdirSync(mine, { recursive: true });
+    // Another live bot's directory (its pid runs: our parent) is left alone.
+    const other = join(tmpdir(), `deb-files-${process.ppid}-0123456789ab-live`);
+    mkdirSync(other, { recursive: true });
+    const mine = await createStagingDir();
     expect(await removeStaleStagingDirs()).toBeGreaterThanOrEqual(1);
     expect(existsSync(stale)).toBe(false);
-    // A live bot's directory is left alone.
+    expect(existsSync(other)).toBe(true);
+    expect(existsSync(mine)).toBe(true);
+    rmSync(other, { recursive: true, force: true });
+    rmSync(mine, { recursive: true, force: true });
+  });
+
+  it('a directory with this process’s pid but not made by it (a restarted container reuses pid 1) is removed; so is any older than a day', async () => {
+    const reused = join(tmpdir(), `deb-files-${process.pid}-ffffffffffff-abcdef`);
+    const legacy = join(tmpdir(), `deb-files-${process.pid}-abcdef`);
+    const old = join(tmpdir(), `deb-files-${process.ppid}-0123456789ab-old`);
+    for (const dir of [reused, legacy, old]) mkdirSync(dir, { recursive: true });
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    const mine = await createStagingDir();
+    await removeStaleStagingDirs();
+    expect([reused, legacy, old].filter((dir) => existsSync(dir))).toEqual([]);
     expect(existsSync(mine)).toBe(true);
     rmSync(mine, { recursive: true, force: true });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimedFormat, tableNameFor } from '../../src/core/files/table-names.js';
 import { fileNameCode, fileRefusedText, filesNote } from '../../src/render/shared-file-texts.js';
+import { loadFailureReason } from '../../src/sandbox/file-load-failure.js';
 import { decide, type FileSample, sniff } from '../../src/sandbox/file-sniff.js';
 import { slackFileOrigin } from '../../src/slack/shared-files.js';
 
@@ -77,6 +78,40 @@ describe('shared files: names', () => {
     expect(fileNameCode('x`<!channel>`&.csv')).toBe('`x!channel.csv`');
     expect(fileRefusedText('a.csv', 'not CSV: it looks like a PNG image')).toBe(
       ':warning: Not read: `a.csv` is not CSV: it looks like a PNG image.',
+    );
+  });
+
+  it('a refusal reason that carries file content cannot mention or link in a post', () => {
+    const hostile =
+      'not valid JSON: "<!channel> Your Slack session expired: <https://e.x|Sign in>" & card 4111 1111 1111 1111 <@U0ANA0001>';
+    const text = fileRefusedText('inject.json', hostile);
+    expect(text.startsWith(':warning: Not read: `inject.json` is ')).toBe(true);
+    expect(text).not.toMatch(/[<>]/);
+    expect(text).not.toMatch(/<!channel>|<@U|<https/);
+    expect(text).toContain('&lt;https://e.x|Sign in&gt;');
+    expect(text).toContain('&amp;');
+    expect(text).toContain('@\u200Bchannel');
+  });
+
+  it('DuckDB’s error text is classified, never copied: fixed reasons with a line number only', () => {
+    const json =
+      'Invalid Input Error: JSON transform error in file "/tmp/deb-files-1-x/f1.bin", in line 20481: Failed to cast value to numerical: "<!channel> Your Slack session expired: <https://e...';
+    expect(loadFailureReason('json', json)).toBe(
+      "not valid JSON: a value in line 20,481 does not match its column's type",
+    );
+    const csv =
+      'Conversion Error: CSV Error on Line: 30002\nOriginal Line: 4111111111111111,x\nError when converting column "b". Could not convert string "x" to \'BIGINT\'';
+    expect(loadFailureReason('csv', csv)).toBe(
+      "not valid CSV: a value in line 30,002 does not match its column's type",
+    );
+    expect(loadFailureReason('csv', 'Invalid Input Error: Expected Number of Columns: 3 Found: 2')).toBe(
+      'not valid CSV: a line does not fit the columns of the first lines',
+    );
+    expect(loadFailureReason('parquet', 'Something "secret@x.com" odd')).toBe(
+      'not valid Parquet: the engine could not read it',
+    );
+    expect(loadFailureReason('json', 'Out of Memory Error: failed to allocate')).toBe(
+      "too large for the sandbox's memory",
     );
   });
 

@@ -3,10 +3,12 @@ import {
   fileReadText,
   fileRefusedText,
   filesNote,
+  filesRefusedText,
   megabytes,
   rowsByColumns,
   sqlFileReadText,
 } from '../../render/shared-file-texts.js';
+import { maskText } from '../data-sources/pii-mask.js';
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AnswerSandbox } from '../sandbox/answer-sandbox.js';
@@ -108,18 +110,32 @@ async function checkFiles(
       continue;
     }
     seen.set(row.id, 0);
+    if (counted > limits.maxFilesPerTask) {
+      // Not asked about in Slack (no files.info per extra file): named as the event named it.
+      refuse(deps, thread, row, label, overLimit(limits.maxFilesPerTask), notes);
+      continue;
+    }
     const info = await deps.sharedFiles.info(row.fileId);
+    if (!info.ok && transientInfoError(info.error)) {
+      // Slack could not answer now: nothing is decided about the file; the next answer asks again.
+      notes.push({
+        kind: 'refused',
+        name: label,
+        reason: 'not readable in Slack just now; tried again next answer',
+      });
+      continue;
+    }
     if (!info.ok) {
       refuse(deps, thread, row, label, infoFailure(info.error), notes);
       continue;
     }
     const file = info.file;
-    if (counted > limits.maxFilesPerTask) {
-      const why = `one file more than the ${limits.maxFilesPerTask} a task reads`;
-      refuse(deps, thread, row, file.name, why, notes);
+    if (!file.sharedIn.includes(thread.channelId)) {
+      // Someone else's file: its real name is not ours to show or keep; the event's name (or id) is used.
+      refuse(deps, thread, row, label, 'not shared in this conversation', notes);
       continue;
     }
-    const why = refusal(file, thread, limits, totalBytes);
+    const why = refusal(file, limits, totalBytes);
     if (why) {
       refuse(deps, thread, row, file.name, why, notes);
       continue;
@@ -134,19 +150,32 @@ async function checkFiles(
   return pending;
 }
 
-function refusal(
-  file: SharedFileInfo,
-  thread: ThreadRef,
-  limits: SharedFileLimits,
-  totalBytes: number,
-): string | undefined {
-  if (!file.sharedIn.includes(thread.channelId)) return 'not shared in this conversation';
+function overLimit(max: number): string {
+  return `over the limit of ${max} ${max === 1 ? 'file' : 'files'} a task reads`;
+}
+
+function refusal(file: SharedFileInfo, limits: SharedFileLimits, totalBytes: number): string | undefined {
   if (file.size > limits.maxFileBytes)
     return `larger than the ${megabytes(limits.maxFileBytes)} a file may have (${megabytes(file.size)})`;
   if (totalBytes + file.size > limits.maxTotalBytes)
     return `over the ${megabytes(limits.maxTotalBytes)} all files of a task may have together`;
   if (!file.downloadUrl) return 'not a file stored in Slack';
   return undefined;
+}
+
+/** files.info errors that say nothing about the file (Slack's rate limit, its own or the network's failure). */
+const TRANSIENT_INFO_ERRORS = new Set([
+  'ratelimited',
+  'request_failed',
+  'fatal_error',
+  'internal_error',
+  'service_unavailable',
+  'timeout',
+  'request_error',
+]);
+
+function transientInfoError(error: string): boolean {
+  return TRANSIENT_INFO_ERRORS.has(error) || /^http_(5\d\d|429|error)$/.test(error);
 }
 
 function infoFailure(error: string): string {
@@ -194,9 +223,24 @@ async function loadPending(
   for (const [index, { row }] of pending.entries()) {
     const outcome = outcomes[index] ?? { ok: false, reason: 'not loaded' };
     const name = row.name ?? row.fileId;
+    if (!outcome.ok && outcome.transient) {
+      // Not judged (the sandbox stopped over another file, a download timed out): kept `new`, no reply,
+      // and tried again on the next answer.
+      notes.push({
+        kind: 'refused',
+        name,
+        reason: `not loaded now (${maskText(outcome.reason)}); tried again next answer`,
+      });
+      continue;
+    }
     if (!outcome.ok) {
       if (row.status === 'new') refuse(deps, thread, row, name, outcome.reason, notes);
-      else notes.push({ kind: 'refused', name, reason: `could not be loaded again: ${outcome.reason}` });
+      else
+        notes.push({
+          kind: 'refused',
+          name,
+          reason: `could not be loaded again: ${maskText(outcome.reason)}`,
+        });
       continue;
     }
     notes.push(noteFor(name, outcome));
@@ -245,9 +289,11 @@ function refuse(
   thread: ThreadRef,
   row: ThreadFileRow,
   name: string,
-  reason: string,
+  why: string,
   notes: FileNoteEntry[],
 ): void {
+  // Our reasons are fixed sentences; masked anyway, as a second wall, before they are kept or shown.
+  const reason = maskText(why);
   if (row.status === 'new') {
     deps.threadFiles.update(thread.teamId, row.id, { name, status: 'refused', detail: reason });
   }
@@ -259,34 +305,53 @@ function refuse(
 }
 
 /**
- * Posts the one reply of every file decided and not yet told: claimed first, and a claimed one (a crash
- * between the claim and the done mark) is looked up by its key before anything is posted again.
+ * Posts one reply for every file decided and not yet told (one line each; files refused for the same
+ * reason share a line): all its rows are claimed first, and claimed ones (a crash between the claim and
+ * the done mark) are looked up by the reply's key before anything is posted again.
  */
 async function replyOnce(deps: ThreadFilesDeps, thread: ThreadRef): Promise<void> {
-  for (const row of deps.threadFiles.list(thread)) {
-    if (row.status === 'new' || row.replyState === 'done') continue;
-    const key = `thread-file-${row.fileId}`;
-    try {
-      if (row.replyState === 'claimed') {
-        const earlier = await deps.slack.findPosted(thread.channelId, key, thread.threadTs);
-        if (earlier) {
-          deps.threadFiles.setReplyState(thread.teamId, row.id, 'done');
-          continue;
-        }
+  let due = deps.threadFiles.list(thread).filter((row) => row.status !== 'new' && row.replyState !== 'done');
+  const done = (rows: ThreadFileRow[]) => {
+    for (const row of rows) deps.threadFiles.setReplyState(thread.teamId, row.id, 'done');
+  };
+  try {
+    const claimed = due.filter((row) => row.replyState === 'claimed');
+    if (claimed.length > 0) {
+      const earlier = await deps.slack.findPosted(thread.channelId, replyKey(claimed), thread.threadTs);
+      if (earlier) {
+        done(claimed);
+        due = due.filter((row) => row.replyState !== 'claimed');
       }
-      deps.threadFiles.setReplyState(thread.teamId, row.id, 'claimed');
-      await deps.slack.postText(thread.channelId, replyText(row), thread.threadTs, key);
-      deps.threadFiles.setReplyState(thread.teamId, row.id, 'done');
-    } catch (error) {
-      // Left claimed: the next answer of the thread looks it up and posts it only if it never landed.
-      deps.logger.warn('could not post the reply about a shared file', { error: errorSummary(error) });
     }
+    if (due.length === 0) return;
+    for (const row of due) deps.threadFiles.setReplyState(thread.teamId, row.id, 'claimed');
+    await deps.slack.postText(thread.channelId, filesReplyText(due), thread.threadTs, replyKey(due));
+    done(due);
+  } catch (error) {
+    // Left claimed: the next answer of the thread looks it up and posts it only if it never landed.
+    deps.logger.warn('could not post the reply about shared files', { error: errorSummary(error) });
   }
 }
 
-function replyText(row: ThreadFileRow): string {
-  const name = row.name ?? row.fileId;
-  if (row.status === 'refused') return fileRefusedText(name, row.detail ?? 'not readable');
-  if (row.detail === 'SQL text') return sqlFileReadText(name);
-  return fileReadText(name, row.tableName ?? '', row.detail ?? '');
+/** The key of a reply about these rows: its first row (every row of a reply is claimed before it is posted). */
+function replyKey(rows: readonly ThreadFileRow[]): string {
+  return `thread-files-${Math.min(...rows.map((row) => row.id))}`;
+}
+
+function filesReplyText(rows: readonly ThreadFileRow[]): string {
+  const lines: string[] = [];
+  const refusedBy = new Map<string, string[]>();
+  for (const row of rows) {
+    const name = row.name ?? row.fileId;
+    if (row.status === 'refused') {
+      const reason = row.detail ?? 'not readable';
+      refusedBy.set(reason, [...(refusedBy.get(reason) ?? []), name]);
+    } else if (row.detail === 'SQL text') lines.push(sqlFileReadText(name));
+    else lines.push(fileReadText(name, row.tableName ?? '', row.detail ?? ''));
+  }
+  for (const [reason, names] of refusedBy)
+    lines.push(
+      names.length === 1 ? fileRefusedText(names[0] ?? '', reason) : filesRefusedText(names, reason),
+    );
+  return lines.join('\n');
 }

@@ -6,7 +6,7 @@
 /** The formats the bot reads. The name may claim one; the content decides (src/sandbox/file-sniff.ts). */
 export type SharedFileFormat = 'csv' | 'tsv' | 'json' | 'parquet' | 'sql';
 
-/** One column of a loaded table: aggregates only, never a row. */
+/** One column of a loaded table: aggregates, never a row (min/max only where not personal data). */
 export interface ColumnProfile {
   name: string;
   type: string;
@@ -14,7 +14,10 @@ export interface ColumnProfile {
   nullShare: number;
   /** DuckDB's approximate distinct count. */
   distinct: number;
-  /** Only for numbers, dates and times (a text column's min/max would be a person's value). */
+  /**
+   * Only for numbers, dates and times (a text column's min/max would be a person's value), and not for a
+   * column named as personal data nor one whose bounds look like card or phone numbers.
+   */
   min?: string;
   max?: string;
 }
@@ -53,5 +56,9 @@ export type FileLoadOutcome =
       /** What the engines' own parsers (DuckDB, PostgreSQL) say of it, for the agent; absent if cut short. */
       check?: string;
     }
-  /** `reason` reads after "`name` is …", e.g. "not CSV: it looks like a PNG image". */
-  | { ok: false; reason: string };
+  /**
+   * `reason` reads after "`name` is …", e.g. "not CSV: it looks like a PNG image". `transient`: the file
+   * itself was not judged (the sandbox stopped over another file, a download timed out): it is tried
+   * again on the next answer, and nothing is posted about it now.
+   */
+  | { ok: false; reason: string; transient?: boolean };

@@ -23,8 +23,17 @@ export interface ThreadRef {
   threadTs: string;
 }
 
+/**
+ * Files one thread records at most: a message may carry 100 files and a thread any number of messages;
+ * past this the bot stores (and later asks Slack about) nothing more. FILES_PER_TASK stays the smaller.
+ */
+export const MAX_FILES_PER_THREAD = 20;
+
 export interface ThreadFileStore {
-  /** Remembers files shared in the thread; a file already recorded there is left as it is. */
+  /**
+   * Remembers files shared in the thread, up to MAX_FILES_PER_THREAD; a file already recorded there is
+   * left as it is.
+   */
   /** `name` as the event showed it, until files.info says (a file Slack no longer has still has a name). */
   record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void;
   /** The thread's files, oldest first. */
