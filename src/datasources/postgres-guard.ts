@@ -1,4 +1,3 @@
-import { parse } from 'libpg-query';
 import { ReadOnlyRefusal } from '../core/data-sources/data-source.js';
 
 /**
@@ -262,7 +261,7 @@ type ParseTree = { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: num
 
 async function parseStatement(sql: string): Promise<ParseTree> {
   try {
-    return (await parse(sql)) as ParseTree;
+    return (await (await libpgQuery()).parse(sql)) as ParseTree;
   } catch (error) {
     if (error instanceof RangeError || !(error instanceof Error)) throw error;
     const message = error.message.split('\n')[0] ?? 'parse error';
@@ -306,4 +305,9 @@ function judge(tree: ParseTree, sql: string, options: { allowAnalyze: boolean })
   throw new ReadOnlyRefusal(
     `${statementName(kind ?? '')} is not allowed: only SELECT, WITH … SELECT and EXPLAIN are`,
   );
+}
+
+/** PostgreSQL's parser (WASM, ~15 MB resident): loaded on the first statement, not when the bot starts. */
+function libpgQuery(): Promise<typeof import('libpg-query')> {
+  return import('libpg-query');
 }

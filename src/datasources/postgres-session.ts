@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import pg from 'pg';
+import type pg from 'pg';
 import { DataSourceError, ReadOnlyRefusal } from '../core/data-sources/data-source.js';
 import { safeErrorText, withoutQuotedValues } from './error-text.js';
 
@@ -154,7 +154,7 @@ export class PostgresSession {
     if (this.closed) throw new DataSourceError('the source is closed');
     let client: pg.PoolClient;
     try {
-      client = await this.ensurePool().connect();
+      client = await (await this.ensurePool()).connect();
     } catch (error) {
       throw this.toError(error);
     }
@@ -214,9 +214,12 @@ export class PostgresSession {
     await pool?.end().catch(() => {});
   }
 
-  private ensurePool(): pg.Pool {
+  /** The pool, made on the first call: the driver (~15 MB resident) loads only for a configured source. */
+  private async ensurePool(): Promise<pg.Pool> {
     if (!this.pool) {
-      this.pool = new pg.Pool({
+      const { default: driver } = await import('pg');
+      if (this.pool) return this.pool;
+      this.pool = new driver.Pool({
         connectionString: this.options.url,
         max: this.options.maxConnections ?? 2,
         idleTimeoutMillis: 30_000,

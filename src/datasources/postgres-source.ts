@@ -1,4 +1,3 @@
-import pg from 'pg';
 import {
   type ColumnProfile,
   type DataSource,
@@ -36,7 +35,11 @@ const KINDS: Record<string, TableSummary['kind']> = {
   f: 'external',
 };
 
-const q = (identifier: string) => pg.escapeIdentifier(identifier);
+/**
+ * A quoted identifier, as pg's escapeIdentifier makes it (double quotes doubled, the whole in quotes);
+ * written here so the driver loads only when a source is used.
+ */
+const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /**
  * Volatile functions a read may call: they change nothing (random numbers, the clock, sizes on disk).

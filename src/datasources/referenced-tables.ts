@@ -1,4 +1,3 @@
-import { parse } from 'libpg-query';
 import type { StatementTables } from '../core/data-sources/pii-exposure.js';
 
 /**
@@ -35,8 +34,13 @@ function collect(node: unknown, found: StatementTables): void {
 
 /** The relations a statement reads; throws when PostgreSQL's parser cannot read it. */
 export async function postgresStatementTables(sql: string): Promise<StatementTables> {
-  const tree = await parse(sql);
+  const tree = await (await libpgQuery()).parse(sql);
   const found: StatementTables = { relations: [], cteNames: [] };
   collect(tree, found);
   return found;
+}
+
+/** PostgreSQL's parser (WASM, ~15 MB resident): loaded on the first statement, not when the bot starts. */
+function libpgQuery(): Promise<typeof import('libpg-query')> {
+  return import('libpg-query');
 }
