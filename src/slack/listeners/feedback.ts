@@ -21,6 +21,7 @@ import {
   feedbackForm,
   parseFeedbackValue,
 } from '../../render/feedback-messages.js';
+import { readButtonClick } from './button-click.js';
 
 export type FeedbackListenerDeps = FeedbackDeps & {
   runner: WorkRunner;
@@ -28,28 +29,11 @@ export type FeedbackListenerDeps = FeedbackDeps & {
   slack: Pick<ThreadWriter, 'postEphemeral'>;
 };
 
-/** The fields of a feedback_buttons click we rely on. */
-const voteClick = z.object({
-  team: z.object({ id: z.string().min(1) }).nullish(),
-  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
-  container: z.object({ channel_id: z.string().min(1) }),
-  trigger_id: z.string().min(1),
-  actions: z.array(z.object({ action_id: z.literal(FEEDBACK_ACTION), value: z.string().max(100) })).min(1),
-});
-
 function readVote(body: unknown): (VoteClick & { triggerId: string }) | undefined {
-  const click = voteClick.safeParse(body);
-  if (!click.success) return undefined;
-  const teamId = click.data.team?.id ?? click.data.user.team_id;
-  const value = parseFeedbackValue(click.data.actions[0]?.value ?? '');
-  if (!teamId || !value) return undefined;
-  return {
-    teamId,
-    channelId: click.data.container.channel_id,
-    userId: click.data.user.id,
-    triggerId: click.data.trigger_id,
-    ...value,
-  };
+  const click = readButtonClick(body, (id) => id === FEEDBACK_ACTION, parseFeedbackValue);
+  if (!click) return undefined;
+  const { teamId, channelId, userId, triggerId, value } = click;
+  return { teamId, channelId, userId, triggerId, ...value };
 }
 
 /** The 👎 form's submission: which answer (our private_metadata) and the optional note. */

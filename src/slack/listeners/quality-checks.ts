@@ -30,6 +30,7 @@ import {
   parseAdoptValue,
   parseCheckAlertValue,
 } from '../../render/quality-check-messages.js';
+import { readButtonClick } from './button-click.js';
 
 export type QualityCheckListenerDeps = AdoptDeps & {
   runner: WorkRunner;
@@ -41,29 +42,11 @@ export type QualityCheckListenerDeps = AdoptDeps & {
   checkClock: () => Date;
 };
 
-const adoptClick = z.object({
-  team: z.object({ id: z.string().min(1) }).nullish(),
-  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
-  container: z.object({ channel_id: z.string().min(1) }),
-  trigger_id: z.string().min(1),
-  actions: z
-    .array(z.object({ action_id: z.literal(ADOPT_CHECKS_ACTION), value: z.string().max(100) }))
-    .min(1),
-});
-
 function readClick(body: unknown): (AdoptClick & { triggerId: string }) | undefined {
-  const click = adoptClick.safeParse(body);
-  if (!click.success) return undefined;
-  const teamId = click.data.team?.id ?? click.data.user.team_id;
-  const value = parseAdoptValue(click.data.actions[0]?.value ?? '');
-  if (!teamId || !value) return undefined;
-  return {
-    teamId,
-    channelId: click.data.container.channel_id,
-    userId: click.data.user.id,
-    triggerId: click.data.trigger_id,
-    ...value,
-  };
+  const click = readButtonClick(body, (id) => id === ADOPT_CHECKS_ACTION, parseAdoptValue);
+  if (!click) return undefined;
+  const { teamId, channelId, userId, triggerId, value } = click;
+  return { teamId, channelId, userId, triggerId, ...value };
 }
 
 const formMetadata = z.object({
@@ -237,28 +220,11 @@ async function onAdoptSubmitted(
   await work;
 }
 
-const alertClick = z.object({
-  team: z.object({ id: z.string().min(1) }).nullish(),
-  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
-  container: z.object({ channel_id: z.string().min(1), message_ts: z.string().min(1).max(30) }),
-  actions: z
-    .array(z.object({ action_id: z.string().startsWith(CHECK_ALERT_ACTION), value: z.string().max(100) }))
-    .min(1),
-});
-
 function readAlertClick(body: unknown): FailureClick | undefined {
-  const click = alertClick.safeParse(body);
-  if (!click.success) return undefined;
-  const teamId = click.data.team?.id ?? click.data.user.team_id;
-  const value = parseCheckAlertValue(click.data.actions[0]?.value ?? '');
-  if (!teamId || !value) return undefined;
-  return {
-    teamId,
-    channelId: click.data.container.channel_id,
-    messageTs: click.data.container.message_ts,
-    userId: click.data.user.id,
-    ...value,
-  };
+  const click = readButtonClick(body, (id) => id.startsWith(CHECK_ALERT_ACTION), parseCheckAlertValue);
+  if (!click?.messageTs) return undefined;
+  const { teamId, channelId, userId, messageTs, value } = click;
+  return { teamId, channelId, userId, messageTs, ...value };
 }
 
 /** Acknowledge / Snooze 24 h / False positive on a check's failure post. */
