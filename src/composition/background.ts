@@ -44,8 +44,9 @@ export function buildBackgroundWork(
     (tuning.digestScheduler ?? true)
       ? new DigestScheduler(services, teamId, (name, work) => services.runner.track(name, work))
       : undefined;
+  // Its clock is services.checkClock (tuning.checkScheduler.now in tests).
   const checks = new CheckScheduler(services, {
-    ...tuning.checkScheduler,
+    ...(tuning.checkScheduler?.tickMs ? { tickMs: tuning.checkScheduler.tickMs } : {}),
     track: (name, work) => services.runner.track(name, work),
   });
   return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler, checks };

@@ -17,7 +17,6 @@ export class CheckScheduler {
     private readonly deps: CheckRunnerDeps,
     private readonly options: {
       tickMs?: number;
-      now?: () => Date;
       track: (name: string, work: Promise<void>) => void;
     },
   ) {}
@@ -36,7 +35,7 @@ export class CheckScheduler {
   /** Starts a pass unless one is going; resolves when the current pass ends. */
   tick(): Promise<void> {
     if (!this.pass) {
-      const now = (this.options.now ?? (() => new Date()))();
+      const now = this.deps.checkClock();
       this.pass = runDueChecks(this.deps, now)
         .then(() => undefined)
         .catch((error: unknown) =>
