@@ -131,7 +131,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     throw error;
   });
   http.slot.handler = slackApp.requestHandler;
-  startBackgroundWork(background);
+  await startBackgroundWork(background);
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
     url: http.url,

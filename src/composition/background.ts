@@ -52,12 +52,17 @@ export function buildBackgroundWork(
   return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler, checks };
 }
 
-export function startBackgroundWork({ worker, retention, scheduler, checks }: BackgroundWork): void {
+export async function startBackgroundWork({
+  worker,
+  retention,
+  scheduler,
+  checks,
+}: BackgroundWork): Promise<void> {
   // Work left queued by a previous run (or cut short by a crash, once its lease expires) starts now.
-  worker.start();
+  await worker.start();
   // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
-  retention.start();
-  scheduler?.start();
+  await retention.start();
+  await scheduler?.start();
   // Adopted checks: slots missed while the bot was down run once now, then every tick.
   checks.start();
 }
@@ -89,8 +94,8 @@ export async function drainBackgroundWork(
   await Promise.race([Promise.all([runner.idle(), worker.idle()]), grace]);
   // Past the grace period: running jobs are aborted and handed back to the queue; the database closes
   // only once their handlers returned.
-  const released = worker.releaseUnfinished();
+  const released = await worker.releaseUnfinished();
   if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
   await worker.settle(5_000);
-  worker.close();
+  await worker.close();
 }

@@ -21,7 +21,7 @@ export interface AgentTool<Input, Deps> {
   endsTurn?: boolean;
   run(input: Input, context: ToolContext<Deps>): ToolReply | Promise<ToolReply>;
   /** The model's input was refused by `input` (the model is told why): e.g. to audit the attempt. */
-  onInvalidInput?(input: unknown, problems: string, context: ToolContext<Deps>): void;
+  onInvalidInput?(input: unknown, problems: string, context: ToolContext<Deps>): void | Promise<void>;
 }
 
 /** A tool's reply: its text, or its text marked as an error the model should act on. */
@@ -47,7 +47,7 @@ export function defineTool<Schema extends z.ZodType, Deps = unknown>(tool: {
   input: Schema;
   endsTurn?: boolean;
   run(input: z.output<Schema>, context: ToolContext<Deps>): ToolReply | Promise<ToolReply>;
-  onInvalidInput?(input: unknown, problems: string, context: ToolContext<Deps>): void;
+  onInvalidInput?(input: unknown, problems: string, context: ToolContext<Deps>): void | Promise<void>;
 }): AgentTool<z.output<Schema>, Deps> {
   return tool as AgentTool<z.output<Schema>, Deps>;
 }
@@ -88,7 +88,7 @@ export async function runToolRound<Deps>(
     const input = tool.input.safeParse(call.input);
     if (!input.success) {
       const problems = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      tool.onInvalidInput?.(call.input, problems.slice(0, MAX_PROBLEM_CHARS), context);
+      await tool.onInvalidInput?.(call.input, problems.slice(0, MAX_PROBLEM_CHARS), context);
       reply(
         `Not recorded: ${problems.slice(0, MAX_PROBLEM_CHARS)}. Fix the input and call again, or continue without it.`,
         true,

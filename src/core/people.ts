@@ -143,6 +143,7 @@ export class PeopleDirectory {
   /** One lookup in flight per key; a failed one is dropped so the next call asks again. */
   private shared<V>(cache: TtlCache<string, Promise<V>>, key: string, load: () => Promise<V>): Promise<V> {
     const cached = cache.get(key);
+    // biome-ignore lint/nursery/noMisusedPromises: a cached promise or none (undefined), not a value to await
     if (cached) return cached;
     const loading = load();
     cache.set(key, loading);

@@ -8,7 +8,7 @@ import { answerSteps, turns } from './schema.js';
 export class SqliteAnswerStepStore implements AnswerStepStore {
   constructor(private readonly db: Db) {}
 
-  lastAnswer(teamId: string, taskId: number): { turnId: number; content: string } | undefined {
+  async lastAnswer(teamId: string, taskId: number): Promise<{ turnId: number; content: string } | undefined> {
     const row = this.db
       .select({ turnId: turns.id, content: turns.content })
       .from(turns)
@@ -25,7 +25,7 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
     return row;
   }
 
-  openSteps(teamId: string, turnId: number, steps: readonly string[]): void {
+  async openSteps(teamId: string, turnId: number, steps: readonly string[]): Promise<void> {
     if (steps.length === 0) return;
     this.db
       .insert(answerSteps)
@@ -34,7 +34,7 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
       .run();
   }
 
-  listSteps(teamId: string, turnId: number): AnswerStepRow[] {
+  async listSteps(teamId: string, turnId: number): Promise<AnswerStepRow[]> {
     return this.db
       .select({ step: answerSteps.step, state: answerSteps.state, results: answerSteps.results })
       .from(answerSteps)
@@ -44,11 +44,16 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
       .map((row) => ({ ...row, results: (row.results as PostAnswerResults | null) ?? null }));
   }
 
-  claimStep(teamId: string, turnId: number, step: string): void {
+  async claimStep(teamId: string, turnId: number, step: string): Promise<void> {
     this.setState(teamId, turnId, step, 'claimed');
   }
 
-  saveResults(teamId: string, turnId: number, results: PostAnswerResults): void {
+  async saveResults(teamId: string, turnId: number, results: PostAnswerResults): Promise<void> {
+    this.writeResults(teamId, turnId, results);
+  }
+
+  /** saveResults without the promise, for use inside a transaction (never await inside one). */
+  private writeResults(teamId: string, turnId: number, results: PostAnswerResults): void {
     this.db
       .update(answerSteps)
       .set({ results: results as Record<string, unknown>, updatedAt: Date.now() })
@@ -56,10 +61,10 @@ export class SqliteAnswerStepStore implements AnswerStepStore {
       .run();
   }
 
-  finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): void {
+  async finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): Promise<void> {
     this.db.transaction(
       () => {
-        this.saveResults(teamId, turnId, results);
+        this.writeResults(teamId, turnId, results);
         this.setState(teamId, turnId, step, 'done');
       },
       { behavior: 'immediate' },

@@ -16,7 +16,7 @@ type UploadRow = typeof artifactUploads.$inferSelect;
 export class SqliteArtifactStore implements ArtifactStore {
   constructor(private readonly db: Db) {}
 
-  saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): void {
+  async saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): Promise<void> {
     this.db.transaction(
       (tx) => {
         const row = tx
@@ -45,7 +45,7 @@ export class SqliteArtifactStore implements ArtifactStore {
     );
   }
 
-  dictionaryInput(teamId: string, taskId: number): DataDictionaryInput | undefined {
+  async dictionaryInput(teamId: string, taskId: number): Promise<DataDictionaryInput | undefined> {
     const row = this.db
       .select({ input: dictionaryInputs.input })
       .from(dictionaryInputs)
@@ -54,10 +54,10 @@ export class SqliteArtifactStore implements ArtifactStore {
     return row?.input as DataDictionaryInput | undefined;
   }
 
-  claimUpload(
+  async claimUpload(
     teamId: string,
     upload: { taskId: number; turnId: number; kind: ArtifactKind; title: string; contentHash?: string },
-  ): { upload: ArtifactUpload; created: boolean } {
+  ): Promise<{ upload: ArtifactUpload; created: boolean }> {
     const inserted = this.db
       .insert(artifactUploads)
       .values({ teamId, ...upload })
@@ -80,7 +80,7 @@ export class SqliteArtifactStore implements ArtifactStore {
     return { upload: toUpload(row), created: inserted.changes === 1 };
   }
 
-  markUploaded(teamId: string, uploadId: number, fileId: string): void {
+  async markUploaded(teamId: string, uploadId: number, fileId: string): Promise<void> {
     this.db
       .update(artifactUploads)
       .set({ fileId, state: 'uploaded' })
@@ -88,7 +88,7 @@ export class SqliteArtifactStore implements ArtifactStore {
       .run();
   }
 
-  markDeleted(teamId: string, uploadId: number): void {
+  async markDeleted(teamId: string, uploadId: number): Promise<void> {
     this.db
       .update(artifactUploads)
       .set({ state: 'deleted' })
@@ -96,7 +96,7 @@ export class SqliteArtifactStore implements ArtifactStore {
       .run();
   }
 
-  uploadsOf(teamId: string, taskId: number, kind: ArtifactKind): ArtifactUpload[] {
+  async uploadsOf(teamId: string, taskId: number, kind: ArtifactKind): Promise<ArtifactUpload[]> {
     return this.db
       .select()
       .from(artifactUploads)
@@ -112,7 +112,7 @@ export class SqliteArtifactStore implements ArtifactStore {
       .map(toUpload);
   }
 
-  recordDesign(design: NewDesign): void {
+  async recordDesign(design: NewDesign): Promise<void> {
     this.db.transaction(
       (tx) => {
         const existing = tx
@@ -134,11 +134,11 @@ export class SqliteArtifactStore implements ArtifactStore {
     );
   }
 
-  listDesigns(
+  async listDesigns(
     teamId: string,
     channelId: string,
     page: { limit: number; offset: number },
-  ): { designs: DesignEntry[]; total: number } {
+  ): Promise<{ designs: DesignEntry[]; total: number }> {
     const where = and(eq(designs.teamId, teamId), eq(designs.channelId, channelId));
     const rows = this.db
       .select({

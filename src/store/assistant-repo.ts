@@ -15,11 +15,11 @@ export class SqliteAssistantThreadStore implements AssistantThreadStore {
       select 1 from assistant_threads where team_id = ? and channel_id = ? and thread_ts = ?`);
   }
 
-  rememberThread(thread: AssistantThread): void {
+  async rememberThread(thread: AssistantThread): Promise<void> {
     this.insert.run({ ...thread, contextChannelId: thread.contextChannelId ?? null });
   }
 
-  isAssistantThread(teamId: string, channelId: string, threadTs: string): boolean {
+  async isAssistantThread(teamId: string, channelId: string, threadTs: string): Promise<boolean> {
     return this.exists.get(teamId, channelId, threadTs) !== undefined;
   }
 }

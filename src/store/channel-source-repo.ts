@@ -7,7 +7,7 @@ import { channelDataSources } from './schema.js';
 export class SqliteChannelSourceStore implements ChannelSourceStore {
   constructor(private readonly db: Db) {}
 
-  sourceOf(teamId: string, channelId: string): ChannelSource | undefined {
+  async sourceOf(teamId: string, channelId: string): Promise<ChannelSource | undefined> {
     const row = this.db
       .select()
       .from(channelDataSources)
@@ -16,7 +16,7 @@ export class SqliteChannelSourceStore implements ChannelSourceStore {
     return row ? { sourceName: row.sourceName, setBy: row.setBy, setAt: row.setAt } : undefined;
   }
 
-  useSource(teamId: string, channelId: string, sourceName: string, setBy: string): void {
+  async useSource(teamId: string, channelId: string, sourceName: string, setBy: string): Promise<void> {
     const values = { sourceName, setBy, setAt: Date.now() };
     this.db
       .insert(channelDataSources)
@@ -25,7 +25,7 @@ export class SqliteChannelSourceStore implements ChannelSourceStore {
       .run();
   }
 
-  removeSource(teamId: string, channelId: string, sourceName: string): boolean {
+  async removeSource(teamId: string, channelId: string, sourceName: string): Promise<boolean> {
     const result = this.db
       .delete(channelDataSources)
       .where(

@@ -26,29 +26,29 @@ export class SqliteCollaborationStore implements CollaborationStore {
     this.owners = new SqliteOwners(db);
   }
 
-  effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment> {
+  async effectiveOwners(teamId: string, channelId: string): Promise<Map<CollaborationRole, OwnerAssignment>> {
     return this.owners.effectiveOwners(teamId, channelId);
   }
 
-  setOwner(
+  async setOwner(
     teamId: string,
     channelId: string | undefined,
     role: CollaborationRole,
     owner: OwnerRef,
     setBy: string,
-  ): void {
+  ): Promise<void> {
     this.owners.setOwner(teamId, channelId, role, owner, setBy);
   }
 
-  clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean {
+  async clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): Promise<boolean> {
     return this.owners.clearOwner(teamId, channelId, role);
   }
 
-  recordRequest(input: NewCollaborationRequest): {
+  async recordRequest(input: NewCollaborationRequest): Promise<{
     request: CollaborationRequest;
     created: boolean;
     sameTopic: boolean;
-  } {
+  }> {
     const key = topicKey(input.topic);
     // One transaction: the look-ups and the insert see the same rows (one job per task runs at a time).
     return this.db.transaction(
@@ -91,7 +91,12 @@ export class SqliteCollaborationStore implements CollaborationStore {
     );
   }
 
-  getRequest(teamId: string, requestId: number): CollaborationRequest | undefined {
+  async getRequest(teamId: string, requestId: number): Promise<CollaborationRequest | undefined> {
+    return this.findRequest(teamId, requestId);
+  }
+
+  /** getRequest without the promise: `advance` reads the row right after its update, with no await between. */
+  private findRequest(teamId: string, requestId: number): CollaborationRequest | undefined {
     const row = this.db
       .select()
       .from(requests)
@@ -100,7 +105,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
     return row ? toRequest(row) : undefined;
   }
 
-  unannounced(teamId: string, taskId: number): CollaborationRequest[] {
+  async unannounced(teamId: string, taskId: number): Promise<CollaborationRequest[]> {
     return this.db
       .select()
       .from(requests)
@@ -120,7 +125,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
       .map(toRequest);
   }
 
-  unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[] {
+  async unassigned(teamId: string, role: CollaborationRole): Promise<CollaborationRequest[]> {
     return this.db
       .select()
       .from(requests)
@@ -137,7 +142,7 @@ export class SqliteCollaborationStore implements CollaborationStore {
       .map(toRequest);
   }
 
-  assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean {
+  async assignOwner(teamId: string, requestId: number, owner: OwnerRef): Promise<boolean> {
     return (
       this.db
         .update(requests)
@@ -147,11 +152,11 @@ export class SqliteCollaborationStore implements CollaborationStore {
     );
   }
 
-  claimAnnouncement(
+  async claimAnnouncement(
     teamId: string,
     requestId: number,
     kind: AnnouncementKind,
-  ): 'first' | 'unconfirmed' | undefined {
+  ): Promise<'first' | 'unconfirmed' | undefined> {
     const mine = and(eq(requests.teamId, teamId), eq(requests.id, requestId));
     const claim = { [claimField[kind]]: Date.now(), announcing: kind };
     const first = this.db
@@ -169,7 +174,12 @@ export class SqliteCollaborationStore implements CollaborationStore {
     return again.changes > 0 ? 'unconfirmed' : undefined;
   }
 
-  confirmAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind, ts: string): void {
+  async confirmAnnouncement(
+    teamId: string,
+    requestId: number,
+    kind: AnnouncementKind,
+    ts: string,
+  ): Promise<void> {
     this.db
       .update(requests)
       .set({ announcing: null, ...(kind === 'ping' ? { pingTs: ts } : {}) })
@@ -177,12 +187,12 @@ export class SqliteCollaborationStore implements CollaborationStore {
       .run();
   }
 
-  advance(
+  async advance(
     teamId: string,
     requestId: number,
     to: 'acknowledged' | 'done',
     userId: string,
-  ): { request: CollaborationRequest; changed: boolean } | undefined {
+  ): Promise<{ request: CollaborationRequest; changed: boolean } | undefined> {
     const from = to === 'acknowledged' ? ['open'] : ['open', 'acknowledged'];
     const set =
       to === 'acknowledged'
@@ -201,15 +211,15 @@ export class SqliteCollaborationStore implements CollaborationStore {
       .returning()
       .get();
     if (updated) return { request: toRequest(updated), changed: true };
-    const current = this.getRequest(teamId, requestId);
+    const current = this.findRequest(teamId, requestId);
     return current ? { request: current, changed: false } : undefined;
   }
 
-  openInChannel(
+  async openInChannel(
     teamId: string,
     channelId: string,
     limit: number,
-  ): { requests: CollaborationRequest[]; total: number } {
+  ): Promise<{ requests: CollaborationRequest[]; total: number }> {
     const where = and(
       eq(requests.teamId, teamId),
       eq(requests.channelId, channelId),

@@ -15,7 +15,7 @@ const MAX_LIMIT = 100;
 export class SqliteDataToolAuditStore implements DataToolAuditStore {
   constructor(private readonly db: Db) {}
 
-  record(call: DataToolCallRecord): void {
+  async record(call: DataToolCallRecord): Promise<void> {
     this.db
       .insert(dataToolCalls)
       .values({
@@ -35,7 +35,10 @@ export class SqliteDataToolAuditStore implements DataToolAuditStore {
       .run();
   }
 
-  recent(teamId: string, options: { channelId?: string; limit: number }): StoredDataToolCall[] {
+  async recent(
+    teamId: string,
+    options: { channelId?: string; limit: number },
+  ): Promise<StoredDataToolCall[]> {
     const where = options.channelId
       ? and(eq(dataToolCalls.teamId, teamId), eq(dataToolCalls.channelId, options.channelId))
       : eq(dataToolCalls.teamId, teamId);

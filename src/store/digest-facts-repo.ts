@@ -22,13 +22,19 @@ export class SqliteDigestFacts {
     private readonly collaboration: CollaborationStore,
   ) {}
 
-  digestFacts(teamId: string, channelId: string, from: number, to: number, limit: number): DigestFacts {
+  async digestFacts(
+    teamId: string,
+    channelId: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<DigestFacts> {
     const inChannel = and(eq(tasks.teamId, teamId), eq(tasks.channelId, channelId));
     const created = and(inChannel, gte(tasks.createdAt, from), lt(tasks.createdAt, to));
     const completed = (status: TaskStatus) =>
       and(inChannel, eq(tasks.status, status), gte(tasks.completedAt, from), lt(tasks.completedAt, to));
     const waiting = and(inChannel, eq(tasks.status, 'waiting_for_answers'));
-    const open = this.collaboration.openInChannel(teamId, channelId, limit);
+    const open = await this.collaboration.openInChannel(teamId, channelId, limit);
     return {
       channelId,
       from,

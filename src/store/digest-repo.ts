@@ -27,11 +27,17 @@ export class SqliteDigestStore implements DigestStore {
     this.facts = new SqliteDigestFacts(db, collaboration);
   }
 
-  digestFacts(teamId: string, channelId: string, from: number, to: number, limit: number): DigestFacts {
-    return this.facts.digestFacts(teamId, channelId, from, to, limit);
+  async digestFacts(
+    teamId: string,
+    channelId: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<DigestFacts> {
+    return await this.facts.digestFacts(teamId, channelId, from, to, limit);
   }
 
-  digestChannels(teamId: string, since: number): string[] {
+  async digestChannels(teamId: string, since: number): Promise<string[]> {
     const channels = new Set<string>();
     const add = (rows: { channelId: string }[]) => {
       for (const row of rows) channels.add(row.channelId);
@@ -70,11 +76,11 @@ export class SqliteDigestStore implements DigestStore {
         .where(eq(qualityChecks.teamId, teamId))
         .all(),
     );
-    add(this.digestSettings(teamId));
+    add(await this.digestSettings(teamId));
     return [...channels].sort();
   }
 
-  digestSetting(teamId: string, channelId: string): DigestSetting | undefined {
+  async digestSetting(teamId: string, channelId: string): Promise<DigestSetting | undefined> {
     return this.db
       .select(SETTING_COLUMNS)
       .from(digestSettings)
@@ -82,7 +88,7 @@ export class SqliteDigestStore implements DigestStore {
       .get();
   }
 
-  digestSettings(teamId: string): DigestSetting[] {
+  async digestSettings(teamId: string): Promise<DigestSetting[]> {
     return this.db
       .select(SETTING_COLUMNS)
       .from(digestSettings)
@@ -90,12 +96,12 @@ export class SqliteDigestStore implements DigestStore {
       .all();
   }
 
-  saveDigestSetting(
+  async saveDigestSetting(
     teamId: string,
     channelId: string,
     change: Partial<Omit<DigestSetting, 'channelId'>>,
     updatedBy: string,
-  ): void {
+  ): Promise<void> {
     const values = { ...change, updatedBy, updatedAt: Date.now() };
     this.db
       .insert(digestSettings)
@@ -104,7 +110,7 @@ export class SqliteDigestStore implements DigestStore {
       .run();
   }
 
-  claimDigestRun(teamId: string, channelId: string, localDate: string): boolean {
+  async claimDigestRun(teamId: string, channelId: string, localDate: string): Promise<boolean> {
     const row = this.db
       .insert(digestRuns)
       .values({ teamId, channelId, localDate, status: 'posting' })
@@ -114,7 +120,12 @@ export class SqliteDigestStore implements DigestStore {
     return row !== undefined;
   }
 
-  reclaimStaleDigestRun(teamId: string, channelId: string, localDate: string, staleBefore: number): boolean {
+  async reclaimStaleDigestRun(
+    teamId: string,
+    channelId: string,
+    localDate: string,
+    staleBefore: number,
+  ): Promise<boolean> {
     const changed = this.db
       .update(digestRuns)
       .set({ createdAt: Date.now() })
@@ -129,12 +140,12 @@ export class SqliteDigestStore implements DigestStore {
     return changed > 0;
   }
 
-  finishDigestRun(
+  async finishDigestRun(
     teamId: string,
     channelId: string,
     localDate: string,
     outcome: { status: 'posted' | 'empty' | 'unchanged'; parentTs?: string; fingerprint?: string },
-  ): void {
+  ): Promise<void> {
     this.db
       .update(digestRuns)
       .set({
@@ -146,10 +157,10 @@ export class SqliteDigestStore implements DigestStore {
       .run();
   }
 
-  lastPostedDigest(
+  async lastPostedDigest(
     teamId: string,
     channelId: string,
-  ): { localDate: string; fingerprint: string | null } | undefined {
+  ): Promise<{ localDate: string; fingerprint: string | null } | undefined> {
     return this.db
       .select({ localDate: digestRuns.localDate, fingerprint: digestRuns.fingerprint })
       .from(digestRuns)
@@ -165,7 +176,7 @@ export class SqliteDigestStore implements DigestStore {
       .get();
   }
 
-  releaseDigestRun(teamId: string, channelId: string, localDate: string): void {
+  async releaseDigestRun(teamId: string, channelId: string, localDate: string): Promise<void> {
     this.db
       .delete(digestRuns)
       .where(this.run(teamId, channelId, localDate))

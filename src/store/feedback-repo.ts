@@ -41,16 +41,16 @@ export class SqliteFeedbackStore implements FeedbackStore {
       from answer_feedback where team_id = @teamId and channel_id = @channelId and updated_at >= @since`);
   }
 
-  answerIn(teamId: string, channelId: string, turnId: number): { taskId: number } | undefined {
+  async answerIn(teamId: string, channelId: string, turnId: number): Promise<{ taskId: number } | undefined> {
     return this.answer.get({ teamId, channelId, turnId }) as { taskId: number } | undefined;
   }
 
-  vote(
+  async vote(
     teamId: string,
     answer: { turnId: number; taskId: number; channelId: string },
     userId: string,
     vote: Vote,
-  ): VoteWrite {
+  ): Promise<VoteWrite> {
     const write = this.sqlite.transaction((): VoteWrite => {
       const key = { teamId, turnId: answer.turnId, userId };
       const row = this.existing.get(key) as { vote: Vote; changes: number } | undefined;
@@ -66,12 +66,12 @@ export class SqliteFeedbackStore implements FeedbackStore {
     return write.immediate();
   }
 
-  comment(teamId: string, turnId: number, userId: string, text: string): boolean {
+  async comment(teamId: string, turnId: number, userId: string, text: string): Promise<boolean> {
     const kept = text.trim().slice(0, MAX_COMMENT_CHARS);
     return this.note.run({ teamId, turnId, userId, text: kept || null }).changes > 0;
   }
 
-  feedbackCounts(teamId: string, channelId: string, since: number): FeedbackCounts {
+  async feedbackCounts(teamId: string, channelId: string, since: number): Promise<FeedbackCounts> {
     return this.counts.get({ teamId, channelId, since }) as FeedbackCounts;
   }
 }

@@ -10,7 +10,7 @@ import { collaborationRequests, tasks } from './schema.js';
 export class SqliteHomeStore implements HomeStore {
   constructor(private readonly db: Db) {}
 
-  recentTasksOf(teamId: string, userId: string, limit: number): DigestTask[] {
+  async recentTasksOf(teamId: string, userId: string, limit: number): Promise<DigestTask[]> {
     return this.db
       .select({
         id: tasks.id,
@@ -28,7 +28,7 @@ export class SqliteHomeStore implements HomeStore {
       .all();
   }
 
-  openRequestsOwnedBy(teamId: string, userId: string, limit: number): CollaborationRequest[] {
+  async openRequestsOwnedBy(teamId: string, userId: string, limit: number): Promise<CollaborationRequest[]> {
     return this.db
       .select()
       .from(collaborationRequests)

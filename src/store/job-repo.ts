@@ -43,7 +43,12 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  enqueue(teamId: string, taskId: number, payload: JobPayload = {}): void {
+  async enqueue(teamId: string, taskId: number, payload: JobPayload = {}): Promise<void> {
+    this.enqueueInTransaction(teamId, taskId, payload);
+  }
+
+  /** enqueue without the promise, for the caller's transaction (task admission; never await inside one). */
+  enqueueInTransaction(teamId: string, taskId: number, payload: JobPayload = {}): void {
     this.sqlite
       .transaction(() => {
         if (this.q.waiting.get(taskId)) return;
@@ -63,7 +68,7 @@ export class SqliteJobQueue implements JobQueue {
    * work was taken longest ago come first, so one person's fifty tasks never hold another's first answer
    * back by more than the job already running; within one person, oldest first.
    */
-  claim(owner: string, leaseMs: number, now = Date.now()): Job | undefined {
+  async claim(owner: string, leaseMs: number, now = Date.now()): Promise<Job | undefined> {
     return this.sqlite
       .transaction(() => {
         const row = this.q.claimOne.get({ owner, leaseMs, now }) as JobRowRaw | undefined;
@@ -74,36 +79,36 @@ export class SqliteJobQueue implements JobQueue {
       .immediate();
   }
 
-  renew(jobId: number, owner: string, leaseMs: number): boolean {
+  async renew(jobId: number, owner: string, leaseMs: number): Promise<boolean> {
     return this.q.renewLease.run({ id: jobId, owner, leaseMs, now: Date.now() }).changes > 0;
   }
 
-  complete(jobId: number, owner: string): void {
+  async complete(jobId: number, owner: string): Promise<void> {
     this.q.remove.run(jobId, owner);
   }
 
-  retryAt(jobId: number, owner: string, runAt: number, error: string): void {
+  async retryAt(jobId: number, owner: string, runAt: number, error: string): Promise<void> {
     this.q.reschedule.run({ id: jobId, owner, runAt, error: error.slice(0, 500) });
   }
 
-  releaseAll(owner: string): number {
+  async releaseAll(owner: string): Promise<number> {
     return this.q.release.run(owner).changes;
   }
 
-  nextWakeAt(): number | undefined {
+  async nextWakeAt(): Promise<number | undefined> {
     const row = this.q.wake.get() as { at: number | null };
     return row.at ?? undefined;
   }
 
-  heartbeat(worker: WorkerProcess, now = Date.now()): void {
+  async heartbeat(worker: WorkerProcess, now = Date.now()): Promise<void> {
     this.q.beat.run({ ...worker, heartbeatAt: now });
   }
 
-  otherWorkers(id: string): WorkerProcess[] {
+  async otherWorkers(id: string): Promise<WorkerProcess[]> {
     return this.q.others.all(id) as WorkerProcess[];
   }
 
-  reclaimFrom(id: string): number {
+  async reclaimFrom(id: string): Promise<number> {
     return this.sqlite
       .transaction(() => {
         const released = this.q.release.run(id).changes;
@@ -113,7 +118,7 @@ export class SqliteJobQueue implements JobQueue {
       .immediate();
   }
 
-  reclaimExpiredFrom(id: string, now = Date.now()): number {
+  async reclaimExpiredFrom(id: string, now = Date.now()): Promise<number> {
     return this.sqlite
       .transaction(() => {
         const released = this.q.releaseExpired.run({ owner: id, now }).changes;
@@ -123,19 +128,19 @@ export class SqliteJobQueue implements JobQueue {
       .immediate();
   }
 
-  unregister(id: string): void {
+  async unregister(id: string): Promise<void> {
     this.q.forget.run(id);
   }
 
-  requestStop(teamId: string, taskId: number, userId: string): boolean {
+  async requestStop(teamId: string, taskId: number, userId: string): Promise<boolean> {
     return this.q.markStop.run({ teamId, taskId, userId }).changes > 0;
   }
 
-  stopRequests(owner: string): { taskId: number; userId: string }[] {
+  async stopRequests(owner: string): Promise<{ taskId: number; userId: string }[]> {
     return this.q.stops.all(owner) as { taskId: number; userId: string }[];
   }
 
-  pendingCount(): number {
+  async pendingCount(): Promise<number> {
     return (this.q.pending.get() as { n: number }).n;
   }
 }

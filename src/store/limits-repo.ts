@@ -27,11 +27,11 @@ export class SqliteLimitStore implements LimitStore {
       on conflict (team_id, day) do update set tokens = tokens + excluded.tokens`);
   }
 
-  limitFacts(
+  async limitFacts(
     teamId: string,
     userId: string,
     query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
-  ): LimitFacts {
+  ): Promise<LimitFacts> {
     const row = this.facts.get({ teamId, userId, ...query }) as {
       limit_hit_at: number | null;
       tokens_today: number | null;

@@ -143,7 +143,7 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     };
   }
 
-  propose(check: ProposedCheck): void {
+  async propose(check: ProposedCheck): Promise<void> {
     this.statements.propose.run({
       ...check,
       expectation: JSON.stringify(check.expectation),
@@ -151,11 +151,11 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     });
   }
 
-  proposals(teamId: string, taskId: number): ProposedCheck[] {
+  async proposals(teamId: string, taskId: number): Promise<ProposedCheck[]> {
     return toProposals(this.statements.proposals.all(teamId, taskId));
   }
 
-  offer(teamId: string, taskId: number, turnId: number): ProposedCheck[] {
+  async offer(teamId: string, taskId: number, turnId: number): Promise<ProposedCheck[]> {
     const key = { teamId, taskId, turnId };
     return this.sqlite
       .transaction(() => {
@@ -165,7 +165,7 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       .immediate();
   }
 
-  adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): ReturnType<QualityCheckStore['adopt']> {
+  async adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): ReturnType<QualityCheckStore['adopt']> {
     const { checks, adoptedAt, schedule, nextSlotAt, limits, ...where } = adoption;
     return this.sqlite
       .transaction(() => {
@@ -183,7 +183,7 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
             nextSlotAt: nextSlotAt?.getTime() ?? null,
             alert: JSON.stringify({ status: 'unknown', changes: [], flapping: false } satisfies AlertState),
           });
-          const row = this.byName(where.teamId, where.channelId, check.name);
+          const row = this.findByName(where.teamId, where.channelId, check.name);
           if (inserted.changes === 1 && row) adopted.push(row);
           else taken.push(check.name);
         }
@@ -192,34 +192,39 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       .immediate();
   }
 
-  offeredBy(teamId: string, taskId: number, turnId: number): ProposedCheck[] {
+  async offeredBy(teamId: string, taskId: number, turnId: number): Promise<ProposedCheck[]> {
     return toProposals(this.statements.offered.all({ teamId, taskId, turnId }));
   }
 
-  check(teamId: string, checkId: number): AdoptedCheck | undefined {
+  async check(teamId: string, checkId: number): Promise<AdoptedCheck | undefined> {
     const row = this.statements.check.get(teamId, checkId) as CheckRow | undefined;
     return row && toCheck(row);
   }
 
-  checksIn(teamId: string, channelId: string): AdoptedCheck[] {
+  async checksIn(teamId: string, channelId: string): Promise<AdoptedCheck[]> {
     return (this.statements.checksIn.all(teamId, channelId) as CheckRow[]).map(toCheck);
   }
 
-  adoptedBy(teamId: string, userId: string, limit: number): AdoptedCheck[] {
+  async adoptedBy(teamId: string, userId: string, limit: number): Promise<AdoptedCheck[]> {
     return (this.statements.adoptedBy.all(teamId, userId, limit) as CheckRow[]).map(toCheck);
   }
 
-  byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined {
+  async byName(teamId: string, channelId: string, name: string): Promise<AdoptedCheck | undefined> {
+    return this.findByName(teamId, channelId, name);
+  }
+
+  /** byName without the promise, for use inside a transaction (never await inside one). */
+  private findByName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined {
     const row = this.statements.byName.get(teamId, channelId, name) as CheckRow | undefined;
     return row && toCheck(row);
   }
 
-  setState(
+  async setState(
     teamId: string,
     checkId: number,
     state: AdoptedCheck['state'],
     resumed?: { at: Date; nextSlotAt: Date | undefined },
-  ): void {
+  ): Promise<void> {
     this.statements.setState.run({
       teamId,
       checkId,
@@ -229,15 +234,15 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     });
   }
 
-  remove(teamId: string, checkId: number): void {
+  async remove(teamId: string, checkId: number): Promise<void> {
     this.statements.remove.run(teamId, checkId);
   }
 
-  dueChecks(now: Date, limit: number): AdoptedCheck[] {
+  async dueChecks(now: Date, limit: number): Promise<AdoptedCheck[]> {
     return (this.statements.due.all(now.getTime(), limit) as CheckRow[]).map(toCheck);
   }
 
-  claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): boolean {
+  async claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): Promise<boolean> {
     return this.sqlite.transaction(() => this.claimOne(run, startedAt, staleBefore)).immediate();
   }
 
@@ -249,36 +254,36 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     return claimed;
   }
 
-  claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): ClaimRef[] {
+  async claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): Promise<ClaimRef[]> {
     return this.sqlite
       .transaction(() => runs.filter((run) => this.claimOne(run, startedAt, staleBefore)))
       .immediate();
   }
 
-  startRun(run: RunRef, claimedAt: Date, now: Date): boolean {
+  async startRun(run: RunRef, claimedAt: Date, now: Date): Promise<boolean> {
     return (
       this.statements.start.run({ ...runKey(run), claimedAt: claimedAt.getTime(), now: now.getTime() })
         .changes === 1
     );
   }
 
-  isRunning(teamId: string, checkId: number, staleBefore: Date): boolean {
+  async isRunning(teamId: string, checkId: number, staleBefore: Date): Promise<boolean> {
     return this.statements.running.get({ teamId, checkId, staleBefore: staleBefore.getTime() }) !== undefined;
   }
 
-  abandonedRuns(staleBefore: Date, limit: number): RunRef[] {
+  async abandonedRuns(staleBefore: Date, limit: number): Promise<RunRef[]> {
     const rows = this.statements.abandoned.all(staleBefore.getTime(), limit) as (Omit<RunRef, 'slotAt'> & {
       slotAt: number;
     })[];
     return rows.map((row) => ({ ...row, slotAt: new Date(row.slotAt) }));
   }
 
-  finishRun(
+  async finishRun(
     run: RunRef,
     outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
     startedAt: Date,
-  ): boolean {
+  ): Promise<boolean> {
     const key = { teamId: run.teamId, checkId: run.checkId };
     return this.sqlite
       .transaction(() => {
@@ -298,7 +303,9 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
       .immediate();
   }
 
-  unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[] {
+  async unannounced(
+    limit: number,
+  ): Promise<(RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[]> {
     const rows = this.statements.unannounced.all(limit) as (Omit<RunRef, 'slotAt'> & {
       slotAt: number;
       action: Exclude<AlertAction, 'none'>;
@@ -307,7 +314,11 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     return rows.map((row) => ({ ...row, slotAt: new Date(row.slotAt) }));
   }
 
-  claimAnnouncement(run: RunRef, now: Date, staleBefore: Date): { attempts: number } | undefined {
+  async claimAnnouncement(
+    run: RunRef,
+    now: Date,
+    staleBefore: Date,
+  ): Promise<{ attempts: number } | undefined> {
     const row = this.statements.claimAnnouncement.get({
       ...runKey(run),
       now: now.getTime(),
@@ -316,19 +327,19 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     return row;
   }
 
-  releaseAnnouncement(run: RunRef): void {
+  async releaseAnnouncement(run: RunRef): Promise<void> {
     this.statements.release.run(runKey(run));
   }
 
-  recordPing(teamId: string, channelId: string, at: Date): void {
+  async recordPing(teamId: string, channelId: string, at: Date): Promise<void> {
     this.statements.recordPing.run(teamId, channelId, at.getTime());
   }
 
-  pingsSince(teamId: string, channelId: string, since: Date): number {
+  async pingsSince(teamId: string, channelId: string, since: Date): Promise<number> {
     return (this.statements.pingsSince.get(teamId, channelId, since.getTime()) as { n: number }).n;
   }
 
-  markAnnounced(run: RunRef, ts: string): void {
+  async markAnnounced(run: RunRef, ts: string): Promise<void> {
     this.statements.announced.run({
       teamId: run.teamId,
       checkId: run.checkId,
@@ -337,24 +348,24 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     });
   }
 
-  runs(teamId: string, checkId: number, since: Date): CheckRun[] {
+  async runs(teamId: string, checkId: number, since: Date): Promise<CheckRun[]> {
     return (this.statements.runs.all(teamId, checkId, since.getTime()) as RunRow[]).map(toRun);
   }
 
-  run(run: RunRef): CheckRun | undefined {
+  async run(run: RunRef): Promise<CheckRun | undefined> {
     const row = this.statements.run.get(run.teamId, run.checkId, run.slotAt.getTime()) as RunRow | undefined;
     return row && toRun(row);
   }
 
-  acknowledge(run: RunRef, userId: string): boolean {
+  async acknowledge(run: RunRef, userId: string): Promise<boolean> {
     return this.statements.acknowledge.run({ ...runKey(run), userId }).changes === 1;
   }
 
-  markFalsePositive(run: RunRef): boolean {
+  async markFalsePositive(run: RunRef): Promise<boolean> {
     return this.statements.falsePositive.run(runKey(run)).changes === 1;
   }
 
-  snooze(teamId: string, checkId: number, until: Date): void {
+  async snooze(teamId: string, checkId: number, until: Date): Promise<void> {
     this.statements.snooze.run({ teamId, checkId, until: until.getTime() });
   }
 }

@@ -55,15 +55,15 @@ export class SqliteRetentionStore implements RetentionStore {
     };
   }
 
-  teams(): string[] {
+  async teams(): Promise<string[]> {
     return (this.statements.teams.all() as { team_id: string }[]).map((row) => row.team_id);
   }
 
-  prune(
+  async prune(
     teamId: string,
     cutoffMs: number,
     admissionsCutoffMs: number,
-  ): { tasks: number; turns: number; events: number } {
+  ): Promise<{ tasks: number; turns: number; events: number }> {
     return this.sqlite
       .transaction(() => {
         const idle = this.statements.idleTasks.all({ teamId, cutoff: cutoffMs }) as { id: number }[];
@@ -85,22 +85,22 @@ export class SqliteRetentionStore implements RetentionStore {
       .immediate();
   }
 
-  findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined {
+  async findMessage(teamId: string, channelId: string, ts: string): Promise<StoredMessage | undefined> {
     const row = this.statements.findMessage.get(teamId, channelId, ts) as
       | (Omit<StoredMessage, 'first'> & { first: number })
       | undefined;
     return row ? { ...row, first: row.first === 1 } : undefined;
   }
 
-  deleteTurn(teamId: string, turnId: number): void {
+  async deleteTurn(teamId: string, turnId: number): Promise<void> {
     this.statements.deleteTurn.run(teamId, turnId);
   }
 
-  setTurnContent(teamId: string, turnId: number, content: string): void {
+  async setTurnContent(teamId: string, turnId: number, content: string): Promise<void> {
     this.statements.setTurnContent.run(content, teamId, turnId);
   }
 
-  setTaskText(teamId: string, taskId: number, text: string, title: string): void {
+  async setTaskText(teamId: string, taskId: number, text: string, title: string): Promise<void> {
     this.statements.setTaskText.run(text, title, teamId, taskId);
   }
 }

@@ -3,7 +3,7 @@ import { and, eq, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../core/domain.js';
 import type { JobPayload } from '../core/jobs/jobs.js';
 import type { TaskAdmission } from '../core/tasks/task-admission.js';
-import type { NewTask, TaskStore } from '../core/tasks/task-store.js';
+import type { NewTask } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import type { SqliteJobQueue } from './job-repo.js';
@@ -15,6 +15,7 @@ import {
   insertTask,
   recordDelivery,
 } from './task-creation.js';
+import type { SqliteTaskStore } from './task-repo.js';
 import type { DataSync } from './wal-sync.js';
 
 /**
@@ -32,7 +33,7 @@ export class SqliteTaskAdmission implements TaskAdmission {
     sqlite: Database.Database,
     /** The queue admitted work goes to, in the same transaction. */
     private readonly jobs: SqliteJobQueue,
-    private readonly tasks: Pick<TaskStore, 'getTask'>,
+    private readonly tasks: Pick<SqliteTaskStore, 'findTask'>,
     /** How a commit's WAL reaches the disk before anyone is told (default fs.fdatasync; tests hold it). */
     dataSync?: DataSync,
   ) {
@@ -74,15 +75,15 @@ export class SqliteTaskAdmission implements TaskAdmission {
       .from(eventsSeen)
       .where(and(eq(eventsSeen.teamId, teamId), or(...matches)))
       .get();
-    return seen?.taskId ? this.tasks.getTask(teamId, seen.taskId) : undefined;
+    return seen?.taskId ? this.tasks.findTask(teamId, seen.taskId) : undefined;
   }
 
-  recordFollowUp(
+  async recordFollowUp(
     teamId: string,
     taskId: number,
     delivery: DeliveryKey,
     turn: { content: string; userId: string; slackTs: string },
-  ): boolean {
+  ): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
         const seen = tx
@@ -107,14 +108,14 @@ export class SqliteTaskAdmission implements TaskAdmission {
           .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
           .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
           .run();
-        this.jobs.enqueue(teamId, taskId);
+        this.jobs.enqueueInTransaction(teamId, taskId);
         return true;
       },
       { behavior: 'immediate' },
     );
   }
 
-  retryFailed(teamId: string, taskId: number, userId: string): boolean {
+  async retryFailed(teamId: string, taskId: number, userId: string): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
         const changed = tx
@@ -124,7 +125,7 @@ export class SqliteTaskAdmission implements TaskAdmission {
           .run().changes;
         if (changed > 0) {
           this.admit(teamId, userId);
-          this.jobs.enqueue(teamId, taskId);
+          this.jobs.enqueueInTransaction(teamId, taskId);
         }
         return changed > 0;
       },

@@ -43,7 +43,12 @@ export class SqliteTaskStore implements TaskStore {
     this.turns = new SqliteTurnRecords(db);
   }
 
-  getTask(teamId: string, taskId: number): Task | undefined {
+  async getTask(teamId: string, taskId: number): Promise<Task | undefined> {
+    return this.findTask(teamId, taskId);
+  }
+
+  /** getTask without the promise, for use inside a transaction (task admission; never await inside one). */
+  findTask(teamId: string, taskId: number): Task | undefined {
     const row = this.db
       .select()
       .from(tasks)
@@ -52,7 +57,7 @@ export class SqliteTaskStore implements TaskStore {
     return row ? toTask(row) : undefined;
   }
 
-  findTaskByThread(teamId: string, channelId: string, threadTs: string): Task | undefined {
+  async findTaskByThread(teamId: string, channelId: string, threadTs: string): Promise<Task | undefined> {
     const row = this.db
       .select()
       .from(tasks)
@@ -61,27 +66,27 @@ export class SqliteTaskStore implements TaskStore {
     return row ? toTask(row) : undefined;
   }
 
-  setThread(teamId: string, taskId: number, threadTs: string): void {
+  async setThread(teamId: string, taskId: number, threadTs: string): Promise<void> {
     this.updateTask(teamId, taskId, { threadTs });
   }
 
-  markRunning(teamId: string, taskId: number, model: string): void {
+  async markRunning(teamId: string, taskId: number, model: string): Promise<void> {
     this.updateTask(teamId, taskId, { status: 'running', model });
   }
 
-  markContextTrimmed(teamId: string, taskId: number): void {
+  async markContextTrimmed(teamId: string, taskId: number): Promise<void> {
     this.updateTask(teamId, taskId, { contextTrimmed: true });
   }
 
-  setStopControlTs(teamId: string, taskId: number, ts: string | null): void {
+  async setStopControlTs(teamId: string, taskId: number, ts: string | null): Promise<void> {
     this.updateTask(teamId, taskId, { stopControlTs: ts });
   }
 
-  setAnswerTs(teamId: string, taskId: number, answerTs: string): void {
+  async setAnswerTs(teamId: string, taskId: number, answerTs: string): Promise<void> {
     this.updateTask(teamId, taskId, { answerTs });
   }
 
-  completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+  async completeTask(teamId: string, taskId: number, usage: Usage, costUsd: number): Promise<void> {
     this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, {
       status: 'done',
@@ -91,12 +96,18 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
-  markWaiting(teamId: string, taskId: number, usage: Usage, costUsd: number): void {
+  async markWaiting(teamId: string, taskId: number, usage: Usage, costUsd: number): Promise<void> {
     this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, { status: 'waiting_for_answers', ...addedUsageColumns(usage, costUsd) });
   }
 
-  failTask(teamId: string, taskId: number, reason: string, usage: Usage, costUsd: number): void {
+  async failTask(
+    teamId: string,
+    taskId: number,
+    reason: string,
+    usage: Usage,
+    costUsd: number,
+  ): Promise<void> {
     this.dailyUsage.addUsage(teamId, utcDay(Date.now()), usage);
     this.updateTask(teamId, taskId, {
       status: 'failed',
@@ -106,39 +117,45 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
-  addTurn(
+  async addTurn(
     teamId: string,
     taskId: number,
     turn: Turn & { userId?: string; slackTs?: string; usage?: Usage },
-  ): void {
+  ): Promise<void> {
     this.turns.addTurn(teamId, taskId, turn);
   }
 
-  beginAssistantTurn(teamId: string, taskId: number): ReservedTurn {
+  async beginAssistantTurn(teamId: string, taskId: number): Promise<ReservedTurn> {
     return this.turns.beginAssistantTurn(teamId, taskId);
   }
 
-  setTurnMessages(teamId: string, turnId: number, messageTs: string[]): void {
+  async setTurnMessages(teamId: string, turnId: number, messageTs: string[]): Promise<void> {
     this.turns.setTurnMessages(teamId, turnId, messageTs);
   }
 
-  finishAssistantTurn(teamId: string, turnId: number, content: string, usage: Usage, slackTs?: string): void {
+  async finishAssistantTurn(
+    teamId: string,
+    turnId: number,
+    content: string,
+    usage: Usage,
+    slackTs?: string,
+  ): Promise<void> {
     this.turns.finishAssistantTurn(teamId, turnId, content, usage, slackTs);
   }
 
-  discardTurn(teamId: string, turnId: number): void {
+  async discardTurn(teamId: string, turnId: number): Promise<void> {
     this.turns.discardTurn(teamId, turnId);
   }
 
-  firstTurn(teamId: string, taskId: number): { id: number; content: string } | undefined {
+  async firstTurn(teamId: string, taskId: number): Promise<{ id: number; content: string } | undefined> {
     return this.turns.firstTurn(teamId, taskId);
   }
 
-  setTurnContent(teamId: string, turnId: number, content: string): void {
+  async setTurnContent(teamId: string, turnId: number, content: string): Promise<void> {
     this.turns.setTurnContent(teamId, turnId, content);
   }
 
-  listTurns(teamId: string, taskId: number): Turn[] {
+  async listTurns(teamId: string, taskId: number): Promise<Turn[]> {
     return this.turns.listTurns(teamId, taskId);
   }
 

@@ -7,7 +7,7 @@ import { channelContexts } from './schema.js';
 export class SqliteTeamContextStore implements TeamContextStore {
   constructor(private readonly db: Db) {}
 
-  contextOf(teamId: string, channelId: string): TeamContext | undefined {
+  async contextOf(teamId: string, channelId: string): Promise<TeamContext | undefined> {
     const row = this.db
       .select()
       .from(channelContexts)
@@ -16,7 +16,7 @@ export class SqliteTeamContextStore implements TeamContextStore {
     return row ? { text: row.text, setBy: row.setBy, setAt: row.setAt } : undefined;
   }
 
-  setContext(teamId: string, channelId: string, text: string, setBy: string): void {
+  async setContext(teamId: string, channelId: string, text: string, setBy: string): Promise<void> {
     const values = { text, setBy, setAt: Date.now() };
     this.db
       .insert(channelContexts)
@@ -25,7 +25,7 @@ export class SqliteTeamContextStore implements TeamContextStore {
       .run();
   }
 
-  clearContext(teamId: string, channelId: string): boolean {
+  async clearContext(teamId: string, channelId: string): Promise<boolean> {
     const result = this.db
       .delete(channelContexts)
       .where(and(eq(channelContexts.teamId, teamId), eq(channelContexts.channelId, channelId)))

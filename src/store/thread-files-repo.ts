@@ -32,7 +32,10 @@ export class SqliteThreadFileStore implements ThreadFileStore {
     };
   }
 
-  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void {
+  async record(
+    thread: ThreadRef,
+    files: readonly { fileId: string; messageTs: string; name?: string }[],
+  ): Promise<void> {
     this.sqlite.transaction(() => {
       const counted = this.statements.count.get(thread.teamId, thread.channelId, thread.threadTs) as {
         n: number;
@@ -45,15 +48,15 @@ export class SqliteThreadFileStore implements ThreadFileStore {
     })();
   }
 
-  list(thread: ThreadRef): ThreadFileRow[] {
+  async list(thread: ThreadRef): Promise<ThreadFileRow[]> {
     return this.statements.list.all(thread.teamId, thread.channelId, thread.threadTs) as ThreadFileRow[];
   }
 
-  update(
+  async update(
     teamId: string,
     id: number,
     fields: { name?: string; tableName?: string; status?: ThreadFileStatus; detail?: string },
-  ): void {
+  ): Promise<void> {
     this.statements.update.run({
       teamId,
       id,
@@ -64,7 +67,7 @@ export class SqliteThreadFileStore implements ThreadFileStore {
     });
   }
 
-  setReplyState(teamId: string, id: number, state: 'claimed' | 'done'): void {
+  async setReplyState(teamId: string, id: number, state: 'claimed' | 'done'): Promise<void> {
     this.statements.reply.run(state, teamId, id);
   }
 }

@@ -44,8 +44,8 @@ export interface NewDesign {
 
 export interface ArtifactStore {
   /** Stores the agent's descriptions for the task; tables named again replace their earlier entry. */
-  saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): void;
-  dictionaryInput(teamId: string, taskId: number): DataDictionaryInput | undefined;
+  saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): Promise<void>;
+  dictionaryInput(teamId: string, taskId: number): Promise<DataDictionaryInput | undefined>;
   /**
    * The answer's upload of this title: the existing row (`created` false: an earlier run claimed it),
    * else a new `claimed` one.
@@ -53,17 +53,17 @@ export interface ArtifactStore {
   claimUpload(
     teamId: string,
     upload: { taskId: number; turnId: number; kind: ArtifactKind; title: string; contentHash?: string },
-  ): { upload: ArtifactUpload; created: boolean };
-  markUploaded(teamId: string, uploadId: number, fileId: string): void;
-  markDeleted(teamId: string, uploadId: number): void;
+  ): Promise<{ upload: ArtifactUpload; created: boolean }>;
+  markUploaded(teamId: string, uploadId: number, fileId: string): Promise<void>;
+  markDeleted(teamId: string, uploadId: number): Promise<void>;
   /** The task's uploads of a kind, oldest first (every state). */
-  uploadsOf(teamId: string, taskId: number, kind: ArtifactKind): ArtifactUpload[];
+  uploadsOf(teamId: string, taskId: number, kind: ArtifactKind): Promise<ArtifactUpload[]>;
   /** Adds the task to the design index, or adds new file names to its entry and moves it to the top. */
-  recordDesign(design: NewDesign): void;
+  recordDesign(design: NewDesign): Promise<void>;
   /** This channel's designs, newest first, and how many there are in all. */
   listDesigns(
     teamId: string,
     channelId: string,
     page: { limit: number; offset: number },
-  ): { designs: DesignEntry[]; total: number };
+  ): Promise<{ designs: DesignEntry[]; total: number }>;
 }

@@ -32,14 +32,14 @@ export async function deliverDictionary(
   if (!report) return undefined;
   const dictionary = buildDataDictionary(
     report.tables,
-    deps.artifacts.dictionaryInput(input.teamId, input.taskId),
+    await deps.artifacts.dictionaryInput(input.teamId, input.taskId),
     qualityChecks(blocks),
   );
   const csv = dictionaryCsv(dictionary);
   const hash = createHash('sha256').update(csv).digest('hex');
-  const earlier = deps.artifacts
-    .uploadsOf(input.teamId, input.taskId, 'dictionary')
-    .filter((u) => u.turnId !== input.turnId && u.state === 'uploaded');
+  const earlier = (await deps.artifacts.uploadsOf(input.teamId, input.taskId, 'dictionary')).filter(
+    (u) => u.turnId !== input.turnId && u.state === 'uploaded',
+  );
   // The same tables, columns and descriptions as the dictionary already in the thread: nothing new.
   if (earlier.at(-1)?.contentHash === hash) return DICTIONARY_FILE;
   const replacing = earlier.length > 0;
@@ -54,7 +54,7 @@ export async function deliverDictionary(
   for (const old of earlier) {
     await retireTable(input, old.turnId);
     if (old.fileId) await deps.files.remove(old.fileId);
-    deps.artifacts.markDeleted(input.teamId, old.id);
+    await deps.artifacts.markDeleted(input.teamId, old.id);
   }
   return DICTIONARY_FILE;
 }

@@ -61,7 +61,7 @@ export async function deliverAnswerFiles(deps: DeliveryDeps, input: PostAnswerIn
   if (skipped) await input.postOnce('files-skipped', safeFileComment(skipped));
   const dictionary = await deliverDictionary(deps, uploader, input, blocks);
   if (dictionary) delivered.push(dictionary);
-  if (delivered.length > 0) recordDesign(deps, input, delivered);
+  if (delivered.length > 0) await recordDesign(deps, input, delivered);
 }
 
 async function deliverCode(
@@ -137,7 +137,7 @@ async function deliverDiagrams(
     throwIfAborted(input.signal);
     const title = safeFileTitle(file.path);
     // Drawn before (a resumed step): not drawn again.
-    if (!uploader.isUploaded(title)) {
+    if (!(await uploader.isUploaded(title))) {
       const result = await deps.diagrams.renderPng(block.body);
       if (!result.ok) {
         failures.push(`Block ${block.index}: ${diagramFailureNote(result)}`);
@@ -158,10 +158,10 @@ async function deliverDiagrams(
   return names;
 }
 
-function recordDesign(deps: DeliveryDeps, input: PostAnswerInput, files: string[]): void {
-  const task = deps.store.getTask(input.teamId, input.taskId);
+async function recordDesign(deps: DeliveryDeps, input: PostAnswerInput, files: string[]): Promise<void> {
+  const task = await deps.store.getTask(input.teamId, input.taskId);
   if (!task) return;
-  deps.artifacts.recordDesign({
+  await deps.artifacts.recordDesign({
     teamId: input.teamId,
     channelId: input.channelId,
     taskId: input.taskId,

@@ -43,12 +43,17 @@ export const designsSubCommand = defineSubCommand<{ kind: 'designs'; page: numbe
     }
     return { kind: 'designs', page };
   },
-  run: (deps, { teamId, channelId }, { page }) => listDesigns(deps, teamId, channelId, page),
+  run: async (deps, { teamId, channelId }, { page }) => await listDesigns(deps, teamId, channelId, page),
 });
 
-export function listDesigns(deps: DesignsDeps, teamId: string, channelId: string, page: number): string {
+export async function listDesigns(
+  deps: DesignsDeps,
+  teamId: string,
+  channelId: string,
+  page: number,
+): Promise<string> {
   const offset = (page - 1) * DESIGNS_PER_PAGE;
-  const { designs, total } = deps.artifacts.listDesigns(teamId, channelId, {
+  const { designs, total } = await deps.artifacts.listDesigns(teamId, channelId, {
     limit: DESIGNS_PER_PAGE,
     offset,
   });

@@ -16,8 +16,11 @@ export const publishDataDictionaryTool = defineTool({
   description:
     'Describe the tables your answer introduces, for the data dictionary the bot attaches to your answer (a CSV file and a compact table in the thread). Give each table one line (what a row is, its grain, its source) and each column a short meaning; set pii to true for columns that hold personal data. Names must match your DDL; types, nullability and keys are read from the tables as created, so do not repeat them. Call it once per design answer that has DDL, before you finish; in a follow-up that changes the DDL, call it again for the tables that changed. Do not paste the dictionary into your answer text.',
   input: dataDictionaryInput,
-  run: (input, { deps, task }: ToolContext<{ artifacts: Pick<ArtifactStore, 'saveDictionaryInput'> }>) => {
-    deps.artifacts.saveDictionaryInput(task.teamId, task.id, input);
+  run: async (
+    input,
+    { deps, task }: ToolContext<{ artifacts: Pick<ArtifactStore, 'saveDictionaryInput'> }>,
+  ) => {
+    await deps.artifacts.saveDictionaryInput(task.teamId, task.id, input);
     const columns = input.tables.reduce((n, t) => n + t.columns.length, 0);
     return `Recorded descriptions of ${input.tables.length} table(s) and ${columns} column(s). The bot builds the dictionary from the tables as created after your answer and lists anything left without a description.`;
   },

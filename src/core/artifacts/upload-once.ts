@@ -13,7 +13,7 @@ export interface OnceUploader {
   /** Uploads the file unless this answer already did; returns its Slack file id. */
   upload(kind: ArtifactKind, file: ThreadFile, comment: string, contentHash?: string): Promise<string>;
   /** True when this answer already uploaded a file of this title. */
-  isUploaded(title: string): boolean;
+  isUploaded(title: string): Promise<boolean>;
 }
 
 export function onceUploader(
@@ -21,14 +21,19 @@ export function onceUploader(
   input: Pick<PostAnswerInput, 'teamId' | 'channelId' | 'threadTs' | 'taskId' | 'turnId'>,
 ): OnceUploader {
   const { teamId, taskId, turnId } = input;
-  const ofTask = () =>
-    (['code', 'diagram', 'dictionary'] as const).flatMap((kind) =>
-      deps.artifacts.uploadsOf(teamId, taskId, kind),
-    );
+  const ofTask = async () =>
+    (
+      await Promise.all(
+        (['code', 'diagram', 'dictionary'] as const).map((kind) =>
+          deps.artifacts.uploadsOf(teamId, taskId, kind),
+        ),
+      )
+    ).flat();
   return {
-    isUploaded: (title) => ofTask().some((u) => u.turnId === turnId && u.title === title && u.fileId),
+    isUploaded: async (title) =>
+      (await ofTask()).some((u) => u.turnId === turnId && u.title === title && u.fileId),
     async upload(kind, file, comment, contentHash) {
-      const { upload, created } = deps.artifacts.claimUpload(teamId, {
+      const { upload, created } = await deps.artifacts.claimUpload(teamId, {
         taskId,
         turnId,
         kind,
@@ -37,15 +42,15 @@ export function onceUploader(
       });
       if (upload.fileId) return upload.fileId;
       if (!created) {
-        const known = new Set(ofTask().flatMap((u) => (u.fileId ? [u.fileId] : [])));
+        const known = new Set((await ofTask()).flatMap((u) => (u.fileId ? [u.fileId] : [])));
         const landed = await deps.files.findShared(input.channelId, input.threadTs, file.title, known);
         if (landed) {
-          deps.artifacts.markUploaded(teamId, upload.id, landed);
+          await deps.artifacts.markUploaded(teamId, upload.id, landed);
           return landed;
         }
       }
       const fileId = await deps.files.upload(input.channelId, input.threadTs, file, comment);
-      deps.artifacts.markUploaded(teamId, upload.id, fileId);
+      await deps.artifacts.markUploaded(teamId, upload.id, fileId);
       return fileId;
     },
   };

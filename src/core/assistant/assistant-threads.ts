@@ -15,8 +15,8 @@ export interface AssistantThread {
 
 export interface AssistantThreadStore {
   /** Remembers a side-panel thread (idempotent: Slack may deliver the event twice). */
-  rememberThread(thread: AssistantThread): void;
-  isAssistantThread(teamId: string, channelId: string, threadTs: string): boolean;
+  rememberThread(thread: AssistantThread): Promise<void>;
+  isAssistantThread(teamId: string, channelId: string, threadTs: string): Promise<boolean>;
 }
 
 export const ASSISTANT_THREAD_TITLE = 'Data engineering';

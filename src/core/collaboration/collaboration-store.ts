@@ -12,7 +12,7 @@ export type AnnouncementKind = 'ping' | 'guidance' | 'invite';
 /** Owners per role and the collaboration requests the agent raised. Every method is scoped by team. */
 export interface CollaborationStore {
   /** The owner of each role for this channel: the channel's own, else the workspace default. */
-  effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment>;
+  effectiveOwners(teamId: string, channelId: string): Promise<Map<CollaborationRole, OwnerAssignment>>;
   /** `channelId` undefined sets the workspace default. */
   setOwner(
     teamId: string,
@@ -20,25 +20,25 @@ export interface CollaborationStore {
     role: CollaborationRole,
     owner: OwnerRef,
     setBy: string,
-  ): void;
+  ): Promise<void>;
   /** Returns false when there was nothing to clear. */
-  clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): boolean;
+  clearOwner(teamId: string, channelId: string | undefined, role: CollaborationRole): Promise<boolean>;
   /**
    * Stores at most one request per task and role, whatever its status (done included): a repeat returns
    * the earlier one, `sameTopic` saying whether it was the same topic.
    */
-  recordRequest(input: NewCollaborationRequest): {
+  recordRequest(input: NewCollaborationRequest): Promise<{
     request: CollaborationRequest;
     created: boolean;
     sameTopic: boolean;
-  };
-  getRequest(teamId: string, requestId: number): CollaborationRequest | undefined;
+  }>;
+  getRequest(teamId: string, requestId: number): Promise<CollaborationRequest | undefined>;
   /** Requests of a task whose ping (owner known) or guidance (no owner) is not confirmed posted yet. */
-  unannounced(teamId: string, taskId: number): CollaborationRequest[];
+  unannounced(teamId: string, taskId: number): Promise<CollaborationRequest[]>;
   /** Not-done requests for a role that have no owner yet, oldest first. */
-  unassigned(teamId: string, role: CollaborationRole): CollaborationRequest[];
+  unassigned(teamId: string, role: CollaborationRole): Promise<CollaborationRequest[]>;
   /** Gives an unassigned request its owner; false when it already had one. */
-  assignOwner(teamId: string, requestId: number, owner: OwnerRef): boolean;
+  assignOwner(teamId: string, requestId: number, owner: OwnerRef): Promise<boolean>;
   /**
    * Claims the right to post the ping, the "no owner yet" guidance or the "owner isn't here" invite
    * note: 'first' when nobody claimed it before,
@@ -50,9 +50,9 @@ export interface CollaborationStore {
     teamId: string,
     requestId: number,
     kind: AnnouncementKind,
-  ): 'first' | 'unconfirmed' | undefined;
+  ): Promise<'first' | 'unconfirmed' | undefined>;
   /** The claimed post is in the thread (at `ts`): never post it again. */
-  confirmAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind, ts: string): void;
+  confirmAnnouncement(teamId: string, requestId: number, kind: AnnouncementKind, ts: string): Promise<void>;
   /**
    * Moves a request forward (open → acknowledged → done; open → done). Returns the updated request,
    * or the unchanged one when the move is not allowed (e.g. already done).
@@ -62,13 +62,13 @@ export interface CollaborationStore {
     requestId: number,
     to: 'acknowledged' | 'done',
     userId: string,
-  ): { request: CollaborationRequest; changed: boolean } | undefined;
+  ): Promise<{ request: CollaborationRequest; changed: boolean } | undefined>;
   /** Not-done requests of a channel, oldest first, with the total count. */
   openInChannel(
     teamId: string,
     channelId: string,
     limit: number,
-  ): { requests: CollaborationRequest[]; total: number };
+  ): Promise<{ requests: CollaborationRequest[]; total: number }>;
 }
 
 /** The agent's request_collaboration tool call, validated. */

@@ -28,9 +28,9 @@ export const ownersSubCommand = defineSubCommand<OwnersArgs, OwnerCommandDeps>({
   usageNote: 'Roles: `backend`, `devops`, `security`, `qa`.',
   parse: (args) =>
     args.length === 0 || OWNER_VERBS.has(args[0]?.toLowerCase() ?? '') ? parseOwnersArgs(args) : undefined,
-  run: (deps, context, args) =>
+  run: async (deps, context, args) =>
     args.kind === 'owners-show'
-      ? showOwners(deps, context.teamId, context.channelId)
+      ? await showOwners(deps, context.teamId, context.channelId)
       : changeOwner(deps, context, args),
 });
 
@@ -74,8 +74,12 @@ export interface OwnerCommandContext {
 }
 
 /** `/data-engineer owners`: the effective owner of each role here, and where it comes from. */
-export function showOwners(deps: CollaborationDeps, teamId: string, channelId: string): string {
-  return ownersText(deps.collaboration.effectiveOwners(teamId, channelId));
+export async function showOwners(
+  deps: CollaborationDeps,
+  teamId: string,
+  channelId: string,
+): Promise<string> {
+  return ownersText(await deps.collaboration.effectiveOwners(teamId, channelId));
 }
 
 /**
@@ -101,15 +105,15 @@ export async function changeOwner(
     by: context.userId,
   };
   if (change.kind === 'owners-clear') {
-    const cleared = deps.collaboration.clearOwner(context.teamId, channelId, change.role);
+    const cleared = await deps.collaboration.clearOwner(context.teamId, channelId, change.role);
     if (cleared) deps.logger.info('owner cleared', fields);
     return ownerClearedText(role, where, cleared);
   }
   const problem = await checkOwner(deps, change.owner);
   if (problem) return problem;
-  deps.collaboration.setOwner(context.teamId, channelId, change.role, change.owner, context.userId);
+  await deps.collaboration.setOwner(context.teamId, channelId, change.role, change.owner, context.userId);
   deps.logger.info('owner set', { ...fields, owner: mentionOf(change.owner) });
-  const waiting = assignWaitingRequests(deps, context.teamId, change.role);
+  const waiting = await assignWaitingRequests(deps, context.teamId, change.role);
   return ownerSetText(change.owner, role, where, waiting);
 }
 

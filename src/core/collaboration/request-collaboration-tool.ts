@@ -29,5 +29,6 @@ export const requestCollaborationTool = defineTool({
       ),
     reason: z.string().trim().min(5).max(800).describe('Why the solution depends on it, in a sentence.'),
   }),
-  run: (ask, { deps, task }: ToolContext<CollaborationDeps>) => recordCollaborationAsk(deps, task, ask),
+  run: async (ask, { deps, task }: ToolContext<CollaborationDeps>) =>
+    await recordCollaborationAsk(deps, task, ask),
 });

@@ -30,11 +30,11 @@ export async function advanceRequest(
   deps: RequestClickDeps,
   click: { teamId: string; requestId: number; userId: string; to: 'acknowledged' | 'done' },
 ): Promise<{ note?: string }> {
-  const stored = deps.collaboration.getRequest(click.teamId, click.requestId);
+  const stored = await deps.collaboration.getRequest(click.teamId, click.requestId);
   if (!stored) return { note: REQUEST_GONE_TEXT };
   const refusal = await refuseUnlessMayAnswer(deps, stored, click.userId, click.to);
   if (refusal) return { note: refusal };
-  const result = deps.collaboration.advance(click.teamId, click.requestId, click.to, click.userId);
+  const result = await deps.collaboration.advance(click.teamId, click.requestId, click.to, click.userId);
   if (!result) return { note: REQUEST_GONE_TEXT };
   const { request, changed } = result;
   if (changed) {
@@ -63,7 +63,7 @@ async function refuseUnlessMayAnswer(
   to: 'acknowledged' | 'done',
 ): Promise<string | undefined> {
   if (request.owner?.kind === 'user' && request.owner.id === userId) return undefined;
-  if (deps.store.getTask(request.teamId, request.taskId)?.requesterId === userId) return undefined;
+  if ((await deps.store.getTask(request.teamId, request.taskId))?.requesterId === userId) return undefined;
   // Each check on its own: an install without usergroups:read must not lock admins out.
   let unknown = false;
   const checks = [
@@ -116,13 +116,13 @@ async function redraw(deps: CollaborationDeps, request: CollaborationRequest): P
 const LIST_LIMIT = 20;
 
 /** `/data-engineer requests`: the channel's open requests, oldest first, each linked to its thread. */
-export function listOpenRequests(
+export async function listOpenRequests(
   deps: CollaborationDeps,
   teamId: string,
   channelId: string,
   now = Date.now(),
-): string {
-  const { requests, total } = deps.collaboration.openInChannel(teamId, channelId, LIST_LIMIT);
+): Promise<string> {
+  const { requests, total } = await deps.collaboration.openInChannel(teamId, channelId, LIST_LIMIT);
   const linkOf = (r: CollaborationRequest) =>
     deps.slack.messageLink(r.channelId, r.pingTs ?? r.threadTs, r.threadTs);
   return openRequestsText(requests, total, linkOf, now);
@@ -136,5 +136,5 @@ export const requestsSubCommand = defineSubCommand<{ kind: 'requests' }, Collabo
     args.length === 0 || (args.length === 1 && args[0]?.toLowerCase() === 'list')
       ? { kind: 'requests' }
       : undefined,
-  run: (deps, context) => listOpenRequests(deps, context.teamId, context.channelId),
+  run: async (deps, context) => await listOpenRequests(deps, context.teamId, context.channelId),
 });

@@ -33,13 +33,13 @@ export interface CollaborationDeps {
  * nothing is posted yet: pings follow the answer, so the thread reads answer first, then who is
  * asked for what. The returned text is what the model reads as the tool's result.
  */
-export function recordCollaborationAsk(
+export async function recordCollaborationAsk(
   deps: CollaborationDeps,
   task: Task & { threadTs: string },
   ask: CollaborationAsk,
-): string {
-  const owner = deps.collaboration.effectiveOwners(task.teamId, task.channelId).get(ask.role);
-  const { request, created, sameTopic } = deps.collaboration.recordRequest({
+): Promise<string> {
+  const owner = (await deps.collaboration.effectiveOwners(task.teamId, task.channelId)).get(ask.role);
+  const { request, created, sameTopic } = await deps.collaboration.recordRequest({
     teamId: task.teamId,
     taskId: task.id,
     channelId: task.channelId,
@@ -76,7 +76,7 @@ export async function announceRequests(
   teamId: string,
   taskId: number,
 ): Promise<void> {
-  const pending = deps.collaboration.unannounced(teamId, taskId);
+  const pending = await deps.collaboration.unannounced(teamId, taskId);
   // One fresh look at each conversation's members per round (see PeopleDirectory.ownerCanRead).
   for (const channelId of new Set(pending.map((r) => r.channelId))) deps.people.forgetConversation(channelId);
   let failure: unknown;
@@ -93,17 +93,18 @@ export async function announceRequests(
  * its channel is assigned (at most once), and its task's job is queued to post the ping, so the ping
  * survives a crash like any other work. Returns how many requests will be pinged.
  */
-export function assignWaitingRequests(
+export async function assignWaitingRequests(
   deps: CollaborationDeps & QueueDeps,
   teamId: string,
   role: CollaborationRole,
-): number {
+): Promise<number> {
   let assigned = 0;
-  for (const request of deps.collaboration.unassigned(teamId, role)) {
-    const owner = deps.collaboration.effectiveOwners(teamId, request.channelId).get(role);
+  for (const request of await deps.collaboration.unassigned(teamId, role)) {
+    const owner = (await deps.collaboration.effectiveOwners(teamId, request.channelId)).get(role);
     if (!owner) continue;
-    if (!deps.collaboration.assignOwner(teamId, request.id, { kind: owner.kind, id: owner.id })) continue;
-    deps.jobs.enqueue(teamId, request.taskId);
+    if (!(await deps.collaboration.assignOwner(teamId, request.id, { kind: owner.kind, id: owner.id })))
+      continue;
+    await deps.jobs.enqueue(teamId, request.taskId);
     assigned += 1;
   }
   if (assigned > 0) deps.kick();
@@ -122,7 +123,7 @@ export function assignWaitingRequests(
 async function announce(deps: CollaborationDeps, request: CollaborationRequest): Promise<void> {
   const readable = request.owner ? await ownerCanRead(deps, request, request.owner) : true;
   const kind: AnnouncementKind = !request.owner ? 'guidance' : readable === true ? 'ping' : 'invite';
-  const claim = deps.collaboration.claimAnnouncement(request.teamId, request.id, kind);
+  const claim = await deps.collaboration.claimAnnouncement(request.teamId, request.id, kind);
   if (!claim) return;
   const key = `request-${request.id}-${kind}`;
   try {
@@ -132,7 +133,7 @@ async function announce(deps: CollaborationDeps, request: CollaborationRequest):
         ? await deps.slack.findPosted(request.channelId, key, request.threadTs)
         : undefined;
     const ts = earlier ?? (await post(deps, request, kind, readable, key));
-    deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
+    await deps.collaboration.confirmAnnouncement(request.teamId, request.id, kind, ts);
   } catch (error) {
     deps.logger.warn('could not post a collaboration request', {
       teamId: request.teamId,

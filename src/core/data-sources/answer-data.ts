@@ -74,48 +74,48 @@ export class AnswerDataAccess {
     work: (source: DataSource) => Promise<DataToolOutcome>,
   ): Promise<ToolReply> {
     const startedAt = performance.now();
-    const refusal = this.refusalBeforeRun();
-    if (refusal) return this.refuse(tool, statement, refusal);
+    const refusal = await this.refusalBeforeRun();
+    if (refusal) return await this.refuse(tool, statement, refusal);
     const source = this.deps.dataSources.get(this.source.name) as DataSource;
     try {
       const outcome = await work(source);
-      this.record(tool, statement, startedAt, { rows: outcome.rows, refused: false });
+      await this.record(tool, statement, startedAt, { rows: outcome.rows, refused: false });
       this.lookedAt.succeeded(tool, outcome.table);
       return outcome.text;
     } catch (error) {
       this.lookedAt.missed();
       // A reason can quote the data the source choked on: cut and masked for each reader (error-reason.ts).
       if (error instanceof ReadOnlyRefusal) {
-        this.record(tool, statement, startedAt, { rows: 0, refused: true, reason: error.reason });
+        await this.record(tool, statement, startedAt, { rows: 0, refused: true, reason: error.reason });
         return { text: `Refused (read-only): ${reasonForModel(error.reason)}`, isError: true };
       }
       if (error instanceof DataSourceError) {
         const reason = error.timedOut ? `timed out: ${error.message}` : error.message;
-        this.record(tool, statement, startedAt, { rows: 0, refused: false, reason });
+        await this.record(tool, statement, startedAt, { rows: 0, refused: false, reason });
         return { text: `The source failed: ${reasonForModel(reason)}`, isError: true };
       }
       this.deps.logger.error('a data tool failed', { tool, error: errorSummary(error) });
-      this.record(tool, statement, startedAt, { rows: 0, refused: false, reason: 'internal error' });
+      await this.record(tool, statement, startedAt, { rows: 0, refused: false, reason: 'internal error' });
       return { text: 'The data tool failed unexpectedly. Continue without it.', isError: true };
     }
   }
 
   /** A call whose input the tool's schema refused: audited as refused, counted against the cap. */
-  refuseInput(tool: DataToolName, statement: string, problems: string): void {
+  async refuseInput(tool: DataToolName, statement: string, problems: string): Promise<void> {
     this.calls += 1;
     this.lookedAt.missed();
-    this.record(tool, statement, performance.now(), {
+    await this.record(tool, statement, performance.now(), {
       rows: 0,
       refused: true,
       reason: `invalid input: ${problems}`,
     });
   }
 
-  private refusalBeforeRun(): string | undefined {
+  private async refusalBeforeRun(): Promise<string | undefined> {
     this.calls += 1;
     if (this.calls > this.deps.callsPerAnswer)
       return `this answer already made ${this.deps.callsPerAnswer} data tool calls, the most one answer may make. Answer with what you have and say what you could not check.`;
-    const mapped = this.deps.channelSources.sourceOf(this.task.teamId, this.task.channelId);
+    const mapped = await this.deps.channelSources.sourceOf(this.task.teamId, this.task.channelId);
     if (mapped?.sourceName !== this.source.name)
       return 'this channel no longer has this data source (an admin removed or changed it). Answer without reading data.';
     if (!this.deps.dataSources.get(this.source.name))
@@ -123,20 +123,20 @@ export class AnswerDataAccess {
     return undefined;
   }
 
-  private refuse(tool: DataToolName, statement: string, reason: string): ToolReply {
+  private async refuse(tool: DataToolName, statement: string, reason: string): Promise<ToolReply> {
     this.lookedAt.missed();
-    this.record(tool, statement, performance.now(), { rows: 0, refused: true, reason });
+    await this.record(tool, statement, performance.now(), { rows: 0, refused: true, reason });
     return { text: `Refused: ${reasonForModel(reason)}`, isError: true };
   }
 
-  private record(
+  private async record(
     tool: DataToolName,
     statement: string,
     startedAt: number,
     outcome: { rows: number; refused: boolean; reason?: string },
-  ): void {
+  ): Promise<void> {
     try {
-      this.deps.dataAudit.record({
+      await this.deps.dataAudit.record({
         teamId: this.task.teamId,
         channelId: this.task.channelId,
         userId: this.task.requesterId,

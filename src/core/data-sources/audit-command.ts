@@ -39,7 +39,7 @@ async function listAudit(
 ): Promise<string> {
   const refusal = await refuseUnlessAdmin(deps, context.userId, 'read the data-tool audit');
   if (refusal) return refusal;
-  const calls = deps.dataAudit.recent(context.teamId, {
+  const calls = await deps.dataAudit.recent(context.teamId, {
     ...(args.scope === 'channel' ? { channelId: context.channelId } : {}),
     limit: AUDIT_ROWS,
   });

@@ -12,9 +12,9 @@ export interface ChannelSource {
 
 /** SQL in src/store/channel-source-repo.ts; every query scoped by team_id. */
 export interface ChannelSourceStore {
-  sourceOf(teamId: string, channelId: string): ChannelSource | undefined;
+  sourceOf(teamId: string, channelId: string): Promise<ChannelSource | undefined>;
   /** Maps the channel to `sourceName`, replacing any earlier mapping. */
-  useSource(teamId: string, channelId: string, sourceName: string, setBy: string): void;
+  useSource(teamId: string, channelId: string, sourceName: string, setBy: string): Promise<void>;
   /** Removes the mapping when it names `sourceName`; false when the channel used another or none. */
-  removeSource(teamId: string, channelId: string, sourceName: string): boolean;
+  removeSource(teamId: string, channelId: string, sourceName: string): Promise<boolean>;
 }

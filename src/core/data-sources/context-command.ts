@@ -44,14 +44,14 @@ export const contextSubCommand = defineSubCommand<ContextArgs, ContextCommandDep
       };
     return { kind: 'context-set', text };
   },
-  run: (deps, context, args) =>
+  run: async (deps, context, args) =>
     args.kind === 'context-show'
-      ? showContext(deps, context.teamId, context.channelId)
+      ? await showContext(deps, context.teamId, context.channelId)
       : change(deps, context, args),
 });
 
-function showContext(deps: ContextCommandDeps, teamId: string, channelId: string): string {
-  const stored = deps.teamContexts.contextOf(teamId, channelId);
+async function showContext(deps: ContextCommandDeps, teamId: string, channelId: string): Promise<string> {
+  const stored = await deps.teamContexts.contextOf(teamId, channelId);
   if (!stored)
     return 'This channel has no context. An admin can store the facts every task here should know with `/data-engineer context set <text>`.';
   return [
@@ -69,11 +69,11 @@ async function change(
   if (refusal) return refusal;
   const { teamId, channelId, userId } = context;
   if (args.kind === 'context-clear') {
-    const cleared = deps.teamContexts.clearContext(teamId, channelId);
+    const cleared = await deps.teamContexts.clearContext(teamId, channelId);
     if (cleared) deps.logger.info('channel context cleared', { teamId, channelId, by: userId });
     return cleared ? 'This channel’s context is removed.' : 'This channel had no context.';
   }
-  deps.teamContexts.setContext(teamId, channelId, args.text, userId);
+  await deps.teamContexts.setContext(teamId, channelId, args.text, userId);
   deps.logger.info('channel context set', { teamId, channelId, by: userId, chars: args.text.length });
   return `Stored. Every task in this channel now starts with this context (${args.text.length.toLocaleString('en-US')} characters).`;
 }

@@ -29,7 +29,7 @@ export type StoredDataToolCall = DataToolCallRecord & { id: number; createdAt: n
 
 /** SQL in src/store/data-audit-repo.ts; every query scoped by team_id. */
 export interface DataToolAuditStore {
-  record(call: DataToolCallRecord): void;
+  record(call: DataToolCallRecord): Promise<void>;
   /** The newest calls of the workspace (or of one channel), newest first. */
-  recent(teamId: string, options: { channelId?: string; limit: number }): StoredDataToolCall[];
+  recent(teamId: string, options: { channelId?: string; limit: number }): Promise<StoredDataToolCall[]>;
 }

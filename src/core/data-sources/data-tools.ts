@@ -36,11 +36,11 @@ function withSource(
 
 /** Audits input the schema refused (runToolRound answers the model itself). */
 function refusedInput(tool: DataToolName) {
-  return (input: unknown, problems: string, context: Context) => {
+  return async (input: unknown, problems: string, context: Context) => {
     // The statement as sent when there is one (an over-long query is audited as SQL, cut), else the input.
     const sent = (input as { sql?: unknown } | null)?.sql;
     const statement = typeof sent === 'string' ? sent : (JSON.stringify(input ?? null) ?? '');
-    context.deps.dataAccess?.refuseInput(tool, statement, problems);
+    await context.deps.dataAccess?.refuseInput(tool, statement, problems);
   };
 }
 

@@ -39,13 +39,13 @@ const DEFAULT_RESULT_CHARS = 8_000;
  * full member of this workspace in a channel not shared with another organisation (data-eligibility.ts).
  */
 export async function groundTask(deps: GroundingDeps, task: DataTask, log: Logger): Promise<TaskGrounding> {
-  let data = dataAccessFor(deps, task, log);
+  let data = await dataAccessFor(deps, task, log);
   const withheld = data ? await dataToolsWithheld(deps, task, log) : undefined;
   if (withheld) {
     log.info('data tools not offered', { reason: withheld });
     data = undefined;
   }
-  const context = deps.teamContexts?.contextOf(task.teamId, task.channelId)?.text;
+  const context = (await deps.teamContexts?.contextOf(task.teamId, task.channelId))?.text;
   const parts = [
     ...(data
       ? [dataInstructions(data.source, deps.dataToolCallsPerAnswer ?? DEFAULT_DATA_TOOL_CALLS_PER_ANSWER)]
@@ -66,10 +66,14 @@ export function groundingTokens(grounding: TaskGrounding, dataToolTokens: number
   );
 }
 
-function dataAccessFor(deps: GroundingDeps, task: DataTask, log: Logger): AnswerDataAccess | undefined {
+async function dataAccessFor(
+  deps: GroundingDeps,
+  task: DataTask,
+  log: Logger,
+): Promise<AnswerDataAccess | undefined> {
   const { dataSources, channelSources, dataAudit } = deps;
   if (!dataSources || !channelSources || !dataAudit) return undefined;
-  const mapped = channelSources.sourceOf(task.teamId, task.channelId);
+  const mapped = await channelSources.sourceOf(task.teamId, task.channelId);
   if (!mapped) return undefined;
   const info = dataSources.list().find((source) => source.name === mapped.sourceName);
   if (!info) {

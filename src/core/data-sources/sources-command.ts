@@ -45,16 +45,20 @@ export const sourcesSubCommand = defineSubCommand<SourcesArgs, SourcesCommandDep
     const name = args[1] ?? '';
     return verb === 'use' ? { kind: 'sources-use', name } : { kind: 'sources-remove', name };
   },
-  run: (deps, context, args) => {
-    if (args.kind === 'sources-show') return listSources(deps, context.teamId, context.channelId);
+  run: async (deps, context, args) => {
+    if (args.kind === 'sources-show') return await listSources(deps, context.teamId, context.channelId);
     return changeSource(deps, context, args);
   },
 });
 
 /** `/data-engineer sources`: each source's name, engine and whether EXPLAIN ANALYZE may run. */
-export function listSources(deps: SourcesCommandDeps, teamId: string, channelId: string): string {
+export async function listSources(
+  deps: SourcesCommandDeps,
+  teamId: string,
+  channelId: string,
+): Promise<string> {
   const sources = deps.dataSources.list();
-  const mapped = deps.channelSources.sourceOf(teamId, channelId);
+  const mapped = await deps.channelSources.sourceOf(teamId, channelId);
   if (sources.length === 0) {
     return 'No data sources are configured. An operator adds read-only sources with the `DATA_SOURCES` setting (see the README); until then the bot designs without looking at data.';
   }
@@ -79,9 +83,9 @@ async function changeSource(
   const refusal = await refuseUnlessAdmin(deps, context.userId, 'change which data source a channel uses');
   if (refusal) return refusal;
   const { teamId, channelId, userId } = context;
-  const current = deps.channelSources.sourceOf(teamId, channelId);
+  const current = await deps.channelSources.sourceOf(teamId, channelId);
   if (args.kind === 'sources-remove') {
-    if (!deps.channelSources.removeSource(teamId, channelId, args.name)) {
+    if (!(await deps.channelSources.removeSource(teamId, channelId, args.name))) {
       return current
         ? `This channel does not use \`${safeName(args.name)}\`; it uses \`${safeName(current.sourceName)}\`.`
         : `This channel uses no data source, so there is nothing to remove.`;
@@ -94,7 +98,7 @@ async function changeSource(
   if (!source) return unknownSourceText(args.name, known);
   const shared = await sharingRefusal(deps, channelId);
   if (shared) return shared;
-  deps.channelSources.useSource(teamId, channelId, source.name, userId);
+  await deps.channelSources.useSource(teamId, channelId, source.name, userId);
   deps.logger.info('data source mapped', { teamId, channelId, source: source.name, by: userId });
   const replaced =
     current && current.sourceName !== source.name ? ` (instead of \`${safeName(current.sourceName)}\`)` : '';

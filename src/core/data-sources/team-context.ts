@@ -15,7 +15,7 @@ export interface TeamContext {
 
 /** SQL in src/store/team-context-repo.ts; every query scoped by team_id. */
 export interface TeamContextStore {
-  contextOf(teamId: string, channelId: string): TeamContext | undefined;
-  setContext(teamId: string, channelId: string, text: string, setBy: string): void;
-  clearContext(teamId: string, channelId: string): boolean;
+  contextOf(teamId: string, channelId: string): Promise<TeamContext | undefined>;
+  setContext(teamId: string, channelId: string, text: string, setBy: string): Promise<void>;
+  clearContext(teamId: string, channelId: string): Promise<boolean>;
 }

@@ -107,26 +107,26 @@ export async function digestCommand(
     }
     return postDigestNow(deps, teamId, channelId, { post: command.post });
   }
-  if (command.kind === 'digest-show') return describeSchedule(deps, teamId, channelId);
+  if (command.kind === 'digest-show') return await describeSchedule(deps, teamId, channelId);
   const refusal = await refuseUnlessAdmin(deps, userId, 'change the digest schedule');
   if (refusal) return refusal;
   if (command.kind === 'digest-switch') {
-    deps.digests.saveDigestSetting(teamId, channelId, { enabled: command.enabled }, userId);
+    await deps.digests.saveDigestSetting(teamId, channelId, { enabled: command.enabled }, userId);
   } else {
     const change = {
       enabled: true,
       time: command.time,
       ...(command.timeZone ? { timeZone: command.timeZone } : {}),
     };
-    deps.digests.saveDigestSetting(teamId, channelId, change, userId);
+    await deps.digests.saveDigestSetting(teamId, channelId, change, userId);
   }
   deps.logger.info('digest schedule changed', { teamId, channelId, by: userId, change: command });
-  deps.scheduler?.refresh();
-  return describeSchedule(deps, teamId, channelId);
+  await deps.scheduler?.refresh();
+  return await describeSchedule(deps, teamId, channelId);
 }
 
-function describeSchedule(deps: DigestDeps, teamId: string, channelId: string): string {
-  const setting = deps.digests.digestSetting(teamId, channelId);
+async function describeSchedule(deps: DigestDeps, teamId: string, channelId: string): Promise<string> {
+  const setting = await deps.digests.digestSetting(teamId, channelId);
   if (setting && !setting.enabled) return digestOffText(channelId);
   const isDefault = !(setting?.time || setting?.timeZone);
   return digestScheduleText(channelId, scheduleFor(setting, deps.defaultSchedule), isDefault);

@@ -106,37 +106,48 @@ export interface DigestSetting {
 
 export interface DigestStore {
   /** `limit` caps each list; totals are always exact. Indexed queries only (see schema.ts). */
-  digestFacts(teamId: string, channelId: string, from: number, to: number, limit: number): DigestFacts;
+  digestFacts(
+    teamId: string,
+    channelId: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<DigestFacts>;
   /** Channels worth a scheduled look: activity since `since`, waiting tasks, open requests, or a setting. */
-  digestChannels(teamId: string, since: number): string[];
-  digestSetting(teamId: string, channelId: string): DigestSetting | undefined;
-  digestSettings(teamId: string): DigestSetting[];
+  digestChannels(teamId: string, since: number): Promise<string[]>;
+  digestSetting(teamId: string, channelId: string): Promise<DigestSetting | undefined>;
+  digestSettings(teamId: string): Promise<DigestSetting[]>;
   saveDigestSetting(
     teamId: string,
     channelId: string,
     change: Partial<Omit<DigestSetting, 'channelId'>>,
     updatedBy: string,
-  ): void;
+  ): Promise<void>;
   /** Claims the scheduled digest of one channel and local day; false when it was already claimed. */
-  claimDigestRun(teamId: string, channelId: string, localDate: string): boolean;
+  claimDigestRun(teamId: string, channelId: string, localDate: string): Promise<boolean>;
   /**
    * Takes over a claim left in `posting` since before `staleBefore` (its process died while posting);
    * false when it finished, or someone else took it over.
    */
-  reclaimStaleDigestRun(teamId: string, channelId: string, localDate: string, staleBefore: number): boolean;
+  reclaimStaleDigestRun(
+    teamId: string,
+    channelId: string,
+    localDate: string,
+    staleBefore: number,
+  ): Promise<boolean>;
   finishDigestRun(
     teamId: string,
     channelId: string,
     localDate: string,
     outcome: { status: 'posted' | 'empty' | 'unchanged'; parentTs?: string; fingerprint?: string },
-  ): void;
+  ): Promise<void>;
   /** The latest scheduled digest posted in a channel: its local day and standing items. */
   lastPostedDigest(
     teamId: string,
     channelId: string,
-  ): { localDate: string; fingerprint: string | null } | undefined;
+  ): Promise<{ localDate: string; fingerprint: string | null } | undefined>;
   /** Posting failed: a later look (e.g. after a restart the same day) may claim it again. */
-  releaseDigestRun(teamId: string, channelId: string, localDate: string): void;
+  releaseDigestRun(teamId: string, channelId: string, localDate: string): Promise<void>;
 }
 
 /** Writes the digest's optional "what happened" paragraph (the small model). May throw. */

@@ -29,17 +29,17 @@ export class DigestScheduler {
     private readonly track: (name: string, work: Promise<void>) => void,
   ) {}
 
-  start(): void {
-    this.refresh();
+  async start(): Promise<void> {
+    await this.refresh();
     this.trigger();
   }
 
   /** Re-reads the schedules (after `digest at/on/off`) and keeps one job per distinct one. */
-  refresh(): void {
+  async refresh(): Promise<void> {
     const wanted = new Map<string, Schedule>();
     const add = (schedule: Schedule) => wanted.set(`${schedule.time} ${schedule.timeZone}`, schedule);
     add(this.deps.defaultSchedule);
-    for (const setting of this.deps.digests.digestSettings(this.teamId)) {
+    for (const setting of await this.deps.digests.digestSettings(this.teamId)) {
       if (setting.enabled) add(scheduleFor(setting, this.deps.defaultSchedule));
     }
     for (const [key, job] of this.jobs) {
@@ -70,11 +70,11 @@ export class DigestScheduler {
   /** Posts every digest due at `now`. Returns what happened per channel (for tests and logs). */
   async runDue(now = new Date()): Promise<Map<string, string>> {
     const outcomes = new Map<string, string>();
-    for (const channelId of this.deps.digests.digestChannels(
+    for (const channelId of await this.deps.digests.digestChannels(
       this.teamId,
       now.getTime() - CANDIDATE_WINDOW_MS,
     )) {
-      const setting = this.deps.digests.digestSetting(this.teamId, channelId);
+      const setting = await this.deps.digests.digestSetting(this.teamId, channelId);
       if (setting && !setting.enabled) continue;
       const schedule = scheduleFor(setting, this.deps.defaultSchedule);
       const due = dueDigest(schedule, now);

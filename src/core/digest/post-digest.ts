@@ -43,12 +43,12 @@ export async function postDigest(
   deps: DigestDeps,
   facts: DigestFacts,
   dayLabel: string,
-  onParent: (ts: string) => void,
+  onParent: (ts: string) => Promise<void>,
   key?: string,
 ): Promise<string> {
   const [parent, ...details] = await composeDigest(deps, facts, dayLabel);
   const ts = await deps.slack.postText(facts.channelId, parent ?? '', undefined, key);
-  onParent(ts);
+  await onParent(ts);
   for (const part of details) {
     try {
       await deps.slack.postText(facts.channelId, part, ts);
@@ -113,7 +113,7 @@ export async function postDigestNow(
   options: { post: boolean } = { post: false },
   now = new Date(),
 ): Promise<string> {
-  const facts = deps.digests.digestFacts(
+  const facts = await deps.digests.digestFacts(
     teamId,
     channelId,
     now.getTime() - DAY,
@@ -131,7 +131,7 @@ export async function postDigestNow(
     return parts.join('\n\n');
   }
   try {
-    await postDigest(deps, facts, 'last 24 hours', () => undefined);
+    await postDigest(deps, facts, 'last 24 hours', async () => undefined);
     return digestPostedText(channelId);
   } catch (error) {
     const code = error instanceof SlackError ? error.code : undefined;

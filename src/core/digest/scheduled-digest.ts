@@ -35,9 +35,9 @@ export async function postScheduledDigest(
   timeZone: string,
 ): Promise<Outcome> {
   const day: DigestDay = { teamId, channelId, due, key: `digest-${channelId}-${due.localDate}` };
-  const claim = claimDay(deps, day);
+  const claim = await claimDay(deps, day);
   if (claim === 'taken') return 'skipped';
-  const facts = deps.digests.digestFacts(
+  const facts = await deps.digests.digestFacts(
     teamId,
     channelId,
     due.from.getTime(),
@@ -46,12 +46,12 @@ export async function postScheduledDigest(
   );
   if (claim === 'reclaimed' && (await postedBefore(deps, day, facts))) return 'skipped';
   if (isEmptyDigest(facts) && !deps.postWhenEmpty) {
-    deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'empty' });
+    await deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'empty' });
     return 'empty';
   }
-  const staleness = isEmptyDigest(facts) ? 'new' : sinceLastDigest(deps, teamId, channelId, facts, due);
+  const staleness = isEmptyDigest(facts) ? 'new' : await sinceLastDigest(deps, teamId, channelId, facts, due);
   if (staleness === 'unchanged') {
-    deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'unchanged' });
+    await deps.digests.finishDigestRun(teamId, channelId, due.localDate, { status: 'unchanged' });
     return 'unchanged';
   }
   return publish(deps, day, facts, digestDayLabel(due.scheduledAt, timeZone, staleness === 'reminder'));
@@ -61,12 +61,12 @@ export async function postScheduledDigest(
  * Claims the day: 'claimed' when nobody had, 'reclaimed' when a process died while posting it (its
  * claim went stale), 'taken' when it is done or being posted.
  */
-function claimDay(
+async function claimDay(
   deps: DigestDeps,
   { teamId, channelId, due }: DigestDay,
-): 'claimed' | 'reclaimed' | 'taken' {
-  if (deps.digests.claimDigestRun(teamId, channelId, due.localDate)) return 'claimed';
-  const stale = deps.digests.reclaimStaleDigestRun(
+): Promise<'claimed' | 'reclaimed' | 'taken'> {
+  if (await deps.digests.claimDigestRun(teamId, channelId, due.localDate)) return 'claimed';
+  const stale = await deps.digests.reclaimStaleDigestRun(
     teamId,
     channelId,
     due.localDate,
@@ -83,7 +83,7 @@ function claimDay(
 async function postedBefore(deps: DigestDeps, day: DigestDay, facts: DigestFacts): Promise<boolean> {
   const posted = await deps.slack.findPosted(day.channelId, day.key).catch(() => undefined);
   if (!posted) return false;
-  deps.digests.finishDigestRun(day.teamId, day.channelId, day.due.localDate, {
+  await deps.digests.finishDigestRun(day.teamId, day.channelId, day.due.localDate, {
     status: 'posted',
     parentTs: posted,
     fingerprint: standingFingerprint(facts),
@@ -105,9 +105,9 @@ async function publish(
       deps,
       facts,
       label,
-      (ts) => {
+      async (ts) => {
         posted = true;
-        deps.digests.finishDigestRun(teamId, channelId, due.localDate, {
+        await deps.digests.finishDigestRun(teamId, channelId, due.localDate, {
           status: 'posted',
           parentTs: ts,
           fingerprint,
@@ -120,7 +120,7 @@ async function publish(
   } catch (error) {
     deps.logger.warn('scheduled digest failed', { teamId, channelId, error: errorSummary(error) });
     // Nothing was posted: let a later look the same day (e.g. after a restart) try again.
-    if (!posted) deps.digests.releaseDigestRun(teamId, channelId, due.localDate);
+    if (!posted) await deps.digests.releaseDigestRun(teamId, channelId, due.localDate);
     return 'failed';
   }
 }
@@ -130,15 +130,15 @@ async function publish(
  * change in what is still waiting or open. Nothing new: a reminder when the last digest is a week old
  * or more, else nothing (a channel of old open items is reminded at most once a week).
  */
-function sinceLastDigest(
+async function sinceLastDigest(
   deps: DigestDeps,
   teamId: string,
   channelId: string,
   facts: DigestFacts,
   due: DueDigest,
-): 'new' | 'reminder' | 'unchanged' {
+): Promise<'new' | 'reminder' | 'unchanged'> {
   if (hasNews(facts)) return 'new';
-  const last = deps.digests.lastPostedDigest(teamId, channelId);
+  const last = await deps.digests.lastPostedDigest(teamId, channelId);
   if (!last || last.fingerprint !== standingFingerprint(facts)) return 'new';
   return daysBetween(last.localDate, due.localDate) >= REMINDER_EVERY_DAYS ? 'reminder' : 'unchanged';
 }

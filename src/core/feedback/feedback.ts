@@ -21,18 +21,18 @@ export type VoteWrite = 'stored' | 'changed' | 'unchanged' | 'too_many_changes';
 
 export interface FeedbackStore {
   /** The task of assistant turn `turnId`, if it is an answer of this workspace in `channelId`. */
-  answerIn(teamId: string, channelId: string, turnId: number): { taskId: number } | undefined;
+  answerIn(teamId: string, channelId: string, turnId: number): Promise<{ taskId: number } | undefined>;
   /** Stores a person's vote, or changes it (at most MAX_VOTE_CHANGES times). */
   vote(
     teamId: string,
     answer: { turnId: number; taskId: number; channelId: string },
     userId: string,
     vote: Vote,
-  ): VoteWrite;
+  ): Promise<VoteWrite>;
   /** Keeps the note of a person's 👎 on an answer; false when they have no 👎 on it. */
-  comment(teamId: string, turnId: number, userId: string, text: string): boolean;
+  comment(teamId: string, turnId: number, userId: string, text: string): Promise<boolean>;
   /** Votes on this channel's answers cast or changed since `since` (Unix ms). */
-  feedbackCounts(teamId: string, channelId: string, since: number): FeedbackCounts;
+  feedbackCounts(teamId: string, channelId: string, since: number): Promise<FeedbackCounts>;
 }
 
 export interface FeedbackDeps {
@@ -71,14 +71,14 @@ export const FEEDBACK_TEXT = {
 
 /** A click on 👍/👎: checks who and what, then stores the vote. */
 export async function recordVote(deps: FeedbackDeps, click: VoteClick): Promise<VoteOutcome> {
-  const answer = deps.feedback.answerIn(click.teamId, click.channelId, click.turnId);
+  const answer = await deps.feedback.answerIn(click.teamId, click.channelId, click.turnId);
   if (!answer) return { kind: 'gone' };
   // Seeing the message is not enough (a public channel can be previewed): only members vote. When
   // Slack cannot say, the vote is refused rather than counted: fail closed.
   const member = await isMember(deps.people, click).catch(() => undefined);
   if (member === undefined) return { kind: 'unknown_membership' };
   if (!member) return { kind: 'not_a_member' };
-  const written = deps.feedback.vote(
+  const written = await deps.feedback.vote(
     click.teamId,
     { turnId: click.turnId, taskId: answer.taskId, channelId: click.channelId },
     click.userId,

@@ -77,7 +77,7 @@ export async function loadThreadFiles(
   signal?: AbortSignal,
 ): Promise<string> {
   for (let pass = 0; pass < MAX_PASSES; pass += 1) {
-    const rows = deps.threadFiles.list(thread);
+    const rows = await deps.threadFiles.list(thread);
     const fresh = rows.filter((row) => !answer.seen.has(row.id) && row.status !== 'refused');
     if (fresh.length === 0) break;
     const pending = await checkFiles(deps, thread, rows, answer);
@@ -112,7 +112,7 @@ async function checkFiles(
     seen.set(row.id, 0);
     if (counted > limits.maxFilesPerTask) {
       // Not asked about in Slack (no files.info per extra file): named as the event named it.
-      refuse(deps, thread, row, label, overLimit(limits.maxFilesPerTask), notes);
+      await refuse(deps, thread, row, label, overLimit(limits.maxFilesPerTask), notes);
       continue;
     }
     const info = await deps.sharedFiles.info(row.fileId);
@@ -126,25 +126,25 @@ async function checkFiles(
       continue;
     }
     if (!info.ok) {
-      refuse(deps, thread, row, label, infoFailure(info.error), notes);
+      await refuse(deps, thread, row, label, infoFailure(info.error), notes);
       continue;
     }
     const file = info.file;
     if (!file.sharedIn.includes(thread.channelId)) {
       // Someone else's file: its real name is not ours to show or keep; the event's name (or id) is used.
-      refuse(deps, thread, row, label, 'not shared in this conversation', notes);
+      await refuse(deps, thread, row, label, 'not shared in this conversation', notes);
       continue;
     }
     const why = refusal(file, limits, totalBytes);
     if (why) {
-      refuse(deps, thread, row, file.name, why, notes);
+      await refuse(deps, thread, row, file.name, why, notes);
       continue;
     }
     totalBytes += file.size;
     seen.set(row.id, file.size);
     const table = row.tableName ?? tableNameFor(file.name, taken);
     taken.add(table);
-    deps.threadFiles.update(thread.teamId, row.id, { name: file.name, tableName: table });
+    await deps.threadFiles.update(thread.teamId, row.id, { name: file.name, tableName: table });
     pending.push({ row: { ...row, name: file.name, tableName: table }, file: toLoad(deps, file, table) });
   }
   return pending;
@@ -234,7 +234,7 @@ async function loadPending(
       continue;
     }
     if (!outcome.ok) {
-      if (row.status === 'new') refuse(deps, thread, row, name, outcome.reason, notes);
+      if (row.status === 'new') await refuse(deps, thread, row, name, outcome.reason, notes);
       else
         notes.push({
           kind: 'refused',
@@ -247,7 +247,7 @@ async function loadPending(
     if (row.status === 'new') {
       const detail =
         outcome.format === 'sql' ? 'SQL text' : rowsByColumns(outcome.rows, outcome.columns.length);
-      deps.threadFiles.update(thread.teamId, row.id, { status: 'read', detail });
+      await deps.threadFiles.update(thread.teamId, row.id, { status: 'read', detail });
     }
   }
 }
@@ -284,18 +284,18 @@ function noteFor(name: string, outcome: Extract<FileLoadOutcome, { ok: true }>):
   return { kind: 'table', name, table: outcome.table, rows: outcome.rows, columns: outcome.columns };
 }
 
-function refuse(
+async function refuse(
   deps: ThreadFilesDeps,
   thread: ThreadRef,
   row: ThreadFileRow,
   name: string,
   why: string,
   notes: FileNoteEntry[],
-): void {
+): Promise<void> {
   // Our reasons are fixed sentences; masked anyway, as a second wall, before they are kept or shown.
   const reason = maskText(why);
   if (row.status === 'new') {
-    deps.threadFiles.update(thread.teamId, row.id, { name, status: 'refused', detail: reason });
+    await deps.threadFiles.update(thread.teamId, row.id, { name, status: 'refused', detail: reason });
   }
   notes.push({
     kind: 'refused',
@@ -310,23 +310,25 @@ function refuse(
  * the done mark) are looked up by the reply's key before anything is posted again.
  */
 async function replyOnce(deps: ThreadFilesDeps, thread: ThreadRef): Promise<void> {
-  let due = deps.threadFiles.list(thread).filter((row) => row.status !== 'new' && row.replyState !== 'done');
-  const done = (rows: ThreadFileRow[]) => {
-    for (const row of rows) deps.threadFiles.setReplyState(thread.teamId, row.id, 'done');
+  let due = (await deps.threadFiles.list(thread)).filter(
+    (row) => row.status !== 'new' && row.replyState !== 'done',
+  );
+  const done = async (rows: ThreadFileRow[]) => {
+    for (const row of rows) await deps.threadFiles.setReplyState(thread.teamId, row.id, 'done');
   };
   try {
     const claimed = due.filter((row) => row.replyState === 'claimed');
     if (claimed.length > 0) {
       const earlier = await deps.slack.findPosted(thread.channelId, replyKey(claimed), thread.threadTs);
       if (earlier) {
-        done(claimed);
+        await done(claimed);
         due = due.filter((row) => row.replyState !== 'claimed');
       }
     }
     if (due.length === 0) return;
-    for (const row of due) deps.threadFiles.setReplyState(thread.teamId, row.id, 'claimed');
+    for (const row of due) await deps.threadFiles.setReplyState(thread.teamId, row.id, 'claimed');
     await deps.slack.postText(thread.channelId, filesReplyText(due), thread.threadTs, replyKey(due));
-    done(due);
+    await done(due);
   } catch (error) {
     // Left claimed: the next answer of the thread looks it up and posts it only if it never landed.
     deps.logger.warn('could not post the reply about shared files', { error: errorSummary(error) });

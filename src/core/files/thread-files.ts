@@ -35,15 +35,18 @@ export interface ThreadFileStore {
    * left as it is.
    */
   /** `name` as the event showed it, until files.info says (a file Slack no longer has still has a name). */
-  record(thread: ThreadRef, files: readonly { fileId: string; messageTs: string; name?: string }[]): void;
+  record(
+    thread: ThreadRef,
+    files: readonly { fileId: string; messageTs: string; name?: string }[],
+  ): Promise<void>;
   /** The thread's files, oldest first. */
-  list(thread: ThreadRef): ThreadFileRow[];
+  list(thread: ThreadRef): Promise<ThreadFileRow[]>;
   update(
     teamId: string,
     id: number,
     fields: { name?: string; tableName?: string; status?: ThreadFileStatus; detail?: string },
-  ): void;
-  setReplyState(teamId: string, id: number, state: 'claimed' | 'done'): void;
+  ): Promise<void>;
+  setReplyState(teamId: string, id: number, state: 'claimed' | 'done'): Promise<void>;
 }
 
 /** What files.info says about a file (the fields the bot uses). */

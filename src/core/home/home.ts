@@ -12,13 +12,13 @@ import type { ViewPublisher } from './view-publisher.js';
 /** What the Home tab shows one person. */
 export interface HomeStore {
   /** Their most recent tasks, newest first. */
-  recentTasksOf(teamId: string, userId: string, limit: number): DigestTask[];
+  recentTasksOf(teamId: string, userId: string, limit: number): Promise<DigestTask[]>;
   /**
    * Collaboration requests assigned to them (as a person) that are not done and whose ping was
    * posted, oldest first. A ping is posted only where its owner could read it, so requests from a DM
    * or a channel the owner was never in (never pinged) cannot crowd out the rest.
    */
-  openRequestsOwnedBy(teamId: string, userId: string, limit: number): CollaborationRequest[];
+  openRequestsOwnedBy(teamId: string, userId: string, limit: number): Promise<CollaborationRequest[]>;
 }
 
 export interface HomeDeps {
@@ -40,12 +40,12 @@ const CANDIDATES = 50;
  * (questions to answer, requests they own), their recent tasks, and the workspace's owners.
  */
 export async function publishHome(deps: HomeDeps, teamId: string, userId: string): Promise<void> {
-  const requests = deps.home.openRequestsOwnedBy(teamId, userId, CANDIDATES);
-  const checks = deps.qualityChecks?.adoptedBy(teamId, userId, CANDIDATES) ?? [];
+  const requests = await deps.home.openRequestsOwnedBy(teamId, userId, CANDIDATES);
+  const checks = (await deps.qualityChecks?.adoptedBy(teamId, userId, CANDIDATES)) ?? [];
   const theirs = await conversationsOf(deps, userId, requests.length + checks.length);
   const view = homeView({
     userId,
-    tasks: deps.home.recentTasksOf(teamId, userId, SHOWN),
+    tasks: await deps.home.recentTasksOf(teamId, userId, SHOWN),
     requests: requests.filter((request) => theirs.has(request.channelId)).slice(0, SHOWN),
     checks: checks
       .filter((check) => theirs.has(check.channelId))
@@ -57,7 +57,7 @@ export async function publishHome(deps: HomeDeps, teamId: string, userId: string
         state: c.state,
         status: c.alert.status,
       })),
-    owners: deps.collaboration.effectiveOwners(teamId, ''),
+    owners: await deps.collaboration.effectiveOwners(teamId, ''),
     link: (channelId, ts, threadTs) => deps.slack.messageLink(channelId, ts, threadTs),
     now: Date.now(),
   });

@@ -46,6 +46,9 @@ export class JobWorker {
   private readonly timing: { heartbeatMs: number; staleMs: number };
   private stopped = false;
   private kicked = false;
+  /** The pump under way, if any: claims are awaited, so two pumps at once could both see a free slot. */
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
   private readonly now: () => number;
   /**
    * When this worker's row last got a heartbeat: once older than `staleMs` others may treat the
@@ -72,19 +75,19 @@ export class JobWorker {
    * and restarted resumes its answers now, not when their leases expire), and starts working. The
    * heartbeat keeps this worker's row fresh and, on each beat, looks for workers that died since.
    */
-  start(): void {
-    this.beat();
-    this.beatTimer = setInterval(() => this.beat(), this.timing.heartbeatMs);
+  async start(): Promise<void> {
+    await this.beat();
+    this.beatTimer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
     this.beatTimer.unref();
-    this.pump();
+    await this.pump();
   }
 
   /** After a stop: this worker's row goes, so no one waits on it or mistakes it for a dead one. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.beatTimer) clearInterval(this.beatTimer);
     this.beatTimer = undefined;
     try {
-      this.queue.unregister(this.owner);
+      await this.queue.unregister(this.owner);
     } catch (error) {
       this.options.logger.warn('could not unregister the job worker', { error: errorSummary(error) });
     }
@@ -95,28 +98,28 @@ export class JobWorker {
    * stop is recorded on the job and that process aborts it on its next heartbeat. False when no job
    * of the task is running anywhere.
    */
-  stopTask(teamId: string, taskId: number, userId: string): boolean {
+  async stopTask(teamId: string, taskId: number, userId: string): Promise<boolean> {
     const running = this.controllers.get(taskId);
     if (running && running.teamId === teamId) {
       running.controller.abort({ kind: 'stopped', byUserId: userId } satisfies AbortReason);
       return true;
     }
-    return this.queue.requestStop(teamId, taskId, userId);
+    return await this.queue.requestStop(teamId, taskId, userId);
   }
 
-  private beat(): void {
+  private async beat(): Promise<void> {
     try {
       const now = this.now();
-      this.queue.heartbeat(this.self, now);
+      await this.queue.heartbeat(this.self, now);
       this.lastBeatAt = now;
-      const reclaimed = takeOverDeadWorkers(this.queue, this.self, now, {
+      const reclaimed = await takeOverDeadWorkers(this.queue, this.self, now, {
         staleMs: this.timing.staleMs,
         pidRuns: this.options.pidRuns ?? pidRuns,
         logger: this.options.logger,
       });
       if (reclaimed > 0) this.kick();
       // Stops pressed on another instance for jobs that run here.
-      for (const stop of this.queue.stopRequests(this.owner)) {
+      for (const stop of await this.queue.stopRequests(this.owner)) {
         this.controllers
           .get(stop.taskId)
           ?.controller.abort({ kind: 'stopped', byUserId: stop.userId } satisfies AbortReason);
@@ -160,7 +163,7 @@ export class JobWorker {
     this.kicked = true;
     setImmediate(() => {
       this.kicked = false;
-      this.pump();
+      void this.pump();
     });
   }
 
@@ -175,11 +178,11 @@ export class JobWorker {
    * After the grace period of a stop: jobs still running are handed back to the queue, so the next
    * start takes them at once instead of waiting for their leases to expire.
    */
-  releaseUnfinished(): number {
+  async releaseUnfinished(): Promise<number> {
     if (this.running.size === 0) return 0;
     // Aborted first, so no handler writes to Slack (e.g. a failure note) once its job is handed back.
     for (const { controller } of this.controllers.values()) controller.abort({ kind: 'shutdown' });
-    return this.queue.releaseAll(this.owner);
+    return await this.queue.releaseAll(this.owner);
   }
 
   /** Waits (at most `ms`) for the running handlers to return, e.g. before the database closes. */
@@ -198,11 +201,11 @@ export class JobWorker {
         await Promise.allSettled([...this.running]);
         continue;
       }
-      const wake = this.queue.nextWakeAt();
+      const wake = await this.queue.nextWakeAt();
       if (this.stopped || wake === undefined) return;
       if (wake > Date.now())
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, wake - Date.now())));
-      this.pump();
+      await this.pump();
       // Nothing could be claimed (e.g. another process holds the task): never spin without yielding.
       if (this.running.size === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -212,12 +215,32 @@ export class JobWorker {
     return this.running.size;
   }
 
-  private pump(): void {
+  /** One pump at a time; a pump asked for while one runs runs once more after it (it may have missed work). */
+  private pump(): Promise<void> {
+    // biome-ignore lint/nursery/noMisusedPromises: the pump under way or none (undefined), not a value to await
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.claimWhileFree();
+        } while (this.pumpAgain);
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private async claimWhileFree(): Promise<void> {
     if (this.stopped) return;
     while (this.running.size < this.options.concurrency) {
       let job: Job | undefined;
       try {
-        job = this.queue.claim(this.owner, this.options.leaseMs);
+        job = await this.queue.claim(this.owner, this.options.leaseMs);
       } catch (error) {
         this.options.logger.error('could not claim a job', { error: errorSummary(error) });
       }
@@ -225,17 +248,17 @@ export class JobWorker {
       if (job.attempts > MAX_ATTEMPTS) this.drop(job);
       else this.run(job);
     }
-    this.scheduleWake();
+    await this.scheduleWake();
   }
 
-  private scheduleWake(): void {
+  private async scheduleWake(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    const next = this.queue.nextWakeAt();
+    const next = await this.queue.nextWakeAt();
     const wait =
       next === undefined
         ? this.options.pollMs
         : Math.min(this.options.pollMs, Math.max(10, next - Date.now()));
-    this.timer = setTimeout(() => this.pump(), wait);
+    this.timer = setTimeout(() => void this.pump(), wait);
     this.timer.unref();
   }
 
@@ -250,12 +273,14 @@ export class JobWorker {
       .catch((error: unknown) =>
         this.options.logger.error('could not fail a dropped job', { error: errorSummary(error) }),
       )
-      .finally(() => {
+      .then(async () => {
         try {
-          this.queue.complete(job.id, this.owner);
+          await this.queue.complete(job.id, this.owner);
         } catch (error) {
           this.options.logger.error('could not remove a dropped job', { error: errorSummary(error) });
         }
+      })
+      .finally(() => {
         this.running.delete(done);
       });
     this.running.add(done);
@@ -270,11 +295,11 @@ export class JobWorker {
     checkBeforeSlackCalls(controller.signal, () => this.abortIfNotOurs(controller));
     const heartbeat = this.keepLease(job, controller, log);
     const done = this.handle(job, controller.signal)
-      .then(() => {
+      .then(async () => {
         // An aborted job is no longer ours to complete (lease lost, or handed back at shutdown);
         // a job stopped by the Stop button ended its task itself and is done.
         const reason = abortReason(controller.signal);
-        if (!reason || reason.kind === 'stopped') this.queue.complete(job.id, this.owner);
+        if (!reason || reason.kind === 'stopped') await this.queue.complete(job.id, this.owner);
       })
       .catch((error: unknown) => this.afterFailure(job, controller.signal, log, error))
       .finally(() => {
@@ -282,7 +307,7 @@ export class JobWorker {
         this.renewedAt.delete(controller);
         if (this.controllers.get(job.taskId)?.controller === controller) this.controllers.delete(job.taskId);
         this.running.delete(done);
-        this.pump();
+        void this.pump();
       });
     this.running.add(done);
   }
@@ -294,29 +319,34 @@ export class JobWorker {
    */
   private keepLease(job: Job, controller: AbortController, log: Logger): NodeJS.Timeout {
     const renewEveryMs = this.options.leaseMs / 3;
-    const heartbeat = setInterval(() => {
-      const renewedAt = this.renewedAt.get(controller) ?? this.now();
-      try {
-        if (this.queue.renew(job.id, this.owner, this.options.leaseMs))
-          this.renewedAt.set(controller, this.now());
-        else {
-          log.warn('lost the lease on a job; aborting it');
-          controller.abort({ kind: 'lease_lost' });
-        }
-      } catch (error) {
-        log.warn('could not renew a job lease', { error: errorSummary(error) });
-        if (this.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
-          log.warn('the job lease runs out before it can be renewed; aborting the job');
-          controller.abort({ kind: 'lease_lost' });
-        }
-      }
-    }, renewEveryMs);
+    const heartbeat = setInterval(
+      () => void this.renewLease(job, controller, log, renewEveryMs),
+      renewEveryMs,
+    );
     heartbeat.unref();
     return heartbeat;
   }
 
+  private async renewLease(job: Job, controller: AbortController, log: Logger, renewEveryMs: number) {
+    const renewedAt = this.renewedAt.get(controller) ?? this.now();
+    try {
+      if (await this.queue.renew(job.id, this.owner, this.options.leaseMs))
+        this.renewedAt.set(controller, this.now());
+      else {
+        log.warn('lost the lease on a job; aborting it');
+        controller.abort({ kind: 'lease_lost' });
+      }
+    } catch (error) {
+      log.warn('could not renew a job lease', { error: errorSummary(error) });
+      if (this.now() + renewEveryMs >= renewedAt + this.options.leaseMs) {
+        log.warn('the job lease runs out before it can be renewed; aborting the job');
+        controller.abort({ kind: 'lease_lost' });
+      }
+    }
+  }
+
   /** The handler threw: an aborted job is left alone (or, stopped, removed); anything else is retried. */
-  private afterFailure(job: Job, signal: AbortSignal, log: Logger, error: unknown): void {
+  private async afterFailure(job: Job, signal: AbortSignal, log: Logger, error: unknown): Promise<void> {
     // A Stop does not explain every error: pings failing after a finished answer (which a late
     // Stop lets go out) are retried like any failure.
     const stoppedOnly = abortReason(signal)?.kind === 'stopped';
@@ -324,7 +354,7 @@ export class JobWorker {
       const reason = abortReason(signal);
       log.info('job aborted', { reason: reason?.kind });
       try {
-        if (reason?.kind === 'stopped') this.queue.complete(job.id, this.owner);
+        if (reason?.kind === 'stopped') await this.queue.complete(job.id, this.owner);
       } catch (storeError) {
         log.error('could not remove a stopped job', { error: errorSummary(storeError) });
       }
@@ -334,7 +364,12 @@ export class JobWorker {
     try {
       if (job.attempts >= MAX_ATTEMPTS) this.drop(job);
       else
-        this.queue.retryAt(job.id, this.owner, Date.now() + retryDelayMs(job.attempts), errorSummary(error));
+        await this.queue.retryAt(
+          job.id,
+          this.owner,
+          Date.now() + retryDelayMs(job.attempts),
+          errorSummary(error),
+        );
     } catch (storeError) {
       log.error('could not reschedule a job', { error: errorSummary(storeError) });
     }

@@ -22,46 +22,46 @@ export interface JobPayload {
 
 export interface JobQueue {
   /** Queues the task's job unless one is already waiting (one waiting job covers every new reply). */
-  enqueue(teamId: string, taskId: number, payload?: JobPayload): void;
+  enqueue(teamId: string, taskId: number, payload?: JobPayload): Promise<void>;
   /**
    * Atomically takes the next due job, or one whose lease expired (its process died), never a task
    * that has a job running elsewhere. The lease must be renewed while the job runs.
    */
-  claim(owner: string, leaseMs: number, now?: number): Job | undefined;
+  claim(owner: string, leaseMs: number, now?: number): Promise<Job | undefined>;
   /** False when the lease was lost (another worker took the job over). */
-  renew(jobId: number, owner: string, leaseMs: number): boolean;
-  complete(jobId: number, owner: string): void;
+  renew(jobId: number, owner: string, leaseMs: number): Promise<boolean>;
+  complete(jobId: number, owner: string): Promise<void>;
   /** Runs the job again later (its handler threw). */
-  retryAt(jobId: number, owner: string, runAt: number, error: string): void;
+  retryAt(jobId: number, owner: string, runAt: number, error: string): Promise<void>;
   /** Hands back every job this owner still holds (a stop after its grace period): queued again at once. */
-  releaseAll(owner: string): number;
+  releaseAll(owner: string): Promise<number>;
   /** When the next job becomes claimable (a run time or a lease expiry), if any. */
-  nextWakeAt(): number | undefined;
+  nextWakeAt(): Promise<number | undefined>;
   /** Jobs queued or running (for health and tests). */
-  pendingCount(): number;
+  pendingCount(): Promise<number>;
   /** Records (or refreshes) this process's row: who holds leases, where, and that it still lives. */
-  heartbeat(worker: WorkerProcess, now?: number): void;
+  heartbeat(worker: WorkerProcess, now?: number): Promise<void>;
   /** Every other worker's row. */
-  otherWorkers(id: string): WorkerProcess[];
+  otherWorkers(id: string): Promise<WorkerProcess[]>;
   /**
    * The worker is known to be dead: its running jobs are queued again at once (not when their leases
    * expire) and its row goes. Returns the number of jobs handed back.
    */
-  reclaimFrom(id: string): number;
+  reclaimFrom(id: string): Promise<number>;
   /**
    * The worker's heartbeat is stale but it may still run: only its jobs whose lease expired before
    * `now` are queued again; its row goes once it holds no running job. Returns the jobs handed back.
    */
-  reclaimExpiredFrom(id: string, now?: number): number;
+  reclaimExpiredFrom(id: string, now?: number): Promise<number>;
   /** A clean stop: this worker's row goes (its jobs were finished or released before). */
-  unregister(id: string): void;
+  unregister(id: string): Promise<void>;
   /**
    * Stop pressed on a task whose job runs in another process: recorded on the running job, which its
    * worker aborts on its next heartbeat. False when no job of the task is running.
    */
-  requestStop(teamId: string, taskId: number, userId: string): boolean;
+  requestStop(teamId: string, taskId: number, userId: string): Promise<boolean>;
   /** Stops requested on this owner's running jobs. */
-  stopRequests(owner: string): { taskId: number; userId: string }[];
+  stopRequests(owner: string): Promise<{ taskId: number; userId: string }[]>;
 }
 
 /** A job worker's process, as recorded beside the jobs it holds (see core/worker-liveness.ts). */

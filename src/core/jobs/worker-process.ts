@@ -50,19 +50,20 @@ export function pidRuns(pid: number): boolean {
  * Takes back the jobs of other workers that died (all of them) or stopped beating (only those whose
  * lease also ran out). Returns how many jobs came back to the queue.
  */
-export function takeOverDeadWorkers(
+export async function takeOverDeadWorkers(
   queue: JobQueue,
   self: WorkerProcess,
   now: number,
   options: { staleMs: number; pidRuns: (pid: number) => boolean; logger: Logger },
-): number {
+): Promise<number> {
   let reclaimed = 0;
-  for (const other of queue.otherWorkers(self.id)) {
+  for (const other of await queue.otherWorkers(self.id)) {
     const liveness = workerLiveness(other, self, now, options.staleMs, options.pidRuns);
     if (liveness === 'alive') continue;
     // A stale heartbeat is no proof of death (a skewed clock, a stalled loop, a busy database):
     // only the jobs whose lease also ran out are taken.
-    const jobs = liveness === 'dead' ? queue.reclaimFrom(other.id) : queue.reclaimExpiredFrom(other.id, now);
+    const jobs =
+      liveness === 'dead' ? await queue.reclaimFrom(other.id) : await queue.reclaimExpiredFrom(other.id, now);
     reclaimed += jobs;
     if (liveness === 'dead' || jobs > 0)
       options.logger.info('took over the jobs of a worker that died or stopped beating', {

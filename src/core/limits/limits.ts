@@ -34,7 +34,7 @@ export interface LimitStore {
     teamId: string,
     userId: string,
     query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
-  ): LimitFacts;
+  ): Promise<LimitFacts>;
 }
 
 export type LimitRefusal =
@@ -58,15 +58,15 @@ export class UsageLimits {
    * `message`: a Slack message's channel and ts, so a second delivery of a stored message (a retry, or the
    * app_mention/message twin) is let through to the usual de-duplication.
    */
-  check(
+  async check(
     teamId: string,
     userId: string,
     message?: { channelId: string; ts: string },
-  ): LimitRefusal | undefined {
+  ): Promise<LimitRefusal | undefined> {
     const { userTasksPerHour: perHour, dailyTokenBudget: budget } = this.settings;
     if (perHour === 0 && budget === undefined) return undefined;
     const now = this.now();
-    const facts = this.store.limitFacts(teamId, userId, {
+    const facts = await this.store.limitFacts(teamId, userId, {
       since: now - HOUR_MS,
       // With no per-person limit, an offset nobody reaches keeps it to the same single query.
       offset: perHour === 0 ? Number.MAX_SAFE_INTEGER : perHour - 1,

@@ -24,15 +24,15 @@ export interface AnswerStepRow {
 
 export interface AnswerStepStore {
   /** The task's last assistant turn with content (the answer the steps are about). */
-  lastAnswer(teamId: string, taskId: number): { turnId: number; content: string } | undefined;
+  lastAnswer(teamId: string, taskId: number): Promise<{ turnId: number; content: string } | undefined>;
   /** Records the steps as pending for the turn; steps already recorded are left as they are. */
-  openSteps(teamId: string, turnId: number, steps: readonly string[]): void;
+  openSteps(teamId: string, turnId: number, steps: readonly string[]): Promise<void>;
   /** The turn's step rows in the order they were registered. */
-  listSteps(teamId: string, turnId: number): AnswerStepRow[];
-  claimStep(teamId: string, turnId: number, step: string): void;
+  listSteps(teamId: string, turnId: number): Promise<AnswerStepRow[]>;
+  claimStep(teamId: string, turnId: number, step: string): Promise<void>;
   /** Stores the shared results on every row of the turn (any row then holds the latest). */
-  saveResults(teamId: string, turnId: number, results: PostAnswerResults): void;
-  finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): void;
+  saveResults(teamId: string, turnId: number, results: PostAnswerResults): Promise<void>;
+  finishStep(teamId: string, turnId: number, step: string, results: PostAnswerResults): Promise<void>;
 }
 
 export interface PostAnswerDeps {
@@ -42,7 +42,7 @@ export interface PostAnswerDeps {
   /** Registered in src/core/post-answer/registry.ts; empty when none. */
   postAnswerSteps?: readonly PostAnswerStep[];
   /** The conversation, for steps that ask the model again. */
-  store: { listTurns(teamId: string, taskId: number): Turn[] };
+  store: { listTurns(teamId: string, taskId: number): Promise<Turn[]> };
 }
 
 export interface AnsweredTask {
@@ -65,15 +65,15 @@ export async function runPostAnswerSteps(
   const steps = deps.postAnswerSteps ?? [];
   if (steps.length === 0) return;
   const store = deps.answerSteps;
-  const answer = store.lastAnswer(task.teamId, task.id);
+  const answer = await store.lastAnswer(task.teamId, task.id);
   if (!answer) return;
   if (context.justAnswered)
-    store.openSteps(
+    await store.openSteps(
       task.teamId,
       answer.turnId,
       steps.map((s) => s.name),
     );
-  const rows = store.listSteps(task.teamId, answer.turnId);
+  const rows = await store.listSteps(task.teamId, answer.turnId);
   if (rows.every((row) => row.state === 'done')) return;
   const results: PostAnswerResults = { ...(rows.find((row) => row.results)?.results ?? {}) };
   const log = deps.logger.child({ teamId: task.teamId, taskId: task.id, turnId: answer.turnId });
@@ -82,8 +82,8 @@ export async function runPostAnswerSteps(
     // Not recorded for this answer (registered after it was answered), or already done.
     if (!row || row.state === 'done') continue;
     throwIfJobAborted(context.signal);
-    store.claimStep(task.teamId, answer.turnId, step.name);
-    const input = stepInput(deps, task, answer, results, row.state === 'claimed', context);
+    await store.claimStep(task.teamId, answer.turnId, step.name);
+    const input = await stepInput(deps, task, answer, results, row.state === 'claimed', context);
     try {
       await step.run(input);
     } catch (error) {
@@ -92,18 +92,18 @@ export async function runPostAnswerSteps(
       log.warn('a post-answer step failed', { step: step.name, error: errorSummary(error) });
       throw error;
     }
-    store.finishStep(task.teamId, answer.turnId, step.name, results);
+    await store.finishStep(task.teamId, answer.turnId, step.name, results);
   }
 }
 
-function stepInput(
+async function stepInput(
   deps: PostAnswerDeps,
   task: AnsweredTask,
   answer: { turnId: number; content: string },
   results: PostAnswerResults,
   resumed: boolean,
   context: { answerSandbox: AnswerSandbox; signal: AbortSignal | undefined },
-): PostAnswerInput {
+): Promise<PostAnswerInput> {
   const { slack } = deps;
   return {
     teamId: task.teamId,
@@ -112,7 +112,7 @@ function stepInput(
     taskId: task.id,
     turnId: answer.turnId,
     answerText: answer.content,
-    conversation: deps.store.listTurns(task.teamId, task.id),
+    conversation: await deps.store.listTurns(task.teamId, task.id),
     answerSandbox: context.answerSandbox,
     results,
     resumed,
@@ -124,7 +124,7 @@ function stepInput(
         ? await slack.postText(task.channelId, message, task.threadTs, fullKey)
         : await slack.postBlocks(task.channelId, message, task.threadTs, fullKey);
     },
-    save: () => deps.answerSteps.saveResults(task.teamId, answer.turnId, results),
+    save: async () => await deps.answerSteps.saveResults(task.teamId, answer.turnId, results),
     slack,
     logger: deps.logger.child({ teamId: task.teamId, taskId: task.id, turnId: answer.turnId }),
     signal: context.signal,

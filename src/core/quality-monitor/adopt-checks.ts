@@ -41,19 +41,19 @@ export type AdoptAccess =
 
 /** May this person adopt the checks this answer offered? (A failed admin look-up counts as no.) */
 export async function adoptAccess(deps: AdoptDeps, click: AdoptClick): Promise<AdoptAccess> {
-  const task = deps.store.getTask(click.teamId, click.taskId);
+  const task = await deps.store.getTask(click.teamId, click.taskId);
   if (!task || task.channelId !== click.channelId || !task.threadTs) return { kind: 'gone' };
-  const qaOwner = deps.collaboration.effectiveOwners(click.teamId, click.channelId).get('qa');
+  const qaOwner = (await deps.collaboration.effectiveOwners(click.teamId, click.channelId)).get('qa');
   const allowed =
     task.requesterId === click.userId ||
     (qaOwner?.kind === 'user' && qaOwner.id === click.userId) ||
     (await isTeamAdmin(deps, click.userId));
   if (!allowed) return { kind: 'not_allowed' };
-  const offered = deps.qualityChecks.offeredBy(click.teamId, click.taskId, click.turnId);
+  const offered = await deps.qualityChecks.offeredBy(click.teamId, click.taskId, click.turnId);
   if (offered.length === 0) return { kind: 'nothing_offered' };
   // Checks query only what an admin already let this channel read (the data tools' source), never a
   // source picked by whoever clicks.
-  const mapped = deps.channelSources.sourceOf(click.teamId, click.channelId)?.sourceName;
+  const mapped = (await deps.channelSources.sourceOf(click.teamId, click.channelId))?.sourceName;
   const source = deps.dataSources.list().find((s) => s.name === mapped);
   if (!source) return { kind: 'no_sources' };
   return { kind: 'allowed', checks: offered.length, threadTs: task.threadTs, source };
@@ -77,7 +77,7 @@ export async function adoptChecks(deps: AdoptDeps, adoption: Adoption): Promise<
   if (access.kind !== 'allowed') return access;
   if (access.source.name !== adoption.sourceName) return { kind: 'unknown_source' };
   const { teamId, channelId, taskId, turnId, userId } = adoption;
-  const result = deps.qualityChecks.adopt({
+  const result = await deps.qualityChecks.adopt({
     teamId,
     channelId,
     taskId,
@@ -88,7 +88,7 @@ export async function adoptChecks(deps: AdoptDeps, adoption: Adoption): Promise<
     adoptedBy: userId,
     adoptedAt: adoption.at,
     nextSlotAt: nextSlot(adoption.schedule, adoption.timeZone, adoption.at),
-    checks: deps.qualityChecks.offeredBy(teamId, taskId, turnId),
+    checks: await deps.qualityChecks.offeredBy(teamId, taskId, turnId),
     limits: { perChannel: MAX_CHECKS_PER_CHANNEL, perTeam: MAX_CHECKS_PER_TEAM },
   });
   if ('full' in result) return { kind: result.full === 'channel' ? 'channel_full' : 'team_full' };

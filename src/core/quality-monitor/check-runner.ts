@@ -61,13 +61,13 @@ export async function runDueChecks(deps: CheckRunnerDeps, now: Date): Promise<{ 
   // newer slot is due, in which case it is closed as skipped (running both would judge, and post, twice).
   const candidates = new Map<number, { ref: ClaimRef; check: AdoptedCheck }>();
   const superseded: { ref: ClaimRef; check: AdoptedCheck }[] = [];
-  for (const ref of store.abandonedRuns(staleBefore, CHECKS_PER_PASS)) {
-    const check = store.check(ref.teamId, ref.checkId);
+  for (const ref of await store.abandonedRuns(staleBefore, CHECKS_PER_PASS)) {
+    const check = await store.check(ref.teamId, ref.checkId);
     if (check) candidates.set(check.id, { ref: { ...ref, nextSlotAt: check.nextSlotAt }, check });
   }
-  for (const check of store.dueChecks(now, CHECKS_PER_PASS)) {
+  for (const check of await store.dueChecks(now, CHECKS_PER_PASS)) {
     const due = dueSlot(check.schedule, check.timeZone, check.lastSlotAt, now);
-    if (!due || store.isRunning(check.teamId, check.id, staleBefore)) continue;
+    if (!due || (await store.isRunning(check.teamId, check.id, staleBefore))) continue;
     const older = candidates.get(check.id);
     if (older) superseded.push(older);
     const nextSlotAt = nextSlot(check.schedule, check.timeZone, due.slot);
@@ -79,16 +79,16 @@ export async function runDueChecks(deps: CheckRunnerDeps, now: Date): Promise<{ 
   const keyOf = (ref: RunRef) => `${ref.checkId}:${ref.slotAt.getTime()}`;
   const all = [...candidates.values(), ...superseded];
   const won = new Set(
-    store
-      .claimRuns(
+    (
+      await store.claimRuns(
         all.map((c) => c.ref),
         now,
         staleBefore,
       )
-      .map(keyOf),
+    ).map(keyOf),
   );
   for (const { ref, check } of superseded) {
-    if (won.has(keyOf(ref))) skipRun(deps, ref, check, now, 'skipped: a newer slot ran instead');
+    if (won.has(keyOf(ref))) await skipRun(deps, ref, check, now, 'skipped: a newer slot ran instead');
   }
   const claimed = [...candidates.values()]
     .filter(({ ref }) => won.has(keyOf(ref)))
@@ -112,14 +112,14 @@ async function runPerSource(items: Claimed[], run: (item: Claimed) => Promise<vo
   await Promise.all(lanes);
 }
 
-function skipRun(
+async function skipRun(
   deps: CheckRunnerDeps,
   ref: RunRef,
   check: AdoptedCheck,
   startedAt: Date,
   why: string,
-): void {
-  deps.qualityChecks.finishRun(
+): Promise<void> {
+  await deps.qualityChecks.finishRun(
     ref,
     { result: { kind: 'error', observed: why }, alert: check.alert, action: 'none' },
     deps.checkClock(),
@@ -129,20 +129,20 @@ function skipRun(
 
 async function runOne(deps: CheckRunnerDeps, { ref, claimedAt }: Claimed): Promise<void> {
   // Read again: the check may have been paused or deleted while this run waited for its turn.
-  const check = deps.qualityChecks.check(ref.teamId, ref.checkId);
+  const check = await deps.qualityChecks.check(ref.teamId, ref.checkId);
   if (!check) return;
   // A run that waited long behind others is restamped as it starts, so another process does not take it
   // for dead; one that starts soon after its claim keeps the claim's stamp (a commit saved per run).
   const now = deps.checkClock();
   const waitedLong = now.getTime() - claimedAt.getTime() > CHECK_RUN_STALE_MS / 4;
-  if (waitedLong && !deps.qualityChecks.startRun(ref, claimedAt, now)) return;
+  if (waitedLong && !(await deps.qualityChecks.startRun(ref, claimedAt, now))) return;
   const startedAt = waitedLong ? now : claimedAt;
   if (check.state === 'paused') {
-    skipRun(deps, ref, check, startedAt, 'skipped: the check is paused');
+    await skipRun(deps, ref, check, startedAt, 'skipped: the check is paused');
     return;
   }
-  if (deps.channelSources.sourceOf(check.teamId, check.channelId)?.sourceName !== check.sourceName) {
-    skipRun(
+  if ((await deps.channelSources.sourceOf(check.teamId, check.channelId))?.sourceName !== check.sourceName) {
+    await skipRun(
       deps,
       ref,
       check,
@@ -160,7 +160,7 @@ async function runOne(deps: CheckRunnerDeps, { ref, claimedAt }: Claimed): Promi
   // Snoozed from a failure post: the state moves on, but failures and flapping are not posted.
   const snoozed = (check.snoozedUntil?.getTime() ?? 0) > ref.slotAt.getTime();
   const action = snoozed && judged.action !== 'recovery' ? 'none' : judged.action;
-  const finished = deps.qualityChecks.finishRun(
+  const finished = await deps.qualityChecks.finishRun(
     ref,
     { result, alert: judged.state, action },
     deps.checkClock(),
@@ -200,10 +200,10 @@ async function announce(deps: CheckRunnerDeps): Promise<void> {
   const now = deps.checkClock();
   // A claim on a post is stale sooner than a run: a post takes seconds, a query up to its timeout.
   const staleBefore = new Date(now.getTime() - ANNOUNCE_STALE_MS);
-  for (const run of deps.qualityChecks.unannounced(500)) {
-    const claim = deps.qualityChecks.claimAnnouncement(run, now, staleBefore);
+  for (const run of await deps.qualityChecks.unannounced(500)) {
+    const claim = await deps.qualityChecks.claimAnnouncement(run, now, staleBefore);
     if (!claim) continue;
-    const check = deps.qualityChecks.check(run.teamId, run.checkId);
+    const check = await deps.qualityChecks.check(run.teamId, run.checkId);
     if (!check || check.state === 'paused' || claim.attempts >= MAX_ANNOUNCE_ATTEMPTS) {
       if (check && claim.attempts >= MAX_ANNOUNCE_ATTEMPTS) {
         deps.logger.warn('gave up posting a check result', {
@@ -211,18 +211,18 @@ async function announce(deps: CheckRunnerDeps): Promise<void> {
           attempts: claim.attempts,
         });
       }
-      deps.qualityChecks.markAnnounced(run, '');
+      await deps.qualityChecks.markAnnounced(run, '');
       continue;
     }
     const key = `check-${run.checkId}-${run.slotAt.getTime()}`;
     try {
       const earlier =
         claim.attempts > 0 ? await deps.slack.findPosted(check.channelId, key, check.threadTs) : undefined;
-      deps.qualityChecks.markAnnounced(run, earlier ?? (await post(deps, check, run, key, now)));
+      await deps.qualityChecks.markAnnounced(run, earlier ?? (await post(deps, check, run, key, now)));
     } catch (error) {
       // The thread is gone for good (archived, bot removed): nothing to retry; the list still shows it.
-      if (notInConversation(error)) deps.qualityChecks.markAnnounced(run, '');
-      else deps.qualityChecks.releaseAnnouncement(run);
+      if (notInConversation(error)) await deps.qualityChecks.markAnnounced(run, '');
+      else await deps.qualityChecks.releaseAnnouncement(run);
       deps.logger.warn('could not post a check result', { checkId: run.checkId, error: errorSummary(error) });
     }
   }
@@ -244,7 +244,7 @@ async function post(
       key,
     );
   }
-  const owner = qaPing(deps, check, now);
+  const owner = await qaPing(deps, check, now);
   const text = checkRunText('failure', check, run.observed, slotText, owner);
   return deps.slack.postBlocks(check.channelId, checkFailureMessage(text, run, {}), check.threadTs, key);
 }
@@ -253,16 +253,17 @@ async function post(
  * The QA owner is pinged for a critical check's failure, at most MAX_QA_PINGS_PER_DAY times a day per
  * channel (however checks are deleted and adopted again); the failure is posted either way.
  */
-function qaPing(deps: CheckRunnerDeps, check: AdoptedCheck, now: Date): string | undefined {
+async function qaPing(deps: CheckRunnerDeps, check: AdoptedCheck, now: Date): Promise<string | undefined> {
   if (check.severity !== 'critical') return undefined;
-  const qa = deps.collaboration.effectiveOwners(check.teamId, check.channelId).get('qa');
+  const qa = (await deps.collaboration.effectiveOwners(check.teamId, check.channelId)).get('qa');
   if (!qa) return undefined;
   const store = deps.qualityChecks;
   if (
-    store.pingsSince(check.teamId, check.channelId, new Date(now.getTime() - DAY)) >= MAX_QA_PINGS_PER_DAY
+    (await store.pingsSince(check.teamId, check.channelId, new Date(now.getTime() - DAY))) >=
+    MAX_QA_PINGS_PER_DAY
   ) {
     return undefined;
   }
-  store.recordPing(check.teamId, check.channelId, now);
+  await store.recordPing(check.teamId, check.channelId, now);
   return qa.kind === 'user' ? `<@${qa.id}>` : `<!subteam^${qa.id}>`;
 }

@@ -22,7 +22,7 @@ export class CheckScheduler {
   ) {}
 
   start(): void {
-    this.tick();
+    void this.tick();
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? CHECK_TICK_MS);
     this.timer.unref();
   }

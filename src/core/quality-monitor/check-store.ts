@@ -74,16 +74,16 @@ export interface ClaimRef extends RunRef {
 
 export interface QualityCheckStore {
   /** Records the answer's proposals (a name proposed again in the same task replaces the earlier one). */
-  propose(check: ProposedCheck): void;
-  proposals(teamId: string, taskId: number): ProposedCheck[];
+  propose(check: ProposedCheck): Promise<void>;
+  proposals(teamId: string, taskId: number): Promise<ProposedCheck[]>;
   /**
    * The proposals answer `turnId` offers for adoption: those not offered before (a re-proposed check
    * counts as new), marked as offered by this answer. Asked again for the same answer (a resumed step),
    * it returns the same set.
    */
-  offer(teamId: string, taskId: number, turnId: number): ProposedCheck[];
+  offer(teamId: string, taskId: number, turnId: number): Promise<ProposedCheck[]>;
   /** What answer `turnId` offered (read only). */
-  offeredBy(teamId: string, taskId: number, turnId: number): ProposedCheck[];
+  offeredBy(teamId: string, taskId: number, turnId: number): Promise<ProposedCheck[]>;
 
   /**
    * Adopts proposals as checks of the task's channel. A name already adopted in that channel is
@@ -100,43 +100,43 @@ export interface QualityCheckStore {
       /** Counted inside the same transaction, so two adoptions at once cannot pass a cap together. */
       limits: { perChannel: number; perTeam: number };
     },
-  ): { adopted: AdoptedCheck[]; taken: string[] } | { full: 'channel' | 'team' };
-  check(teamId: string, checkId: number): AdoptedCheck | undefined;
-  checksIn(teamId: string, channelId: string): AdoptedCheck[];
+  ): Promise<{ adopted: AdoptedCheck[]; taken: string[] } | { full: 'channel' | 'team' }>;
+  check(teamId: string, checkId: number): Promise<AdoptedCheck | undefined>;
+  checksIn(teamId: string, channelId: string): Promise<AdoptedCheck[]>;
   /** The checks a person adopted, in every channel, failing ones first. */
-  adoptedBy(teamId: string, userId: string, limit: number): AdoptedCheck[];
-  byName(teamId: string, channelId: string, name: string): AdoptedCheck | undefined;
+  adoptedBy(teamId: string, userId: string, limit: number): Promise<AdoptedCheck[]>;
+  byName(teamId: string, channelId: string, name: string): Promise<AdoptedCheck | undefined>;
   /** Pauses, or resumes from `resumed.at` (slots missed while paused are not run). */
   setState(
     teamId: string,
     checkId: number,
     state: AdoptedCheck['state'],
     resumed?: { at: Date; nextSlotAt: Date | undefined },
-  ): void;
-  remove(teamId: string, checkId: number): void;
+  ): Promise<void>;
+  remove(teamId: string, checkId: number): Promise<void>;
   /** Active checks of every team whose next slot has come, soonest first, at most `limit`. */
-  dueChecks(now: Date, limit: number): AdoptedCheck[];
+  dueChecks(now: Date, limit: number): Promise<AdoptedCheck[]>;
 
   /**
    * Claims the run of one slot: false when that slot was already claimed, unless its run was cut short
    * (no result) and started before `staleBefore` (its process died): then it is claimed again. Moves the
    * check's lastSlotAt to the slot in the same transaction.
    */
-  claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): boolean;
+  claimRun(run: ClaimRef, startedAt: Date, staleBefore: Date): Promise<boolean>;
   /**
    * claimRun for many runs in one transaction (one commit, not one per check: a thousand checks due in
    * the same minute would otherwise wait for a thousand disk syncs). Returns the runs claimed.
    */
-  claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): ClaimRef[];
+  claimRuns(runs: ClaimRef[], startedAt: Date, staleBefore: Date): Promise<ClaimRef[]>;
   /**
    * Just before its query: restamps the claim (`claimedAt` → `now`), so a run that waited in line is not
    * taken for dead. False when another process took the run over meanwhile: then this one leaves it.
    */
-  startRun(run: RunRef, claimedAt: Date, now: Date): boolean;
+  startRun(run: RunRef, claimedAt: Date, now: Date): Promise<boolean>;
   /** A run of this check started at or after `staleBefore` has no result yet (it is running). */
-  isRunning(teamId: string, checkId: number, staleBefore: Date): boolean;
+  isRunning(teamId: string, checkId: number, staleBefore: Date): Promise<boolean>;
   /** Runs cut short (no result) that started before `staleBefore`, oldest first. */
-  abandonedRuns(staleBefore: Date, limit: number): RunRef[];
+  abandonedRuns(staleBefore: Date, limit: number): Promise<RunRef[]>;
   /**
    * Stores the run's result, what the thread is told, and the check's new alert state, together, when
    * the run is still this process's (started at `startedAt`, no result yet); false otherwise.
@@ -146,26 +146,28 @@ export interface QualityCheckStore {
     outcome: { result: RunResult; alert: AlertState; action: AlertAction },
     finishedAt: Date,
     startedAt: Date,
-  ): boolean;
+  ): Promise<boolean>;
   /** Finished runs whose action ('failure', 'recovery', 'flapping') has no post yet, fewest tries first. */
-  unannounced(limit: number): (RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[];
+  unannounced(
+    limit: number,
+  ): Promise<(RunRef & { action: Exclude<AlertAction, 'none'>; observed: string })[]>;
   /**
    * Claims the post of a run's action: undefined when another process is making it (claimed after
    * `staleBefore`) or it was made. `attempts` counts the tries before this one (a try may have landed).
    */
-  claimAnnouncement(run: RunRef, now: Date, staleBefore: Date): { attempts: number } | undefined;
-  markAnnounced(run: RunRef, ts: string): void;
+  claimAnnouncement(run: RunRef, now: Date, staleBefore: Date): Promise<{ attempts: number } | undefined>;
+  markAnnounced(run: RunRef, ts: string): Promise<void>;
   /** A post that failed: unclaimed at once, so the next pass tries again (looking it up first). */
-  releaseAnnouncement(run: RunRef): void;
+  releaseAnnouncement(run: RunRef): Promise<void>;
   /** Records a QA-owner ping from a failing check; the count since `since` bounds them per channel. */
-  recordPing(teamId: string, channelId: string, at: Date): void;
-  pingsSince(teamId: string, channelId: string, since: Date): number;
+  recordPing(teamId: string, channelId: string, at: Date): Promise<void>;
+  pingsSince(teamId: string, channelId: string, since: Date): Promise<number>;
   /** One run as stored (undefined when the check or run is gone). */
-  run(run: RunRef): CheckRun | undefined;
+  run(run: RunRef): Promise<CheckRun | undefined>;
   /** Records the first Acknowledge of a run's failure; false when someone already did. */
-  acknowledge(run: RunRef, userId: string): boolean;
+  acknowledge(run: RunRef, userId: string): Promise<boolean>;
   /** Marks a failed run a false positive; false when it was not a failure or already marked. */
-  markFalsePositive(run: RunRef): boolean;
-  snooze(teamId: string, checkId: number, until: Date): void;
-  runs(teamId: string, checkId: number, since: Date): CheckRun[];
+  markFalsePositive(run: RunRef): Promise<boolean>;
+  snooze(teamId: string, checkId: number, until: Date): Promise<void>;
+  runs(teamId: string, checkId: number, since: Date): Promise<CheckRun[]>;
 }

@@ -48,45 +48,49 @@ export const checksSubCommand = defineSubCommand<ChecksArgs, ChecksCommandDeps>(
     const store = deps.qualityChecks;
     const now = deps.checkClock();
     if (args.kind === 'list') {
-      const checks = store.checksIn(teamId, channelId).map((check) => {
-        const runs = store.runs(teamId, check.id, new Date(now.getTime() - 30 * DAY));
-        const finished = runs.filter((run) => run.result && run.result.kind !== 'error');
-        // A failure marked a false positive was the check's fault, not the data's: it counts as passed.
-        const outcomes = finished.map((run) => ({
-          at: run.slotAt,
-          passed: run.result?.kind === 'passed' || run.falsePositive,
-        }));
-        return {
-          check,
-          latest: runs.at(-1),
-          next:
-            check.state === 'active' ? nextSlot(check.schedule, check.timeZone, check.lastSlotAt) : undefined,
-          week: passRate(outcomes, now, 7),
-          month: passRate(outcomes, now, 30),
-        };
-      });
+      const checks = await Promise.all(
+        (await store.checksIn(teamId, channelId)).map(async (check) => {
+          const runs = await store.runs(teamId, check.id, new Date(now.getTime() - 30 * DAY));
+          const finished = runs.filter((run) => run.result && run.result.kind !== 'error');
+          // A failure marked a false positive was the check's fault, not the data's: it counts as passed.
+          const outcomes = finished.map((run) => ({
+            at: run.slotAt,
+            passed: run.result?.kind === 'passed' || run.falsePositive,
+          }));
+          return {
+            check,
+            latest: runs.at(-1),
+            next:
+              check.state === 'active'
+                ? nextSlot(check.schedule, check.timeZone, check.lastSlotAt)
+                : undefined,
+            week: passRate(outcomes, now, 7),
+            month: passRate(outcomes, now, 30),
+          };
+        }),
+      );
       return checkListText(checks);
     }
-    const check = store.byName(teamId, channelId, args.name);
+    const check = await store.byName(teamId, channelId, args.name);
     if (!check) return CHECKS_TEXT.unknown(args.name);
-    const qa = deps.collaboration.effectiveOwners(teamId, channelId).get('qa');
+    const qa = (await deps.collaboration.effectiveOwners(teamId, channelId)).get('qa');
     const mayChange =
       check.adoptedBy === userId ||
       (qa?.kind === 'user' && qa.id === userId) ||
       (await isTeamAdmin(deps, userId));
     if (!mayChange) return CHECKS_TEXT.notAllowed;
     if (args.kind === 'delete') {
-      store.remove(teamId, check.id);
+      await store.remove(teamId, check.id);
       return CHECKS_TEXT.deleted(check.name);
     }
     if (args.kind === 'pause') {
       if (check.state === 'paused') return CHECKS_TEXT.alreadyPaused(check.name);
-      store.setState(teamId, check.id, 'paused');
+      await store.setState(teamId, check.id, 'paused');
       return CHECKS_TEXT.paused(check.name);
     }
     if (check.state === 'active') return CHECKS_TEXT.alreadyActive(check.name);
     // Resumed from now: the slots it missed while paused are not run.
-    store.setState(teamId, check.id, 'active', {
+    await store.setState(teamId, check.id, 'active', {
       at: now,
       nextSlotAt: nextSlot(check.schedule, check.timeZone, now),
     });

@@ -43,11 +43,11 @@ export interface FailureClick {
 /** Handles one press; returns what the presser is told privately. */
 export async function handleFailureAction(deps: FailureActionDeps, click: FailureClick): Promise<string> {
   const store = deps.qualityChecks;
-  const check = store.check(click.teamId, click.checkId);
+  const check = await store.check(click.teamId, click.checkId);
   const ref = { teamId: click.teamId, checkId: click.checkId, slotAt: click.slotAt };
-  const run = check && check.channelId === click.channelId ? store.run(ref) : undefined;
+  const run = check && check.channelId === click.channelId ? await store.run(ref) : undefined;
   if (!check || !run || run.result?.kind !== 'failed') return ALERT_TEXT.gone;
-  const qa = deps.collaboration.effectiveOwners(click.teamId, click.channelId).get('qa');
+  const qa = (await deps.collaboration.effectiveOwners(click.teamId, click.channelId)).get('qa');
   const isQaOwner = qa?.kind === 'user' && qa.id === click.userId;
   // A false positive rewrites the check's figures: the QA owner's call (or an admin's), not the adopter's.
   const allowed =
@@ -58,12 +58,14 @@ export async function handleFailureAction(deps: FailureActionDeps, click: Failur
 
   let reply: string;
   if (click.choice === 'ack') {
-    reply = store.acknowledge(ref, click.userId) ? ALERT_TEXT.acknowledged : ALERT_TEXT.alreadyAcknowledged;
+    reply = (await store.acknowledge(ref, click.userId))
+      ? ALERT_TEXT.acknowledged
+      : ALERT_TEXT.alreadyAcknowledged;
   } else if (click.choice === 'snooze') {
-    store.snooze(click.teamId, click.checkId, new Date(deps.checkClock().getTime() + SNOOZE_MS));
+    await store.snooze(click.teamId, click.checkId, new Date(deps.checkClock().getTime() + SNOOZE_MS));
     reply = ALERT_TEXT.snoozed;
   } else {
-    reply = store.markFalsePositive(ref) ? ALERT_TEXT.falsePositive : ALERT_TEXT.notAFailure;
+    reply = (await store.markFalsePositive(ref)) ? ALERT_TEXT.falsePositive : ALERT_TEXT.notAFailure;
   }
   await showHandling(deps, click, ref);
   return reply;
@@ -75,8 +77,8 @@ async function showHandling(
   click: FailureClick,
   ref: { teamId: string; checkId: number; slotAt: Date },
 ): Promise<void> {
-  const check = deps.qualityChecks.check(ref.teamId, ref.checkId);
-  const run = deps.qualityChecks.run(ref);
+  const check = await deps.qualityChecks.check(ref.teamId, ref.checkId);
+  const run = await deps.qualityChecks.run(ref);
   if (!check || !run?.result) return;
   const text = checkRunText(
     'failure',

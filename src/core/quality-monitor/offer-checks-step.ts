@@ -13,7 +13,7 @@ export function offerChecksStep(deps: { qualityChecks: Pick<QualityCheckStore, '
   return {
     name: OFFER_CHECKS_STEP,
     async run(input) {
-      const offered = deps.qualityChecks.offer(input.teamId, input.taskId, input.turnId);
+      const offered = await deps.qualityChecks.offer(input.teamId, input.taskId, input.turnId);
       if (offered.length === 0) return;
       await input.postOnce('checks-offer', checkOfferMessage(input.taskId, input.turnId, offered));
     },

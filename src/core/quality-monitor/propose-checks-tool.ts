@@ -50,7 +50,7 @@ export const proposeQualityChecksTool = defineTool({
   async run(args, { deps, task }: ToolContext<Deps>): Promise<ToolReply> {
     const lines: string[] = [];
     let kept = 0;
-    const names = new Set(deps.qualityChecks.proposals(task.teamId, task.id).map((p) => p.name));
+    const names = new Set((await deps.qualityChecks.proposals(task.teamId, task.id)).map((p) => p.name));
     for (const proposed of args.checks) {
       const check = checkDefinition(proposed);
       if (!names.has(check.name) && names.size >= MAX_PROPOSALS_PER_TASK) {
@@ -62,7 +62,7 @@ export const proposeQualityChecksTool = defineTool({
         lines.push(`- ${check.name}: not kept, ${trial.problem}`);
         continue;
       }
-      deps.qualityChecks.propose({ ...check, teamId: task.teamId, taskId: task.id, ...trial });
+      await deps.qualityChecks.propose({ ...check, teamId: task.teamId, taskId: task.id, ...trial });
       names.add(check.name);
       kept += 1;
       lines.push(

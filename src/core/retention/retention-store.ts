@@ -13,7 +13,7 @@ export interface StoredMessage {
  */
 export interface RetentionStore {
   /** The workspaces with stored rows (pruning runs per workspace, like every other query). */
-  teams(): string[];
+  teams(): Promise<string[]>;
   /**
    * Deletes the team's tasks with no activity since `cutoffMs` and nothing queued (their turns,
    * collaboration requests and jobs go with them), the delivery records and data-tool audit rows older
@@ -23,10 +23,10 @@ export interface RetentionStore {
     teamId: string,
     cutoffMs: number,
     admissionsCutoffMs: number,
-  ): { tasks: number; turns: number; events: number };
-  findMessage(teamId: string, channelId: string, ts: string): StoredMessage | undefined;
-  deleteTurn(teamId: string, turnId: number): void;
-  setTurnContent(teamId: string, turnId: number, content: string): void;
+  ): Promise<{ tasks: number; turns: number; events: number }>;
+  findMessage(teamId: string, channelId: string, ts: string): Promise<StoredMessage | undefined>;
+  deleteTurn(teamId: string, turnId: number): Promise<void>;
+  setTurnContent(teamId: string, turnId: number, content: string): Promise<void>;
   /** The task's own copy of its request (text and title), as shown in lists, digests and Home. */
-  setTaskText(teamId: string, taskId: number, text: string, title: string): void;
+  setTaskText(teamId: string, taskId: number, text: string, title: string): Promise<void>;
 }

@@ -32,9 +32,9 @@ export class RetentionSchedule {
     private readonly now: () => number = Date.now,
   ) {}
 
-  start(): void {
-    this.pruneNow();
-    this.timer = setInterval(() => this.pruneNow(), DAY_MS);
+  async start(): Promise<void> {
+    await this.pruneNow();
+    this.timer = setInterval(() => void this.pruneNow(), DAY_MS);
     this.timer.unref();
   }
 
@@ -42,13 +42,13 @@ export class RetentionSchedule {
     clearInterval(this.timer);
   }
 
-  pruneNow(): void {
+  async pruneNow(): Promise<void> {
     const cutoff = this.now() - this.days * DAY_MS;
     // The hourly limit reads the last hour of admissions; a day keeps a margin and no more.
     const admissionsCutoff = this.now() - DAY_MS;
     try {
-      for (const teamId of this.deps.retention.teams()) {
-        const pruned = this.deps.retention.prune(teamId, cutoff, admissionsCutoff);
+      for (const teamId of await this.deps.retention.teams()) {
+        const pruned = await this.deps.retention.prune(teamId, cutoff, admissionsCutoff);
         if (pruned.tasks + pruned.events > 0)
           this.deps.logger.info('pruned stored data older than RETENTION_DAYS', { teamId, ...pruned });
       }
@@ -85,56 +85,71 @@ export interface EditedMessage {
  * as a placeholder), and a foreign thread's message quoted as context is removed from it. Returns
  * whether anything stored changed.
  */
-export function forgetDeletedMessage(deps: RetentionDeps, message: DeletedMessage): boolean {
-  const stored = deps.retention.findMessage(message.teamId, message.channelId, message.ts);
+export async function forgetDeletedMessage(deps: RetentionDeps, message: DeletedMessage): Promise<boolean> {
+  const stored = await deps.retention.findMessage(message.teamId, message.channelId, message.ts);
   if (stored?.first) {
-    deps.retention.setTurnContent(message.teamId, stored.turnId, withRequest(stored.content, DELETED_TEXT));
-    deps.retention.setTaskText(message.teamId, stored.taskId, DELETED_TEXT, DELETED_TEXT);
+    await deps.retention.setTurnContent(
+      message.teamId,
+      stored.turnId,
+      withRequest(stored.content, DELETED_TEXT),
+    );
+    await deps.retention.setTaskText(message.teamId, stored.taskId, DELETED_TEXT, DELETED_TEXT);
     return true;
   }
   if (stored) {
-    deps.retention.deleteTurn(message.teamId, stored.turnId);
+    await deps.retention.deleteTurn(message.teamId, stored.turnId);
     return true;
   }
   const previous = message.previous;
   if (!previous?.threadTs) return false;
-  return rewriteContext(deps, message, previous.threadTs, contextLine(previous.userId, previous.text), '');
+  return await rewriteContext(
+    deps,
+    message,
+    previous.threadTs,
+    contextLine(previous.userId, previous.text),
+    '',
+  );
 }
 
 /** An edit replaces the stored text (the request's, a reply's, or a line of quoted thread context). */
-export function applyEditedMessage(deps: RetentionDeps, message: EditedMessage): boolean {
-  const stored = deps.retention.findMessage(message.teamId, message.channelId, message.ts);
+export async function applyEditedMessage(deps: RetentionDeps, message: EditedMessage): Promise<boolean> {
+  const stored = await deps.retention.findMessage(message.teamId, message.channelId, message.ts);
   if (stored) {
     const content = slackTextToPlain(message.request).slice(0, MAX_TASK_CHARS);
     // '' marks a "retry" reply, which is not part of the conversation.
     const current = stored.first ? requestOf(stored.content) : stored.content;
     if (current === '' || current === content) return false;
-    deps.retention.setTurnContent(
+    await deps.retention.setTurnContent(
       message.teamId,
       stored.turnId,
       stored.first ? withRequest(stored.content, content) : content,
     );
     if (stored.first)
-      deps.retention.setTaskText(message.teamId, stored.taskId, message.request, taskTitle(message.request));
+      await deps.retention.setTaskText(
+        message.teamId,
+        stored.taskId,
+        message.request,
+        taskTitle(message.request),
+      );
     return true;
   }
   if (!message.threadTs || message.previousText === undefined) return false;
   const before = contextLine(message.userId, message.previousText);
   const after = contextLine(message.userId, message.text);
   if (before === after) return false;
-  return rewriteContext(deps, message, message.threadTs, before, `\n${after}`);
+  return await rewriteContext(deps, message, message.threadTs, before, `\n${after}`);
 }
 
 /** Replaces one quoted line in the context of the task that owns `threadTs`. */
-function rewriteContext(
+async function rewriteContext(
   deps: RetentionDeps,
   message: { teamId: string; channelId: string },
   threadTs: string,
   line: string,
   replacement: string,
-): boolean {
-  const task = deps.store.findTaskByThread(message.teamId, message.channelId, threadTs);
-  const first = task ? deps.store.firstTurn(message.teamId, task.id) : undefined;
+): Promise<boolean> {
+  const task = await deps.store.findTaskByThread(message.teamId, message.channelId, threadTs);
+  const first = task ? await deps.store.firstTurn(message.teamId, task.id) : undefined;
   if (!first) return false;
   const marker = first.content.indexOf(REQUEST_MARKER);
   if (marker < 0) return false;
@@ -143,7 +158,7 @@ function rewriteContext(
   // The line must end where a line ends (not be the start of a longer one).
   if (at < 0 || !['\n', undefined].includes(context[at + line.length + 1])) return false;
   const rewritten = context.slice(0, at) + replacement + context.slice(at + line.length + 1);
-  deps.store.setTurnContent(message.teamId, first.id, rewritten + first.content.slice(marker));
+  await deps.store.setTurnContent(message.teamId, first.id, rewritten + first.content.slice(marker));
   return true;
 }
 

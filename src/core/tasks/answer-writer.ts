@@ -36,6 +36,8 @@ export class ThreadAnswerWriter {
   private firstTsReported = false;
   /** Finished or abandoned: nothing more opens a message. */
   private closed = false;
+  /** The store writes `onFirstTs`/`onMessages` started, settled: `finish` reports the first that failed. */
+  private recording: Promise<{ error: unknown } | undefined>[] = [];
 
   /**
    * `existingTs`: messages an earlier, interrupted attempt at this answer reached (a crash mid-stream);
@@ -45,10 +47,10 @@ export class ThreadAnswerWriter {
   constructor(
     private readonly slack: Pick<AnswerStreamer, 'openMessage'> & Pick<ThreadWriter, 'deleteMessage'>,
     private readonly target: ThreadTarget,
-    private readonly onFirstTs: (ts: string) => void,
+    private readonly onFirstTs: (ts: string) => void | Promise<void>,
     private readonly options: {
       existingTs?: string[];
-      onMessages?: (ts: string[]) => void;
+      onMessages?: (ts: string[]) => void | Promise<void>;
       /** Slack's own Stop was pressed on one of the messages: the whole answer ends. */
       onStoppedByUser?: () => void;
       /** Slack refused the progress steps: they are shown another way from now on. */
@@ -104,6 +106,8 @@ export class ThreadAnswerWriter {
     this.apply(this.splitter.end());
     this.closeCurrent(closingBlocks);
     const written = await Promise.all(this.finishing);
+    const failed = (await Promise.all(this.recording)).find((outcome) => outcome !== undefined);
+    if (failed) throw failed.error;
     const unused = this.reusableTs.slice(this.index);
     for (const ts of unused) await this.slack.deleteMessage(this.target.channelId, ts);
     return [...new Set(written)].filter((ts) => !unused.includes(ts));
@@ -125,11 +129,11 @@ export class ThreadAnswerWriter {
         onTs: (ts) => {
           if (!this.postedTs.includes(ts)) {
             this.postedTs.push(ts);
-            this.options.onMessages?.([...this.postedTs]);
+            this.track(this.options.onMessages?.([...this.postedTs]));
           }
           if (!this.firstTsReported) {
             this.firstTsReported = true;
-            this.onFirstTs(ts);
+            this.track(this.onFirstTs(ts));
           }
         },
         onStoppedByUser: () => this.options.onStoppedByUser?.(),
@@ -138,6 +142,17 @@ export class ThreadAnswerWriter {
       { existingTs, after: this.previous },
     );
     return this.current;
+  }
+
+  /** Keeps a store write's outcome for `finish` (handled at once: a failure is never an unhandled rejection). */
+  private track(write: void | Promise<void>): void {
+    if (write)
+      this.recording.push(
+        write.then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        ),
+      );
   }
 
   private closeCurrent(closingBlocks?: BlockMessage): void {

@@ -35,8 +35,8 @@ async function failTurn(run: TurnRun, error: unknown): Promise<void> {
   const reason = failureReason(error);
   log.warn('task failed', { reason, error: errorSummary(error) });
   try {
-    if (run.answer) deps.store.discardTurn(task.teamId, run.answer.turnId);
-    deps.store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
+    if (run.answer) await deps.store.discardTurn(task.teamId, run.answer.turnId);
+    await deps.store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);
   } catch (storeError) {
     log.error('could not record the failure', { error: errorSummary(storeError) });
   }

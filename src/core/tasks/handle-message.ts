@@ -48,25 +48,29 @@ export interface IncomingMessage {
 export async function handleMessage(deps: MessageDeps, message: IncomingMessage): Promise<void> {
   const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
   const owned = inThread
-    ? deps.store.findTaskByThread(message.teamId, message.channelId, message.threadTs ?? '')
+    ? await deps.store.findTaskByThread(message.teamId, message.channelId, message.threadTs ?? '')
     : undefined;
   if (owned) return followUp(deps, owned, message);
   if (!message.addressed) return;
   // A thread in a DM that is not a task is not for us, unless it is a side-panel thread: a task there.
-  const panelThread = message.isDirectMessage && inThread && isPanelThread(deps, message);
+  const panelThread = message.isDirectMessage && inThread && (await isPanelThread(deps, message));
   if (message.isDirectMessage && inThread && !panelThread) return;
   if (message.text.trim() === '' && message.files.length === 0) {
     tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
-  if (refusedByLimits(deps, message, message.threadTs)) return;
-  recordFiles(deps, message, message.threadTs ?? message.ts);
+  if (await refusedByLimits(deps, message, message.threadTs)) return;
+  await recordFiles(deps, message, message.threadTs ?? message.ts);
   // A side-panel thread holds nothing but this conversation: no earlier thread to read for context.
   await startTask(deps, message, inThread && !panelThread);
 }
 
-function isPanelThread(deps: MessageDeps, message: IncomingMessage): boolean {
-  return deps.assistantThreads.isAssistantThread(message.teamId, message.channelId, message.threadTs ?? '');
+async function isPanelThread(deps: MessageDeps, message: IncomingMessage): Promise<boolean> {
+  return await deps.assistantThreads.isAssistantThread(
+    message.teamId,
+    message.channelId,
+    message.threadTs ?? '',
+  );
 }
 
 /**
@@ -88,8 +92,12 @@ function tellPrivately(
 }
 
 /** Over a limit: the person is told privately (with when they may ask again) and nothing is stored. */
-function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: string | undefined): boolean {
-  const refusal = deps.limits.check(message.teamId, message.userId, {
+async function refusedByLimits(
+  deps: MessageDeps,
+  message: IncomingMessage,
+  threadTs: string | undefined,
+): Promise<boolean> {
+  const refusal = await deps.limits.check(message.teamId, message.userId, {
     channelId: message.channelId,
     ts: message.ts,
   });
@@ -102,9 +110,9 @@ function refusedByLimits(deps: MessageDeps, message: IncomingMessage, threadTs: 
  * Remembers the files a message shares, by thread, before its task or turn is stored (so the job that
  * answers it sees them). Idempotent: a retry or the app_mention/message twin records nothing twice.
  */
-function recordFiles(deps: MessageDeps, message: IncomingMessage, threadTs: string): void {
+async function recordFiles(deps: MessageDeps, message: IncomingMessage, threadTs: string): Promise<void> {
   if (message.files.length === 0 || !deps.threadFiles) return;
-  deps.threadFiles.record(
+  await deps.threadFiles.record(
     { teamId: message.teamId, channelId: message.channelId, threadTs },
     message.files.map((f) => ({ fileId: f.id, messageTs: message.ts, ...(f.name ? { name: f.name } : {}) })),
   );
@@ -119,11 +127,11 @@ function messageContent(message: IncomingMessage): string {
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
   if (message.text.trim() === '' && message.files.length === 0) return;
-  if (refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
-  if (task.threadTs) recordFiles(deps, message, task.threadTs);
+  if (await refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
+  if (task.threadTs) await recordFiles(deps, message, task.threadTs);
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
-  const recorded = deps.admission.recordFollowUp(
+  const recorded = await deps.admission.recordFollowUp(
     message.teamId,
     task.id,
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
@@ -135,7 +143,7 @@ async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage)
   );
   // A new reply queued the task's job with it. A redelivery queues a job too: if an earlier run was cut
   // short it finishes the work, otherwise it finds nothing to answer.
-  if (!recorded) deps.jobs.enqueue(task.teamId, task.id);
+  if (!recorded) await deps.jobs.enqueue(task.teamId, task.id);
   deps.kick();
 }
 
@@ -163,6 +171,6 @@ async function startTask(
   // The task and its job were stored together. A redelivery (or the app_mention/message twin) queues
   // another job only in case the first run was cut short; it finds nothing left to do otherwise.
   if (!created)
-    deps.jobs.enqueue(task.teamId, task.id, inForeignThread ? { contextFromThreadOf: message.ts } : {});
+    await deps.jobs.enqueue(task.teamId, task.id, inForeignThread ? { contextFromThreadOf: message.ts } : {});
   deps.kick();
 }

@@ -45,7 +45,7 @@ export async function runAgentTurn(
     const conversation = await prepareConversation(run);
     const result = await streamAnswer(run, conversation);
     const content = await finishAnswer(run, result);
-    recordOutcome(run, result, content);
+    await recordOutcome(run, result, content);
   } catch (error) {
     await endTurnEarly(run, error);
   }
@@ -59,23 +59,23 @@ async function prepareConversation(run: TurnRun): Promise<Turn[]> {
   const { deps, task, slack, log } = run;
   const { store, agent } = deps;
   await slack.setStatus(task.channelId, task.threadTs, THINKING_STATUS);
-  store.markRunning(task.teamId, task.id, agent.model);
+  await store.markRunning(task.teamId, task.id, agent.model);
   const filesNote = run.tools.filesNote ?? '';
   run.grounding = await groundTask(deps, task, log);
   const fitted = fitConversation(
-    store.listTurns(task.teamId, task.id),
+    await store.listTurns(task.teamId, task.id),
     deps.contextBudgetTokens -
       agent.fixedPromptTokens -
       Math.ceil(filesNote.length / 3) -
       groundingTokens(run.grounding, DATA_TOOL_TOKENS),
   );
   if (fitted.dropped > 0 && !task.contextTrimmed) {
-    store.markContextTrimmed(task.teamId, task.id);
+    await store.markContextTrimmed(task.teamId, task.id);
     await slack
       .postText(task.channelId, CONTEXT_TRIMMED_TEXT, task.threadTs)
       .catch((error: unknown) => log.warn('could not post the context note', { error: errorSummary(error) }));
   }
-  openAnswer(run);
+  await openAnswer(run);
   if (run.tools.threadRead) openedAnswer(run).progress.threadRead();
   // The Stop button, once per answer: a resumed answer (after a crash) keeps the one it had. It is
   // posted while the model starts, so it never delays the first token. A task still `running` when
@@ -175,14 +175,14 @@ async function finishAnswer(run: TurnRun, result: AgentResult): Promise<string> 
 }
 
 /** Stores the answer and its usage; the task waits for answers to its questions or is done. */
-function recordOutcome(run: TurnRun, result: AgentResult, content: string): void {
+async function recordOutcome(run: TurnRun, result: AgentResult, content: string): Promise<void> {
   const { deps, task } = run;
   const { store } = deps;
   const cost = estimateCostUsd(result.model, result.usage);
   const { turnId, resumedTs } = openedAnswer(run);
-  store.finishAssistantTurn(task.teamId, turnId, content, result.usage, run.firstTs ?? resumedTs[0]);
-  if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
-  else store.completeTask(task.teamId, task.id, result.usage, cost);
+  await store.finishAssistantTurn(task.teamId, turnId, content, result.usage, run.firstTs ?? resumedTs[0]);
+  if (result.waitingText) await store.markWaiting(task.teamId, task.id, result.usage, cost);
+  else await store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
 }
 

@@ -19,11 +19,11 @@ export interface CommandTaskInput {
  * Persists a slash-command task, and the job that will answer it, before anything slow happens.
  * Idempotent on the command's trigger_id, so a repeated delivery never creates a second task.
  */
-export function submitCommandTask(
+export async function submitCommandTask(
   deps: { admission: TaskAdmission },
   input: CommandTaskInput,
 ): Promise<{ task: Task; created: boolean }> {
-  return deps.admission.createTask(
+  return await deps.admission.createTask(
     {
       teamId: input.teamId,
       channelId: input.channelId,
@@ -62,14 +62,14 @@ export async function postCommandParent(
         undefined,
         key,
       ));
-    deps.store.setThread(task.teamId, task.id, threadTs);
+    await deps.store.setThread(task.teamId, task.id, threadTs);
     return threadTs;
   } catch (error) {
     // The parent may be in the channel: fail the job, not the task; its retry finds it by key.
     if (mayHaveLanded(error)) throw error;
     const code = error instanceof SlackError ? error.code : 'internal_error';
     log.warn('cannot post the task in its channel', { code, error: errorSummary(error) });
-    deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);
+    await deps.store.failTask(task.teamId, task.id, `slack_${code}`, NO_USAGE, 0);
     const notIn = notInConversation(error);
     const text = notIn ? notInConversationText(notIn, task.channelId) : cannotPostText(code);
     if (responseUrl) {

@@ -31,8 +31,9 @@ export async function endStoppedAnswer(
   // Closes a stream left open (nothing is added); the writer's other writes are refused.
   await stop.writer?.abandon();
   const content = stop.shown.trim() ? `${stop.shown.trim()}\n\n${STOPPED_NOTE}` : STOPPED_NOTE;
-  if (stop.turnId !== undefined) deps.store.finishAssistantTurn(task.teamId, stop.turnId, content, NO_USAGE);
-  deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
+  if (stop.turnId !== undefined)
+    await deps.store.finishAssistantTurn(task.teamId, stop.turnId, content, NO_USAGE);
+  await deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
   const name = stop.by ? await displayName(deps, stop.by) : undefined;
   const text = stoppedText(name);
   try {
@@ -44,7 +45,7 @@ export async function endStoppedAnswer(
     } else {
       await deps.slack.postText(task.channelId, text, task.threadTs);
     }
-    deps.store.setStopControlTs(task.teamId, task.id, null);
+    await deps.store.setStopControlTs(task.teamId, task.id, null);
   } catch (error) {
     log.warn('could not say the answer was stopped', { error: errorSummary(error) });
   }

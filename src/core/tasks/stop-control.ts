@@ -21,7 +21,7 @@ export async function showStopControl(
     const earlier = resumed ? await findEarlier(deps, slack, task, key) : undefined;
     const ts =
       earlier ?? (await slack.postBlocks(task.channelId, stopControlMessage(task.id), task.threadTs, key));
-    deps.store.setStopControlTs(task.teamId, task.id, ts);
+    await deps.store.setStopControlTs(task.teamId, task.id, ts);
     return ts;
   } catch (error) {
     if (error instanceof JobAbortedError) throw error;
@@ -59,7 +59,7 @@ export async function removeStopControl(
   if (!ts) return;
   try {
     await slack.deleteMessage(task.channelId, ts);
-    deps.store.setStopControlTs(task.teamId, task.id, null);
+    await deps.store.setStopControlTs(task.teamId, task.id, null);
   } catch (error) {
     if (error instanceof JobAbortedError) throw error;
     // Best effort: a press on a Stop button left behind is told there is nothing to stop.

@@ -27,10 +27,10 @@ export interface TaskAdmission {
     taskId: number,
     delivery: DeliveryKey,
     turn: { content: string; userId: string; slackTs: string },
-  ): boolean;
+  ): Promise<boolean>;
   /**
    * A failed task back in the queue (the Retry button), counted toward `userId`'s hourly limit: false
    * when it is not failed (any more).
    */
-  retryFailed(teamId: string, taskId: number, userId: string): boolean;
+  retryFailed(teamId: string, taskId: number, userId: string): Promise<boolean>;
 }

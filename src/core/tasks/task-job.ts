@@ -20,7 +20,7 @@ import { addThreadContext } from './thread-context.js';
  */
 export async function runTaskJob(turnDeps: TurnDeps, job: Job, signal?: AbortSignal): Promise<void> {
   const { deps, afterStop } = abortableDeps(turnDeps, signal);
-  let task = deps.store.getTask(job.teamId, job.taskId);
+  let task = await deps.store.getTask(job.teamId, job.taskId);
   if (!task) return;
   if (!task.threadTs) {
     const threadTs = await postCommandParent(deps, task, job.payload.responseUrl, job.attempts > 1);
@@ -58,7 +58,7 @@ async function answerAndFollowUp(
   threadRead: boolean,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const lastRole = deps.store.listTurns(task.teamId, task.id).at(-1)?.role;
+  const lastRole = (await deps.store.listTurns(task.teamId, task.id)).at(-1)?.role;
   // One sandbox session per answer: the agent's run_sql calls and the post-answer steps share it.
   const sandbox = answerSandbox(deps.sandbox ?? SANDBOX_OFF);
   try {
@@ -71,10 +71,10 @@ async function answerAndFollowUp(
       await runAgentTurn(afterStop, task, signal, { answerSandbox: sandbox, threadRead, filesNote });
       // Files shared while it was written: read and told about now (the next answer has their profile).
       if (!abortReason(signal)) await threadFilesNote(deps, task, sandbox, files, signal);
-      justAnswered = answeredNow(deps, task, signal);
+      justAnswered = await answeredNow(deps, task, signal);
     } else if (lastRole === 'assistant' && (task.status === 'running' || task.status === 'queued')) {
       // The answer was stored but the process stopped before the task was marked: finish the record.
-      deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
+      await deps.store.completeTask(task.teamId, task.id, NO_USAGE, 0);
       justAnswered = true;
     }
     // The turn is stored now. A Stop pressed after the answer ended (or one that ended it) has nothing
@@ -122,9 +122,9 @@ async function threadFilesNote(
 }
 
 /** The turn just run ended with an answer (not a failure, not a Stop). */
-function answeredNow(deps: TurnDeps, task: Task, signal: AbortSignal | undefined): boolean {
+async function answeredNow(deps: TurnDeps, task: Task, signal: AbortSignal | undefined): Promise<boolean> {
   if (abortReason(signal)) return false;
-  const status = deps.store.getTask(task.teamId, task.id)?.status;
+  const status = (await deps.store.getTask(task.teamId, task.id))?.status;
   return status === 'done' || status === 'waiting_for_answers';
 }
 
@@ -134,9 +134,9 @@ function answeredNow(deps: TurnDeps, task: Task, signal: AbortSignal | undefined
  * "in progress" with nothing queued.
  */
 export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
-  const task = deps.store.getTask(job.teamId, job.taskId);
+  const task = await deps.store.getTask(job.teamId, job.taskId);
   if (!task || task.status === 'done' || task.status === 'failed') return;
-  deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
+  await deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
   if (!task.threadTs) {
     // The command's parent never got posted (e.g. Slack kept timing out): tell the requester privately.
     const url = job.payload.responseUrl;

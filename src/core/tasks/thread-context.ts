@@ -34,10 +34,10 @@ export async function addThreadContext(
   task: Task & { threadTs: string },
   mentionTs: string,
 ): Promise<void> {
-  const first = deps.store.firstTurn(task.teamId, task.id);
+  const first = await deps.store.firstTurn(task.teamId, task.id);
   if (!first || first.content.startsWith(CONTEXT_INTRO)) return;
   const content = await withThreadContext(deps, task, mentionTs, first.content);
-  if (content !== first.content) deps.store.setTurnContent(task.teamId, first.id, content);
+  if (content !== first.content) await deps.store.setTurnContent(task.teamId, first.id, content);
 }
 
 /** Reads the thread the bot was mentioned in, once, and puts it before the request. */

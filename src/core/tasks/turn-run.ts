@@ -69,9 +69,9 @@ export function startRun(
 }
 
 /** Reserves the assistant turn and builds the writer of its answer. */
-export function openAnswer(run: TurnRun): void {
+export async function openAnswer(run: TurnRun): Promise<void> {
   const { deps, task, slack } = run;
-  const reserved = deps.store.beginAssistantTurn(task.teamId, task.id);
+  const reserved = await deps.store.beginAssistantTurn(task.teamId, task.id);
   const turnId = reserved.id;
   if (reserved.messageTs.length > 0)
     run.log.info('resuming an answer cut short', { messages: reserved.messageTs.length });
@@ -81,9 +81,9 @@ export function openAnswer(run: TurnRun): void {
     threadTs: task.threadTs,
     recipientUserId: task.requesterId,
   };
-  const onFirstTs = (ts: string) => {
+  const onFirstTs = async (ts: string) => {
     run.firstTs = ts;
-    if (!task.answerTs) deps.store.setAnswerTs(task.teamId, task.id, ts);
+    if (!task.answerTs) await deps.store.setAnswerTs(task.teamId, task.id, ts);
   };
   // A crash mid-answer left these messages: the new answer is written over them, never beside them.
   const writer = new ThreadAnswerWriter(slack, target, onFirstTs, {

@@ -21,14 +21,16 @@ export const usageSubCommand = defineSubCommand<
     '`/data-engineer usage` shows this channel’s tasks, Claude tokens, estimated cost and 👍/👎 on answers for the last 7 and 30 days',
   ],
   parse: (args) => (args.length === 0 ? { kind: 'usage' } : undefined),
-  run: (deps, { teamId, channelId }) => {
+  run: async (deps, { teamId, channelId }) => {
     const now = Date.now();
-    const lines = WINDOWS.map((days) => {
-      // Lists are not shown: only the totals (limit 0 reads counts and sums).
-      const facts = deps.digests.digestFacts(teamId, channelId, now - days * DAY_MS, now, 0);
-      const votes = deps.feedback.feedbackCounts(teamId, channelId, now - days * DAY_MS);
-      return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)} · ${feedbackText(votes)}`;
-    });
+    const lines = await Promise.all(
+      WINDOWS.map(async (days) => {
+        // Lists are not shown: only the totals (limit 0 reads counts and sums).
+        const facts = await deps.digests.digestFacts(teamId, channelId, now - days * DAY_MS, now, 0);
+        const votes = await deps.feedback.feedbackCounts(teamId, channelId, now - days * DAY_MS);
+        return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)} · ${feedbackText(votes)}`;
+      }),
+    );
     return [
       `*Claude usage in <#${channelId}>*`,
       ...lines,

@@ -32,7 +32,7 @@ export type ActionDeps = RequestClickDeps & {
   /** The per-person and per-workspace limits (USER_TASKS_PER_HOUR, DAILY_TOKEN_BUDGET). */
   limits: UsageLimits;
   /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
-  stopTask(teamId: string, taskId: number, userId: string): boolean;
+  stopTask(teamId: string, taskId: number, userId: string): Promise<boolean>;
 };
 
 /**
@@ -45,7 +45,7 @@ export function registerStop(app: App, deps: ActionDeps): void {
     const tell = (text: string) =>
       respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
     const click = readClick(body);
-    const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
+    const task = click ? await deps.store.getTask(click.teamId, click.value) : undefined;
     if (!click || !task) {
       await tell(STOP_TOO_LATE_TEXT);
       return;
@@ -56,7 +56,7 @@ export function registerStop(app: App, deps: ActionDeps): void {
     }
     // An answer already ended (its pings may still be going out): nothing to stop, and nothing is.
     const writing = task.status === 'queued' || task.status === 'running';
-    const stopped = writing && deps.stopTask(click.teamId, task.id, click.userId);
+    const stopped = writing && (await deps.stopTask(click.teamId, task.id, click.userId));
     deps.logger.info('stop pressed', { teamId: click.teamId, taskId: task.id, by: click.userId, stopped });
     if (!stopped) await tell(STOP_TOO_LATE_TEXT);
   });
@@ -93,18 +93,18 @@ export function registerRetry(app: App, deps: ActionDeps): void {
     await ack();
     const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const click = readClick(body);
-    const task = click ? deps.store.getTask(click.teamId, click.value) : undefined;
+    const task = click ? await deps.store.getTask(click.teamId, click.value) : undefined;
     if (!click || !task) {
       await tell(RETRY_GONE_TEXT).catch(() => undefined);
       return;
     }
     // A retry is a new Claude call: the presser's hourly limit and the workspace's budget apply.
-    const refusal = deps.limits.check(click.teamId, click.userId);
+    const refusal = await deps.limits.check(click.teamId, click.userId);
     if (refusal) {
       await tell(limitRefusalText(refusal)).catch(() => undefined);
       return;
     }
-    if (!deps.admission.retryFailed(click.teamId, task.id, click.userId)) {
+    if (!(await deps.admission.retryFailed(click.teamId, task.id, click.userId))) {
       await tell(retryNotNeededText(task.status === 'done')).catch(() => undefined);
       return;
     }

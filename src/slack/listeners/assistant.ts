@@ -53,7 +53,7 @@ export function registerAssistant(app: App, deps: AssistantListenerDeps): void {
       contextChannelId: started.context?.channel_id,
     };
     try {
-      deps.assistantThreads.rememberThread(thread);
+      await deps.assistantThreads.rememberThread(thread);
     } catch (error) {
       deps.logger.error('could not store a side-panel thread', { teamId, error: errorSummary(error) });
       const delivery = eventDelivery(context);

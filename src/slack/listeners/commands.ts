@@ -94,7 +94,7 @@ async function runSubCommand(
 /** A task: checked against the limits, stored with its job, acknowledged with a receipt. */
 async function submitTask(deps: CommandDeps, input: CommandInput, text: string, ack: Ack): Promise<void> {
   // Before anything is stored: a refused task costs one indexed query and leaves no trace.
-  const refusal = deps.limits.check(input.team_id, input.user_id);
+  const refusal = await deps.limits.check(input.team_id, input.user_id);
   if (refusal) return ack({ response_type: 'ephemeral', text: limitRefusalText(refusal) });
   let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
   try {

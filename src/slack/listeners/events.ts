@@ -82,7 +82,7 @@ export function registerEvents(app: App, deps: MessageDeps & RetentionDeps): voi
     const botMention = context.botUserId ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g') : undefined;
     const withoutMention = (text: string) => (botMention ? text.replace(botMention, '') : text).trim();
     if (teamId && (e.subtype === 'message_deleted' || e.subtype === 'message_changed')) {
-      followEdit(deps, teamId, raw, withoutMention, context);
+      await followEdit(deps, teamId, raw, withoutMention, context);
       return;
     }
     if (!HUMAN_SUBTYPES.has(e.subtype) || e.bot_id || !e.user || e.user === context.botUserId) return;
@@ -117,20 +117,20 @@ export function registerEvents(app: App, deps: MessageDeps & RetentionDeps): voi
 }
 
 /** Applies a deletion or an edit to what is stored; a failed write is not acknowledged (Slack retries). */
-function followEdit(
+async function followEdit(
   deps: MessageDeps & RetentionDeps,
   teamId: string,
   raw: unknown,
   withoutMention: (text: string) => string,
   context: Record<string, unknown>,
-): void {
+): Promise<void> {
   const parsed = editEvent.safeParse(raw);
   if (!parsed.success) return;
   const e = parsed.data;
   try {
     if (e.subtype === 'message_deleted') {
       const previous = e.previous_message;
-      forgetDeletedMessage(deps, {
+      await forgetDeletedMessage(deps, {
         teamId,
         channelId: e.channel,
         ts: e.deleted_ts,
@@ -141,7 +141,7 @@ function followEdit(
       return;
     }
     if (e.message.bot_id) return; // our own answers being written, or another bot's
-    applyEditedMessage(deps, {
+    await applyEditedMessage(deps, {
       teamId,
       channelId: e.channel,
       ts: e.message.ts,

@@ -141,7 +141,8 @@ async function onFormSubmitted(
     return;
   }
   const saved =
-    form.note.trim() !== '' && deps.feedback.comment(form.teamId, form.turnId, form.userId, form.note);
+    form.note.trim() !== '' &&
+    (await deps.feedback.comment(form.teamId, form.turnId, form.userId, form.note));
   // Stored before the ack, which closes the form.
   await ack();
   if (saved) {
