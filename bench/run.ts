@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     `share of input tokens read from the cache on turns 2–10: ${round(conversation.cacheReadShareTurns2to10 * 100, 1)}% (target ≥ 80%)\n`,
   );
 
-  const digest = digestScenario();
+  const digest = await digestScenario();
   console.log(
     `(e) digest for one channel: ${digest.tasks} tasks and ${digest.openRequests} open requests that day, ${digest.otherChannelTasks} tasks elsewhere (ms)`,
   );

@@ -19,7 +19,7 @@ const ROLES = ['backend', 'devops', 'security', 'qa'] as const;
  * 10,000 answer turns and 1,000 open collaboration requests, beside 40,000 tasks in other channels.
  * Baseline, same process: the same build after dropping the digest's indexes.
  */
-export function digestScenario(iterations = 30) {
+export async function digestScenario(iterations = 30) {
   const dir = mkdtempSync(join(tmpdir(), 'deb-bench-digest-'));
   const database = openDatabase(join(dir, 'bot.db'));
   try {
@@ -30,9 +30,9 @@ export function digestScenario(iterations = 30) {
       `https://bench.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
     let messages = 0;
     let chars = 0;
-    const build = () => {
+    const build = async () => {
       const started = performance.now();
-      const facts = store.digestFacts(TEAM, CHANNEL, now - DAY, now, DIGEST_LIST_LIMIT);
+      const facts = await store.digestFacts(TEAM, CHANNEL, now - DAY, now, DIGEST_LIST_LIMIT);
       const parts = [
         digestParent(facts, 'Thu 26 Nov'),
         ...digestDetails(facts, link, now, (who) => `name of ${who.id}`),
@@ -41,7 +41,7 @@ export function digestScenario(iterations = 30) {
       chars = Math.max(...parts.map((p) => p.length));
       return performance.now() - started;
     };
-    build(); // warm the statement cache and the page cache
+    await build(); // warm the statement cache and the page cache
     const indexed = summarise(Array.from({ length: iterations }, build));
     for (const index of [
       'tasks_team_channel_created',
@@ -53,7 +53,7 @@ export function digestScenario(iterations = 30) {
     ]) {
       database.sqlite.exec(`drop index ${index}`);
     }
-    build();
+    await build();
     const withoutIndexes = summarise(Array.from({ length: Math.min(iterations, 10) }, build));
     return {
       tasks: 10_000,

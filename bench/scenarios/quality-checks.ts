@@ -60,7 +60,7 @@ export async function qualityChecksScenario(): Promise<QualityChecksBench> {
     const baselineMs = performance.now() - baselineStart;
 
     const store = new SqliteQualityCheckStore(database.sqlite);
-    adoptChecks(database.sqlite, store);
+    await adoptChecks(database.sqlite, store);
     const slot = new Date('2026-11-30T09:00:00Z');
     const lags: number[] = [];
     let inFlight = 0;
@@ -121,10 +121,10 @@ export async function qualityChecksScenario(): Promise<QualityChecksBench> {
 }
 
 /** 1,000 checks in ten channels of one task, hourly at :00, adopted just before 09:00. */
-function adoptChecks(
+async function adoptChecks(
   sqlite: ReturnType<typeof openDatabase>['sqlite'],
   store: SqliteQualityCheckStore,
-): void {
+): Promise<void> {
   const taskId = Number(
     sqlite
       .prepare(
@@ -134,7 +134,7 @@ function adoptChecks(
       .run().lastInsertRowid,
   );
   for (let channel = 0; channel < 10; channel += 1) {
-    store.adopt({
+    await store.adopt({
       teamId: 'T1',
       channelId: `C${channel}`,
       taskId,

@@ -61,7 +61,7 @@ describe('check runner', () => {
     severity,
   });
 
-  function adopt(channelId: string, checks: CheckDefinition[]) {
+  async function adopt(channelId: string, checks: CheckDefinition[]) {
     const taskId = Number(
       database.sqlite
         .prepare(
@@ -70,7 +70,7 @@ describe('check runner', () => {
         )
         .run(channelId).lastInsertRowid,
     );
-    const result = store.adopt({
+    const result = await store.adopt({
       teamId: 'T1',
       channelId,
       taskId,
@@ -89,13 +89,17 @@ describe('check runner', () => {
   }
 
   it('a run a dead process left and a newer due slot: the newer one runs, the old one is closed, one post', async () => {
-    const [check] = adopt('C1', [noRows('a')]);
+    const [check] = await adopt('C1', [noRows('a')]);
     if (!check) throw new Error('not adopted');
     // 09:00 was claimed by a process that died before it had a result.
-    store.claimRun({ teamId: 'T1', checkId: check.id, slotAt: at(9), nextSlotAt: at(10) }, at(9), at(9));
+    await store.claimRun(
+      { teamId: 'T1', checkId: check.id, slotAt: at(9), nextSlotAt: at(10) },
+      at(9),
+      at(9),
+    );
     clock = new Date(at(10).getTime() + 20 * 60_000);
     await runDueChecks(deps(), clock);
-    const runs = store.runs('T1', check.id, new Date(0));
+    const runs = await store.runs('T1', check.id, new Date(0));
     expect(
       runs.map((r) => [r.slotAt.toISOString().slice(11, 16), r.result?.kind, r.result?.observed]),
     ).toEqual([
@@ -106,7 +110,7 @@ describe('check runner', () => {
   });
 
   it(`pings the QA owner at most ${MAX_QA_PINGS_PER_DAY} times a day per channel; later failures are posted without a ping`, async () => {
-    adopt(
+    await adopt(
       'C1',
       ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => noRows(n)),
     );
@@ -118,18 +122,18 @@ describe('check runner', () => {
   });
 
   it('never keeps what a source error quotes from the data, and masks a value that is personal data', async () => {
-    const [failing] = adopt('C1', [noRows('cast', 'warning')]);
+    const [failing] = await adopt('C1', [noRows('cast', 'warning')]);
     answer = () => {
       throw new DataSourceError('invalid input syntax for type integer: "alice.martin@example.com"');
     };
     clock = new Date(at(9).getTime() + 30_000);
     await runDueChecks(deps(), clock);
-    expect(store.runs('T1', failing?.id ?? 0, new Date(0))[0]?.result).toEqual({
+    expect((await store.runs('T1', failing?.id ?? 0, new Date(0)))[0]?.result).toEqual({
       kind: 'error',
       observed: 'the query failed on the source',
     });
 
-    const [value] = adopt('C2', [
+    const [value] = await adopt('C2', [
       {
         name: 'card',
         sql: 'select card from t limit 1',
@@ -140,13 +144,13 @@ describe('check runner', () => {
     answer = () => ({ columns: ['card'], rows: [['4111111111111111']], truncated: false });
     clock = new Date(at(10).getTime() + 30_000);
     await runDueChecks(deps(), clock);
-    const observed = store.runs('T1', value?.id ?? 0, new Date(0))[0]?.result?.observed;
+    const observed = (await store.runs('T1', value?.id ?? 0, new Date(0)))[0]?.result?.observed;
     expect(observed).toBe('<card ****1111>');
     expect(posts.map((p) => p.text).join('\n')).not.toContain('4111111111111111');
   });
 
   it('gives up a post that keeps failing after five tries, so it cannot hold up the others', async () => {
-    adopt('C1', [noRows('a')]);
+    await adopt('C1', [noRows('a')]);
     const failing = deps();
     let tries = 0;
     failing.slack.postBlocks = async () => {
@@ -156,9 +160,9 @@ describe('check runner', () => {
     clock = new Date(at(9).getTime() + 30_000);
     // Each pass tries before and after its runs.
     await runDueChecks(failing, clock);
-    expect(store.unannounced(10)).toHaveLength(1);
+    expect(await store.unannounced(10)).toHaveLength(1);
     for (let pass = 0; pass < 3; pass += 1) await runDueChecks(failing, clock);
     expect(tries).toBe(5);
-    expect(store.unannounced(10)).toHaveLength(0);
+    expect(await store.unannounced(10)).toHaveLength(0);
   });
 });

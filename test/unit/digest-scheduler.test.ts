@@ -149,8 +149,8 @@ describe('DigestScheduler.runDue (fake clock)', () => {
     const db = databases[0]?.db;
     if (!db) throw new Error('no database');
     const store = new SqliteDigestStore(db, new SqliteCollaborationStore(db));
-    store.saveDigestSetting(TEAM, 'C1', { enabled: false }, 'U0ADMIN');
-    store.saveDigestSetting(TEAM, 'C2', { time: '07:00', timeZone: 'Asia/Tokyo' }, 'U0ADMIN');
+    await store.saveDigestSetting(TEAM, 'C1', { enabled: false }, 'U0ADMIN');
+    await store.saveDigestSetting(TEAM, 'C2', { time: '07:00', timeZone: 'Asia/Tokyo' }, 'U0ADMIN');
     // 07:00 in Tokyo on the 26th is 22:00 UTC on the 25th: C2's day starts before UTC's.
     expect([...(await bot.runDue(new Date('2026-11-25T22:00:10Z')))]).toEqual([['C2', 'posted']]);
     // Later the same Tokyo day, at UTC's 09:00: C2 was done for its day, C1 stays off.

@@ -52,7 +52,7 @@ describe('a job whose lease cannot be renewed', () => {
         logger: createLogger({ level: 'error', secrets: [], sink: () => {} }),
       },
     );
-    worker.start();
+    await worker.start();
     await until(() => aborted !== undefined, 10_000);
     expect(aborted?.reason).toEqual({ kind: 'lease_lost' });
     // Still inside its own lease when it stopped: nobody else could have claimed the job yet.

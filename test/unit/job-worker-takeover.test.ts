@@ -24,11 +24,11 @@ describe('a worker taking over the jobs of another', () => {
   let database: OpenDatabase;
   const workers: JobWorker[] = [];
   const releases: (() => void)[] = [];
-  afterEach(() => {
+  afterEach(async () => {
     for (const release of releases.splice(0)) release();
     for (const worker of workers.splice(0)) {
       worker.stop();
-      worker.close();
+      await worker.close();
     }
     database.close();
   });
@@ -43,7 +43,7 @@ describe('a worker taking over the jobs of another', () => {
   }
 
   /** A worker whose handler holds its job until the test ends; `signals` get each job's signal. */
-  function startWorker(
+  async function startWorker(
     queue: SqliteJobQueue,
     options: {
       identity: WorkerIdentity;
@@ -52,7 +52,7 @@ describe('a worker taking over the jobs of another', () => {
       leaseMs?: number;
     },
     signals: AbortSignal[] = [],
-  ): JobWorker {
+  ): Promise<JobWorker> {
     const worker = new JobWorker(
       queue,
       (_job, signal) =>
@@ -63,7 +63,7 @@ describe('a worker taking over the jobs of another', () => {
       { concurrency: 1, leaseMs: options.leaseMs ?? 60_000, pollMs: 60_000, logger, ...options },
     );
     workers.push(worker);
-    worker.start();
+    await worker.start();
     return worker;
   }
 
@@ -74,7 +74,7 @@ describe('a worker taking over the jobs of another', () => {
   it('never takes the job of a live container with the same hostname but its own pid namespace', async () => {
     const queue = await setUp();
     // Both containers run the bot as pid 1 (host networking, compose `hostname: bot`).
-    const a = startWorker(queue, {
+    const a = await startWorker(queue, {
       identity: {
         host: 'bot',
         pid: 1,
@@ -86,7 +86,7 @@ describe('a worker taking over the jobs of another', () => {
     });
     await until(() => owner() === a.owner);
     // In B's namespace, pid 1 is B itself (started later), and no other pid of A's runs.
-    startWorker(queue, {
+    await startWorker(queue, {
       identity: {
         host: 'bot',
         pid: 1,
@@ -97,7 +97,7 @@ describe('a worker taking over the jobs of another', () => {
       pidRuns: (pid) => pid === 1,
     });
     expect(owner()).toBe(a.owner);
-    expect(queue.otherWorkers('nobody').length).toBe(2); // A's row was not removed as dead either
+    expect((await queue.otherWorkers('nobody')).length).toBe(2); // A's row was not removed as dead either
   });
 
   it('still takes over at once from a dead process in the same pid namespace', async () => {
@@ -109,16 +109,19 @@ describe('a worker taking over the jobs of another', () => {
       pidNamespace: 'pid:[4026532001]',
       bootId: BOOT,
     };
-    const a = startWorker(queue, { identity, pidRuns: () => true });
+    const a = await startWorker(queue, { identity, pidRuns: () => true });
     await until(() => owner() === a.owner);
     // The container restarted: pid 1 again, a later process, the same namespace.
-    const b = startWorker(queue, { identity: { ...identity, processStartedAt: 9_000 }, pidRuns: () => true });
+    const b = await startWorker(queue, {
+      identity: { ...identity, processStartedAt: 9_000 },
+      pidRuns: () => true,
+    });
     await until(() => owner() === b.owner);
   });
 
   it('leaves a stale-looking worker its job while the lease is valid, and takes it once the lease expired', async () => {
     const queue = await setUp();
-    const a = startWorker(queue, {
+    const a = await startWorker(queue, {
       identity: { host: 'web-1', pid: 10, processStartedAt: 1_000, pidNamespace: 'pid:[1]', bootId: BOOT },
       pidRuns: () => true,
     });
@@ -131,7 +134,7 @@ describe('a worker taking over the jobs of another', () => {
         .run(Date.now() - 10_000, a.owner);
     ageHeartbeat();
     // B, on another host, counts a heartbeat older than 3 s (its lease is 3 s) as stale.
-    const b = startWorker(queue, {
+    const b = await startWorker(queue, {
       identity: { host: 'web-2', pid: 10, processStartedAt: 1_000, pidNamespace: 'pid:[1]', bootId: BOOT },
       pidRuns: () => false,
       leaseMs: 3_000,
@@ -148,15 +151,15 @@ describe('a worker taking over the jobs of another', () => {
     /** A database that refuses heartbeats (SQLITE_BUSY from another process) after the first. */
     class BusyQueue extends SqliteJobQueue {
       beats = 0;
-      override heartbeat(...args: Parameters<SqliteJobQueue['heartbeat']>): void {
+      override async heartbeat(...args: Parameters<SqliteJobQueue['heartbeat']>): Promise<void> {
         if (++this.beats > 1) throw new Error('SQLITE_BUSY: database is locked');
-        super.heartbeat(...args);
+        await super.heartbeat(...args);
       }
     }
     const queue = await setUp((db) => new BusyQueue(db.sqlite));
     let clock = Date.now();
     const signals: AbortSignal[] = [];
-    startWorker(
+    await startWorker(
       queue,
       {
         identity: { host: 'web-1', pid: 10, processStartedAt: 1_000, pidNamespace: null, bootId: null },

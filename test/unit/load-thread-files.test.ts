@@ -62,7 +62,7 @@ function memoryStore(): ThreadFileStore & { rows: ThreadFileRow[] } {
 describe('shared files: transient load outcomes', () => {
   it('a file the sandbox could not judge stays new and untold, and is loaded by the next answer', async () => {
     const store = memoryStore();
-    store.record(THREAD, [
+    await store.record(THREAD, [
       { fileId: 'F1', messageTs: '2.0', name: 'evil.json' },
       { fileId: 'F2', messageTs: '2.0', name: 'good.csv' },
     ]);
@@ -119,7 +119,7 @@ describe('shared files: transient load outcomes', () => {
 
   it('a refusal reason is masked before it is stored, posted or given to the model (a second wall)', async () => {
     const store = memoryStore();
-    store.record(THREAD, [{ fileId: 'F1', messageTs: '2.0', name: 'cards.json' }]);
+    await store.record(THREAD, [{ fileId: 'F1', messageTs: '2.0', name: 'cards.json' }]);
     const posts: string[] = [];
     const hostile = 'not valid JSON: "<!channel> card 4111 1111 1111 1111, mail ana@example.com"';
     const sandbox: AnswerSandbox = {

@@ -70,8 +70,8 @@ describe('runPostAnswerSteps', () => {
       },
       { deliveryId: `d-${Math.random()}` },
     );
-    const turn = store.beginAssistantTurn('T1', task.id);
-    store.finishAssistantTurn('T1', turn.id, 'the answer ```sql\nselect 1\n```', {
+    const turn = await store.beginAssistantTurn('T1', task.id);
+    await store.finishAssistantTurn('T1', turn.id, 'the answer ```sql\nselect 1\n```', {
       inputTokens: 1,
       outputTokens: 1,
       cacheReadTokens: 0,

@@ -31,8 +31,8 @@ describe('quality check store', () => {
   });
   afterEach(() => database.sqlite.close());
 
-  const adoptIn = (teamId: string, channelId: string, names: string[], adoptedBy = 'U1') => {
-    const result = store.adopt({
+  const adoptIn = async (teamId: string, channelId: string, names: string[], adoptedBy = 'U1') => {
+    const result = await store.adopt({
       teamId,
       channelId,
       taskId,
@@ -50,50 +50,50 @@ describe('quality check store', () => {
     return result;
   };
 
-  it('keeps the latest proposal per task and name, and only for its team', () => {
+  it('keeps the latest proposal per task and name, and only for its team', async () => {
     const proposal = { ...check('a'), teamId: 'T1', taskId, sandboxObserved: '0 rows', sandboxPassed: true };
-    store.propose(proposal);
-    store.propose({ ...proposal, sql: 'select 2', sandboxPassed: false, sandboxObserved: '1 row' });
-    expect(store.proposals('T1', taskId)).toEqual([
+    await store.propose(proposal);
+    await store.propose({ ...proposal, sql: 'select 2', sandboxPassed: false, sandboxObserved: '1 row' });
+    expect(await store.proposals('T1', taskId)).toEqual([
       { ...proposal, sql: 'select 2', sandboxPassed: false, sandboxObserved: '1 row' },
     ]);
-    expect(store.proposals('T2', taskId)).toEqual([]);
+    expect(await store.proposals('T2', taskId)).toEqual([]);
   });
 
-  it('never overwrites a check another adoption already named in the channel', () => {
-    expect(adoptIn('T1', 'C1', ['a', 'b']).adopted.map((c) => c.name)).toEqual(['a', 'b']);
-    const again = adoptIn('T1', 'C1', ['b', 'c'], 'U2');
+  it('never overwrites a check another adoption already named in the channel', async () => {
+    expect((await adoptIn('T1', 'C1', ['a', 'b'])).adopted.map((c) => c.name)).toEqual(['a', 'b']);
+    const again = await adoptIn('T1', 'C1', ['b', 'c'], 'U2');
     expect(again).toMatchObject({ taken: ['b'], adopted: [{ name: 'c', adoptedBy: 'U2' }] });
-    expect(store.byName('T1', 'C1', 'b')?.adoptedBy).toBe('U1');
-    expect(adoptIn('T2', 'C1', ['b']).adopted).toHaveLength(1);
-    expect(store.checksIn('T1', 'C1').map((c) => c.name)).toEqual(['a', 'b', 'c']);
+    expect((await store.byName('T1', 'C1', 'b'))?.adoptedBy).toBe('U1');
+    expect((await adoptIn('T2', 'C1', ['b'])).adopted).toHaveLength(1);
+    expect((await store.checksIn('T1', 'C1')).map((c) => c.name)).toEqual(['a', 'b', 'c']);
     // The caps are counted in the same transaction: 3 + 2 > 4 in the channel, then 5 + 1 > 5 in the team.
     expect(() => adoptIn('T1', 'C1', ['d', 'e'])).toThrow('full: channel');
-    adoptIn('T1', 'C2', ['x', 'y']);
+    await adoptIn('T1', 'C2', ['x', 'y']);
     expect(() => adoptIn('T1', 'C3', ['z'])).toThrow('full: team');
-    expect(store.checksIn('T1', 'C3')).toEqual([]);
+    expect(await store.checksIn('T1', 'C3')).toEqual([]);
   });
 
-  it('claims each slot once, moves the last slot, and stores the result with the alert state', () => {
-    const [a] = adoptIn('T1', 'C1', ['a']).adopted;
+  it('claims each slot once, moves the last slot, and stores the result with the alert state', async () => {
+    const [a] = (await adoptIn('T1', 'C1', ['a'])).adopted;
     if (!a) throw new Error('not adopted');
     const slot = new Date('2026-11-30T09:00:00Z');
     const stale = new Date('2026-11-30T08:50:00Z');
     expect(
-      store.claimRun({ teamId: 'T2', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+      await store.claimRun({ teamId: 'T2', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
     ).toBe(false);
     expect(
-      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+      await store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
     ).toBe(true);
     expect(
-      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
+      await store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, stale),
     ).toBe(false);
-    expect(store.isRunning('T1', a.id, stale)).toBe(true);
-    expect(store.check('T1', a.id)?.lastSlotAt).toEqual(slot);
+    expect(await store.isRunning('T1', a.id, stale)).toBe(true);
+    expect((await store.check('T1', a.id))?.lastSlotAt).toEqual(slot);
     const { state, action } = nextAlert(a.alert, false, slot);
     const run = { teamId: 'T1', checkId: a.id, slotAt: slot };
     expect(
-      store.finishRun(
+      await store.finishRun(
         run,
         { result: { kind: 'failed', observed: '3 rows' }, alert: state, action },
         slot,
@@ -101,19 +101,19 @@ describe('quality check store', () => {
       ),
     ).toBe(false);
     expect(
-      store.finishRun(
+      await store.finishRun(
         run,
         { result: { kind: 'failed', observed: '3 rows' }, alert: state, action },
         slot,
         slot,
       ),
     ).toBe(true);
-    expect(store.isRunning('T1', a.id, stale)).toBe(false);
-    expect(store.check('T1', a.id)?.alert).toEqual(state);
-    expect(store.unannounced(10)).toEqual([{ ...run, action: 'failure', observed: '3 rows' }]);
-    store.markAnnounced(run, '123.456');
-    expect(store.unannounced(10)).toEqual([]);
-    expect(store.runs('T1', a.id, new Date(0))).toEqual([
+    expect(await store.isRunning('T1', a.id, stale)).toBe(false);
+    expect((await store.check('T1', a.id))?.alert).toEqual(state);
+    expect(await store.unannounced(10)).toEqual([{ ...run, action: 'failure', observed: '3 rows' }]);
+    await store.markAnnounced(run, '123.456');
+    expect(await store.unannounced(10)).toEqual([]);
+    expect(await store.runs('T1', a.id, new Date(0))).toEqual([
       {
         checkId: a.id,
         slotAt: slot,
@@ -125,10 +125,10 @@ describe('quality check store', () => {
         falsePositive: false,
       },
     ]);
-    expect(store.runs('T2', a.id, new Date(0))).toEqual([]);
+    expect(await store.runs('T2', a.id, new Date(0))).toEqual([]);
     // A finished run is never claimed again, however old.
     expect(
-      store.claimRun(
+      await store.claimRun(
         { teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined },
         new Date('2026-12-01T00:00:00Z'),
         new Date('2026-12-01T00:00:00Z'),
@@ -136,61 +136,67 @@ describe('quality check store', () => {
     ).toBe(false);
   });
 
-  it('claims a run cut short again only once it is stale', () => {
-    const [a] = adoptIn('T1', 'C1', ['a']).adopted;
+  it('claims a run cut short again only once it is stale', async () => {
+    const [a] = (await adoptIn('T1', 'C1', ['a'])).adopted;
     if (!a) throw new Error('not adopted');
     const slot = new Date('2026-11-30T09:00:00Z');
-    store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
+    await store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
     const early = new Date('2026-11-30T09:01:00Z');
-    expect(store.abandonedRuns(slot, 10)).toEqual([]);
+    expect(await store.abandonedRuns(slot, 10)).toEqual([]);
     expect(
-      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, early, slot),
+      await store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, early, slot),
     ).toBe(false);
     const later = new Date('2026-11-30T09:20:00Z');
     const staleBefore = new Date('2026-11-30T09:10:00Z');
-    expect(store.abandonedRuns(staleBefore, 10)).toEqual([{ teamId: 'T1', checkId: a.id, slotAt: slot }]);
+    expect(await store.abandonedRuns(staleBefore, 10)).toEqual([
+      { teamId: 'T1', checkId: a.id, slotAt: slot },
+    ]);
     expect(
-      store.claimRun(
+      await store.claimRun(
         { teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined },
         later,
         staleBefore,
       ),
     ).toBe(true);
-    expect(store.abandonedRuns(staleBefore, 10)).toEqual([]);
+    expect(await store.abandonedRuns(staleBefore, 10)).toEqual([]);
   });
 
-  it('pauses, resumes from a new moment, lists only active checks, and deletes with the runs', () => {
-    const [a, b] = adoptIn('T1', 'C1', ['a', 'b']).adopted;
+  it('pauses, resumes from a new moment, lists only active checks, and deletes with the runs', async () => {
+    const [a, b] = (await adoptIn('T1', 'C1', ['a', 'b'])).adopted;
     if (!a || !b) throw new Error('not adopted');
-    store.setState('T1', a.id, 'paused');
-    expect(store.dueChecks(new Date('2026-12-31T00:00:00Z'), 10).map((c) => c.name)).toEqual(['b']);
+    await store.setState('T1', a.id, 'paused');
+    expect((await store.dueChecks(new Date('2026-12-31T00:00:00Z'), 10)).map((c) => c.name)).toEqual(['b']);
     const resumed = new Date('2026-11-30T15:00:00Z');
-    store.setState('T1', a.id, 'active', { at: resumed, nextSlotAt: new Date('2026-11-30T16:00:00Z') });
-    expect(store.check('T1', a.id)).toMatchObject({ state: 'active', lastSlotAt: resumed });
-    store.claimRun({ teamId: 'T1', checkId: b.id, slotAt: resumed, nextSlotAt: undefined }, resumed, resumed);
-    store.remove('T2', b.id);
-    expect(store.check('T1', b.id)).toBeDefined();
-    store.remove('T1', b.id);
-    expect(store.check('T1', b.id)).toBeUndefined();
+    await store.setState('T1', a.id, 'active', { at: resumed, nextSlotAt: new Date('2026-11-30T16:00:00Z') });
+    expect(await store.check('T1', a.id)).toMatchObject({ state: 'active', lastSlotAt: resumed });
+    await store.claimRun(
+      { teamId: 'T1', checkId: b.id, slotAt: resumed, nextSlotAt: undefined },
+      resumed,
+      resumed,
+    );
+    await store.remove('T2', b.id);
+    expect(await store.check('T1', b.id)).toBeDefined();
+    await store.remove('T1', b.id);
+    expect(await store.check('T1', b.id)).toBeUndefined();
     expect(database.sqlite.prepare('select count(*) as n from check_runs').get()).toEqual({ n: 0 });
   });
 
-  it('prunes check runs after RETENTION_DAYS, but keeps 31 days for the 30-day pass rate', () => {
-    const [a] = adoptIn('T1', 'C1', ['a']).adopted;
+  it('prunes check runs after RETENTION_DAYS, but keeps 31 days for the 30-day pass rate', async () => {
+    const [a] = (await adoptIn('T1', 'C1', ['a'])).adopted;
     if (!a) throw new Error('not adopted');
     const day = 86_400_000;
     const now = Date.now();
     for (const daysAgo of [40, 20, 1]) {
       const slot = new Date(now - daysAgo * day);
-      store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
+      await store.claimRun({ teamId: 'T1', checkId: a.id, slotAt: slot, nextSlotAt: undefined }, slot, slot);
     }
     const retention = new SqliteRetentionStore(database.sqlite);
     // RETENTION_DAYS=7: only the 40-day-old run goes.
-    retention.prune('T1', now - 7 * day, now - day);
+    await retention.prune('T1', now - 7 * day, now - day);
     expect(
-      store.runs('T1', a.id, new Date(0)).map((r) => Math.round((now - r.slotAt.getTime()) / day)),
+      (await store.runs('T1', a.id, new Date(0))).map((r) => Math.round((now - r.slotAt.getTime()) / day)),
     ).toEqual([20, 1]);
-    retention.prune('T2', now, now);
-    expect(store.runs('T1', a.id, new Date(0))).toHaveLength(2);
+    await retention.prune('T2', now, now);
+    expect(await store.runs('T1', a.id, new Date(0))).toHaveLength(2);
   });
 });

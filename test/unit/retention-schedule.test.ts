@@ -14,7 +14,7 @@ describe('RetentionSchedule', () => {
     vi.useRealTimers();
   });
 
-  it('prunes every workspace at start-up and then once a day, RETENTION_DAYS back', () => {
+  it('prunes every workspace at start-up and then once a day, RETENTION_DAYS back', async () => {
     const cutoffs: [string, number][] = [];
     const retention = {
       teams: () => ['T1', 'T2'],
@@ -24,7 +24,7 @@ describe('RetentionSchedule', () => {
       },
     } as unknown as RetentionStore;
     const schedule = new RetentionSchedule({ retention, logger: silent }, 90);
-    schedule.start();
+    await schedule.start();
     const start = Date.now();
     expect(cutoffs).toEqual([
       ['T1', start - 90 * DAY_MS],

@@ -64,7 +64,7 @@ describe('SqliteTaskStore', () => {
     expect(rows('select task_id from turns')).toHaveLength(3);
     expect(rows('select task_id from jobs')).toHaveLength(3);
     expect(rows('select id from admissions')).toHaveLength(3);
-    expect(store.getTask('T1', earlier.task.id)?.threadTs).toBe('5.5');
+    expect((await store.getTask('T1', earlier.task.id))?.threadTs).toBe('5.5');
   });
 
   it('keeps at most 50 dictionary tables per task however often the agent publishes new ones', async () => {
@@ -72,9 +72,9 @@ describe('SqliteTaskStore', () => {
     const artifacts = new SqliteArtifactStore(database.db);
     for (let call = 0; call < 5; call++) {
       const tables = Array.from({ length: 50 }, (_, i) => ({ table: `t_${call}_${i}`, columns: [] }));
-      artifacts.saveDictionaryInput(task.teamId, task.id, { tables });
+      await artifacts.saveDictionaryInput(task.teamId, task.id, { tables });
     }
-    const kept = artifacts.dictionaryInput(task.teamId, task.id)?.tables ?? [];
+    const kept = (await artifacts.dictionaryInput(task.teamId, task.id))?.tables ?? [];
     expect(kept).toHaveLength(50);
     // The newest call's tables are the ones kept.
     expect(kept.at(-1)?.table).toBe('t_4_49');
@@ -128,29 +128,29 @@ describe('SqliteTaskStore', () => {
 
   it('never reads another workspace’s rows', async () => {
     const { task } = await admission.createTask(newTask('T1'), { deliveryId: 'd1' });
-    expect(store.getTask('T2', task.id)).toBeUndefined();
-    store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
-    expect(store.listTurns('T2', task.id)).toEqual([]);
-    store.failTask(
+    expect(await store.getTask('T2', task.id)).toBeUndefined();
+    await store.addTurn('T1', task.id, { role: 'user', content: 'hello' });
+    expect(await store.listTurns('T2', task.id)).toEqual([]);
+    await store.failTask(
       'T2',
       task.id,
       'x',
       { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
       0,
     );
-    expect(store.getTask('T1', task.id)?.status).toBe('queued');
+    expect((await store.getTask('T1', task.id))?.status).toBe('queued');
     // The same delivery id in another workspace is a different delivery.
     expect((await admission.createTask(newTask('T2'), { deliveryId: 'd1' })).created).toBe(true);
   });
 
   it('records the answer, usage and cost on completion', async () => {
     const { task } = await admission.createTask(newTask(), { deliveryId: 'd1' });
-    store.setThread('T1', task.id, '100.1');
-    store.markRunning('T1', task.id, 'claude-sonnet-5-5');
-    store.setAnswerTs('T1', task.id, '100.2');
+    await store.setThread('T1', task.id, '100.1');
+    await store.markRunning('T1', task.id, 'claude-sonnet-5-5');
+    await store.setAnswerTs('T1', task.id, '100.2');
     // The first turn (the request) was stored with the task.
-    store.addTurn('T1', task.id, { role: 'assistant', content: 'a' });
-    store.completeTask(
+    await store.addTurn('T1', task.id, { role: 'assistant', content: 'a' });
+    await store.completeTask(
       'T1',
       task.id,
       { inputTokens: 10, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 1 },
@@ -171,7 +171,7 @@ describe('SqliteTaskStore', () => {
       cache_write_tokens: 1,
       cost_usd: 0.5,
     });
-    expect(store.listTurns('T1', task.id)).toEqual([
+    expect(await store.listTurns('T1', task.id)).toEqual([
       { role: 'user', content: 'design a pipeline' },
       { role: 'assistant', content: 'a' },
     ]);

@@ -146,13 +146,12 @@ export class ThreadAnswerWriter {
 
   /** Keeps a store write's outcome for `finish` (handled at once: a failure is never an unhandled rejection). */
   private track(write: void | Promise<void>): void {
-    if (write)
-      this.recording.push(
-        write.then(
-          () => undefined,
-          (error: unknown) => ({ error }),
-        ),
-      );
+    this.recording.push(
+      Promise.resolve(write).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      ),
+    );
   }
 
   private closeCurrent(closingBlocks?: BlockMessage): void {
