@@ -87,8 +87,8 @@ export async function qualityChecksScenario(): Promise<QualityChecksBench> {
       {
         qualityChecks: store,
         dataSources: sources,
-        channelSources: { sourceOf: () => ({ sourceName: 'warehouse', setBy: 'U1', setAt: 0 }) },
-        collaboration: { effectiveOwners: () => new Map() },
+        channelSources: { sourceOf: async () => ({ sourceName: 'warehouse', setBy: 'U1', setAt: 0 }) },
+        collaboration: { effectiveOwners: async () => new Map() },
         slack: {
           postText: async () => '1.1',
           postBlocks: async () => '1.1',

@@ -37,8 +37,8 @@ describe('check runner', () => {
   const deps = () => ({
     qualityChecks: store,
     dataSources: { get: () => source },
-    channelSources: { sourceOf: () => ({ sourceName: 'warehouse', setBy: 'U0', setAt: 0 }) },
-    collaboration: { effectiveOwners: () => qaOwner },
+    channelSources: { sourceOf: async () => ({ sourceName: 'warehouse', setBy: 'U0', setAt: 0 }) },
+    collaboration: { effectiveOwners: async () => qaOwner },
     slack: {
       postText: async (_c: string, text: string, _t?: string, key?: string) => {
         posts.push({ text, ...(key ? { key } : {}) });

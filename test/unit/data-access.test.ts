@@ -28,8 +28,13 @@ function access(options: { cap?: number } = {}) {
   const source = { ...INFO } as unknown as DataSource;
   const deps: AnswerDataDeps = {
     dataSources: { get: (name) => (name === 'warehouse' ? source : undefined) },
-    channelSources: { sourceOf: () => mapping },
-    dataAudit: { record: (call) => audit.push(call), recent: () => [] },
+    channelSources: { sourceOf: async () => mapping },
+    dataAudit: {
+      record: async (call) => {
+        audit.push(call);
+      },
+      recent: async () => [],
+    },
     logger: quiet,
     callsPerAnswer: options.cap ?? 30,
     resultChars: 8_000,

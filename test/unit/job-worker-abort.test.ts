@@ -11,7 +11,7 @@ import { until } from '../support/wait.js';
 
 /** A queue whose lease renewals fail (e.g. the database stays locked by another process). */
 class UnrenewableQueue extends SqliteJobQueue {
-  override renew(): boolean {
+  override async renew(): Promise<boolean> {
     throw new Error('database is locked');
   }
 }
@@ -19,9 +19,9 @@ class UnrenewableQueue extends SqliteJobQueue {
 describe('a job whose lease cannot be renewed', () => {
   let database: OpenDatabase;
   let worker: JobWorker | undefined;
-  afterEach(() => {
+  afterEach(async () => {
     worker?.stop();
-    worker?.close();
+    await worker?.close();
     database.close();
   });
 

@@ -30,7 +30,7 @@ function memoryStore(): ThreadFileStore & { rows: ThreadFileRow[] } {
   const rows: ThreadFileRow[] = [];
   return {
     rows,
-    record(_thread, files) {
+    async record(_thread, files) {
       for (const f of files)
         rows.push({
           id: rows.length + 1,
@@ -43,8 +43,8 @@ function memoryStore(): ThreadFileStore & { rows: ThreadFileRow[] } {
           replyState: null,
         });
     },
-    list: () => rows.map((r) => ({ ...r })),
-    update(_team, id, fields) {
+    list: async () => rows.map((r) => ({ ...r })),
+    async update(_team, id, fields) {
       const row = rows.find((r) => r.id === id);
       if (!row) return;
       if (fields.name) row.name = fields.name;
@@ -52,7 +52,7 @@ function memoryStore(): ThreadFileStore & { rows: ThreadFileRow[] } {
       if (fields.status) row.status = fields.status;
       if (fields.detail) row.detail = fields.detail;
     },
-    setReplyState(_team, id, state) {
+    async setReplyState(_team, id, state) {
       const row = rows.find((r) => r.id === id);
       if (row) row.replyState = state;
     },

@@ -68,9 +68,9 @@ describe('quality check store', () => {
     expect((await adoptIn('T2', 'C1', ['b'])).adopted).toHaveLength(1);
     expect((await store.checksIn('T1', 'C1')).map((c) => c.name)).toEqual(['a', 'b', 'c']);
     // The caps are counted in the same transaction: 3 + 2 > 4 in the channel, then 5 + 1 > 5 in the team.
-    expect(() => adoptIn('T1', 'C1', ['d', 'e'])).toThrow('full: channel');
+    await expect(adoptIn('T1', 'C1', ['d', 'e'])).rejects.toThrow('full: channel');
     await adoptIn('T1', 'C2', ['x', 'y']);
-    expect(() => adoptIn('T1', 'C3', ['z'])).toThrow('full: team');
+    await expect(adoptIn('T1', 'C3', ['z'])).rejects.toThrow('full: team');
     expect(await store.checksIn('T1', 'C3')).toEqual([]);
   });
 

@@ -24,7 +24,7 @@ export class SseWriter {
       'request-id': requestId,
     });
     res.flushHeaders();
-    gone.then(() => {
+    void gone.then(() => {
       this.alive = false;
       if (!res.writableEnded) recorded.closedByClient = true;
     });

@@ -283,6 +283,7 @@ export class FakeSlackServer implements FakeSlack {
         parseArgs(raw, req.headers['content-type'] ?? '', url.searchParams) ?? {};
       call.args = early;
       const hold = this.script.takeHold(call.method, early);
+      // biome-ignore lint/nursery/noMisusedPromises: a hold (a promise) or none (undefined)
       if (hold) await hold;
       const { status, body, headers } = this.api(call, raw, req, url);
       call.response = body;
