@@ -17,8 +17,8 @@ describe('RetentionSchedule', () => {
   it('prunes every workspace at start-up and then once a day, RETENTION_DAYS back', async () => {
     const cutoffs: [string, number][] = [];
     const retention = {
-      teams: () => ['T1', 'T2'],
-      prune: (teamId: string, cutoff: number) => {
+      teams: async () => ['T1', 'T2'],
+      prune: async (teamId: string, cutoff: number) => {
         cutoffs.push([teamId, cutoff]);
         return { tasks: 0, turns: 0, events: 0 };
       },
@@ -30,15 +30,15 @@ describe('RetentionSchedule', () => {
       ['T1', start - 90 * DAY_MS],
       ['T2', start - 90 * DAY_MS],
     ]);
-    vi.advanceTimersByTime(DAY_MS - 1);
+    await vi.advanceTimersByTimeAsync(DAY_MS - 1);
     expect(cutoffs).toHaveLength(2);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(cutoffs.slice(2)).toEqual([
       ['T1', start + DAY_MS - 90 * DAY_MS],
       ['T2', start + DAY_MS - 90 * DAY_MS],
     ]);
     schedule.stop();
-    vi.advanceTimersByTime(2 * DAY_MS);
+    await vi.advanceTimersByTimeAsync(2 * DAY_MS);
     expect(cutoffs).toHaveLength(4);
   });
 });
