@@ -331,11 +331,21 @@ export class SqliteQualityCheckStore implements QualityCheckStore {
     this.statements.release.run(runKey(run));
   }
 
-  async recordPing(teamId: string, channelId: string, at: Date): Promise<void> {
-    this.statements.recordPing.run(teamId, channelId, at.getTime());
+  async claimPing(teamId: string, channelId: string, at: Date, since: Date, max: number): Promise<boolean> {
+    return this.sqlite
+      .transaction(() => {
+        if (this.countPings(teamId, channelId, since) >= max) return false;
+        this.statements.recordPing.run(teamId, channelId, at.getTime());
+        return true;
+      })
+      .immediate();
   }
 
   async pingsSince(teamId: string, channelId: string, since: Date): Promise<number> {
+    return this.countPings(teamId, channelId, since);
+  }
+
+  private countPings(teamId: string, channelId: string, since: Date): number {
     return (this.statements.pingsSince.get(teamId, channelId, since.getTime()) as { n: number }).n;
   }
 

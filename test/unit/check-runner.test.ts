@@ -121,6 +121,45 @@ describe('check runner', () => {
     expect(failures.filter((p) => p.text.includes('<!subteam^S0QA>'))).toHaveLength(MAX_QA_PINGS_PER_DAY);
   });
 
+  it('keeps the QA ping cap when two processes announce at once over a store that answers later', async () => {
+    await adopt(
+      'C1',
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => noRows(n)),
+    );
+    clock = new Date(at(9).getTime() + 30_000);
+    // A first pass runs the checks but cannot post (and has no QA owner to ping): all 7 wait to be posted.
+    const offline = deps();
+    offline.collaboration.effectiveOwners = async () => new Map();
+    offline.slack.postBlocks = async () => {
+      throw new Error('service_unavailable');
+    };
+    await runDueChecks(offline, clock);
+    expect(await store.unannounced(10)).toHaveLength(7);
+    // Like a database across the network: every store call answers one to three turns of the event loop
+    // later (a fixed pattern, so the test is repeatable), so the two passes interleave between any two
+    // calls (a count and an insert included).
+    let calls = 0;
+    const remote = new Proxy(store, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          calls += 1;
+          for (let turn = 0; turn <= calls % 3; turn += 1)
+            await new Promise((resolve) => setImmediate(resolve));
+          return value.apply(target, args);
+        };
+      },
+    });
+    await Promise.all([
+      runDueChecks({ ...deps(), qualityChecks: remote }, clock),
+      runDueChecks({ ...deps(), qualityChecks: remote }, clock),
+    ]);
+    const failures = posts.filter((p) => p.text.includes('failed*'));
+    expect(failures).toHaveLength(7);
+    expect(failures.filter((p) => p.text.includes('<!subteam^S0QA>'))).toHaveLength(MAX_QA_PINGS_PER_DAY);
+  });
+
   it('never keeps what a source error quotes from the data, and masks a value that is personal data', async () => {
     const [failing] = await adopt('C1', [noRows('cast', 'warning')]);
     answer = () => {

@@ -181,6 +181,20 @@ describe('quality check store', () => {
     expect(database.sqlite.prepare('select count(*) as n from check_runs').get()).toEqual({ n: 0 });
   });
 
+  it('counts and records a QA ping in one step: two at once below the cap, only one passes', async () => {
+    const now = new Date('2026-11-30T09:00:00Z');
+    const since = new Date(now.getTime() - 24 * 3_600_000);
+    expect(await store.claimPing('T1', 'C1', now, since, 2)).toBe(true);
+    const both = await Promise.all([
+      store.claimPing('T1', 'C1', now, since, 2),
+      store.claimPing('T1', 'C1', now, since, 2),
+    ]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    expect(await store.pingsSince('T1', 'C1', since)).toBe(2);
+    // Per channel and team: another channel has its own cap.
+    expect(await store.claimPing('T1', 'C2', now, since, 2)).toBe(true);
+  });
+
   it('prunes check runs after RETENTION_DAYS, but keeps 31 days for the 30-day pass rate', async () => {
     const [a] = (await adoptIn('T1', 'C1', ['a'])).adopted;
     if (!a) throw new Error('not adopted');

@@ -258,12 +258,8 @@ async function qaPing(deps: CheckRunnerDeps, check: AdoptedCheck, now: Date): Pr
   const qa = (await deps.collaboration.effectiveOwners(check.teamId, check.channelId)).get('qa');
   if (!qa) return undefined;
   const store = deps.qualityChecks;
-  if (
-    (await store.pingsSince(check.teamId, check.channelId, new Date(now.getTime() - DAY))) >=
-    MAX_QA_PINGS_PER_DAY
-  ) {
+  const since = new Date(now.getTime() - DAY);
+  if (!(await store.claimPing(check.teamId, check.channelId, now, since, MAX_QA_PINGS_PER_DAY)))
     return undefined;
-  }
-  await store.recordPing(check.teamId, check.channelId, now);
   return qa.kind === 'user' ? `<@${qa.id}>` : `<!subteam^${qa.id}>`;
 }

@@ -159,8 +159,11 @@ export interface QualityCheckStore {
   markAnnounced(run: RunRef, ts: string): Promise<void>;
   /** A post that failed: unclaimed at once, so the next pass tries again (looking it up first). */
   releaseAnnouncement(run: RunRef): Promise<void>;
-  /** Records a QA-owner ping from a failing check; the count since `since` bounds them per channel. */
-  recordPing(teamId: string, channelId: string, at: Date): Promise<void>;
+  /**
+   * Records a QA-owner ping from a failing check unless the channel had `max` since `since`: false then.
+   * Count and insert are one transaction, so two processes pinging at once cannot both pass the cap.
+   */
+  claimPing(teamId: string, channelId: string, at: Date, since: Date, max: number): Promise<boolean>;
   pingsSince(teamId: string, channelId: string, since: Date): Promise<number>;
   /** One run as stored (undefined when the check or run is gone). */
   run(run: RunRef): Promise<CheckRun | undefined>;
