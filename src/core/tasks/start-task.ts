@@ -19,11 +19,11 @@ export interface CommandTaskInput {
  * Persists a slash-command task, and the job that will answer it, before anything slow happens.
  * Idempotent on the command's trigger_id, so a repeated delivery never creates a second task.
  */
-export async function submitCommandTask(
+export function submitCommandTask(
   deps: { admission: TaskAdmission },
   input: CommandTaskInput,
 ): Promise<{ task: Task; created: boolean }> {
-  return await deps.admission.createTask(
+  return deps.admission.createTask(
     {
       teamId: input.teamId,
       channelId: input.channelId,
