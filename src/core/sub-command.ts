@@ -16,10 +16,20 @@ export interface SubCommand<Args, Deps> {
    */
   parse(args: string[]): Args | InvalidCommand | undefined;
   /**
-   * The private answer. A string is sent with Slack's acknowledgement; a promise (Slack calls, slow
-   * queries) is answered after it, through the command's response_url.
+   * The private answer. A string, or `inAck` (reads of the store), is sent with Slack's
+   * acknowledgement; a promise (Slack calls, slow queries) is answered after it, through the command's
+   * response_url.
    */
-  run(deps: Deps, context: CommandContext, args: Args): string | Promise<string>;
+  run(deps: Deps, context: CommandContext, args: Args): string | Promise<string> | InAck;
+}
+
+/** An answer read from the store alone: awaited, then sent with Slack's acknowledgement. */
+export interface InAck {
+  inAck: Promise<string>;
+}
+
+export function inAck(answer: Promise<string>): InAck {
+  return { inAck: answer };
 }
 
 export interface InvalidCommand {

@@ -1,7 +1,7 @@
 import { inert } from '../../render/collaboration-messages.js';
 import { slackDate } from '../../render/time-text.js';
 import type { MessageLinks } from '../slack-roles.js';
-import { defineSubCommand } from '../sub-command.js';
+import { defineSubCommand, inAck } from '../sub-command.js';
 import type { ArtifactStore, DesignEntry } from './artifact-store.js';
 
 /** Designs per page: ten lines stay well inside an ephemeral message's 4,000 characters. */
@@ -43,7 +43,7 @@ export const designsSubCommand = defineSubCommand<{ kind: 'designs'; page: numbe
     }
     return { kind: 'designs', page };
   },
-  run: async (deps, { teamId, channelId }, { page }) => await listDesigns(deps, teamId, channelId, page),
+  run: (deps, { teamId, channelId }, { page }) => inAck(listDesigns(deps, teamId, channelId, page)),
 });
 
 export async function listDesigns(

@@ -3,7 +3,7 @@ import { ownerClearedText, ownerScopeText, ownerSetText, ownersText } from '../.
 import type { CollaborationRole, OwnerRef } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
-import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
+import { defineSubCommand, type InvalidCommand, inAck, usageText } from '../sub-command.js';
 import { parseOwnerMention, parseRole } from './owner-mention.js';
 import { assignWaitingRequests, type CollaborationDeps, type QueueDeps } from './requests.js';
 
@@ -28,9 +28,9 @@ export const ownersSubCommand = defineSubCommand<OwnersArgs, OwnerCommandDeps>({
   usageNote: 'Roles: `backend`, `devops`, `security`, `qa`.',
   parse: (args) =>
     args.length === 0 || OWNER_VERBS.has(args[0]?.toLowerCase() ?? '') ? parseOwnersArgs(args) : undefined,
-  run: async (deps, context, args) =>
+  run: (deps, context, args) =>
     args.kind === 'owners-show'
-      ? await showOwners(deps, context.teamId, context.channelId)
+      ? inAck(showOwners(deps, context.teamId, context.channelId))
       : changeOwner(deps, context, args),
 });
 

@@ -11,7 +11,7 @@ import type { CollaborationRequest } from '../domain.js';
 import { errorSummary } from '../errors.js';
 import type { PeopleDirectory } from '../people.js';
 import { isAdmin, type PermissionDeps } from '../permissions.js';
-import { defineSubCommand } from '../sub-command.js';
+import { defineSubCommand, inAck } from '../sub-command.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import type { CollaborationDeps } from './requests.js';
 
@@ -136,5 +136,5 @@ export const requestsSubCommand = defineSubCommand<{ kind: 'requests' }, Collabo
     args.length === 0 || (args.length === 1 && args[0]?.toLowerCase() === 'list')
       ? { kind: 'requests' }
       : undefined,
-  run: async (deps, context) => await listOpenRequests(deps, context.teamId, context.channelId),
+  run: (deps, context) => inAck(listOpenRequests(deps, context.teamId, context.channelId)),
 });

@@ -3,7 +3,7 @@ import { neutraliseMentions, slackTextToPlain } from '../../render/sanitise.js';
 import { slackDate } from '../../render/time-text.js';
 import type { Logger } from '../logger.js';
 import { type PermissionDeps, refuseUnlessAdmin } from '../permissions.js';
-import { defineSubCommand } from '../sub-command.js';
+import { defineSubCommand, inAck } from '../sub-command.js';
 import { MAX_TEAM_CONTEXT_CHARS, type TeamContextStore } from './team-context.js';
 
 export type ContextCommandDeps = PermissionDeps & { teamContexts: TeamContextStore; logger: Logger };
@@ -44,9 +44,9 @@ export const contextSubCommand = defineSubCommand<ContextArgs, ContextCommandDep
       };
     return { kind: 'context-set', text };
   },
-  run: async (deps, context, args) =>
+  run: (deps, context, args) =>
     args.kind === 'context-show'
-      ? await showContext(deps, context.teamId, context.channelId)
+      ? inAck(showContext(deps, context.teamId, context.channelId))
       : change(deps, context, args),
 });
 

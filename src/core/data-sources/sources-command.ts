@@ -3,7 +3,7 @@ import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type PermissionDeps, refuseUnlessAdmin, slackSaid } from '../permissions.js';
 import type { ConversationSharingLookup, UserLookup } from '../slack-roles.js';
-import { defineSubCommand, type InvalidCommand, usageText } from '../sub-command.js';
+import { defineSubCommand, type InvalidCommand, inAck, usageText } from '../sub-command.js';
 import type { ChannelSourceStore } from './channel-sources.js';
 import type { DataSourceCatalog, DataSourceInfo } from './data-source.js';
 
@@ -45,8 +45,8 @@ export const sourcesSubCommand = defineSubCommand<SourcesArgs, SourcesCommandDep
     const name = args[1] ?? '';
     return verb === 'use' ? { kind: 'sources-use', name } : { kind: 'sources-remove', name };
   },
-  run: async (deps, context, args) => {
-    if (args.kind === 'sources-show') return await listSources(deps, context.teamId, context.channelId);
+  run: (deps, context, args) => {
+    if (args.kind === 'sources-show') return inAck(listSources(deps, context.teamId, context.channelId));
     return changeSource(deps, context, args);
   },
 });

@@ -2,7 +2,7 @@ import type { DigestStore } from '../digest/digest-facts.js';
 import type { Usage } from '../domain.js';
 import type { FeedbackCounts, FeedbackStore } from '../feedback/feedback.js';
 import { estimateCostUsd, hasKnownPrice } from '../pricing.js';
-import { defineSubCommand } from '../sub-command.js';
+import { defineSubCommand, inAck } from '../sub-command.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WINDOWS = [7, 30] as const;
@@ -21,23 +21,29 @@ export const usageSubCommand = defineSubCommand<
     '`/data-engineer usage` shows this channel’s tasks, Claude tokens, estimated cost and 👍/👎 on answers for the last 7 and 30 days',
   ],
   parse: (args) => (args.length === 0 ? { kind: 'usage' } : undefined),
-  run: async (deps, { teamId, channelId }) => {
-    const now = Date.now();
-    const lines = await Promise.all(
-      WINDOWS.map(async (days) => {
-        // Lists are not shown: only the totals (limit 0 reads counts and sums).
-        const facts = await deps.digests.digestFacts(teamId, channelId, now - days * DAY_MS, now, 0);
-        const votes = await deps.feedback.feedbackCounts(teamId, channelId, now - days * DAY_MS);
-        return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)} · ${feedbackText(votes)}`;
-      }),
-    );
-    return [
-      `*Claude usage in <#${channelId}>*`,
-      ...lines,
-      '_Estimated from list prices; tokens include cache reads and writes. Only you can see this._',
-    ].join('\n');
-  },
+  run: (deps, { teamId, channelId }) => inAck(usageText(deps, teamId, channelId)),
 });
+
+async function usageText(
+  deps: { digests: Pick<DigestStore, 'digestFacts'>; feedback: Pick<FeedbackStore, 'feedbackCounts'> },
+  teamId: string,
+  channelId: string,
+): Promise<string> {
+  const now = Date.now();
+  const lines = await Promise.all(
+    WINDOWS.map(async (days) => {
+      // Lists are not shown: only the totals (limit 0 reads counts and sums).
+      const facts = await deps.digests.digestFacts(teamId, channelId, now - days * DAY_MS, now, 0);
+      const votes = await deps.feedback.feedbackCounts(teamId, channelId, now - days * DAY_MS);
+      return `• *Last ${days} days:* ${windowText(facts.asked.total, facts.usageByModel)} · ${feedbackText(votes)}`;
+    }),
+  );
+  return [
+    `*Claude usage in <#${channelId}>*`,
+    ...lines,
+    '_Estimated from list prices; tokens include cache reads and writes. Only you can see this._',
+  ].join('\n');
+}
 
 function windowText(tasks: number, usageByModel: { model: string; usage: Usage }[]): string {
   const sum = (pick: (u: Usage) => number) => usageByModel.reduce((n, row) => n + pick(row.usage), 0);

@@ -11,6 +11,7 @@ import {
   TASK_NOT_SAVED_TEXT,
 } from '../../core/messages.js';
 import { type CommandRoute, HELP_TEXT, routeCommand } from '../../core/parse-command.js';
+import type { InAck } from '../../core/sub-command.js';
 import type { TurnDeps } from '../../core/tasks/run-turn.js';
 import { submitCommandTask } from '../../core/tasks/start-task.js';
 import type { TaskAdmission } from '../../core/tasks/task-admission.js';
@@ -76,9 +77,11 @@ async function runSubCommand(
   privately: (text: string) => Promise<void>,
 ): Promise<void> {
   const context = { teamId: input.team_id, channelId: input.channel_id, userId: input.user_id };
-  let answer: string | Promise<string>;
+  let answer: string | Promise<string> | InAck;
   try {
     answer = command.run(deps, context, args);
+    // A read of the store: awaited, and still sent with the acknowledgement.
+    if (typeof answer === 'object' && 'inAck' in answer) answer = await answer.inAck;
   } catch (error) {
     deps.logger.error(`the ${command.name} command failed`, { error: errorSummary(error) });
     return ack({ response_type: 'ephemeral', text: SOMETHING_WRONG_TEXT });
