@@ -189,7 +189,8 @@ const variables = {
   // Metrics are off unless a port is given; they never share the public listener (PORT).
   METRICS_PORT: optionalString
     .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65_535), {
-      message: 'must be a port number from 0 to 65535 (the Prometheus /metrics listener), or unset for no metrics',
+      message:
+        'must be a port number from 0 to 65535 (the Prometheus /metrics listener), or unset for no metrics',
     })
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .meta(meta({ readmeDefault: 'unset = no metrics' })),

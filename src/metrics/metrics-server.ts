@@ -66,14 +66,19 @@ function answer(
   logger: Logger,
 ): void {
   const path = req.url?.split('?')[0];
-  if (path !== '/metrics') return plain(res, 404, 'not found');
+  if (path !== '/metrics') {
+    plain(res, 404, 'not found');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    return plain(res, 405, 'method not allowed');
+    plain(res, 405, 'method not allowed');
+    return;
   }
   if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
     res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-    return plain(res, 401, 'unauthorized');
+    plain(res, 401, 'unauthorized');
+    return;
   }
   metrics.scrape().then(
     (text) => {

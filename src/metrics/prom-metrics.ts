@@ -29,7 +29,12 @@ const MODEL_ERRORS: ModelErrorStatus[] = ['429', '529', '5xx', 'other'];
 const ANSWER_OUTCOMES: AnswerOutcome[] = ['completed', 'waiting', 'failed', 'stopped'];
 const CHECK_OUTCOMES: CheckRunOutcome[] = ['passed', 'failed', 'error', 'skipped'];
 const DIGEST_OUTCOMES: DigestOutcome[] = ['posted', 'empty', 'unchanged', 'skipped', 'failed'];
-const TOKEN_KINDS = { inputTokens: 'input', outputTokens: 'output', cacheReadTokens: 'cache_read', cacheWriteTokens: 'cache_write' } as const;
+const TOKEN_KINDS = {
+  inputTokens: 'input',
+  outputTokens: 'output',
+  cacheReadTokens: 'cache_read',
+  cacheWriteTokens: 'cache_write',
+} as const;
 
 /** Slack asks for an ack within 3 s: the buckets are finest below that. */
 const ACK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5];
@@ -62,28 +67,88 @@ function defineMetrics(client: PromClient, registry: Registry) {
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new client.Counter<L>({ name, help, labelNames, registers });
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
-    new client.Histogram<L>({ name, help, labelNames, buckets, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new client.Histogram<L>({ name, help, labelNames, buckets, registers });
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new client.Gauge<L>({ name, help, labelNames, registers });
   return {
-    acks: counter('deb_slack_acks_total', 'Slack requests acknowledged (ok) or failed before their ack (error)', ['kind', 'outcome']),
-    ackSeconds: histogram('deb_slack_ack_duration_seconds', 'Time from a Slack request reaching dispatch to its ack', ['kind', 'outcome'], ACK_BUCKETS),
-    queueJobs: gauge('deb_queue_jobs', 'Jobs in the queue by state: queued (ready), running, waiting (backoff or behind the same task)', ['state']),
-    queueLag: gauge('deb_queue_oldest_ready_age_seconds', 'How long the oldest ready job has waited to start', []),
-    startDelay: histogram('deb_queue_start_delay_seconds', 'Time from a job being queued to its first start', [], START_DELAY_BUCKETS),
-    firstToken: histogram('deb_model_time_to_first_token_seconds', 'Time from a model request to its first text token', ['model'], FIRST_TOKEN_BUCKETS),
-    modelSeconds: histogram('deb_model_request_duration_seconds', 'Duration of one streamed model request (SDK retries included)', ['model', 'outcome'], MODEL_REQUEST_BUCKETS),
-    tokens: counter('deb_model_tokens_total', 'Model tokens by kind (input, output, cache_read, cache_write)', ['model', 'kind']),
-    modelErrors: counter('deb_model_errors_total', 'Failed model responses by status (429, 529 overloaded, 5xx, other)', ['model', 'status']),
-    modelRetries: counter('deb_model_retries_total', 'Model requests retried, by the SDK (same request) or the bot (whole stream)', ['model', 'layer']),
-    slackCalls: counter('deb_slack_api_calls_total', 'Slack Web API calls (each attempt), by method', ['method']),
-    slackErrors: counter('deb_slack_api_errors_total', "Slack Web API calls that failed, by method and Slack's error code", ['method', 'code']),
-    slackRetries: counter('deb_slack_api_retries_total', 'Slack Web API calls repeated after a 429 (rate_limited) or a transient failure', ['method', 'reason']),
-    answers: counter('deb_answers_total', 'Answers by how they ended (waiting: asked clarifying questions)', ['outcome']),
+    acks: counter(
+      'deb_slack_acks_total',
+      'Slack requests acknowledged (ok) or failed before their ack (error)',
+      ['kind', 'outcome'],
+    ),
+    ackSeconds: histogram(
+      'deb_slack_ack_duration_seconds',
+      'Time from a Slack request reaching dispatch to its ack',
+      ['kind', 'outcome'],
+      ACK_BUCKETS,
+    ),
+    queueJobs: gauge(
+      'deb_queue_jobs',
+      'Jobs in the queue by state: queued (ready), running, waiting (backoff or behind the same task)',
+      ['state'],
+    ),
+    queueLag: gauge(
+      'deb_queue_oldest_ready_age_seconds',
+      'How long the oldest ready job has waited to start',
+      [],
+    ),
+    startDelay: histogram(
+      'deb_queue_start_delay_seconds',
+      'Time from a job being queued to its first start',
+      [],
+      START_DELAY_BUCKETS,
+    ),
+    firstToken: histogram(
+      'deb_model_time_to_first_token_seconds',
+      'Time from a model request to its first text token',
+      ['model'],
+      FIRST_TOKEN_BUCKETS,
+    ),
+    modelSeconds: histogram(
+      'deb_model_request_duration_seconds',
+      'Duration of one streamed model request (SDK retries included)',
+      ['model', 'outcome'],
+      MODEL_REQUEST_BUCKETS,
+    ),
+    tokens: counter(
+      'deb_model_tokens_total',
+      'Model tokens by kind (input, output, cache_read, cache_write)',
+      ['model', 'kind'],
+    ),
+    modelErrors: counter(
+      'deb_model_errors_total',
+      'Failed model responses by status (429, 529 overloaded, 5xx, other)',
+      ['model', 'status'],
+    ),
+    modelRetries: counter(
+      'deb_model_retries_total',
+      'Model requests retried, by the SDK (same request) or the bot (whole stream)',
+      ['model', 'layer'],
+    ),
+    slackCalls: counter('deb_slack_api_calls_total', 'Slack Web API calls (each attempt), by method', [
+      'method',
+    ]),
+    slackErrors: counter(
+      'deb_slack_api_errors_total',
+      "Slack Web API calls that failed, by method and Slack's error code",
+      ['method', 'code'],
+    ),
+    slackRetries: counter(
+      'deb_slack_api_retries_total',
+      'Slack Web API calls repeated after a 429 (rate_limited) or a transient failure',
+      ['method', 'reason'],
+    ),
+    answers: counter('deb_answers_total', 'Answers by how they ended (waiting: asked clarifying questions)', [
+      'outcome',
+    ]),
     toolCalls: counter('deb_tool_calls_total', "The model's tool calls, by tool", ['tool']),
     checkRuns: counter('deb_check_runs_total', 'Scheduled data-quality check runs, by outcome', ['outcome']),
-    digests: counter('deb_digests_total', "Scheduled digests by outcome (posted, or why not)", ['outcome']),
+    digests: counter('deb_digests_total', 'Scheduled digests by outcome (posted, or why not)', ['outcome']),
   };
 }
 

@@ -184,6 +184,7 @@ function recordOutcome(run: TurnRun, result: AgentResult, content: string): void
   if (result.waitingText) store.markWaiting(task.teamId, task.id, result.usage, cost);
   else store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
+  deps.metrics?.answerFinished(result.waitingText ? 'waiting' : 'completed');
 }
 
 /** The request's tools and extra system text; nothing extra for a channel without either. */
