@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer, sqlToolRound, textReply } from '../support/fake-anthropic.js';
 import { FAKE_TEAM_ID } from '../support/fake-slack.js';
+import { FAKE_APP_TOKEN } from '../support/fake-socket-mode/index.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
+import { slashCommandBody } from '../support/slack-signing.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const CHANNEL = 'C0SECRETC1';
@@ -174,5 +176,25 @@ describe('Prometheus metrics', () => {
     h = await startHarness();
     expect(h.app.metricsUrl).toBeUndefined();
     expect((await fetch(`${h.app.url}/metrics`)).status).toBe(404);
+  });
+
+  it('works the same in Socket Mode: its own listener, acks over the socket counted', async () => {
+    h = await startHarness({
+      env: { SLACK_APP_TOKEN: FAKE_APP_TOKEN, METRICS_PORT: '0', METRICS_TOKEN: TOKEN },
+    });
+    h.slack.addChannel(CHANNEL, { member: true });
+    h.anthropic.setDefault(textReply(dataEngineeringAnswer()));
+    const fields = slashCommandBody({
+      text: TASK_TEXT,
+      channel_id: CHANNEL,
+      user_id: USER,
+      response_url: h.slack.responseUrl(),
+    });
+    await h.slack.socketMode.slashCommand(Object.fromEntries(new URLSearchParams(fields)));
+    await h.app.idle();
+    expect((await scrape(h, null)).status).toBe(401);
+    const samples = parseSamples(await (await scrape(h)).text());
+    expect(valueOf(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(1);
+    expect(valueOf(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
   });
 });
