@@ -36,7 +36,7 @@ function parseSamples(text: string): Sample[] {
 }
 
 /** The value of the one sample with this name and (at least) these labels; 0 when there is none. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
@@ -88,48 +88,48 @@ describe('Prometheus metrics', () => {
     const text = await response.text();
     const samples = parseSamples(text);
 
-    expect(valueOf(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(3);
-    expect(valueOf(samples, 'deb_slack_ack_duration_seconds_count', { kind: 'command', outcome: 'ok' })).toBe(
+    expect(sampleValue(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(3);
+    expect(sampleValue(samples, 'deb_slack_ack_duration_seconds_count', { kind: 'command', outcome: 'ok' })).toBe(
       3,
     );
-    expect(valueOf(samples, 'deb_slack_acks_total', { kind: 'event', outcome: 'ok' })).toBe(1);
-    expect(valueOf(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
-    expect(valueOf(samples, 'deb_answers_total', { outcome: 'failed' })).toBe(1);
-    expect(valueOf(samples, 'deb_model_errors_total', { model: MODEL, status: '529' })).toBe(1);
-    expect(valueOf(samples, 'deb_model_errors_total', { model: MODEL, status: 'other' })).toBe(1);
-    expect(valueOf(samples, 'deb_model_retries_total', { model: MODEL, layer: 'stream' })).toBe(1);
+    expect(sampleValue(samples, 'deb_slack_acks_total', { kind: 'event', outcome: 'ok' })).toBe(1);
+    expect(sampleValue(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
+    expect(sampleValue(samples, 'deb_answers_total', { outcome: 'failed' })).toBe(1);
+    expect(sampleValue(samples, 'deb_model_errors_total', { model: MODEL, status: '529' })).toBe(1);
+    expect(sampleValue(samples, 'deb_model_errors_total', { model: MODEL, status: 'other' })).toBe(1);
+    expect(sampleValue(samples, 'deb_model_retries_total', { model: MODEL, layer: 'stream' })).toBe(1);
     // The conversation is written to the prompt cache (automatic caching), then read from it.
-    expect(valueOf(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_write' })).toBeGreaterThan(
+    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_write' })).toBeGreaterThan(
       0,
     );
-    expect(valueOf(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_read' })).toBeGreaterThan(
+    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_read' })).toBeGreaterThan(
       0,
     );
-    expect(valueOf(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'output' })).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'output' })).toBeGreaterThan(0);
     // Two rounds of the answer (the tool call, then the text), each timed to its end.
     expect(
-      valueOf(samples, 'deb_model_request_duration_seconds_count', { model: MODEL, outcome: 'ok' }),
+      sampleValue(samples, 'deb_model_request_duration_seconds_count', { model: MODEL, outcome: 'ok' }),
     ).toBe(2);
-    expect(valueOf(samples, 'deb_model_time_to_first_token_seconds_count', { model: MODEL })).toBeGreaterThan(
+    expect(sampleValue(samples, 'deb_model_time_to_first_token_seconds_count', { model: MODEL })).toBeGreaterThan(
       0,
     );
-    expect(valueOf(samples, 'deb_tool_calls_total', { tool: 'run_sql' })).toBe(1);
+    expect(sampleValue(samples, 'deb_tool_calls_total', { tool: 'run_sql' })).toBe(1);
     const postMessage = { method: 'chat.postMessage' };
-    expect(valueOf(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'ratelimited' })).toBe(1);
-    expect(valueOf(samples, 'deb_slack_api_retries_total', { ...postMessage, reason: 'rate_limited' })).toBe(
+    expect(sampleValue(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'ratelimited' })).toBe(1);
+    expect(sampleValue(samples, 'deb_slack_api_retries_total', { ...postMessage, reason: 'rate_limited' })).toBe(
       1,
     );
     expect(
-      valueOf(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'channel_not_found' }),
+      sampleValue(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'channel_not_found' }),
     ).toBe(1);
-    expect(valueOf(samples, 'deb_slack_api_calls_total', postMessage)).toBe(
+    expect(sampleValue(samples, 'deb_slack_api_calls_total', postMessage)).toBe(
       h.slack.callsTo('chat.postMessage').length,
     );
     // The queue, read from the store at scrape time: all done now; three jobs started.
-    expect(valueOf(samples, 'deb_queue_jobs', { state: 'queued' })).toBe(0);
+    expect(sampleValue(samples, 'deb_queue_jobs', { state: 'queued' })).toBe(0);
     expect(samples.some((s) => s.name === 'deb_queue_oldest_ready_age_seconds')).toBe(true);
-    expect(valueOf(samples, 'deb_queue_start_delay_seconds_count')).toBe(3);
-    expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'deb_queue_start_delay_seconds_count')).toBe(3);
+    expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(samples.some((s) => s.name.startsWith('nodejs_eventloop_lag'))).toBe(true);
 
     // Nothing identifying: no workspace, channel or user id, no task text, no secret, anywhere in the scrape.
@@ -194,7 +194,7 @@ describe('Prometheus metrics', () => {
     await h.app.idle();
     expect((await scrape(h, null)).status).toBe(401);
     const samples = parseSamples(await (await scrape(h)).text());
-    expect(valueOf(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(1);
-    expect(valueOf(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
+    expect(sampleValue(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(1);
+    expect(sampleValue(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
   });
 });
