@@ -89,9 +89,9 @@ describe('Prometheus metrics', () => {
     const samples = parseSamples(text);
 
     expect(sampleValue(samples, 'deb_slack_acks_total', { kind: 'command', outcome: 'ok' })).toBe(3);
-    expect(sampleValue(samples, 'deb_slack_ack_duration_seconds_count', { kind: 'command', outcome: 'ok' })).toBe(
-      3,
-    );
+    expect(
+      sampleValue(samples, 'deb_slack_ack_duration_seconds_count', { kind: 'command', outcome: 'ok' }),
+    ).toBe(3);
     expect(sampleValue(samples, 'deb_slack_acks_total', { kind: 'event', outcome: 'ok' })).toBe(1);
     expect(sampleValue(samples, 'deb_answers_total', { outcome: 'completed' })).toBe(1);
     expect(sampleValue(samples, 'deb_answers_total', { outcome: 'failed' })).toBe(1);
@@ -99,26 +99,30 @@ describe('Prometheus metrics', () => {
     expect(sampleValue(samples, 'deb_model_errors_total', { model: MODEL, status: 'other' })).toBe(1);
     expect(sampleValue(samples, 'deb_model_retries_total', { model: MODEL, layer: 'stream' })).toBe(1);
     // The conversation is written to the prompt cache (automatic caching), then read from it.
-    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_write' })).toBeGreaterThan(
+    expect(
+      sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_write' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_read' }),
+    ).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'output' })).toBeGreaterThan(
       0,
     );
-    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'cache_read' })).toBeGreaterThan(
-      0,
-    );
-    expect(sampleValue(samples, 'deb_model_tokens_total', { model: MODEL, kind: 'output' })).toBeGreaterThan(0);
     // Two rounds of the answer (the tool call, then the text), each timed to its end.
     expect(
       sampleValue(samples, 'deb_model_request_duration_seconds_count', { model: MODEL, outcome: 'ok' }),
     ).toBe(2);
-    expect(sampleValue(samples, 'deb_model_time_to_first_token_seconds_count', { model: MODEL })).toBeGreaterThan(
-      0,
-    );
+    expect(
+      sampleValue(samples, 'deb_model_time_to_first_token_seconds_count', { model: MODEL }),
+    ).toBeGreaterThan(0);
     expect(sampleValue(samples, 'deb_tool_calls_total', { tool: 'run_sql' })).toBe(1);
     const postMessage = { method: 'chat.postMessage' };
-    expect(sampleValue(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'ratelimited' })).toBe(1);
-    expect(sampleValue(samples, 'deb_slack_api_retries_total', { ...postMessage, reason: 'rate_limited' })).toBe(
+    expect(sampleValue(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'ratelimited' })).toBe(
       1,
     );
+    expect(
+      sampleValue(samples, 'deb_slack_api_retries_total', { ...postMessage, reason: 'rate_limited' }),
+    ).toBe(1);
     expect(
       sampleValue(samples, 'deb_slack_api_errors_total', { ...postMessage, code: 'channel_not_found' }),
     ).toBe(1);
