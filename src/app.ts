@@ -9,6 +9,7 @@ import { buildServices, type Services, type SlackClient } from './composition/se
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
+import { type MetricsListener, startMetrics } from './metrics/start-metrics.js';
 import { createSlackClient, type SlackApp, startSlackApp } from './slack/bolt-app.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
@@ -49,6 +50,8 @@ export interface AppTuning {
 export interface RunningApp {
   /** Base URL of the HTTP listener, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** Base URL of the metrics listener (GET /metrics) when METRICS_PORT is set. */
+  metricsUrl?: string;
   /** Resolves when all background work (answers being written) has finished. */
   idle(): Promise<void>;
   /**
@@ -96,6 +99,22 @@ async function identify(client: SlackClient, http: Listener, database: OpenDatab
   }
 }
 
+/** The metrics listener, once the queue it reads exists; a port that cannot be bound stops the start. */
+async function listenForScrapes(
+  metrics: Awaited<ReturnType<typeof startMetrics>>,
+  services: Services,
+  http: Listener,
+  database: OpenDatabase,
+): Promise<MetricsListener | undefined> {
+  try {
+    return await metrics.listen(() => services.jobs.stats());
+  } catch (error) {
+    http.server.close();
+    database.close();
+    throw error;
+  }
+}
+
 /** The listeners' deps: the services plus what reaches the background work (kick, stop, digests). */
 function listenerDeps(services: Services, background: BackgroundWork) {
   const { worker } = background;
@@ -118,9 +137,12 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
   logger.info('database open', durability(database.sqlite));
   const http = await listen(config, logger, health);
-  const client = createSlackClient(config.slack, logger);
+  // Metrics (METRICS_PORT) are built first, so the Slack client and Claude count from their first call.
+  const metrics = await startMetrics(config, logger);
+  const client = createSlackClient(config.slack, logger, metrics.report);
   const identity = await identify(client, http, database);
-  const services = await buildServices(config, logger, tuning, database, client, identity);
+  const services = await buildServices(config, logger, tuning, database, client, identity, metrics.report);
+  const metricsListener = await listenForScrapes(metrics, services, http, database);
   const background = buildBackgroundWork(config, logger, tuning, services, identity.teamId);
   const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background), {
     reconnectMs: tuning.socketModeReconnectMs,
@@ -148,9 +170,13 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     await services.sandbox?.stop();
     await services.diagrams.stop();
     await services.dataSources.closeAll();
+    await metricsListener?.close();
     await closeAll(slackApp, http, database);
   };
-  return runningApp(http.url, () => untilIdle(services.runner, background.worker), drain);
+  return {
+    ...runningApp(http.url, () => untilIdle(services.runner, background.worker), drain),
+    ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
+  };
 }
 
 /** The Slack app, then the HTTP listener (its keep-alive connections too), then the database. */

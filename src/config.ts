@@ -186,6 +186,20 @@ const variables = {
   FILES_MAX_MB: integer(50, 1, 1_024, 'largest file shared in a thread that the bot reads, in MB'),
   FILES_PER_TASK: integer(5, 0, 50, 'files one task reads (the thread’s first ones); 0 reads none'),
   FILES_TOTAL_MB: integer(100, 1, 4_096, 'bytes of all the files one task reads together, in MB'),
+  // Metrics are off unless a port is given; they never share the public listener (PORT).
+  METRICS_PORT: optionalString
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65_535), {
+      message:
+        'must be a port number from 0 to 65535 (the Prometheus /metrics listener), or unset for no metrics',
+    })
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .meta(meta({ readmeDefault: 'unset = no metrics' })),
+  METRICS_HOST: withDefault('127.0.0.1'),
+  METRICS_TOKEN: optionalString
+    .refine((v) => v === undefined || v.length >= 16, {
+      message: 'must be at least 16 characters (e.g. `openssl rand -hex 32`), or unset',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = no token' })),
 };
 
 type VariableName = keyof typeof variables;
@@ -200,6 +214,13 @@ const configSchema = z
         path: ['SLACK_SIGNING_SECRET'],
         message:
           'is not set: copy the Signing Secret from your app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_PORT'],
+        message: 'is the same as PORT: the metrics need a port of their own, not the public one',
       });
     }
     if (env.DATA_SOURCES && env.DATA_SOURCES_FILE) {
@@ -275,6 +296,11 @@ const configSchema = z
       ...SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
       ...[...(e.DATA_SOURCES ?? []), ...(e.DATA_SOURCES_FILE ?? [])].flatMap(secretsOfSource),
     ],
+    /** The Prometheus listener (METRICS_*); undefined when METRICS_PORT is unset (no metrics, prom-client not loaded). */
+    metrics:
+      e.METRICS_PORT === undefined
+        ? undefined
+        : { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     /** Files shared in task threads (FILES_*): what one file and one task may bring into the sandbox. */
     files: {
       maxFileBytes: e.FILES_MAX_MB * 1024 * 1024,

@@ -110,6 +110,8 @@ export async function ackScenario(concurrency = 200, kind: AckKind = 'commands')
     DATABASE_PATH: join(dir, 'bot.db'),
     PORT: '0',
     HOST: '127.0.0.1',
+    // `BENCH_METRICS=1 npm run bench -- ack`: the same with the Prometheus metrics on (acks timed).
+    ...(process.env.BENCH_METRICS === '1' ? { METRICS_PORT: '0' } : {}),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const bot = await startApp(parsed.config, createLogger({ level: 'warn', sink: () => {} }));

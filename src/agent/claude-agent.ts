@@ -1,11 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { AgentCallbacks, AgentPort, AgentResult, AnswerSetup } from '../core/agent-port.js';
 import { addUsage, NO_USAGE, type Turn } from '../core/domain.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { type Metrics, NO_METRICS } from '../core/metrics.js';
 import { estimateTokens } from '../core/tasks/context-budget.js';
 import { errorType, isRetryable, retryDelayMs, toAgentError } from './claude-errors.js';
+import { meteredFetch, midStreamErrorStatus } from './metered-fetch.js';
 import { SYSTEM_PROMPT } from './prompt.js';
 import { type RoundResult, readWithWatchdog, roundResult } from './read-stream.js';
 import { toolCalls, toolResultBlocks } from './tool-rounds.js';
@@ -27,6 +30,8 @@ export interface ClaudeAgentOptions {
   /** A stream with no event for this long is stalled: abort and retry it (ANTHROPIC_IDLE_TIMEOUT_SECONDS). */
   idleTimeoutMs?: number;
   logger: Logger;
+  /** Latency, tokens, errors and retries per request, tool calls (default: not counted). */
+  metrics?: Metrics;
 }
 
 /** Answers a conversation with Claude, streaming text deltas as they arrive. */
@@ -34,15 +39,21 @@ export class ClaudeAgent implements AgentPort {
   readonly model: string;
   readonly fixedPromptTokens = estimateTokens(SYSTEM_PROMPT + JSON.stringify(TOOLS));
   private readonly client: Anthropic;
+  private readonly metrics: Metrics;
 
   constructor(private readonly options: ClaudeAgentOptions) {
     this.model = options.model;
+    this.metrics = options.metrics ?? NO_METRICS;
     this.client = new Anthropic({
       apiKey: options.apiKey,
       // Unset: the SDK's own default endpoint.
       ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
       maxRetries: options.sdkMaxRetries ?? 2,
       logLevel: 'off',
+      // Every HTTP attempt (the SDK's retries too) counted by status; only with metrics on.
+      ...(options.metrics && options.metrics !== NO_METRICS
+        ? { fetch: meteredFetch(options.model, options.metrics) }
+        : {}),
     });
   }
 
@@ -66,6 +77,7 @@ export class ClaudeAgent implements AgentPort {
       usage = addUsage(usage, reply.usage);
       const { content, ...result } = reply;
       const calls = toolCalls(content);
+      for (const call of calls) this.metrics.toolCalled(call.name);
       const mayContinue = reply.stopReason === 'tool_use' && round < MAX_TOOL_ROUNDS;
       const tools = calls.length > 0 ? await callbacks.runTools?.(calls, { mayContinue }) : undefined;
       if (!tools || 'endTurn' in tools) {
@@ -107,6 +119,8 @@ export class ClaudeAgent implements AgentPort {
         // The job was aborted (lease lost, shutdown, Stop): no retry, no more text.
         throwIfAborted(callbacks.signal);
         lastError = error;
+        const midStream = midStreamErrorStatus(error);
+        if (midStream) this.metrics.modelError(this.model, midStream);
         const retryable = isRetryable(error);
         this.options.logger.warn('claude request failed', {
           attempt,
@@ -121,6 +135,7 @@ export class ClaudeAgent implements AgentPort {
           await callbacks.onRestart(errorType(error) ?? 'stream interrupted');
           if (before) callbacks.onText(before);
         }
+        this.metrics.modelRetry(this.model, 'stream');
         callbacks.onRetry?.({ attempt, delayMs, reason: errorType(error) ?? 'error' });
         await sleep(delayMs, callbacks.signal);
       }
@@ -129,6 +144,42 @@ export class ClaudeAgent implements AgentPort {
   }
 
   private async streamOnce(
+    request: TaskRequest,
+    messages: MessageParam[],
+    onText: (delta: string) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<RoundResult> {
+    const timer = this.requestTimer();
+    try {
+      const result = await this.streamRequest(request, messages, timer.onText(onText), signal);
+      timer.done('ok');
+      this.metrics.modelTokens(this.model, result.usage);
+      return result;
+    } catch (error) {
+      // A request we ended (Stop, lease lost, shutdown) is not a failed one.
+      if (!signal?.aborted) timer.done('error');
+      throw error;
+    }
+  }
+
+  /** Times one request: to its first text token, and to its end. */
+  private requestTimer() {
+    const startedAt = performance.now();
+    const seconds = () => (performance.now() - startedAt) / 1000;
+    let first = true;
+    return {
+      onText: (onText: (delta: string) => void) => (delta: string) => {
+        if (first) {
+          first = false;
+          this.metrics.modelFirstToken(this.model, seconds());
+        }
+        onText(delta);
+      },
+      done: (outcome: 'ok' | 'error') => this.metrics.modelRequest(this.model, outcome, seconds()),
+    };
+  }
+
+  private async streamRequest(
     request: TaskRequest,
     messages: MessageParam[],
     onText: (delta: string) => void,

@@ -1,5 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { DigestFacts, HighlightsWriter } from '../core/digest/digest-facts.js';
+import { type Metrics, NO_METRICS } from '../core/metrics.js';
+import { meteredFetch } from './metered-fetch.js';
 
 /** Fixed text, so it is the same cache-friendly prefix every day. */
 const HIGHLIGHTS_PROMPT = `You write the "what happened" paragraph of a daily digest for a team's data-engineering Slack channel.
@@ -11,7 +13,14 @@ Do not state counts or costs (they are shown separately), do not invent details,
 export class ClaudeHighlightsWriter implements HighlightsWriter {
   private readonly client: Anthropic;
 
-  constructor(private readonly options: { apiKey: string; baseUrl: string | undefined; model: string }) {
+  constructor(
+    private readonly options: {
+      apiKey: string;
+      baseUrl: string | undefined;
+      model: string;
+      metrics?: Metrics;
+    },
+  ) {
     this.client = new Anthropic({
       apiKey: options.apiKey,
       ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
@@ -19,6 +28,9 @@ export class ClaudeHighlightsWriter implements HighlightsWriter {
       maxRetries: 1,
       timeout: 30_000,
       logLevel: 'off',
+      ...(options.metrics && options.metrics !== NO_METRICS
+        ? { fetch: meteredFetch(options.model, options.metrics) }
+        : {}),
     });
   }
 
@@ -28,6 +40,13 @@ export class ClaudeHighlightsWriter implements HighlightsWriter {
       max_tokens: 400,
       system: HIGHLIGHTS_PROMPT,
       messages: [{ role: 'user', content: describeFacts(facts) }],
+    });
+    const usage = message.usage;
+    this.options.metrics?.modelTokens(this.options.model, {
+      inputTokens: usage.input_tokens ?? 0,
+      outputTokens: usage.output_tokens ?? 0,
+      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+      cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     });
     return message.content
       .filter((block) => block.type === 'text')

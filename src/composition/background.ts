@@ -2,7 +2,9 @@ import type { AppTuning } from '../app.js';
 import type { Config } from '../config.js';
 import { DigestScheduler } from '../core/digest/digest-scheduler.js';
 import { JobWorker } from '../core/jobs/job-worker.js';
+import type { Job } from '../core/jobs/jobs.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import { CheckScheduler } from '../core/quality-monitor/check-scheduler.js';
 import { RetentionSchedule } from '../core/retention/retention.js';
 import { giveUpOnTask, runTaskJob } from '../core/tasks/task-job.js';
@@ -31,7 +33,10 @@ export function buildBackgroundWork(
 ): BackgroundWork {
   const worker = new JobWorker(
     services.jobs,
-    (job, signal) => runTaskJob(services, job, signal),
+    (job, signal) => {
+      countStart(services.metrics, job);
+      return runTaskJob(services, job, signal);
+    },
     {
       concurrency: config.maxConcurrentGenerations,
       leaseMs: config.jobLeaseMs,
@@ -50,6 +55,11 @@ export function buildBackgroundWork(
     track: (name, work) => services.runner.track(name, work),
   });
   return { worker, retention: new RetentionSchedule(services, config.retentionDays), scheduler, checks };
+}
+
+/** A job's first start: how long it waited in the queue (a retry or a takeover is not a wait in the queue). */
+function countStart(metrics: Metrics, job: Job): void {
+  if (job.attempts === 1 && job.readyAt !== undefined) metrics.jobStarted((Date.now() - job.readyAt) / 1000);
 }
 
 export async function startBackgroundWork({

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
+import { type Metrics, NO_METRICS } from '../core/metrics.js';
 import { PeopleDirectory } from '../core/people.js';
 import { postAnswerSteps } from '../core/post-answer/registry.js';
 import { buildDataSourceCatalog } from '../datasources/catalog.js';
@@ -40,7 +41,7 @@ export type SlackClient = ReturnType<typeof createSlackClient>;
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
 
-function buildAgent(config: Config, logger: Logger, tuning: AppTuning): ClaudeAgent {
+function buildAgent(config: Config, logger: Logger, tuning: AppTuning, metrics: Metrics): ClaudeAgent {
   return new ClaudeAgent({
     apiKey: config.anthropic.apiKey,
     baseUrl: config.anthropic.baseUrl,
@@ -52,6 +53,7 @@ function buildAgent(config: Config, logger: Logger, tuning: AppTuning): ClaudeAg
     retryDeadlineMs: config.anthropic.retryDeadlineMs,
     idleTimeoutMs: tuning.anthropicIdleTimeoutMs ?? config.anthropic.idleTimeoutMs,
     logger: logger.child({ component: 'agent' }),
+    metrics,
   });
 }
 
@@ -110,12 +112,14 @@ async function buildDigestSettings(
   slack: SlackGateway,
   identity: SlackIdentity,
   logger: Logger,
+  metrics: Metrics,
 ) {
   return {
     highlights: new ClaudeHighlightsWriter({
       apiKey: config.anthropic.apiKey,
       baseUrl: config.anthropic.baseUrl,
       model: config.anthropic.smallModel,
+      metrics,
     }),
     defaultSchedule: {
       time: config.digest.time,
@@ -160,9 +164,10 @@ export async function buildServices(
   database: OpenDatabase,
   client: SlackClient,
   identity: SlackIdentity,
+  metrics: Metrics = NO_METRICS,
 ) {
   const slack = buildSlackGateway(client, logger, tuning, identity);
-  const agent = buildAgent(config, logger, tuning);
+  const agent = buildAgent(config, logger, tuning, metrics);
   const sandbox = buildSandbox(config, logger);
   const stores = buildStores(database, config, tuning);
   // Diagrams are drawn in a worker thread, started on first use and ended when idle.
@@ -175,13 +180,15 @@ export async function buildServices(
   );
   return {
     ...stores,
-    ...(await buildDigestSettings(config, slack, identity, logger)),
+    ...(await buildDigestSettings(config, slack, identity, logger, metrics)),
     botAdmins: config.botAdmins,
     workspaceTeamId: identity.teamId,
     people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
     slack,
     agent,
     logger,
+    /** What the use cases count for /metrics (NO_METRICS when METRICS_PORT is unset). */
+    metrics,
     runner: new WorkRunner(logger),
     contextBudgetTokens: config.maxContextTokens,
     /** The clock adopted checks are scheduled by (tests move it). */

@@ -2,7 +2,9 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { type Metrics, NO_METRICS } from '../core/metrics.js';
 import { type RequestHandler, SLACK_PATH } from '../http-server.js';
+import { measureAcks } from './ack-metrics.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackEventsWhenStored } from './event-ack.js';
 import { ListenerTable } from './listener-table.js';
@@ -23,6 +25,7 @@ import {
   registerCheckAlerts,
   registerQualityChecks,
 } from './listeners/quality-checks.js';
+import { MeteredWebClient } from './metered-client.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 
@@ -43,7 +46,7 @@ export type ListenerDeps = CommandDeps &
   Parameters<typeof registerHome>[1] &
   FeedbackListenerDeps &
   AssistantListenerDeps &
-  QualityCheckListenerDeps;
+  QualityCheckListenerDeps & { metrics?: Metrics };
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
@@ -63,9 +66,15 @@ function clientOptions(settings: SlackSettings, logger: Logger): WebClientOption
   };
 }
 
-/** The Web API client every Slack call of the bot goes through. */
-export function createSlackClient(settings: SlackSettings, logger: Logger): WebClient {
-  return new WebClient(settings.botToken, clientOptions(settings, logger));
+/** The Web API client every Slack call of the bot goes through (each call counted when metrics are on). */
+export function createSlackClient(
+  settings: SlackSettings,
+  logger: Logger,
+  metrics: Metrics = NO_METRICS,
+): WebClient {
+  const options = clientOptions(settings, logger);
+  if (metrics === NO_METRICS) return new WebClient(settings.botToken, options);
+  return new MeteredWebClient(settings.botToken, options, metrics);
 }
 
 /**
@@ -99,7 +108,7 @@ export async function startSlackApp(
     logger.error('unhandled error in a Slack listener', { error: errorSummary(error) });
   });
   registerListeners(app, deps);
-  (receiver ?? socketReceiver)?.init(ackEventsWhenStored(app));
+  (receiver ?? socketReceiver)?.init(measureAcks(ackEventsWhenStored(app), deps.metrics ?? NO_METRICS));
   if (!receiver) {
     await app.start().catch((error: unknown) => {
       throw socketModeStartError(error);

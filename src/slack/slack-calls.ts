@@ -1,4 +1,5 @@
 import { ErrorCode } from '@slack/web-api';
+import { countSlackRetry } from './metered-client.js';
 
 /**
  * How every Web API call is retried. The WebClient's own retries are off (`retries: 0`,
@@ -39,11 +40,13 @@ export function slackCaller(policy: SlackCallPolicy = DEFAULT_SLACK_CALL_POLICY)
         const retryAfterMs = rateLimitDelayMs(error);
         if (retryAfterMs !== undefined && waits < policy.rateLimitWaits) {
           waits += 1;
+          countSlackRetry(error, 'rate_limited');
           await sleep(retryAfterMs + Math.random() * 250);
           continue;
         }
         if (idempotent && isTransient(error) && retries < policy.transientRetries) {
           retries += 1;
+          countSlackRetry(error, 'transient');
           await sleep(policy.baseDelayMs * 2 ** (retries - 1) * (0.5 + Math.random() / 2));
           continue;
         }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobPayload, JobQueue, WorkerProcess } from '../core/jobs/jobs.js';
+import type { QueueStats } from '../core/metrics.js';
 import { jobStatements } from './job-sql.js';
 
 interface JobRowRaw {
@@ -8,6 +9,7 @@ interface JobRowRaw {
   task_id: number;
   payload: string | null;
   attempts: number;
+  run_at: number;
 }
 
 function toJob(row: JobRowRaw): Job {
@@ -17,6 +19,7 @@ function toJob(row: JobRowRaw): Job {
     taskId: row.task_id,
     payload: row.payload ? (JSON.parse(row.payload) as JobPayload) : {},
     attempts: row.attempts,
+    readyAt: row.run_at,
   };
 }
 
@@ -142,5 +145,20 @@ export class SqliteJobQueue implements JobQueue {
 
   async pendingCount(): Promise<number> {
     return (this.q.pending.get() as { n: number }).n;
+  }
+
+  async stats(now = Date.now()): Promise<QueueStats> {
+    const row = this.q.stats.get({ now }) as {
+      total: number;
+      running: number;
+      ready: number;
+      oldestReadyAt: number | null;
+    };
+    return {
+      queued: row.ready,
+      running: row.running,
+      waiting: row.total - row.running - row.ready,
+      oldestReadyAgeMs: row.oldestReadyAt === null ? 0 : Math.max(0, now - row.oldestReadyAt),
+    };
   }
 }

@@ -20,7 +20,7 @@ function queueStatements(sqlite: Database.Database) {
           -- Round-robin across people: the person served longest ago (or never) first, then oldest job.
           order by coalesce(u.last_claimed_at, 0), j.run_at, j.id
           limit 1)
-      returning id, team_id, task_id, payload, attempts`);
+      returning id, team_id, task_id, payload, attempts, run_at`);
   // Strictly increasing, so two claims in one millisecond still take turns.
   const markServed = sqlite.prepare(`
       insert into job_users (team_id, user_id, last_claimed_at)
@@ -46,7 +46,33 @@ function queueStatements(sqlite: Database.Database) {
         union all
         select min(lease_expires_at) + 1 as t from jobs where state = 'running')`);
   const pending = sqlite.prepare(`select count(*) as n from jobs`);
-  return { insert, waiting, claimOne, markServed, renewLease, remove, reschedule, wake, pending };
+  return {
+    insert,
+    waiting,
+    claimOne,
+    markServed,
+    renewLease,
+    remove,
+    reschedule,
+    wake,
+    pending,
+    stats: statsStatement(sqlite),
+  };
+}
+
+/**
+ * Jobs by state for a scrape of /metrics: `ready` is what the claim could take now (due, and no job of
+ * the same task running), so its oldest `run_at` is the queue's lag.
+ */
+function statsStatement(sqlite: Database.Database) {
+  const ready = `j.state = 'queued' and j.run_at <= @now
+        and not exists (select 1 from jobs r where r.task_id = j.task_id and r.state = 'running')`;
+  return sqlite.prepare(`
+      select count(*) as total,
+             coalesce(sum(case when j.state = 'running' then 1 else 0 end), 0) as running,
+             coalesce(sum(case when ${ready} then 1 else 0 end), 0) as ready,
+             min(case when ${ready} then j.run_at end) as oldestReadyAt
+        from jobs j`);
 }
 
 /** The prepared SQL for leases, workers' heartbeats and Stop requests. */

@@ -82,6 +82,12 @@ const RULES: Rule[] = [
     forbidden: (target) => /^(src\/store\/|src\/slack\/|@slack\/)/.test(target),
   },
   {
+    // Loaded lazily there, only with METRICS_PORT set (its import costs resident memory at start-up).
+    name: 'only src/metrics/ imports prom-client (the core reports through its Metrics port)',
+    applies: (from) => !from.startsWith('src/metrics/'),
+    forbidden: (target) => target === 'prom-client' || target.startsWith('prom-client/'),
+  },
+  {
     name: 'only src/slack/ imports @slack/bolt',
     applies: (from) => !from.startsWith('src/slack/'),
     forbidden: (target) => target === '@slack/bolt' || target.startsWith('@slack/bolt/'),
@@ -166,8 +172,11 @@ describe('architecture', () => {
         edge('src/slack/bolt-app.ts', '@slack/bolt'),
         edge('src/core/x.ts', 'zod'),
         edge('src/render/x.ts', 'src/core/model.ts'),
+        edge('src/core/x.ts', 'prom-client'),
+        edge('src/agent/x.ts', 'prom-client'),
+        edge('src/metrics/prom-metrics.ts', 'prom-client'),
       ]),
-    ).toHaveLength(7);
+    ).toHaveLength(9);
   });
 
   it('holds for src/', () => {

@@ -62,13 +62,14 @@ describe("the README's configuration table", () => {
 });
 
 describe('the config schema', () => {
-  it('marks the tokens, the signing secret, the API key and the data sources as secret', () => {
+  it('marks the tokens, the signing secret, the API key, the data sources and the metrics token as secret', () => {
     expect(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name)).toEqual([
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',
       'ANTHROPIC_API_KEY',
       'DATA_SOURCES',
+      'METRICS_TOKEN',
     ]);
   });
 

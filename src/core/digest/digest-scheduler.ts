@@ -79,10 +79,9 @@ export class DigestScheduler {
       const schedule = scheduleFor(setting, this.deps.defaultSchedule);
       const due = dueDigest(schedule, now);
       if (!due) continue;
-      outcomes.set(
-        channelId,
-        await postScheduledDigest(this.deps, this.teamId, channelId, due, schedule.timeZone),
-      );
+      const outcome = await postScheduledDigest(this.deps, this.teamId, channelId, due, schedule.timeZone);
+      this.deps.metrics?.digestRun(outcome);
+      outcomes.set(channelId, outcome);
     }
     return outcomes;
   }

@@ -11,6 +11,7 @@ import {
 import { errorSummary, notInConversation, SlackError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { notInConversationText } from '../messages.js';
+import type { Metrics } from '../metrics.js';
 import { NEUTRAL_NAME, type PeopleDirectory } from '../people.js';
 import type { MessageLinks, ThreadWriter } from '../slack-roles.js';
 import { type DigestFacts, type DigestStore, type HighlightsWriter, isEmptyDigest } from './digest-facts.js';
@@ -28,6 +29,8 @@ export interface DigestDeps {
   postWhenEmpty: boolean;
   /** Display names (cached): a digest names people, it never mentions them. */
   people: PeopleDirectory;
+  /** Scheduled digests by outcome, for /metrics (absent: not counted). */
+  metrics?: Pick<Metrics, 'digestRun'>;
 }
 
 /** Items per list in a digest; the rest is "and N more". */

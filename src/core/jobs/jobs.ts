@@ -1,3 +1,5 @@
+import type { QueueStats } from '../metrics.js';
+
 /**
  * The durable queue behind every answer. A job says "bring this task's thread up to date": post the
  * parent of a command, write the first turn, answer the stored conversation if its last word is a
@@ -11,6 +13,8 @@ export interface Job {
   /** Facts the job needs that the task does not hold (see JobPayload). */
   payload: JobPayload;
   attempts: number;
+  /** When it became ready to run (ms since the epoch), where the queue says: its start delay is measured from here. */
+  readyAt?: number;
 }
 
 export interface JobPayload {
@@ -39,6 +43,8 @@ export interface JobQueue {
   nextWakeAt(): Promise<number | undefined>;
   /** Jobs queued or running (for health and tests). */
   pendingCount(): Promise<number>;
+  /** Jobs by state and the age of the oldest ready one, read when /metrics is scraped. */
+  stats(now?: number): Promise<QueueStats>;
   /** Records (or refreshes) this process's row: who holds leases, where, and that it still lives. */
   heartbeat(worker: WorkerProcess, now?: number): Promise<void>;
   /** Every other worker's row. */

@@ -6,6 +6,7 @@ import { type DataSourceCatalog, DataSourceError, ReadOnlyRefusal } from '../dat
 import { maskText } from '../data-sources/pii-mask.js';
 import { errorSummary, notInConversation } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ThreadWriter } from '../slack-roles.js';
 import { nextAlert } from './alert-policy.js';
 import { dueSlot, nextSlot } from './check-schedule.js';
@@ -31,6 +32,8 @@ export interface CheckRunnerDeps {
   logger: Logger;
   /** The scheduler's clock (tests move it). */
   checkClock: () => Date;
+  /** Runs by outcome, for /metrics (absent: not counted). */
+  metrics?: Pick<Metrics, 'checkRun'>;
 }
 
 /** A run with no result after this long is taken to be dead (statements time out in seconds). */
@@ -119,6 +122,7 @@ async function skipRun(
   startedAt: Date,
   why: string,
 ): Promise<void> {
+  deps.metrics?.checkRun('skipped');
   await deps.qualityChecks.finishRun(
     ref,
     { result: { kind: 'error', observed: why }, alert: check.alert, action: 'none' },
@@ -152,6 +156,7 @@ async function runOne(deps: CheckRunnerDeps, { ref, claimedAt }: Claimed): Promi
     return;
   }
   const result = await queryCheck(deps, check);
+  deps.metrics?.checkRun(result.kind);
   // A run that could not query (source down, timeout) says nothing about the data: the alert state stays.
   const judged =
     result.kind === 'error'

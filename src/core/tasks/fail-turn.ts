@@ -23,6 +23,7 @@ export async function endTurnEarly(run: TurnRun, error: unknown): Promise<void> 
       stopControlTs,
       by: aborted.byUserId,
     });
+    run.deps.metrics?.answerFinished('stopped');
     return;
   }
   if (aborted) throw new JobAbortedError(aborted);
@@ -34,6 +35,7 @@ async function failTurn(run: TurnRun, error: unknown): Promise<void> {
   const { deps, task, log } = run;
   const reason = failureReason(error);
   log.warn('task failed', { reason, error: errorSummary(error) });
+  deps.metrics?.answerFinished('failed');
   try {
     if (run.answer) await deps.store.discardTurn(task.teamId, run.answer.turnId);
     await deps.store.failTask(task.teamId, task.id, reason, NO_USAGE, 0);

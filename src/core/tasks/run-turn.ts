@@ -184,6 +184,7 @@ async function recordOutcome(run: TurnRun, result: AgentResult, content: string)
   if (result.waitingText) await store.markWaiting(task.teamId, task.id, result.usage, cost);
   else await store.completeTask(task.teamId, task.id, result.usage, cost);
   run.log.info('task answered', { ms: Date.now() - run.startedAt, ...result.usage, costUsd: cost });
+  deps.metrics?.answerFinished(result.waitingText ? 'waiting' : 'completed');
 }
 
 /** The request's tools and extra system text; nothing extra for a channel without either. */

@@ -136,6 +136,7 @@ async function answeredNow(deps: TurnDeps, task: Task, signal: AbortSignal | und
 export async function giveUpOnTask(deps: TurnDeps, job: Job): Promise<void> {
   const task = await deps.store.getTask(job.teamId, job.taskId);
   if (!task || task.status === 'done' || task.status === 'failed') return;
+  deps.metrics?.answerFinished('failed');
   await deps.store.failTask(task.teamId, task.id, 'internal_error', NO_USAGE, 0);
   if (!task.threadTs) {
     // The command's parent never got posted (e.g. Slack kept timing out): tell the requester privately.

@@ -11,6 +11,7 @@ import type { GroundingDeps } from '../data-sources/grounding.js';
 import type { Task } from '../domain.js';
 import type { SharedFileLimits, SharedFileSource, ThreadFileStore } from '../files/thread-files.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { PeopleDirectory } from '../people.js';
 import type { PostAnswerStep } from '../post-answer/post-answer-step.js';
 import type { AnswerStepStore } from '../post-answer/run-steps.js';
@@ -67,6 +68,8 @@ export interface TurnDeps extends GroundingDeps {
   sharedFiles?: SharedFileSource;
   /** FILES_MAX_MB, FILES_PER_TASK, FILES_TOTAL_MB. */
   fileLimits?: SharedFileLimits;
+  /** How answers end, for /metrics (absent: not counted). */
+  metrics?: Metrics;
 }
 
 /** What one answer's tools share: its sandbox session (opened on the first run_sql). */
