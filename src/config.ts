@@ -58,7 +58,8 @@ const variables = {
     .meta(meta({ secret: true, readmeDefault: 'unset' })),
   SLACK_INSTALL_REDIRECT_URI: optionalString
     .refine((v) => v === undefined || /^https?:\/\/\S+\/slack\/oauth_redirect$/.test(v), {
-      message: 'must be the public URL of /slack/oauth_redirect, e.g. https://bot.example.com/slack/oauth_redirect',
+      message:
+        'must be the public URL of /slack/oauth_redirect, e.g. https://bot.example.com/slack/oauth_redirect',
     })
     .meta(meta({ readmeDefault: "unset = the app's configured redirect URL" })),
   // Required unless Socket Mode: checked across variables below.

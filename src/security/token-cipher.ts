@@ -42,7 +42,10 @@ export class TokenCipher {
   /** The plain token; throws when the key is unknown or the value was changed. */
   open(token: SealedToken, context: string): string {
     const key = this.keys.get(token.keyId);
-    if (!key) throw new Error(`token sealed under an unknown key (${token.keyId}): set TOKEN_ENCRYPTION_KEY_PREVIOUS`);
+    if (!key)
+      throw new Error(
+        `token sealed under an unknown key (${token.keyId}): set TOKEN_ENCRYPTION_KEY_PREVIOUS`,
+      );
     const [iv, tag, body] = token.sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
     if (!iv || !tag || !body) throw new Error('sealed token is malformed');
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
