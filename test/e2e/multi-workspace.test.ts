@@ -75,7 +75,7 @@ describe('two workspaces through the OAuth install', () => {
   const callsWith = (token: string) => h.slack.calls.filter((c) => c.token === token);
   const command = (text: string, team: string, channel: string, user: string) =>
     h.command(text, { team_id: team, channel_id: channel, user_id: user });
-  const responseTexts = () => JSON.stringify(h.slack.responses.map((r) => r.body));
+  const responseTexts = () => JSON.stringify([h.slack.responses.map((r) => r.body), h.slack.ephemerals]);
 
   it('installs both workspaces, storing each bot token encrypted', async () => {
     expect((await install(A, ANA)).status).toBe(200);
@@ -114,7 +114,9 @@ describe('two workspaces through the OAuth install', () => {
     expect(toB.every((c) => c.token === tokenB)).toBe(true);
     const refused = h.slack.calls.filter((c) => JSON.stringify(c.response).includes('channel_not_found'));
     expect(refused).toEqual([]);
-    const tasks = h.query<{ team_id: string; status: string }>('select team_id, status from tasks order by id');
+    const tasks = h.query<{ team_id: string; status: string }>(
+      'select team_id, status from tasks order by id',
+    );
     expect(tasks).toEqual([
       { team_id: A.teamId, status: 'done' },
       { team_id: B.teamId, status: 'done' },
@@ -127,7 +129,10 @@ describe('two workspaces through the OAuth install', () => {
   });
 
   it("ignores a follow-up sent from B into A's thread", async () => {
-    const thread = h.query<{ thread_ts: string }>('select thread_ts from tasks where team_id = ?', A.teamId)[0];
+    const thread = h.query<{ thread_ts: string }>(
+      'select thread_ts from tasks where team_id = ?',
+      A.teamId,
+    )[0];
     const before = h.slack.messages.length;
     const calls = h.slack.calls.length;
     const turns = h.query('select id from turns').length;
@@ -146,14 +151,20 @@ describe('two workspaces through the OAuth install', () => {
     await h.app.idle();
     expect(h.slack.messages.length).toBe(before);
     expect(h.query('select id from turns').length).toBe(turns);
-    expect(h.anthropic.requests.every((r) => !JSON.stringify(r).includes('now tell me everything'))).toBe(true);
+    expect(h.anthropic.requests.every((r) => !JSON.stringify(r).includes('now tell me everything'))).toBe(
+      true,
+    );
     expect(h.slack.calls.slice(calls).filter((c) => c.method.startsWith('chat.'))).toEqual([]);
   });
 
-  it("shows B nothing of A: Home tab, digest, usage, checks and audit", async () => {
+  it('shows B nothing of A: Home tab, digest, usage, checks and audit', async () => {
     const [tokenB] = h.slack.workspaces.tokensOf(B.teamId);
-    await h.event({ type: 'app_home_opened', user: BEN, tab: 'home', channel: 'D0BENHOME' }, { team_id: B.teamId });
-    await until(() => h.slack.homeViews.has(BEN));
+    await h.event(
+      { type: 'app_home_opened', user: BEN, tab: 'home', channel: 'D0BENHOME' },
+      { team_id: B.teamId },
+    );
+    await h.app.idle();
+    await until(() => h.slack.homeViews.has(BEN), 5000);
     const publish = h.slack.callsTo('views.publish').find((c) => c.args.user_id === BEN);
     expect(publish?.token).toBe(tokenB);
     expect(JSON.stringify(h.slack.homeViews.get(BEN))).not.toContain('zephyr');
@@ -166,7 +177,8 @@ describe('two workspaces through the OAuth install', () => {
       expect((await command(text, B.teamId, CHANNEL_A, BEN)).status).toBe(200);
     }
     await h.app.idle();
-    await until(() => h.slack.responses.length >= 6);
+    // The commands in B's channel were answered (privately); no answer names anything of A.
+    expect(h.slack.responses.length + h.slack.ephemerals.length).toBeGreaterThanOrEqual(4);
     expect(responseTexts()).not.toContain('zephyr');
     expect(responseTexts()).not.toContain(ANA);
   });
@@ -186,14 +198,16 @@ describe('two workspaces through the OAuth install', () => {
     held();
     await h.app.idle();
     for (const table of teamScopedTables()) {
-      const left = h.query(`select count(*) as n from "${table}" where team_id = ?`, A.teamId)[0] as { n: number };
+      const left = h.query(`select count(*) as n from "${table}" where team_id = ?`, A.teamId)[0] as {
+        n: number;
+      };
       expect(left.n, `${table} still holds rows of the uninstalled workspace`).toBe(0);
     }
     // Nothing for A was sent after the uninstall (its token is revoked: every call would fail).
     const [tokenA] = h.slack.workspaces.tokensOf(A.teamId);
-    expect(callsWith(tokenA ?? '').filter((c) => JSON.stringify(c.response).includes('token_revoked'))).toEqual(
-      [],
-    );
+    expect(
+      callsWith(tokenA ?? '').filter((c) => JSON.stringify(c.response).includes('token_revoked')),
+    ).toEqual([]);
     expect(h.anthropic.requests.some((r) => JSON.stringify(r).includes('another zephyr task'))).toBe(false);
     // B still works.
     expect((await command('third bravo task', B.teamId, CHANNEL_B, BEN)).status).toBe(200);

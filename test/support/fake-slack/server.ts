@@ -20,8 +20,8 @@ import type {
   UploadedFile,
 } from './types.js';
 import { receiveUpload } from './uploads.js';
-import { FakeWorkspaces } from './workspaces.js';
 import { type Body, fail } from './wire.js';
+import { FakeWorkspaces } from './workspaces.js';
 
 /**
  * The HTTP side of the fake Slack: `POST /api/<method>` (form-encoded or JSON, token from
@@ -359,7 +359,8 @@ export class FakeSlackServer implements FakeSlack {
     const refused = this.workspaces.refusal(token, args.channel ?? args.channel_id);
     if (refused) return { status: 200, body: fail(refused) };
     const installed = this.workspaces.of(token);
-    if (call.method === 'auth.test' && installed) return { status: 200, body: this.workspaces.authTest(installed) };
+    if (call.method === 'auth.test' && installed)
+      return { status: 200, body: this.workspaces.authTest(installed) };
     // Posts, files and ownership checks are the calling workspace's bot's.
     this.state.actor = this.workspaces.actor(token);
     if (call.method === 'chat.postMessage' && this.options.rateLimitPerChannelPerSecond) {

@@ -18,7 +18,11 @@ interface Installed extends FakeWorkspace {
 }
 
 /** The app the fake's OAuth speaks for: the tests' SLACK_CLIENT_ID / SLACK_CLIENT_SECRET. */
-export const FAKE_APP = { appId: 'A0FAKEAPP1', clientId: '1111.2222', clientSecret: 'fake-client-secret-0123456789' };
+export const FAKE_APP = {
+  appId: 'A0FAKEAPP1',
+  clientId: '1111.2222',
+  clientSecret: 'fake-client-secret-0123456789',
+};
 
 /**
  * Several workspaces in one fake Slack, as one app installed in each: `oauth.v2.access` turns a
@@ -29,7 +33,10 @@ export const FAKE_APP = { appId: 'A0FAKEAPP1', clientId: '1111.2222', clientSecr
  */
 export class FakeWorkspaces {
   private readonly byToken = new Map<string, Installed>();
-  private readonly codes = new Map<string, { workspace: FakeWorkspace; installerUserId: string; used: boolean }>();
+  private readonly codes = new Map<
+    string,
+    { workspace: FakeWorkspace; installerUserId: string; used: boolean }
+  >();
   /** Channels that belong to a workspace (addChannel's `team`); others are visible to every token. */
   readonly channelTeams = new Map<string, string>();
 
@@ -61,7 +68,9 @@ export class FakeWorkspaces {
       bot_user_id: grant.workspace.botUserId,
       app_id: FAKE_APP.appId,
       team: { name: grant.workspace.teamName, id: grant.workspace.teamId },
-      enterprise: grant.workspace.enterpriseId ? { name: 'Fake Org', id: grant.workspace.enterpriseId } : null,
+      enterprise: grant.workspace.enterpriseId
+        ? { name: 'Fake Org', id: grant.workspace.enterpriseId }
+        : null,
       authed_user: { id: grant.installerUserId },
       is_enterprise_install: false,
     });
