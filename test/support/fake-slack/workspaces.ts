@@ -10,12 +10,20 @@ export interface FakeWorkspace {
   botId: string;
   url: string;
   enterpriseId?: string;
+  /**
+   * An Enterprise Grid organisation-wide install (`teamId` is then the organisation's id): its one
+   * token acts in every workspace listed here.
+   */
+  orgWorkspaces?: string[];
 }
 
 interface Installed extends FakeWorkspace {
   token: string;
   revoked: boolean;
 }
+
+/** The workspaces a token may act in. */
+const actsIn = (installed: Installed): string[] => installed.orgWorkspaces ?? [installed.teamId];
 
 /** The app the fake's OAuth speaks for: the tests' SLACK_CLIENT_ID / SLACK_CLIENT_SECRET. */
 export const FAKE_APP = {
@@ -61,18 +69,20 @@ export class FakeWorkspaces {
     // A reinstall mints a new token; the old one stops working.
     for (const old of this.byToken.values()) if (old.teamId === grant.workspace.teamId) old.revoked = true;
     this.byToken.set(token, { ...grant.workspace, token, revoked: false });
+    const org = grant.workspace.orgWorkspaces !== undefined;
     return ok({
       access_token: token,
       token_type: 'bot',
       scope: scopes,
       bot_user_id: grant.workspace.botUserId,
       app_id: FAKE_APP.appId,
-      team: { name: grant.workspace.teamName, id: grant.workspace.teamId },
+      // An organisation-wide install has no team, only the enterprise (Slack's oauth.v2.access).
+      team: org ? null : { name: grant.workspace.teamName, id: grant.workspace.teamId },
       enterprise: grant.workspace.enterpriseId
         ? { name: 'Fake Org', id: grant.workspace.enterpriseId }
         : null,
       authed_user: { id: grant.installerUserId },
-      is_enterprise_install: false,
+      is_enterprise_install: org,
     });
   }
 
@@ -97,8 +107,8 @@ export class FakeWorkspaces {
     if (installed?.revoked) return 'token_revoked';
     if (typeof channel !== 'string') return undefined;
     const owner = this.channelTeams.get(channel);
-    const teamId = installed?.teamId ?? FAKE_TEAM_ID;
-    return owner !== undefined && owner !== teamId ? 'channel_not_found' : undefined;
+    const teams = installed ? actsIn(installed) : [FAKE_TEAM_ID];
+    return owner !== undefined && !teams.includes(owner) ? 'channel_not_found' : undefined;
   }
 
   /** auth.test for a minted token. */
@@ -110,7 +120,7 @@ export class FakeWorkspaces {
       team_id: installed.teamId,
       user_id: installed.botUserId,
       bot_id: installed.botId,
-      is_enterprise_install: false,
+      is_enterprise_install: installed.orgWorkspaces !== undefined,
       ...(installed.enterpriseId ? { enterprise_id: installed.enterpriseId } : {}),
     });
   }
