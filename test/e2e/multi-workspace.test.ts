@@ -195,14 +195,16 @@ describe('two workspaces through the OAuth install', () => {
     const response = await h.event({ type: 'app_uninstalled' }, { team_id: A.teamId });
     expect(response.status).toBe(200);
     await until(() => h.query('select 1 from installations where team_id = ?', A.teamId).length === 0);
-    held();
-    await h.app.idle();
+    await until(() => h.query('select 1 from tasks where team_id = ?', A.teamId).length === 0);
+    // Checked while B's job still holds the only worker slot: A's queued job is gone before it could run.
     for (const table of teamScopedTables()) {
       const left = h.query(`select count(*) as n from "${table}" where team_id = ?`, A.teamId)[0] as {
         n: number;
       };
       expect(left.n, `${table} still holds rows of the uninstalled workspace`).toBe(0);
     }
+    held();
+    await h.app.idle();
     // Nothing for A was sent after the uninstall (its token is revoked: every call would fail).
     const [tokenA] = h.slack.workspaces.tokensOf(A.teamId);
     expect(
