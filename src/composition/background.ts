@@ -67,7 +67,7 @@ export function startBackgroundWork({ worker, retention, scheduler, checks }: Ba
   worker.start();
   // Stored conversations and deliveries older than RETENTION_DAYS: pruned now, then daily.
   retention.start();
-  void scheduler?.start();
+  scheduler?.start();
   // Adopted checks: slots missed while the bot was down run once now, then every tick.
   checks.start();
 }

@@ -7,15 +7,18 @@ class WorkspaceDigestScheduler extends DigestScheduler {
   constructor(
     deps: DigestDeps,
     private readonly workspaceTeamId: string,
-    track: (name: string, work: Promise<void>) => void,
+    private readonly trackWork: (name: string, work: Promise<void>) => void,
     private readonly workspaces: WorkspaceClients,
   ) {
-    super(deps, workspaceTeamId, track);
+    super(deps, workspaceTeamId, trackWork);
   }
 
   override trigger(): void {
     // The run is chained inside the scope, so it (and the Slack calls it makes) belongs to this team.
-    void this.workspaces.run(this.workspaceTeamId, async () => super.trigger());
+    this.trackWork(
+      'digests',
+      this.workspaces.run(this.workspaceTeamId, async () => super.trigger()),
+    );
   }
 }
 
@@ -34,9 +37,13 @@ export class WorkspaceDigestSchedulers {
     private readonly track: (name: string, work: Promise<void>) => void,
   ) {}
 
-  async start(): Promise<void> {
+  start(): void {
     this.started = true;
-    for (const teamId of await this.installedTeams()) this.add(teamId);
+    const adding = this.installedTeams().then((teams) => {
+      for (const teamId of teams) this.add(teamId);
+    });
+    // Tracked, so a digest missed while the bot was down is part of "idle" (and of a graceful stop).
+    this.track('digests', adding);
   }
 
   add(teamId: string): void {

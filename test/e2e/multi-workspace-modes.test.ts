@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { teamScopedTables } from '../../src/store/workspace-purge.js';
 import { FAKE_APP, type FakeWorkspace } from '../support/fake-slack/workspaces.js';
@@ -159,5 +160,57 @@ describe('the OAuth install in other shapes', () => {
     expect(h.query('select * from installations')).toEqual([]);
     for (const team of ['T0ORGW001', 'T0ORGW002'])
       for (const table of teamScopedTables()) expect(countOf(h, table, team), `${table} ${team}`).toBe(0);
+  });
+  it("posts each workspace's scheduled digest with its own token, naming only its own tasks", async () => {
+    // A zone where it is now about 12:xx, with the digest due at 11:00 local: already passed today.
+    const offset = 12 - new Date().getUTCHours();
+    const zone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    h = await startHarness({
+      tuning: { digestScheduler: true },
+      env: { ...OAUTH_ENV(), DIGEST_TIME: '11:00', DIGEST_TIMEZONE: zone },
+    });
+    const alpha = workspace('alpha');
+    const bravo = workspace('bravo');
+    const channels = { [alpha.teamId]: 'C0ALPHA01', [bravo.teamId]: 'C0BRAVO01' };
+    h.slack.addChannel('C0ALPHA01', { team: alpha.teamId });
+    h.slack.addChannel('C0BRAVO01', { team: bravo.teamId });
+    await install(h, alpha, 'U0ANA0001');
+    await install(h, bravo, 'U0BEN0001');
+    for (const ws of [alpha, bravo]) {
+      await h.command(`build the ${ws.teamName}-only orders mart`, {
+        team_id: ws.teamId,
+        channel_id: channels[ws.teamId],
+      });
+    }
+    await h.app.idle();
+    const writer = new Database(h.databasePath);
+    const earlier = Date.now() - 3 * 3_600_000;
+    writer
+      .prepare('update tasks set created_at = ?, updated_at = ?, completed_at = ?')
+      .run(earlier, earlier, earlier);
+    writer.close();
+    const before = h.slack.calls.length;
+    await h.restart();
+    await h.app.idle();
+    for (const [ws, other] of [
+      [alpha, bravo],
+      [bravo, alpha],
+    ] as const) {
+      const channel = channels[ws.teamId] ?? '';
+      const [token] = h.slack.workspaces.tokensOf(ws.teamId);
+      const digestCalls = h.slack.calls.slice(before).filter((c) => c.args.channel === channel);
+      expect(digestCalls.length).toBeGreaterThan(0);
+      expect(digestCalls.every((c) => c.token === token)).toBe(true);
+      const text = JSON.stringify(digestCalls.map((c) => c.args));
+      expect(text).toContain('*1* asked');
+      expect(text).not.toContain(`${other.teamName}-only`);
+    }
+    const runs = h.query<{ team_id: string; status: string }>(
+      'select team_id, status from digest_runs order by team_id',
+    );
+    expect(runs).toEqual([
+      { team_id: alpha.teamId, status: 'posted' },
+      { team_id: bravo.teamId, status: 'posted' },
+    ]);
   });
 });
