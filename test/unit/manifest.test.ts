@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ASSISTANT_PROMPTS } from '../../src/core/assistant/assistant-threads.js';
+import { BOT_SCOPES } from '../../src/slack/bot-scopes.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the whole
 // `module.exports`, so take `.default` when present (it is, at runtime and in the types).
@@ -138,6 +139,13 @@ describe('manifest.yml', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining(['assistant:write', 'im:history']),
     );
+  });
+
+  it('asks for exactly its bot scopes in the OAuth install, and lists the install redirect URL', () => {
+    expect([...BOT_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+    expect((manifest.oauth_config as { redirect_urls?: string[] }).redirect_urls).toEqual([
+      'https://YOUR-HOST/slack/oauth_redirect',
+    ]);
   });
 
   it('uses HTTP mode (Socket Mode off)', () => {
