@@ -22,29 +22,38 @@ interface Scope {
 
 const scopes = new AsyncLocalStorage<Scope>();
 
+/** How long a workspace's client is reused before its install is read again. */
+export const CLIENT_CACHE_MS = 60_000;
+
 /**
  * Which Slack client a call uses. With one workspace (SLACK_BOT_TOKEN) it is always that one. With the
  * OAuth install every call uses the token of the workspace whose work it is: the scope is set where
  * work enters (Bolt's middleware from the request's team, the job worker from the job's team, the
  * schedulers per workspace), and `client()` is a WebClient that resolves each call to the scope's
  * client. A call made outside any scope fails (`not_installed`) instead of guessing a workspace.
- * Clients are cached per team; an uninstall invalidates the entry.
+ * Clients are cached per team for CLIENT_CACHE_MS; an install or uninstall here invalidates the entry
+ * at once (one made through another instance is seen within the minute).
  */
 export class WorkspaceClients {
-  private readonly cache = new Map<string, Promise<Workspace | undefined>>();
+  private readonly cache = new Map<string, { loadedAt: number; workspace: Promise<Workspace | undefined> }>();
 
   private constructor(
     private readonly single: Workspace | undefined,
     private readonly installs: InstallationStore | undefined,
     private readonly newClient: (token: string) => WebClient,
+    private readonly now: () => number = Date.now,
   ) {}
 
   static single(workspace: Workspace): WorkspaceClients {
     return new WorkspaceClients(workspace, undefined, () => workspace.client);
   }
 
-  static installed(installs: InstallationStore, newClient: (token: string) => WebClient): WorkspaceClients {
-    return new WorkspaceClients(undefined, installs, newClient);
+  static installed(
+    installs: InstallationStore,
+    newClient: (token: string) => WebClient,
+    now?: () => number,
+  ): WorkspaceClients {
+    return new WorkspaceClients(undefined, installs, newClient, now);
   }
 
   get multiWorkspace(): boolean {
@@ -55,9 +64,10 @@ export class WorkspaceClients {
   resolve(teamId: string, enterpriseId?: string): Promise<Workspace | undefined> {
     if (this.single) return Promise.resolve(this.single);
     const cached = this.cache.get(teamId);
-    if (cached) return cached;
+    // Kept a minute: another instance may have stored a reinstall's new token (or an uninstall).
+    if (cached && this.now() - cached.loadedAt < CLIENT_CACHE_MS) return cached.workspace;
     const pending = this.load(teamId, enterpriseId);
-    this.cache.set(teamId, pending);
+    this.cache.set(teamId, { loadedAt: this.now(), workspace: pending });
     // Misses are not kept: a workspace installed a moment later is found on its first event.
     pending.then(
       (found) => found ?? this.cache.delete(teamId),
