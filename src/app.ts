@@ -5,18 +5,27 @@ import {
   startBackgroundWork,
   untilIdle,
 } from './composition/background.js';
-import { buildServices, type Services, type SlackClient } from './composition/services.js';
+import { buildServices, type Services } from './composition/services.js';
+import { WorkspaceDigestSchedulers } from './composition/team-digests.js';
 import type { Config } from './config.js';
+import { errorSummary } from './core/errors.js';
 import type { Logger } from './core/logger.js';
+import type { Metrics } from './core/metrics.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
 import { type MetricsListener, startMetrics } from './metrics/start-metrics.js';
-import { createSlackClient, type SlackApp, startSlackApp } from './slack/bolt-app.js';
+import { TokenCipher } from './security/token-cipher.js';
+import { parseTokenKey } from './security/token-key.js';
+import { createSlackClient, type SlackApp, type SlackInstallDeps, startSlackApp } from './slack/bolt-app.js';
+import { boltInstallationStore } from './slack/bolt-installations.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import { checkSlackToken, type SlackIdentity } from './slack/slack-identity.js';
+import { checkSlackToken, type SlackIdentity, StartupError } from './slack/slack-identity.js';
 import type { ThreadPaging } from './slack/slack-thread-reader.js';
+import { WorkspaceClients } from './slack/workspaces.js';
 import { durability, type OpenDatabase, openDatabase } from './store/db.js';
+import { SqliteInstallationStore } from './store/installation-repo.js';
 import type { DataSync } from './store/wal-sync.js';
+import { SqliteWorkspacePurge } from './store/workspace-purge.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
@@ -71,7 +80,7 @@ interface Health {
  * retries) while the rest starts; `slot.handler` is set once the Slack app exists.
  */
 async function listen(config: Config, logger: Logger, health: Health) {
-  const slot: { handler?: RequestHandler } = {};
+  const slot: { handler?: RequestHandler; install?: RequestHandler } = {};
   const { server, url } = await startHttpServer(
     config.http.port,
     config.http.host,
@@ -82,6 +91,7 @@ async function listen(config: Config, logger: Logger, health: Health) {
       body: (rawBody, headers) => checkSlackRequest(rawBody, headers, config.slack.signingSecret),
     },
     logger.child({ component: 'http' }),
+    () => slot.install,
   );
   return { server, url, slot };
 }
@@ -89,7 +99,11 @@ async function listen(config: Config, logger: Logger, health: Health) {
 type Listener = Awaited<ReturnType<typeof listen>>;
 
 /** auth.test before anything else talks to Slack; a bad token closes what was opened and rethrows. */
-async function identify(client: SlackClient, http: Listener, database: OpenDatabase): Promise<SlackIdentity> {
+async function identify(
+  client: ReturnType<typeof createSlackClient>,
+  http: Listener,
+  database: OpenDatabase,
+): Promise<SlackIdentity> {
   try {
     return await checkSlackToken(client);
   } catch (error) {
@@ -118,11 +132,93 @@ async function listenForScrapes(
 /** The listeners' deps: the services plus what reaches the background work (kick, stop, digests). */
 function listenerDeps(services: Services, background: BackgroundWork) {
   const { worker } = background;
-  return {
+  const deps = {
     ...services,
     kick: () => worker.kick(),
     stopTask: (teamId: string, taskId: number, userId: string) => worker.stopTask(teamId, taskId, userId),
     scheduler: background.scheduler,
+  };
+  // Read in each request's workspace scope (the spread above copied the value at start-up).
+  Object.defineProperty(deps, 'workspaceTeamId', {
+    get: () => services.workspaces.currentTeamId() ?? '',
+    enumerable: true,
+  });
+  return deps;
+}
+
+/** Who the bot talks to Slack as: the one workspace's token, or each install's (OAuth). */
+async function connectWorkspaces(
+  config: Config,
+  logger: Logger,
+  http: Listener,
+  database: OpenDatabase,
+  metrics: Metrics,
+) {
+  const newClient = (token: string) => createSlackClient(config.slack, logger, metrics, token);
+  const oauth = config.slack.oauth;
+  if (!oauth) {
+    const client = createSlackClient(config.slack, logger, metrics);
+    const identity = await identify(client, http, database);
+    const workspace = { ...identity, client, token: config.slack.botToken ?? '' };
+    return { identity, workspaces: WorkspaceClients.single(workspace), installations: undefined, newClient };
+  }
+  const current = parseTokenKey(oauth.tokenKey);
+  // The config checked the key's length; this only narrows the type.
+  if (!current) throw new StartupError('TOKEN_ENCRYPTION_KEY must be 32 bytes (base64 or hex).');
+  const previous = oauth.previousTokenKey ? parseTokenKey(oauth.previousTokenKey) : undefined;
+  const installations = new SqliteInstallationStore(database.sqlite, new TokenCipher(current, previous));
+  try {
+    const resealed = await installations.resealUnderCurrentKey();
+    if (resealed > 0)
+      logger.info('bot tokens re-encrypted under the current key', { installations: resealed });
+  } catch {
+    http.server.close();
+    database.close();
+    throw new StartupError(
+      'Stored bot tokens do not open with TOKEN_ENCRYPTION_KEY (or TOKEN_ENCRYPTION_KEY_PREVIOUS): set the key they were encrypted with.',
+    );
+  }
+  return {
+    identity: undefined,
+    workspaces: WorkspaceClients.installed(installations, newClient),
+    installations,
+    newClient,
+  };
+}
+
+/** OAuth install: Bolt's installation store over ours, and what an uninstall deletes. */
+function installDeps(
+  connected: Awaited<ReturnType<typeof connectWorkspaces>>,
+  background: BackgroundWork,
+  database: OpenDatabase,
+  logger: Logger,
+): SlackInstallDeps | undefined {
+  const { installations, workspaces, newClient } = connected;
+  if (!installations) return undefined;
+  const digests =
+    background.scheduler instanceof WorkspaceDigestSchedulers ? background.scheduler : undefined;
+  return {
+    installationStore: boltInstallationStore(installations, {
+      newClient,
+      installed: (installation) => {
+        workspaces.invalidate(installation.teamId);
+        if (installation.teamId)
+          digests
+            ?.add(installation.teamId)
+            .catch((error: unknown) =>
+              logger.error('could not schedule the digests of a new install', { error: errorSummary(error) }),
+            );
+      },
+    }),
+    uninstall: {
+      installations,
+      purge: new SqliteWorkspacePurge(database.sqlite),
+      forgetWorkspace: (teamId) => {
+        workspaces.invalidate(teamId);
+        digests?.remove(teamId);
+      },
+      logger: logger.child({ component: 'install' }),
+    },
   };
 }
 
@@ -137,28 +233,48 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
   logger.info('database open', durability(database.sqlite));
   const http = await listen(config, logger, health);
-  // Metrics (METRICS_PORT) are built first, so the Slack client and Claude count from their first call.
+  // Metrics (METRICS_PORT) are built first, so the Slack clients and Claude count from their first call.
   const metrics = await startMetrics(config, logger);
-  const client = createSlackClient(config.slack, logger, metrics.report);
-  const identity = await identify(client, http, database);
-  const services = await buildServices(config, logger, tuning, database, client, identity, metrics.report);
+  const connected = await connectWorkspaces(config, logger, http, database, metrics.report);
+  const { identity, workspaces, installations } = connected;
+  const services = await buildServices(
+    config,
+    logger,
+    tuning,
+    database,
+    workspaces,
+    identity,
+    metrics.report,
+  );
   const metricsListener = await listenForScrapes(metrics, services, http, database);
-  const background = buildBackgroundWork(config, logger, tuning, services, identity.teamId);
-  const slackApp = await startSlackApp(config.slack, identity, listenerDeps(services, background), {
-    reconnectMs: tuning.socketModeReconnectMs,
-  }).catch((error: unknown) => {
+  const background = buildBackgroundWork(
+    config,
+    logger,
+    tuning,
+    services,
+    identity?.teamId,
+    async () => (await installations?.installedTeams()) ?? [],
+  );
+  const slackApp = await startSlackApp(
+    config.slack,
+    identity,
+    listenerDeps(services, background),
+    { reconnectMs: tuning.socketModeReconnectMs },
+    installDeps(connected, background, database, logger),
+  ).catch((error: unknown) => {
     // e.g. Socket Mode refused: close what was opened, as a refused bot token does.
     http.server.close();
     database.close();
     throw error;
   });
   http.slot.handler = slackApp.requestHandler;
+  http.slot.install = slackApp.installHandler;
   await startBackgroundWork(background);
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
     url: http.url,
     mode: slackApp.socketMode ? 'socket' : 'http',
-    teamId: identity.teamId,
+    ...(identity ? { teamId: identity.teamId } : { install: 'oauth' }),
     model: config.anthropic.model,
   });
   const drain = async (graceMs: number) => {

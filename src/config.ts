@@ -19,6 +19,7 @@ import {
 } from './core/data-sources/source-config.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
 import { CHILD_RSS_HEADROOM_MB } from './core/sandbox/sandbox.js';
+import { parseTokenKey } from './security/token-key.js';
 
 /**
  * The operator contract (see README "Configuration"): every setting comes from the environment, is
@@ -30,13 +31,37 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Every environment variable the bot reads: its name, validation, default and README wording. */
 const variables = {
-  SLACK_BOT_TOKEN: required(
-    'copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page',
-    {
-      value: 'xoxb-',
-      hint: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
-    },
-  ).meta(meta({ secret: true })),
+  // Required unless the OAuth install is configured: checked across variables below.
+  SLACK_BOT_TOKEN: optionalString
+    .refine((v) => v === undefined || v.startsWith('xoxb-'), {
+      message: 'must be a bot token starting with xoxb- ("OAuth & Permissions" page of your Slack app)',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'required unless OAuth install' })),
+  // The OAuth v2 install (several workspaces): all four or none, checked below.
+  SLACK_CLIENT_ID: optionalString.meta(meta({ readmeDefault: 'unset = one workspace' })),
+  SLACK_CLIENT_SECRET: optionalString.meta(meta({ secret: true, readmeDefault: 'unset = one workspace' })),
+  SLACK_STATE_SECRET: optionalString
+    .refine((v) => v === undefined || v.length >= 16, {
+      message: 'must be at least 16 characters (a random secret that signs the install state)',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = one workspace' })),
+  TOKEN_ENCRYPTION_KEY: optionalString
+    .refine((v) => v === undefined || parseTokenKey(v) !== undefined, {
+      message:
+        'must be 32 random bytes, base64 (44 characters) or hex (64 characters): e.g. `openssl rand -base64 32`',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = one workspace' })),
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: optionalString
+    .refine((v) => v === undefined || parseTokenKey(v) !== undefined, {
+      message: 'must be 32 bytes, base64 or hex, like TOKEN_ENCRYPTION_KEY (the key being rotated out)',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset' })),
+  SLACK_INSTALL_REDIRECT_URI: optionalString
+    .refine((v) => v === undefined || /^https?:\/\/\S+\/slack\/oauth_redirect$/.test(v), {
+      message:
+        'must be the public URL of /slack/oauth_redirect, e.g. https://bot.example.com/slack/oauth_redirect',
+    })
+    .meta(meta({ readmeDefault: "unset = the app's configured redirect URL" })),
   // Required unless Socket Mode: checked across variables below.
   SLACK_SIGNING_SECRET: optionalString.meta(
     meta({ secret: true, readmeDefault: 'required unless Socket Mode' }),
@@ -204,6 +229,35 @@ const variables = {
 
 type VariableName = keyof typeof variables;
 
+/** The OAuth install is on when all four are set (and off when none is). */
+const OAUTH_VARIABLES = [
+  'SLACK_CLIENT_ID',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+  'TOKEN_ENCRYPTION_KEY',
+] as const satisfies readonly VariableName[];
+
+function oauthSettings(e: {
+  SLACK_CLIENT_ID: string | undefined;
+  SLACK_CLIENT_SECRET: string | undefined;
+  SLACK_STATE_SECRET: string | undefined;
+  TOKEN_ENCRYPTION_KEY: string | undefined;
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: string | undefined;
+  SLACK_INSTALL_REDIRECT_URI: string | undefined;
+}) {
+  if (!e.SLACK_CLIENT_ID || !e.SLACK_CLIENT_SECRET || !e.SLACK_STATE_SECRET || !e.TOKEN_ENCRYPTION_KEY)
+    return undefined;
+  return {
+    clientId: e.SLACK_CLIENT_ID,
+    clientSecret: e.SLACK_CLIENT_SECRET,
+    stateSecret: e.SLACK_STATE_SECRET,
+    /** Bot tokens are encrypted at rest under this key; the previous one only decrypts (rotation). */
+    tokenKey: e.TOKEN_ENCRYPTION_KEY,
+    previousTokenKey: e.TOKEN_ENCRYPTION_KEY_PREVIOUS,
+    redirectUri: e.SLACK_INSTALL_REDIRECT_URI,
+  };
+}
+
 /** The environment, validated, and shaped into the `Config` the rest of the code sees. */
 const configSchema = z
   .object(variables)
@@ -223,6 +277,31 @@ const configSchema = z
         message: 'is the same as PORT: the metrics need a port of their own, not the public one',
       });
     }
+    const oauth = OAUTH_VARIABLES.filter((name) => env[name] !== undefined);
+    if (oauth.length > 0 && oauth.length < OAUTH_VARIABLES.length) {
+      for (const name of OAUTH_VARIABLES.filter((n) => env[n] === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is not set: the OAuth install needs ${OAUTH_VARIABLES.join(', ')} together (${oauth.join(', ')} set)`,
+        });
+      }
+    }
+    if (oauth.length === 0 && !env.SLACK_BOT_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_BOT_TOKEN'],
+        message:
+          'is not set: copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page (or configure the OAuth install: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, TOKEN_ENCRYPTION_KEY)',
+      });
+    }
+    if (env.TOKEN_ENCRYPTION_KEY_PREVIOUS && !env.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TOKEN_ENCRYPTION_KEY_PREVIOUS'],
+        message: 'is set without TOKEN_ENCRYPTION_KEY: it only decrypts tokens while rotating to a new key',
+      });
+    }
     if (env.DATA_SOURCES && env.DATA_SOURCES_FILE) {
       ctx.addIssue({
         code: 'custom',
@@ -237,6 +316,8 @@ const configSchema = z
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      /** Several workspaces through the OAuth v2 install; undefined = one workspace (SLACK_BOT_TOKEN). */
+      oauth: oauthSettings(e),
     },
     anthropic: {
       apiKey: e.ANTHROPIC_API_KEY,

@@ -52,10 +52,13 @@ export async function startHttpServer(
   handler: () => RequestHandler | undefined,
   guard: RequestGuard,
   logger: Logger,
+  /** The OAuth install's GET routes (INSTALL_PATH, OAUTH_REDIRECT_PATH), once the Slack app exists. */
+  install: () => RequestHandler | undefined = () => undefined,
 ): Promise<{ server: Server; url: string }> {
   const routes: Routes = {
     health,
     handler,
+    install,
     guard,
     // One line per refusal would let anyone flood the log; the first few per minute say what is happening.
     refusals: new ThrottledWarn(logger, { burst: 5, windowMs: 60_000 }),
@@ -76,6 +79,7 @@ export async function startHttpServer(
 interface Routes {
   health: Health;
   handler: () => RequestHandler | undefined;
+  install: () => RequestHandler | undefined;
   guard: RequestGuard;
   refusals: ThrottledWarn;
   /** Bytes held by bodies whose signature is not checked yet, all requests together. */
@@ -86,6 +90,12 @@ function route(routes: Routes, req: IncomingMessage, res: ServerResponse) {
   const { health, guard, refusals } = routes;
   const path = req.url?.split('?')[0];
   if (req.method === 'GET' && path === '/healthz') return answerHealth(res, health);
+  // A browser's visit (no Slack signature): Bolt's InstallProvider checks the state on the callback.
+  if (req.method === 'GET' && (path === INSTALL_PATH || path === OAUTH_REDIRECT_PATH)) {
+    const install = routes.install();
+    if (install && !health.draining) return install(req, res);
+    return refuse(res, 404, 'not found');
+  }
   // Only POST /slack/events goes to Slack's receiver (it would leave anything else unanswered).
   if (path !== SLACK_PATH) return refuse(res, 404, 'not found');
   if (req.method !== 'POST') {
@@ -163,6 +173,9 @@ function headerRefusal(
 
 /** Where Bolt serves commands, events and interactivity. */
 export const SLACK_PATH = '/slack/events';
+/** Where the OAuth install is served (both modes; only with SLACK_CLIENT_ID etc.). */
+export const INSTALL_PATH = '/slack/install';
+export const OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
 
 function bodyRefusal(contentLength: string | undefined): { status: number; text: string } | undefined {
   if (contentLength === undefined) return { status: 411, text: 'length required' };

@@ -9,6 +9,7 @@ import { CheckScheduler } from '../core/quality-monitor/check-scheduler.js';
 import { RetentionSchedule } from '../core/retention/retention.js';
 import { giveUpOnTask, runTaskJob } from '../core/tasks/task-job.js';
 import type { Services } from './services.js';
+import { WorkspaceDigestSchedulers } from './team-digests.js';
 
 /**
  * The work that runs besides Slack's requests: the job worker (answers), retention pruning and the
@@ -18,8 +19,11 @@ import type { Services } from './services.js';
 export interface BackgroundWork {
   worker: JobWorker;
   retention: RetentionSchedule;
-  /** Undefined when the tuning turns digests off (tests that do not test them). */
-  scheduler: DigestScheduler | undefined;
+  /**
+   * Undefined when the tuning turns digests off (tests that do not test them). With the OAuth install,
+   * one scheduler per installed workspace.
+   */
+  scheduler: DigestScheduler | WorkspaceDigestSchedulers | undefined;
   /** Runs adopted data-quality checks on their schedules. */
   checks: CheckScheduler;
 }
@@ -29,13 +33,17 @@ export function buildBackgroundWork(
   logger: Logger,
   tuning: AppTuning,
   services: Services,
-  teamId: string,
+  /** The one workspace (SLACK_BOT_TOKEN); undefined with the OAuth install. */
+  teamId: string | undefined,
+  installedTeams: () => Promise<string[]>,
 ): BackgroundWork {
+  const { workspaces } = services;
   const worker = new JobWorker(
     services.jobs,
+    // A job is its task's workspace's work: every Slack call in it uses that workspace's token.
     (job, signal) => {
       countStart(services.metrics, job);
-      return runTaskJob(services, job, signal);
+      return workspaces.run(job.teamId, () => runTaskJob(services, job, signal));
     },
     {
       concurrency: config.maxConcurrentGenerations,
@@ -43,12 +51,14 @@ export function buildBackgroundWork(
       pollMs: Math.min(5_000, config.jobLeaseMs),
       logger: logger.child({ component: 'jobs' }),
     },
-    (job) => giveUpOnTask(services, job),
+    (job) => workspaces.run(job.teamId, () => giveUpOnTask(services, job)),
   );
-  const scheduler =
-    (tuning.digestScheduler ?? true)
-      ? new DigestScheduler(services, teamId, (name, work) => services.runner.track(name, work))
-      : undefined;
+  const track = (name: string, work: Promise<void>) => services.runner.track(name, work);
+  const scheduler = !(tuning.digestScheduler ?? true)
+    ? undefined
+    : teamId !== undefined
+      ? new DigestScheduler(services, teamId, track)
+      : new WorkspaceDigestSchedulers(services, workspaces, installedTeams, track);
   // Its clock is services.checkClock (tuning.checkScheduler.now in tests).
   const checks = new CheckScheduler(services, {
     ...(tuning.checkScheduler?.tickMs ? { tickMs: tuning.checkScheduler.tickMs } : {}),

@@ -12,11 +12,11 @@ import { postAnswerSteps } from '../core/post-answer/registry.js';
 import { buildDataSourceCatalog } from '../datasources/catalog.js';
 import { postgresStatementTables } from '../datasources/referenced-tables.js';
 import { ChildProcessSandbox } from '../sandbox/child-sandbox.js';
-import type { createSlackClient } from '../slack/bolt-app.js';
 import { SlackFileUploads } from '../slack/file-uploads.js';
 import { SlackSharedFiles } from '../slack/shared-files.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
+import type { WorkspaceClients } from '../slack/workspaces.js';
 import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
 import { SqliteArtifactStore } from '../store/artifact-repo.js';
 import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
@@ -35,8 +35,6 @@ import { SqliteTaskAdmission } from '../store/task-admission.js';
 import { SqliteTaskStore } from '../store/task-repo.js';
 import { SqliteTeamContextStore } from '../store/team-context-repo.js';
 import { SqliteThreadFileStore } from '../store/thread-files-repo.js';
-
-export type SlackClient = ReturnType<typeof createSlackClient>;
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -95,12 +93,11 @@ function buildSandbox(config: Config, logger: Logger): ChildProcessSandbox | und
   });
 }
 
-function buildSlackGateway(client: SlackClient, logger: Logger, tuning: AppTuning, identity: SlackIdentity) {
-  return new SlackGateway(client, logger.child({ component: 'slack' }), {
+function buildSlackGateway(workspaces: WorkspaceClients, logger: Logger, tuning: AppTuning) {
+  return new SlackGateway(workspaces.client(), logger.child({ component: 'slack' }), {
     minWriteIntervalMs: tuning.slackMinWriteIntervalMs,
     firstLineWaitMs: tuning.slackFirstLineWaitMs,
-    workspaceUrl: identity.url,
-    botId: identity.botId,
+    identity: workspaces.self(),
     callPolicy: tuning.slackCallPolicy,
     threadPaging: tuning.slackThreadPaging,
   });
@@ -110,7 +107,7 @@ function buildSlackGateway(client: SlackClient, logger: Logger, tuning: AppTunin
 async function buildDigestSettings(
   config: Config,
   slack: SlackGateway,
-  identity: SlackIdentity,
+  identity: SlackIdentity | undefined,
   logger: Logger,
   metrics: Metrics,
 ) {
@@ -123,7 +120,10 @@ async function buildDigestSettings(
     }),
     defaultSchedule: {
       time: config.digest.time,
-      timeZone: config.digest.timeZone ?? (await workspaceTimeZone(slack, identity.botUserId, logger)),
+      // With several workspaces (OAuth install) there is no one workspace zone: DIGEST_TIMEZONE or UTC.
+      timeZone:
+        config.digest.timeZone ??
+        (identity ? await workspaceTimeZone(slack, identity.botUserId, logger) : 'UTC'),
     },
     postWhenEmpty: config.digest.postWhenEmpty,
   };
@@ -162,11 +162,14 @@ export async function buildServices(
   logger: Logger,
   tuning: AppTuning,
   database: OpenDatabase,
-  client: SlackClient,
-  identity: SlackIdentity,
+  workspaces: WorkspaceClients,
+  /** The one workspace's auth.test (SLACK_BOT_TOKEN); undefined with the OAuth install. */
+  identity: SlackIdentity | undefined,
   metrics: Metrics = NO_METRICS,
 ) {
-  const slack = buildSlackGateway(client, logger, tuning, identity);
+  const slack = buildSlackGateway(workspaces, logger, tuning);
+  // Every Slack client below is the current workspace's (src/slack/workspaces.ts).
+  const client = workspaces.client();
   const agent = buildAgent(config, logger, tuning, metrics);
   const sandbox = buildSandbox(config, logger);
   const stores = buildStores(database, config, tuning);
@@ -175,14 +178,20 @@ export async function buildServices(
   const files = new SlackFileUploads(
     client,
     logger.child({ component: 'files' }),
-    identity,
+    workspaces.self(),
     tuning.slackCallPolicy,
   );
   return {
     ...stores,
     ...(await buildDigestSettings(config, slack, identity, logger, metrics)),
     botAdmins: config.botAdmins,
-    workspaceTeamId: identity.teamId,
+    /** The workspace whose work is running: only its admins are admins (read in each request's or job's scope). */
+    get workspaceTeamId(): string {
+      return workspaces.currentTeamId() ?? '';
+    },
+    workspaces,
+    /** Runs work as one workspace's (its Slack calls use that workspace's token): scheduled checks. */
+    inWorkspace: <T>(teamId: string, work: () => Promise<T>): Promise<T> => workspaces.run(teamId, work),
     people: new PeopleDirectory(slack, logger.child({ component: 'people' })),
     slack,
     agent,
@@ -204,7 +213,7 @@ export async function buildServices(
     // Files people share in task threads: files.info through the client, bytes from Slack's file host.
     sharedFiles: new SlackSharedFiles(
       client,
-      config.slack.botToken,
+      () => workspaces.current().token,
       config.slack.apiUrl,
       tuning.slackCallPolicy,
     ),

@@ -1,11 +1,12 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, type InstallationStore as BoltInstallationStore, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type Metrics, NO_METRICS } from '../core/metrics.js';
-import { type RequestHandler, SLACK_PATH } from '../http-server.js';
+import { INSTALL_PATH, OAUTH_REDIRECT_PATH, type RequestHandler, SLACK_PATH } from '../http-server.js';
 import { measureAcks } from './ack-metrics.js';
 import { toBoltLogger } from './bolt-logger.js';
+import { BOT_SCOPES } from './bot-scopes.js';
 import { ackEventsWhenStored } from './event-ack.js';
 import { ListenerTable } from './listener-table.js';
 import {
@@ -25,18 +26,30 @@ import {
   registerCheckAlerts,
   registerQualityChecks,
 } from './listeners/quality-checks.js';
+import { registerUninstall } from './listeners/uninstall.js';
 import { MeteredWebClient } from './metered-client.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
+import type { WorkspaceClients } from './workspaces.js';
 
 /** The only place Bolt is built: the rest of the app sees a request handler and a stop. */
 
 /** The Slack settings the app is built from (the config's `slack` section). */
 export interface SlackSettings {
-  botToken: string;
+  botToken: string | undefined;
   signingSecret: string | undefined;
   appToken: string | undefined;
   apiUrl: string;
+  /** The OAuth v2 install (several workspaces); undefined = one workspace with botToken. */
+  oauth?:
+    | { clientId: string; clientSecret: string; stateSecret: string; redirectUri: string | undefined }
+    | undefined;
+}
+
+/** With the OAuth install: where installs are kept (Bolt's shape) and what uninstall deletes. */
+export interface SlackInstallDeps {
+  installationStore: BoltInstallationStore;
+  uninstall: Parameters<typeof registerUninstall>[1];
 }
 
 /** Everything the listeners use. */
@@ -51,6 +64,8 @@ export type ListenerDeps = CommandDeps &
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
   requestHandler: RequestHandler | undefined;
+  /** OAuth install: what serves GET /slack/install and /slack/oauth_redirect (both modes). */
+  installHandler: RequestHandler | undefined;
   socketMode: boolean;
   stop(): Promise<void>;
 }
@@ -66,15 +81,16 @@ function clientOptions(settings: SlackSettings, logger: Logger): WebClientOption
   };
 }
 
-/** The Web API client every Slack call of the bot goes through (each call counted when metrics are on). */
+/** A Web API client for one bot token (the single workspace's, or one install's); each call counted when metrics are on. */
 export function createSlackClient(
   settings: SlackSettings,
   logger: Logger,
   metrics: Metrics = NO_METRICS,
+  token = settings.botToken,
 ): WebClient {
   const options = clientOptions(settings, logger);
-  if (metrics === NO_METRICS) return new WebClient(settings.botToken, options);
-  return new MeteredWebClient(settings.botToken, options, metrics);
+  if (metrics === NO_METRICS) return new WebClient(token, options);
+  return new MeteredWebClient(token, options, metrics);
 }
 
 /**
@@ -83,9 +99,10 @@ export function createSlackClient(
  */
 export async function startSlackApp(
   settings: SlackSettings,
-  identity: SlackIdentity,
-  deps: ListenerDeps,
+  identity: SlackIdentity | undefined,
+  deps: ListenerDeps & { workspaces: WorkspaceClients },
   socketOptions: SocketModeOptions = {},
+  install?: SlackInstallDeps,
 ): Promise<SlackApp> {
   const { logger } = deps;
   const boltLogger = toBoltLogger(logger, LogLevel.WARN);
@@ -93,13 +110,23 @@ export async function startSlackApp(
   const socketReceiver = socketMode
     ? createSocketModeReceiver(settings, boltLogger, socketOptions)
     : undefined;
-  const receiver = socketMode ? undefined : createHttpReceiver(settings, boltLogger);
+  // The OAuth routes are Bolt's HTTPReceiver's in both modes, served on our own listener: in Socket
+  // Mode it serves only them (Bolt's alternative, installerOptions.port, would open a second port).
+  const oauthReceiver = install && createHttpReceiver(settings, boltLogger, install.installationStore);
+  const receiver = socketMode ? undefined : (oauthReceiver ?? createHttpReceiver(settings, boltLogger));
   const app = new App({
-    token: settings.botToken,
-    botId: identity.botId,
-    botUserId: identity.botUserId,
-    // auth.test already passed at start-up; Bolt need not repeat it.
-    tokenVerificationEnabled: false,
+    ...(install
+      ? // HTTP: Bolt takes `authorize` from the receiver's InstallProvider; Socket Mode: given here.
+        socketMode
+        ? { authorize: oauthReceiver?.installer?.authorize.bind(oauthReceiver.installer) }
+        : {}
+      : {
+          token: settings.botToken,
+          botId: identity?.botId,
+          botUserId: identity?.botUserId,
+          // auth.test already passed at start-up; Bolt need not repeat it.
+          tokenVerificationEnabled: false,
+        }),
     logger: boltLogger,
     clientOptions: clientOptions(settings, logger),
     receiver: receiver ?? socketReceiver,
@@ -107,7 +134,10 @@ export async function startSlackApp(
   app.error(async (error) => {
     logger.error('unhandled error in a Slack listener', { error: errorSummary(error) });
   });
-  registerListeners(app, deps);
+  // Every listener runs as its request's workspace: its Slack calls use that workspace's token.
+  if (install)
+    app.use(async ({ context, body, next }) => runAsWorkspace(deps.workspaces, context, body, next));
+  registerListeners(app, deps, install);
   (receiver ?? socketReceiver)?.init(measureAcks(ackEventsWhenStored(app), deps.metrics ?? NO_METRICS));
   if (!receiver) {
     await app.start().catch((error: unknown) => {
@@ -116,6 +146,7 @@ export async function startSlackApp(
   }
   return {
     requestHandler: receiver?.requestListener,
+    installHandler: oauthReceiver?.requestListener,
     socketMode,
     stop: stopOnce(app, socketMode),
   };
@@ -125,7 +156,9 @@ export async function startSlackApp(
 function createHttpReceiver(
   settings: SlackSettings,
   boltLogger: ReturnType<typeof toBoltLogger>,
+  installationStore?: BoltInstallationStore,
 ): HTTPReceiver {
+  const oauth = installationStore && settings.oauth;
   return new HTTPReceiver({
     signingSecret: settings.signingSecret ?? '',
     endpoints: SLACK_PATH,
@@ -133,7 +166,40 @@ function createHttpReceiver(
     processBeforeResponse: false,
     // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
     signatureVerification: false,
+    ...(oauth
+      ? {
+          clientId: oauth.clientId,
+          clientSecret: oauth.clientSecret,
+          // Signs the state Bolt puts in the install URL and its cookie; the callback checks both.
+          stateSecret: oauth.stateSecret,
+          installationStore,
+          scopes: [...BOT_SCOPES],
+          redirectUri: oauth.redirectUri,
+          installerOptions: {
+            installPath: INSTALL_PATH,
+            redirectUriPath: OAUTH_REDIRECT_PATH,
+            // oauth.v2.access and auth.test go to SLACK_API_URL (a proxy, or the tests' fake).
+            clientOptions: { slackApiUrl: settings.apiUrl },
+          },
+        }
+      : {}),
   });
+}
+
+/** The request's workspace: Bolt's authorize result, else the envelope (uninstall events skip it). */
+async function runAsWorkspace(
+  workspaces: WorkspaceClients,
+  context: { teamId?: string; enterpriseId?: string },
+  body: unknown,
+  next: () => Promise<void>,
+): Promise<void> {
+  const b = body as { team_id?: unknown; team?: { id?: unknown } };
+  const teamId =
+    context.teamId ??
+    (typeof b.team_id === 'string' ? b.team_id : undefined) ??
+    (typeof b.team?.id === 'string' ? b.team.id : undefined);
+  if (!teamId) return next();
+  await workspaces.run(teamId, next, context.enterpriseId);
 }
 
 /** Socket Mode: closes the connection (Slack then delivers events to another one, or again later). */
@@ -146,9 +212,10 @@ function stopOnce(app: App, socketMode: boolean): () => Promise<void> {
 }
 
 /** Every listener, dispatched by one Bolt listener per kind (src/slack/listener-table.ts). */
-function registerListeners(boltApp: App, deps: ListenerDeps): void {
+function registerListeners(boltApp: App, deps: ListenerDeps, install: SlackInstallDeps | undefined): void {
   const table = new ListenerTable();
   const app = table.asApp();
+  if (install) registerUninstall(app, install.uninstall);
   registerCommands(app, deps);
   registerEvents(app, deps);
   registerActions(app, deps);

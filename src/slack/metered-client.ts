@@ -12,7 +12,7 @@ const failedCalls = new WeakMap<object, { method: string; metrics: Metrics }>();
  */
 export class MeteredWebClient extends WebClient {
   constructor(
-    token: string,
+    token: string | undefined,
     options: WebClientOptions,
     private readonly metrics: Metrics,
   ) {

@@ -50,7 +50,8 @@ export class SlackSharedFiles implements SharedFileSource {
 
   constructor(
     private readonly client: WebClient,
-    private readonly botToken: string,
+    /** The bot token file downloads carry: the current workspace's, read at each download. */
+    private readonly botToken: () => string,
     apiUrl: string,
     policy?: SlackCallPolicy,
   ) {
@@ -94,7 +95,7 @@ export class SlackSharedFiles implements SharedFileSource {
     }
     const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
     const response = await fetch(url, {
-      headers: { authorization: `Bearer ${this.botToken}` },
+      headers: { authorization: `Bearer ${this.botToken()}` },
       redirect: 'manual',
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });

@@ -47,30 +47,37 @@ export class SlackGateway
   private readonly users: SlackUserDirectory;
   private readonly threads: SlackThreadReader;
   private readonly call: SlackCall;
-  /** e.g. https://acme.slack.com/ (from auth.test), for message links. */
-  private readonly workspaceUrl: string | undefined;
-  /** Our bot id (auth.test): only our own messages count as posted by us. */
-  private readonly botId: string;
+  /** Who the bot is, read at each use: with several workspaces, the current workspace's bot. */
+  private readonly identity: { readonly botId: string; readonly url: string | undefined };
 
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
     options: {
-      botId: string;
+      /** Our bot id and workspace address (auth.test, or the current workspace's install). */
+      identity: { readonly botId: string; readonly url: string | undefined };
       minWriteIntervalMs?: number;
       /** How long a new message waits for its first complete line (default 250 ms). */
       firstLineWaitMs?: number;
-      workspaceUrl?: string;
       callPolicy?: SlackCallPolicy;
       threadPaging?: ThreadPaging;
     },
   ) {
-    this.botId = options.botId;
+    this.identity = options.identity;
     this.call = slackCaller(options.callPolicy);
     this.users = new SlackUserDirectory(client, this.call);
     this.threads = new SlackThreadReader(client, this.call, logger, options.threadPaging);
-    this.workspaceUrl = options.workspaceUrl;
     this.policy = sharedStreamPolicy(logger, options);
+  }
+
+  /** e.g. https://acme.slack.com/, for message links. */
+  private get workspaceUrl(): string | undefined {
+    return this.identity.url;
+  }
+
+  /** Only our own messages count as posted by us. */
+  private get botId(): string {
+    return this.identity.botId;
   }
 
   postText(channelId: string, text: string, threadTs?: string, key?: string): Promise<string> {

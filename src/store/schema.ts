@@ -665,3 +665,42 @@ export const channelContexts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.channelId] })],
 );
+
+/**
+ * One row per Slack install (OAuth v2, several workspaces): a workspace's own install
+ * (`T:<team_id>`) or an Enterprise Grid organisation-wide one (`E:<enterprise_id>`, team_id null,
+ * serving every workspace of the organisation). The bot token is sealed with AES-256-GCM under
+ * TOKEN_ENCRYPTION_KEY (`token_key_id` names the key, for rotation); it is never stored in clear.
+ * A reinstall updates the row; `app_uninstalled` / `tokens_revoked` delete it with the workspace's data.
+ */
+export const installations = sqliteTable(
+  'installations',
+  {
+    installationKey: text('installation_key').primaryKey(),
+    enterpriseId: text('enterprise_id'),
+    teamId: text('team_id'),
+    isEnterpriseInstall: integer('is_enterprise_install', { mode: 'boolean' }).notNull().default(false),
+    appId: text('app_id'),
+    botId: text('bot_id').notNull(),
+    botUserId: text('bot_user_id').notNull(),
+    botScopes: text('bot_scopes').notNull(),
+    botTokenSealed: text('bot_token_sealed').notNull(),
+    tokenKeyId: text('token_key_id').notNull(),
+    installerUserId: text('installer_user_id'),
+    /** The workspace's (or organisation's) web address, for message links. */
+    url: text('url'),
+    installedAt: integer('installed_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [index('installations_team').on(t.teamId), index('installations_enterprise').on(t.enterpriseId)],
+);
+
+/**
+ * Workspaces seen under an organisation-wide install: events carry both ids, queued jobs only the
+ * team's, so this is how a job finds its organisation's token. Deleted with the workspace's data.
+ */
+export const enterpriseWorkspaces = sqliteTable('enterprise_workspaces', {
+  teamId: text('team_id').primaryKey(),
+  enterpriseId: text('enterprise_id').notNull(),
+  seenAt: integer('seen_at').notNull().default(now),
+});

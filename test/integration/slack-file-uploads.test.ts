@@ -77,7 +77,9 @@ describe('SlackFileUploads against the fake Slack (the real WebClient, external 
   });
 
   it('findPosted never takes another app’s message carrying our metadata key for our post', async () => {
-    const gateway = new SlackGateway(clientFor(fake), silent, { botId: FAKE_BOT_ID });
+    const gateway = new SlackGateway(clientFor(fake), silent, {
+      identity: { botId: FAKE_BOT_ID, url: undefined },
+    });
     const parent = fake.seedMessage({ channel: CHANNEL, text: 'task', user: USER });
     const metadata = { event_type: 'data_engineer_post', event_payload: { key: 'answer:1:dictionary' } };
     fake.seedMessage({

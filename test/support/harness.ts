@@ -22,7 +22,10 @@ export interface Harness {
   logs: string[];
   databasePath: string;
   /** Sends a signed `/data-engineer <text>` exactly as Slack would. */
-  command(text: string, fields?: { user_id?: string; channel_id?: string }): ReturnType<typeof postSigned>;
+  command(
+    text: string,
+    fields?: { user_id?: string; channel_id?: string; team_id?: string },
+  ): ReturnType<typeof postSigned>;
   /** Delivers a signed Events API callback carrying `event` exactly as Slack would. */
   event(
     // biome-ignore lint/suspicious/noExplicitAny: events are free-form.

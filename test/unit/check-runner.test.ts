@@ -109,6 +109,41 @@ describe('check runner', () => {
     expect(posts.filter((p) => p.text.includes('failed*'))).toHaveLength(1);
   });
 
+  it("runs and posts each check as its workspace's work (with several workspaces: that workspace's token)", async () => {
+    await adopt('C1', [noRows('a')]);
+    let scope: string | undefined;
+    const postedIn: (string | undefined)[] = [];
+    const base = deps();
+    const record =
+      <A extends unknown[]>(post: (...args: A) => Promise<string>) =>
+      async (...args: A) => {
+        postedIn.push(scope);
+        return post(...args);
+      };
+    clock = new Date(at(9).getTime() + 30_000);
+    await runDueChecks(
+      {
+        ...base,
+        slack: {
+          ...base.slack,
+          postText: record(base.slack.postText),
+          postBlocks: record(base.slack.postBlocks),
+        },
+        inWorkspace: async <T>(teamId: string, work: () => Promise<T>): Promise<T> => {
+          scope = teamId;
+          try {
+            return await work();
+          } finally {
+            scope = undefined;
+          }
+        },
+      },
+      clock,
+    );
+    expect(postedIn.length).toBeGreaterThan(0);
+    expect(postedIn.every((team) => team === 'T1')).toBe(true);
+  });
+
   it(`pings the QA owner at most ${MAX_QA_PINGS_PER_DAY} times a day per channel; later failures are posted without a ping`, async () => {
     await adopt(
       'C1',

@@ -65,6 +65,10 @@ describe('the config schema', () => {
   it('marks the tokens, the signing secret, the API key, the data sources and the metrics token as secret', () => {
     expect(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name)).toEqual([
       'SLACK_BOT_TOKEN',
+      'SLACK_CLIENT_SECRET',
+      'SLACK_STATE_SECRET',
+      'TOKEN_ENCRYPTION_KEY',
+      'TOKEN_ENCRYPTION_KEY_PREVIOUS',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',
       'ANTHROPIC_API_KEY',

@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ASSISTANT_PROMPTS } from '../../src/core/assistant/assistant-threads.js';
+import { BOT_SCOPES } from '../../src/slack/bot-scopes.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the whole
 // `module.exports`, so take `.default` when present (it is, at runtime and in the types).
@@ -55,7 +56,8 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string {
     .join('\n');
 }
 
-/** Scope each subscribed bot event needs (app_home_opened needs none). */
+/** Scope each subscribed bot event needs (app_home_opened, app_uninstalled and tokens_revoked need none). */
+const SCOPELESS_EVENTS = new Set(['app_home_opened', 'app_uninstalled', 'tokens_revoked']);
 const EVENT_SCOPES: Record<string, string> = {
   app_mention: 'app_mentions:read',
   assistant_thread_started: 'assistant:write',
@@ -107,7 +109,7 @@ describe('manifest.yml', () => {
     const scopes = manifest.oauth_config.scopes.bot;
     for (const event of manifest.settings.event_subscriptions.bot_events) {
       const needed = EVENT_SCOPES[event];
-      if (event !== 'app_home_opened') expect(needed, `no known scope for event ${event}`).toBeDefined();
+      if (!SCOPELESS_EVENTS.has(event)) expect(needed, `no known scope for event ${event}`).toBeDefined();
       if (needed) expect(scopes, `event ${event} needs scope ${needed}`).toContain(needed);
     }
     expect(new Set(scopes).size).toBe(scopes.length);
@@ -139,6 +141,13 @@ describe('manifest.yml', () => {
     );
   });
 
+  it('asks for exactly its bot scopes in the OAuth install, and lists the install redirect URL', () => {
+    expect([...BOT_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+    expect((manifest.oauth_config as { redirect_urls?: string[] }).redirect_urls).toEqual([
+      'https://YOUR-HOST/slack/oauth_redirect',
+    ]);
+  });
+
   it('uses HTTP mode (Socket Mode off)', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
@@ -163,6 +172,8 @@ describe('manifest.socket-mode.yml', () => {
     for (const command of httpOnly.features.slash_commands) delete command.url;
     delete httpOnly.settings.event_subscriptions.request_url;
     delete httpOnly.settings.interactivity.request_url;
+    // The OAuth install's redirect URL needs a public host: only the HTTP manifest has one.
+    delete (httpOnly.oauth_config as { redirect_urls?: string[] }).redirect_urls;
     httpOnly.settings.socket_mode_enabled = true;
     expect(socketManifest).toEqual(httpOnly);
   });

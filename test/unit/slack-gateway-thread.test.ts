@@ -31,7 +31,7 @@ describe('reading a thread whose cursor repeats', () => {
     const { client, cursors } = loopingClient();
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn', secrets: [], sink: (line) => lines.push(line) });
-    const gateway = new SlackGateway(client, logger, { botId: 'B0BOT0001' });
+    const gateway = new SlackGateway(client, logger, { identity: { botId: 'B0BOT0001', url: undefined } });
     const messages = await gateway.readThread('C1', '1700000000.000001');
     expect(cursors).toEqual([undefined, 'dXNlcjpVMDYxTkZUVDI=']);
     expect(messages.map((m) => m.text)).toEqual(['message 1', 'message 2']);

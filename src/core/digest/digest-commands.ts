@@ -8,7 +8,8 @@ import { isValidTimeZone, TIME_OF_DAY } from './schedule.js';
 
 export type DigestCommandDeps = DigestDeps &
   PermissionDeps & {
-    scheduler: DigestScheduler | undefined;
+    /** Re-reads the schedules after a change (with several workspaces: the current workspace's). */
+    scheduler: Pick<DigestScheduler, 'refresh'> | undefined;
   };
 
 export type DigestArgs =

@@ -34,6 +34,15 @@ export interface CheckRunnerDeps {
   checkClock: () => Date;
   /** Runs by outcome, for /metrics (absent: not counted). */
   metrics?: Pick<Metrics, 'checkRun'>;
+  /**
+   * Runs work as one workspace's (several workspaces: its Slack calls use that workspace's token).
+   * Absent with one workspace.
+   */
+  inWorkspace?: <T>(teamId: string, work: () => Promise<T>) => Promise<T>;
+}
+
+function asWorkspace<T>(deps: CheckRunnerDeps, teamId: string, work: () => Promise<T>): Promise<T> {
+  return deps.inWorkspace ? deps.inWorkspace(teamId, work) : work();
 }
 
 /** A run with no result after this long is taken to be dead (statements time out in seconds). */
@@ -96,7 +105,7 @@ export async function runDueChecks(deps: CheckRunnerDeps, now: Date): Promise<{ 
   const claimed = [...candidates.values()]
     .filter(({ ref }) => won.has(keyOf(ref)))
     .map((item) => ({ ...item, claimedAt: now }));
-  await runPerSource(claimed, (item) => runOne(deps, item));
+  await runPerSource(claimed, (item) => asWorkspace(deps, item.ref.teamId, () => runOne(deps, item)));
   await announce(deps);
   return { ran: claimed.length };
 }
@@ -221,9 +230,12 @@ async function announce(deps: CheckRunnerDeps): Promise<void> {
     }
     const key = `check-${run.checkId}-${run.slotAt.getTime()}`;
     try {
-      const earlier =
-        claim.attempts > 0 ? await deps.slack.findPosted(check.channelId, key, check.threadTs) : undefined;
-      await deps.qualityChecks.markAnnounced(run, earlier ?? (await post(deps, check, run, key, now)));
+      const ts = await asWorkspace(deps, check.teamId, async () => {
+        const earlier =
+          claim.attempts > 0 ? await deps.slack.findPosted(check.channelId, key, check.threadTs) : undefined;
+        return earlier ?? (await post(deps, check, run, key, now));
+      });
+      await deps.qualityChecks.markAnnounced(run, ts);
     } catch (error) {
       // The thread is gone for good (archived, bot removed): nothing to retry; the list still shows it.
       if (notInConversation(error)) await deps.qualityChecks.markAnnounced(run, '');

@@ -21,6 +21,7 @@ import type {
 } from './types.js';
 import { receiveUpload } from './uploads.js';
 import { type Body, fail } from './wire.js';
+import { FakeWorkspaces } from './workspaces.js';
 
 /**
  * The HTTP side of the fake Slack: `POST /api/<method>` (form-encoded or JSON, token from
@@ -81,12 +82,18 @@ function parseArgs(raw: string, contentType: string, query: URLSearchParams): Ar
   return args;
 }
 
+/** The scopes oauth.v2.access reports granted: the manifest's bot scopes. */
+const BOT_SCOPES_GRANTED =
+  'app_mentions:read,assistant:write,channels:history,groups:history,im:history,mpim:history,chat:write,commands,files:write,files:read,users:read,usergroups:read,channels:read,groups:read,im:read,mpim:read';
+
 export class FakeSlackServer implements FakeSlack {
   apiUrl = '';
   readonly calls: RecordedCall[] = [];
   /** Every request for a file's bytes (`/files-pri/…`), with the Authorization header it carried. */
   readonly fileDownloads: { path: string; authorization: string | undefined; status: number }[] = [];
   private readonly state = new SlackState();
+  /** Several workspaces, one app installed in each (OAuth v2): see workspaces.ts. */
+  readonly workspaces = new FakeWorkspaces();
   readonly messages = this.state.messages;
   readonly ephemerals = this.state.ephemerals;
   readonly responses = this.state.responses;
@@ -205,8 +212,9 @@ export class FakeSlackServer implements FakeSlack {
     this.state.addUser(user);
   }
 
-  addChannel(id: string, opts: ChannelOptions): void {
+  addChannel(id: string, opts: ChannelOptions & { team?: string }): void {
     this.state.addChannel(id, opts);
+    if (opts.team) this.workspaces.channelTeams.set(id, opts.team);
   }
 
   addUserGroup(id: string, users: string[]): void {
@@ -253,6 +261,7 @@ export class FakeSlackServer implements FakeSlack {
     this.script.reset();
     this.responseUrls.reset();
     this.lastPostAt.clear();
+    this.workspaces.reset();
   }
 
   async close(): Promise<void> {
@@ -341,9 +350,20 @@ export class FakeSlackServer implements FakeSlack {
     if (this.script.rateLimited(call.method)) return failureReply({ status: 429, retryAfter: 1 });
     const handler = METHODS[call.method];
     if (call.method === 'apps.connections.open') return this.openSocketConnection(token);
+    if (call.method === 'oauth.v2.access') {
+      const basic = /^Basic\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+      return { status: 200, body: this.workspaces.exchange(args, basic, BOT_SCOPES_GRANTED) };
+    }
     if (!handler) return { status: 200, body: fail('unknown_method') };
     if (!token) return { status: 200, body: fail('not_authed') };
     if (!token.startsWith('xox')) return { status: 200, body: fail('invalid_auth') };
+    const refused = this.workspaces.refusal(token, args.channel ?? args.channel_id);
+    if (refused) return { status: 200, body: fail(refused) };
+    const installed = this.workspaces.of(token);
+    if (call.method === 'auth.test' && installed)
+      return { status: 200, body: this.workspaces.authTest(installed) };
+    // Posts, files and ownership checks are the calling workspace's bot's.
+    this.state.actor = this.workspaces.actor(token);
     if (call.method === 'chat.postMessage' && this.options.rateLimitPerChannelPerSecond) {
       // Slack allows about one message per second per channel; only accepted posts count.
       const last = this.lastPostAt.get(String(args.channel));

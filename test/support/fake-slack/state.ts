@@ -100,6 +100,8 @@ export class SlackState {
   progressChunkRefusal: string | undefined;
   /** expireStreamsAfterAppends: how many appends a stream takes before Slack ends it. */
   streamExpiry: number | undefined;
+  /** The bot acting in the current call (the calling token's workspace's bot; see workspaces.ts). */
+  actor = { botUserId: FAKE_BOT_USER_ID, botId: FAKE_BOT_ID };
   private lastTsMicros = FIRST_TS_MICROS;
   private readonly byKey = new Map<string, FakeMessage>();
 
@@ -231,8 +233,8 @@ export class SlackState {
     return {
       channel,
       thread_ts: this.threadRoot(channel, args.thread_ts),
-      user: FAKE_BOT_USER_ID,
-      bot_id: FAKE_BOT_ID,
+      user: this.actor.botUserId,
+      bot_id: this.actor.botId,
       metadata: args.metadata,
     };
   }
@@ -241,6 +243,6 @@ export class SlackState {
   ownMessage(args: Args, notOwn: string): FakeMessage | string {
     const message = this.findIn(args, 'message_not_found');
     if (typeof message === 'string') return message;
-    return message.bot_id === FAKE_BOT_ID ? message : notOwn;
+    return message.bot_id === this.actor.botId ? message : notOwn;
   }
 }

@@ -145,8 +145,12 @@ export interface FakeSlack {
       name?: string;
       members?: string[];
       sharing?: 'external' | 'pending' | 'org';
+      /** The workspace that owns it (several workspaces): other workspaces' tokens get channel_not_found. */
+      team?: string;
     },
   ): void;
+  /** Several workspaces, one app installed in each (OAuth v2 codes, per-workspace tokens). */
+  readonly workspaces: import('./workspaces.js').FakeWorkspaces;
   /** A user group (subteam) and its members, for usergroups.users.list. */
   addUserGroup(id: string, users: string[]): void;
   seedMessage(m: {

@@ -1,5 +1,5 @@
 import type { Method, SlackState } from '../state.js';
-import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../types.js';
+import { FAKE_TEAM_ID } from '../types.js';
 import { fail, ok } from '../wire.js';
 
 /**
@@ -68,7 +68,7 @@ const getUploadURLExternal: Method = (state, args) => {
   if (length > state.fileSizeLimit) return fail('file_upload_size_restricted');
   if (args.snippet_type && length > MAX_SNIPPET_BYTES) return fail('snippet_too_large');
   const id = state.nextFileId();
-  state.files.set(id, { id, name: args.filename, length, user: FAKE_BOT_USER_ID, deleted: false });
+  state.files.set(id, { id, name: args.filename, length, user: state.actor.botUserId, deleted: false });
   return ok({ upload_url: `${state.origin}/upload/v1/${id}`, file_id: id });
 };
 
@@ -152,7 +152,7 @@ const deleteFile: Method = (state, args) => {
   const file = state.files.get(args.file);
   if (!file) return fail('file_not_found');
   if (file.deleted) return fail('file_deleted');
-  if (file.user !== FAKE_BOT_USER_ID) return fail('cant_delete_file');
+  if (file.user !== state.actor.botUserId) return fail('cant_delete_file');
   file.deleted = true;
   // As in Slack: the share message stays, the file in it becomes a tombstone.
   const message = file.channel && file.messageTs ? state.find(file.channel, file.messageTs) : undefined;

@@ -1,0 +1,74 @@
+import { DigestScheduler } from '../core/digest/digest-scheduler.js';
+import type { DigestDeps } from '../core/digest/post-digest.js';
+import type { WorkspaceClients } from '../slack/workspaces.js';
+
+/** One workspace's digest scheduler whose runs are that workspace's work (its token posts them). */
+class WorkspaceDigestScheduler extends DigestScheduler {
+  constructor(
+    deps: DigestDeps,
+    private readonly workspaceTeamId: string,
+    private readonly trackWork: (name: string, work: Promise<void>) => void,
+    private readonly workspaces: WorkspaceClients,
+  ) {
+    super(deps, workspaceTeamId, trackWork);
+  }
+
+  override trigger(): void {
+    // The run is chained inside the scope, so it (and the Slack calls it makes) belongs to this team.
+    this.trackWork(
+      'digests',
+      this.workspaces.run(this.workspaceTeamId, async () => super.trigger()),
+    );
+  }
+}
+
+/**
+ * The daily digests with the OAuth install: one scheduler per installed workspace, added on install,
+ * dropped on uninstall. `refresh` (after `digest at/on/off`) refreshes the current workspace's.
+ */
+export class WorkspaceDigestSchedulers {
+  private readonly schedulers = new Map<string, DigestScheduler>();
+  private started = false;
+
+  constructor(
+    private readonly deps: DigestDeps,
+    private readonly workspaces: WorkspaceClients,
+    private readonly installedTeams: () => Promise<string[]>,
+    private readonly track: (name: string, work: Promise<void>) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.started = true;
+    const adding = this.installedTeams().then(async (teams) => {
+      for (const teamId of teams) await this.add(teamId);
+    });
+    // Tracked, so a digest missed while the bot was down is part of "idle" (and of a graceful stop).
+    this.track('digests', adding);
+  }
+
+  async add(teamId: string): Promise<void> {
+    if (!this.started || this.schedulers.has(teamId)) return;
+    const scheduler = new WorkspaceDigestScheduler(this.deps, teamId, this.track, this.workspaces);
+    this.schedulers.set(teamId, scheduler);
+    await scheduler.start();
+  }
+
+  remove(teamId: string): void {
+    this.schedulers.get(teamId)?.stop();
+    this.schedulers.delete(teamId);
+  }
+
+  async refresh(): Promise<void> {
+    const teamId = this.workspaces.currentTeamId();
+    if (!teamId) return;
+    const scheduler = this.schedulers.get(teamId);
+    if (scheduler) await scheduler.refresh();
+    else await this.add(teamId);
+  }
+
+  stop(): void {
+    this.started = false;
+    for (const scheduler of this.schedulers.values()) scheduler.stop();
+    this.schedulers.clear();
+  }
+}

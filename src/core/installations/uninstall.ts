@@ -1,0 +1,42 @@
+import type { Logger } from '../logger.js';
+import type { InstallationStore, WorkspaceDataPurge } from './installation-store.js';
+
+/** What an uninstall (or a revoked bot token) names: a workspace, or an organisation-wide install. */
+export interface UninstallTarget {
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
+  isEnterpriseInstall: boolean;
+}
+
+export interface UninstallDeps {
+  installations: InstallationStore;
+  purge: WorkspaceDataPurge;
+  /** Drops what is held in memory for the workspace: its cached client, its digest schedule. */
+  forgetWorkspace(teamId: string): void;
+  logger: Logger;
+}
+
+/**
+ * `app_uninstalled` / `tokens_revoked` (bot): the install's token is deleted, then every row of every
+ * workspace it served (an organisation-wide install: each workspace seen under it), queued jobs
+ * included, so nothing of theirs runs or is shown again. Idempotent: Slack may deliver both events.
+ */
+export async function uninstallWorkspace(deps: UninstallDeps, target: UninstallTarget): Promise<void> {
+  const { installations, purge, logger } = deps;
+  let teams: string[];
+  if (target.isEnterpriseInstall && target.enterpriseId) {
+    teams = await installations.workspacesOf(target.enterpriseId);
+    await installations.delete({ isEnterpriseInstall: true, enterpriseId: target.enterpriseId });
+  } else if (target.teamId) {
+    teams = [target.teamId];
+    await installations.delete({ isEnterpriseInstall: false, teamId: target.teamId });
+  } else {
+    logger.warn('an uninstall without a team or enterprise id: nothing deleted');
+    return;
+  }
+  for (const teamId of teams) {
+    const deleted = await purge.purgeTeam(teamId);
+    deps.forgetWorkspace(teamId);
+    logger.info('workspace uninstalled: its token and data are deleted', { teamId, rows: deleted });
+  }
+}

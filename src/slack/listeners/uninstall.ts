@@ -1,0 +1,42 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { errorSummary } from '../../core/errors.js';
+import { type UninstallDeps, uninstallWorkspace } from '../../core/installations/uninstall.js';
+
+/** The envelope fields that say whose install it was (Events API outer body). */
+const envelope = z.object({
+  team_id: z.string().optional(),
+  enterprise_id: z.string().nullish(),
+  is_enterprise_install: z.boolean().optional(),
+  authorizations: z.array(z.object({ is_enterprise_install: z.boolean().optional() })).optional(),
+});
+
+const revoked = z.object({ tokens: z.object({ bot: z.array(z.string()).optional() }) });
+
+function targetOf(body: unknown) {
+  const parsed = envelope.safeParse(body);
+  const e = parsed.success ? parsed.data : {};
+  const isEnterpriseInstall =
+    e.is_enterprise_install === true || e.authorizations?.[0]?.is_enterprise_install === true;
+  return { teamId: e.team_id, enterpriseId: e.enterprise_id ?? undefined, isEnterpriseInstall };
+}
+
+/**
+ * OAuth install only: `app_uninstalled`, and `tokens_revoked` naming bot tokens (a revoked user token
+ * alone leaves the bot working), delete the install and all of the workspace's data. Bolt delivers
+ * these events without authorizing them (the token is already gone).
+ */
+export function registerUninstall(app: App, deps: UninstallDeps): void {
+  const uninstall = async (body: unknown) => {
+    await uninstallWorkspace(deps, targetOf(body)).catch((error: unknown) => {
+      deps.logger.error('could not delete an uninstalled workspace', { error: errorSummary(error) });
+      throw error;
+    });
+  };
+  app.event('app_uninstalled', async ({ body }) => uninstall(body));
+  app.event('tokens_revoked', async ({ event, body }) => {
+    const parsed = revoked.safeParse(event);
+    if (!parsed.success || (parsed.data.tokens.bot ?? []).length === 0) return;
+    await uninstall(body);
+  });
+}
