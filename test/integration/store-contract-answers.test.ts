@@ -2,14 +2,16 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_FILES_PER_THREAD } from '../../src/core/files/thread-files.js';
 import { SqliteAnswerStepStore } from '../../src/store/answer-steps-repo.js';
+import { SqliteArtifactStore } from '../../src/store/artifact-repo.js';
 import {
   PostgresAnswerStepStore,
   PostgresThreadFileStore,
 } from '../../src/store/postgres/answer-files-repos.js';
+import { PostgresArtifactStore } from '../../src/store/postgres/artifact-repo.js';
 import { SqliteThreadFileStore } from '../../src/store/thread-files-repo.js';
 import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
-/** Post-answer step books and thread files behave the same on SQLite and PostgreSQL. */
+/** Post-answer step books, thread files and deliverables behave the same on SQLite and PostgreSQL. */
 
 function reposOf(engine: StoreEngine) {
   if (engine.dialect === 'sqlite') {
@@ -17,6 +19,7 @@ function reposOf(engine: StoreEngine) {
     return {
       steps: new SqliteAnswerStepStore(db),
       files: new SqliteThreadFileStore(sqlite),
+      artifacts: new SqliteArtifactStore(db),
       exec: async (statement: string) => void sqlite.exec(statement),
     };
   }
@@ -24,6 +27,7 @@ function reposOf(engine: StoreEngine) {
   return {
     steps: new PostgresAnswerStepStore(db),
     files: new PostgresThreadFileStore(db),
+    artifacts: new PostgresArtifactStore(db),
     exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
   };
 }
@@ -90,5 +94,43 @@ describe.each(STORE_ENGINES)('answer steps and thread files on %s', (_name, open
       replyState: 'done',
     });
     expect(await repos.files.list({ ...thread, teamId: 'T2' })).toEqual([]);
+  });
+
+  it('deliverables: dictionaries merge (writes at once lose nothing), an upload is claimed once, designs list', async () => {
+    const table = (name: string) => ({ table: name, description: `${name} table`, columns: [] });
+    await Promise.all(
+      ['orders', 'customers', 'payments'].map((name) =>
+        repos.artifacts.saveDictionaryInput('T1', 1, { tables: [table(name)] } as never),
+      ),
+    );
+    const merged = await repos.artifacts.dictionaryInput('T1', 1);
+    expect(merged?.tables.map((t) => t.table).sort()).toEqual(['customers', 'orders', 'payments']);
+    expect(await repos.artifacts.dictionaryInput('T2', 1)).toBeUndefined();
+
+    const upload = { taskId: 1, turnId: 2, kind: 'code' as const, title: 'orders.sql' };
+    const claims = await Promise.all([1, 2, 3].map(() => repos.artifacts.claimUpload('T1', upload)));
+    expect(claims.filter((claim) => claim.created)).toHaveLength(1);
+    const id = claims[0]?.upload.id ?? 0;
+    await repos.artifacts.markUploaded('T1', id, 'F123');
+    expect(await repos.artifacts.uploadsOf('T1', 1, 'code')).toEqual([
+      expect.objectContaining({ title: 'orders.sql', fileId: 'F123', state: 'uploaded' }),
+    ]);
+    await repos.artifacts.markDeleted('T1', id);
+    expect((await repos.artifacts.uploadsOf('T1', 1, 'code'))[0]?.state).toBe('deleted');
+
+    const design = {
+      teamId: 'T1',
+      channelId: 'C1',
+      taskId: 1,
+      title: 'Orders',
+      requesterId: 'U1',
+      threadTs: '1.0',
+    };
+    await repos.artifacts.recordDesign({ ...design, files: ['a.sql'] });
+    await repos.artifacts.recordDesign({ ...design, title: 'Orders v2', files: ['b.png', 'a.sql'] });
+    const listed = await repos.artifacts.listDesigns('T1', 'C1', { limit: 10, offset: 0 });
+    expect(listed.total).toBe(1);
+    expect(listed.designs[0]).toMatchObject({ title: 'Orders v2', files: ['a.sql', 'b.png'] });
+    expect((await repos.artifacts.listDesigns('T2', 'C1', { limit: 10, offset: 0 })).total).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ne } from 'drizzle-orm';
 import {
   MAX_FILES_PER_THREAD,
   type ThreadFileRow,
@@ -8,9 +8,8 @@ import {
 import type { PostAnswerResults } from '../../core/post-answer/post-answer-step.js';
 import type { AnswerStepRow } from '../../core/post-answer/run-steps.js';
 import type { PgDb } from './db.js';
+import { lockForTransaction, type PgTx } from './locks.js';
 import { answerSteps, threadFiles, turns } from './schema.js';
-
-type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
 /** The post-answer steps' books on PostgreSQL (see answerSteps in ../schema.ts). Filtered by team. */
 export class PostgresAnswerStepStore {
@@ -65,7 +64,7 @@ export class PostgresAnswerStepStore {
     });
   }
 
-  private async writeResults(db: PgDb | Tx, teamId: string, turnId: number, results: PostAnswerResults) {
+  private async writeResults(db: PgDb | PgTx, teamId: string, turnId: number, results: PostAnswerResults) {
     await db
       .update(answerSteps)
       .set({ results: results as Record<string, unknown>, updatedAt: Date.now() })
@@ -73,7 +72,7 @@ export class PostgresAnswerStepStore {
   }
 
   private async setState(
-    db: PgDb | Tx,
+    db: PgDb | PgTx,
     teamId: string,
     turnId: number,
     step: string,
@@ -99,9 +98,7 @@ export class PostgresThreadFileStore {
     files: readonly { fileId: string; messageTs: string; name?: string }[],
   ): Promise<void> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select pg_advisory_xact_lock(hashtextextended(${`thread_files:${thread.teamId}:${thread.channelId}:${thread.threadTs}`}, 0))`,
-      );
+      await lockForTransaction(tx, `thread_files:${thread.teamId}:${thread.channelId}:${thread.threadTs}`);
       const [counted] = await tx.select({ n: count() }).from(threadFiles).where(this.inThread(thread));
       let room = MAX_FILES_PER_THREAD - (counted?.n ?? 0);
       for (const file of files) {
