@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePostgres, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { migrateAnswerQueue } from './answer-queue.js';
 import * as schema from './schema.js';
 
 /**
@@ -14,6 +15,8 @@ export type PgDb = NodePgDatabase<typeof schema>;
 
 export interface OpenPostgres {
   db: PgDb;
+  /** The connections behind `db` (the answer queue shares them); absent on PGlite. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -46,7 +49,8 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenPostgres> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    // Two at least: start-up migrates the queue on one while another holds the migration lock.
+    max: Math.max(2, options.poolSize ?? 10),
     // A connection the server or a proxy dropped is replaced, not handed out.
     idleTimeoutMillis: 30_000,
     application_name: 'data-engineer-bot',
@@ -60,7 +64,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     throw error;
   }
   const db = drizzleNodePostgres(pool, { schema });
-  return { db, close: () => pool.end() };
+  return { db, pool, close: () => pool.end() };
 }
 
 async function migrateUnderLock(pool: pg.Pool, migrationsFolder: string): Promise<void> {
@@ -69,6 +73,8 @@ async function migrateUnderLock(pool: pg.Pool, migrationsFolder: string): Promis
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await migrateNodePostgres(drizzleNodePostgres(client, { schema }), { migrationsFolder });
+      // graphile-worker's own schema (the answer queue), on another of the pool's connections.
+      await migrateAnswerQueue(pool);
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }

@@ -1,0 +1,137 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../src/core/jobs/jobs.js';
+import type { Logger } from '../../src/core/logger.js';
+import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
+import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
+import { until } from '../support/wait.js';
+
+/**
+ * The answer queue (graphile-worker) on a real PostgreSQL (.ci/run's TEST_DATABASE_URL): one waiting
+ * job per task that keeps a new task's payload, one run at a time per task, queued with the task's
+ * own transaction, and a task given up after its last attempt.
+ */
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL;
+
+const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};
+
+describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
+  let admin: pg.Client;
+  let store: OpenPostgres;
+  const name = `deb_queue_${process.pid}_${Date.now()}`;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(ADMIN_URL as string);
+    url.pathname = `/${name}`;
+    store = await openPostgres(url.toString(), { poolSize: 6 });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const waitingJobs = async (key: string) =>
+    (
+      await store.db.execute<{ payload: Record<string, unknown>; locked: boolean }>(
+        sql`select payload, locked_at is not null as locked from graphile_worker._private_jobs where key = ${key} or job_queue_id in (select id from graphile_worker._private_job_queues where queue_name = ${key}) order by id`,
+      )
+    ).rows;
+
+  it('a reply joins the waiting job and keeps its payload; a job queued in a rolled-back transaction never exists', async () => {
+    await store.db.transaction((tx) =>
+      enqueueAnswer(tx, 'T1', 1, { responseUrl: 'https://hooks.example/1' }),
+    );
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+    expect(await waitingJobs(taskQueueName('T1', 1))).toEqual([
+      { payload: { teamId: 'T1', taskId: 1, responseUrl: 'https://hooks.example/1' }, locked: false },
+    ]);
+    await store.db
+      .transaction(async (tx) => {
+        await enqueueAnswer(tx, 'T1', 2);
+        throw new Error('the task insert failed');
+      })
+      .catch(() => {});
+    expect(await waitingJobs(taskQueueName('T1', 2))).toEqual([]);
+  });
+
+  it('runs one job per task at a time; a reply during a run queues exactly one more', async () => {
+    const runs: Job[] = [];
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => {};
+    const firstRunHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 4,
+      handle: async (job) => {
+        running += 1;
+        if (running > 1) overlapped = true;
+        runs.push(job);
+        if (runs.length === 1) await firstRunHeld;
+        running -= 1;
+      },
+      giveUp: async () => {},
+      logger: silentLogger,
+    });
+    try {
+      await until(() => runs.length === 1);
+      expect(runs[0]).toMatchObject({
+        teamId: 'T1',
+        taskId: 1,
+        payload: { responseUrl: 'https://hooks.example/1' },
+      });
+      // Two replies while the answer runs: one more job, after it.
+      await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+      await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+      const jobs = await waitingJobs(taskQueueName('T1', 1));
+      expect(jobs.map((job) => job.locked)).toEqual([true, false]);
+      release();
+      await until(() => runs.length === 2);
+      await until(async () => (await waitingJobs(taskQueueName('T1', 1))).length === 0);
+      expect(runs).toHaveLength(2);
+      expect(overlapped).toBe(false);
+    } finally {
+      await queue.stop();
+    }
+  });
+
+  it('a job that fails on its last attempt gives its task up instead of retrying for ever', async () => {
+    const givenUp: Job[] = [];
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 3));
+    // Eight attempts already failed (the backoff between them is minutes; the test skips it).
+    await store.db.execute(
+      sql`update graphile_worker._private_jobs set attempts = 8 where key = ${taskQueueName('T1', 3)}`,
+    );
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      handle: async () => {
+        throw new Error('Slack is down');
+      },
+      giveUp: async (job) => {
+        givenUp.push(job);
+      },
+      logger: silentLogger,
+    });
+    try {
+      await until(() => givenUp.length === 1);
+      expect(givenUp[0]).toMatchObject({ teamId: 'T1', taskId: 3, attempts: 9 });
+      await until(async () => (await waitingJobs(taskQueueName('T1', 3))).length === 0);
+    } finally {
+      await queue.stop();
+    }
+  });
+});
