@@ -5,6 +5,7 @@ import type { Job } from '../../src/core/jobs/jobs.js';
 import type { Logger } from '../../src/core/logger.js';
 import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
 import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
+import { PostgresTaskAdmission } from '../../src/store/postgres/task-admission.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -133,5 +134,59 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     } finally {
       await queue.stop();
     }
+  });
+
+  it('admission: a delivery creates one task with its job; the hourly limit holds under concurrency', async () => {
+    const admission = new PostgresTaskAdmission(store.db, 3, (hit) =>
+      Object.assign(new Error('over'), { hit }),
+    );
+    const newTask = (userId: string, text: string) => ({
+      teamId: 'T9',
+      channelId: 'C1',
+      requesterId: userId,
+      source: 'command' as const,
+      text,
+      title: text,
+      firstTurn: { content: text },
+    });
+    const twins = await Promise.all(
+      [1, 2, 3].map(() =>
+        admission.createTask(
+          newTask('U1', 'orders'),
+          { deliveryId: 'trigger-1' },
+          { responseUrl: 'https://hooks.example/9' },
+        ),
+      ),
+    );
+    expect(twins.filter((result) => result.created)).toHaveLength(1);
+    expect(new Set(twins.map((result) => result.task.id)).size).toBe(1);
+    const taskId = twins[0]?.task.id ?? 0;
+    expect(await waitingJobs(taskQueueName('T9', taskId))).toEqual([
+      { payload: { teamId: 'T9', taskId, responseUrl: 'https://hooks.example/9' }, locked: false },
+    ]);
+
+    // U2 sends six at once with a limit of three an hour: three are stored, three refused, nothing half-stored.
+    const burst = await Promise.allSettled(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        admission.createTask(newTask('U2', `task ${n}`), { deliveryId: `burst-${n}` }),
+      ),
+    );
+    expect(burst.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+    const counted = await store.db.execute<{ tasks: number; admissions: number; seen: number }>(sql`
+      select (select count(*)::int from tasks where team_id = 'T9' and requester_id = 'U2') as tasks,
+             (select count(*)::int from admissions where team_id = 'T9' and user_id = 'U2') as admissions,
+             (select count(*)::int from events_seen where team_id = 'T9' and delivery_id like 'burst-%') as seen`);
+    expect(counted.rows[0]).toEqual({ tasks: 3, admissions: 3, seen: 3 });
+
+    // A reply delivered twice is stored once; Retry pressed three times on a failed task queues it once.
+    const reply = { content: 'also refunds', userId: 'U1', slackTs: '7.7' };
+    const replies = await Promise.all(
+      [1, 2].map(() => admission.recordFollowUp('T9', taskId, { deliveryId: 'ev-7' }, reply)),
+    );
+    expect(replies.filter(Boolean)).toHaveLength(1);
+    await store.db.execute(sql`update tasks set status = 'failed' where id = ${taskId}`);
+    const retries = await Promise.all([1, 2, 3].map(() => admission.retryFailed('T9', taskId, 'U1')));
+    expect(retries.filter(Boolean)).toHaveLength(1);
+    expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
   });
 });
