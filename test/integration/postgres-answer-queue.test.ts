@@ -1,9 +1,12 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/core/jobs/jobs.js';
 import type { Logger } from '../../src/core/logger.js';
 import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
+import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
 import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
 import { PostgresTaskAdmission } from '../../src/store/postgres/task-admission.js';
 import { until } from '../support/wait.js';
@@ -27,6 +30,7 @@ const silentLogger: Logger = {
 describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   let admin: pg.Client;
   let store: OpenPostgres;
+  let databaseUrl = '';
   const name = `deb_queue_${process.pid}_${Date.now()}`;
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -34,7 +38,8 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(ADMIN_URL as string);
     url.pathname = `/${name}`;
-    store = await openPostgres(url.toString(), { poolSize: 6 });
+    databaseUrl = url.toString();
+    store = await openPostgres(databaseUrl, { poolSize: 6 });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -189,4 +194,61 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     expect(retries.filter(Boolean)).toHaveLength(1);
     expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
   });
+
+  it('a killed process has its answers taken over at once; Stop reaches an answer running in another process', async () => {
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T5', 1));
+    // Process A takes the answer, then is killed (SIGKILL: no goodbye, its job stays locked).
+    const child = fork(fileURLToPath(new URL('../support/answer-worker-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let said = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    await until(() => said.includes('started 1'));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    // B starts on this host, finds A's pid gone, frees its job and answers it.
+    const startedByB: Job[] = [];
+    const aborted: string[] = [];
+    const b = new PostgresAnswerWorker(store.db, {
+      pool: store.pool as pg.Pool,
+      concurrency: 2,
+      leaseMs: 3_000,
+      giveUp: async () => {},
+      logger: silentLogger,
+      handle: async (job, signal) => {
+        // Jobs the earlier tests left queued are answered at once; the taken-over one hangs.
+        if (job.teamId !== 'T5') return;
+        startedByB.push(job);
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        aborted.push((signal.reason as { kind: string }).kind);
+      },
+    });
+    await b.start();
+    try {
+      await until(() => startedByB.length === 1);
+      expect(startedByB[0]).toMatchObject({ teamId: 'T5', taskId: 1 });
+      // Stop pressed on another instance (C, not running it): recorded; B aborts on its next beat.
+      const c = new PostgresAnswerWorker(store.db, {
+        pool: store.pool as pg.Pool,
+        concurrency: 1,
+        leaseMs: 3_000,
+        giveUp: async () => {},
+        logger: silentLogger,
+        handle: async () => {},
+      });
+      expect(await c.stopTask('T5', 1, 'U1')).toBe(true);
+      expect(await c.stopTask('T5', 99, 'U1')).toBe(false);
+      await until(() => aborted.includes('stopped'));
+    } finally {
+      await b.stop();
+    }
+  }, 60_000);
 });

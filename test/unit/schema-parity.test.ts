@@ -65,9 +65,13 @@ function sqliteTablesOf(schema: Record<string, unknown>): Map<string, SQLiteTabl
   return found;
 }
 
+/** The answer queue's books next to graphile-worker (SQLite's own queue keeps these facts in `jobs`). */
+const POSTGRES_ONLY = ['answer_queue_workers', 'answer_stops'];
+
 describe('PostgreSQL and SQLite schemas', () => {
   const sqliteTables = sqliteTablesOf(sqliteSchema);
   const pgTables = pgTablesOf(pgSchema);
+  for (const name of POSTGRES_ONLY) pgTables.delete(name);
 
   it('have the same tables', () => {
     expect([...pgTables.keys()].sort()).toEqual([...sqliteTables.keys()].sort());

@@ -1,5 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { Logger as GraphileLogger, type JobHelpers, type Runner, run, runMigrations } from 'graphile-worker';
+import {
+  Logger as GraphileLogger,
+  type JobHelpers,
+  type Runner,
+  run,
+  runMigrations,
+  type WorkerEvents,
+} from 'graphile-worker';
 import type pg from 'pg';
 import type { Job, JobPayload } from '../../core/jobs/jobs.js';
 import type { Logger } from '../../core/logger.js';
@@ -80,6 +87,8 @@ export interface AnswerQueueOptions {
   /** How often to look for jobs due later (LISTEN/NOTIFY brings new ones at once). */
   pollMs?: number;
   logger: Logger;
+  /** Told of each graphile worker this runner starts (`worker:create`), before it takes a job. */
+  events?: WorkerEvents;
 }
 
 /** graphile-worker's log lines in ours; its per-job "completed" lines are debug. */
@@ -99,6 +108,7 @@ export async function startAnswerQueue(options: AnswerQueueOptions): Promise<Run
     pollInterval: options.pollMs ?? 2_000,
     noHandleSignals: true,
     logger: queueLogger(options.logger),
+    ...(options.events ? { events: options.events } : {}),
     // Digests and checks keep their own schedulers (their runs are claimed in our tables).
     parsedCronItems: [],
     taskList: {

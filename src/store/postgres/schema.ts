@@ -534,3 +534,31 @@ export const channelContexts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.channelId] })],
 );
+
+/*
+ * PostgreSQL only: the answer queue's books beside graphile-worker's own schema (the SQLite store has
+ * its own queue in `jobs`, which holds the same facts).
+ */
+
+/** Which graphile-worker pools and workers (jobs are locked under their ids) belong to which bot process. */
+export const answerQueueWorkers = pgTable(
+  'answer_queue_workers',
+  {
+    workerId: text('worker_id').primaryKey(),
+    processId: text('process_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('answer_queue_workers_process').on(t.processId)],
+);
+
+/** Stop pressed on an answer that runs in another process: that process aborts it on its next beat. */
+export const answerStops = pgTable(
+  'answer_stops',
+  {
+    teamId: text('team_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    userId: text('user_id').notNull(),
+    requestedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.taskId] })],
+);
