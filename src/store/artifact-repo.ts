@@ -24,15 +24,7 @@ export class SqliteArtifactStore implements ArtifactStore {
           .from(dictionaryInputs)
           .where(and(eq(dictionaryInputs.teamId, teamId), eq(dictionaryInputs.taskId, taskId)))
           .get();
-        const earlier = (row?.input as DataDictionaryInput | undefined)?.tables ?? [];
-        const named = new Set(input.tables.map((t) => t.table.toLowerCase()));
-        // Newest descriptions win, and a task keeps at most as many tables as one call may give: the
-        // model calling the tool again and again with new names cannot grow the row without bound.
-        const merged: DataDictionaryInput = {
-          tables: [...earlier.filter((t) => !named.has(t.table.toLowerCase())), ...input.tables].slice(
-            -MAX_DICTIONARY_TABLES,
-          ),
-        };
+        const merged = mergeDictionary(row?.input as DataDictionaryInput | undefined, input);
         tx.insert(dictionaryInputs)
           .values({ teamId, taskId, input: merged, updatedAt: Date.now() })
           .onConflictDoUpdate({
@@ -120,7 +112,7 @@ export class SqliteArtifactStore implements ArtifactStore {
           .from(designs)
           .where(and(eq(designs.teamId, design.teamId), eq(designs.taskId, design.taskId)))
           .get();
-        const files = [...new Set([...(existing?.files ?? []), ...design.files])];
+        const files = mergeFiles(existing?.files, design.files);
         const now = Date.now();
         tx.insert(designs)
           .values({ ...design, files, createdAt: now, updatedAt: now })
@@ -161,7 +153,29 @@ export class SqliteArtifactStore implements ArtifactStore {
   }
 }
 
-function toUpload(row: UploadRow): ArtifactUpload {
+/**
+ * Newest descriptions win, and a task keeps at most as many tables as one call may give: the model
+ * calling the tool again and again with new names cannot grow the row without bound.
+ */
+export function mergeDictionary(
+  earlier: DataDictionaryInput | undefined,
+  input: DataDictionaryInput,
+): DataDictionaryInput {
+  const named = new Set(input.tables.map((t) => t.table.toLowerCase()));
+  return {
+    tables: [
+      ...(earlier?.tables ?? []).filter((t) => !named.has(t.table.toLowerCase())),
+      ...input.tables,
+    ].slice(-MAX_DICTIONARY_TABLES),
+  };
+}
+
+/** A design's files: the earlier ones, then new names, each once. */
+export function mergeFiles(earlier: string[] | undefined, added: string[]): string[] {
+  return [...new Set([...(earlier ?? []), ...added])];
+}
+
+export function toUpload(row: UploadRow): ArtifactUpload {
   return {
     id: row.id,
     taskId: row.taskId,

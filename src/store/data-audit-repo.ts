@@ -11,28 +11,54 @@ import { dataToolCalls } from './schema.js';
 /** The most rows one audit listing may ask for. */
 const MAX_LIMIT = 100;
 
+/** An audit row as the port shows it (either store's row). */
+export function toStoredCall(row: typeof dataToolCalls.$inferSelect): StoredDataToolCall {
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    channelId: row.channelId,
+    userId: row.userId,
+    taskId: row.taskId,
+    sourceName: row.sourceName,
+    tool: row.tool,
+    statement: row.statement,
+    rowsReturned: row.rowsReturned,
+    durationMs: row.durationMs,
+    refused: row.refused,
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+    createdAt: row.createdAt,
+  };
+}
+
+/** The row `record` writes (the same in either store). */
+export function auditRowOf(call: DataToolCallRecord) {
+  return {
+    teamId: call.teamId,
+    channelId: call.channelId,
+    userId: call.userId,
+    taskId: call.taskId,
+    sourceName: call.sourceName,
+    tool: call.tool,
+    statement: call.statement.slice(0, MAX_AUDIT_STATEMENT_CHARS),
+    rowsReturned: call.rowsReturned,
+    durationMs: Math.round(call.durationMs),
+    refused: call.refused,
+    reason: call.reason?.slice(0, MAX_AUDIT_STATEMENT_CHARS) ?? null,
+    createdAt: Date.now(),
+  };
+}
+
+/** The most rows one listing returns, whatever it asks for. */
+export function auditLimit(limit: number): number {
+  return Math.max(1, Math.min(limit, MAX_LIMIT));
+}
+
 /** SQLite-backed DataToolAuditStore. Every statement filters by team_id. */
 export class SqliteDataToolAuditStore implements DataToolAuditStore {
   constructor(private readonly db: Db) {}
 
   async record(call: DataToolCallRecord): Promise<void> {
-    this.db
-      .insert(dataToolCalls)
-      .values({
-        teamId: call.teamId,
-        channelId: call.channelId,
-        userId: call.userId,
-        taskId: call.taskId,
-        sourceName: call.sourceName,
-        tool: call.tool,
-        statement: call.statement.slice(0, MAX_AUDIT_STATEMENT_CHARS),
-        rowsReturned: call.rowsReturned,
-        durationMs: Math.round(call.durationMs),
-        refused: call.refused,
-        reason: call.reason?.slice(0, MAX_AUDIT_STATEMENT_CHARS) ?? null,
-        createdAt: Date.now(),
-      })
-      .run();
+    this.db.insert(dataToolCalls).values(auditRowOf(call)).run();
   }
 
   async recent(
@@ -47,22 +73,8 @@ export class SqliteDataToolAuditStore implements DataToolAuditStore {
       .from(dataToolCalls)
       .where(where)
       .orderBy(desc(dataToolCalls.createdAt), desc(dataToolCalls.id))
-      .limit(Math.max(1, Math.min(options.limit, MAX_LIMIT)))
+      .limit(auditLimit(options.limit))
       .all()
-      .map((row) => ({
-        id: row.id,
-        teamId: row.teamId,
-        channelId: row.channelId,
-        userId: row.userId,
-        taskId: row.taskId,
-        sourceName: row.sourceName,
-        tool: row.tool,
-        statement: row.statement,
-        rowsReturned: row.rowsReturned,
-        durationMs: row.durationMs,
-        refused: row.refused,
-        ...(row.reason !== null ? { reason: row.reason } : {}),
-        createdAt: row.createdAt,
-      }));
+      .map(toStoredCall);
   }
 }

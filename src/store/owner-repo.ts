@@ -4,32 +4,47 @@ import type { Db } from './db.js';
 import { owners } from './schema.js';
 
 /** The workspace-wide owner row uses '' as its channel (see schema.ts). */
-const WORKSPACE = '';
+export const WORKSPACE_OWNER_CHANNEL = '';
+const WORKSPACE = WORKSPACE_OWNER_CHANNEL;
+
+interface OwnerRow {
+  role: CollaborationRole;
+  kind: OwnerRef['kind'];
+  targetId: string;
+  channelId: string;
+  setBy: string;
+  updatedAt: number;
+}
+
+/** A channel's owners from its rows and the workspace's (either store's). */
+export function effectiveOwnersOf(rows: OwnerRow[]): Map<CollaborationRole, OwnerAssignment> {
+  const result = new Map<CollaborationRole, OwnerAssignment>();
+  // Workspace defaults first, so a channel's own owner overwrites them.
+  for (const row of [...rows].sort((a, b) => a.channelId.length - b.channelId.length)) {
+    result.set(row.role, {
+      role: row.role,
+      kind: row.kind,
+      id: row.targetId,
+      scope: row.channelId === WORKSPACE ? 'workspace' : 'channel',
+      setBy: row.setBy,
+      updatedAt: row.updatedAt,
+    });
+  }
+  return result;
+}
 
 /** Who owns each collaboration role, per channel or as the workspace default. Every statement filters by team_id. */
 export class SqliteOwners {
   constructor(private readonly db: Db) {}
 
   effectiveOwners(teamId: string, channelId: string): Map<CollaborationRole, OwnerAssignment> {
-    const rows = this.db
-      .select()
-      .from(owners)
-      .where(and(eq(owners.teamId, teamId), inArray(owners.channelId, [WORKSPACE, channelId])))
-      .all();
-    const result = new Map<CollaborationRole, OwnerAssignment>();
-    // Workspace defaults first, so a channel's own owner overwrites them.
-    rows.sort((a, b) => a.channelId.length - b.channelId.length);
-    for (const row of rows) {
-      result.set(row.role, {
-        role: row.role,
-        kind: row.kind,
-        id: row.targetId,
-        scope: row.channelId === WORKSPACE ? 'workspace' : 'channel',
-        setBy: row.setBy,
-        updatedAt: row.updatedAt,
-      });
-    }
-    return result;
+    return effectiveOwnersOf(
+      this.db
+        .select()
+        .from(owners)
+        .where(and(eq(owners.teamId, teamId), inArray(owners.channelId, [WORKSPACE, channelId])))
+        .all(),
+    );
   }
 
   setOwner(

@@ -117,7 +117,7 @@ export class SqliteTurnRecords {
   }
 }
 
-function usageColumns(usage: Usage) {
+export function usageColumns(usage: Usage) {
   return {
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,

@@ -1,0 +1,139 @@
+import { sql } from 'drizzle-orm';
+import {
+  Logger as GraphileLogger,
+  type JobHelpers,
+  type Runner,
+  run,
+  runMigrations,
+  type WorkerEvents,
+} from 'graphile-worker';
+import type pg from 'pg';
+import type { Job, JobPayload } from '../../core/jobs/jobs.js';
+import type { Logger } from '../../core/logger.js';
+import type { PgTx } from './locks.js';
+
+/**
+ * The answer queue on PostgreSQL: graphile-worker (0.17, the last line for Node 20), chosen over
+ * pg-boss because
+ * - a job is queued by calling its SQL function inside our own transaction, so a task and its job
+ *   commit together (nothing admitted is ever without its job, nothing queued without its task);
+ * - `queue_name` runs a named queue's jobs one at a time across every instance: one queue per task
+ *   keeps one answer per thread running, anywhere;
+ * - `job_key` keeps one waiting job per task (a reply while the task waits joins its job; a reply
+ *   while it runs queues exactly one more), which is our SQLite queue's rule;
+ * - workers hear new jobs by LISTEN/NOTIFY (a job starts within milliseconds, not a poll interval),
+ *   retries back off exponentially, and a graceful stop hands running jobs back.
+ * Exactly-once effects stay ours: the job handler is idempotent by the task's stored state and keyed
+ * Slack posts (see core/jobs/jobs.ts), so a job run twice after a crash answers once.
+ */
+
+export const ANSWER_TASK = 'answer';
+/** Runs of a job before its task is given up as failed (with a Retry button); as JobWorker's MAX_ATTEMPTS. */
+export const ANSWER_MAX_ATTEMPTS = 9;
+
+/** One queue (and one waiting job) per task. */
+export function taskQueueName(teamId: string, taskId: number): string {
+  return `task:${teamId}:${taskId}`;
+}
+
+interface AnswerPayload extends JobPayload {
+  teamId: string;
+  taskId: number;
+}
+
+/**
+ * Queues the task's job in the caller's transaction. A new task's job carries its payload (where to
+ * answer a failed command); a later enqueue (a reply, a Retry) keeps the payload of a job still
+ * waiting, so the reply does not erase it, and otherwise queues one with none. (The public `jobs` view
+ * has no payload, hence `_private_jobs`: graphile-worker is pinned to 0.17.x, whose schema this reads.)
+ */
+export async function enqueueAnswer(
+  tx: PgTx,
+  teamId: string,
+  taskId: number,
+  payload: JobPayload = {},
+): Promise<void> {
+  const key = taskQueueName(teamId, taskId);
+  const job: AnswerPayload = { ...payload, teamId, taskId };
+  await tx.execute(sql`
+    select graphile_worker.add_job(
+      ${ANSWER_TASK},
+      coalesce(
+        (select waiting.payload::jsonb || ${JSON.stringify(job)}::jsonb
+           from graphile_worker._private_jobs waiting
+          where waiting.key = ${key} and waiting.locked_at is null),
+        ${JSON.stringify(job)}::jsonb
+      )::json,
+      queue_name => ${key},
+      job_key => ${key},
+      job_key_mode => 'preserve_run_at',
+      max_attempts => ${ANSWER_MAX_ATTEMPTS}
+    )`);
+}
+
+/** Installs or upgrades graphile-worker's own schema (`graphile_worker`); run under the migration lock. */
+export async function migrateAnswerQueue(pool: pg.Pool): Promise<void> {
+  await runMigrations({ pgPool: pool, logger: new GraphileLogger(() => () => {}) });
+}
+
+export interface AnswerQueueOptions {
+  pool: pg.Pool;
+  /** Answers running at once in this process (MAX_CONCURRENT_GENERATIONS). */
+  concurrency: number;
+  /** Runs one job; after `signal` aborts it must write nothing more. */
+  handle(job: Job, signal: AbortSignal): Promise<void>;
+  /** The last run failed too: record the task as failed (the job is then dropped). */
+  giveUp(job: Job): Promise<void>;
+  /** How often to look for jobs due later (LISTEN/NOTIFY brings new ones at once). */
+  pollMs?: number;
+  logger: Logger;
+  /** Told of each graphile worker this runner starts (`worker:create`), before it takes a job. */
+  events?: WorkerEvents;
+}
+
+/** graphile-worker's log lines in ours; its per-job "completed" lines are debug. */
+function queueLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger(() => (level, message) => {
+    if (level === 'error') logger.error(message, { component: 'answer-queue' });
+    else if (level === 'warning') logger.warn(message, { component: 'answer-queue' });
+    else logger.debug(message, { component: 'answer-queue' });
+  });
+}
+
+/** Works the answer queue until `stop()`: a graceful stop lets running answers finish or hands them back. */
+export async function startAnswerQueue(options: AnswerQueueOptions): Promise<Runner> {
+  return run({
+    pgPool: options.pool,
+    concurrency: options.concurrency,
+    pollInterval: options.pollMs ?? 2_000,
+    noHandleSignals: true,
+    logger: queueLogger(options.logger),
+    ...(options.events ? { events: options.events } : {}),
+    // Digests and checks keep their own schedulers (their runs are claimed in our tables).
+    parsedCronItems: [],
+    taskList: {
+      [ANSWER_TASK]: (payload: unknown, helpers: JobHelpers) => runAnswer(options, payload, helpers),
+    },
+  });
+}
+
+async function runAnswer(options: AnswerQueueOptions, payload: unknown, helpers: JobHelpers): Promise<void> {
+  const { teamId, taskId, ...facts } = payload as AnswerPayload;
+  const job: Job = {
+    id: Number(helpers.job.id),
+    teamId,
+    taskId,
+    payload: facts,
+    attempts: helpers.job.attempts,
+  };
+  try {
+    await options.handle(job, helpers.abortSignal);
+  } catch (error) {
+    // The last attempt: the task is failed with a Retry button rather than retried for ever.
+    if (helpers.job.attempts >= helpers.job.max_attempts && !helpers.abortSignal.aborted) {
+      await options.giveUp(job);
+      return;
+    }
+    throw error;
+  }
+}

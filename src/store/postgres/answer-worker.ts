@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Runner, WorkerEvents } from 'graphile-worker';
+import type pg from 'pg';
+import { type AbortReason, errorSummary } from '../../core/errors.js';
+import type { Job } from '../../core/jobs/jobs.js';
+import { workerLiveness } from '../../core/jobs/worker-liveness.js';
+import {
+  heartbeatTiming,
+  pidRuns,
+  thisProcess,
+  type WorkerIdentity,
+} from '../../core/jobs/worker-process.js';
+import type { Logger } from '../../core/logger.js';
+import { startAnswerQueue, taskQueueName } from './answer-queue.js';
+import type { PgDb } from './db.js';
+import { answerQueueWorkers, answerStops, workers } from './schema.js';
+
+export interface AnswerWorkerOptions {
+  pool: pg.Pool;
+  /** Answers running at once in this process (MAX_CONCURRENT_GENERATIONS). */
+  concurrency: number;
+  /** How long a silent process keeps its answers: past it, another process takes them over. */
+  leaseMs: number;
+  handle(job: Job, signal: AbortSignal): Promise<void>;
+  giveUp(job: Job): Promise<void>;
+  logger: Logger;
+  identity?: WorkerIdentity;
+  pidRuns?: (pid: number) => boolean;
+  now?: () => number;
+}
+
+/**
+ * The answer queue's worker on PostgreSQL: graphile-worker runs the jobs; this adds what graphile-worker
+ * 0.17 leaves to us, the same rules as the SQLite JobWorker:
+ * - Liveness. graphile-worker frees a dead worker's jobs only after four hours. Each process beats in
+ *   `workers` and records its graphile workers' ids; a process found dead (its pid gone, on this host)
+ *   or silent for longer than the lease has its jobs unlocked at once (`force_unlock_workers`), and
+ *   another instance answers them.
+ * - Fencing. A process that could not beat for nearly the lease aborts its own answers first, so an
+ *   answer taken over never has two writers.
+ * - Stop from anywhere. Stop pressed on one instance for an answer running on another is recorded in
+ *   `answer_stops`; the running process aborts it on its next beat.
+ */
+export class PostgresAnswerWorker {
+  readonly id = `worker-${randomUUID()}`;
+  private runner: Runner | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private readonly running = new Map<string, AbortController>();
+  private readonly timing: { heartbeatMs: number; staleMs: number };
+  private readonly identity: WorkerIdentity;
+  private readonly now: () => number;
+  private lastBeatAt: number;
+  /** Our `workers` row was written once: finding it gone later means we were taken over. */
+  private registered = false;
+
+  constructor(
+    private readonly db: PgDb,
+    private readonly options: AnswerWorkerOptions,
+  ) {
+    this.timing = heartbeatTiming(options.leaseMs);
+    this.identity = options.identity ?? thisProcess();
+    this.now = options.now ?? Date.now;
+    this.lastBeatAt = this.now();
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    const events = new EventEmitter() as WorkerEvents;
+    const recorded: Promise<unknown>[] = [];
+    // Jobs are locked under the pool's id (it fetches for its workers) or a worker's: both are recorded.
+    const record = (workerId: string) =>
+      recorded.push(
+        this.db.insert(answerQueueWorkers).values({ workerId, processId: this.id }).onConflictDoNothing(),
+      );
+    events.on('pool:create', ({ workerPool }) => record(workerPool.id));
+    events.on('worker:create', ({ worker }) => record(worker.workerId));
+    this.runner = await startAnswerQueue({
+      pool: this.options.pool,
+      concurrency: this.options.concurrency,
+      handle: (job, signal) => this.run(job, signal),
+      giveUp: this.options.giveUp,
+      logger: this.options.logger,
+      events,
+    });
+    await Promise.all(recorded);
+    this.beatTimer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
+    this.beatTimer.unref();
+  }
+
+  /** Graceful stop: graphile-worker lets running answers finish or hands them back; our rows go. */
+  async stop(): Promise<void> {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    await this.runner?.stop();
+    await this.forget(this.id);
+  }
+
+  /** Stop pressed: aborted here, or recorded for the process that runs it. False when it runs nowhere. */
+  async stopTask(teamId: string, taskId: number, userId: string): Promise<boolean> {
+    const local = this.running.get(taskQueueName(teamId, taskId));
+    if (local) {
+      local.abort({ kind: 'stopped', byUserId: userId } satisfies AbortReason);
+      return true;
+    }
+    const runningElsewhere = await this.db.execute<{ found: boolean }>(sql`
+      select exists (select 1 from graphile_worker.jobs
+        where queue_name = ${taskQueueName(teamId, taskId)} and locked_at is not null) as found`);
+    if (!runningElsewhere.rows[0]?.found) return false;
+    await this.db
+      .insert(answerStops)
+      .values({ teamId, taskId, userId })
+      .onConflictDoUpdate({ target: [answerStops.teamId, answerStops.taskId], set: { userId } });
+    return true;
+  }
+
+  private async run(job: Job, queueSignal: AbortSignal): Promise<void> {
+    const key = taskQueueName(job.teamId, job.taskId);
+    const controller = new AbortController();
+    const onQueueAbort = () => controller.abort({ kind: 'shutdown' } satisfies AbortReason);
+    queueSignal.addEventListener('abort', onQueueAbort, { once: true });
+    this.running.set(key, controller);
+    try {
+      await this.options.handle(job, controller.signal);
+    } finally {
+      queueSignal.removeEventListener('abort', onQueueAbort);
+      this.running.delete(key);
+    }
+  }
+
+  /** Beats, fences itself if it could not beat for too long, takes over the dead, and applies stops. */
+  private async beat(): Promise<void> {
+    const now = this.now();
+    try {
+      const beaten = await this.db
+        .update(workers)
+        .set({ heartbeatAt: now })
+        .where(eq(workers.id, this.id))
+        .returning({ id: workers.id });
+      if (beaten.length === 0) {
+        // Our row is gone after we registered: another process judged us dead and took our answers.
+        if (this.registered) this.abortAll('lease_lost');
+        await this.db.insert(workers).values({ id: this.id, ...this.identity, heartbeatAt: now });
+        this.registered = true;
+      }
+      this.lastBeatAt = now;
+      await this.takeOverDeadProcesses(now);
+      await this.applyStops();
+    } catch (error) {
+      this.options.logger.warn('could not record the answer worker heartbeat', {
+        error: errorSummary(error),
+      });
+    }
+    // Half a beat of margin: others count us gone after `staleMs`; we stop writing before that.
+    if (this.now() - this.lastBeatAt >= this.timing.staleMs - this.timing.heartbeatMs / 2)
+      this.abortAll('lease_lost');
+  }
+
+  private abortAll(kind: 'lease_lost'): void {
+    for (const controller of this.running.values()) controller.abort({ kind } satisfies AbortReason);
+  }
+
+  private async takeOverDeadProcesses(now: number): Promise<void> {
+    const others = await this.db.select().from(workers).where(ne(workers.id, this.id));
+    for (const other of others) {
+      const liveness = workerLiveness(
+        other,
+        this.identity,
+        now,
+        this.timing.staleMs,
+        this.options.pidRuns ?? pidRuns,
+      );
+      if (liveness === 'alive') continue;
+      const unlocked = await this.forget(other.id, true);
+      this.options.logger.info('took over the answers of a bot process that died or went silent', {
+        worker: other.id,
+        host: other.host,
+        pid: other.pid,
+        liveness,
+        queueWorkers: unlocked,
+      });
+    }
+  }
+
+  /** A process's rows go; with `unlock`, the jobs its graphile workers hold are freed for others. */
+  private forget(processId: string, unlock = false): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const owned = await tx
+        .delete(answerQueueWorkers)
+        .where(eq(answerQueueWorkers.processId, processId))
+        .returning({ workerId: answerQueueWorkers.workerId });
+      const ids = owned.map((row) => row.workerId);
+      if (unlock && ids.length > 0) {
+        const list = sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        );
+        await tx.execute(sql`select graphile_worker.force_unlock_workers(array[${list}]::text[])`);
+      }
+      await tx.delete(workers).where(eq(workers.id, processId));
+      return ids.length;
+    });
+  }
+
+  private async applyStops(): Promise<void> {
+    if (this.running.size === 0) return;
+    const keys = [...this.running.keys()];
+    const stops = await this.db.select().from(answerStops);
+    for (const stop of stops) {
+      const key = taskQueueName(stop.teamId, stop.taskId);
+      if (!keys.includes(key)) continue;
+      this.running.get(key)?.abort({ kind: 'stopped', byUserId: stop.userId } satisfies AbortReason);
+      await this.db
+        .delete(answerStops)
+        .where(and(eq(answerStops.teamId, stop.teamId), eq(answerStops.taskId, stop.taskId)));
+    }
+  }
+}

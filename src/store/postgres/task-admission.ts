@@ -1,0 +1,167 @@
+import { and, desc, eq, gt, or } from 'drizzle-orm';
+import type { DeliveryKey, Task } from '../../core/domain.js';
+import type { JobPayload } from '../../core/jobs/jobs.js';
+import type { NewTask } from '../../core/tasks/task-store.js';
+import { toTask } from '../task-repo.js';
+import { enqueueAnswer } from './answer-queue.js';
+import type { PgDb } from './db.js';
+import { lockForTransaction, type PgTx } from './locks.js';
+import { admissions, eventsSeen, tasks, turns } from './schema.js';
+
+const HOUR_MS = 3_600_000;
+
+/** A creation refused because the person reached USER_TASKS_PER_HOUR (nothing was stored). */
+export interface HourlyLimitHit {
+  limit: number;
+  retryAt: number;
+}
+
+/**
+ * The unit of work that lets work in, on PostgreSQL: each method is one transaction over the task, its
+ * first turn, the delivery record, the hourly limit's admission and the task's job in the answer queue
+ * (graphile-worker's add_job, in the same transaction). Every statement filters by team_id.
+ */
+export class PostgresTaskAdmission {
+  constructor(
+    private readonly db: PgDb,
+    /** USER_TASKS_PER_HOUR, counted inside the creating transaction (0 = no limit). */
+    private readonly userTasksPerHour: number,
+    /** Tells the caller a creation went over the limit (the SQLite admission throws OverHourlyLimit). */
+    private readonly overLimit: (hit: HourlyLimitHit) => Error,
+  ) {}
+
+  /**
+   * One delivery creates one task: a concurrent duplicate waits on the delivery's unique key and then
+   * finds the first task. The person's admissions are counted under a lock on that person, so messages
+   * arriving together on several instances cannot all pass the hourly limit.
+   */
+  createTask(
+    input: NewTask,
+    delivery: DeliveryKey,
+    job: JobPayload = {},
+  ): Promise<{ task: Task; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const [seen] = await tx
+        .insert(eventsSeen)
+        .values({ teamId: input.teamId, ...deliveryColumns(delivery) })
+        .onConflictDoNothing()
+        .returning({ id: eventsSeen.id });
+      if (!seen) {
+        const earlier = await this.deliveredTask(tx, input.teamId, delivery);
+        if (earlier) return { task: earlier, created: false };
+        throw new Error('delivery was recorded without a task');
+      }
+      const now = Date.now();
+      await this.checkHourlyLimit(tx, input.teamId, input.requesterId, now);
+      const [row] = await tx
+        .insert(tasks)
+        .values({
+          teamId: input.teamId,
+          channelId: input.channelId,
+          requesterId: input.requesterId,
+          source: input.source,
+          text: input.text,
+          title: input.title,
+          threadTs: input.threadTs ?? null,
+        })
+        .returning();
+      if (!row) throw new Error('task insert returned nothing');
+      await tx.update(eventsSeen).set({ taskId: row.id }).where(eq(eventsSeen.id, seen.id));
+      await tx.insert(turns).values({
+        teamId: input.teamId,
+        taskId: row.id,
+        role: 'user',
+        content: input.firstTurn.content,
+        userId: input.requesterId,
+        slackTs: input.firstTurn.slackTs ?? null,
+      });
+      await tx.insert(admissions).values({ teamId: input.teamId, userId: input.requesterId, at: now });
+      await enqueueAnswer(tx, input.teamId, row.id, job);
+      return { task: toTask(row), created: true };
+    });
+  }
+
+  /** A human reply in the task's thread, stored and queued once per delivery. */
+  recordFollowUp(
+    teamId: string,
+    taskId: number,
+    delivery: DeliveryKey,
+    turn: { content: string; userId: string; slackTs: string },
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [seen] = await tx
+        .insert(eventsSeen)
+        .values({ teamId, taskId, ...deliveryColumns(delivery) })
+        .onConflictDoNothing()
+        .returning({ id: eventsSeen.id });
+      if (!seen) return false;
+      await tx.insert(turns).values({ teamId, taskId, role: 'user', ...turn });
+      await tx.insert(admissions).values({ teamId, userId: turn.userId, at: Date.now() });
+      // A new reply to a failed task is answered: it is no longer failed.
+      await this.requeueFailed(tx, teamId, taskId);
+      await enqueueAnswer(tx, teamId, taskId);
+      return true;
+    });
+  }
+
+  /** The Retry button: a failed task back in the queue, once however many times it is pressed. */
+  retryFailed(teamId: string, taskId: number, userId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.requeueFailed(tx, teamId, taskId))) return false;
+      await tx.insert(admissions).values({ teamId, userId, at: Date.now() });
+      await enqueueAnswer(tx, teamId, taskId);
+      return true;
+    });
+  }
+
+  private async requeueFailed(tx: PgTx, teamId: string, taskId: number): Promise<boolean> {
+    const changed = await tx
+      .update(tasks)
+      .set({ status: 'queued', failureReason: null, updatedAt: Date.now() })
+      .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
+      .returning({ id: tasks.id });
+    return changed.length > 0;
+  }
+
+  private async checkHourlyLimit(tx: PgTx, teamId: string, userId: string, now: number): Promise<void> {
+    const perHour = this.userTasksPerHour;
+    if (perHour <= 0) return;
+    await lockForTransaction(tx, `admissions:${teamId}:${userId}`);
+    const [hit] = await tx
+      .select({ at: admissions.at })
+      .from(admissions)
+      .where(
+        and(eq(admissions.teamId, teamId), eq(admissions.userId, userId), gt(admissions.at, now - HOUR_MS)),
+      )
+      .orderBy(desc(admissions.at))
+      .limit(1)
+      .offset(perHour - 1);
+    // Thrown: the transaction rolls back, delivery record included, so a later retry is judged afresh.
+    if (hit) throw this.overLimit({ limit: perHour, retryAt: hit.at + HOUR_MS });
+  }
+
+  private async deliveredTask(tx: PgTx, teamId: string, delivery: DeliveryKey): Promise<Task | undefined> {
+    const matches = [];
+    if (delivery.deliveryId) matches.push(eq(eventsSeen.deliveryId, delivery.deliveryId));
+    if (delivery.channelId && delivery.messageTs) {
+      matches.push(
+        and(eq(eventsSeen.channelId, delivery.channelId), eq(eventsSeen.messageTs, delivery.messageTs)),
+      );
+    }
+    const [row] = await tx
+      .select({ task: tasks })
+      .from(eventsSeen)
+      .innerJoin(tasks, and(eq(tasks.id, eventsSeen.taskId), eq(tasks.teamId, teamId)))
+      .where(and(eq(eventsSeen.teamId, teamId), or(...matches)))
+      .limit(1);
+    return row ? toTask(row.task) : undefined;
+  }
+}
+
+function deliveryColumns(delivery: DeliveryKey) {
+  return {
+    deliveryId: delivery.deliveryId ?? null,
+    channelId: delivery.channelId ?? null,
+    messageTs: delivery.messageTs ?? null,
+  };
+}

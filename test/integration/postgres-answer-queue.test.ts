@@ -1,0 +1,254 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../src/core/jobs/jobs.js';
+import type { Logger } from '../../src/core/logger.js';
+import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
+import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
+import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
+import { PostgresTaskAdmission } from '../../src/store/postgres/task-admission.js';
+import { until } from '../support/wait.js';
+
+/**
+ * The answer queue (graphile-worker) on a real PostgreSQL (.ci/run's TEST_DATABASE_URL): one waiting
+ * job per task that keeps a new task's payload, one run at a time per task, queued with the task's
+ * own transaction, and a task given up after its last attempt.
+ */
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL;
+
+const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};
+
+describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
+  let admin: pg.Client;
+  let store: OpenPostgres;
+  let databaseUrl = '';
+  const name = `deb_queue_${process.pid}_${Date.now()}`;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(ADMIN_URL as string);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    store = await openPostgres(databaseUrl, { poolSize: 6 });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const waitingJobs = async (key: string) =>
+    (
+      await store.db.execute<{ payload: Record<string, unknown>; locked: boolean }>(
+        sql`select payload, locked_at is not null as locked from graphile_worker._private_jobs where key = ${key} or job_queue_id in (select id from graphile_worker._private_job_queues where queue_name = ${key}) order by id`,
+      )
+    ).rows;
+
+  it('a reply joins the waiting job and keeps its payload; a job queued in a rolled-back transaction never exists', async () => {
+    await store.db.transaction((tx) =>
+      enqueueAnswer(tx, 'T1', 1, { responseUrl: 'https://hooks.example/1' }),
+    );
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+    expect(await waitingJobs(taskQueueName('T1', 1))).toEqual([
+      { payload: { teamId: 'T1', taskId: 1, responseUrl: 'https://hooks.example/1' }, locked: false },
+    ]);
+    await store.db
+      .transaction(async (tx) => {
+        await enqueueAnswer(tx, 'T1', 2);
+        throw new Error('the task insert failed');
+      })
+      .catch(() => {});
+    expect(await waitingJobs(taskQueueName('T1', 2))).toEqual([]);
+  });
+
+  it('runs one job per task at a time; a reply during a run queues exactly one more', async () => {
+    const runs: Job[] = [];
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => {};
+    const firstRunHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 4,
+      handle: async (job) => {
+        running += 1;
+        if (running > 1) overlapped = true;
+        runs.push(job);
+        if (runs.length === 1) await firstRunHeld;
+        running -= 1;
+      },
+      giveUp: async () => {},
+      logger: silentLogger,
+    });
+    try {
+      await until(() => runs.length === 1);
+      expect(runs[0]).toMatchObject({
+        teamId: 'T1',
+        taskId: 1,
+        payload: { responseUrl: 'https://hooks.example/1' },
+      });
+      // Two replies while the answer runs: one more job, after it.
+      await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+      await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 1));
+      const jobs = await waitingJobs(taskQueueName('T1', 1));
+      expect(jobs.map((job) => job.locked)).toEqual([true, false]);
+      release();
+      await until(() => runs.length === 2);
+      await until(async () => (await waitingJobs(taskQueueName('T1', 1))).length === 0);
+      expect(runs).toHaveLength(2);
+      expect(overlapped).toBe(false);
+    } finally {
+      await queue.stop();
+    }
+  });
+
+  it('a job that fails on its last attempt gives its task up instead of retrying for ever', async () => {
+    const givenUp: Job[] = [];
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 3));
+    // Eight attempts already failed (the backoff between them is minutes; the test skips it).
+    await store.db.execute(
+      sql`update graphile_worker._private_jobs set attempts = 8 where key = ${taskQueueName('T1', 3)}`,
+    );
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      handle: async () => {
+        throw new Error('Slack is down');
+      },
+      giveUp: async (job) => {
+        givenUp.push(job);
+      },
+      logger: silentLogger,
+    });
+    try {
+      await until(() => givenUp.length === 1);
+      expect(givenUp[0]).toMatchObject({ teamId: 'T1', taskId: 3, attempts: 9 });
+      await until(async () => (await waitingJobs(taskQueueName('T1', 3))).length === 0);
+    } finally {
+      await queue.stop();
+    }
+  });
+
+  it('admission: a delivery creates one task with its job; the hourly limit holds under concurrency', async () => {
+    const admission = new PostgresTaskAdmission(store.db, 3, (hit) =>
+      Object.assign(new Error('over'), { hit }),
+    );
+    const newTask = (userId: string, text: string) => ({
+      teamId: 'T9',
+      channelId: 'C1',
+      requesterId: userId,
+      source: 'command' as const,
+      text,
+      title: text,
+      firstTurn: { content: text },
+    });
+    const twins = await Promise.all(
+      [1, 2, 3].map(() =>
+        admission.createTask(
+          newTask('U1', 'orders'),
+          { deliveryId: 'trigger-1' },
+          { responseUrl: 'https://hooks.example/9' },
+        ),
+      ),
+    );
+    expect(twins.filter((result) => result.created)).toHaveLength(1);
+    expect(new Set(twins.map((result) => result.task.id)).size).toBe(1);
+    const taskId = twins[0]?.task.id ?? 0;
+    expect(await waitingJobs(taskQueueName('T9', taskId))).toEqual([
+      { payload: { teamId: 'T9', taskId, responseUrl: 'https://hooks.example/9' }, locked: false },
+    ]);
+
+    // U2 sends six at once with a limit of three an hour: three are stored, three refused, nothing half-stored.
+    const burst = await Promise.allSettled(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        admission.createTask(newTask('U2', `task ${n}`), { deliveryId: `burst-${n}` }),
+      ),
+    );
+    expect(burst.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+    const counted = await store.db.execute<{ tasks: number; admissions: number; seen: number }>(sql`
+      select (select count(*)::int from tasks where team_id = 'T9' and requester_id = 'U2') as tasks,
+             (select count(*)::int from admissions where team_id = 'T9' and user_id = 'U2') as admissions,
+             (select count(*)::int from events_seen where team_id = 'T9' and delivery_id like 'burst-%') as seen`);
+    expect(counted.rows[0]).toEqual({ tasks: 3, admissions: 3, seen: 3 });
+
+    // A reply delivered twice is stored once; Retry pressed three times on a failed task queues it once.
+    const reply = { content: 'also refunds', userId: 'U1', slackTs: '7.7' };
+    const replies = await Promise.all(
+      [1, 2].map(() => admission.recordFollowUp('T9', taskId, { deliveryId: 'ev-7' }, reply)),
+    );
+    expect(replies.filter(Boolean)).toHaveLength(1);
+    await store.db.execute(sql`update tasks set status = 'failed' where id = ${taskId}`);
+    const retries = await Promise.all([1, 2, 3].map(() => admission.retryFailed('T9', taskId, 'U1')));
+    expect(retries.filter(Boolean)).toHaveLength(1);
+    expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
+  });
+
+  it('a killed process has its answers taken over at once; Stop reaches an answer running in another process', async () => {
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T5', 1));
+    // Process A takes the answer, then is killed (SIGKILL: no goodbye, its job stays locked).
+    const child = fork(fileURLToPath(new URL('../support/answer-worker-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let said = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    await until(() => said.includes('started 1'));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    // B starts on this host, finds A's pid gone, frees its job and answers it.
+    const startedByB: Job[] = [];
+    const aborted: string[] = [];
+    const b = new PostgresAnswerWorker(store.db, {
+      pool: store.pool as pg.Pool,
+      concurrency: 2,
+      leaseMs: 3_000,
+      giveUp: async () => {},
+      logger: silentLogger,
+      handle: async (job, signal) => {
+        // Jobs the earlier tests left queued are answered at once; the taken-over one hangs.
+        if (job.teamId !== 'T5') return;
+        startedByB.push(job);
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        aborted.push((signal.reason as { kind: string }).kind);
+      },
+    });
+    await b.start();
+    try {
+      await until(() => startedByB.length === 1);
+      expect(startedByB[0]).toMatchObject({ teamId: 'T5', taskId: 1 });
+      // Stop pressed on another instance (C, not running it): recorded; B aborts on its next beat.
+      const c = new PostgresAnswerWorker(store.db, {
+        pool: store.pool as pg.Pool,
+        concurrency: 1,
+        leaseMs: 3_000,
+        giveUp: async () => {},
+        logger: silentLogger,
+        handle: async () => {},
+      });
+      expect(await c.stopTask('T5', 1, 'U1')).toBe(true);
+      expect(await c.stopTask('T5', 99, 'U1')).toBe(false);
+      await until(() => aborted.includes('stopped'));
+    } finally {
+      await b.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
+import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
+import { openPgliteStore } from './pglite-store.js';
+
+/**
+ * The stores' engines a repository test runs on: SQLite (the default store), PostgreSQL on PGlite
+ * (always) and on a real server when .ci/run provides TEST_DATABASE_URL (a throwaway database per
+ * opening, dropped on close). `describe.each(STORE_ENGINES)` runs one body against each.
+ */
+export type StoreEngine =
+  | { dialect: 'sqlite'; database: OpenDatabase; close(): Promise<void> }
+  | { dialect: 'postgres'; database: OpenPostgres; close(): Promise<void> };
+
+type Opener = () => Promise<StoreEngine>;
+
+const sqlite: Opener = async () => {
+  const database = openDatabase(':memory:');
+  return { dialect: 'sqlite', database, close: async () => database.close() };
+};
+
+const pglite: Opener = async () => {
+  const database = await openPgliteStore();
+  return { dialect: 'postgres', database, close: () => database.close() };
+};
+
+const realPostgres: Opener = async () => {
+  const adminUrl = process.env.TEST_DATABASE_URL as string;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `deb_store_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = await openPostgres(url.toString(), { poolSize: 4 });
+  return {
+    dialect: 'postgres',
+    database,
+    close: async () => {
+      await database.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+};
+
+export const STORE_ENGINES: [string, Opener][] = [
+  ['SQLite', sqlite],
+  ['PostgreSQL (PGlite)', pglite],
+  ...(process.env.TEST_DATABASE_URL ? [['PostgreSQL (server)', realPostgres] as [string, Opener]] : []),
+];
+
+/**
+ * Empties every table and restarts ids at 1, so one opened engine serves a whole describe block
+ * (opening PGlite and migrating takes seconds).
+ */
+export async function resetStore(engine: StoreEngine): Promise<void> {
+  if (engine.dialect === 'sqlite') {
+    const { sqlite } = engine.database;
+    const names = sqlite
+      .prepare(
+        `select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'`,
+      )
+      .pluck()
+      .all() as string[];
+    sqlite.pragma('foreign_keys = OFF');
+    for (const name of names) sqlite.exec(`delete from "${name}"`);
+    sqlite.exec(`delete from sqlite_sequence`);
+    sqlite.pragma('foreign_keys = ON');
+    return;
+  }
+  const { db } = engine.database;
+  const tables = await db.execute<{ name: string }>(
+    sql`select tablename as name from pg_tables where schemaname = 'public'`,
+  );
+  const list = tables.rows.map((row) => `"${row.name}"`).join(', ');
+  await db.execute(sql.raw(`truncate ${list} restart identity cascade`));
+}
