@@ -177,6 +177,8 @@ describe.each(STORE_ENGINES)('collaboration store on %s', (_name, open) => {
     const a = await store.recordRequest(ask());
     const b = await store.recordRequest(ask({ role: 'qa' }));
     const c = await store.recordRequest(ask({ role: 'devops' }));
+    // Created in the same millisecond, perhaps: the order by creation is made explicit.
+    await repos.exec('update collaboration_requests set created_at = 1000 * id');
     await store.advance('T1', c.request.id, 'done', 'U1');
     await store.advance('T1', b.request.id, 'acknowledged', 'U1');
     const open = await store.openInChannel('T1', 'C1', 1);
