@@ -127,6 +127,9 @@ export async function startSlackApp(
           // auth.test already passed at start-up; Bolt need not repeat it.
           tokenVerificationEnabled: false,
         }),
+    // No listener reads Bolt's per-conversation state (context.conversation); its default in-memory
+    // store costs every request a lookup that ends in a thrown "Conversation not found" (a stack trace).
+    convoStore: false,
     logger: boltLogger,
     clientOptions: clientOptions(settings, logger),
     receiver: receiver ?? socketReceiver,

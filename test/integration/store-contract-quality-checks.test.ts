@@ -20,12 +20,8 @@ function reposOf(engine: StoreEngine) {
     const checks = new SqliteQualityCheckStore(sqlite);
     return {
       checks,
-      // SQLite's runner checks the budget and records the ping in one synchronous step: that is the claim.
-      claimPing: async (teamId: string, channelId: string, at: Date, since: Date, max: number) => {
-        if (checks.pingsSince(teamId, channelId, since) >= max) return false;
-        checks.recordPing(teamId, channelId, at);
-        return true;
-      },
+      claimPing: (teamId: string, channelId: string, at: Date, since: Date, max: number) =>
+        checks.claimPing(teamId, channelId, at, since, max),
       exec: async (statement: string) => void sqlite.exec(statement),
       count: async (table: string) =>
         (sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n,
@@ -445,10 +441,10 @@ describe.each(STORE_ENGINES)('quality check store on %s', (_name, open) => {
   it('QA pings: counted per channel since a moment; a budget claimed at once is never overdrawn', async () => {
     const at = new Date('2026-11-30T09:00:00Z');
     const dayAgo = new Date(at.getTime() - 86_400_000);
-    await repos.checks.recordPing('T1', 'C1', new Date(dayAgo.getTime() - 1));
-    await repos.checks.recordPing('T1', 'C1', at);
-    await repos.checks.recordPing('T1', 'C2', at);
-    await repos.checks.recordPing('T2', 'C1', at);
+    await repos.claimPing('T1', 'C1', new Date(dayAgo.getTime() - 1), new Date(0), 1_000);
+    await repos.claimPing('T1', 'C1', at, new Date(0), 1_000);
+    await repos.claimPing('T1', 'C2', at, new Date(0), 1_000);
+    await repos.claimPing('T2', 'C1', at, new Date(0), 1_000);
     expect(await repos.checks.pingsSince('T1', 'C1', dayAgo)).toBe(1);
     expect(await repos.checks.pingsSince('T1', 'C1', new Date(0))).toBe(2);
     await repos.openConnections();

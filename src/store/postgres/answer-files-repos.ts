@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, ne } from 'drizzle-orm';
+import type { ThreadFileStore } from '../../core/files/thread-files.js';
 import {
   MAX_FILES_PER_THREAD,
   type ThreadFileRow,
@@ -6,13 +7,13 @@ import {
   type ThreadRef,
 } from '../../core/files/thread-files.js';
 import type { PostAnswerResults } from '../../core/post-answer/post-answer-step.js';
-import type { AnswerStepRow } from '../../core/post-answer/run-steps.js';
+import type { AnswerStepRow, AnswerStepStore } from '../../core/post-answer/run-steps.js';
 import type { PgDb } from './db.js';
 import { lockForTransaction, type PgTx } from './locks.js';
 import { answerSteps, threadFiles, turns } from './schema.js';
 
 /** The post-answer steps' books on PostgreSQL (see answerSteps in ../schema.ts). Filtered by team. */
-export class PostgresAnswerStepStore {
+export class PostgresAnswerStepStore implements AnswerStepStore {
   constructor(private readonly db: PgDb) {}
 
   async lastAnswer(teamId: string, taskId: number): Promise<{ turnId: number; content: string } | undefined> {
@@ -86,7 +87,7 @@ export class PostgresAnswerStepStore {
 }
 
 /** Files shared in task threads on PostgreSQL, every statement scoped by team. */
-export class PostgresThreadFileStore {
+export class PostgresThreadFileStore implements ThreadFileStore {
   constructor(private readonly db: PgDb) {}
 
   /**

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq } from 'drizzle-orm';
 import type {
   ArtifactKind,
+  ArtifactStore,
   ArtifactUpload,
   DesignEntry,
   NewDesign,
@@ -12,7 +13,7 @@ import { lockForTransaction } from './locks.js';
 import { artifactUploads, designs, dictionaryInputs } from './schema.js';
 
 /** The deliverables' memory on PostgreSQL (see ../artifact-repo.ts). Every statement filters by team. */
-export class PostgresArtifactStore {
+export class PostgresArtifactStore implements ArtifactStore {
   constructor(private readonly db: PgDb) {}
 
   saveDictionaryInput(teamId: string, taskId: number, input: DataDictionaryInput): Promise<void> {

@@ -1,14 +1,19 @@
 import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm';
-import type { DataToolCallRecord, StoredDataToolCall } from '../../core/data-sources/data-tool-audit.js';
+import type {
+  DataToolAuditStore,
+  DataToolCallRecord,
+  StoredDataToolCall,
+} from '../../core/data-sources/data-tool-audit.js';
 import type { DigestTask } from '../../core/digest/digest-facts.js';
 import type { CollaborationRequest } from '../../core/domain.js';
+import type { HomeStore } from '../../core/home/home.js';
 import { toRequest } from '../collaboration-rows.js';
 import { auditLimit, auditRowOf, toStoredCall } from '../data-audit-repo.js';
 import type { PgDb } from './db.js';
 import { collaborationRequests, dataToolCalls, tasks } from './schema.js';
 
 /** The data-tool audit on PostgreSQL. Every statement filters by team_id. */
-export class PostgresDataToolAuditStore {
+export class PostgresDataToolAuditStore implements DataToolAuditStore {
   constructor(private readonly db: PgDb) {}
 
   async record(call: DataToolCallRecord): Promise<void> {
@@ -33,7 +38,7 @@ export class PostgresDataToolAuditStore {
 }
 
 /** The Home tab's reads on PostgreSQL (see ../home-repo.ts). */
-export class PostgresHomeStore {
+export class PostgresHomeStore implements HomeStore {
   constructor(private readonly db: PgDb) {}
 
   recentTasksOf(teamId: string, userId: string, limit: number): Promise<DigestTask[]> {

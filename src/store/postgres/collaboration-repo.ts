@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import type {
   AnnouncementKind,
+  CollaborationStore,
   NewCollaborationRequest,
 } from '../../core/collaboration/collaboration-store.js';
 import type {
@@ -28,7 +29,7 @@ const claimField = { ping: 'pingedAt', guidance: 'guidedAt', invite: 'invitedAt'
  * filters by team_id. Several instances run at once, so each check-then-act is a conditional update
  * (the row lock makes the second writer re-check its condition) or runs under a transaction lock.
  */
-export class PostgresCollaborationStore {
+export class PostgresCollaborationStore implements CollaborationStore {
   private readonly owners: PostgresOwners;
 
   constructor(private readonly db: PgDb) {

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt } from 'drizzle-orm';
-import type { DigestFacts, DigestSetting } from '../../core/digest/digest-facts.js';
+import type { DigestFacts, DigestSetting, DigestStore } from '../../core/digest/digest-facts.js';
 import type { PgDb } from './db.js';
 import { PostgresDigestFacts } from './digest-facts-repo.js';
 import { collaborationRequests, digestRuns, digestSettings, qualityChecks, tasks } from './schema.js';
@@ -18,7 +18,7 @@ const SETTING_COLUMNS = {
  * of several instances looking at once exactly one posts; a stale claim is taken over by one
  * conditional update.
  */
-export class PostgresDigestStore {
+export class PostgresDigestStore implements DigestStore {
   private readonly facts: PostgresDigestFacts;
 
   constructor(

@@ -1,4 +1,5 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
+import type { FeedbackStore } from '../../core/feedback/feedback.js';
 import {
   type FeedbackCounts,
   MAX_COMMENT_CHARS,
@@ -10,7 +11,7 @@ import type { PgDb } from './db.js';
 import { answerFeedback, tasks, turns } from './schema.js';
 
 /** Votes on answers (answer_feedback) on PostgreSQL, every statement scoped by team. */
-export class PostgresFeedbackStore {
+export class PostgresFeedbackStore implements FeedbackStore {
   constructor(private readonly db: PgDb) {}
 
   async answerIn(teamId: string, channelId: string, turnId: number): Promise<{ taskId: number } | undefined> {

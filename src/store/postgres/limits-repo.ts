@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Usage } from '../../core/domain.js';
-import type { LimitFacts } from '../../core/limits/limits.js';
+import type { LimitFacts, LimitStore } from '../../core/limits/limits.js';
 import type { PgDb } from './db.js';
 
 /**
  * USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET facts on PostgreSQL: one statement of indexed lookups, as
  * on SQLite (see ../limits-repo.ts for what each part means).
  */
-export class PostgresLimitStore {
+export class PostgresLimitStore implements LimitStore {
   constructor(private readonly db: PgDb) {}
 
   async limitFacts(

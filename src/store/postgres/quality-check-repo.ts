@@ -25,7 +25,7 @@ type ProposalRow = typeof proposedChecks.$inferSelect;
  * statement the row lock serialises (a conditional `update … returning`, or `insert … on conflict …
  * returning` on the run's key), and the caps are counted under a transaction lock on the team.
  */
-export class PostgresQualityCheckStore {
+export class PostgresQualityCheckStore implements QualityCheckStore {
   constructor(private readonly db: PgDb) {}
 
   async propose(check: ProposedCheck): Promise<void> {
@@ -79,9 +79,7 @@ export class PostgresQualityCheckStore {
    * The caps are counted and the checks inserted under a lock on the team: two adoptions at once (two
    * instances) cannot both pass a cap. A name taken in the channel is left to its first adopter.
    */
-  adopt(
-    adoption: Parameters<QualityCheckStore['adopt']>[0],
-  ): Promise<ReturnType<QualityCheckStore['adopt']>> {
+  adopt(adoption: Parameters<QualityCheckStore['adopt']>[0]): ReturnType<QualityCheckStore['adopt']> {
     const { checks, adoptedAt, schedule, nextSlotAt, limits, ...where } = adoption;
     return this.db.transaction(async (tx) => {
       await lockForTransaction(tx, `quality-checks:${where.teamId}`);
@@ -340,10 +338,6 @@ export class PostgresQualityCheckStore {
       .where(and(runWhere(run), isNull(checkRuns.announcedTs)));
   }
 
-  async recordPing(teamId: string, channelId: string, at: Date): Promise<void> {
-    await this.db.insert(checkPings).values({ teamId, channelId, pingedAt: at.getTime() });
-  }
-
   async pingsSince(teamId: string, channelId: string, since: Date): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
@@ -359,10 +353,8 @@ export class PostgresQualityCheckStore {
   }
 
   /**
-   * pingsSince + recordPing as one claim: records a ping at `at` unless `max` were recorded since
-   * `since`, under a lock on the channel's budget. Two instances checking the budget with pingsSince and
-   * then recording could both ping the last slot of the day; this cannot. (Not in QualityCheckStore:
-   * SQLite's synchronous pair is already atomic; the runner should move to it with the async store.)
+   * Records a ping at `at` unless `max` were recorded since `since`, under a lock on the channel's
+   * budget: two instances at the last ping of the day cannot both send it.
    */
   claimPing(teamId: string, channelId: string, at: Date, since: Date, max: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { StoredMessage } from '../../core/retention/retention-store.js';
+import type { RetentionStore, StoredMessage } from '../../core/retention/retention-store.js';
 import type { PgDb } from './db.js';
 import type { PgTx } from './locks.js';
 import { tasks, turns } from './schema.js';
@@ -11,7 +11,7 @@ const CHECK_RUNS_KEPT_MS = 31 * 86_400_000;
  * What is kept of Slack messages on PostgreSQL (see ../retention-repo.ts). Every statement filters by
  * team_id; a team is pruned in one transaction, as on SQLite.
  */
-export class PostgresRetentionStore {
+export class PostgresRetentionStore implements RetentionStore {
   constructor(private readonly db: PgDb) {}
 
   async teams(): Promise<string[]> {

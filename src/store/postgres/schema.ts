@@ -535,6 +535,33 @@ export const channelContexts = pgTable(
   (t) => [primaryKey({ columns: [t.teamId, t.channelId] })],
 );
 
+export const installations = pgTable(
+  'installations',
+  {
+    installationKey: text('installation_key').primaryKey(),
+    enterpriseId: text('enterprise_id'),
+    teamId: text('team_id'),
+    isEnterpriseInstall: boolean('is_enterprise_install').notNull().default(false),
+    appId: text('app_id'),
+    botId: text('bot_id').notNull(),
+    botUserId: text('bot_user_id').notNull(),
+    botScopes: text('bot_scopes').notNull(),
+    botTokenSealed: text('bot_token_sealed').notNull(),
+    tokenKeyId: text('token_key_id').notNull(),
+    installerUserId: text('installer_user_id'),
+    url: text('url'),
+    installedAt: millis('installed_at').notNull().default(now),
+    updatedAt: millis('updated_at').notNull().default(now),
+  },
+  (t) => [index('installations_team').on(t.teamId), index('installations_enterprise').on(t.enterpriseId)],
+);
+
+export const enterpriseWorkspaces = pgTable('enterprise_workspaces', {
+  teamId: text('team_id').primaryKey(),
+  enterpriseId: text('enterprise_id').notNull(),
+  seenAt: millis('seen_at').notNull().default(now),
+});
+
 /*
  * PostgreSQL only: the answer queue's books beside graphile-worker's own schema (the SQLite store has
  * its own queue in `jobs`, which holds the same facts).

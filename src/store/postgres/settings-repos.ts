@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { AssistantThread } from '../../core/assistant/assistant-threads.js';
-import type { ChannelSource } from '../../core/data-sources/channel-sources.js';
-import type { TeamContext } from '../../core/data-sources/team-context.js';
+import type { AssistantThread, AssistantThreadStore } from '../../core/assistant/assistant-threads.js';
+import type { ChannelSource, ChannelSourceStore } from '../../core/data-sources/channel-sources.js';
+import type { TeamContext, TeamContextStore } from '../../core/data-sources/team-context.js';
 import type { CollaborationRole, OwnerAssignment, OwnerRef } from '../../core/domain.js';
 import { effectiveOwnersOf, WORKSPACE_OWNER_CHANNEL } from '../owner-repo.js';
 import type { PgDb } from './db.js';
@@ -52,7 +52,7 @@ export class PostgresOwners {
   }
 }
 
-export class PostgresChannelSourceStore {
+export class PostgresChannelSourceStore implements ChannelSourceStore {
   constructor(private readonly db: PgDb) {}
 
   async sourceOf(teamId: string, channelId: string): Promise<ChannelSource | undefined> {
@@ -86,7 +86,7 @@ export class PostgresChannelSourceStore {
   }
 }
 
-export class PostgresTeamContextStore {
+export class PostgresTeamContextStore implements TeamContextStore {
   constructor(private readonly db: PgDb) {}
 
   async contextOf(teamId: string, channelId: string): Promise<TeamContext | undefined> {
@@ -114,7 +114,7 @@ export class PostgresTeamContextStore {
   }
 }
 
-export class PostgresAssistantThreadStore {
+export class PostgresAssistantThreadStore implements AssistantThreadStore {
   constructor(private readonly db: PgDb) {}
 
   async rememberThread(thread: AssistantThread): Promise<void> {

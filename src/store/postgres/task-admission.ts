@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../../core/domain.js';
 import type { JobPayload } from '../../core/jobs/jobs.js';
+import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { NewTask } from '../../core/tasks/task-store.js';
 import { toTask } from '../task-repo.js';
 import { enqueueAnswer } from './answer-queue.js';
@@ -21,7 +22,7 @@ export interface HourlyLimitHit {
  * first turn, the delivery record, the hourly limit's admission and the task's job in the answer queue
  * (graphile-worker's add_job, in the same transaction). Every statement filters by team_id.
  */
-export class PostgresTaskAdmission {
+export class PostgresTaskAdmission implements TaskAdmission {
   constructor(
     private readonly db: PgDb,
     /** USER_TASKS_PER_HOUR, counted inside the creating transaction (0 = no limit). */

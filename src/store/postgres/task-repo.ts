@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Task, Turn, Usage } from '../../core/domain.js';
 import { utcDay } from '../../core/limits/limits.js';
-import type { ReservedTurn } from '../../core/tasks/task-store.js';
+import type { ReservedTurn, TaskStore } from '../../core/tasks/task-store.js';
 import { toTask } from '../task-repo.js';
 import { usageColumns } from '../turn-repo.js';
 import type { PgDb } from './db.js';
@@ -12,7 +12,7 @@ import { tasks, turns } from './schema.js';
  * A task's state, usage and conversation on PostgreSQL (see ../task-repo.ts and ../turn-repo.ts).
  * It never queues work. Every statement filters by team_id.
  */
-export class PostgresTaskStore {
+export class PostgresTaskStore implements TaskStore {
   private readonly dailyUsage: PostgresLimitStore;
 
   constructor(private readonly db: PgDb) {
