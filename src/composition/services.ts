@@ -62,7 +62,14 @@ function buildStores(database: OpenDatabase, config: Config, tuning: AppTuning) 
   return {
     jobs,
     store,
-    admission: new SqliteTaskAdmission(database.db, database.sqlite, jobs, store, tuning.walDataSync),
+    admission: new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      jobs,
+      store,
+      tuning.walDataSync,
+      config.limits.userTasksPerHour,
+    ),
     retention: new SqliteRetentionStore(database.sqlite),
     collaboration,
     digests: new SqliteDigestStore(database.db, collaboration),

@@ -82,8 +82,10 @@ export class SqliteInstallationStore implements InstallationStore {
   async linkWorkspace(teamId: string, enterpriseId: string): Promise<void> {
     this.sqlite
       .prepare(
+        // The first organisation a workspace was seen under keeps it: an event naming another cannot
+        // move the workspace's jobs to that organisation's token, nor its data under that uninstall.
         `INSERT INTO enterprise_workspaces (team_id, enterprise_id) VALUES (?, ?)
-         ON CONFLICT (team_id) DO UPDATE SET enterprise_id = excluded.enterprise_id`,
+         ON CONFLICT (team_id) DO NOTHING`,
       )
       .run(teamId, enterpriseId);
   }

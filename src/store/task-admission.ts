@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { and, eq, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../core/domain.js';
 import type { JobPayload } from '../core/jobs/jobs.js';
+import { OverHourlyLimit } from '../core/limits/limits.js';
 import type { TaskAdmission } from '../core/tasks/task-admission.js';
 import type { NewTask } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
@@ -23,10 +24,14 @@ import type { DataSync } from './wal-sync.js';
  * the delivery record, the hourly limit's admission and the job queue. Every statement filters by
  * team_id.
  */
+const HOUR_MS = 3_600_000;
+
+type Admitted = { task: Task; created: boolean } | { refused: { limit: number; retryAt: number } };
+
 export class SqliteTaskAdmission implements TaskAdmission {
   private readonly statements: CreationStatements;
   /** Task creation runs on the slash-command ack path: concurrent creations share one commit. */
-  private readonly creations: GroupCommit<Creation, { task: Task; created: boolean }>;
+  private readonly creations: GroupCommit<Creation, Admitted>;
 
   constructor(
     private readonly db: Db,
@@ -36,25 +41,48 @@ export class SqliteTaskAdmission implements TaskAdmission {
     private readonly tasks: Pick<SqliteTaskStore, 'findTask'>,
     /** How a commit's WAL reaches the disk before anyone is told (default fs.fdatasync; tests hold it). */
     dataSync?: DataSync,
+    /** USER_TASKS_PER_HOUR, counted again inside the transaction that stores a task (0 = no limit). */
+    private readonly userTasksPerHour = 0,
   ) {
     this.statements = creationStatements(sqlite);
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item), dataSync);
   }
 
-  createTask(
+  async createTask(
     input: NewTask,
     delivery: DeliveryKey,
     job: JobPayload = {},
   ): Promise<{ task: Task; created: boolean }> {
-    return this.creations.submit({ input, delivery, job });
+    const admitted = await this.creations.submit({ input, delivery, job });
+    if ('refused' in admitted) throw new OverHourlyLimit({ kind: 'person', ...admitted.refused });
+    return admitted;
   }
 
-  private insertOnce({ input, delivery, job }: Creation): { task: Task; created: boolean } {
+  /**
+   * The hourly limit is counted here, in the batch's transaction: the use case's check ran before any
+   * of a burst was stored, so a burst from one person passes it together. A refusal stores nothing (its
+   * delivery record is removed, so a later retry is judged afresh) and is returned, not thrown, so the
+   * rest of the batch commits as one.
+   */
+  private insertOnce({ input, delivery, job }: Creation): Admitted {
     const seen = recordDelivery(this.statements, input.teamId, delivery);
     if (!seen) {
       const earlier = this.findDeliveredTask(input.teamId, delivery);
       if (earlier) return { task: earlier, created: false };
       throw new Error('delivery was recorded without a task');
+    }
+    const perHour = this.userTasksPerHour;
+    if (perHour > 0) {
+      const hit = this.statements.limitHitAt.get({
+        teamId: input.teamId,
+        userId: input.requesterId,
+        since: Date.now() - HOUR_MS,
+        offset: perHour - 1,
+      });
+      if (hit) {
+        this.statements.forgetDelivery.run({ teamId: input.teamId, id: seen.id });
+        return { refused: { limit: perHour, retryAt: hit.at + HOUR_MS } };
+      }
     }
     const task = insertTask(this.statements, input, seen.id);
     this.admit(input.teamId, input.requesterId);

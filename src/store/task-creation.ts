@@ -35,6 +35,18 @@ export function creationStatements(sqlite: Database.Database) {
     insertAdmission: sqlite.prepare<{ teamId: string; userId: string; at: number }>(
       'insert into admissions (team_id, user_id, at) values (@teamId, @userId, @at)',
     ),
+    /** When the person's `offset + 1`-th newest admission since `since` was made, if they have that many. */
+    limitHitAt: sqlite.prepare<
+      { teamId: string; userId: string; since: number; offset: number },
+      { at: number }
+    >(
+      `select at from admissions where team_id = @teamId and user_id = @userId and at > @since
+        order by at desc limit 1 offset @offset`,
+    ),
+    /** Undoes a delivery record whose task was refused (over the hourly limit). */
+    forgetDelivery: sqlite.prepare<{ teamId: string; id: number }>(
+      'delete from events_seen where team_id = @teamId and id = @id',
+    ),
   };
 }
 

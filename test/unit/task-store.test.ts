@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OverHourlyLimit } from '../../src/core/limits/limits.js';
 import { SqliteArtifactStore } from '../../src/store/artifact-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
@@ -33,6 +34,35 @@ describe('SqliteTaskStore', () => {
     );
   });
   afterEach(() => database.close());
+
+  it('counts USER_TASKS_PER_HOUR inside the creating transaction: a burst of 8 with a limit of 3 stores 3', async () => {
+    const limited = new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      new SqliteJobQueue(database.sqlite),
+      store,
+      undefined,
+      3,
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => limited.createTask(newTask(), { deliveryId: `burst-${i}` })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(5);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OverHourlyLimit);
+    const count = (table: string) =>
+      (database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    expect([count('tasks'), count('admissions'), count('events_seen'), count('jobs')]).toEqual([3, 3, 3, 3]);
+    // A refused delivery left nothing behind: delivered again later, it is judged afresh (refused again now).
+    await expect(limited.createTask(newTask(), { deliveryId: 'burst-7' })).rejects.toBeInstanceOf(
+      OverHourlyLimit,
+    );
+    // Another person is not affected.
+    expect(
+      (await limited.createTask({ ...newTask(), requesterId: 'U2' }, { deliveryId: 'other' })).created,
+    ).toBe(true);
+  });
 
   it('shares one commit between concurrent creations, each still deduped', async () => {
     const results = await Promise.all([

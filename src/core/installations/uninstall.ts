@@ -25,7 +25,7 @@ export async function uninstallWorkspace(deps: UninstallDeps, target: UninstallT
   const { installations, purge, logger } = deps;
   let teams: string[];
   if (target.isEnterpriseInstall && target.enterpriseId) {
-    teams = await installations.workspacesOf(target.enterpriseId);
+    teams = await workspacesServedOnlyBy(installations, target.enterpriseId);
     await installations.delete({ isEnterpriseInstall: true, enterpriseId: target.enterpriseId });
   } else if (target.teamId) {
     teams = [target.teamId];
@@ -39,4 +39,19 @@ export async function uninstallWorkspace(deps: UninstallDeps, target: UninstallT
     deps.forgetWorkspace(teamId);
     logger.info('workspace uninstalled: its token and data are deleted', { teamId, rows: deleted });
   }
+}
+
+/**
+ * The workspaces an organisation-wide install served and no install of their own serves: a workspace
+ * that installed the app itself keeps its token and data when its organisation's install goes.
+ */
+async function workspacesServedOnlyBy(
+  installations: InstallationStore,
+  enterpriseId: string,
+): Promise<string[]> {
+  const teams: string[] = [];
+  for (const teamId of await installations.workspacesOf(enterpriseId)) {
+    if (!(await installations.find({ isEnterpriseInstall: false, teamId }))) teams.push(teamId);
+  }
+  return teams;
 }

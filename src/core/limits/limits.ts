@@ -41,6 +41,18 @@ export type LimitRefusal =
   | { kind: 'person'; limit: number; retryAt: number }
   | { kind: 'budget'; budget: number; used: number; resetsAt: number };
 
+/**
+ * Thrown by TaskAdmission.createTask when storing the task would pass the person's USER_TASKS_PER_HOUR:
+ * the limit is counted again inside the transaction that stores the task, so requests that arrive
+ * together (each checked before any of them was stored) cannot pass it. Nothing was stored.
+ */
+export class OverHourlyLimit extends Error {
+  constructor(readonly refusal: Extract<LimitRefusal, { kind: 'person' }>) {
+    super('over the hourly task limit');
+    this.name = 'OverHourlyLimit';
+  }
+}
+
 /** The UTC day of `ms` as YYYY-MM-DD (the budget's day). */
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

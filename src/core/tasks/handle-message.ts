@@ -3,7 +3,7 @@ import type { AssistantThreadStore } from '../assistant/assistant-threads.js';
 import type { Task } from '../domain.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import type { WorkRunner } from '../jobs/work-runner.js';
-import { limitRefusalText, type UsageLimits } from '../limits/limits.js';
+import { limitRefusalText, OverHourlyLimit, type UsageLimits } from '../limits/limits.js';
 import { MENTION_HELP_TEXT } from '../messages.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
@@ -91,6 +91,16 @@ function tellPrivately(
   );
 }
 
+/**
+ * Messages that arrived together from one person can all pass refusedByLimits together: the hourly
+ * limit is counted again where the task is stored, and the ones past it are refused the same way.
+ */
+function refusedWhileStoring(deps: MessageDeps, message: IncomingMessage, error: unknown): undefined {
+  if (!(error instanceof OverHourlyLimit)) throw error;
+  tellPrivately(deps, message, limitRefusalText(error.refusal), message.threadTs);
+  return undefined;
+}
+
 /** Over a limit: the person is told privately (with when they may ask again) and nothing is stored. */
 async function refusedByLimits(
   deps: MessageDeps,
@@ -154,7 +164,7 @@ async function startTask(
   message: IncomingMessage,
   inForeignThread: boolean,
 ): Promise<void> {
-  const { task, created } = await deps.admission.createTask(
+  const creating = deps.admission.createTask(
     {
       teamId: message.teamId,
       channelId: message.channelId,
@@ -168,6 +178,9 @@ async function startTask(
     { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
     inForeignThread ? { contextFromThreadOf: message.ts } : {},
   );
+  const stored = await creating.catch((error: unknown) => refusedWhileStoring(deps, message, error));
+  if (!stored) return;
+  const { task, created } = stored;
   // The task and its job were stored together. A redelivery (or the app_mention/message twin) queues
   // another job only in case the first run was cut short; it finds nothing left to do otherwise.
   if (!created)

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
+import { limitRefusalText, OverHourlyLimit, type UsageLimits } from '../../core/limits/limits.js';
 import {
   COMMAND_UNREADABLE_TEXT,
   receiptText,
@@ -110,6 +110,11 @@ async function submitTask(deps: CommandDeps, input: CommandInput, text: string, 
       responseUrl: input.response_url,
     });
   } catch (error) {
+    // Commands that arrived together from one person can pass the check above together: the limit is
+    // counted again where the task is stored, and the ones past it are refused the same way.
+    if (error instanceof OverHourlyLimit) {
+      return ack({ response_type: 'ephemeral', text: limitRefusalText(error.refusal) });
+    }
     deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });
     await ack({ response_type: 'ephemeral', text: TASK_NOT_SAVED_TEXT });
     return;

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { errorSummary } from '../../core/errors.js';
 import { type UninstallDeps, uninstallWorkspace } from '../../core/installations/uninstall.js';
+import { eventDelivery } from '../event-ack.js';
 
 /** The envelope fields that say whose install it was (Events API outer body). */
 const envelope = z.object({
@@ -27,16 +28,18 @@ function targetOf(body: unknown) {
  * these events without authorizing them (the token is already gone).
  */
 export function registerUninstall(app: App, deps: UninstallDeps): void {
-  const uninstall = async (body: unknown) => {
+  const uninstall = async (body: unknown, context: Record<string, unknown>) => {
     await uninstallWorkspace(deps, targetOf(body)).catch((error: unknown) => {
       deps.logger.error('could not delete an uninstalled workspace', { error: errorSummary(error) });
-      throw error;
+      // Not acknowledged: Slack delivers the event again, and the purge (idempotent) is tried again.
+      const delivery = eventDelivery(context);
+      if (delivery) delivery.failed = true;
     });
   };
-  app.event('app_uninstalled', async ({ body }) => uninstall(body));
-  app.event('tokens_revoked', async ({ event, body }) => {
+  app.event('app_uninstalled', async ({ body, context }) => uninstall(body, context));
+  app.event('tokens_revoked', async ({ event, body, context }) => {
     const parsed = revoked.safeParse(event);
     if (!parsed.success || (parsed.data.tokens.bot ?? []).length === 0) return;
-    await uninstall(body);
+    await uninstall(body, context);
   });
 }
