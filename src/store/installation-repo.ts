@@ -20,6 +20,7 @@ interface InstallationRow {
   token_key_id: string;
   installer_user_id: string | null;
   url: string | null;
+  updated_at: number;
 }
 
 /**
@@ -146,6 +147,7 @@ export class SqliteInstallationStore implements InstallationStore {
       botScopes: row.bot_scopes ? row.bot_scopes.split(',') : [],
       installerUserId: row.installer_user_id ?? undefined,
       url: row.url ?? undefined,
+      updatedAt: row.updated_at,
     };
   }
 }

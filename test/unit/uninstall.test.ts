@@ -73,4 +73,28 @@ describe('uninstall with Enterprise Grid', () => {
     expect(await installations.workspacesOf('E2')).toEqual([]);
     database.close();
   });
+
+  it('a late redelivery of an uninstall leaves a reinstall alone; an uninstall on time deletes', async () => {
+    const { database, installations, install, context, deps } = setUp();
+    await install({ teamId: 'T0RE' }, 'xoxb-new');
+    context('T0RE');
+    const anHourAgo = Date.now() - 3_600_000;
+    await uninstallWorkspace(deps, {
+      teamId: 'T0RE',
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+      eventTime: anHourAgo,
+    });
+    expect((await installations.findForTeam('T0RE'))?.botToken).toBe('xoxb-new');
+    expect(database.sqlite.prepare('select team_id from channel_contexts').all()).toHaveLength(1);
+    await uninstallWorkspace(deps, {
+      teamId: 'T0RE',
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+      eventTime: Math.floor(Date.now() / 1000) * 1000,
+    });
+    expect(await installations.findForTeam('T0RE')).toBeUndefined();
+    expect(database.sqlite.prepare('select team_id from channel_contexts').all()).toHaveLength(0);
+    database.close();
+  });
 });

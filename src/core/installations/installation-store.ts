@@ -17,6 +17,8 @@ export interface WorkspaceInstallation {
   botScopes: readonly string[];
   installerUserId: string | undefined;
   url: string | undefined;
+  /** When the install was last written (Unix ms), as read back from the store. */
+  updatedAt?: number;
 }
 
 /** Which install: a workspace's own (by team) or an organisation's (by enterprise). */

@@ -1,11 +1,13 @@
 import type { Logger } from '../logger.js';
-import type { InstallationStore, WorkspaceDataPurge } from './installation-store.js';
+import type { InstallationKey, InstallationStore, WorkspaceDataPurge } from './installation-store.js';
 
 /** What an uninstall (or a revoked bot token) names: a workspace, or an organisation-wide install. */
 export interface UninstallTarget {
   teamId: string | undefined;
   enterpriseId: string | undefined;
   isEnterpriseInstall: boolean;
+  /** When Slack sent the event (Unix ms): an install written after it is a reinstall, left alone. */
+  eventTime?: number | undefined;
 }
 
 export interface UninstallDeps {
@@ -23,6 +25,11 @@ export interface UninstallDeps {
  */
 export async function uninstallWorkspace(deps: UninstallDeps, target: UninstallTarget): Promise<void> {
   const { installations, purge, logger } = deps;
+  if (await reinstalledSince(installations, target)) {
+    // A late redelivery (Slack retries for hours) of an uninstall followed by a reinstall.
+    logger.warn('an uninstall older than the current install: nothing deleted');
+    return;
+  }
   let teams: string[];
   if (target.isEnterpriseInstall && target.enterpriseId) {
     teams = await workspacesServedOnlyBy(installations, target.enterpriseId);
@@ -54,4 +61,18 @@ async function workspacesServedOnlyBy(
     if (!(await installations.find({ isEnterpriseInstall: false, teamId }))) teams.push(teamId);
   }
   return teams;
+}
+
+async function reinstalledSince(installations: InstallationStore, target: UninstallTarget): Promise<boolean> {
+  if (target.eventTime === undefined) return false;
+  const key: InstallationKey | undefined =
+    target.isEnterpriseInstall && target.enterpriseId
+      ? { isEnterpriseInstall: true, enterpriseId: target.enterpriseId }
+      : target.teamId
+        ? { isEnterpriseInstall: false, teamId: target.teamId }
+        : undefined;
+  const install = key && (await installations.find(key));
+  // Slack's event_time is in whole seconds: only an install written in a later second is a reinstall,
+  // so a real uninstall always deletes.
+  return install?.updatedAt !== undefined && install.updatedAt >= target.eventTime + 1_000;
 }

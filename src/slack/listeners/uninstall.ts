@@ -7,6 +7,7 @@ import { eventDelivery } from '../event-ack.js';
 /** The envelope fields that say whose install it was (Events API outer body). */
 const envelope = z.object({
   team_id: z.string().optional(),
+  event_time: z.number().optional(),
   enterprise_id: z.string().nullish(),
   is_enterprise_install: z.boolean().optional(),
   authorizations: z.array(z.object({ is_enterprise_install: z.boolean().optional() })).optional(),
@@ -19,7 +20,12 @@ function targetOf(body: unknown) {
   const e = parsed.success ? parsed.data : {};
   const isEnterpriseInstall =
     e.is_enterprise_install === true || e.authorizations?.[0]?.is_enterprise_install === true;
-  return { teamId: e.team_id, enterpriseId: e.enterprise_id ?? undefined, isEnterpriseInstall };
+  return {
+    teamId: e.team_id,
+    enterpriseId: e.enterprise_id ?? undefined,
+    isEnterpriseInstall,
+    eventTime: e.event_time !== undefined ? e.event_time * 1000 : undefined,
+  };
 }
 
 /**
