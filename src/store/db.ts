@@ -38,13 +38,32 @@ export function openDatabase(path: string, options: { migrationsFolder?: string 
   const sqlite = new Database(path);
   // First: a second instance opening the same new file waits for the first instead of failing.
   sqlite.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
-  sqlite.pragma('journal_mode = WAL');
+  retryWhileBusy(() => sqlite.pragma('journal_mode = WAL'));
   sqlite.pragma('synchronous = FULL');
-  migrate(sqlite, options.migrationsFolder ?? MIGRATIONS_FOLDER);
+  retryWhileBusy(() => migrate(sqlite, options.migrationsFolder ?? MIGRATIONS_FOLDER));
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = drizzle(sqlite, { schema });
   return { db, sqlite, close: () => sqlite.close() };
+}
+
+/**
+ * Start-up beside another instance on a new file: SQLite answers SQLITE_BUSY without waiting out the
+ * busy timeout when a read lock cannot be had while the other builds the WAL index (it gives up after
+ * its own few short retries, which a loaded machine can exhaust). Retried here for the migration's
+ * wait; a start-up is the only place this runs, so blocking the thread while waiting is harmless.
+ */
+function retryWhileBusy<T>(step: () => T): T {
+  const deadline = Date.now() + MIGRATION_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
 }
 
 const SYNCHRONOUS = ['off', 'normal', 'full', 'extra'] as const;
