@@ -152,7 +152,7 @@ export class SqliteInstallationStore implements InstallationStore {
   }
 }
 
-function keyOf(installation: WorkspaceInstallation): InstallationKey {
+export function keyOf(installation: WorkspaceInstallation): InstallationKey {
   if (installation.isEnterpriseInstall) {
     if (!installation.enterpriseId) throw new Error('an organisation-wide install without an enterprise id');
     return { isEnterpriseInstall: true, enterpriseId: installation.enterpriseId };
