@@ -54,6 +54,7 @@ export class PostgresAnswerWorker {
   private lastBeatAt: number;
   /** Our `workers` row was written once: finding it gone later means we were taken over. */
   private registered = false;
+  private beating = false;
 
   constructor(
     private readonly db: PgDb,
@@ -85,7 +86,14 @@ export class PostgresAnswerWorker {
       events,
     });
     await Promise.all(recorded);
-    this.beatTimer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
+    this.beatTimer = setInterval(() => {
+      // A beat slower than the interval (a busy database) is not overlapped by the next.
+      if (this.beating) return;
+      this.beating = true;
+      void this.beat().finally(() => {
+        this.beating = false;
+      });
+    }, this.timing.heartbeatMs);
     this.beatTimer.unref();
   }
 
@@ -121,6 +129,10 @@ export class PostgresAnswerWorker {
     queueSignal.addEventListener('abort', onQueueAbort, { once: true });
     this.running.set(key, controller);
     try {
+      // A Stop meant for an earlier run of this task (it ended before its process saw the Stop) is void.
+      await this.db
+        .delete(answerStops)
+        .where(and(eq(answerStops.teamId, job.teamId), eq(answerStops.taskId, job.taskId)));
       await this.options.handle(job, controller.signal);
     } finally {
       queueSignal.removeEventListener('abort', onQueueAbort);
