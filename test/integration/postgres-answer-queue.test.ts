@@ -117,9 +117,9 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   it('a job that fails on its last attempt gives its task up instead of retrying for ever', async () => {
     const givenUp: Job[] = [];
     await store.db.transaction((tx) => enqueueAnswer(tx, 'T1', 3));
-    // Eight attempts already failed (the backoff between them is minutes; the test skips it).
+    // Seven attempts already failed (the backoff between them is minutes; the test skips it).
     await store.db.execute(
-      sql`update graphile_worker._private_jobs set attempts = 8 where key = ${taskQueueName('T1', 3)}`,
+      sql`update graphile_worker._private_jobs set attempts = 7 where key = ${taskQueueName('T1', 3)}`,
     );
     const queue = await startAnswerQueue({
       pool: store.pool as pg.Pool,
@@ -134,7 +134,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     });
     try {
       await until(() => givenUp.length === 1);
-      expect(givenUp[0]).toMatchObject({ teamId: 'T1', taskId: 3, attempts: 9 });
+      expect(givenUp[0]).toMatchObject({ teamId: 'T1', taskId: 3, attempts: 8 });
       await until(async () => (await waitingJobs(taskQueueName('T1', 3))).length === 0);
     } finally {
       await queue.stop();
@@ -251,4 +251,52 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       await b.stop();
     }
   }, 60_000);
+
+  it('a reply that arrives while a worker is taking the waiting job is not lost', async () => {
+    const key = taskQueueName('T7', 1);
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T7', 1));
+    const worker = new pg.Client({ connectionString: databaseUrl });
+    await worker.connect();
+    try {
+      // What graphile-worker's batch fetch does, not yet committed.
+      await worker.query('begin');
+      await worker.query(
+        `update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = 'pool-x', locked_at = now() where key = $1`,
+        [key],
+      );
+      const reply = store.db.transaction((tx) => enqueueAnswer(tx, 'T7', 1));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await worker.query('commit');
+      await reply;
+    } finally {
+      await worker.end();
+    }
+    expect((await waitingJobs(key)).filter((job) => !job.locked)).toHaveLength(1);
+  });
+
+  it('a task whose last allowed run died with its process is given up, not left running with no job', async () => {
+    const givenUp: Job[] = [];
+    const handled: Job[] = [];
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T7', 2));
+    await store.db.execute(
+      sql`update graphile_worker._private_jobs set attempts = 8 where key = ${taskQueueName('T7', 2)}`,
+    );
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      handle: async (job) => {
+        if (job.teamId === 'T7' && job.taskId === 2) handled.push(job);
+      },
+      giveUp: async (job) => {
+        givenUp.push(job);
+      },
+      logger: silentLogger,
+    });
+    try {
+      await until(() => givenUp.some((job) => job.teamId === 'T7' && job.taskId === 2));
+      expect(handled).toEqual([]);
+    } finally {
+      await queue.stop();
+    }
+  });
 });

@@ -28,8 +28,8 @@ import type { PgTx } from './locks.js';
  */
 
 export const ANSWER_TASK = 'answer';
-/** Runs of a job before its task is given up as failed (with a Retry button); as JobWorker's MAX_ATTEMPTS. */
-export const ANSWER_MAX_ATTEMPTS = 9;
+/** Runs of a job before its task is given up as failed (with a Retry button), as the SQLite JobWorker's. */
+export const ANSWER_MAX_ATTEMPTS = 8;
 
 /** One queue (and one waiting job) per task. */
 export function taskQueueName(teamId: string, taskId: number): string {
@@ -55,6 +55,9 @@ export async function enqueueAnswer(
 ): Promise<void> {
   const key = taskQueueName(teamId, taskId);
   const job: AnswerPayload = { ...payload, teamId, taskId };
+  // Waits for a worker that is taking the keyed job right now: add_job would otherwise see it still
+  // waiting (an older snapshot), leave it alone, then find it locked and queue nothing: a lost reply.
+  await tx.execute(sql`select 1 from graphile_worker._private_jobs where key = ${key} for update`);
   await tx.execute(sql`
     select graphile_worker.add_job(
       ${ANSWER_TASK},
@@ -67,7 +70,8 @@ export async function enqueueAnswer(
       queue_name => ${key},
       job_key => ${key},
       job_key_mode => 'preserve_run_at',
-      max_attempts => ${ANSWER_MAX_ATTEMPTS}
+      -- One run more than we allow: the extra run only gives the task up (see runAnswer).
+      max_attempts => ${ANSWER_MAX_ATTEMPTS + 1}
     )`);
 }
 
@@ -126,11 +130,17 @@ async function runAnswer(options: AnswerQueueOptions, payload: unknown, helpers:
     payload: facts,
     attempts: helpers.job.attempts,
   };
+  // Past the allowed runs (the last one crashed its process, or was cut short by a stop): the task is
+  // failed with a Retry button, never left running with no job.
+  if (helpers.job.attempts > ANSWER_MAX_ATTEMPTS) {
+    await options.giveUp(job);
+    return;
+  }
   try {
     await options.handle(job, helpers.abortSignal);
   } catch (error) {
-    // The last attempt: the task is failed with a Retry button rather than retried for ever.
-    if (helpers.job.attempts >= helpers.job.max_attempts && !helpers.abortSignal.aborted) {
+    // The last allowed run failed on its own (not a stop or a shutdown): give the task up now.
+    if (helpers.job.attempts >= ANSWER_MAX_ATTEMPTS && !helpers.abortSignal.aborted) {
       await options.giveUp(job);
       return;
     }

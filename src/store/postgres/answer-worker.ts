@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Runner, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import { type AbortReason, errorSummary } from '../../core/errors.js';
+import { checkBeforeSlackCalls } from '../../core/jobs/abortable-slack.js';
 import type { Job } from '../../core/jobs/jobs.js';
 import { workerLiveness } from '../../core/jobs/worker-liveness.js';
 import {
@@ -55,6 +56,10 @@ export class PostgresAnswerWorker {
   /** Our `workers` row was written once: finding it gone later means we were taken over. */
   private registered = false;
   private beating = false;
+  /** The graphile pool ids this process locks jobs under. */
+  private readonly queueIds: string[] = [];
+  /** Aborts this process's answers if no beat succeeds in time (armed after each successful beat). */
+  private fence: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: PgDb,
@@ -70,13 +75,12 @@ export class PostgresAnswerWorker {
     await this.beat();
     const events = new EventEmitter() as WorkerEvents;
     const recorded: Promise<unknown>[] = [];
-    // Jobs are locked under the pool's id (it fetches for its workers) or a worker's: both are recorded.
-    const record = (workerId: string) =>
-      recorded.push(
-        this.db.insert(answerQueueWorkers).values({ workerId, processId: this.id }).onConflictDoNothing(),
-      );
-    events.on('pool:create', ({ workerPool }) => record(workerPool.id));
-    events.on('worker:create', ({ worker }) => record(worker.workerId));
+    // Jobs are locked under the pool's id (it fetches for its workers): recorded as soon as the pool
+    // exists, before it takes a job, and again whenever this process registers anew.
+    events.on('pool:create', ({ workerPool }) => {
+      this.queueIds.push(workerPool.id);
+      recorded.push(this.recordQueueIds());
+    });
     this.runner = await startAnswerQueue({
       pool: this.options.pool,
       concurrency: this.options.concurrency,
@@ -85,7 +89,12 @@ export class PostgresAnswerWorker {
       logger: this.options.logger,
       events,
     });
-    await Promise.all(recorded);
+    try {
+      await Promise.all(recorded);
+    } catch (error) {
+      await this.runner.stop();
+      throw error;
+    }
     this.beatTimer = setInterval(() => {
       // A beat slower than the interval (a busy database) is not overlapped by the next.
       if (this.beating) return;
@@ -97,11 +106,20 @@ export class PostgresAnswerWorker {
     this.beatTimer.unref();
   }
 
+  private recordQueueIds(): Promise<unknown> {
+    const rows = this.queueIds.map((workerId) => ({ workerId, processId: this.id }));
+    return rows.length === 0
+      ? Promise.resolve()
+      : this.db.insert(answerQueueWorkers).values(rows).onConflictDoNothing().execute();
+  }
+
   /** Graceful stop: graphile-worker lets running answers finish or hands them back; our rows go. */
   async stop(): Promise<void> {
     if (this.beatTimer) clearInterval(this.beatTimer);
     await this.runner?.stop();
-    await this.forget(this.id);
+    if (this.fence) clearTimeout(this.fence);
+    // Whatever the shutdown did not release is freed for the other instances at once.
+    await this.forget(this.id, true);
   }
 
   /** Stop pressed: aborted here, or recorded for the process that runs it. False when it runs nowhere. */
@@ -128,15 +146,28 @@ export class PostgresAnswerWorker {
     const onQueueAbort = () => controller.abort({ kind: 'shutdown' } satisfies AbortReason);
     queueSignal.addEventListener('abort', onQueueAbort, { once: true });
     this.running.set(key, controller);
+    // Before each Slack call too: a stalled event loop may resume the answer before the fence fires.
+    checkBeforeSlackCalls(controller.signal, () => {
+      if (this.now() - this.lastBeatAt >= this.timing.staleMs - this.timing.heartbeatMs / 2)
+        controller.abort({ kind: 'lease_lost' } satisfies AbortReason);
+    });
+    const startedAt = this.now();
     try {
-      // A Stop meant for an earlier run of this task (it ended before its process saw the Stop) is void.
+      // A Stop meant for an earlier run of this task (it ended before its process saw the Stop) is void;
+      // one pressed after this run began is kept.
       await this.db
         .delete(answerStops)
-        .where(and(eq(answerStops.teamId, job.teamId), eq(answerStops.taskId, job.taskId)));
+        .where(
+          and(
+            eq(answerStops.teamId, job.teamId),
+            eq(answerStops.taskId, job.taskId),
+            lt(answerStops.requestedAt, startedAt - this.timing.heartbeatMs),
+          ),
+        );
       await this.options.handle(job, controller.signal);
     } finally {
       queueSignal.removeEventListener('abort', onQueueAbort);
-      this.running.delete(key);
+      if (this.running.get(key) === controller) this.running.delete(key);
     }
   }
 
@@ -153,9 +184,11 @@ export class PostgresAnswerWorker {
         // Our row is gone after we registered: another process judged us dead and took our answers.
         if (this.registered) this.abortAll('lease_lost');
         await this.db.insert(workers).values({ id: this.id, ...this.identity, heartbeatAt: now });
+        await this.recordQueueIds();
         this.registered = true;
       }
       this.lastBeatAt = now;
+      this.armFence();
       await this.takeOverDeadProcesses(now);
       await this.applyStops();
     } catch (error) {
@@ -163,9 +196,19 @@ export class PostgresAnswerWorker {
         error: errorSummary(error),
       });
     }
-    // Half a beat of margin: others count us gone after `staleMs`; we stop writing before that.
-    if (this.now() - this.lastBeatAt >= this.timing.staleMs - this.timing.heartbeatMs / 2)
-      this.abortAll('lease_lost');
+  }
+
+  /**
+   * Others may take this process's answers once its heartbeat is `staleMs` old: unless a beat
+   * succeeds before then, they are aborted half a beat earlier, whatever a stuck beat is doing.
+   */
+  private armFence(): void {
+    if (this.fence) clearTimeout(this.fence);
+    this.fence = setTimeout(
+      () => this.abortAll('lease_lost'),
+      this.timing.staleMs - this.timing.heartbeatMs / 2,
+    );
+    this.fence.unref();
   }
 
   private abortAll(kind: 'lease_lost'): void {
@@ -183,6 +226,9 @@ export class PostgresAnswerWorker {
         this.options.pidRuns ?? pidRuns,
       );
       if (liveness === 'alive') continue;
+      // Silent but maybe alive (another host): its fence aborts its answers after `staleMs` by its own
+      // clock; waiting as long again leaves room for clocks that disagree.
+      if (liveness === 'stale' && now - other.heartbeatAt <= 2 * this.timing.staleMs) continue;
       const unlocked = await this.forget(other.id, true);
       this.options.logger.info('took over the answers of a bot process that died or went silent', {
         worker: other.id,
