@@ -9,6 +9,7 @@ import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/
 import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
 import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
 import { PostgresTaskAdmission } from '../../src/store/postgres/task-admission.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -18,14 +19,6 @@ import { until } from '../support/wait.js';
  */
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL;
-
-const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  child: () => silentLogger,
-};
 
 describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   let admin: pg.Client;
@@ -90,7 +83,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
         running -= 1;
       },
       giveUp: async () => {},
-      logger: silentLogger,
+      logger: quietLogger,
     });
     try {
       await until(() => runs.length === 1);
@@ -130,7 +123,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       giveUp: async (job) => {
         givenUp.push(job);
       },
-      logger: silentLogger,
+      logger: quietLogger,
     });
     try {
       await until(() => givenUp.length === 1);
@@ -220,7 +213,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       concurrency: 2,
       leaseMs: 3_000,
       giveUp: async () => {},
-      logger: silentLogger,
+      logger: quietLogger,
       handle: async (job, signal) => {
         // Jobs the earlier tests left queued are answered at once; the taken-over one hangs.
         if (job.teamId !== 'T5') return;
@@ -241,7 +234,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
         concurrency: 1,
         leaseMs: 3_000,
         giveUp: async () => {},
-        logger: silentLogger,
+        logger: quietLogger,
         handle: async () => {},
       });
       expect(await c.stopTask('T5', 1, 'U1')).toBe(true);
@@ -290,7 +283,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       giveUp: async (job) => {
         givenUp.push(job);
       },
-      logger: silentLogger,
+      logger: quietLogger,
     });
     try {
       await until(() => givenUp.some((job) => job.teamId === 'T7' && job.taskId === 2));

@@ -10,14 +10,8 @@ import type { DataToolCallRecord } from '../../src/core/data-sources/data-tool-a
 import { LookedAt } from '../../src/core/data-sources/looked-at.js';
 import type { Logger } from '../../src/core/logger.js';
 import { stepStatus, toolStep } from '../../src/core/progress.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => quiet,
-} as unknown as Logger;
 const TASK = { teamId: 'T1', channelId: 'C1', requesterId: 'U1', id: 7 };
 const INFO = { name: 'warehouse', kind: 'postgres' as const, allowsAnalyze: false };
 
@@ -35,7 +29,7 @@ function access(options: { cap?: number } = {}) {
       },
       recent: async () => [],
     },
-    logger: quiet,
+    logger: quietLogger,
     callsPerAnswer: options.cap ?? 30,
     resultChars: 8_000,
   };

@@ -3,8 +3,8 @@ import { dataToolsWithheld } from '../../src/core/data-sources/data-eligibility.
 import { SlackError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { SlackUserInfo } from '../../src/core/slack-roles.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet } as unknown as Logger;
 const TASK = { teamId: 'T1', channelId: 'C1', requesterId: 'U1', id: 1 };
 const member: SlackUserInfo = {
   id: 'U1',
@@ -31,7 +31,7 @@ describe('who gets the data tools', () => {
     dataToolsWithheld(
       { ...(s ? { slack: s } : {}), ...(team ? { workspaceTeamId: team } : {}) },
       TASK,
-      quiet,
+      quietLogger,
     );
 
   it('a full member of this workspace in an internal channel', async () => {

@@ -9,8 +9,7 @@ import { postScheduledDigest } from '../../src/core/digest/scheduled-digest.js';
 import type { Logger } from '../../src/core/logger.js';
 import { PeopleDirectory } from '../../src/core/people.js';
 import type { UserDirectory } from '../../src/core/slack-roles.js';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+import { quietLogger } from '../support/quiet-logger.js';
 
 /** A channel with `n` open requests and `w` waiting tasks; only the first 15 of each are listed. */
 function facts(requestIds: number[], waitingIds: number[]): DigestFacts {
@@ -97,8 +96,8 @@ describe('postScheduledDigest crash recovery', () => {
     const deps: DigestDeps = {
       digests,
       slack,
-      logger: silent,
-      people: new PeopleDirectory(slack, silent),
+      logger: quietLogger,
+      people: new PeopleDirectory(slack, quietLogger),
       defaultSchedule: { time: '09:00', timeZone: 'UTC' },
       postWhenEmpty: false,
     };

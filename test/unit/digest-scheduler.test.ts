@@ -10,15 +10,9 @@ import type { UserDirectory } from '../../src/core/slack-roles.js';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteDigestStore } from '../../src/store/digest-repo.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
 const TEAM = 'T1';
-const silent: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silent,
-};
 
 /** Digests here name nobody: a user look-up is a bug. */
 const noUserLookups = {
@@ -64,8 +58,8 @@ describe('DigestScheduler.runDue (fake clock)', () => {
     const deps: DigestDeps = {
       digests: new SqliteDigestStore(database.db, new SqliteCollaborationStore(database.db)),
       slack,
-      people: new PeopleDirectory(noUserLookups, silent),
-      logger: silent,
+      people: new PeopleDirectory(noUserLookups, quietLogger),
+      logger: quietLogger,
       defaultSchedule: schedule,
       postWhenEmpty: false,
     };

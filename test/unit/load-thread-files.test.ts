@@ -9,20 +9,13 @@ import {
 } from '../../src/core/files/thread-files.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { AnswerSandbox } from '../../src/core/sandbox/answer-sandbox.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
 /**
  * The files use case with stand-in ports: a load outcome marked transient (the sandbox stopped over
  * another file of the batch) decides nothing: the file stays `new`, nothing is posted about it, and the
  * next answer loads it.
  */
-
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
 
 const THREAD: ThreadRef = { teamId: 'T1', channelId: 'C1', threadTs: '1.0' };
 
@@ -102,7 +95,7 @@ describe('shared files: transient load outcomes', () => {
         },
         findPosted: async () => undefined,
       },
-      logger: quiet,
+      logger: quietLogger,
       sandboxOn: true,
     };
     const note = await loadThreadFiles(deps, THREAD, sandbox, answerFiles());
@@ -148,7 +141,7 @@ describe('shared files: transient load outcomes', () => {
           },
           findPosted: async () => undefined,
         },
-        logger: quiet,
+        logger: quietLogger,
         sandboxOn: true,
       },
       THREAD,

@@ -3,8 +3,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { NEUTRAL_NAME, PeopleDirectory } from '../../src/core/people.js';
 import { MAX_PAGES, TtlCache } from '../../src/core/people-cache.js';
 import type { SlackUserInfo, UserDirectory } from '../../src/core/slack-roles.js';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+import { quietLogger } from '../support/quiet-logger.js';
 
 describe('TtlCache', () => {
   it('forgets entries after their TTL and drops the oldest beyond its size', () => {
@@ -30,7 +29,7 @@ describe('PeopleDirectory', () => {
       },
     } as unknown as UserDirectory;
     let now = 0;
-    const people = new PeopleDirectory(slack, silent, () => now);
+    const people = new PeopleDirectory(slack, quietLogger, () => now);
     return { people, calls, advance: (ms: number) => (now += ms) };
   }
   const user = (id: string, displayName: string): SlackUserInfo => ({
@@ -82,7 +81,7 @@ describe('PeopleDirectory member lists are bounded', () => {
         return page(cursor);
       },
     } as unknown as UserDirectory;
-    return { people: new PeopleDirectory(slack, silent), cursors };
+    return { people: new PeopleDirectory(slack, quietLogger), cursors };
   }
 
   it('stops at MAX_PAGES pages of a list that never ends: unknown, not an endless loop', async () => {

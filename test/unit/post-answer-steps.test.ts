@@ -9,20 +9,13 @@ import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
 import { SqliteTaskAdmission } from '../../src/store/task-admission.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
 /**
  * The seam's books with the real SQLite store: every step of an answer runs once, in order; a step cut
  * short is resumed (told so, its posts looked up by metadata key, not repeated); later steps see what
  * earlier ones stored even after a crash; a job for an old answer starts nothing.
  */
-
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
 
 describe('runPostAnswerSteps', () => {
   let database: OpenDatabase;
@@ -85,11 +78,15 @@ describe('runPostAnswerSteps', () => {
     list: PostAnswerStep[],
     justAnswered: boolean,
   ) =>
-    runPostAnswerSteps({ answerSteps: steps, slack, logger: quiet, postAnswerSteps: list, store }, task, {
-      answerSandbox: answerSandbox(SANDBOX_OFF),
-      signal: undefined,
-      justAnswered,
-    });
+    runPostAnswerSteps(
+      { answerSteps: steps, slack, logger: quietLogger, postAnswerSteps: list, store },
+      task,
+      {
+        answerSandbox: answerSandbox(SANDBOX_OFF),
+        signal: undefined,
+        justAnswered,
+      },
+    );
 
   it('runs each step once, in order, with the answer; a later job for the same answer runs none', async () => {
     const task = await answeredTask();

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RetentionSchedule } from '../../src/core/retention/retention.js';
 import type { RetentionStore } from '../../src/core/retention/retention-store.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 describe('RetentionSchedule', () => {
   beforeEach(() => {
@@ -23,7 +23,7 @@ describe('RetentionSchedule', () => {
         return { tasks: 0, turns: 0, events: 0 };
       },
     } as unknown as RetentionStore;
-    const schedule = new RetentionSchedule({ retention, logger: silent }, 90);
+    const schedule = new RetentionSchedule({ retention, logger: quietLogger }, 90);
     await schedule.start();
     const start = Date.now();
     expect(cutoffs).toEqual([

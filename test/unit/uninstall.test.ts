@@ -6,10 +6,9 @@ import { parseTokenKey } from '../../src/security/token-key.js';
 import { openDatabase } from '../../src/store/db.js';
 import { SqliteInstallationStore } from '../../src/store/installation-repo.js';
 import { SqliteWorkspacePurge } from '../../src/store/workspace-purge.js';
+import { quietLogger } from '../support/quiet-logger.js';
 
 /** Uninstalls with Enterprise Grid: an organisation's install never takes a workspace's own with it. */
-
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, child: () => quiet };
 
 function setUp() {
   const database = openDatabase(':memory:');
@@ -39,7 +38,7 @@ function setUp() {
     installations,
     purge: new SqliteWorkspacePurge(database.sqlite),
     forgetWorkspace: (teamId: string) => forgotten.push(teamId),
-    logger: quiet,
+    logger: quietLogger,
   };
   return { database, installations, install, context, deps, forgotten };
 }
