@@ -4,7 +4,6 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/core/jobs/jobs.js';
-import type { Logger } from '../../src/core/logger.js';
 import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
 import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
 import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_FILES_PER_THREAD } from '../../src/core/files/thread-files.js';
 import { SqliteAnswerStepStore } from '../../src/store/answer-steps-repo.js';
@@ -9,7 +8,7 @@ import {
 } from '../../src/store/postgres/answer-files-repos.js';
 import { PostgresArtifactStore } from '../../src/store/postgres/artifact-repo.js';
 import { SqliteThreadFileStore } from '../../src/store/thread-files-repo.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /** Post-answer step books, thread files and deliverables behave the same on SQLite and PostgreSQL. */
 
@@ -20,7 +19,7 @@ function reposOf(engine: StoreEngine) {
       steps: new SqliteAnswerStepStore(db),
       files: new SqliteThreadFileStore(sqlite),
       artifacts: new SqliteArtifactStore(db),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
     };
   }
   const { db } = engine.database;
@@ -28,7 +27,7 @@ function reposOf(engine: StoreEngine) {
     steps: new PostgresAnswerStepStore(db),
     files: new PostgresThreadFileStore(db),
     artifacts: new PostgresArtifactStore(db),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
   };
 }
 

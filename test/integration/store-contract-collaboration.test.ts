@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewCollaborationRequest } from '../../src/core/collaboration/collaboration-store.js';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';
 import { PostgresCollaborationStore } from '../../src/store/postgres/collaboration-repo.js';
 import { openConnections } from '../support/concurrency.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /**
  * Collaboration requests behave the same on SQLite and PostgreSQL; on PostgreSQL several instances run
@@ -13,17 +12,17 @@ import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-en
 
 function reposOf(engine: StoreEngine) {
   if (engine.dialect === 'sqlite') {
-    const { db, sqlite } = engine.database;
+    const { db } = engine.database;
     return {
       collaboration: new SqliteCollaborationStore(db),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
       openConnections: async () => {},
     };
   }
   const { db } = engine.database;
   return {
     collaboration: new PostgresCollaborationStore(db),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
     openConnections: () => openConnections(db),
   };
 }

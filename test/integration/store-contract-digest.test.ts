@@ -1,11 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';
 import { SqliteDigestStore } from '../../src/store/digest-repo.js';
 import { PostgresCollaborationStore } from '../../src/store/postgres/collaboration-repo.js';
 import { PostgresDigestStore } from '../../src/store/postgres/digest-repo.js';
 import { openConnections } from '../support/concurrency.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /**
  * Digest settings, runs and facts behave the same on SQLite and PostgreSQL; a day's digest is claimed
@@ -14,17 +13,17 @@ import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-en
 
 function reposOf(engine: StoreEngine) {
   if (engine.dialect === 'sqlite') {
-    const { db, sqlite } = engine.database;
+    const { db } = engine.database;
     return {
       digests: new SqliteDigestStore(db, new SqliteCollaborationStore(db)),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
       openConnections: async () => {},
     };
   }
   const { db } = engine.database;
   return {
     digests: new PostgresDigestStore(db, new PostgresCollaborationStore(db)),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
     openConnections: () => openConnections(db),
   };
 }

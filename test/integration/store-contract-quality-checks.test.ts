@@ -6,7 +6,7 @@ import type { ClaimRef } from '../../src/core/quality-monitor/check-store.js';
 import { PostgresQualityCheckStore } from '../../src/store/postgres/quality-check-repo.js';
 import { SqliteQualityCheckStore } from '../../src/store/quality-check-repo.js';
 import { openConnections } from '../support/concurrency.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /**
  * The scheduled checks' store behaves the same on SQLite and PostgreSQL (the cases of
@@ -22,7 +22,7 @@ function reposOf(engine: StoreEngine) {
       checks,
       claimPing: (teamId: string, channelId: string, at: Date, since: Date, max: number) =>
         checks.claimPing(teamId, channelId, at, since, max),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
       count: async (table: string) =>
         (sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n,
       openConnections: async () => {},
@@ -34,7 +34,7 @@ function reposOf(engine: StoreEngine) {
     checks,
     claimPing: (teamId: string, channelId: string, at: Date, since: Date, max: number) =>
       checks.claimPing(teamId, channelId, at, since, max),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
     count: async (table: string) =>
       (await db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`))).rows[0]?.n ?? 0,
     openConnections: () => openConnections(db),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresRetentionStore } from '../../src/store/postgres/retention-repo.js';
 import { SqliteRetentionStore } from '../../src/store/retention-repo.js';
 import { openConnections } from '../support/concurrency.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -16,7 +16,7 @@ function reposOf(engine: StoreEngine) {
     const { sqlite } = engine.database;
     return {
       retention: new SqliteRetentionStore(sqlite),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
       ids: async (statement: string) =>
         (sqlite.prepare(statement).all() as { id: number | string }[]).map((r) => r.id),
       openConnections: async () => {},
@@ -25,7 +25,7 @@ function reposOf(engine: StoreEngine) {
   const { db } = engine.database;
   return {
     retention: new PostgresRetentionStore(db),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
     ids: async (statement: string) =>
       (await db.execute<{ id: number | string }>(sql.raw(statement))).rows.map((r) => r.id),
     openConnections: () => openConnections(db),

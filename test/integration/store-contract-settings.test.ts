@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_VOTE_CHANGES } from '../../src/core/feedback/feedback.js';
 import { SqliteAssistantThreadStore } from '../../src/store/assistant-repo.js';
@@ -21,7 +20,7 @@ import {
   PostgresTeamContextStore,
 } from '../../src/store/postgres/settings-repos.js';
 import { SqliteTeamContextStore } from '../../src/store/team-context-repo.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /**
  * The settings, feedback, limits, audit and Home repositories behave the same on SQLite and on
@@ -40,7 +39,7 @@ function reposOf(engine: StoreEngine) {
       limits: new SqliteLimitStore(sqlite),
       audit: new SqliteDataToolAuditStore(db),
       home: new SqliteHomeStore(db),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
     };
   }
   const { db } = engine.database;
@@ -53,7 +52,7 @@ function reposOf(engine: StoreEngine) {
     limits: new PostgresLimitStore(db),
     audit: new PostgresDataToolAuditStore(db),
     home: new PostgresHomeStore(db),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
   };
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresTaskStore } from '../../src/store/postgres/task-repo.js';
 import { SqliteTaskStore } from '../../src/store/task-repo.js';
-import { resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
+import { execSql, resetStore, STORE_ENGINES, type StoreEngine } from '../support/store-engines.js';
 
 /** A task's state, usage and conversation behave the same on SQLite and PostgreSQL. */
 
@@ -11,7 +11,7 @@ function reposOf(engine: StoreEngine) {
     const { db, sqlite } = engine.database;
     return {
       tasks: new SqliteTaskStore(db, sqlite),
-      exec: async (statement: string) => void sqlite.exec(statement),
+      exec: (statement: string) => execSql(engine, statement),
       tokensToday: async () =>
         (
           sqlite
@@ -25,7 +25,7 @@ function reposOf(engine: StoreEngine) {
   const { db } = engine.database;
   return {
     tasks: new PostgresTaskStore(db),
-    exec: async (statement: string) => void (await db.execute(sql.raw(statement))),
+    exec: (statement: string) => execSql(engine, statement),
     tokensToday: async () =>
       (
         await db.execute<{ n: number }>(

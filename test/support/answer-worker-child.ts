@@ -1,4 +1,3 @@
-import type { Logger } from '../../src/core/logger.js';
 import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
 import { openPostgres } from '../../src/store/postgres/db.js';
 import { quietLogger } from './quiet-logger.js';

@@ -77,3 +77,9 @@ export async function resetStore(engine: StoreEngine): Promise<void> {
   const list = tables.rows.map((row) => `"${row.name}"`).join(', ');
   await db.execute(sql.raw(`truncate ${list} restart identity cascade`));
 }
+
+/** Runs a statement written in the SQL both stores speak (seeding a test's rows). */
+export async function execSql(engine: StoreEngine, statement: string): Promise<void> {
+  if (engine.dialect === 'sqlite') engine.database.sqlite.exec(statement);
+  else await engine.database.db.execute(sql.raw(statement));
+}

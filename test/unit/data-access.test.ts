@@ -8,7 +8,6 @@ import {
 } from '../../src/core/data-sources/data-source.js';
 import type { DataToolCallRecord } from '../../src/core/data-sources/data-tool-audit.js';
 import { LookedAt } from '../../src/core/data-sources/looked-at.js';
-import type { Logger } from '../../src/core/logger.js';
 import { stepStatus, toolStep } from '../../src/core/progress.js';
 import { quietLogger } from '../support/quiet-logger.js';
 

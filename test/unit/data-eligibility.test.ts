@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dataToolsWithheld } from '../../src/core/data-sources/data-eligibility.js';
 import { SlackError } from '../../src/core/errors.js';
-import type { Logger } from '../../src/core/logger.js';
 import type { SlackUserInfo } from '../../src/core/slack-roles.js';
 import { quietLogger } from '../support/quiet-logger.js';
 

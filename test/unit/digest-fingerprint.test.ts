@@ -6,7 +6,6 @@ import {
 } from '../../src/core/digest/digest-facts.js';
 import type { DigestDeps } from '../../src/core/digest/post-digest.js';
 import { postScheduledDigest } from '../../src/core/digest/scheduled-digest.js';
-import type { Logger } from '../../src/core/logger.js';
 import { PeopleDirectory } from '../../src/core/people.js';
 import type { UserDirectory } from '../../src/core/slack-roles.js';
 import { quietLogger } from '../support/quiet-logger.js';

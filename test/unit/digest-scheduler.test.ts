@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DigestScheduler } from '../../src/core/digest/digest-scheduler.js';
 import type { DigestDeps } from '../../src/core/digest/post-digest.js';
-import type { Logger } from '../../src/core/logger.js';
 import { PeopleDirectory } from '../../src/core/people.js';
 import type { UserDirectory } from '../../src/core/slack-roles.js';
 import { SqliteCollaborationStore } from '../../src/store/collaboration-repo.js';

@@ -7,7 +7,6 @@ import {
   type ThreadFileStore,
   type ThreadRef,
 } from '../../src/core/files/thread-files.js';
-import type { Logger } from '../../src/core/logger.js';
 import type { AnswerSandbox } from '../../src/core/sandbox/answer-sandbox.js';
 import { quietLogger } from '../support/quiet-logger.js';
 

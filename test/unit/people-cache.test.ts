@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/core/logger.js';
 import { NEUTRAL_NAME, PeopleDirectory } from '../../src/core/people.js';
 import { MAX_PAGES, TtlCache } from '../../src/core/people-cache.js';
 import type { SlackUserInfo, UserDirectory } from '../../src/core/slack-roles.js';

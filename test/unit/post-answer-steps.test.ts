@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/core/logger.js';
 import type { PostAnswerInput, PostAnswerStep } from '../../src/core/post-answer/post-answer-step.js';
 import { runPostAnswerSteps } from '../../src/core/post-answer/run-steps.js';
 import { answerSandbox, SANDBOX_OFF } from '../../src/core/sandbox/answer-sandbox.js';
