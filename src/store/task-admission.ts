@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { and, eq, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../core/domain.js';
 import type { JobPayload } from '../core/jobs/jobs.js';
-import { OverHourlyLimit } from '../core/limits/limits.js';
+import { HOUR_MS, OverHourlyLimit } from '../core/limits/limits.js';
 import type { TaskAdmission } from '../core/tasks/task-admission.js';
 import type { NewTask } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
@@ -24,8 +24,6 @@ import type { DataSync } from './wal-sync.js';
  * the delivery record, the hourly limit's admission and the job queue. Every statement filters by
  * team_id.
  */
-const HOUR_MS = 3_600_000;
-
 type Admitted = { task: Task; created: boolean } | { refused: { limit: number; retryAt: number } };
 
 export class SqliteTaskAdmission implements TaskAdmission {

@@ -134,9 +134,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   });
 
   it('admission: a delivery creates one task with its job; the hourly limit holds under concurrency', async () => {
-    const admission = new PostgresTaskAdmission(store.db, 3, (hit) =>
-      Object.assign(new Error('over'), { hit }),
-    );
+    const admission = new PostgresTaskAdmission(store.db, 3);
     const newTask = (userId: string, text: string) => ({
       teamId: 'T9',
       channelId: 'C1',

@@ -148,7 +148,7 @@ export class PostgresAnswerWorker {
     this.running.set(key, controller);
     // Before each Slack call too: a stalled event loop may resume the answer before the fence fires.
     checkBeforeSlackCalls(controller.signal, () => {
-      if (this.now() - this.lastBeatAt >= this.timing.staleMs - this.timing.heartbeatMs / 2)
+      if (this.now() - this.lastBeatAt >= this.fenceAfterMs)
         controller.abort({ kind: 'lease_lost' } satisfies AbortReason);
     });
     const startedAt = this.now();
@@ -202,12 +202,14 @@ export class PostgresAnswerWorker {
    * Others may take this process's answers once its heartbeat is `staleMs` old: unless a beat
    * succeeds before then, they are aborted half a beat earlier, whatever a stuck beat is doing.
    */
+  /** Half a beat before others may count this process gone: its answers stop writing first. */
+  private get fenceAfterMs(): number {
+    return this.timing.staleMs - this.timing.heartbeatMs / 2;
+  }
+
   private armFence(): void {
     if (this.fence) clearTimeout(this.fence);
-    this.fence = setTimeout(
-      () => this.abortAll('lease_lost'),
-      this.timing.staleMs - this.timing.heartbeatMs / 2,
-    );
+    this.fence = setTimeout(() => this.abortAll('lease_lost'), this.fenceAfterMs);
     this.fence.unref();
   }
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../../core/domain.js';
 import type { JobPayload } from '../../core/jobs/jobs.js';
+import { HOUR_MS, OverHourlyLimit } from '../../core/limits/limits.js';
 import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { NewTask } from '../../core/tasks/task-store.js';
 import { toTask } from '../task-repo.js';
@@ -8,14 +9,6 @@ import { enqueueAnswer } from './answer-queue.js';
 import type { PgDb } from './db.js';
 import { lockForTransaction, type PgTx } from './locks.js';
 import { admissions, eventsSeen, tasks, turns } from './schema.js';
-
-const HOUR_MS = 3_600_000;
-
-/** A creation refused because the person reached USER_TASKS_PER_HOUR (nothing was stored). */
-export interface HourlyLimitHit {
-  limit: number;
-  retryAt: number;
-}
 
 /**
  * The unit of work that lets work in, on PostgreSQL: each method is one transaction over the task, its
@@ -27,8 +20,6 @@ export class PostgresTaskAdmission implements TaskAdmission {
     private readonly db: PgDb,
     /** USER_TASKS_PER_HOUR, counted inside the creating transaction (0 = no limit). */
     private readonly userTasksPerHour: number,
-    /** Tells the caller a creation went over the limit (the SQLite admission throws OverHourlyLimit). */
-    private readonly overLimit: (hit: HourlyLimitHit) => Error,
   ) {}
 
   /**
@@ -138,7 +129,7 @@ export class PostgresTaskAdmission implements TaskAdmission {
       .limit(1)
       .offset(perHour - 1);
     // Thrown: the transaction rolls back, delivery record included, so a later retry is judged afresh.
-    if (hit) throw this.overLimit({ limit: perHour, retryAt: hit.at + HOUR_MS });
+    if (hit) throw new OverHourlyLimit({ kind: 'person', limit: perHour, retryAt: hit.at + HOUR_MS });
   }
 
   private async deliveredTask(tx: PgTx, teamId: string, delivery: DeliveryKey): Promise<Task | undefined> {
