@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
 import { FAKE_APP, type FakeWorkspace } from '../support/fake-slack/workspaces.js';
@@ -78,6 +79,28 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the bot on PostgreSQL (DATABASE
     const turns = await h.sql<{ role: string }>('select role from turns order by id');
     expect(turns.map((t) => t.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(await h.sql('select id from graphile_worker.jobs')).toEqual([]);
+  });
+
+  it('keeps working after the server ends all its connections (a restart or failover)', async () => {
+    await start();
+    h.anthropic.setDefault(textReply(ANSWER));
+    const first = await say(`<@${FAKE_BOT_USER_ID}> build an orders mart`);
+    await h.app.idle();
+    const [{ db } = { db: '' }] = await h.sql<{ db: string }>('select current_database() as db');
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    const ended = await admin.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [db],
+    );
+    await admin.end();
+    expect(ended.rowCount).toBeGreaterThan(0);
+    // The pools reconnect; graphile-worker listens again; nothing crashed the process.
+    const second = await say(`<@${FAKE_BOT_USER_ID}> and a customers mart`);
+    await until(() => answersIn(second).length === 1, 20_000);
+    await h.app.idle();
+    expect(answersIn(first)).toHaveLength(1);
+    expect(answersIn(second)).toHaveLength(1);
   });
 
   it('two instances on one database answer every task exactly once, whichever took the request', async () => {
