@@ -73,9 +73,26 @@ export async function enqueueAnswer(
       queue_name => ${key},
       job_key => ${key},
       job_key_mode => 'preserve_run_at',
+      priority => ${fairPriority(teamId, taskId, key)},
       -- One run more than we allow: the extra run only gives the task up (see runAnswer).
       max_attempts => ${ANSWER_MAX_ATTEMPTS + 1}
     )`);
+}
+
+/**
+ * Takes turns between people, as the SQLite queue's round-robin does: graphile-worker runs the lowest
+ * priority first, so a job's priority is how many of its requester's other jobs are already waiting.
+ * Someone who sends twenty tasks at once gets 0…19; a colleague's task sent after them gets 0 and runs
+ * next, not twenty-first.
+ */
+function fairPriority(teamId: string, taskId: number, key: string) {
+  return sql`least(32767, (
+    select count(*) from graphile_worker._private_jobs waiting
+      join tasks other on waiting.key = 'task:' || other.team_id || ':' || other.id
+     where other.team_id = ${teamId}
+       and other.requester_id = (select requester_id from tasks where team_id = ${teamId} and id = ${taskId})
+       and waiting.key <> ${key} and waiting.locked_at is null and waiting.attempts < waiting.max_attempts
+  ))::smallint`;
 }
 
 /**
