@@ -13,14 +13,14 @@ import { errorSummary } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { Metrics } from './core/metrics.js';
 import { type RequestHandler, startHttpServer } from './http-server.js';
-import { type MetricsListener, startMetrics } from './metrics/start-metrics.js';
+import { startMetrics } from './metrics/start-metrics.js';
 import { TokenCipher } from './security/token-cipher.js';
 import { parseTokenKey } from './security/token-key.js';
-import { createSlackClient, type SlackApp, type SlackInstallDeps, startSlackApp } from './slack/bolt-app.js';
+import { createSlackClient, type SlackInstallDeps, startSlackApp } from './slack/bolt-app.js';
 import { boltInstallationStore } from './slack/bolt-installations.js';
 import { checkSignatureHeaders, checkSlackRequest } from './slack/request-guard.js';
 import type { SlackCallPolicy } from './slack/slack-calls.js';
-import { checkSlackToken, type SlackIdentity, StartupError } from './slack/slack-identity.js';
+import { checkSlackToken, StartupError } from './slack/slack-identity.js';
 import type { ThreadPaging } from './slack/slack-thread-reader.js';
 import { WorkspaceClients } from './slack/workspaces.js';
 import type { DataSync } from './store/wal-sync.js';
@@ -66,6 +66,8 @@ export interface RunningApp {
    * `graceMs`, then closes. Work not started stays stored for the next start.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /** Resolves if background work stopped by itself and the process should restart (never rejects). */
+  failed: Promise<Error>;
 }
 
 interface Health {
@@ -96,41 +98,6 @@ async function listen(config: Config, logger: Logger, health: Health) {
 
 type Listener = Awaited<ReturnType<typeof listen>>;
 
-/** auth.test before anything else talks to Slack; a bad token closes what was opened and rethrows. */
-async function identify(
-  client: ReturnType<typeof createSlackClient>,
-  http: Listener,
-  database: StoreBackend,
-): Promise<SlackIdentity> {
-  try {
-    return await checkSlackToken(client);
-  } catch (error) {
-    await closeEarly(http, database);
-    throw error;
-  }
-}
-
-/** Start-up failed after the listener and the database opened: both close before the error is thrown. */
-async function closeEarly(http: Listener, database: StoreBackend): Promise<void> {
-  http.server.close();
-  await database.close();
-}
-
-/** The metrics listener, once the queue it reads exists; a port that cannot be bound stops the start. */
-async function listenForScrapes(
-  metrics: Awaited<ReturnType<typeof startMetrics>>,
-  services: Services,
-  http: Listener,
-  database: StoreBackend,
-): Promise<MetricsListener | undefined> {
-  try {
-    return await metrics.listen(() => services.jobs.stats());
-  } catch (error) {
-    await closeEarly(http, database);
-    throw error;
-  }
-}
-
 /** The listeners' deps: the services plus what reaches the background work (kick, stop, digests). */
 function listenerDeps(services: Services, background: BackgroundWork) {
   const { worker } = background;
@@ -149,18 +116,13 @@ function listenerDeps(services: Services, background: BackgroundWork) {
 }
 
 /** Who the bot talks to Slack as: the one workspace's token, or each install's (OAuth). */
-async function connectWorkspaces(
-  config: Config,
-  logger: Logger,
-  http: Listener,
-  database: StoreBackend,
-  metrics: Metrics,
-) {
+async function connectWorkspaces(config: Config, logger: Logger, database: StoreBackend, metrics: Metrics) {
   const newClient = (token: string) => createSlackClient(config.slack, logger, metrics, token);
   const oauth = config.slack.oauth;
   if (!oauth) {
     const client = createSlackClient(config.slack, logger, metrics);
-    const identity = await identify(client, http, database);
+    // auth.test before anything else talks to Slack: a refused token stops the start.
+    const identity = await checkSlackToken(client);
     const workspace = { ...identity, client, token: config.slack.botToken ?? '' };
     return {
       identity,
@@ -180,7 +142,6 @@ async function connectWorkspaces(
     if (resealed > 0)
       logger.info('bot tokens re-encrypted under the current key', { installations: resealed });
   } catch {
-    await closeEarly(http, database);
     throw new StartupError(
       'Stored bot tokens do not open with TOKEN_ENCRYPTION_KEY (or TOKEN_ENCRYPTION_KEY_PREVIOUS): set the key they were encrypted with.',
     );
@@ -235,13 +196,31 @@ function installDeps(
  * background work. Nothing happens at import time; tests build the same app with the fakes' URLs.
  */
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
-  const health: Health = { ready: false, draining: false };
   // SQLite (DATABASE_PATH) or PostgreSQL (DATABASE_URL), migrated before anything uses it.
   const database = await openStoreBackend(config, tuning, logger);
+  // What a failed start opened is closed again, newest first (a refused token, a port in use, …).
+  const opened: (() => Promise<void>)[] = [() => database.close()];
+  try {
+    return await startOn(database, opened, config, logger, tuning);
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => {});
+    throw error;
+  }
+}
+
+async function startOn(
+  database: StoreBackend,
+  opened: (() => Promise<void>)[],
+  config: Config,
+  logger: Logger,
+  tuning: AppTuning,
+): Promise<RunningApp> {
+  const health: Health = { ready: false, draining: false };
   const http = await listen(config, logger, health);
+  opened.push(() => closeListener(http));
   // Metrics (METRICS_PORT) are built first, so the Slack clients and Claude count from their first call.
   const metrics = await startMetrics(config, logger);
-  const connected = await connectWorkspaces(config, logger, http, database, metrics.report);
+  const connected = await connectWorkspaces(config, logger, database, metrics.report);
   const { identity, workspaces, installations } = connected;
   const services = await buildServices(
     config,
@@ -252,7 +231,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     identity,
     metrics.report,
   );
-  const metricsListener = await listenForScrapes(metrics, services, http, database);
+  // The metrics listener, once the queue it reads exists; a port that cannot be bound stops the start.
+  const metricsListener = await metrics.listen(() => services.jobs.stats());
+  if (metricsListener) opened.push(() => metricsListener.close());
+  const failure = watchForFailure(health, logger);
   const background = buildBackgroundWork(
     config,
     logger,
@@ -261,6 +243,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     database,
     identity?.teamId,
     async () => (await installations?.installedTeams()) ?? [],
+    failure.report,
   );
   const slackApp = await startSlackApp(
     config.slack,
@@ -268,13 +251,12 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     listenerDeps(services, background),
     { reconnectMs: tuning.socketModeReconnectMs },
     installDeps(connected, background, logger),
-  ).catch(async (error: unknown) => {
-    // e.g. Socket Mode refused: close what was opened, as a refused bot token does.
-    await closeEarly(http, database);
-    throw error;
-  });
+  );
+  opened.push(() => slackApp.stop());
   http.slot.handler = slackApp.requestHandler;
   http.slot.install = slackApp.installHandler;
+  // Started work (queued answers taken, schedulers) is stopped before the rest closes.
+  opened.push(() => drainBackgroundWork(background, services.runner, 0, logger));
   await startBackgroundWork(background);
   health.ready = true;
   logger.info('data-engineer-bot is ready', {
@@ -294,28 +276,47 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     await services.diagrams.stop();
     await services.dataSources.closeAll();
     await metricsListener?.close();
-    await closeAll(slackApp, http, database);
+    await slackApp.stop();
+    await closeListener(http);
+    await database.close();
   };
   return {
     ...runningApp(http.url, () => untilIdle(services.runner, background.worker), drain),
     ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
+    failed: failure.failed,
   };
 }
 
-/** The Slack app, then the HTTP listener (its keep-alive connections too), then the database. */
-async function closeAll(slackApp: SlackApp, http: Listener, database: StoreBackend): Promise<void> {
-  await slackApp.stop();
+/**
+ * Background work that stopped by itself (the PostgreSQL answer queue's runner): /healthz stops
+ * reporting ready and `failed` resolves, on which main stops the process so a supervisor restarts it.
+ */
+function watchForFailure(health: Health, logger: Logger) {
+  let report: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    report = (error) => {
+      health.ready = false;
+      logger.error('background work stopped by itself: this process must restart', {
+        error: errorSummary(error),
+      });
+      resolve(error);
+    };
+  });
+  return { failed, report };
+}
+
+/** The HTTP listener, its keep-alive connections too (they would hold close() open). */
+async function closeListener(http: Listener): Promise<void> {
   const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
-  http.server.closeAllConnections(); // keep-alive connections would hold close() open
+  http.server.closeAllConnections();
   await closed;
-  await database.close();
 }
 
 function runningApp(
   url: string,
   idle: () => Promise<void>,
   drain: (graceMs: number) => Promise<void>,
-): RunningApp {
+): Omit<RunningApp, 'failed'> {
   let stopping: Promise<void> | undefined;
   return {
     url,

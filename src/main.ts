@@ -36,6 +36,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Background work that stopped by itself (logged where it happened): stop what still runs, then exit
+  // non-zero so the supervisor (Docker, systemd, Kubernetes) starts a fresh process.
+  void app.failed.then(async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.stop({ graceMs: 10_000 });
+    process.exit(1);
+  });
 }
 
 void main();

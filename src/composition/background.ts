@@ -39,6 +39,8 @@ export function buildBackgroundWork(
   /** The one workspace (SLACK_BOT_TOKEN); undefined with the OAuth install. */
   teamId: string | undefined,
   installedTeams: () => Promise<string[]>,
+  /** The answer worker stopped by itself: the app reports it (main exits so a supervisor restarts it). */
+  onFatal: (error: Error) => void,
 ): BackgroundWork {
   const { workspaces } = services;
   const worker = backend.answerWorker(
@@ -54,6 +56,7 @@ export function buildBackgroundWork(
       concurrency: config.maxConcurrentGenerations,
       leaseMs: config.jobLeaseMs,
       logger: logger.child({ component: 'jobs' }),
+      onFatal,
     },
   );
   const track = (name: string, work: Promise<void>) => services.runner.track(name, work);

@@ -85,6 +85,7 @@ export async function openPostgresBackend(
         handle,
         giveUp,
         pending: () => stores.jobs.pendingCount(),
+        onFatal: worker.onFatal,
         logger: worker.logger,
       }),
     close: () => database.close(),

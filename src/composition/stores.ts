@@ -55,6 +55,8 @@ export interface AnswerWorkerSettings {
   /** How long a silent process keeps its answers before another takes them (JOB_LEASE_SECONDS). */
   leaseMs: number;
   logger: Logger;
+  /** The worker stopped working by itself (not through a stop): the process should go. */
+  onFatal(error: Error): void;
 }
 
 /** The install store with its key rotation (OAuth install). */

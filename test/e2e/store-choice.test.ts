@@ -1,9 +1,13 @@
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { StartupError, startApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { startFakeSlack } from '../support/fake-slack.js';
 import { TEST_SECRETS } from '../support/harness.js';
+import { throwawayDatabase } from '../support/store-engines.js';
+import { until } from '../support/wait.js';
 
 const PASSWORD = 'pw-never-printed-0451';
 
@@ -16,7 +20,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function startWith(databaseUrl: string): Promise<unknown> {
+async function startWith(databaseUrl: string, env: Record<string, string> = {}): Promise<unknown> {
   const parsed = parseConfig({
     SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
     SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
@@ -24,6 +28,7 @@ async function startWith(databaseUrl: string): Promise<unknown> {
     DATABASE_URL: databaseUrl,
     PORT: '0',
     HOST: '127.0.0.1',
+    ...env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const logs: string[] = [];
@@ -58,4 +63,39 @@ describe('the store DATABASE_URL chooses', () => {
     expect((failure as Error).message).toContain('password authentication failed');
     expect((failure as Error).message).not.toContain(PASSWORD);
   });
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'a start that fails after the database opened closes its connections (here: METRICS_PORT in use)',
+    async () => {
+      const slack = await startFakeSlack();
+      const database = await throwawayDatabase('deb_start');
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const failure = await startWith(database.url, {
+          SLACK_API_URL: slack.apiUrl,
+          METRICS_PORT: String((taken.address() as { port: number }).port),
+          METRICS_HOST: '127.0.0.1',
+        });
+        expect(failure).toBeInstanceOf(Error);
+        expect((failure as Error).message).not.toBe('started');
+        // The migrations ran (the database was open), and no connection of the failed start is left.
+        const others = async () =>
+          (
+            await admin.query<{ n: number }>(
+              'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+            )
+          ).rows[0]?.n;
+        await until(async () => (await others()) === 0, 10_000);
+      } finally {
+        await admin.end();
+        await new Promise<void>((resolve) => taken.close(() => resolve()));
+        await database.drop();
+        await slack.close();
+      }
+    },
+    30_000,
+  );
 });

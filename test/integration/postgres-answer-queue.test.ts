@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobAbortedError } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/jobs/jobs.js';
 import {
   enqueueAnswer,
@@ -356,5 +357,97 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     } finally {
       await queue.stop();
     }
+  });
+
+  /** A worker for team `teamId`'s jobs only (earlier tests leave other jobs queued: answered at once). */
+  function workerFor(teamId: string, handle: (job: Job, signal: AbortSignal) => Promise<void>) {
+    return new PostgresAnswerWorker(store.db, {
+      pool: store.pool as pg.Pool,
+      concurrency: 2,
+      leaseMs: 3_000,
+      giveUp: async () => {},
+      logger: quietLogger,
+      handle: async (job, signal) => (job.teamId === teamId ? handle(job, signal) : undefined),
+    });
+  }
+  const jobRow = async (key: string) =>
+    (
+      await store.db.execute<{ attempts: number; locked: boolean; due: boolean }>(sql`
+        select attempts, locked_at is not null as locked, run_at <= now() as due
+          from graphile_worker._private_jobs where key = ${key}`)
+    ).rows;
+
+  it('a stop past its grace period hands the answer back at once, its run not counted, and another instance answers it', async () => {
+    const key = taskQueueName('T3', 1);
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T3', 1));
+    const started: number[] = [];
+    // Cut short, this handler returns normally (as a step that swallows the abort would): the job must
+    // still not be completed.
+    const a = workerFor('T3', async (job, signal) => {
+      started.push(job.attempts);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    });
+    await a.start();
+    let b: PostgresAnswerWorker | undefined;
+    try {
+      await until(() => started.length === 1);
+      a.stopTaking();
+      expect(await a.releaseAndClose()).toBe(1);
+      // Queued again now (no backoff), with the cut run not counted, and not deleted.
+      expect(await jobRow(key)).toEqual([{ attempts: 0, locked: false, due: true }]);
+      const answered: number[] = [];
+      b = workerFor('T3', async (job) => {
+        answered.push(job.attempts);
+      });
+      await b.start();
+      await until(() => answered.length === 1);
+      expect(answered).toEqual([1]);
+      await until(async () => (await jobRow(key)).length === 0);
+    } finally {
+      await b?.stop();
+    }
+  }, 30_000);
+
+  it('a Stop completes the job even when the stopped answer throws its abort; other failures are retried', async () => {
+    const key = taskQueueName('T4', 1);
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T4', 1));
+    const w = workerFor('T4', async (_job, signal) => {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      throw new JobAbortedError({ kind: 'stopped', byUserId: 'U1' });
+    });
+    await w.start();
+    try {
+      await until(async () => (await jobRow(key)).some((row) => row.locked));
+      expect(await w.stopTask('T4', 1, 'U1')).toBe(true);
+      await until(async () => (await jobRow(key)).length === 0);
+    } finally {
+      await w.stop();
+    }
+  }, 30_000);
+
+  it("caps a person's turn: replies queued under their name push their next task back at most a few places", async () => {
+    const admission = new PostgresTaskAdmission(store.db, 0);
+    const ids: number[] = [];
+    for (let n = 0; n < 8; n++)
+      ids.push(
+        (
+          await admission.createTask(
+            {
+              teamId: 'T2',
+              channelId: 'C1',
+              requesterId: 'U0VICTIM1',
+              source: 'command',
+              text: `task ${n}`,
+              title: `task ${n}`,
+              firstTurn: { content: `task ${n}` },
+            },
+            { deliveryId: `cap-${n}` },
+          )
+        ).task.id,
+      );
+    const priorities = await store.db.execute<{ priority: number }>(sql`
+      select priority from graphile_worker._private_jobs where key like 'task:T2:%' order by id`);
+    expect(priorities.rows.map((row) => row.priority)).toEqual([0, 1, 2, 3, 3, 3, 3, 3]);
+    await store.db.execute(sql`delete from graphile_worker._private_jobs where key like 'task:T2:%'`);
   });
 });

@@ -82,18 +82,25 @@ export async function enqueueAnswer(
 /**
  * Takes turns between people, as the SQLite queue's round-robin does: graphile-worker runs the lowest
  * priority first, so a job's priority is how many of its requester's other jobs are already waiting.
- * Someone who sends twenty tasks at once gets 0…19; a colleague's task sent after them gets 0 and runs
- * next, not twenty-first.
+ * Someone who sends twenty tasks at once gets 0, 1, 2, 3, 3, …; a colleague's task sent after them gets
+ * 0 and runs second, not twenty-first.
  */
 function fairPriority(teamId: string, taskId: number, key: string) {
-  return sql`least(32767, (
+  // Counted from the waiting jobs (few) to their tasks by key, not from the requester's whole history.
+  // Capped: a person cannot be pushed further back than a few turns (e.g. by someone replying in
+  // many of their old threads, which queues jobs under their name); equals run first come first served.
+  return sql`least(${FAIRNESS_CAP}, (
     select count(*) from graphile_worker._private_jobs waiting
-      join tasks other on waiting.key = 'task:' || other.team_id || ':' || other.id
-     where other.team_id = ${teamId}
+      join tasks other
+        on other.team_id = waiting.payload->>'teamId' and other.id = (waiting.payload->>'taskId')::int
+     where waiting.locked_at is null and waiting.attempts < waiting.max_attempts and waiting.key <> ${key}
+       and other.team_id = ${teamId}
        and other.requester_id = (select requester_id from tasks where team_id = ${teamId} and id = ${taskId})
-       and waiting.key <> ${key} and waiting.locked_at is null and waiting.attempts < waiting.max_attempts
   ))::smallint`;
 }
+
+/** The most turns a person's new job waits behind others' (its priority's ceiling). */
+const FAIRNESS_CAP = 3;
 
 /**
  * The queue as the use cases see it (a collaboration reply, a button): each enqueue is its own
@@ -109,7 +116,8 @@ export class PostgresAnswerQueue implements AnswerQueue {
 
   async pendingCount(): Promise<number> {
     const result = await this.db.execute<{ n: number }>(sql`
-      select count(*)::int as n from graphile_worker._private_jobs where attempts < max_attempts`);
+      select count(*)::int as n from graphile_worker._private_jobs
+       where attempts < max_attempts or locked_at is not null`);
     return result.rows[0]?.n ?? 0;
   }
 
@@ -126,7 +134,8 @@ export class PostgresAnswerQueue implements AnswerQueue {
                (j.locked_at is null and j.run_at <= now() and coalesce(q.locked_at is null, true)) as ready
           from graphile_worker._private_jobs j
           left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
-         where j.attempts < j.max_attempts)
+         -- A running job a reply superseded has its attempts set to the maximum; it still runs.
+         where j.attempts < j.max_attempts or j.locked_at is not null)
       select count(*)::int as total,
              count(*) filter (where locked_at is not null)::int as running,
              count(*) filter (where ready)::int as ready,

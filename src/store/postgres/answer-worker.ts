@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Runner, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
-import { type AbortReason, errorSummary } from '../../core/errors.js';
+import { type AbortReason, abortReason, errorSummary, JobAbortedError } from '../../core/errors.js';
 import { checkBeforeSlackCalls } from '../../core/jobs/abortable-slack.js';
 import type { AnswerWorker } from '../../core/jobs/answer-worker.js';
 import type { Job } from '../../core/jobs/jobs.js';
@@ -29,6 +29,8 @@ export interface AnswerWorkerOptions {
   giveUp(job: Job): Promise<void>;
   /** Jobs queued or running anywhere (idle() waits for none). */
   pending?(): Promise<number>;
+  /** graphile-worker stopped by itself (e.g. it could not record a job's end through a failover). */
+  onFatal?(error: Error): void;
   logger: Logger;
   identity?: WorkerIdentity;
   pidRuns?: (pid: number) => boolean;
@@ -58,7 +60,8 @@ export class PostgresAnswerWorker implements AnswerWorker {
   private lastBeatAt: number;
   /** Our `workers` row was written once: finding it gone later means we were taken over. */
   private registered = false;
-  private beating = false;
+  /** The beat under way, if any (a stop waits for it before removing this process's rows). */
+  private beatInFlight: Promise<void> | undefined;
   /** The graphile pool ids this process locks jobs under. */
   private readonly queueIds: string[] = [];
   /** Aborts this process's answers if no beat succeeds in time (armed after each successful beat). */
@@ -92,7 +95,8 @@ export class PostgresAnswerWorker implements AnswerWorker {
       pool: this.options.pool,
       concurrency: this.options.concurrency,
       handle: (job, signal) => this.run(job, signal),
-      giveUp: this.options.giveUp,
+      // Tracked like an answer: idle() and a stop wait for its failure note.
+      giveUp: (job) => this.track(this.options.giveUp(job)),
       logger: this.options.logger,
       events,
       // Our stop decides when running answers are cut short (the app's grace period), not graphile's 5 s.
@@ -101,18 +105,37 @@ export class PostgresAnswerWorker implements AnswerWorker {
     try {
       await Promise.all(recorded);
     } catch (error) {
-      await this.runner.stop();
+      this.stopTaking();
+      await this.stopping;
       throw error;
     }
+    // Outside a stop, a runner that ends has stopped taking answers while this process still beats:
+    // no other instance would take over, so the process must go (the app exits; see app.ts).
+    this.runner.promise.then(
+      () => this.runnerEnded(new Error('the answer queue stopped by itself')),
+      (error: unknown) => this.runnerEnded(error instanceof Error ? error : new Error(String(error))),
+    );
     this.beatTimer = setInterval(() => {
       // A beat slower than the interval (a busy database) is not overlapped by the next.
-      if (this.beating) return;
-      this.beating = true;
-      void this.beat().finally(() => {
-        this.beating = false;
+      if (this.beatInFlight !== undefined) return;
+      this.beatInFlight = this.beat().finally(() => {
+        this.beatInFlight = undefined;
       });
     }, this.timing.heartbeatMs);
     this.beatTimer.unref();
+  }
+
+  private runnerEnded(error: Error): void {
+    if (this.stopping !== undefined) return;
+    this.options.logger.error('the answer queue stopped by itself', { error: errorSummary(error) });
+    this.options.onFatal?.(error);
+  }
+
+  /** A handler or a give-up, counted for idle() and a stop. */
+  private track(work: Promise<void>): Promise<void> {
+    this.handlers.add(work);
+    void work.catch(() => {}).finally(() => this.handlers.delete(work));
+    return work;
   }
 
   private recordQueueIds(): Promise<unknown> {
@@ -140,14 +163,16 @@ export class PostgresAnswerWorker implements AnswerWorker {
         await Promise.allSettled([...this.handlers]);
         continue;
       }
-      if (this.stopping || !this.options.pending || (await this.options.pending()) === 0) return;
+      if (this.stopping !== undefined || !this.options.pending || (await this.options.pending()) === 0)
+        return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   /** Takes no more jobs; answers running now go on (beating) until they end or releaseAndClose(). */
   stopTaking(): void {
-    this.stopping ??= this.runner?.stop() ?? Promise.resolve();
+    // A runner that already ended by itself rejects a stop: nothing more to wait for.
+    this.stopping ??= (this.runner?.stop() ?? Promise.resolve()).catch(() => {});
   }
 
   /**
@@ -161,11 +186,20 @@ export class PostgresAnswerWorker implements AnswerWorker {
     for (const controller of this.running.values())
       controller.abort({ kind: 'shutdown' } satisfies AbortReason);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-    await Promise.race([this.stopping?.catch(() => {}), timeout]);
+    await Promise.race([this.stopping, timeout]);
+    // No beat after this point: one in flight would find our row gone and write it again.
     if (this.beatTimer) clearInterval(this.beatTimer);
+    await this.beatInFlight;
     if (this.fence) clearTimeout(this.fence);
-    // Whatever the shutdown did not release is freed for the other instances at once.
-    await this.forget(this.id, true);
+    try {
+      // Whatever the shutdown did not release is freed for the other instances at once.
+      await this.forget(this.id, true);
+    } catch (error) {
+      // Our row stays: others take over what it holds once its beat is stale.
+      this.options.logger.warn('could not remove this answer worker on stopping', {
+        error: errorSummary(error),
+      });
+    }
     return unfinished;
   }
 
@@ -196,10 +230,7 @@ export class PostgresAnswerWorker implements AnswerWorker {
   }
 
   private run(job: Job, queueSignal: AbortSignal): Promise<void> {
-    const handler = this.runTracked(job, queueSignal);
-    this.handlers.add(handler);
-    void handler.catch(() => {}).finally(() => this.handlers.delete(handler));
-    return handler;
+    return this.track(this.runTracked(job, queueSignal));
   }
 
   private async runTracked(job: Job, queueSignal: AbortSignal): Promise<void> {
@@ -226,10 +257,71 @@ export class PostgresAnswerWorker implements AnswerWorker {
             lt(answerStops.requestedAt, startedAt - this.timing.heartbeatMs),
           ),
         );
-      await this.options.handle(job, controller.signal);
+      await this.settle(job, controller.signal, this.options.handle(job, controller.signal));
     } finally {
       queueSignal.removeEventListener('abort', onQueueAbort);
       if (this.running.get(key) === controller) this.running.delete(key);
+    }
+  }
+
+  /**
+   * What graphile-worker is told about a run, by why it ended (the SQLite JobWorker's rules):
+   * - it finished, or a Stop ended it (the task ended itself): completed;
+   * - it was cut short (shutdown, or taken over): never completed, which would delete a job that is
+   *   unfinished or already another instance's; handed back instead (see handBack), then reported as
+   *   aborted, which graphile-worker's fail step ignores for a job no longer locked by this process;
+   * - it failed on its own: thrown, so graphile-worker retries it with backoff.
+   */
+  private async settle(job: Job, signal: AbortSignal, run: Promise<void>): Promise<void> {
+    let failure: unknown;
+    let failed = false;
+    try {
+      await run;
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    const reason = abortReason(signal);
+    if (reason && reason.kind !== 'stopped') {
+      await this.handBack(job);
+      throw new JobAbortedError(reason);
+    }
+    // Stopped: the Stop's own abort is the task ending; any other failure (a ping after a finished
+    // answer) is retried like any failure.
+    if (failed && !(reason?.kind === 'stopped' && failure instanceof JobAbortedError)) throw failure;
+  }
+
+  /**
+   * A run cut short goes back to the queue at once, its attempt not counted (a rolling restart must not
+   * use up a task's runs or wait out a backoff). Only while this process still holds it: a job taken
+   * over is left to its new holder. A job a reply superseded during the run (graphile-worker cleared
+   * its key and queued a new one) is deleted: the new job answers the task.
+   */
+  private async handBack(job: Job): Promise<void> {
+    if (this.queueIds.length === 0) return;
+    const ours = sql.join(
+      this.queueIds.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    try {
+      await this.db.execute(sql`
+        with superseded as (
+          delete from graphile_worker._private_jobs
+           where id = ${job.id} and locked_by in (${ours}) and key is null
+          returning job_queue_id),
+        returned as (
+          update graphile_worker._private_jobs
+             set locked_by = null, locked_at = null, run_at = now(), attempts = greatest(attempts - 1, 0)
+           where id = ${job.id} and locked_by in (${ours}) and key is not null
+          returning job_queue_id)
+        update graphile_worker._private_job_queues q set locked_by = null, locked_at = null
+          where q.locked_by in (${ours})
+            and q.id in (select job_queue_id from superseded union all select job_queue_id from returned)`);
+    } catch (error) {
+      // Left locked: graphile-worker's fail step backs it off, or a takeover frees it.
+      this.options.logger.warn('could not hand an unfinished answer back to the queue', {
+        error: errorSummary(error),
+      });
     }
   }
 
