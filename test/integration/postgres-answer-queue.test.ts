@@ -450,4 +450,32 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     expect(priorities.rows.map((row) => row.priority)).toEqual([0, 1, 2, 3, 3, 3, 3, 3]);
     await store.db.execute(sql`delete from graphile_worker._private_jobs where key like 'task:T2:%'`);
   });
+
+  it('reports a runner that ended by itself as fatal, and a stop as nothing of the kind', async () => {
+    const fatal: Error[] = [];
+    const make = () =>
+      new PostgresAnswerWorker(store.db, {
+        pool: store.pool as pg.Pool,
+        concurrency: 1,
+        leaseMs: 3_000,
+        giveUp: async () => {},
+        handle: async () => {},
+        onFatal: (error) => fatal.push(error),
+        logger: quietLogger,
+      });
+    const stopped = make();
+    await stopped.start();
+    await stopped.stop(0);
+    expect(fatal).toEqual([]);
+    const broken = make();
+    await broken.start();
+    try {
+      // As graphile-worker does when it cannot record a job's end: its runner stops, not through us.
+      await (broken as unknown as { runner: { stop(): Promise<void> } }).runner.stop();
+      await until(() => fatal.length === 1);
+      expect(fatal[0]?.message).toContain('stopped by itself');
+    } finally {
+      await broken.stop(0);
+    }
+  });
 });
