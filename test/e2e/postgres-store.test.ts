@@ -124,7 +124,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the bot on PostgreSQL (DATABASE
     expect(await statuses()).toEqual(Array(12).fill('done'));
   });
 
-  it('a crash mid-answer loses nothing: the next start answers the task once', async () => {
+  it('an answer cut short by a stop loses nothing: the next start answers the task once', async () => {
     await start();
     h.anthropic.script({
       kind: 'message',
@@ -134,7 +134,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the bot on PostgreSQL (DATABASE
     const ts = await say(`<@${FAKE_BOT_USER_ID}> build an orders mart`);
     await until(() => h.anthropic.requests.length === 1);
     h.anthropic.setDefault(textReply(ANSWER));
-    await h.restart(); // stops with a grace period of 0 (the answer is cut short), then starts again
+    // Stops with a grace period of 0 (the answer is cut short and handed back), then starts again. A
+    // process killed outright is taken over by another: test/integration/postgres-answer-queue.test.ts.
+    await h.restart();
     await until(async () => (await statuses())[0] === 'done', 20_000);
     await h.app.idle();
     expect(answersIn(ts)).toHaveLength(1);
@@ -238,6 +240,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
     h = await startHarness({
       store: 'postgres',
       env: {
+        MAX_CONCURRENT_GENERATIONS: '1',
         SLACK_BOT_TOKEN: '',
         SLACK_CLIENT_ID: FAKE_APP.clientId,
         SLACK_CLIENT_SECRET: FAKE_APP.clientSecret,
@@ -284,6 +287,28 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
       { team_id: BRAVO.teamId, status: 'done' },
     ]);
 
+    // A's next task waits in the queue behind B's (one answer at a time; B's first post is held).
+    const held = h.slack.holdNext('chat.postMessage', (args) => args.channel === 'C0BRAVO01');
+    await h.command('second bravo task', {
+      team_id: BRAVO.teamId,
+      channel_id: 'C0BRAVO01',
+      user_id: 'U0BENBRAV',
+    });
+    await until(() => h.slack.calls.some((c) => c.method === 'chat.postMessage' && !c.response));
+    await h.command('another alpha task', {
+      team_id: ALPHA.teamId,
+      channel_id: 'C0ALPHA01',
+      user_id: 'U0ANAALPH',
+    });
+    const queuedForA = () =>
+      h.sql<{ n: number }>(
+        `select count(*)::int as n from graphile_worker.jobs j
+           join graphile_worker._private_jobs p on p.id = j.id
+          where p.payload->>'teamId' = ?`,
+        ALPHA.teamId,
+      );
+    expect((await queuedForA())[0]?.n).toBe(1);
+
     h.slack.workspaces.uninstall(ALPHA.teamId);
     expect((await h.event({ type: 'app_uninstalled' }, { team_id: ALPHA.teamId })).status).toBe(200);
     await until(
@@ -302,5 +327,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
       expect(left?.n, `${table_name} still holds rows of the uninstalled workspace`).toBe(0);
     }
     expect(await h.sql('select team_id from installations')).toEqual([{ team_id: BRAVO.teamId }]);
+    // A's queued answer went with it (it carried A's response_url): B's answer goes on, A's never runs.
+    expect((await queuedForA())[0]?.n).toBe(0);
+    held();
+    await h.app.idle();
+    expect(h.anthropic.requests.some((r) => JSON.stringify(r).includes('another alpha task'))).toBe(false);
   });
 });
