@@ -344,7 +344,7 @@ export async function runWorkload(options: {
 }): Promise<MultiRun> {
   const fakes = await startFakesProcess({ ...MODEL, answer: ANSWER });
   const root = mkdtempSync(join(tmpdir(), 'deb-bench-multi-'));
-  const digestAt = options.digest ? digestMinute(75_000) : undefined;
+  const digestAt = options.digest ? digestMinute(45_000) : undefined;
   const env: Record<string, string> = {
     DATABASE_URL: options.databaseUrl,
     SLACK_BOT_TOKEN: '',
