@@ -6,6 +6,7 @@ import {
   untilIdle,
 } from './composition/background.js';
 import { buildServices, type Services } from './composition/services.js';
+import { openStoreBackend, type StoreBackend } from './composition/stores.js';
 import { WorkspaceDigestSchedulers } from './composition/team-digests.js';
 import type { Config } from './config.js';
 import { errorSummary } from './core/errors.js';
@@ -22,10 +23,7 @@ import type { SlackCallPolicy } from './slack/slack-calls.js';
 import { checkSlackToken, type SlackIdentity, StartupError } from './slack/slack-identity.js';
 import type { ThreadPaging } from './slack/slack-thread-reader.js';
 import { WorkspaceClients } from './slack/workspaces.js';
-import { durability, type OpenDatabase, openDatabase } from './store/db.js';
-import { SqliteInstallationStore } from './store/installation-repo.js';
 import type { DataSync } from './store/wal-sync.js';
-import { SqliteWorkspacePurge } from './store/workspace-purge.js';
 
 export { StartupError } from './slack/slack-identity.js';
 
@@ -102,15 +100,20 @@ type Listener = Awaited<ReturnType<typeof listen>>;
 async function identify(
   client: ReturnType<typeof createSlackClient>,
   http: Listener,
-  database: OpenDatabase,
+  database: StoreBackend,
 ): Promise<SlackIdentity> {
   try {
     return await checkSlackToken(client);
   } catch (error) {
-    http.server.close();
-    database.close();
+    await closeEarly(http, database);
     throw error;
   }
+}
+
+/** Start-up failed after the listener and the database opened: both close before the error is thrown. */
+async function closeEarly(http: Listener, database: StoreBackend): Promise<void> {
+  http.server.close();
+  await database.close();
 }
 
 /** The metrics listener, once the queue it reads exists; a port that cannot be bound stops the start. */
@@ -118,13 +121,12 @@ async function listenForScrapes(
   metrics: Awaited<ReturnType<typeof startMetrics>>,
   services: Services,
   http: Listener,
-  database: OpenDatabase,
+  database: StoreBackend,
 ): Promise<MetricsListener | undefined> {
   try {
     return await metrics.listen(() => services.jobs.stats());
   } catch (error) {
-    http.server.close();
-    database.close();
+    await closeEarly(http, database);
     throw error;
   }
 }
@@ -151,7 +153,7 @@ async function connectWorkspaces(
   config: Config,
   logger: Logger,
   http: Listener,
-  database: OpenDatabase,
+  database: StoreBackend,
   metrics: Metrics,
 ) {
   const newClient = (token: string) => createSlackClient(config.slack, logger, metrics, token);
@@ -160,20 +162,25 @@ async function connectWorkspaces(
     const client = createSlackClient(config.slack, logger, metrics);
     const identity = await identify(client, http, database);
     const workspace = { ...identity, client, token: config.slack.botToken ?? '' };
-    return { identity, workspaces: WorkspaceClients.single(workspace), installations: undefined, newClient };
+    return {
+      identity,
+      workspaces: WorkspaceClients.single(workspace),
+      installations: undefined,
+      purge: undefined,
+      newClient,
+    };
   }
   const current = parseTokenKey(oauth.tokenKey);
   // The config checked the key's length; this only narrows the type.
   if (!current) throw new StartupError('TOKEN_ENCRYPTION_KEY must be 32 bytes (base64 or hex).');
   const previous = oauth.previousTokenKey ? parseTokenKey(oauth.previousTokenKey) : undefined;
-  const installations = new SqliteInstallationStore(database.sqlite, new TokenCipher(current, previous));
+  const { store: installations, purge } = database.installations(new TokenCipher(current, previous));
   try {
     const resealed = await installations.resealUnderCurrentKey();
     if (resealed > 0)
       logger.info('bot tokens re-encrypted under the current key', { installations: resealed });
   } catch {
-    http.server.close();
-    database.close();
+    await closeEarly(http, database);
     throw new StartupError(
       'Stored bot tokens do not open with TOKEN_ENCRYPTION_KEY (or TOKEN_ENCRYPTION_KEY_PREVIOUS): set the key they were encrypted with.',
     );
@@ -182,6 +189,7 @@ async function connectWorkspaces(
     identity: undefined,
     workspaces: WorkspaceClients.installed(installations, newClient),
     installations,
+    purge,
     newClient,
   };
 }
@@ -190,11 +198,10 @@ async function connectWorkspaces(
 function installDeps(
   connected: Awaited<ReturnType<typeof connectWorkspaces>>,
   background: BackgroundWork,
-  database: OpenDatabase,
   logger: Logger,
 ): SlackInstallDeps | undefined {
-  const { installations, workspaces, newClient } = connected;
-  if (!installations) return undefined;
+  const { installations, purge, workspaces, newClient } = connected;
+  if (!installations || !purge) return undefined;
   const digests =
     background.scheduler instanceof WorkspaceDigestSchedulers ? background.scheduler : undefined;
   return {
@@ -212,7 +219,7 @@ function installDeps(
     }),
     uninstall: {
       installations,
-      purge: new SqliteWorkspacePurge(database.sqlite),
+      purge,
       forgetWorkspace: (teamId) => {
         workspaces.invalidate(teamId);
         digests?.remove(teamId);
@@ -229,9 +236,8 @@ function installDeps(
  */
 export async function startApp(config: Config, logger: Logger, tuning: AppTuning = {}): Promise<RunningApp> {
   const health: Health = { ready: false, draining: false };
-  const database = openDatabase(config.databasePath);
-  // The connection every acknowledged write commits on: `synchronous: full` means on disk before the ack.
-  logger.info('database open', durability(database.sqlite));
+  // SQLite (DATABASE_PATH) or PostgreSQL (DATABASE_URL), migrated before anything uses it.
+  const database = await openStoreBackend(config, tuning, logger);
   const http = await listen(config, logger, health);
   // Metrics (METRICS_PORT) are built first, so the Slack clients and Claude count from their first call.
   const metrics = await startMetrics(config, logger);
@@ -241,7 +247,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     config,
     logger,
     tuning,
-    database,
+    database.stores,
     workspaces,
     identity,
     metrics.report,
@@ -252,6 +258,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     logger,
     tuning,
     services,
+    database,
     identity?.teamId,
     async () => (await installations?.installedTeams()) ?? [],
   );
@@ -260,11 +267,10 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
     identity,
     listenerDeps(services, background),
     { reconnectMs: tuning.socketModeReconnectMs },
-    installDeps(connected, background, database, logger),
-  ).catch((error: unknown) => {
+    installDeps(connected, background, logger),
+  ).catch(async (error: unknown) => {
     // e.g. Socket Mode refused: close what was opened, as a refused bot token does.
-    http.server.close();
-    database.close();
+    await closeEarly(http, database);
     throw error;
   });
   http.slot.handler = slackApp.requestHandler;
@@ -274,6 +280,7 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
   logger.info('data-engineer-bot is ready', {
     url: http.url,
     mode: slackApp.socketMode ? 'socket' : 'http',
+    database: database.engine,
     ...(identity ? { teamId: identity.teamId } : { install: 'oauth' }),
     model: config.anthropic.model,
   });
@@ -296,12 +303,12 @@ export async function startApp(config: Config, logger: Logger, tuning: AppTuning
 }
 
 /** The Slack app, then the HTTP listener (its keep-alive connections too), then the database. */
-async function closeAll(slackApp: SlackApp, http: Listener, database: OpenDatabase): Promise<void> {
+async function closeAll(slackApp: SlackApp, http: Listener, database: StoreBackend): Promise<void> {
   await slackApp.stop();
   const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
   http.server.closeAllConnections(); // keep-alive connections would hold close() open
   await closed;
-  database.close();
+  await database.close();
 }
 
 function runningApp(

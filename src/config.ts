@@ -85,6 +85,19 @@ const variables = {
   ANTHROPIC_SMALL_MODEL: withDefault('claude-haiku-5-5'),
   ANTHROPIC_MAX_TOKENS: integer(16_000, 1_024, 128_000, 'the longest answer the model may write, in tokens'),
   DATABASE_PATH: withDefault('./data/data-engineer.db'),
+  // Secret: the URL usually carries the password (redacted from logs like the tokens).
+  DATABASE_URL: optionalString
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/.test(v), {
+      message:
+        'must be a PostgreSQL URL, e.g. postgres://bot:password@db.internal:5432/data_engineer_bot, or unset for SQLite (DATABASE_PATH)',
+    })
+    .meta(meta({ secret: true, readmeDefault: 'unset = SQLite' })),
+  DATABASE_POOL_SIZE: integer(
+    10,
+    2,
+    200,
+    'connections one instance may hold to DATABASE_URL (every instance shares max_connections)',
+  ),
   PORT: integer(3000, 0, 65_535, 'the HTTP port to listen on'),
   HOST: withDefault('0.0.0.0'),
   DIGEST_TIME: withDefault('09:00').refine((v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v), {
@@ -330,7 +343,10 @@ const configSchema = z
       /** A Claude stream silent for this long is aborted and retried. */
       idleTimeoutMs: e.ANTHROPIC_IDLE_TIMEOUT_SECONDS * 1000,
     },
-    databasePath: e.DATABASE_PATH,
+    /** PostgreSQL when DATABASE_URL is set (several instances may share it); SQLite otherwise. */
+    database: e.DATABASE_URL
+      ? { engine: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { engine: 'sqlite' as const, path: e.DATABASE_PATH },
     http: { port: e.PORT, host: e.HOST },
     digest: {
       time: e.DIGEST_TIME,

@@ -1,7 +1,7 @@
 import type { AppTuning } from '../app.js';
 import type { Config } from '../config.js';
 import { DigestScheduler } from '../core/digest/digest-scheduler.js';
-import { JobWorker } from '../core/jobs/job-worker.js';
+import type { AnswerWorker } from '../core/jobs/answer-worker.js';
 import type { Job } from '../core/jobs/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -9,6 +9,7 @@ import { CheckScheduler } from '../core/quality-monitor/check-scheduler.js';
 import { RetentionSchedule } from '../core/retention/retention.js';
 import { giveUpOnTask, runTaskJob } from '../core/tasks/task-job.js';
 import type { Services } from './services.js';
+import type { StoreBackend } from './stores.js';
 import { WorkspaceDigestSchedulers } from './team-digests.js';
 
 /**
@@ -17,7 +18,7 @@ import { WorkspaceDigestSchedulers } from './team-digests.js';
  * started after it.
  */
 export interface BackgroundWork {
-  worker: JobWorker;
+  worker: AnswerWorker;
   retention: RetentionSchedule;
   /**
    * Undefined when the tuning turns digests off (tests that do not test them). With the OAuth install,
@@ -33,25 +34,27 @@ export function buildBackgroundWork(
   logger: Logger,
   tuning: AppTuning,
   services: Services,
+  /** The database the answer queue is on (its worker differs by engine). */
+  backend: StoreBackend,
   /** The one workspace (SLACK_BOT_TOKEN); undefined with the OAuth install. */
   teamId: string | undefined,
   installedTeams: () => Promise<string[]>,
 ): BackgroundWork {
   const { workspaces } = services;
-  const worker = new JobWorker(
-    services.jobs,
-    // A job is its task's workspace's work: every Slack call in it uses that workspace's token.
-    (job, signal) => {
-      countStart(services.metrics, job);
-      return workspaces.run(job.teamId, () => runTaskJob(services, job, signal));
+  const worker = backend.answerWorker(
+    {
+      // A job is its task's workspace's work: every Slack call in it uses that workspace's token.
+      handle: (job, signal) => {
+        countStart(services.metrics, job);
+        return workspaces.run(job.teamId, () => runTaskJob(services, job, signal));
+      },
+      giveUp: (job) => workspaces.run(job.teamId, () => giveUpOnTask(services, job)),
     },
     {
       concurrency: config.maxConcurrentGenerations,
       leaseMs: config.jobLeaseMs,
-      pollMs: Math.min(5_000, config.jobLeaseMs),
       logger: logger.child({ component: 'jobs' }),
     },
-    (job) => workspaces.run(job.teamId, () => giveUpOnTask(services, job)),
   );
   const track = (name: string, work: Promise<void>) => services.runner.track(name, work);
   const scheduler = !(tuning.digestScheduler ?? true)
@@ -88,7 +91,7 @@ export async function startBackgroundWork({
 }
 
 /** Listeners and jobs feed each other (listeners queue jobs, jobs post what listeners react to). */
-export async function untilIdle(runner: Services['runner'], worker: JobWorker): Promise<void> {
+export async function untilIdle(runner: Services['runner'], worker: AnswerWorker): Promise<void> {
   do {
     await runner.idle();
     await worker.idle();
@@ -108,14 +111,12 @@ export async function drainBackgroundWork(
   scheduler?.stop();
   checks.stop();
   retention.stop();
-  worker.stop();
+  worker.stopTaking();
   const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
   // Answers in progress may finish within the grace period; queued jobs wait for the next start.
   await Promise.race([Promise.all([runner.idle(), worker.idle()]), grace]);
   // Past the grace period: running jobs are aborted and handed back to the queue; the database closes
   // only once their handlers returned.
-  const released = await worker.releaseUnfinished();
+  const released = await worker.releaseAndClose();
   if (released > 0) logger.info('left unfinished answers queued for the next start', { jobs: released });
-  await worker.settle(5_000);
-  await worker.close();
 }

@@ -4,7 +4,6 @@ import type { AppTuning } from '../app.js';
 import { WorkerDiagramRenderer } from '../artifacts/worker-diagram-renderer.js';
 import type { Config } from '../config.js';
 import { WorkRunner } from '../core/jobs/work-runner.js';
-import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import { type Metrics, NO_METRICS } from '../core/metrics.js';
 import { PeopleDirectory } from '../core/people.js';
@@ -17,24 +16,7 @@ import { SlackSharedFiles } from '../slack/shared-files.js';
 import { SlackGateway } from '../slack/slack-gateway.js';
 import { type SlackIdentity, workspaceTimeZone } from '../slack/slack-identity.js';
 import type { WorkspaceClients } from '../slack/workspaces.js';
-import { SqliteAnswerStepStore } from '../store/answer-steps-repo.js';
-import { SqliteArtifactStore } from '../store/artifact-repo.js';
-import { SqliteAssistantThreadStore } from '../store/assistant-repo.js';
-import { SqliteChannelSourceStore } from '../store/channel-source-repo.js';
-import { SqliteCollaborationStore } from '../store/collaboration-repo.js';
-import { SqliteDataToolAuditStore } from '../store/data-audit-repo.js';
-import type { OpenDatabase } from '../store/db.js';
-import { SqliteDigestStore } from '../store/digest-repo.js';
-import { SqliteFeedbackStore } from '../store/feedback-repo.js';
-import { SqliteHomeStore } from '../store/home-repo.js';
-import { SqliteJobQueue } from '../store/job-repo.js';
-import { SqliteLimitStore } from '../store/limits-repo.js';
-import { SqliteQualityCheckStore } from '../store/quality-check-repo.js';
-import { SqliteRetentionStore } from '../store/retention-repo.js';
-import { SqliteTaskAdmission } from '../store/task-admission.js';
-import { SqliteTaskStore } from '../store/task-repo.js';
-import { SqliteTeamContextStore } from '../store/team-context-repo.js';
-import { SqliteThreadFileStore } from '../store/thread-files-repo.js';
+import type { Stores } from './stores.js';
 
 /** Everything the use cases need that does not depend on the background work: stores, Slack, Claude. */
 export type Services = Awaited<ReturnType<typeof buildServices>>;
@@ -53,38 +35,6 @@ function buildAgent(config: Config, logger: Logger, tuning: AppTuning, metrics: 
     logger: logger.child({ component: 'agent' }),
     metrics,
   });
-}
-
-function buildStores(database: OpenDatabase, config: Config, tuning: AppTuning) {
-  const jobs = new SqliteJobQueue(database.sqlite);
-  const collaboration = new SqliteCollaborationStore(database.db);
-  const store = new SqliteTaskStore(database.db, database.sqlite);
-  return {
-    jobs,
-    store,
-    admission: new SqliteTaskAdmission(
-      database.db,
-      database.sqlite,
-      jobs,
-      store,
-      tuning.walDataSync,
-      config.limits.userTasksPerHour,
-    ),
-    retention: new SqliteRetentionStore(database.sqlite),
-    collaboration,
-    digests: new SqliteDigestStore(database.db, collaboration),
-    home: new SqliteHomeStore(database.db),
-    answerSteps: new SqliteAnswerStepStore(database.db),
-    artifacts: new SqliteArtifactStore(database.db),
-    feedback: new SqliteFeedbackStore(database.sqlite),
-    assistantThreads: new SqliteAssistantThreadStore(database.sqlite),
-    threadFiles: new SqliteThreadFileStore(database.sqlite),
-    limits: new UsageLimits(new SqliteLimitStore(database.sqlite), config.limits),
-    qualityChecks: new SqliteQualityCheckStore(database.sqlite),
-    channelSources: new SqliteChannelSourceStore(database.db),
-    dataAudit: new SqliteDataToolAuditStore(database.db),
-    teamContexts: new SqliteTeamContextStore(database.db),
-  };
 }
 
 /** One SQL sandbox for the process: DuckDB in a child process, started on first use, ended when idle. */
@@ -142,7 +92,7 @@ function buildPostAnswerSteps(
   parts: {
     agent: ClaudeAgent;
     sandbox: ChildProcessSandbox | undefined;
-    stores: ReturnType<typeof buildStores>;
+    stores: Stores;
     files: SlackFileUploads;
     diagrams: WorkerDiagramRenderer;
   },
@@ -168,7 +118,8 @@ export async function buildServices(
   config: Config,
   logger: Logger,
   tuning: AppTuning,
-  database: OpenDatabase,
+  /** The open database's stores (SQLite or PostgreSQL: composition/stores.ts). */
+  stores: Stores,
   workspaces: WorkspaceClients,
   /** The one workspace's auth.test (SLACK_BOT_TOKEN); undefined with the OAuth install. */
   identity: SlackIdentity | undefined,
@@ -179,7 +130,6 @@ export async function buildServices(
   const client = workspaces.client();
   const agent = buildAgent(config, logger, tuning, metrics);
   const sandbox = buildSandbox(config, logger);
-  const stores = buildStores(database, config, tuning);
   // Diagrams are drawn in a worker thread, started on first use and ended when idle.
   const diagrams = new WorkerDiagramRenderer();
   const files = new SlackFileUploads(

@@ -185,6 +185,46 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
   });
 
+  it("takes turns between people: a colleague's task runs before the rest of someone's burst", async () => {
+    const admission = new PostgresTaskAdmission(store.db, 0);
+    const create = async (userId: string, n: number) =>
+      (
+        await admission.createTask(
+          {
+            teamId: 'T7',
+            channelId: 'C1',
+            requesterId: userId,
+            source: 'command',
+            text: `task ${n}`,
+            title: `task ${n}`,
+            firstTurn: { content: `task ${n}` },
+          },
+          { deliveryId: `fair-${n}` },
+        )
+      ).task.id;
+    const burst: number[] = [];
+    for (let n = 0; n < 5; n++) burst.push(await create('U0FLOOD01', n));
+    const colleague = await create('U0OTHER01', 9);
+    const order: number[] = [];
+    const queue = await startAnswerQueue({
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      handle: async (job) => {
+        if (job.teamId === 'T7') order.push(job.taskId);
+      },
+      giveUp: async () => {},
+      logger: quietLogger,
+    });
+    try {
+      await until(() => order.length === 6);
+    } finally {
+      await queue.stop();
+    }
+    // First come first served would run it sixth.
+    expect(order.indexOf(colleague)).toBe(1);
+    expect(order.filter((id) => id !== colleague)).toEqual(burst);
+  });
+
   it('a killed process has its answers taken over at once; Stop reaches an answer running in another process', async () => {
     await store.db.transaction((tx) => enqueueAnswer(tx, 'T5', 1));
     // Process A takes the answer, then is killed (SIGKILL: no goodbye, its job stays locked).

@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { type AppTuning, type RunningApp, startApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type FakeAnthropic, startFakeAnthropic } from './fake-anthropic.js';
 import { FAKE_TEAM_ID, type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { eventEnvelope, postSigned, slashCommandBody } from './slack-signing.js';
+import { throwawayDatabase } from './store-engines.js';
 
 export const TEST_SECRETS = {
   botToken: 'xoxb-test-bot-token-0123456789',
@@ -32,8 +34,13 @@ export interface Harness {
     event: Record<string, any>,
     opts?: Parameters<typeof eventEnvelope>[1],
   ): ReturnType<typeof postSigned>;
-  /** Reads the bot's database through a second, read-only connection. */
+  /** Reads the bot's SQLite database through a second, read-only connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /**
+   * Reads the bot's database whichever the engine (`?` placeholders; on PostgreSQL they become $1…, and
+   * counts should be cast to int).
+   */
+  sql<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   /** Stops the app without waiting for its work (as a crash would) and starts a new one on the same database. */
   restart(): Promise<void>;
   /** A second, live instance of the bot on the same database (as a second process would be); closed with the harness. */
@@ -51,12 +58,15 @@ export async function startHarness(
     env?: Record<string, string>;
     /** Read-only data sources, as an operator writes them in DATA_SOURCES (e.g. a PGlite URL). */
     dataSources?: readonly Record<string, unknown>[];
+    /** The store: SQLite (default), or a throwaway database on TEST_DATABASE_URL's PostgreSQL server. */
+    store?: 'sqlite' | 'postgres';
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack();
   const anthropic = await startFakeAnthropic();
   const dir = mkdtempSync(join(tmpdir(), 'deb-e2e-'));
   const databasePath = join(dir, 'data', 'bot.db');
+  const postgres = options.store === 'postgres' ? await throwawayDatabase('deb_e2e') : undefined;
   const parsed = parseConfig({
     SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
     SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
@@ -72,6 +82,7 @@ export async function startHarness(
     // Tests send many tasks as one person; the ones about USER_TASKS_PER_HOUR set it themselves.
     USER_TASKS_PER_HOUR: '10000',
     ...(options.dataSources ? { DATA_SOURCES: JSON.stringify(options.dataSources) } : {}),
+    ...(postgres ? { DATABASE_URL: postgres.url, DATABASE_POOL_SIZE: '4' } : {}),
     ...options.env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
@@ -97,6 +108,7 @@ export async function startHarness(
   };
   const config = parsed.config;
   let reader: Database.Database | undefined;
+  let pgReader: pg.Pool | undefined;
   const peers: RunningApp[] = [];
   const harness: Harness = {
     slack,
@@ -119,6 +131,21 @@ export async function startHarness(
       reader ??= new Database(databasePath, { readonly: true });
       return reader.prepare(sql).all(...params) as T[];
     },
+    async sql<T>(text: string, ...params: unknown[]): Promise<T[]> {
+      if (!postgres) return harness.query<T>(text, ...params);
+      if (!pgReader) {
+        pgReader = new pg.Pool({ connectionString: postgres.url, max: 2 });
+        // The throwaway database is dropped with FORCE at close: a connection still closing hears it.
+        pgReader.on('error', () => {});
+        pgReader.on('connect', (client) => client.on('error', () => {}));
+      }
+      let n = 0;
+      const result = await pgReader.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
+      return result.rows as T[];
+    },
     async restart() {
       // As after a crash: work in progress is abandoned, not finished.
       await harness.app.stop({ graceMs: 0 });
@@ -133,6 +160,8 @@ export async function startHarness(
       reader?.close();
       await Promise.all(peers.map((peer) => peer.stop()));
       await harness.app.stop();
+      await pgReader?.end();
+      await postgres?.drop();
       await Promise.all([slack.close(), anthropic.close()]);
       rmSync(dir, { recursive: true, force: true });
     },

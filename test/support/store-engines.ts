@@ -25,22 +25,34 @@ const pglite: Opener = async () => {
   return { dialect: 'postgres', database, close: () => database.close() };
 };
 
-const realPostgres: Opener = async () => {
-  const adminUrl = process.env.TEST_DATABASE_URL as string;
+/** A fresh database on TEST_DATABASE_URL's server (a superuser URL), dropped (connections and all) by `drop`. */
+export async function throwawayDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set (.ci/run starts a PostgreSQL server)');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  const name = `deb_store_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const name = `${prefix}_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const database = await openPostgres(url.toString(), { poolSize: 4 });
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+const realPostgres: Opener = async () => {
+  const throwaway = await throwawayDatabase('deb_store');
+  const database = await openPostgres(throwaway.url, { poolSize: 4 });
   return {
     dialect: 'postgres',
     database,
     close: async () => {
       await database.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await throwaway.drop();
     },
   };
 };

@@ -15,7 +15,7 @@ describe('parseConfig', () => {
     expect(result.config.slack.apiUrl).toBe('https://slack.com/api/');
     expect(result.config.anthropic.model).toBe('claude-sonnet-5-5');
     expect(result.config.anthropic.smallModel).toBe('claude-haiku-5-5');
-    expect(result.config.databasePath).toBe('./data/data-engineer.db');
+    expect(result.config.database).toEqual({ engine: 'sqlite', path: './data/data-engineer.db' });
     expect(result.config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(result.config.digest).toEqual({ time: '09:00', timeZone: undefined, postWhenEmpty: false });
     expect(result.config.botAdmins).toEqual([]);

@@ -8,7 +8,7 @@ import {
 } from '../../render/collaboration-messages.js';
 import type { CollaborationRequest, CollaborationRole, OwnerRef, Task } from '../domain.js';
 import { errorSummary, notInConversation } from '../errors.js';
-import type { JobQueue } from '../jobs/jobs.js';
+import type { AnswerQueue } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
 import type { PeopleDirectory } from '../people.js';
 import type { MessageLinks, ThreadWriter } from '../slack-roles.js';
@@ -16,7 +16,7 @@ import type { AnnouncementKind, CollaborationAsk, CollaborationStore } from './c
 
 /** Queues a task's job (which posts its pending pings) and tells the worker. */
 export interface QueueDeps {
-  jobs: JobQueue;
+  jobs: AnswerQueue;
   kick(): void;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AbortReason, abortReason, errorSummary, JobAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkBeforeSlackCalls } from './abortable-slack.js';
+import type { AnswerWorker } from './answer-worker.js';
 import type { Job, JobQueue, WorkerProcess } from './jobs.js';
 import {
   heartbeatTiming,
@@ -35,7 +36,7 @@ const retryDelayMs = (attempts: number) => Math.min(5 * 60_000, 2_000 * 2 ** (at
  * Runs queued jobs with bounded concurrency. `kick()` after enqueueing starts work at once; a timer
  * wakes the worker for delayed jobs and for leases left behind by a process that died.
  */
-export class JobWorker {
+export class JobWorker implements AnswerWorker {
   readonly owner = `worker-${randomUUID()}`;
   private readonly running = new Set<Promise<void>>();
   /** The abort controller of each running job, by task: lease loss, shutdown and Stop end its work. */
@@ -172,6 +173,19 @@ export class JobWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  stopTaking(): void {
+    this.stop();
+  }
+
+  /** Past a stop's grace period: running jobs go back to the queue, their handlers end, the row goes. */
+  async releaseAndClose(): Promise<number> {
+    const released = await this.releaseUnfinished();
+    // The database closes only once the aborted handlers returned.
+    await this.settle(5_000);
+    await this.close();
+    return released;
   }
 
   /**

@@ -24,9 +24,21 @@ export interface JobPayload {
   contextFromThreadOf?: string;
 }
 
-export interface JobQueue {
+/**
+ * What the use cases and the operator see of the queue, whichever store holds it (SQLite's own queue
+ * below, or graphile-worker on PostgreSQL).
+ */
+export interface AnswerQueue {
   /** Queues the task's job unless one is already waiting (one waiting job covers every new reply). */
   enqueue(teamId: string, taskId: number, payload?: JobPayload): Promise<void>;
+  /** Jobs queued or running (for health and tests). */
+  pendingCount(): Promise<number>;
+  /** Jobs by state and the age of the oldest ready one, read when /metrics is scraped. */
+  stats(now?: number): Promise<QueueStats>;
+}
+
+/** The SQLite queue: the answer queue plus the leases, heartbeats and stops its JobWorker runs on. */
+export interface JobQueue extends AnswerQueue {
   /**
    * Atomically takes the next due job, or one whose lease expired (its process died), never a task
    * that has a job running elsewhere. The lease must be renewed while the job runs.
@@ -41,10 +53,6 @@ export interface JobQueue {
   releaseAll(owner: string): Promise<number>;
   /** When the next job becomes claimable (a run time or a lease expiry), if any. */
   nextWakeAt(): Promise<number | undefined>;
-  /** Jobs queued or running (for health and tests). */
-  pendingCount(): Promise<number>;
-  /** Jobs by state and the age of the oldest ready one, read when /metrics is scraped. */
-  stats(now?: number): Promise<QueueStats>;
   /** Records (or refreshes) this process's row: who holds leases, where, and that it still lives. */
   heartbeat(worker: WorkerProcess, now?: number): Promise<void>;
   /** Every other worker's row. */

@@ -1,7 +1,7 @@
 import { slackTextToPlain } from '../../render/index.js';
 import type { AssistantThreadStore } from '../assistant/assistant-threads.js';
 import type { Task } from '../domain.js';
-import type { JobQueue } from '../jobs/jobs.js';
+import type { AnswerQueue } from '../jobs/jobs.js';
 import type { WorkRunner } from '../jobs/work-runner.js';
 import { limitRefusalText, OverHourlyLimit, type UsageLimits } from '../limits/limits.js';
 import { MENTION_HELP_TEXT } from '../messages.js';
@@ -13,7 +13,7 @@ import type { TaskAdmission } from './task-admission.js';
 export interface MessageDeps extends TurnDeps {
   /** Stores a new task or reply together with its job. */
   admission: TaskAdmission;
-  jobs: JobQueue;
+  jobs: AnswerQueue;
   /** Tells the job worker that work was queued. */
   kick(): void;
   runner: WorkRunner;

@@ -8,8 +8,11 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import type pg from 'pg';
-import type { Job, JobPayload } from '../../core/jobs/jobs.js';
+import { JobAbortedError } from '../../core/errors.js';
+import type { AnswerQueue, Job, JobPayload } from '../../core/jobs/jobs.js';
 import type { Logger } from '../../core/logger.js';
+import type { QueueStats } from '../../core/metrics.js';
+import type { PgDb } from './db.js';
 import type { PgTx } from './locks.js';
 
 /**
@@ -70,9 +73,74 @@ export async function enqueueAnswer(
       queue_name => ${key},
       job_key => ${key},
       job_key_mode => 'preserve_run_at',
+      priority => ${fairPriority(teamId, taskId, key)},
       -- One run more than we allow: the extra run only gives the task up (see runAnswer).
       max_attempts => ${ANSWER_MAX_ATTEMPTS + 1}
     )`);
+}
+
+/**
+ * Takes turns between people, as the SQLite queue's round-robin does: graphile-worker runs the lowest
+ * priority first, so a job's priority is how many of its requester's other jobs are already waiting.
+ * Someone who sends twenty tasks at once gets 0…19; a colleague's task sent after them gets 0 and runs
+ * next, not twenty-first.
+ */
+function fairPriority(teamId: string, taskId: number, key: string) {
+  return sql`least(32767, (
+    select count(*) from graphile_worker._private_jobs waiting
+      join tasks other on waiting.key = 'task:' || other.team_id || ':' || other.id
+     where other.team_id = ${teamId}
+       and other.requester_id = (select requester_id from tasks where team_id = ${teamId} and id = ${taskId})
+       and waiting.key <> ${key} and waiting.locked_at is null and waiting.attempts < waiting.max_attempts
+  ))::smallint`;
+}
+
+/**
+ * The queue as the use cases see it (a collaboration reply, a button): each enqueue is its own
+ * transaction. Jobs whose runs are all spent are not counted: graphile-worker keeps them, but our
+ * extra run gives their task up (see runAnswer), so one left over only remains if that failed too.
+ */
+export class PostgresAnswerQueue implements AnswerQueue {
+  constructor(private readonly db: PgDb) {}
+
+  enqueue(teamId: string, taskId: number, payload: JobPayload = {}): Promise<void> {
+    return this.db.transaction((tx) => enqueueAnswer(tx, teamId, taskId, payload));
+  }
+
+  async pendingCount(): Promise<number> {
+    const result = await this.db.execute<{ n: number }>(sql`
+      select count(*)::int as n from graphile_worker._private_jobs where attempts < max_attempts`);
+    return result.rows[0]?.n ?? 0;
+  }
+
+  /** Ready = due, not taken, and no job of the same task running (its queue unlocked): the queue's lag. */
+  async stats(): Promise<QueueStats> {
+    const result = await this.db.execute<{
+      total: number;
+      running: number;
+      ready: number;
+      oldest_ms: number | null;
+    }>(sql`
+      with live as (
+        select j.locked_at, j.run_at,
+               (j.locked_at is null and j.run_at <= now() and coalesce(q.locked_at is null, true)) as ready
+          from graphile_worker._private_jobs j
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+         where j.attempts < j.max_attempts)
+      select count(*)::int as total,
+             count(*) filter (where locked_at is not null)::int as running,
+             count(*) filter (where ready)::int as ready,
+             (extract(epoch from now() - min(run_at) filter (where ready)) * 1000)::float8 as oldest_ms
+        from live`);
+    const row = result.rows[0];
+    if (!row) return { queued: 0, running: 0, waiting: 0, oldestReadyAgeMs: 0 };
+    return {
+      queued: row.ready,
+      running: row.running,
+      waiting: row.total - row.running - row.ready,
+      oldestReadyAgeMs: Math.max(0, Math.round(row.oldest_ms ?? 0)),
+    };
+  }
 }
 
 /** Installs or upgrades graphile-worker's own schema (`graphile_worker`); run under the migration lock. */
@@ -93,6 +161,8 @@ export interface AnswerQueueOptions {
   logger: Logger;
   /** Told of each graphile worker this runner starts (`worker:create`), before it takes a job. */
   events?: WorkerEvents;
+  /** How long a graceful stop lets running jobs go on before aborting them (graphile's default 5 s). */
+  shutdownAbortMs?: number;
 }
 
 /** graphile-worker's log lines in ours; its per-job "completed" lines are debug. */
@@ -113,6 +183,7 @@ export async function startAnswerQueue(options: AnswerQueueOptions): Promise<Run
     noHandleSignals: true,
     logger: queueLogger(options.logger),
     ...(options.events ? { events: options.events } : {}),
+    ...(options.shutdownAbortMs ? { gracefulShutdownAbortTimeout: options.shutdownAbortMs } : {}),
     // Digests and checks keep their own schedulers (their runs are claimed in our tables).
     parsedCronItems: [],
     taskList: {
@@ -139,8 +210,9 @@ async function runAnswer(options: AnswerQueueOptions, payload: unknown, helpers:
   try {
     await options.handle(job, helpers.abortSignal);
   } catch (error) {
-    // The last allowed run failed on its own (not a stop or a shutdown): give the task up now.
-    if (helpers.job.attempts >= ANSWER_MAX_ATTEMPTS && !helpers.abortSignal.aborted) {
+    // The last allowed run failed on its own (not a stop, a shutdown or a takeover): give the task up now.
+    const aborted = error instanceof JobAbortedError || helpers.abortSignal.aborted;
+    if (helpers.job.attempts >= ANSWER_MAX_ATTEMPTS && !aborted) {
       await options.giveUp(job);
       return;
     }

@@ -5,6 +5,7 @@ import type { Runner, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import { type AbortReason, errorSummary } from '../../core/errors.js';
 import { checkBeforeSlackCalls } from '../../core/jobs/abortable-slack.js';
+import type { AnswerWorker } from '../../core/jobs/answer-worker.js';
 import type { Job } from '../../core/jobs/jobs.js';
 import { workerLiveness } from '../../core/jobs/worker-liveness.js';
 import {
@@ -26,6 +27,8 @@ export interface AnswerWorkerOptions {
   leaseMs: number;
   handle(job: Job, signal: AbortSignal): Promise<void>;
   giveUp(job: Job): Promise<void>;
+  /** Jobs queued or running anywhere (idle() waits for none). */
+  pending?(): Promise<number>;
   logger: Logger;
   identity?: WorkerIdentity;
   pidRuns?: (pid: number) => boolean;
@@ -44,7 +47,7 @@ export interface AnswerWorkerOptions {
  * - Stop from anywhere. Stop pressed on one instance for an answer running on another is recorded in
  *   `answer_stops`; the running process aborts it on its next beat.
  */
-export class PostgresAnswerWorker {
+export class PostgresAnswerWorker implements AnswerWorker {
   readonly id = `worker-${randomUUID()}`;
   private runner: Runner | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
@@ -60,6 +63,10 @@ export class PostgresAnswerWorker {
   private readonly queueIds: string[] = [];
   /** Aborts this process's answers if no beat succeeds in time (armed after each successful beat). */
   private fence: NodeJS.Timeout | undefined;
+  /** The handlers running now (idle() and a stop wait for them). */
+  private readonly handlers = new Set<Promise<void>>();
+  /** graphile-worker's graceful shutdown, once a stop began: it takes no more jobs. */
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly db: PgDb,
@@ -88,6 +95,8 @@ export class PostgresAnswerWorker {
       giveUp: this.options.giveUp,
       logger: this.options.logger,
       events,
+      // Our stop decides when running answers are cut short (the app's grace period), not graphile's 5 s.
+      shutdownAbortMs: 24 * 60 * 60_000,
     });
     try {
       await Promise.all(recorded);
@@ -113,13 +122,59 @@ export class PostgresAnswerWorker {
       : this.db.insert(answerQueueWorkers).values(rows).onConflictDoNothing().execute();
   }
 
-  /** Graceful stop: graphile-worker lets running answers finish or hands them back; our rows go. */
-  async stop(): Promise<void> {
+  /** New jobs start by LISTEN/NOTIFY on every instance: nothing to wake here. */
+  kick(): void {}
+
+  /** Answers running in this process. */
+  get activeCount(): number {
+    return this.handlers.size;
+  }
+
+  /**
+   * Resolves when this process runs no answer and, unless it is stopping, no job is queued or running
+   * anywhere (a retry's backoff is waited out). Tests and benchmarks wait on it.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.handlers.size > 0) {
+        await Promise.allSettled([...this.handlers]);
+        continue;
+      }
+      if (this.stopping || !this.options.pending || (await this.options.pending()) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Takes no more jobs; answers running now go on (beating) until they end or releaseAndClose(). */
+  stopTaking(): void {
+    this.stopping ??= this.runner?.stop() ?? Promise.resolve();
+  }
+
+  /**
+   * The end of a stop: answers still running are aborted (they write nothing more) and their jobs go
+   * back to the queue for the other instances or the next start; then this process's rows go.
+   * Returns how many answers were cut short.
+   */
+  async releaseAndClose(): Promise<number> {
+    this.stopTaking();
+    const unfinished = this.handlers.size;
+    for (const controller of this.running.values())
+      controller.abort({ kind: 'shutdown' } satisfies AbortReason);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+    await Promise.race([this.stopping?.catch(() => {}), timeout]);
     if (this.beatTimer) clearInterval(this.beatTimer);
-    await this.runner?.stop();
     if (this.fence) clearTimeout(this.fence);
     // Whatever the shutdown did not release is freed for the other instances at once.
     await this.forget(this.id, true);
+    return unfinished;
+  }
+
+  /** Graceful stop: running answers may finish for `graceMs`, then are handed back. */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.stopTaking();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.allSettled([...this.handlers]), grace]);
+    await this.releaseAndClose();
   }
 
   /** Stop pressed: aborted here, or recorded for the process that runs it. False when it runs nowhere. */
@@ -140,7 +195,14 @@ export class PostgresAnswerWorker {
     return true;
   }
 
-  private async run(job: Job, queueSignal: AbortSignal): Promise<void> {
+  private run(job: Job, queueSignal: AbortSignal): Promise<void> {
+    const handler = this.runTracked(job, queueSignal);
+    this.handlers.add(handler);
+    void handler.catch(() => {}).finally(() => this.handlers.delete(handler));
+    return handler;
+  }
+
+  private async runTracked(job: Job, queueSignal: AbortSignal): Promise<void> {
     const key = taskQueueName(job.teamId, job.taskId);
     const controller = new AbortController();
     const onQueueAbort = () => controller.abort({ kind: 'shutdown' } satisfies AbortReason);

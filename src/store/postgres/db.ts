@@ -55,8 +55,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     idleTimeoutMillis: 30_000,
     application_name: 'data-engineer-bot',
   });
-  // An idle connection's error (server restart, failover) would otherwise crash the process.
+  // A connection's error (server restart, failover, an administrator ending it) would otherwise crash
+  // the process: idle ones are dropped by the pool, and a query on a broken one fails by itself.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await migrateUnderLock(pool, options.migrationsFolder ?? PG_MIGRATIONS_FOLDER);
   } catch (error) {
