@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { FAKE_APP, type FakeWorkspace } from '../../test/support/fake-slack/workspaces.js';
 import { TEST_SECRETS } from '../../test/support/harness.js';
 import { eventEnvelope, signSlackRequest, slashCommandBody } from '../../test/support/slack-signing.js';
@@ -75,13 +76,22 @@ export interface MultiRun {
   /** Other bot replies in task threads: neither a complete answer nor a 👍/👎 prompt (e.g. a stream cut by the kill). */
   leftovers: number;
   seconds: number;
-  kill?: { instance: number; afterTasks: number; downSeconds: number; restartSeconds: number };
+  kill?: {
+    instance: number;
+    afterTasks: number;
+    /** Answer jobs the killed process held (locked in graphile-worker) when it was killed. */
+    answersHeld: number;
+    downSeconds: number;
+    restartSeconds: number;
+  };
   digests?: {
     channelsWithActivity: number;
     once: number;
     missing: number;
     duplicated: number;
     extra: number;
+    /** The instances' deb_digests_total: `skipped` counts a channel's day another instance had claimed. */
+    runs: Record<string, number>;
   };
 }
 
@@ -331,7 +341,41 @@ function followUpBody(task: Task, seconds: number): string {
 
 interface Instance {
   port: number;
+  metricsPort: number;
   bot?: BotProcess;
+}
+
+/** The answer jobs a process (by pid) holds locked in graphile-worker right now. */
+async function answersHeldBy(databaseUrl: string, pid: number | undefined): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select count(*)::int as n from graphile_worker._private_jobs j
+         join answer_queue_workers q on q.worker_id = j.locked_by
+         join workers w on w.id = q.process_id
+        where w.pid = $1`,
+      [pid ?? -1],
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The sum over the instances of deb_digests_total, by outcome. */
+async function digestRuns(instances: Instance[]): Promise<Record<string, number>> {
+  const runs: Record<string, number> = {};
+  for (const instance of instances) {
+    const text = await fetch(`http://127.0.0.1:${instance.metricsPort}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    for (const [, outcome, value] of text.matchAll(/^deb_digests_total\{outcome="(\w+)"\} (\d+)/gm)) {
+      runs[outcome as string] = (runs[outcome as string] ?? 0) + Number(value);
+    }
+  }
+  return runs;
 }
 
 export async function runWorkload(options: {
@@ -361,13 +405,15 @@ export async function runWorkload(options: {
   };
   let keepLogs = false;
   const instances: Instance[] = [];
-  for (let i = 0; i < options.instances; i++) instances.push({ port: await freePort() });
+  for (let i = 0; i < options.instances; i++) {
+    instances.push({ port: await freePort(), metricsPort: await freePort() });
+  }
   const start = async (instance: Instance) => {
     instance.bot = await startBotProcess({
       cwd: root,
       slackApiUrl: fakes.slackApiUrl,
       anthropicUrl: fakes.anthropicUrl,
-      env,
+      env: { ...env, METRICS_PORT: String(instance.metricsPort) },
       port: instance.port,
       logFile: join(root, `bot-${instance.port}.log`),
       healthTimeoutMs: 60_000,
@@ -389,6 +435,7 @@ export async function runWorkload(options: {
     let unacknowledged = 0;
     for (let i = 0; i < tasks.length; i += WAVE) {
       if (options.killOne && victim?.bot && i === killAfter) {
+        const answersHeld = await answersHeldBy(options.databaseUrl, victim.bot.child.pid);
         const killedAt = now();
         await victim.bot.kill();
         restarting = sleep(DOWN_MS).then(async () => {
@@ -397,6 +444,7 @@ export async function runWorkload(options: {
           kill = {
             instance: 1,
             afterTasks: killAfter,
+            answersHeld,
             downSeconds: round((restartedAt - killedAt) / 1000, 1),
             restartSeconds: round((now() - restartedAt) / 1000, 1),
           };
@@ -452,6 +500,7 @@ export async function runWorkload(options: {
 
     const record = await control<FakesRecord>(fakes, '/record');
     const verdict = verify(record, tasks);
+    const runs = digestAt ? await digestRuns(instances) : {};
     return {
       instances: options.instances,
       tasks: options.tasks,
@@ -466,7 +515,7 @@ export async function runWorkload(options: {
       leftovers: verdict.leftovers,
       seconds: round(seconds, 1),
       ...(kill ? { kill } : {}),
-      ...(digestAt ? { digests: digestVerdict(record, tasks, digestAt.at) } : {}),
+      ...(digestAt ? { digests: { ...digestVerdict(record, tasks, digestAt.at), runs } } : {}),
     };
   } catch (error) {
     keepLogs = true;
@@ -550,7 +599,11 @@ function verify(record: FakesRecord, tasks: Task[]) {
 }
 
 /** Each channel with a task acknowledged before the digest's minute must have exactly one digest. */
-function digestVerdict(record: FakesRecord, tasks: Task[], at: number): NonNullable<MultiRun['digests']> {
+function digestVerdict(
+  record: FakesRecord,
+  tasks: Task[],
+  at: number,
+): Omit<NonNullable<MultiRun['digests']>, 'runs'> {
   const active = new Set(
     tasks.filter((t) => t.ackedAt !== undefined && t.ackedAt < at).map((t) => t.channel),
   );
@@ -601,10 +654,13 @@ export function printMultiInstanceBench(r: MultiInstanceResult): void {
   const d = r.three.digests;
   const k = r.three.kill;
   console.log(
-    `throughput 3 processes / 1: ${r.throughputRatio}; killed process down ${k?.downSeconds ?? '?'} s, healthy again ${k?.restartSeconds ?? '?'} s after its restart; follow-ups ${r.three.followUps}`,
+    `throughput 3 processes / 1: ${r.throughputRatio}; the killed process held ${k?.answersHeld ?? '?'} answers, was down ${k?.downSeconds ?? '?'} s and healthy again ${k?.restartSeconds ?? '?'} s after its restart; follow-ups ${r.three.followUps}`,
   );
+  const runs = Object.entries(d?.runs ?? {})
+    .map(([outcome, n]) => `${outcome} ${n}`)
+    .join(', ');
   console.log(
-    `digests: ${d?.once}/${d?.channelsWithActivity} channels with activity got exactly one; missing ${d?.missing}, duplicated ${d?.duplicated}, in channels without activity ${d?.extra} (target: once each)`,
+    `digests: ${d?.once}/${d?.channelsWithActivity} channels with activity got exactly one; missing ${d?.missing}, duplicated ${d?.duplicated}, in channels without activity ${d?.extra} (target: once each); the instances' digest runs: ${runs || 'none counted'}`,
   );
   console.log(
     `lost ${r.three.lost + r.one.lost}, duplicated ${r.three.duplicated + r.one.duplicated} (target 0 and 0); queue lag = ack → first Slack write for the task\n`,
