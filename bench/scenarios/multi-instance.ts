@@ -449,6 +449,9 @@ export async function runWorkload(options: {
             restartSeconds: round((now() - restartedAt) / 1000, 1),
           };
         });
+        // Awaited after the sending; marked handled now so a failed restart is reported there, not as
+        // an unhandled rejection in the middle of it.
+        restarting.catch(() => {});
       }
       await Promise.all(
         tasks.slice(i, i + WAVE).map(async (task) => {
