@@ -92,6 +92,8 @@ export interface MultiRun {
     extra: number;
     /** The instances' deb_digests_total: `skipped` counts a channel's day another instance had claimed. */
     runs: Record<string, number>;
+    /** Digest runs (any outcome) per instance, in start order. */
+    perInstance: number[];
   };
 }
 
@@ -364,18 +366,24 @@ async function answersHeldBy(databaseUrl: string, pid: number | undefined): Prom
 }
 
 /** The sum over the instances of deb_digests_total, by outcome. */
-async function digestRuns(instances: Instance[]): Promise<Record<string, number>> {
+async function digestRuns(
+  instances: Instance[],
+): Promise<{ runs: Record<string, number>; perInstance: number[] }> {
   const runs: Record<string, number> = {};
+  const perInstance: number[] = [];
   for (const instance of instances) {
+    let mine = 0;
     const text = await fetch(`http://127.0.0.1:${instance.metricsPort}/metrics`).then(
       (r) => r.text(),
       () => '',
     );
     for (const [, outcome, value] of text.matchAll(/^deb_digests_total\{outcome="(\w+)"\} (\d+)/gm)) {
       runs[outcome as string] = (runs[outcome as string] ?? 0) + Number(value);
+      mine += Number(value);
     }
+    perInstance.push(mine);
   }
-  return runs;
+  return { runs, perInstance };
 }
 
 export async function runWorkload(options: {
@@ -503,7 +511,7 @@ export async function runWorkload(options: {
 
     const record = await control<FakesRecord>(fakes, '/record');
     const verdict = verify(record, tasks);
-    const runs = digestAt ? await digestRuns(instances) : {};
+    const runs = digestAt ? await digestRuns(instances) : { runs: {}, perInstance: [] };
     return {
       instances: options.instances,
       tasks: options.tasks,
@@ -518,7 +526,7 @@ export async function runWorkload(options: {
       leftovers: verdict.leftovers,
       seconds: round(seconds, 1),
       ...(kill ? { kill } : {}),
-      ...(digestAt ? { digests: { ...digestVerdict(record, tasks, digestAt.at), runs } } : {}),
+      ...(digestAt ? { digests: { ...digestVerdict(record, tasks, digestAt.at), ...runs } } : {}),
     };
   } catch (error) {
     keepLogs = true;
@@ -606,7 +614,7 @@ function digestVerdict(
   record: FakesRecord,
   tasks: Task[],
   at: number,
-): Omit<NonNullable<MultiRun['digests']>, 'runs'> {
+): Omit<NonNullable<MultiRun['digests']>, 'runs' | 'perInstance'> {
   const active = new Set(
     tasks.filter((t) => t.ackedAt !== undefined && t.ackedAt < at).map((t) => t.channel),
   );
@@ -663,7 +671,7 @@ export function printMultiInstanceBench(r: MultiInstanceResult): void {
     .map(([outcome, n]) => `${outcome} ${n}`)
     .join(', ');
   console.log(
-    `digests: ${d?.once}/${d?.channelsWithActivity} channels with activity got exactly one; missing ${d?.missing}, duplicated ${d?.duplicated}, in channels without activity ${d?.extra} (target: once each); the instances' digest runs: ${runs || 'none counted'}`,
+    `digests: ${d?.once}/${d?.channelsWithActivity} channels with activity got exactly one; missing ${d?.missing}, duplicated ${d?.duplicated}, in channels without activity ${d?.extra} (target: once each); the instances' digest runs: ${runs || 'none counted'} (per instance: ${d?.perInstance.join(', ')})`,
   );
   console.log(
     `lost ${r.three.lost + r.one.lost}, duplicated ${r.three.duplicated + r.one.duplicated} (target 0 and 0); queue lag = ack → first Slack write for the task\n`,
