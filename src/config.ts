@@ -16,6 +16,7 @@ import {
   type DataSourceConfig,
   parseDataSources,
   secretsOfSource,
+  secretsOfUrl,
 } from './core/data-sources/source-config.js';
 import { isValidTimeZone } from './core/digest/schedule.js';
 import { CHILD_RSS_HEADROOM_MB } from './core/sandbox/sandbox.js';
@@ -392,6 +393,8 @@ const configSchema = z
     secrets: [
       ...SECRET_VARIABLES.map((name) => e[name]).filter((v): v is string => typeof v === 'string'),
       ...[...(e.DATA_SOURCES ?? []), ...(e.DATA_SOURCES_FILE ?? [])].flatMap(secretsOfSource),
+      // The store's URL as a whole is secret above; its password alone is too (a driver may quote it).
+      ...(e.DATABASE_URL ? secretsOfUrl(e.DATABASE_URL) : []),
     ],
     /** The Prometheus listener (METRICS_*); undefined when METRICS_PORT is unset (no metrics, prom-client not loaded). */
     metrics:

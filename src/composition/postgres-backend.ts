@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
+import { secretsOfUrl } from '../core/data-sources/source-config.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenCipher } from '../security/token-cipher.js';
+import { StartupError } from '../slack/slack-identity.js';
 import { PostgresAnswerStepStore, PostgresThreadFileStore } from '../store/postgres/answer-files-repos.js';
 import { PostgresAnswerQueue } from '../store/postgres/answer-queue.js';
 import { PostgresAnswerWorker } from '../store/postgres/answer-worker.js';
@@ -57,7 +59,13 @@ export async function openPostgresBackend(
   config: Config,
   logger: Logger,
 ): Promise<StoreBackend> {
-  const database = await openPostgres(settings.url, { poolSize: settings.poolSize });
+  const database = await openPostgres(settings.url, { poolSize: settings.poolSize }).catch(
+    (error: unknown) => {
+      throw new StartupError(
+        `PostgreSQL (DATABASE_URL) could not be opened: ${whyNotOpened(error, settings.url)}`,
+      );
+    },
+  );
   logger.info('database open', { engine: 'postgres', poolSize: settings.poolSize });
   const stores = postgresStores(database, config);
   const pool = database.pool;
@@ -81,4 +89,15 @@ export async function openPostgresBackend(
       }),
     close: () => database.close(),
   };
+}
+
+/**
+ * The driver's reason (refused, unknown host, a failed login, a migration error) with its code, never
+ * the URL or its password (this line is printed on stderr, outside the log redactor).
+ */
+function whyNotOpened(error: unknown, url: string): string {
+  const { code, message } = error as { code?: string; message?: string };
+  let text = `${message ?? String(error)}${code && !message?.includes(code) ? ` (${code})` : ''}`;
+  for (const secret of secretsOfUrl(url)) text = text.split(secret).join('[redacted]');
+  return text;
 }

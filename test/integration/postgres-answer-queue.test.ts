@@ -4,7 +4,12 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/core/jobs/jobs.js';
-import { enqueueAnswer, startAnswerQueue, taskQueueName } from '../../src/store/postgres/answer-queue.js';
+import {
+  enqueueAnswer,
+  PostgresAnswerQueue,
+  startAnswerQueue,
+  taskQueueName,
+} from '../../src/store/postgres/answer-queue.js';
 import { PostgresAnswerWorker } from '../../src/store/postgres/answer-worker.js';
 import { type OpenPostgres, openPostgres } from '../../src/store/postgres/db.js';
 import { PostgresTaskAdmission } from '../../src/store/postgres/task-admission.js';
@@ -183,6 +188,29 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     const retries = await Promise.all([1, 2, 3].map(() => admission.retryFailed('T9', taskId, 'U1')));
     expect(retries.filter(Boolean)).toHaveLength(1);
     expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
+  });
+
+  it('counts queued jobs for /metrics and for idle(): ready ones, their age, and no spent ones', async () => {
+    const queue = new PostgresAnswerQueue(store.db);
+    const before = await queue.stats();
+    const pendingBefore = await queue.pendingCount();
+    await queue.enqueue('T6', 1);
+    await queue.enqueue('T6', 2, { responseUrl: 'https://hooks.example/6' });
+    await queue.enqueue('T6', 2); // joins the waiting job
+    const after = await queue.stats();
+    expect(after.queued - before.queued).toBe(2);
+    expect(after.running).toBe(before.running);
+    expect(after.oldestReadyAgeMs).toBeGreaterThanOrEqual(0);
+    expect((await queue.pendingCount()) - pendingBefore).toBe(2);
+    // A job whose runs are all spent (kept by graphile-worker) is neither pending nor queued.
+    await store.db.execute(
+      sql`update graphile_worker._private_jobs set attempts = max_attempts where key = ${taskQueueName('T6', 1)}`,
+    );
+    expect((await queue.pendingCount()) - pendingBefore).toBe(1);
+    expect((await queue.stats()).queued - before.queued).toBe(1);
+    await store.db.execute(
+      sql`delete from graphile_worker._private_jobs where key = ${taskQueueName('T6', 1)}`,
+    );
   });
 
   it("takes turns between people: a colleague's task runs before the rest of someone's burst", async () => {

@@ -77,9 +77,14 @@ export type DuckDbSourceConfig = Extract<DataSourceConfig, { kind: 'duckdb' }>;
 /** The strings of a source that must never be shown or logged: its URL (and password) or its paths. */
 export function secretsOfSource(source: DataSourceConfig): string[] {
   if (source.kind === 'duckdb') return Object.values(source.paths);
-  const found = [source.url];
+  return secretsOfUrl(source.url);
+}
+
+/** A database URL and its password (as written and decoded): never shown or logged. */
+export function secretsOfUrl(url: string): string[] {
+  const found = [url];
   try {
-    const password = new URL(source.url).password;
+    const password = new URL(url).password;
     if (password) found.push(password, decodeURIComponent(password));
   } catch {
     // The schema only checked the prefix; the URL stays secret as a whole.
