@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_SECRETS } from '../test/support/harness.js';
@@ -23,6 +23,8 @@ export interface BotProcess {
   /** Resident memory now, and its peak so far (VmRSS / VmHWM), in MB. */
   memoryMb(): { rss: number; peak: number };
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill: no drain, nothing handed back. Resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 /** Runs the built bot (`node dist/main.js`) against the given fakes, and waits until it is healthy. */
@@ -31,8 +33,15 @@ export async function startBotProcess(options: {
   slackApiUrl: string;
   anthropicUrl: string;
   env?: Record<string, string>;
+  /** The port to listen on (a restart on the same port); a random one by default. */
+  port?: number;
+  /** Where its stdout and stderr go (appended); nowhere by default. */
+  logFile?: string;
+  /** How long to wait for /healthz to answer 200 (default 20 s). */
+  healthTimeoutMs?: number;
 }): Promise<BotProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = options.port ?? 20_000 + Math.floor(Math.random() * 20_000);
+  const log = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
     cwd: options.cwd,
     env: {
@@ -48,10 +57,17 @@ export async function startBotProcess(options: {
       LOG_LEVEL: 'warn',
       ...options.env,
     },
-    stdio: 'ignore',
+    stdio: log === undefined ? 'ignore' : ['ignore', log, log],
   });
+  if (log !== undefined) closeSync(log);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(`${url}/healthz`);
+  try {
+    await waitHealthy(`${url}/healthz`, options.healthTimeoutMs ?? 20_000, exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     child,
     url,
@@ -62,14 +78,24 @@ export async function startBotProcess(options: {
       return { rss: mb('VmRSS'), peak: mb('VmHWM') };
     },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
 
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+async function waitHealthy(url: string, timeoutMs: number, exited: Promise<void>): Promise<void> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error('the bot exited before it became healthy');
     const ok = await fetch(url).then(
       (r) => r.status === 200,
       () => false,
