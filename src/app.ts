@@ -46,6 +46,8 @@ export interface AppTuning {
   slackThreadPaging?: ThreadPaging;
   /** Run the daily digest scheduler (default true; tests that do not test digests turn it off). */
   digestScheduler?: boolean;
+  /** OAuth install: how often each instance reads the installed workspaces again for digests (default 60 s). */
+  installSyncMs?: number;
   /** Adopted data-quality checks: how often due slots are looked for, and the clock they are read by. */
   checkScheduler?: { tickMs?: number; now?: () => Date };
   /** Socket Mode: pong timeout and reconnect delay (default: the SDK's 5 s). */

@@ -64,7 +64,7 @@ export function buildBackgroundWork(
     ? undefined
     : teamId !== undefined
       ? new DigestScheduler(services, teamId, track)
-      : new WorkspaceDigestSchedulers(services, workspaces, installedTeams, track);
+      : new WorkspaceDigestSchedulers(services, workspaces, installedTeams, track, tuning.installSyncMs);
   // Its clock is services.checkClock (tuning.checkScheduler.now in tests).
   const checks = new CheckScheduler(services, {
     ...(tuning.checkScheduler?.tickMs ? { tickMs: tuning.checkScheduler.tickMs } : {}),

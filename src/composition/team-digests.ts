@@ -25,25 +25,37 @@ class WorkspaceDigestScheduler extends DigestScheduler {
 /**
  * The daily digests with the OAuth install: one scheduler per installed workspace, added on install,
  * dropped on uninstall. `refresh` (after `digest at/on/off`) refreshes the current workspace's.
+ *
+ * With several instances an install or uninstall reaches only the instance that handled it, so each
+ * instance also reads the installed workspaces again every `syncEveryMs` (a minute): every instance
+ * schedules every workspace (each digest is claimed in the database before it is posted, so once).
  */
 export class WorkspaceDigestSchedulers {
   private readonly schedulers = new Map<string, DigestScheduler>();
   private started = false;
+  private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: DigestDeps,
     private readonly workspaces: WorkspaceClients,
     private readonly installedTeams: () => Promise<string[]>,
     private readonly track: (name: string, work: Promise<void>) => void,
+    private readonly syncEveryMs = 60_000,
   ) {}
 
   async start(): Promise<void> {
     this.started = true;
-    const adding = this.installedTeams().then(async (teams) => {
-      for (const teamId of teams) await this.add(teamId);
-    });
     // Tracked, so a digest missed while the bot was down is part of "idle" (and of a graceful stop).
-    this.track('digests', adding);
+    this.track('digests', this.sync());
+    this.syncTimer = setInterval(() => this.track('digests', this.sync()), this.syncEveryMs);
+    this.syncTimer.unref();
+  }
+
+  /** Schedules the workspaces installed since (through any instance), drops the ones uninstalled. */
+  private async sync(): Promise<void> {
+    const teams = new Set(await this.installedTeams());
+    for (const teamId of teams) await this.add(teamId);
+    for (const teamId of [...this.schedulers.keys()]) if (!teams.has(teamId)) this.remove(teamId);
   }
 
   async add(teamId: string): Promise<void> {
@@ -68,6 +80,7 @@ export class WorkspaceDigestSchedulers {
 
   stop(): void {
     this.started = false;
+    if (this.syncTimer) clearInterval(this.syncTimer);
     for (const scheduler of this.schedulers.values()) scheduler.stop();
     this.schedulers.clear();
   }

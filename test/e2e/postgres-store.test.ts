@@ -333,4 +333,46 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
     await h.app.idle();
     expect(h.anthropic.requests.some((r) => JSON.stringify(r).includes('another alpha task'))).toBe(false);
   });
+
+  it('an instance schedules the digests of a workspace installed through another instance', async () => {
+    // A zone where it is now about 12:xx, with the digest due at 11:00 local: already passed today.
+    const offset = 12 - new Date().getUTCHours();
+    const zone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    h = await startHarness({
+      store: 'postgres',
+      // Instance 1 handles the install and runs no digests; the peer, running before it, does.
+      tuning: { digestScheduler: false },
+      env: {
+        SLACK_BOT_TOKEN: '',
+        SLACK_CLIENT_ID: FAKE_APP.clientId,
+        SLACK_CLIENT_SECRET: FAKE_APP.clientSecret,
+        SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        DIGEST_TIME: '11:00',
+        DIGEST_TIMEZONE: zone,
+      },
+    });
+    const peer = await h.startPeer({ digestScheduler: true, installSyncMs: 100 });
+    // A day's work in Alpha's channel, three hours ago (before today's 11:00).
+    const earlier = Date.now() - 3 * 3_600_000;
+    await h.sql(
+      `insert into tasks (team_id, channel_id, requester_id, source, text, title, status, created_at, updated_at, completed_at)
+       values (?, 'C0ALPHA01', 'U0ANAALPH', 'command', 'design the alpha ledger', 'alpha ledger', 'done', ?, ?, ?)`,
+      ALPHA.teamId,
+      earlier,
+      earlier,
+      earlier,
+    );
+    h.slack.addChannel('C0ALPHA01', { team: ALPHA.teamId, name: 'alpha-data' });
+    h.slack.addUser({ id: 'U0ANAALPH', team_id: ALPHA.teamId });
+    await install(ALPHA, 'U0ANAALPH');
+    const digests = () =>
+      h.slack.messages.filter(
+        (m) => m.channel === 'C0ALPHA01' && !m.thread_ts && /\*1\* asked/.test(m.text ?? ''),
+      );
+    // The peer learns of the install from the database and posts the missed digest, once.
+    await until(() => digests().length > 0, 10_000);
+    await peer.idle();
+    expect(digests()).toHaveLength(1);
+  });
 });

@@ -44,7 +44,7 @@ export interface Harness {
   /** Stops the app without waiting for its work (as a crash would) and starts a new one on the same database. */
   restart(): Promise<void>;
   /** A second, live instance of the bot on the same database (as a second process would be); closed with the harness. */
-  startPeer(): Promise<RunningApp>;
+  startPeer(tuning?: AppTuning): Promise<RunningApp>;
   close(): Promise<void>;
 }
 
@@ -151,8 +151,8 @@ export async function startHarness(
       await harness.app.stop({ graceMs: 0 });
       harness.app = await startApp(config, logger, tuning);
     },
-    async startPeer() {
-      const peer = await startApp(config, logger, tuning);
+    async startPeer(peerTuning = {}) {
+      const peer = await startApp(config, logger, { ...tuning, ...peerTuning });
       peers.push(peer);
       return peer;
     },
