@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Runner, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
-import { type AbortReason, abortReason, errorSummary, JobAbortedError } from '../../core/errors.js';
+import { type AbortReason, errorSummary } from '../../core/errors.js';
 import { checkBeforeSlackCalls } from '../../core/jobs/abortable-slack.js';
 import type { AnswerWorker } from '../../core/jobs/answer-worker.js';
 import type { Job } from '../../core/jobs/jobs.js';
@@ -15,6 +15,7 @@ import {
   type WorkerIdentity,
 } from '../../core/jobs/worker-process.js';
 import type { Logger } from '../../core/logger.js';
+import { handBack, settleRun } from './answer-hand-back.js';
 import { startAnswerQueue, taskQueueName } from './answer-queue.js';
 import type { PgDb } from './db.js';
 import { answerQueueWorkers, answerStops, workers } from './schema.js';
@@ -257,71 +258,12 @@ export class PostgresAnswerWorker implements AnswerWorker {
             lt(answerStops.requestedAt, startedAt - this.timing.heartbeatMs),
           ),
         );
-      await this.settle(job, controller.signal, this.options.handle(job, controller.signal));
+      await settleRun(this.options.handle(job, controller.signal), controller.signal, () =>
+        handBack(this.db, job.id, this.queueIds, this.options.logger),
+      );
     } finally {
       queueSignal.removeEventListener('abort', onQueueAbort);
       if (this.running.get(key) === controller) this.running.delete(key);
-    }
-  }
-
-  /**
-   * What graphile-worker is told about a run, by why it ended (the SQLite JobWorker's rules):
-   * - it finished, or a Stop ended it (the task ended itself): completed;
-   * - it was cut short (shutdown, or taken over): never completed, which would delete a job that is
-   *   unfinished or already another instance's; handed back instead (see handBack), then reported as
-   *   aborted, which graphile-worker's fail step ignores for a job no longer locked by this process;
-   * - it failed on its own: thrown, so graphile-worker retries it with backoff.
-   */
-  private async settle(job: Job, signal: AbortSignal, run: Promise<void>): Promise<void> {
-    let failure: unknown;
-    let failed = false;
-    try {
-      await run;
-    } catch (error) {
-      failed = true;
-      failure = error;
-    }
-    const reason = abortReason(signal);
-    if (reason && reason.kind !== 'stopped') {
-      await this.handBack(job);
-      throw new JobAbortedError(reason);
-    }
-    // Stopped: the Stop's own abort is the task ending; any other failure (a ping after a finished
-    // answer) is retried like any failure.
-    if (failed && !(reason?.kind === 'stopped' && failure instanceof JobAbortedError)) throw failure;
-  }
-
-  /**
-   * A run cut short goes back to the queue at once, its attempt not counted (a rolling restart must not
-   * use up a task's runs or wait out a backoff). Only while this process still holds it: a job taken
-   * over is left to its new holder. A job a reply superseded during the run (graphile-worker cleared
-   * its key and queued a new one) is deleted: the new job answers the task.
-   */
-  private async handBack(job: Job): Promise<void> {
-    if (this.queueIds.length === 0) return;
-    const ours = sql.join(
-      this.queueIds.map((id) => sql`${id}`),
-      sql`, `,
-    );
-    try {
-      await this.db.execute(sql`
-        with superseded as (
-          delete from graphile_worker._private_jobs
-           where id = ${job.id} and locked_by in (${ours}) and key is null
-          returning job_queue_id),
-        returned as (
-          update graphile_worker._private_jobs
-             set locked_by = null, locked_at = null, run_at = now(), attempts = greatest(attempts - 1, 0)
-           where id = ${job.id} and locked_by in (${ours}) and key is not null
-          returning job_queue_id)
-        update graphile_worker._private_job_queues q set locked_by = null, locked_at = null
-          where q.locked_by in (${ours})
-            and q.id in (select job_queue_id from superseded union all select job_queue_id from returned)`);
-    } catch (error) {
-      // Left locked: graphile-worker's fail step backs it off, or a takeover frees it.
-      this.options.logger.warn('could not hand an unfinished answer back to the queue', {
-        error: errorSummary(error),
-      });
     }
   }
 
