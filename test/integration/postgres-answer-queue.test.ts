@@ -478,4 +478,59 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       await broken.stop(0);
     }
   });
+
+  it("judges other instances' heartbeats on the database's clock: a host clock ten minutes ahead takes over no live process, only a silent one", async () => {
+    const key = taskQueueName('T8', 1);
+    await store.db.transaction((tx) => enqueueAnswer(tx, 'T8', 1));
+    // Another instance, on another host, holds the answer and beat a moment ago (database time).
+    await store.db.execute(sql`
+      insert into workers (id, host, pid, process_started_at, pid_namespace, boot_id, heartbeat_at)
+      values ('worker-ghost', 'other-host', 4242, 1, null, null,
+              (extract(epoch from clock_timestamp()) * 1000)::bigint - 500)`);
+    await store.db.execute(
+      sql`insert into answer_queue_workers (worker_id, process_id) values ('pool-ghost', 'worker-ghost')`,
+    );
+    await store.db.execute(sql`
+      update graphile_worker._private_jobs set locked_by = 'pool-ghost', locked_at = now(), attempts = 1
+       where key = ${key}`);
+    await store.db.execute(sql`
+      update graphile_worker._private_job_queues set locked_by = 'pool-ghost', locked_at = now()
+       where queue_name = ${key}`);
+    const answered: Job[] = [];
+    const skewed = new PostgresAnswerWorker(store.db, {
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      leaseMs: 3_000,
+      giveUp: async () => {},
+      logger: quietLogger,
+      handle: async (job) => {
+        if (job.teamId === 'T8') answered.push(job);
+      },
+      now: () => Date.now() + 10 * 60_000,
+    });
+    const beats = async () =>
+      (
+        await store.db.execute<{ at: number }>(
+          sql`select heartbeat_at::float8 as at from workers where id = ${skewed.id}`,
+        )
+      ).rows[0]?.at;
+    await skewed.start();
+    try {
+      // Three beats later the live process still holds its answer (on this host's clock it looked ten
+      // minutes silent).
+      for (let n = 0; n < 3; n++) {
+        const before = await beats();
+        await until(async () => (await beats()) !== before, 10_000);
+      }
+      expect(await jobRow(key)).toEqual([{ attempts: 1, locked: true, due: true }]);
+      expect(answered).toEqual([]);
+      // Now it goes silent for longer than the stale time (database time): taken over and answered.
+      await store.db.execute(sql`
+        update workers set heartbeat_at = (extract(epoch from clock_timestamp()) * 1000)::bigint - 10000
+         where id = 'worker-ghost'`);
+      await until(() => answered.length === 1, 15_000);
+    } finally {
+      await skewed.stop(0);
+    }
+  }, 40_000);
 });

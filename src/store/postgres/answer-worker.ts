@@ -269,23 +269,30 @@ export class PostgresAnswerWorker implements AnswerWorker {
 
   /** Beats, fences itself if it could not beat for too long, takes over the dead, and applies stops. */
   private async beat(): Promise<void> {
-    const now = this.now();
+    const startedAt = this.now();
     try {
-      const beaten = await this.db
+      // The database's clock, not this host's: every instance compares beats on the same clock.
+      const dbNow = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+      let [beaten] = await this.db
         .update(workers)
-        .set({ heartbeatAt: now })
+        .set({ heartbeatAt: dbNow })
         .where(eq(workers.id, this.id))
-        .returning({ id: workers.id });
-      if (beaten.length === 0) {
+        .returning({ at: workers.heartbeatAt });
+      if (!beaten) {
         // Our row is gone after we registered: another process judged us dead and took our answers.
         if (this.registered) this.abortAll('lease_lost');
-        await this.db.insert(workers).values({ id: this.id, ...this.identity, heartbeatAt: now });
+        [beaten] = await this.db
+          .insert(workers)
+          .values({ id: this.id, ...this.identity, heartbeatAt: dbNow })
+          .returning({ at: workers.heartbeatAt });
         await this.recordQueueIds();
         this.registered = true;
       }
-      this.lastBeatAt = now;
+      // The fence counts on this host's clock from before the beat was written: it fires before any
+      // other instance, reading the database's clock, can count this beat as stale.
+      this.lastBeatAt = startedAt;
       this.armFence();
-      await this.takeOverDeadProcesses(now);
+      await this.takeOverDeadProcesses(beaten?.at ?? startedAt);
       await this.applyStops();
     } catch (error) {
       this.options.logger.warn('could not record the answer worker heartbeat', {
@@ -298,7 +305,6 @@ export class PostgresAnswerWorker implements AnswerWorker {
    * Others may take this process's answers once its heartbeat is `staleMs` old: unless a beat
    * succeeds before then, they are aborted half a beat earlier, whatever a stuck beat is doing.
    */
-  /** Half a beat before others may count this process gone: its answers stop writing first. */
   private get fenceAfterMs(): number {
     return this.timing.staleMs - this.timing.heartbeatMs / 2;
   }
@@ -323,10 +329,9 @@ export class PostgresAnswerWorker implements AnswerWorker {
         this.timing.staleMs,
         this.options.pidRuns ?? pidRuns,
       );
+      // Dead (its pid gone, here), or silent for `staleMs` on the database's clock (another host, a
+      // frozen process): its own fence stopped its answers half a beat before that.
       if (liveness === 'alive') continue;
-      // Silent but maybe alive (another host): its fence aborts its answers after `staleMs` by its own
-      // clock; waiting as long again leaves room for clocks that disagree.
-      if (liveness === 'stale' && now - other.heartbeatAt <= 2 * this.timing.staleMs) continue;
       const unlocked = await this.forget(other.id, true);
       this.options.logger.info('took over the answers of a bot process that died or went silent', {
         worker: other.id,
