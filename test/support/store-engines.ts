@@ -88,6 +88,8 @@ export async function resetStore(engine: StoreEngine): Promise<void> {
   );
   const list = tables.rows.map((row) => `"${row.name}"`).join(', ');
   await db.execute(sql.raw(`truncate ${list} restart identity cascade`));
+  // The answer queue's jobs (graphile-worker's schema, on every PostgreSQL engine here).
+  await db.execute(sql`truncate graphile_worker._private_jobs, graphile_worker._private_job_queues`);
 }
 
 /** Runs a statement written in the SQL both stores speak (seeding a test's rows). */

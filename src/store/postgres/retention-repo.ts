@@ -107,7 +107,8 @@ export class PostgresRetentionStore implements RetentionStore {
 }
 
 /**
- * Idle: not updated, no turn added, nothing queued or running since the cutoff, and no one still
+ * Idle: not updated, no turn added, nothing queued or running since the cutoff (its answer job, in
+ * graphile-worker's queue: see answer-queue.ts for the key), and no one still
  * working on its collaboration requests (a request not yet done keeps its task however old; once
  * done, the task is pruned RETENTION_DAYS after that). Same rule as SQLite's.
  */
@@ -115,7 +116,8 @@ function idleTasks(teamId: string, cutoffMs: number): SQL {
   return sql`tasks.team_id = ${teamId} and tasks.updated_at < ${cutoffMs}
     and not exists (select 1 from turns where turns.team_id = tasks.team_id and turns.task_id = tasks.id
                       and turns.created_at >= ${cutoffMs})
-    and not exists (select 1 from jobs where jobs.team_id = tasks.team_id and jobs.task_id = tasks.id)
+    and not exists (select 1 from graphile_worker._private_jobs queued
+                      where queued.key = 'task:' || tasks.team_id || ':' || tasks.id)
     and not exists (select 1 from collaboration_requests r
                       where r.team_id = tasks.team_id and r.task_id = tasks.id
                         and (r.status <> 'done' or coalesce(r.done_at, 0) >= ${cutoffMs}))`;
