@@ -514,6 +514,13 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
           sql`select heartbeat_at::float8 as at from workers where id = ${skewed.id}`,
         )
       ).rows[0]?.at;
+    // The other instance is alive: it beats (database time) twice a second until it goes silent below.
+    const ghostBeats = setInterval(() => {
+      void store.db
+        .execute(sql`update workers set heartbeat_at = (extract(epoch from clock_timestamp()) * 1000)::bigint
+                      where id = 'worker-ghost'`)
+        .catch(() => {});
+    }, 500);
     await skewed.start();
     try {
       // Three beats later the live process still holds its answer (on this host's clock it looked ten
@@ -525,11 +532,13 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       expect(await jobRow(key)).toEqual([{ attempts: 1, locked: true, due: true }]);
       expect(answered).toEqual([]);
       // Now it goes silent for longer than the stale time (database time): taken over and answered.
+      clearInterval(ghostBeats);
       await store.db.execute(sql`
         update workers set heartbeat_at = (extract(epoch from clock_timestamp()) * 1000)::bigint - 10000
          where id = 'worker-ghost'`);
       await until(() => answered.length === 1, 15_000);
     } finally {
+      clearInterval(ghostBeats);
       await skewed.stop(0);
     }
   }, 40_000);
