@@ -309,9 +309,11 @@ export class PostgresAnswerWorker implements AnswerWorker {
     return this.timing.staleMs - this.timing.heartbeatMs / 2;
   }
 
+  /** Counted from when the beat began (a slow write must not push the fence past others' judgement). */
   private armFence(): void {
     if (this.fence) clearTimeout(this.fence);
-    this.fence = setTimeout(() => this.abortAll('lease_lost'), this.fenceAfterMs);
+    const left = Math.max(0, this.lastBeatAt + this.fenceAfterMs - this.now());
+    this.fence = setTimeout(() => this.abortAll('lease_lost'), left);
     this.fence.unref();
   }
 
