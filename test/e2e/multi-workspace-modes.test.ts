@@ -1,38 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { teamScopedTables } from '../../src/store/workspace-purge.js';
-import { FAKE_APP, type FakeWorkspace } from '../support/fake-slack/workspaces.js';
+import type { FakeWorkspace } from '../support/fake-slack/workspaces.js';
 import { FAKE_APP_TOKEN } from '../support/fake-socket-mode/index.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
+import {
+  installWorkspace as install,
+  OAUTH_ENV,
+  fakeWorkspace as workspace,
+} from '../support/oauth-install.js';
 import { eventEnvelope, postSigned, slashCommandBody } from '../support/slack-signing.js';
-
-const OAUTH_ENV = () => ({
-  SLACK_BOT_TOKEN: '',
-  SLACK_CLIENT_ID: FAKE_APP.clientId,
-  SLACK_CLIENT_SECRET: FAKE_APP.clientSecret,
-  SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-});
-
-const workspace = (name: string): FakeWorkspace => ({
-  teamId: `T0${name.toUpperCase()}01`,
-  teamName: name,
-  botUserId: `U0BOT${name.toUpperCase()}`,
-  botId: `B0BOT${name.toUpperCase()}`,
-  url: `https://${name}.slack.com/`,
-});
-
-/** Add to Slack, approve in `ws`, follow the redirect with the state cookie (as a browser does). */
-async function install(h: Harness, ws: FakeWorkspace, installer: string): Promise<void> {
-  const page = await fetch(`${h.app.url}/slack/install`);
-  const state = /slack-app-oauth-state=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1] ?? '';
-  const code = h.slack.workspaces.approveInstall(ws, installer);
-  const done = await fetch(`${h.app.url}/slack/oauth_redirect?code=${code}&state=${state}`, {
-    headers: { cookie: `slack-app-oauth-state=${state}` },
-  });
-  expect(done.status).toBe(200);
-}
 
 const countOf = (h: Harness, table: string, teamId: string) =>
   (h.query(`select count(*) as n from "${table}" where team_id = ?`, teamId)[0] as { n: number }).n;

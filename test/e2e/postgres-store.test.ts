@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEngineeringAnswer, textReply } from '../support/fake-anthropic.js';
-import { FAKE_APP, type FakeWorkspace } from '../support/fake-slack/workspaces.js';
+import type { FakeWorkspace } from '../support/fake-slack/workspaces.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { type Harness, startHarness, TEST_SECRETS } from '../support/harness.js';
+import { fakeWorkspace, installWorkspace, OAUTH_ENV } from '../support/oauth-install.js';
 import { blockActionsBody, eventEnvelope, postSigned } from '../support/slack-signing.js';
 import { until } from '../support/wait.js';
 
@@ -205,20 +205,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the bot on PostgreSQL (DATABASE
   });
 });
 
-const ALPHA: FakeWorkspace = {
-  teamId: 'T0ALPHA01',
-  teamName: 'Alpha',
-  botUserId: 'U0BOTALPH',
-  botId: 'B0BOTALPH',
-  url: 'https://alpha.slack.com/',
-};
-const BRAVO: FakeWorkspace = {
-  teamId: 'T0BRAVO01',
-  teamName: 'Bravo',
-  botUserId: 'U0BOTBRAV',
-  botId: 'B0BOTBRAV',
-  url: 'https://bravo.slack.com/',
-};
+const ALPHA = fakeWorkspace('alpha');
+const BRAVO = fakeWorkspace('bravo');
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', () => {
   let h: Harness;
@@ -226,26 +214,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
     await h?.close();
   });
 
-  async function install(workspace: FakeWorkspace, installer: string): Promise<void> {
-    const page = await fetch(`${h.app.url}/slack/install`);
-    const state = /slack-app-oauth-state=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1] ?? '';
-    const code = h.slack.workspaces.approveInstall(workspace, installer);
-    const done = await fetch(`${h.app.url}/slack/oauth_redirect?code=${code}&state=${state}`, {
-      headers: { cookie: `slack-app-oauth-state=${state}` },
-    });
-    expect(done.status).toBe(200);
-  }
+  const install = (ws: FakeWorkspace, installer: string) => installWorkspace(h, ws, installer);
 
   it('answers each with its own token, and an uninstall deletes only that workspace', async () => {
     h = await startHarness({
       store: 'postgres',
       env: {
         MAX_CONCURRENT_GENERATIONS: '1',
-        SLACK_BOT_TOKEN: '',
-        SLACK_CLIENT_ID: FAKE_APP.clientId,
-        SLACK_CLIENT_SECRET: FAKE_APP.clientSecret,
-        SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...OAUTH_ENV(),
       },
     });
     h.slack.addChannel('C0ALPHA01', { team: ALPHA.teamId, name: 'alpha-data' });
@@ -343,11 +319,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two workspaces on PostgreSQL', 
       // Instance 1 handles the install and runs no digests; the peer, running before it, does.
       tuning: { digestScheduler: false },
       env: {
-        SLACK_BOT_TOKEN: '',
-        SLACK_CLIENT_ID: FAKE_APP.clientId,
-        SLACK_CLIENT_SECRET: FAKE_APP.clientSecret,
-        SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...OAUTH_ENV(),
         DIGEST_TIME: '11:00',
         DIGEST_TIMEZONE: zone,
       },
