@@ -5,6 +5,12 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export type LogSink = (line: string) => void;
 
+/** Blanks every configured secret (six characters or more) in a text: log lines, and what main prints. */
+export function redactor(secrets: readonly (string | undefined)[] = []): (text: string) => string {
+  const known = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  return (text) => known.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+}
+
 /**
  * Structured JSON logs, one object per line. Every line passes through a redactor that blanks the
  * configured secrets (tokens, signing secret, API key) wherever they appear, so a careless field or
@@ -16,10 +22,8 @@ export function createLogger(options: {
   sink?: LogSink;
   fields?: Record<string, unknown>;
 }): Logger {
-  const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  const redact = redactor(options.secrets);
   const sink = options.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const redact = (line: string) =>
-    secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), line);
   const threshold = ORDER[options.level];
 
   const make = (bound: Record<string, unknown>): Logger => {

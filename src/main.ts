@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { StartupError, startApp } from './app.js';
 import { formatConfigProblems, parseConfig } from './config.js';
 import { errorSummary } from './core/errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, redactor } from './logger.js';
 
 /** Entry point: read .env and the environment, start the bot, stop gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   } catch (error) {
     const message = error instanceof StartupError ? error.message : `Start-up failed: ${errorSummary(error)}`;
     logger.error(message);
-    process.stderr.write(`data-engineer-bot cannot start: ${message}\n`);
+    // Past the logger, so through its redactor here: a driver's message may quote a secret.
+    process.stderr.write(`data-engineer-bot cannot start: ${redactor(config.secrets)(message)}\n`);
     process.exit(1);
   }
   let stopping = false;

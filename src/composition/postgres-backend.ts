@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { secretsOfUrl } from '../core/data-sources/source-config.js';
 import { UsageLimits } from '../core/limits/limits.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenCipher } from '../security/token-cipher.js';
@@ -61,9 +60,7 @@ export async function openPostgresBackend(
 ): Promise<StoreBackend> {
   const database = await openPostgres(settings.url, { poolSize: settings.poolSize }).catch(
     (error: unknown) => {
-      throw new StartupError(
-        `PostgreSQL (DATABASE_URL) could not be opened: ${whyNotOpened(error, settings.url)}`,
-      );
+      throw new StartupError(`PostgreSQL (DATABASE_URL) could not be opened: ${whyNotOpened(error)}`);
     },
   );
   logger.info('database open', { engine: 'postgres', poolSize: settings.poolSize });
@@ -92,13 +89,8 @@ export async function openPostgresBackend(
   };
 }
 
-/**
- * The driver's reason (refused, unknown host, a failed login, a migration error) with its code, never
- * the URL or its password (this line is printed on stderr, outside the log redactor).
- */
-function whyNotOpened(error: unknown, url: string): string {
+/** The driver's reason (refused, unknown host, a failed login, a migration error) with its code. */
+function whyNotOpened(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
-  let text = `${message ?? String(error)}${code && !message?.includes(code) ? ` (${code})` : ''}`;
-  for (const secret of secretsOfUrl(url)) text = text.split(secret).join('[redacted]');
-  return text;
+  return `${message ?? String(error)}${code && !message?.includes(code) ? ` (${code})` : ''}`;
 }

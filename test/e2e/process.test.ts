@@ -60,6 +60,25 @@ describe('the bot process', () => {
     expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   });
 
+  it('with a DATABASE_URL nothing answers, prints one line naming it (no password, no stack) and exits non-zero', async () => {
+    const child = runBot(scratch(), {
+      SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
+      SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
+      ANTHROPIC_API_KEY: TEST_SECRETS.apiKey,
+      // Port 9 (discard) on loopback: refused.
+      DATABASE_URL: 'postgres://bot:pw-never-printed-9931@127.0.0.1:9/deb',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    children.push(child);
+    const { out, exit } = collect(child);
+    expect(await exit).toBe(1);
+    const text = out();
+    expect(text).toContain('cannot start: PostgreSQL (DATABASE_URL) could not be opened');
+    expect(text).not.toContain('pw-never-printed-9931');
+    expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
   it('serves /healthz once migrated and authenticated, and exits 0 on SIGTERM', async () => {
     const slack = await startFakeSlack();
     const anthropic = await startFakeAnthropic();
