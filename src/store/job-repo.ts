@@ -12,6 +12,11 @@ interface JobRowRaw {
   run_at: number;
 }
 
+/** A job's payload column: null when there is nothing in it. */
+function payloadText(payload: JobPayload): string | null {
+  return Object.keys(payload).length > 0 ? JSON.stringify(payload) : null;
+}
+
 function toJob(row: JobRowRaw): Job {
   return {
     id: row.id,
@@ -37,13 +42,7 @@ export class SqliteJobQueue implements JobQueue {
 
   /** The first job of a task just created in the caller's transaction: no waiting job can exist yet. */
   enqueueNew(teamId: string, taskId: number, payload: JobPayload = {}): void {
-    const hasPayload = Object.keys(payload).length > 0;
-    this.q.insert.run({
-      teamId,
-      taskId,
-      payload: hasPayload ? JSON.stringify(payload) : null,
-      now: Date.now(),
-    });
+    this.q.insert.run(teamId, taskId, payloadText(payload), Date.now());
   }
 
   async enqueue(teamId: string, taskId: number, payload: JobPayload = {}): Promise<void> {
@@ -55,13 +54,7 @@ export class SqliteJobQueue implements JobQueue {
     this.sqlite
       .transaction(() => {
         if (this.q.waiting.get(taskId)) return;
-        const hasPayload = Object.keys(payload).length > 0;
-        this.q.insert.run({
-          teamId,
-          taskId,
-          payload: hasPayload ? JSON.stringify(payload) : null,
-          now: Date.now(),
-        });
+        this.q.insert.run(teamId, taskId, payloadText(payload), Date.now());
       })
       .immediate();
   }

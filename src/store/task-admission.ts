@@ -64,25 +64,25 @@ export class SqliteTaskAdmission implements TaskAdmission {
    */
   private insertOnce({ input, delivery, job }: Creation): Admitted {
     const seen = recordDelivery(this.statements, input.teamId, delivery);
-    if (!seen) {
+    if (seen === undefined) {
       const earlier = this.findDeliveredTask(input.teamId, delivery);
       if (earlier) return { task: earlier, created: false };
       throw new Error('delivery was recorded without a task');
     }
     const perHour = this.userTasksPerHour;
     if (perHour > 0) {
-      const hit = this.statements.limitHitAt.get({
-        teamId: input.teamId,
-        userId: input.requesterId,
-        since: Date.now() - HOUR_MS,
-        offset: perHour - 1,
-      });
-      if (hit) {
-        this.statements.forgetDelivery.run({ teamId: input.teamId, id: seen.id });
-        return { refused: { limit: perHour, retryAt: hit.at + HOUR_MS } };
+      const hitAt = this.statements.limitHitAt.get(
+        input.teamId,
+        input.requesterId,
+        Date.now() - HOUR_MS,
+        perHour - 1,
+      );
+      if (hitAt !== undefined) {
+        this.statements.forgetDelivery.run(input.teamId, seen);
+        return { refused: { limit: perHour, retryAt: hitAt + HOUR_MS } };
       }
     }
-    const task = insertTask(this.statements, input, seen.id);
+    const task = insertTask(this.statements, input, seen);
     this.admit(input.teamId, input.requesterId);
     this.jobs.enqueueNew(input.teamId, task.id, job);
     return { task, created: true };
@@ -164,6 +164,6 @@ export class SqliteTaskAdmission implements TaskAdmission {
    * a row deleting the message in Slack never removes (see `admissions` in schema.ts).
    */
   private admit(teamId: string, userId: string): void {
-    this.statements.insertAdmission.run({ teamId, userId, at: Date.now() });
+    this.statements.insertAdmission.run(teamId, userId, Date.now());
   }
 }

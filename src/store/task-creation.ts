@@ -8,101 +8,90 @@ export type Creation = { input: NewTask; delivery: DeliveryKey; job: JobPayload 
 
 /**
  * The statements of a task's creation, plain SQL prepared once per connection. They run on the ack
- * path, up to hundreds per group commit: drizzle's prepared queries (parameter mapping, `RETURNING *`
- * mapped into a row object) cost about as much again as SQLite's own work here, so only the task's id
- * comes back and the Task is built from what was inserted (every other column has its default).
+ * path, up to hundreds per group commit, so each is as cheap as better-sqlite3 allows: positional
+ * parameters (binding named ones looks each name up on an object, about doubling the cost of these
+ * small statements) and `run()`'s lastInsertRowid instead of `RETURNING` (no row object per insert);
+ * drizzle's prepared queries would cost about as much again as SQLite's own work here. The Task is
+ * built from what was inserted (every other column has its default). Measured here, 200 creations per
+ * transaction: 48 µs per task with named parameters and RETURNING, 23–31 µs like this.
  */
 export function creationStatements(sqlite: Database.Database) {
   return {
-    recordDelivery: sqlite.prepare<DeliveryRow, { id: number }>(
-      `insert into events_seen (team_id, delivery_id, channel_id, message_ts)
-       values (@teamId, @deliveryId, @channelId, @messageTs)
-       on conflict do nothing returning id`,
+    /** Does nothing (no change) when this delivery was recorded before. */
+    recordDelivery: sqlite.prepare<
+      [teamId: string, deliveryId: string | null, channelId: string | null, messageTs: string | null]
+    >(
+      `insert into events_seen (team_id, delivery_id, channel_id, message_ts) values (?, ?, ?, ?)
+       on conflict do nothing`,
     ),
-    insertTask: sqlite.prepare<TaskRowIn, { id: number }>(
+    insertTask: sqlite.prepare<
+      [
+        teamId: string,
+        channelId: string,
+        requesterId: string,
+        source: string,
+        text: string,
+        title: string,
+        threadTs: string | null,
+      ]
+    >(
       `insert into tasks (team_id, channel_id, requester_id, source, text, title, thread_ts)
-       values (@teamId, @channelId, @requesterId, @source, @text, @title, @threadTs)
-       returning id`,
+       values (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    linkDelivery: sqlite.prepare<{ teamId: string; id: number; taskId: number }>(
-      'update events_seen set task_id = @taskId where team_id = @teamId and id = @id',
+    linkDelivery: sqlite.prepare<[taskId: number, teamId: string, id: number]>(
+      'update events_seen set task_id = ? where team_id = ? and id = ?',
     ),
-    insertFirstTurn: sqlite.prepare<TurnRowIn>(
-      `insert into turns (team_id, task_id, role, content, user_id, slack_ts)
-       values (@teamId, @taskId, 'user', @content, @userId, @slackTs)`,
+    insertFirstTurn: sqlite.prepare<
+      [teamId: string, taskId: number, content: string, userId: string, slackTs: string | null]
+    >(
+      `insert into turns (team_id, task_id, role, content, user_id, slack_ts) values (?, ?, 'user', ?, ?, ?)`,
     ),
     /** One Claude call counted toward USER_TASKS_PER_HOUR (see `admissions` in schema.ts). */
-    insertAdmission: sqlite.prepare<{ teamId: string; userId: string; at: number }>(
-      'insert into admissions (team_id, user_id, at) values (@teamId, @userId, @at)',
+    insertAdmission: sqlite.prepare<[teamId: string, userId: string, at: number]>(
+      'insert into admissions (team_id, user_id, at) values (?, ?, ?)',
     ),
     /** When the person's `offset + 1`-th newest admission since `since` was made, if they have that many. */
-    limitHitAt: sqlite.prepare<
-      { teamId: string; userId: string; since: number; offset: number },
-      { at: number }
-    >(
-      `select at from admissions where team_id = @teamId and user_id = @userId and at > @since
-        order by at desc limit 1 offset @offset`,
-    ),
+    limitHitAt: sqlite
+      .prepare<[teamId: string, userId: string, since: number, offset: number], number>(
+        `select at from admissions where team_id = ? and user_id = ? and at > ?
+          order by at desc limit 1 offset ?`,
+      )
+      .pluck(),
     /** Undoes a delivery record whose task was refused (over the hourly limit). */
-    forgetDelivery: sqlite.prepare<{ teamId: string; id: number }>(
-      'delete from events_seen where team_id = @teamId and id = @id',
+    forgetDelivery: sqlite.prepare<[teamId: string, id: number]>(
+      'delete from events_seen where team_id = ? and id = ?',
     ),
   };
 }
 
 export type CreationStatements = ReturnType<typeof creationStatements>;
 
-interface DeliveryRow {
-  teamId: string;
-  deliveryId: string | null;
-  channelId: string | null;
-  messageTs: string | null;
-}
-
-interface TaskRowIn {
-  teamId: string;
-  channelId: string;
-  requesterId: string;
-  source: Task['source'];
-  text: string;
-  title: string;
-  threadTs: string | null;
-}
-
-interface TurnRowIn {
-  teamId: string;
-  taskId: number;
-  content: string;
-  userId: string;
-  slackTs: string | null;
-}
-
-/** The delivery's row, or undefined when this delivery (its id, or its channel + ts) was recorded before. */
-export function recordDelivery(s: CreationStatements, teamId: string, delivery: DeliveryKey) {
-  return s.recordDelivery.get({
+/** The delivery's row id, or undefined when this delivery (its id, or its channel + ts) was recorded before. */
+export function recordDelivery(
+  s: CreationStatements,
+  teamId: string,
+  delivery: DeliveryKey,
+): number | undefined {
+  const { changes, lastInsertRowid } = s.recordDelivery.run(
     teamId,
-    deliveryId: delivery.deliveryId ?? null,
-    channelId: delivery.channelId ?? null,
-    messageTs: delivery.messageTs ?? null,
-  });
+    delivery.deliveryId ?? null,
+    delivery.channelId ?? null,
+    delivery.messageTs ?? null,
+  );
+  return changes === 0 ? undefined : Number(lastInsertRowid);
 }
 
 /** Inserts the task, links the delivery to it and stores its first turn (the caller queues its job). */
 export function insertTask(s: CreationStatements, input: NewTask, deliveryRowId: number): Task {
   const { teamId, channelId, requesterId, source, text, title } = input;
   const threadTs = input.threadTs ?? null;
-  const row = s.insertTask.get({ teamId, channelId, requesterId, source, text, title, threadTs });
-  if (!row) throw new Error('task insert returned nothing');
-  s.linkDelivery.run({ teamId, id: deliveryRowId, taskId: row.id });
-  s.insertFirstTurn.run({
-    teamId,
-    taskId: row.id,
-    content: input.firstTurn.content,
-    userId: requesterId,
-    slackTs: input.firstTurn.slackTs ?? null,
-  });
+  const id = Number(
+    s.insertTask.run(teamId, channelId, requesterId, source, text, title, threadTs).lastInsertRowid,
+  );
+  s.linkDelivery.run(id, teamId, deliveryRowId);
+  s.insertFirstTurn.run(teamId, id, input.firstTurn.content, requesterId, input.firstTurn.slackTs ?? null);
   return {
-    id: row.id,
+    id,
     teamId,
     channelId,
     threadTs,
