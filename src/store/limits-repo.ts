@@ -14,14 +14,28 @@ export class SqliteLimitStore implements LimitStore {
   private readonly addTokens;
 
   constructor(sqlite: Database.Database) {
-    this.facts = sqlite.prepare(`
+    // Positional parameters (binding by name costs as much as this whole lookup on the ack path).
+    this.facts = sqlite.prepare<
+      [
+        teamId: string,
+        userId: string,
+        since: number,
+        offset: number,
+        teamId: string,
+        day: string,
+        teamId: string,
+        channelId: string | null,
+        slackTs: string | null,
+      ],
+      { limit_hit_at: number | null; tokens_today: number | null; already_stored: number }
+    >(`
       select
         (select at from admissions
-          where team_id = @teamId and user_id = @userId and at > @since
-          order by at desc limit 1 offset @offset) as limit_hit_at,
-        (select tokens from daily_usage where team_id = @teamId and day = @day) as tokens_today,
+          where team_id = ? and user_id = ? and at > ?
+          order by at desc limit 1 offset ?) as limit_hit_at,
+        (select tokens from daily_usage where team_id = ? and day = ?) as tokens_today,
         exists (select 1 from events_seen
-          where team_id = @teamId and channel_id = @channelId and message_ts = @slackTs) as already_stored`);
+          where team_id = ? and channel_id = ? and message_ts = ?) as already_stored`);
     this.addTokens = sqlite.prepare(`
       insert into daily_usage (team_id, day, tokens) values (@teamId, @day, @tokens)
       on conflict (team_id, day) do update set tokens = tokens + excluded.tokens`);
@@ -32,11 +46,9 @@ export class SqliteLimitStore implements LimitStore {
     userId: string,
     query: { since: number; offset: number; day: string; channelId: string | null; slackTs: string | null },
   ): Promise<LimitFacts> {
-    const row = this.facts.get({ teamId, userId, ...query }) as {
-      limit_hit_at: number | null;
-      tokens_today: number | null;
-      already_stored: number;
-    };
+    const { since, offset, day, channelId, slackTs } = query;
+    const row = this.facts.get(teamId, userId, since, offset, teamId, day, teamId, channelId, slackTs);
+    if (!row) throw new Error('the limit query returned no row');
     return {
       limitHitAt: row.limit_hit_at ?? undefined,
       tokensToday: row.tokens_today ?? 0,
