@@ -30,7 +30,7 @@ function postgresStores({ db }: OpenPostgres, config: Config): Stores {
   return {
     jobs: new PostgresAnswerQueue(db),
     store: new PostgresTaskStore(db),
-    admission: new PostgresTaskAdmission(db, config.limits.userTasksPerHour),
+    admission: new PostgresTaskAdmission(db, config.limits),
     retention: new PostgresRetentionStore(db),
     collaboration,
     digests: new PostgresDigestStore(db, collaboration),

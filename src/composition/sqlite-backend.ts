@@ -43,7 +43,7 @@ function sqliteStores(
       jobs,
       store,
       tuning.walDataSync,
-      config.limits.userTasksPerHour,
+      config.limits,
     ),
     retention: new SqliteRetentionStore(database.sqlite),
     collaboration,

@@ -2,7 +2,14 @@ import type Database from 'better-sqlite3';
 import { and, eq, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../core/domain.js';
 import type { JobPayload } from '../core/jobs/jobs.js';
-import { HOUR_MS, OverHourlyLimit } from '../core/limits/limits.js';
+import {
+  budgetRefusal,
+  HOUR_MS,
+  type LimitRefusal,
+  type LimitSettings,
+  OverLimit,
+  utcDay,
+} from '../core/limits/limits.js';
 import type { TaskAdmission } from '../core/tasks/task-admission.js';
 import type { NewTask } from '../core/tasks/task-store.js';
 import type { Db } from './db.js';
@@ -24,7 +31,9 @@ import type { DataSync } from './wal-sync.js';
  * the delivery record, the hourly limit's admission and the job queue. Every statement filters by
  * team_id.
  */
-type Admitted = { task: Task; created: boolean } | { refused: { limit: number; retryAt: number } };
+type Admitted = { task: Task; created: boolean } | { refused: LimitRefusal };
+
+const NO_LIMITS: LimitSettings = { userTasksPerHour: 0, dailyTokenBudget: undefined };
 
 export class SqliteTaskAdmission implements TaskAdmission {
   private readonly statements: CreationStatements;
@@ -39,8 +48,8 @@ export class SqliteTaskAdmission implements TaskAdmission {
     private readonly tasks: Pick<SqliteTaskStore, 'findTask'>,
     /** How a commit's WAL reaches the disk before anyone is told (default fs.fdatasync; tests hold it). */
     dataSync?: DataSync,
-    /** USER_TASKS_PER_HOUR, counted again inside the transaction that stores a task (0 = no limit). */
-    private readonly userTasksPerHour = 0,
+    /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked inside the transaction that stores a task. */
+    private readonly limits: LimitSettings = NO_LIMITS,
   ) {
     this.statements = creationStatements(sqlite);
     this.creations = new GroupCommit(sqlite, (item) => this.insertOnce(item), dataSync);
@@ -52,15 +61,17 @@ export class SqliteTaskAdmission implements TaskAdmission {
     job: JobPayload = {},
   ): Promise<{ task: Task; created: boolean }> {
     const admitted = await this.creations.submit({ input, delivery, job });
-    if ('refused' in admitted) throw new OverHourlyLimit({ kind: 'person', ...admitted.refused });
+    if ('refused' in admitted) throw new OverLimit(admitted.refused);
     return admitted;
   }
 
   /**
-   * The hourly limit is counted here, in the batch's transaction: the use case's check ran before any
-   * of a burst was stored, so a burst from one person passes it together. A refusal stores nothing (its
-   * delivery record is removed, so a later retry is judged afresh) and is returned, not thrown, so the
-   * rest of the batch commits as one.
+   * The limits are checked here, in the batch's transaction, after the delivery's de-duplication (a
+   * second delivery of a stored task is never refused): the workspace's tokens today against
+   * DAILY_TOKEN_BUDGET, then the person's admissions in the last hour against USER_TASKS_PER_HOUR, so a
+   * burst from one person cannot pass together. A refusal stores nothing (its delivery record is
+   * removed, so a later retry is judged afresh) and is returned, not thrown, so the rest of the batch
+   * commits as one.
    */
   private insertOnce({ input, delivery, job }: Creation): Admitted {
     const seen = recordDelivery(this.statements, input.teamId, delivery);
@@ -69,23 +80,27 @@ export class SqliteTaskAdmission implements TaskAdmission {
       if (earlier) return { task: earlier, created: false };
       throw new Error('delivery was recorded without a task');
     }
-    const perHour = this.userTasksPerHour;
-    if (perHour > 0) {
-      const hitAt = this.statements.limitHitAt.get(
-        input.teamId,
-        input.requesterId,
-        Date.now() - HOUR_MS,
-        perHour - 1,
-      );
-      if (hitAt !== undefined) {
-        this.statements.forgetDelivery.run(input.teamId, seen);
-        return { refused: { limit: perHour, retryAt: hitAt + HOUR_MS } };
-      }
+    const refused = this.refusal(input.teamId, input.requesterId, Date.now());
+    if (refused) {
+      this.statements.forgetDelivery.run(input.teamId, seen);
+      return { refused };
     }
     const task = insertTask(this.statements, input, seen);
     this.admit(input.teamId, input.requesterId);
     this.jobs.enqueueNew(input.teamId, task.id, job);
     return { task, created: true };
+  }
+
+  private refusal(teamId: string, userId: string, now: number): LimitRefusal | undefined {
+    const { userTasksPerHour: perHour, dailyTokenBudget: budget } = this.limits;
+    if (budget !== undefined) {
+      const tokensToday = this.statements.tokensOnDay.get(teamId, utcDay(now)) ?? 0;
+      const overBudget = budgetRefusal(budget, tokensToday, now);
+      if (overBudget) return overBudget;
+    }
+    if (perHour <= 0) return undefined;
+    const hitAt = this.statements.limitHitAt.get(teamId, userId, now - HOUR_MS, perHour - 1);
+    return hitAt === undefined ? undefined : { kind: 'person', limit: perHour, retryAt: hitAt + HOUR_MS };
   }
 
   private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {

@@ -57,7 +57,13 @@ export function creationStatements(sqlite: Database.Database) {
           order by at desc limit 1 offset ?`,
       )
       .pluck(),
-    /** Undoes a delivery record whose task was refused (over the hourly limit). */
+    /** The workspace's Claude tokens on a UTC day (DAILY_TOKEN_BUDGET). */
+    tokensOnDay: sqlite
+      .prepare<[teamId: string, day: string], number>(
+        'select tokens from daily_usage where team_id = ? and day = ?',
+      )
+      .pluck(),
+    /** Undoes a delivery record whose task was refused (over a limit). */
     forgetDelivery: sqlite.prepare<[teamId: string, id: number]>(
       'delete from events_seen where team_id = ? and id = ?',
     ),

@@ -533,6 +533,14 @@ describe('10.7 one person cannot starve the rest or run up the bill', () => {
     await say(h, 'and refunds?', { threadTs: task?.thread_ts ?? '', user: BOB });
     await h.app.idle();
     expect(h.slack.ephemerals.at(-1)?.text).toContain("today's Claude budget");
+    // A mention that would start a task: refused where it would be stored, privately, nothing kept.
+    const notes = h.slack.ephemerals.length;
+    await say(h, `<@${FAKE_BOT_USER_ID}> design the payments mart`, { user: BOB });
+    await h.app.idle();
+    expect(h.slack.ephemerals).toHaveLength(notes + 1);
+    expect(h.slack.ephemerals.at(-1)).toMatchObject({ user: BOB });
+    expect(h.slack.ephemerals.at(-1)?.text).toContain("today's Claude budget");
+    expect(h.query('select id from events_seen where task_id is null')).toHaveLength(0);
     await h.restart();
     expect((await ask(h, 'one more after the restart')).json?.text).toContain("today's Claude budget");
     await h.app.idle();

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobAbortedError } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/jobs/jobs.js';
+import { OverLimit } from '../../src/core/limits/limits.js';
 import {
   enqueueAnswer,
   PostgresAnswerQueue,
@@ -140,7 +141,10 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   });
 
   it('admission: a delivery creates one task with its job; the hourly limit holds under concurrency', async () => {
-    const admission = new PostgresTaskAdmission(store.db, 3);
+    const admission = new PostgresTaskAdmission(store.db, {
+      userTasksPerHour: 3,
+      dailyTokenBudget: undefined,
+    });
     const newTask = (userId: string, text: string) => ({
       teamId: 'T9',
       channelId: 'C1',
@@ -191,6 +195,39 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     expect(await admission.retryFailed('T8', taskId, 'U1')).toBe(false);
   });
 
+  it('admission: over DAILY_TOKEN_BUDGET a task is refused in its transaction and nothing is stored', async () => {
+    const admission = new PostgresTaskAdmission(store.db, { userTasksPerHour: 0, dailyTokenBudget: 1_000 });
+    const newTask = (teamId: string) => ({
+      teamId,
+      channelId: 'C1',
+      requesterId: 'U1',
+      source: 'command' as const,
+      text: 'orders',
+      title: 'orders',
+      firstTurn: { content: 'orders' },
+    });
+    const first = await admission.createTask(newTask('TB1'), { deliveryId: 'budget-before' });
+    const today = new Date().toISOString().slice(0, 10);
+    await store.db.execute(
+      sql`insert into daily_usage (team_id, day, tokens) values ('TB1', ${today}, 1000)`,
+    );
+    const refused = await admission
+      .createTask(newTask('TB1'), { deliveryId: 'budget-after' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OverLimit);
+    expect((refused as OverLimit).refusal).toMatchObject({ kind: 'budget', budget: 1_000, used: 1_000 });
+    const counted = await store.db.execute<{ tasks: number; seen: number; admissions: number }>(sql`
+      select (select count(*)::int from tasks where team_id = 'TB1') as tasks,
+             (select count(*)::int from events_seen where team_id = 'TB1') as seen,
+             (select count(*)::int from admissions where team_id = 'TB1') as admissions`);
+    expect(counted.rows[0]).toEqual({ tasks: 1, seen: 1, admissions: 1 });
+    expect(await admission.createTask(newTask('TB1'), { deliveryId: 'budget-before' })).toMatchObject({
+      created: false,
+      task: { id: first.task.id },
+    });
+    expect((await admission.createTask(newTask('TB2'), { deliveryId: 'budget-other' })).created).toBe(true);
+  });
+
   it('counts queued jobs for /metrics and for idle(): ready ones, their age, and no spent ones', async () => {
     const queue = new PostgresAnswerQueue(store.db);
     const before = await queue.stats();
@@ -215,7 +252,10 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   });
 
   it("takes turns between people: a colleague's task runs before the rest of someone's burst", async () => {
-    const admission = new PostgresTaskAdmission(store.db, 0);
+    const admission = new PostgresTaskAdmission(store.db, {
+      userTasksPerHour: 0,
+      dailyTokenBudget: undefined,
+    });
     const create = async (userId: string, n: number) =>
       (
         await admission.createTask(
@@ -426,7 +466,10 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   }, 30_000);
 
   it("caps a person's turn: replies queued under their name push their next task back at most a few places", async () => {
-    const admission = new PostgresTaskAdmission(store.db, 0);
+    const admission = new PostgresTaskAdmission(store.db, {
+      userTasksPerHour: 0,
+      dailyTokenBudget: undefined,
+    });
     const ids: number[] = [];
     for (let n = 0; n < 8; n++)
       ids.push(

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OverHourlyLimit } from '../../src/core/limits/limits.js';
+import { OverLimit } from '../../src/core/limits/limits.js';
 import { SqliteArtifactStore } from '../../src/store/artifact-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
@@ -42,7 +42,7 @@ describe('SqliteTaskStore', () => {
       new SqliteJobQueue(database.sqlite),
       store,
       undefined,
-      3,
+      { userTasksPerHour: 3, dailyTokenBudget: undefined },
     );
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => limited.createTask(newTask(), { deliveryId: `burst-${i}` })),
@@ -50,18 +50,50 @@ describe('SqliteTaskStore', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(5);
-    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OverHourlyLimit);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OverLimit);
     const count = (table: string) =>
       (database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     expect([count('tasks'), count('admissions'), count('events_seen'), count('jobs')]).toEqual([3, 3, 3, 3]);
     // A refused delivery left nothing behind: delivered again later, it is judged afresh (refused again now).
-    await expect(limited.createTask(newTask(), { deliveryId: 'burst-7' })).rejects.toBeInstanceOf(
-      OverHourlyLimit,
-    );
+    await expect(limited.createTask(newTask(), { deliveryId: 'burst-7' })).rejects.toBeInstanceOf(OverLimit);
     // Another person is not affected.
     expect(
       (await limited.createTask({ ...newTask(), requesterId: 'U2' }, { deliveryId: 'other' })).created,
     ).toBe(true);
+  });
+
+  it('checks DAILY_TOKEN_BUDGET inside the creating transaction: over it nothing is stored, a stored delivery is still found', async () => {
+    const budgeted = new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      new SqliteJobQueue(database.sqlite),
+      store,
+      undefined,
+      { userTasksPerHour: 0, dailyTokenBudget: 1_000 },
+    );
+    const first = await budgeted.createTask(newTask(), { deliveryId: 'before' });
+    expect(first.created).toBe(true);
+    const today = new Date().toISOString().slice(0, 10);
+    database.sqlite
+      .prepare('insert into daily_usage (team_id, day, tokens) values (?, ?, ?)')
+      .run('T1', today, 1_000);
+    const refused = await budgeted
+      .createTask(newTask(), { deliveryId: 'after' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OverLimit);
+    expect((refused as OverLimit).refusal).toMatchObject({ kind: 'budget', budget: 1_000, used: 1_000 });
+    const count = (table: string) =>
+      (database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    expect([count('tasks'), count('admissions'), count('events_seen'), count('jobs')]).toEqual([1, 1, 1, 1]);
+    // A second delivery of the task stored before the budget ran out is the same task, not a refusal.
+    expect(await budgeted.createTask(newTask(), { deliveryId: 'before' })).toMatchObject({
+      created: false,
+      task: { id: first.task.id },
+    });
+    // Another workspace has its own budget.
+    expect((await budgeted.createTask({ ...newTask(), teamId: 'T2' }, { deliveryId: 'other' })).created).toBe(
+      true,
+    );
   });
 
   it('shares one commit between concurrent creations, each still deduped', async () => {

@@ -1,9 +1,11 @@
 /**
  * Why this file exists: every command and every reply in a bot thread becomes a Claude call, so one
- * person could starve everyone else or run up the bill. Before a task or follow-up is stored (and the
- * command acknowledged), this checks two limits from the database, so a restart never resets them:
- * a person's new tasks and follow-ups in the last hour (USER_TASKS_PER_HOUR), and the Claude tokens the
- * workspace used today, UTC (DAILY_TOKEN_BUDGET). Both are read with one indexed query.
+ * person could starve everyone else or run up the bill. Two limits are read from the database, so a
+ * restart never resets them: a person's new tasks and follow-ups in the last hour (USER_TASKS_PER_HOUR),
+ * and the Claude tokens the workspace used today, UTC (DAILY_TOKEN_BUDGET). A new task is checked where
+ * it is stored, in the transaction that stores it (TaskAdmission.createTask throws OverLimit), so
+ * nothing over a limit is stored and the ack path reads the limits once. Follow-ups and retries are
+ * checked before they are stored (UsageLimits.check, one indexed query).
  */
 
 import { budgetSpentText, personLimitText } from '../messages.js';
@@ -42,15 +44,26 @@ export type LimitRefusal =
   | { kind: 'budget'; budget: number; used: number; resetsAt: number };
 
 /**
- * Thrown by TaskAdmission.createTask when storing the task would pass the person's USER_TASKS_PER_HOUR:
- * the limit is counted again inside the transaction that stores the task, so requests that arrive
- * together (each checked before any of them was stored) cannot pass it. Nothing was stored.
+ * Thrown by TaskAdmission.createTask when storing the task would pass a limit: the person's
+ * USER_TASKS_PER_HOUR or the workspace's DAILY_TOKEN_BUDGET, both counted inside the transaction that
+ * stores the task (so requests arriving together cannot pass together). Nothing was stored.
  */
-export class OverHourlyLimit extends Error {
-  constructor(readonly refusal: Extract<LimitRefusal, { kind: 'person' }>) {
-    super('over the hourly task limit');
-    this.name = 'OverHourlyLimit';
+export class OverLimit extends Error {
+  constructor(readonly refusal: LimitRefusal) {
+    super(refusal.kind === 'person' ? 'over the hourly task limit' : 'over the daily token budget');
+    this.name = 'OverLimit';
   }
+}
+
+/** The refusal when the workspace has used its daily budget by `now`, else undefined. */
+export function budgetRefusal(
+  budget: number | undefined,
+  tokensToday: number,
+  now: number,
+): LimitRefusal | undefined {
+  if (budget === undefined || tokensToday < budget) return undefined;
+  const resetsAt = Date.parse(`${utcDay(now)}T00:00:00Z`) + 24 * HOUR_MS;
+  return { kind: 'budget', budget, used: tokensToday, resetsAt };
 }
 
 /** The UTC day of `ms` as YYYY-MM-DD (the budget's day). */
@@ -87,10 +100,8 @@ export class UsageLimits {
       slackTs: message?.ts ?? null,
     });
     if (facts.alreadyStored) return undefined;
-    if (budget !== undefined && facts.tokensToday >= budget) {
-      const resetsAt = Date.parse(`${utcDay(now)}T00:00:00Z`) + 24 * HOUR_MS;
-      return { kind: 'budget', budget, used: facts.tokensToday, resetsAt };
-    }
+    const overBudget = budgetRefusal(budget, facts.tokensToday, now);
+    if (overBudget) return overBudget;
     if (perHour > 0 && facts.limitHitAt !== undefined) {
       return { kind: 'person', limit: perHour, retryAt: facts.limitHitAt + HOUR_MS };
     }

@@ -3,7 +3,7 @@ import type { AssistantThreadStore } from '../assistant/assistant-threads.js';
 import type { Task } from '../domain.js';
 import type { AnswerQueue } from '../jobs/jobs.js';
 import type { WorkRunner } from '../jobs/work-runner.js';
-import { limitRefusalText, OverHourlyLimit, type UsageLimits } from '../limits/limits.js';
+import { limitRefusalText, OverLimit, type UsageLimits } from '../limits/limits.js';
 import { MENTION_HELP_TEXT } from '../messages.js';
 import { MAX_TASK_CHARS } from '../parse-command.js';
 import type { TurnDeps } from './run-turn.js';
@@ -59,7 +59,9 @@ export async function handleMessage(deps: MessageDeps, message: IncomingMessage)
     tellPrivately(deps, message, MENTION_HELP_TEXT, message.threadTs);
     return;
   }
-  if (await refusedByLimits(deps, message, message.threadTs)) return;
+  // The limits are checked where the task is stored. A message with files is checked before, too: its
+  // files are recorded before its task (the job that answers must see them) and must not be left behind.
+  if (message.files.length > 0 && (await refusedByLimits(deps, message, message.threadTs))) return;
   await recordFiles(deps, message, message.threadTs ?? message.ts);
   // A side-panel thread holds nothing but this conversation: no earlier thread to read for context.
   await startTask(deps, message, inThread && !panelThread);
@@ -92,11 +94,11 @@ function tellPrivately(
 }
 
 /**
- * Messages that arrived together from one person can all pass refusedByLimits together: the hourly
- * limit is counted again where the task is stored, and the ones past it are refused the same way.
+ * A new task over a limit (checked in the transaction that stores it, so messages arriving together
+ * from one person cannot pass together): the person is told privately, and nothing was stored.
  */
 function refusedWhileStoring(deps: MessageDeps, message: IncomingMessage, error: unknown): undefined {
-  if (!(error instanceof OverHourlyLimit)) throw error;
+  if (!(error instanceof OverLimit)) throw error;
   tellPrivately(deps, message, limitRefusalText(error.refusal), message.threadTs);
   return undefined;
 }

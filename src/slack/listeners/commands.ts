@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SubCommandDeps } from '../../core/command-registry.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
-import { limitRefusalText, OverHourlyLimit, type UsageLimits } from '../../core/limits/limits.js';
+import { limitRefusalText, OverLimit } from '../../core/limits/limits.js';
 import {
   COMMAND_UNREADABLE_TEXT,
   receiptText,
@@ -18,13 +18,11 @@ import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 
 export type CommandDeps = TurnDeps &
   SubCommandDeps & {
-    /** Stores a new task together with its job. */
+    /** Stores a new task together with its job, checking the limits as it does (OverLimit). */
     admission: TaskAdmission;
     /** Tells the job worker that work was queued. */
     kick(): void;
     runner: WorkRunner;
-    /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked before a task is stored. */
-    limits: UsageLimits;
   };
 
 /** The fields of Slack's slash-command payload we rely on; anything else Slack sends is ignored. */
@@ -94,11 +92,12 @@ async function runSubCommand(
   return afterAck(deps, command.name, privately, () => answer);
 }
 
-/** A task: checked against the limits, stored with its job, acknowledged with a receipt. */
+/**
+ * A task: stored with its job, and acknowledged with a receipt. The limits are checked in the
+ * transaction that stores it (one read of them on the ack path, and a burst from one person cannot pass
+ * together); a task over a limit is refused in the ack and leaves no trace.
+ */
 async function submitTask(deps: CommandDeps, input: CommandInput, text: string, ack: Ack): Promise<void> {
-  // Before anything is stored: a refused task costs one indexed query and leaves no trace.
-  const refusal = await deps.limits.check(input.team_id, input.user_id);
-  if (refusal) return ack({ response_type: 'ephemeral', text: limitRefusalText(refusal) });
   let submitted: Awaited<ReturnType<typeof submitCommandTask>>;
   try {
     submitted = await submitCommandTask(deps, {
@@ -110,9 +109,7 @@ async function submitTask(deps: CommandDeps, input: CommandInput, text: string, 
       responseUrl: input.response_url,
     });
   } catch (error) {
-    // Commands that arrived together from one person can pass the check above together: the limit is
-    // counted again where the task is stored, and the ones past it are refused the same way.
-    if (error instanceof OverHourlyLimit) {
+    if (error instanceof OverLimit) {
       return ack({ response_type: 'ephemeral', text: limitRefusalText(error.refusal) });
     }
     deps.logger.error('could not persist a task', { teamId: input.team_id, error: errorSummary(error) });

@@ -1,14 +1,14 @@
 import { and, desc, eq, gt, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../../core/domain.js';
 import type { JobPayload } from '../../core/jobs/jobs.js';
-import { HOUR_MS, OverHourlyLimit } from '../../core/limits/limits.js';
+import { budgetRefusal, HOUR_MS, type LimitSettings, OverLimit, utcDay } from '../../core/limits/limits.js';
 import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { NewTask } from '../../core/tasks/task-store.js';
 import { toTask } from '../task-repo.js';
 import { enqueueAnswer } from './answer-queue.js';
 import type { PgDb } from './db.js';
 import { lockForTransaction, type PgTx } from './locks.js';
-import { admissions, eventsSeen, tasks, turns } from './schema.js';
+import { admissions, dailyUsage, eventsSeen, tasks, turns } from './schema.js';
 
 /**
  * The unit of work that lets work in, on PostgreSQL: each method is one transaction over the task, its
@@ -18,14 +18,16 @@ import { admissions, eventsSeen, tasks, turns } from './schema.js';
 export class PostgresTaskAdmission implements TaskAdmission {
   constructor(
     private readonly db: PgDb,
-    /** USER_TASKS_PER_HOUR, counted inside the creating transaction (0 = no limit). */
-    private readonly userTasksPerHour: number,
+    /** USER_TASKS_PER_HOUR and DAILY_TOKEN_BUDGET, checked inside the creating transaction. */
+    private readonly limits: LimitSettings,
   ) {}
 
   /**
    * One delivery creates one task: a concurrent duplicate waits on the delivery's unique key and then
-   * finds the first task. The person's admissions are counted under a lock on that person, so messages
-   * arriving together on several instances cannot all pass the hourly limit.
+   * finds the first task. Then the limits: the workspace's tokens today (DAILY_TOKEN_BUDGET), and the
+   * person's admissions, counted under a lock on that person, so messages arriving together on several
+   * instances cannot all pass the hourly limit. A refusal is thrown (OverLimit): the transaction rolls
+   * back, delivery record included, so a later retry is judged afresh.
    */
   createTask(
     input: NewTask,
@@ -44,6 +46,7 @@ export class PostgresTaskAdmission implements TaskAdmission {
         throw new Error('delivery was recorded without a task');
       }
       const now = Date.now();
+      await this.checkBudget(tx, input.teamId, now);
       await this.checkHourlyLimit(tx, input.teamId, input.requesterId, now);
       const [row] = await tx
         .insert(tasks)
@@ -115,8 +118,19 @@ export class PostgresTaskAdmission implements TaskAdmission {
     return changed.length > 0;
   }
 
+  private async checkBudget(tx: PgTx, teamId: string, now: number): Promise<void> {
+    const budget = this.limits.dailyTokenBudget;
+    if (budget === undefined) return;
+    const [today] = await tx
+      .select({ tokens: dailyUsage.tokens })
+      .from(dailyUsage)
+      .where(and(eq(dailyUsage.teamId, teamId), eq(dailyUsage.day, utcDay(now))));
+    const refusal = budgetRefusal(budget, Number(today?.tokens ?? 0), now);
+    if (refusal) throw new OverLimit(refusal);
+  }
+
   private async checkHourlyLimit(tx: PgTx, teamId: string, userId: string, now: number): Promise<void> {
-    const perHour = this.userTasksPerHour;
+    const perHour = this.limits.userTasksPerHour;
     if (perHour <= 0) return;
     await lockForTransaction(tx, `admissions:${teamId}:${userId}`);
     const [hit] = await tx
@@ -128,8 +142,7 @@ export class PostgresTaskAdmission implements TaskAdmission {
       .orderBy(desc(admissions.at))
       .limit(1)
       .offset(perHour - 1);
-    // Thrown: the transaction rolls back, delivery record included, so a later retry is judged afresh.
-    if (hit) throw new OverHourlyLimit({ kind: 'person', limit: perHour, retryAt: hit.at + HOUR_MS });
+    if (hit) throw new OverLimit({ kind: 'person', limit: perHour, retryAt: hit.at + HOUR_MS });
   }
 
   private async deliveredTask(tx: PgTx, teamId: string, delivery: DeliveryKey): Promise<Task | undefined> {
