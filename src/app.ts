@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { errorSummary } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { Metrics } from './core/metrics.js';
-import { type RequestHandler, startHttpServer } from './http-server.js';
+import { type RequestHandler, type SlackHandler, startHttpServer } from './http-server.js';
 import { startMetrics } from './metrics/start-metrics.js';
 import { TokenCipher } from './security/token-cipher.js';
 import { parseTokenKey } from './security/token-key.js';
@@ -82,7 +82,7 @@ interface Health {
  * retries) while the rest starts; `slot.handler` is set once the Slack app exists.
  */
 async function listen(config: Config, logger: Logger, health: Health) {
-  const slot: { handler?: RequestHandler; install?: RequestHandler } = {};
+  const slot: { handler?: SlackHandler; install?: RequestHandler } = {};
   const { server, url } = await startHttpServer(
     config.http.port,
     config.http.host,

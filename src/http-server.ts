@@ -29,15 +29,22 @@ export interface Health {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-type Refusal = { status: number; reason: string } | undefined;
+/** Serves a request to the Slack endpoint whose body the guard has checked and parsed. */
+export type SlackHandler = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => void;
+
+type Refusal = { status: number; reason: string };
 
 /**
  * Checks a request before it is handed on; a refusal is answered with its status. `headers` runs before
- * a byte of the body is read (signature headers present, well-formed and fresh), `body` once it is read.
+ * a byte of the body is read (signature headers present, well-formed and fresh), `body` once it is read
+ * (and returns it parsed, so nothing parses it twice).
  */
 export interface RequestGuard {
-  headers(headers: IncomingMessage['headers']): Refusal;
-  body(rawBody: Buffer, headers: IncomingMessage['headers']): Refusal;
+  headers(headers: IncomingMessage['headers']): Refusal | undefined;
+  body(
+    rawBody: Buffer,
+    headers: IncomingMessage['headers'],
+  ): { body: Record<string, unknown>; refusal?: undefined } | { refusal: Refusal };
 }
 
 /**
@@ -49,7 +56,7 @@ export async function startHttpServer(
   port: number,
   host: string,
   health: Health,
-  handler: () => RequestHandler | undefined,
+  handler: () => SlackHandler | undefined,
   guard: RequestGuard,
   logger: Logger,
   /** The OAuth install's GET routes (INSTALL_PATH, OAUTH_REDIRECT_PATH), once the Slack app exists. */
@@ -78,7 +85,7 @@ export async function startHttpServer(
 
 interface Routes {
   health: Health;
-  handler: () => RequestHandler | undefined;
+  handler: () => SlackHandler | undefined;
   install: () => RequestHandler | undefined;
   guard: RequestGuard;
   refusals: ThrottledWarn;
@@ -122,22 +129,18 @@ function route(routes: Routes, req: IncomingMessage, res: ServerResponse) {
   handOn(routes, req, res, slack);
 }
 
-/** Reads the (bounded) body, checks it, and hands the request to Slack's receiver. */
-function handOn(routes: Routes, req: IncomingMessage, res: ServerResponse, slack: RequestHandler) {
+/** Reads the (bounded) body, checks it, and hands the request and its parsed body to Slack's receiver. */
+function handOn(routes: Routes, req: IncomingMessage, res: ServerResponse, slack: SlackHandler) {
   const { guard, refusals } = routes;
   readBody(req, MAX_BODY_BYTES, routes.unverified, HTTP_LIMITS.maxUnverifiedBytes).then(
     (rawBody) => {
-      const refusal = guard.body(rawBody, req.headers);
-      if (refusal) {
-        refusals.warn('refused a request to the Slack endpoint', {
-          status: refusal.status,
-          reason: refusal.reason,
-        });
-        return refuse(res, refusal.status, refusal.reason);
+      const checked = guard.body(rawBody, req.headers);
+      if (checked.refusal) {
+        const { status, reason } = checked.refusal;
+        refusals.warn('refused a request to the Slack endpoint', { status, reason });
+        return refuse(res, status, reason);
       }
-      // Bolt takes a body that is already read from `rawBody` instead of the stream.
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
-      slack(req, res);
+      slack(req, res, checked.body);
     },
     (error: unknown) => {
       if (res.headersSent) return;

@@ -28,6 +28,7 @@ import {
 } from './listeners/quality-checks.js';
 import { registerUninstall } from './listeners/uninstall.js';
 import { MeteredWebClient } from './metered-client.js';
+import { type SlackRequestHandler, SlackRequestReceiver } from './request-receiver.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 import type { WorkspaceClients } from './workspaces.js';
@@ -62,8 +63,8 @@ export type ListenerDeps = CommandDeps &
   QualityCheckListenerDeps & { metrics?: Metrics };
 
 export interface SlackApp {
-  /** HTTP mode: what serves POST /slack/events. Undefined in Socket Mode (Bolt holds the socket). */
-  requestHandler: RequestHandler | undefined;
+  /** HTTP mode: what serves POST /slack/events, once checked and parsed. Undefined in Socket Mode (Bolt holds the socket). */
+  requestHandler: SlackRequestHandler | undefined;
   /** OAuth install: what serves GET /slack/install and /slack/oauth_redirect (both modes). */
   installHandler: RequestHandler | undefined;
   socketMode: boolean;
@@ -110,16 +111,15 @@ export async function startSlackApp(
   const socketReceiver = socketMode
     ? createSocketModeReceiver(settings, boltLogger, socketOptions)
     : undefined;
-  // The OAuth routes are Bolt's HTTPReceiver's in both modes, served on our own listener: in Socket
-  // Mode it serves only them (Bolt's alternative, installerOptions.port, would open a second port).
-  const oauthReceiver = install && createHttpReceiver(settings, boltLogger, install.installationStore);
-  const receiver = socketMode ? undefined : (oauthReceiver ?? createHttpReceiver(settings, boltLogger));
+  // The OAuth routes are Bolt's HTTPReceiver's in both modes, served on our own listener (Bolt's
+  // alternative, installerOptions.port, would open a second port); it receives no Slack requests.
+  const oauthReceiver = install && createOAuthReceiver(settings, boltLogger, install.installationStore);
+  // HTTP mode: requests reach the app through our server, already verified and parsed.
+  const receiver = socketMode ? undefined : new SlackRequestReceiver(logger);
   const app = new App({
     ...(install
-      ? // HTTP: Bolt takes `authorize` from the receiver's InstallProvider; Socket Mode: given here.
-        socketMode
-        ? { authorize: oauthReceiver?.installer?.authorize.bind(oauthReceiver.installer) }
-        : {}
+      ? // Installs are read through the InstallProvider of the OAuth routes' receiver.
+        { authorize: oauthReceiver?.installer?.authorize.bind(oauthReceiver.installer) }
       : {
           token: settings.botToken,
           botId: identity?.botId,
@@ -155,37 +155,37 @@ export async function startSlackApp(
   };
 }
 
-/** HTTP: Slack's requests arrive through our server at SLACK_PATH, already verified. */
-function createHttpReceiver(
+/**
+ * The OAuth install's routes (GET INSTALL_PATH and OAUTH_REDIRECT_PATH) and its InstallProvider, which
+ * also authorizes each request. Slack's requests never reach it: signature verification is off because
+ * POST /slack/events goes to SlackRequestReceiver.
+ */
+function createOAuthReceiver(
   settings: SlackSettings,
   boltLogger: ReturnType<typeof toBoltLogger>,
-  installationStore?: BoltInstallationStore,
-): HTTPReceiver {
-  const oauth = installationStore && settings.oauth;
+  installationStore: BoltInstallationStore,
+): HTTPReceiver | undefined {
+  const oauth = settings.oauth;
+  if (!oauth) return undefined;
   return new HTTPReceiver({
     signingSecret: settings.signingSecret ?? '',
+    // Not served: our server routes only the install paths here.
     endpoints: SLACK_PATH,
     logger: boltLogger,
-    processBeforeResponse: false,
-    // src/slack/request-guard.ts has verified the signature (and the body's shape) already.
     signatureVerification: false,
-    ...(oauth
-      ? {
-          clientId: oauth.clientId,
-          clientSecret: oauth.clientSecret,
-          // Signs the state Bolt puts in the install URL and its cookie; the callback checks both.
-          stateSecret: oauth.stateSecret,
-          installationStore,
-          scopes: [...BOT_SCOPES],
-          redirectUri: oauth.redirectUri,
-          installerOptions: {
-            installPath: INSTALL_PATH,
-            redirectUriPath: OAUTH_REDIRECT_PATH,
-            // oauth.v2.access and auth.test go to SLACK_API_URL (a proxy, or the tests' fake).
-            clientOptions: { slackApiUrl: settings.apiUrl },
-          },
-        }
-      : {}),
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+    // Signs the state Bolt puts in the install URL and its cookie; the callback checks both.
+    stateSecret: oauth.stateSecret,
+    installationStore,
+    scopes: [...BOT_SCOPES],
+    redirectUri: oauth.redirectUri,
+    installerOptions: {
+      installPath: INSTALL_PATH,
+      redirectUriPath: OAUTH_REDIRECT_PATH,
+      // oauth.v2.access and auth.test go to SLACK_API_URL (a proxy, or the tests' fake).
+      clientOptions: { slackApiUrl: settings.apiUrl },
+    },
   });
 }
 

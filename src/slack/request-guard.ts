@@ -75,34 +75,42 @@ export function checkSignatureHeaders(
   return undefined;
 }
 
+/** What Slack sent, parsed once here and handed to Bolt as the request's body (src/slack/request-receiver.ts). */
+export type SlackBody = Record<string, unknown>;
+
+export type CheckedRequest = { body: SlackBody; refusal?: undefined } | { refusal: Refusal };
+
 /**
  * The body half of the check, for a request whose headers passed checkSignatureHeaders: the signature
- * over the exact bytes, then the shape of what Slack sent.
+ * over the exact bytes, then the shape of what Slack sent. A request that passes comes back parsed as
+ * Bolt reads it: an event envelope (JSON), an interaction (the form's `payload`, JSON), or a slash
+ * command or `ssl_check` (the form's fields).
  */
 export function checkSlackRequest(
   rawBody: Buffer,
   headers: Record<string, string | string[] | undefined>,
   signingSecret: string | undefined,
-): Refusal | undefined {
+): CheckedRequest {
   const body = rawBody.toString('utf8');
   if (signingSecret !== undefined) {
     const signature = headers['x-slack-signature'];
     const timestamp = Number(headers['x-slack-request-timestamp']);
     if (typeof signature !== 'string' || !Number.isInteger(timestamp))
-      return { status: 401, reason: 'unsigned' };
+      return { refusal: { status: 401, reason: 'unsigned' } };
     // The headers' format and the ±5 minutes were checked before the body was read (checkSignatureHeaders,
     // which the HTTP server runs first on every request): not again on this hot path.
     if (!signatureMatches(signingSecret, timestamp, body, signature))
-      return { status: 401, reason: 'bad signature' };
+      return { refusal: { status: 401, reason: 'bad signature' } };
   }
   const contentType = String(headers['content-type'] ?? '')
     .split(';')[0]
     ?.trim()
     .toLowerCase();
   if (contentType === JSON_TYPE) return shape(eventEnvelope, parseJson(body), 'event envelope');
-  if (contentType !== FORM) return { status: 415, reason: `content type ${contentType || 'missing'}` };
+  if (contentType !== FORM)
+    return { refusal: { status: 415, reason: `content type ${contentType || 'missing'}` } };
   const form = new URLSearchParams(body);
-  if (form.get('ssl_check') === '1') return undefined;
+  if (form.get('ssl_check') === '1') return { body: Object.fromEntries(form) };
   const payload = form.get('payload');
   if (payload !== null) return shape(interaction, parseJson(payload), 'interaction payload');
   return shape(slashCommand, Object.fromEntries(form), 'slash command');
@@ -128,6 +136,9 @@ function parseJson(text: string): unknown {
   }
 }
 
-function shape(schema: z.ZodType, value: unknown, what: string): Refusal | undefined {
-  return schema.safeParse(value).success ? undefined : { status: 400, reason: `malformed ${what}` };
+/** The parsed value when it has Slack's shape (zod's copy is not kept: Bolt gets the value as sent). */
+function shape(schema: z.ZodType, value: unknown, what: string): CheckedRequest {
+  return schema.safeParse(value).success
+    ? { body: value as SlackBody }
+    : { refusal: { status: 400, reason: `malformed ${what}` } };
 }
