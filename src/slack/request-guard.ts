@@ -110,7 +110,8 @@ export function checkSlackRequest(
   if (contentType !== FORM)
     return { refusal: { status: 415, reason: `content type ${contentType || 'missing'}` } };
   const form = new URLSearchParams(body);
-  if (form.get('ssl_check') === '1') return { body: Object.fromEntries(form) };
+  // Only the flag: the receiver answers it, and nothing else in this form is checked.
+  if (form.get('ssl_check') === '1') return { body: { ssl_check: '1' } };
   const payload = form.get('payload');
   if (payload !== null) return shape(interaction, parseJson(payload), 'interaction payload');
   return shape(slashCommand, Object.fromEntries(form), 'slash command');

@@ -21,8 +21,8 @@ export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse, bo
  * Everything else is as HTTPReceiver does it with `processBeforeResponse: false`: `ssl_check` and
  * `url_verification` are answered here; the first ack() sends the response (a body object as JSON, a
  * string as text, nothing as an empty 200) and a second one throws; Slack's retry headers reach the
- * app; a listener error before any ack answers 500 (401 when the workspace is not authorized), after
- * one it is logged.
+ * app; a request not acknowledged when the app is done with it answers 500 (401 when the workspace is
+ * not authorized), a failure after the ack is logged, and so is an ack after Slack's 3 s.
  */
 export class SlackRequestReceiver implements Receiver {
   private app: Pick<App, 'processEvent'> | undefined;
@@ -68,10 +68,16 @@ export class SlackRequestReceiver implements Receiver {
     body: SlackBody,
   ): Promise<void> {
     let acked = false;
+    const receivedAt = Date.now();
     const ack: ReceiverEvent['ack'] = async (response?: unknown) => {
       if (acked) throw new ReceiverMultipleAckError();
       acked = true;
       respond(res, response);
+      // Bolt's receiver logs a missed deadline with a timer per request; a clock read here does as much.
+      const tookMs = Date.now() - receivedAt;
+      if (tookMs > SLACK_ACK_DEADLINE_MS) {
+        this.logger.warn('a Slack request was acknowledged after Slack stopped waiting', { tookMs });
+      }
     };
     const event: ReceiverEvent = {
       body,
@@ -83,10 +89,12 @@ export class SlackRequestReceiver implements Receiver {
     try {
       await app.processEvent(event);
       if (!acked) {
-        // Every listener acks; a request none of them took would otherwise hang until Slack gives up.
-        this.logger.warn('a Slack request was not acknowledged by any listener; answered with an empty 200');
+        // Every listener acks, so a listener failed before its ack (app.error logged it and Bolt went
+        // on) or none took the request. An error, not an empty 200: a modal whose save failed must not
+        // close as if it worked. (Bolt's receiver answered 404 after 3 s; nothing is gained by waiting.)
+        this.logger.warn('a Slack request was not acknowledged by any listener (500)');
         acked = true;
-        respond(res, undefined);
+        res.writeHead(500).end();
       }
     } catch (error) {
       if (acked || res.headersSent) {
@@ -107,6 +115,9 @@ export class SlackRequestReceiver implements Receiver {
     }
   }
 }
+
+/** How long Slack waits for an acknowledgement before it shows an error (or retries an event). */
+const SLACK_ACK_DEADLINE_MS = 3_000;
 
 /** What ack(response) sends: an object as JSON, a string as it is, nothing as an empty 200. */
 function respond(res: ServerResponse, response: unknown): void {

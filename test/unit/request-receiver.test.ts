@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthorizationError, type ReceiverEvent, ReceiverMultipleAckError } from '@slack/bolt';
+import { App, AuthorizationError, type ReceiverEvent, ReceiverMultipleAckError } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
+import { toBoltLogger } from '../../src/slack/bolt-logger.js';
+import { checkSlackRequest } from '../../src/slack/request-guard.js';
 import { SlackRequestReceiver } from '../../src/slack/request-receiver.js';
 
 /**
@@ -25,8 +27,15 @@ const logger: Logger = {
 
 /** A server whose every request body (JSON) is handed to the receiver as the guard would hand it. */
 async function serve(listener: Listener | undefined): Promise<string> {
+  return serveWith((receiver) => {
+    if (listener) receiver.init({ processEvent: listener });
+  });
+}
+
+/** `setUp` gives the receiver its app (or none). */
+async function serveWith(setUp: (receiver: SlackRequestReceiver) => void): Promise<string> {
   const receiver = new SlackRequestReceiver(logger);
-  if (listener) receiver.init({ processEvent: listener });
+  setUp(receiver);
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -111,12 +120,48 @@ describe('SlackRequestReceiver', () => {
     expect(logged.map((l) => l.level)).toEqual(['error', 'error']);
   });
 
-  it('a request no listener acknowledged gets an empty 200 and a warning, not a hang; before init, 503', async () => {
+  it('a request no listener acknowledged gets a 500 and a warning, not a hang; before init, 503', async () => {
     const url = await serve(async () => undefined);
-    expect(await post(url, { type: 'block_actions' })).toMatchObject({ status: 200, text: '' });
+    expect((await post(url, { type: 'block_actions' })).status).toBe(500);
     expect(logged).toEqual([expect.objectContaining({ level: 'warn' })]);
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     const early = await serve(undefined);
     expect((await post(early, { command: '/de' })).status).toBe(503);
+  });
+
+  it('with the real Bolt app: a listener that fails before its ack gets a 500 (app.error only logs it), not a silent 200', async () => {
+    let ran = false;
+    const url = await serveWith((receiver) => {
+      const app = new App({
+        receiver,
+        token: 'xoxb-test',
+        botId: 'B1',
+        botUserId: 'U0BOT',
+        tokenVerificationEnabled: false,
+        logger: toBoltLogger(logger),
+      });
+      app.view('feedback_note', async () => {
+        ran = true;
+        throw new Error('the note could not be stored');
+      });
+      app.error(async () => undefined);
+    });
+    const submission = {
+      type: 'view_submission',
+      team: { id: 'T1' },
+      user: { id: 'U1', team_id: 'T1' },
+      view: { id: 'V1', callback_id: 'feedback_note', type: 'modal', state: { values: {} } },
+    };
+    expect((await post(url, submission)).status).toBe(500);
+    expect(ran).toBe(true);
+  });
+
+  it('the guard hands on only the flag of an ssl_check, whatever else the form holds', () => {
+    const checked = checkSlackRequest(
+      Buffer.from('ssl_check=1&ssl_check=0&command=%2Fx'),
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      undefined,
+    );
+    expect(checked).toEqual({ body: { ssl_check: '1' } });
   });
 });
