@@ -91,6 +91,12 @@ export class SqliteTaskAdmission implements TaskAdmission {
     return { task, created: true };
   }
 
+  /** Throws OverLimit (inside a transaction, rolling it back) when the person may not start a call now. */
+  private refuseOverLimit(teamId: string, userId: string): void {
+    const refused = this.refusal(teamId, userId, Date.now());
+    if (refused) throw new OverLimit(refused);
+  }
+
   private refusal(teamId: string, userId: string, now: number): LimitRefusal | undefined {
     const { userTasksPerHour: perHour, dailyTokenBudget: budget } = this.limits;
     if (budget !== undefined) {
@@ -140,6 +146,8 @@ export class SqliteTaskAdmission implements TaskAdmission {
           .returning({ id: eventsSeen.id })
           .get();
         if (!seen) return false;
+        // After the de-duplication (a redelivered reply is never refused); thrown, it rolls all back.
+        this.refuseOverLimit(teamId, turn.userId);
         tx.insert(turns)
           .values({ teamId, taskId, role: 'user', ...turn })
           .run();
@@ -165,6 +173,8 @@ export class SqliteTaskAdmission implements TaskAdmission {
           .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
           .run().changes;
         if (changed > 0) {
+          // Only a retry that would run is judged; thrown, it puts the task back as it was.
+          this.refuseOverLimit(teamId, userId);
           this.admit(teamId, userId);
           this.jobs.enqueueInTransaction(teamId, taskId);
         }

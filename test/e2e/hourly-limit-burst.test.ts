@@ -6,8 +6,8 @@ const CHANNEL = 'C0ADMIT01';
 const ANA = 'U0ANA0001';
 
 /**
- * USER_TASKS_PER_HOUR holds against a burst: every request of a burst passes the check made before
- * anything is stored, so the limit is counted again in the transaction that stores the task.
+ * USER_TASKS_PER_HOUR holds against a burst: the limit is counted in the transaction that stores the
+ * task or the reply, so requests that arrive together cannot pass it together.
  */
 describe('the hourly limit under a burst from one person', () => {
   let h: Harness | undefined;
@@ -59,5 +59,60 @@ describe('the hourly limit under a burst from one person', () => {
     expect(
       harness.slack.ephemerals.filter((note) => (note.text ?? '').includes('in the last hour')),
     ).toHaveLength(5);
+  });
+
+  async function replyBurst(store: 'sqlite' | 'postgres') {
+    h = await startHarness({ env: { USER_TASKS_PER_HOUR: '3' }, store });
+    const harness = h;
+    const text = `<@${FAKE_BOT_USER_ID}> design the orders mart`;
+    const parent = harness.slack.seedMessage({ channel: CHANNEL, user: ANA, text });
+    const mention = {
+      type: 'app_mention',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: ANA,
+      text,
+      ts: parent.ts,
+    };
+    expect((await harness.event(mention, { event_id: 'EvReplyBurst' })).status).toBe(200);
+    await harness.app.idle();
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const reply = `and refunds, take ${i}`;
+        const message = harness.slack.seedMessage({
+          channel: CHANNEL,
+          user: ANA,
+          text: reply,
+          thread_ts: parent.ts,
+        });
+        const event = {
+          type: 'message',
+          channel: CHANNEL,
+          channel_type: 'channel',
+          user: ANA,
+          text: reply,
+          ts: message.ts,
+          thread_ts: parent.ts,
+        };
+        return (await harness.event(event, { event_id: `EvReply${i}` })).status;
+      }),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    await harness.app.idle();
+    expect(await harness.sql("select id from turns where role = 'user'")).toHaveLength(3);
+    expect(await harness.sql('select id from admissions')).toHaveLength(3);
+    expect(
+      harness.slack.ephemerals.filter((note) => (note.text ?? '').includes('in the last hour')),
+    ).toHaveLength(6);
+  }
+
+  it('8 replies at once in a task thread, USER_TASKS_PER_HOUR=3: the task and 2 replies count, the other 6 are told privately', async () => {
+    await replyBurst('sqlite');
+  });
+
+  // On PostgreSQL the replies are stored concurrently (a pool of connections): a check made before
+  // storing would let them all through.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('the same on PostgreSQL', async () => {
+    await replyBurst('postgres');
   });
 });

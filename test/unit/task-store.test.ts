@@ -96,6 +96,40 @@ describe('SqliteTaskStore', () => {
     );
   });
 
+  it('checks the limits where a reply or a retry is stored: over them nothing changes, a redelivered reply is still recognised', async () => {
+    const limited = new SqliteTaskAdmission(
+      database.db,
+      database.sqlite,
+      new SqliteJobQueue(database.sqlite),
+      store,
+      undefined,
+      { userTasksPerHour: 2, dailyTokenBudget: 1_000 },
+    );
+    const { task } = await limited.createTask(newTask(), { deliveryId: 'task' });
+    const reply = (n: number) => ({ content: `reply ${n}`, userId: 'U1', slackTs: `${n}.0` });
+    expect(await limited.recordFollowUp('T1', task.id, { deliveryId: 'r1' }, reply(1))).toBe(true);
+    const refused = await limited
+      .recordFollowUp('T1', task.id, { deliveryId: 'r2' }, reply(2))
+      .catch((error: unknown) => error);
+    expect((refused as OverLimit).refusal).toMatchObject({ kind: 'person', limit: 2 });
+    // The first reply delivered again is recognised (false), not refused.
+    expect(await limited.recordFollowUp('T1', task.id, { deliveryId: 'r1' }, reply(1))).toBe(false);
+    const count = (sql: string) => (database.sqlite.prepare(sql).get() as { n: number }).n;
+    expect(count("select count(*) as n from turns where role = 'user'")).toBe(2);
+    expect(count('select count(*) as n from admissions')).toBe(2);
+    expect(count("select count(*) as n from events_seen where delivery_id = 'r2'")).toBe(0);
+    // A Retry over the budget (another person, under the hourly limit) leaves the task failed.
+    database.sqlite.prepare("update tasks set status = 'failed' where id = ?").run(task.id);
+    const today = new Date().toISOString().slice(0, 10);
+    database.sqlite
+      .prepare('insert into daily_usage (team_id, day, tokens) values (?, ?, ?)')
+      .run('T1', today, 1_000);
+    const retry = await limited.retryFailed('T1', task.id, 'U2').catch((error: unknown) => error);
+    expect((retry as OverLimit).refusal).toMatchObject({ kind: 'budget' });
+    expect(count(`select count(*) as n from tasks where status = 'failed'`)).toBe(1);
+    expect(count('select count(*) as n from admissions')).toBe(2);
+  });
+
   it('shares one commit between concurrent creations, each still deduped', async () => {
     const results = await Promise.all([
       admission.createTask(newTask(), { deliveryId: 'burst-1' }),

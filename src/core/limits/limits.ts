@@ -2,10 +2,11 @@
  * Why this file exists: every command and every reply in a bot thread becomes a Claude call, so one
  * person could starve everyone else or run up the bill. Two limits are read from the database, so a
  * restart never resets them: a person's new tasks and follow-ups in the last hour (USER_TASKS_PER_HOUR),
- * and the Claude tokens the workspace used today, UTC (DAILY_TOKEN_BUDGET). A new task is checked where
- * it is stored, in the transaction that stores it (TaskAdmission.createTask throws OverLimit), so
- * nothing over a limit is stored and the ack path reads the limits once. Follow-ups and retries are
- * checked before they are stored (UsageLimits.check, one indexed query).
+ * and the Claude tokens the workspace used today, UTC (DAILY_TOKEN_BUDGET). New tasks, follow-ups and
+ * retries are checked where they are stored, in the transaction that stores them (TaskAdmission throws
+ * OverLimit), so nothing over a limit is stored, requests arriving together cannot pass together, and
+ * the ack path reads the limits once. A message that shares files is also checked before
+ * (UsageLimits.check, one indexed query): its files are recorded before its task or reply.
  */
 
 import { budgetSpentText, personLimitText } from '../messages.js';

@@ -94,8 +94,8 @@ function tellPrivately(
 }
 
 /**
- * A new task over a limit (checked in the transaction that stores it, so messages arriving together
- * from one person cannot pass together): the person is told privately, and nothing was stored.
+ * A new task or a reply over a limit (checked in the transaction that stores it, so messages arriving
+ * together from one person cannot pass together): the person is told privately, nothing was stored.
  */
 function refusedWhileStoring(deps: MessageDeps, message: IncomingMessage, error: unknown): undefined {
   if (!(error instanceof OverLimit)) throw error;
@@ -139,20 +139,24 @@ function messageContent(message: IncomingMessage): string {
 
 async function followUp(deps: MessageDeps, task: Task, message: IncomingMessage): Promise<void> {
   if (message.text.trim() === '' && message.files.length === 0) return;
-  if (await refusedByLimits(deps, message, task.threadTs ?? undefined)) return;
+  // As for a new task: counted where the reply is stored, and first too when it brings files.
+  if (message.files.length > 0 && (await refusedByLimits(deps, message, task.threadTs ?? undefined))) return;
   if (task.threadTs) await recordFiles(deps, message, task.threadTs);
   // "retry" on a failed task re-runs it; the word itself is not part of the conversation.
   const isRetry = task.status === 'failed' && RETRY_WORDS.test(message.text.trim());
-  const recorded = await deps.admission.recordFollowUp(
-    message.teamId,
-    task.id,
-    { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
-    {
-      content: isRetry ? '' : messageContent(message),
-      userId: message.userId,
-      slackTs: message.ts,
-    },
-  );
+  const recorded = await deps.admission
+    .recordFollowUp(
+      message.teamId,
+      task.id,
+      { deliveryId: message.eventId, channelId: message.channelId, messageTs: message.ts },
+      {
+        content: isRetry ? '' : messageContent(message),
+        userId: message.userId,
+        slackTs: message.ts,
+      },
+    )
+    .catch((error: unknown) => refusedWhileStoring(deps, message, error));
+  if (recorded === undefined) return;
   // A new reply queued the task's job with it. A redelivery queues a job too: if an earlier run was cut
   // short it finishes the work, otherwise it finds nothing to answer.
   if (!recorded) await deps.jobs.enqueue(task.teamId, task.id);

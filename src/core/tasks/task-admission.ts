@@ -5,8 +5,10 @@ import type { NewTask } from './task-store.js';
 /**
  * The writes that let work in, each one unit of work (one transaction): what is stored, the
  * delivery that brought it (so a redelivery is recognised), its count toward USER_TASKS_PER_HOUR and
- * the task's job in the queue. The use cases decide when work is admitted; the stores never queue
- * work on their own.
+ * the task's job in the queue. Each checks the limits (DAILY_TOKEN_BUDGET, USER_TASKS_PER_HOUR) in
+ * that same transaction, after recognising a redelivery, and throws OverLimit with nothing stored, so
+ * requests arriving together cannot pass a limit together. The use cases decide when work is admitted;
+ * the stores never queue work on their own.
  */
 export interface TaskAdmission {
   /**
@@ -30,7 +32,7 @@ export interface TaskAdmission {
   ): Promise<boolean>;
   /**
    * A failed task back in the queue (the Retry button), counted toward `userId`'s hourly limit: false
-   * when it is not failed (any more).
+   * when it is not failed (any more), OverLimit when it is but `userId` may not start a call now.
    */
   retryFailed(teamId: string, taskId: number, userId: string): Promise<boolean>;
 }

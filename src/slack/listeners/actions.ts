@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { advanceRequest, type RequestClickDeps } from '../../core/collaboration/request-status.js';
 import { errorSummary } from '../../core/errors.js';
 import type { WorkRunner } from '../../core/jobs/work-runner.js';
-import { limitRefusalText, type UsageLimits } from '../../core/limits/limits.js';
+import { limitRefusalText, OverLimit } from '../../core/limits/limits.js';
 import { isTeamAdmin } from '../../core/permissions.js';
 import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { TaskStore } from '../../core/tasks/task-store.js';
@@ -29,8 +29,6 @@ export type ActionDeps = RequestClickDeps & {
   kick(): void;
   /** Users who count as admins besides workspace admins and owners (BOT_ADMINS). */
   botAdmins: readonly string[];
-  /** The per-person and per-workspace limits (USER_TASKS_PER_HOUR, DAILY_TOKEN_BUDGET). */
-  limits: UsageLimits;
   /** Stops the task's running job (here, or in the process that runs it); false when none runs. */
   stopTask(teamId: string, taskId: number, userId: string): Promise<boolean>;
 };
@@ -98,13 +96,17 @@ export function registerRetry(app: App, deps: ActionDeps): void {
       await tell(RETRY_GONE_TEXT).catch(() => undefined);
       return;
     }
-    // A retry is a new Claude call: the presser's hourly limit and the workspace's budget apply.
-    const refusal = await deps.limits.check(click.teamId, click.userId);
-    if (refusal) {
-      await tell(limitRefusalText(refusal)).catch(() => undefined);
+    // A retry is a new Claude call: the presser's hourly limit and the workspace's budget apply, counted
+    // where the retry is stored (so clicks together cannot pass them together).
+    let retried: boolean;
+    try {
+      retried = await deps.admission.retryFailed(click.teamId, task.id, click.userId);
+    } catch (error) {
+      if (!(error instanceof OverLimit)) throw error;
+      await tell(limitRefusalText(error.refusal)).catch(() => undefined);
       return;
     }
-    if (!(await deps.admission.retryFailed(click.teamId, task.id, click.userId))) {
+    if (!retried) {
       await tell(retryNotNeededText(task.status === 'done')).catch(() => undefined);
       return;
     }

@@ -46,8 +46,7 @@ export class PostgresTaskAdmission implements TaskAdmission {
         throw new Error('delivery was recorded without a task');
       }
       const now = Date.now();
-      await this.checkBudget(tx, input.teamId, now);
-      await this.checkHourlyLimit(tx, input.teamId, input.requesterId, now);
+      await this.checkLimits(tx, input.teamId, input.requesterId, now);
       const [row] = await tx
         .insert(tasks)
         .values({
@@ -90,8 +89,11 @@ export class PostgresTaskAdmission implements TaskAdmission {
         .onConflictDoNothing()
         .returning({ id: eventsSeen.id });
       if (!seen) return false;
+      // After the de-duplication (a redelivered reply is never refused); thrown, it rolls all back.
+      const now = Date.now();
+      await this.checkLimits(tx, teamId, turn.userId, now);
       await tx.insert(turns).values({ teamId, taskId, role: 'user', ...turn });
-      await tx.insert(admissions).values({ teamId, userId: turn.userId, at: Date.now() });
+      await tx.insert(admissions).values({ teamId, userId: turn.userId, at: now });
       // A new reply to a failed task is answered: it is no longer failed.
       await this.requeueFailed(tx, teamId, taskId);
       await enqueueAnswer(tx, teamId, taskId);
@@ -103,7 +105,10 @@ export class PostgresTaskAdmission implements TaskAdmission {
   retryFailed(teamId: string, taskId: number, userId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       if (!(await this.requeueFailed(tx, teamId, taskId))) return false;
-      await tx.insert(admissions).values({ teamId, userId, at: Date.now() });
+      // Only a retry that would run is judged; thrown, it puts the task back as it was.
+      const now = Date.now();
+      await this.checkLimits(tx, teamId, userId, now);
+      await tx.insert(admissions).values({ teamId, userId, at: now });
       await enqueueAnswer(tx, teamId, taskId);
       return true;
     });
@@ -116,6 +121,12 @@ export class PostgresTaskAdmission implements TaskAdmission {
       .where(and(eq(tasks.teamId, teamId), eq(tasks.id, taskId), eq(tasks.status, 'failed')))
       .returning({ id: tasks.id });
     return changed.length > 0;
+  }
+
+  /** DAILY_TOKEN_BUDGET, then USER_TASKS_PER_HOUR: throws OverLimit, which rolls the transaction back. */
+  private async checkLimits(tx: PgTx, teamId: string, userId: string, now: number): Promise<void> {
+    await this.checkBudget(tx, teamId, now);
+    await this.checkHourlyLimit(tx, teamId, userId, now);
   }
 
   private async checkBudget(tx: PgTx, teamId: string, now: number): Promise<void> {
