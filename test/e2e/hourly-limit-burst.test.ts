@@ -5,6 +5,16 @@ import { type Harness, startHarness } from '../support/harness.js';
 const CHANNEL = 'C0ADMIT01';
 const ANA = 'U0ANA0001';
 
+/** Ana's `app_mention` of a seeded message, as the Events API delivers it. */
+const mentionOf = (text: string, ts: string) => ({
+  type: 'app_mention',
+  channel: CHANNEL,
+  channel_type: 'channel',
+  user: ANA,
+  text,
+  ts,
+});
+
 /**
  * USER_TASKS_PER_HOUR holds against a burst: the limit is counted in the transaction that stores the
  * task or the reply, so requests that arrive together cannot pass it together.
@@ -42,15 +52,7 @@ describe('the hourly limit under a burst from one person', () => {
       Array.from({ length: 8 }, async (_, i) => {
         const text = `<@${FAKE_BOT_USER_ID}> pipeline number ${i}`;
         const message = harness.slack.seedMessage({ channel: CHANNEL, user: ANA, text });
-        const event = {
-          type: 'app_mention',
-          channel: CHANNEL,
-          channel_type: 'channel',
-          user: ANA,
-          text,
-          ts: message.ts,
-        };
-        return (await harness.event(event, { event_id: `EvBurst${i}` })).status;
+        return (await harness.event(mentionOf(text, message.ts), { event_id: `EvBurst${i}` })).status;
       }),
     );
     expect(statuses.every((status) => status === 200)).toBe(true);
@@ -66,15 +68,7 @@ describe('the hourly limit under a burst from one person', () => {
     const harness = h;
     const text = `<@${FAKE_BOT_USER_ID}> design the orders mart`;
     const parent = harness.slack.seedMessage({ channel: CHANNEL, user: ANA, text });
-    const mention = {
-      type: 'app_mention',
-      channel: CHANNEL,
-      channel_type: 'channel',
-      user: ANA,
-      text,
-      ts: parent.ts,
-    };
-    expect((await harness.event(mention, { event_id: 'EvReplyBurst' })).status).toBe(200);
+    expect((await harness.event(mentionOf(text, parent.ts), { event_id: 'EvReplyBurst' })).status).toBe(200);
     await harness.app.idle();
     const statuses = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OverLimit } from '../../src/core/limits/limits.js';
+import { type LimitSettings, OverLimit } from '../../src/core/limits/limits.js';
 import { SqliteArtifactStore } from '../../src/store/artifact-repo.js';
 import { type OpenDatabase, openDatabase } from '../../src/store/db.js';
 import { SqliteJobQueue } from '../../src/store/job-repo.js';
@@ -35,15 +35,19 @@ describe('SqliteTaskStore', () => {
   });
   afterEach(() => database.close());
 
-  it('counts USER_TASKS_PER_HOUR inside the creating transaction: a burst of 8 with a limit of 3 stores 3', async () => {
-    const limited = new SqliteTaskAdmission(
+  /** An admission with these limits, on the test's database. */
+  const admissionWith = (limits: LimitSettings) =>
+    new SqliteTaskAdmission(
       database.db,
       database.sqlite,
       new SqliteJobQueue(database.sqlite),
       store,
       undefined,
-      { userTasksPerHour: 3, dailyTokenBudget: undefined },
+      limits,
     );
+
+  it('counts USER_TASKS_PER_HOUR inside the creating transaction: a burst of 8 with a limit of 3 stores 3', async () => {
+    const limited = admissionWith({ userTasksPerHour: 3, dailyTokenBudget: undefined });
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => limited.createTask(newTask(), { deliveryId: `burst-${i}` })),
     );
@@ -63,14 +67,7 @@ describe('SqliteTaskStore', () => {
   });
 
   it('checks DAILY_TOKEN_BUDGET inside the creating transaction: over it nothing is stored, a stored delivery is still found', async () => {
-    const budgeted = new SqliteTaskAdmission(
-      database.db,
-      database.sqlite,
-      new SqliteJobQueue(database.sqlite),
-      store,
-      undefined,
-      { userTasksPerHour: 0, dailyTokenBudget: 1_000 },
-    );
+    const budgeted = admissionWith({ userTasksPerHour: 0, dailyTokenBudget: 1_000 });
     const first = await budgeted.createTask(newTask(), { deliveryId: 'before' });
     expect(first.created).toBe(true);
     const today = new Date().toISOString().slice(0, 10);
@@ -97,14 +94,7 @@ describe('SqliteTaskStore', () => {
   });
 
   it('checks the limits where a reply or a retry is stored: over them nothing changes, a redelivered reply is still recognised', async () => {
-    const limited = new SqliteTaskAdmission(
-      database.db,
-      database.sqlite,
-      new SqliteJobQueue(database.sqlite),
-      store,
-      undefined,
-      { userTasksPerHour: 2, dailyTokenBudget: 1_000 },
-    );
+    const limited = admissionWith({ userTasksPerHour: 2, dailyTokenBudget: 1_000 });
     const { task } = await limited.createTask(newTask(), { deliveryId: 'task' });
     const reply = (n: number) => ({ content: `reply ${n}`, userId: 'U1', slackTs: `${n}.0` });
     expect(await limited.recordFollowUp('T1', task.id, { deliveryId: 'r1' }, reply(1))).toBe(true);
