@@ -26,6 +26,8 @@ import { until } from '../support/wait.js';
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL;
 
+type WorkerOptions = ConstructorParameters<typeof PostgresAnswerWorker>[1];
+
 describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
   let admin: pg.Client;
   let store: OpenPostgres;
@@ -52,6 +54,18 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
         sql`select payload, locked_at is not null as locked from graphile_worker._private_jobs where key = ${key} or job_queue_id in (select id from graphile_worker._private_job_queues where queue_name = ${key}) order by id`,
       )
     ).rows;
+
+  /** A PostgreSQL answer worker on the test's store: one at a time, a 3 s lease, answering nothing unless told. */
+  const answerWorker = (options: Partial<WorkerOptions> = {}) =>
+    new PostgresAnswerWorker(store.db, {
+      pool: store.pool as pg.Pool,
+      concurrency: 1,
+      leaseMs: 3_000,
+      giveUp: async () => {},
+      logger: quietLogger,
+      handle: async () => {},
+      ...options,
+    });
 
   it('a reply joins the waiting job and keeps its payload; a job queued in a rolled-back transaction never exists', async () => {
     await store.db.transaction((tx) =>
@@ -314,12 +328,8 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
     // B starts on this host, finds A's pid gone, frees its job and answers it.
     const startedByB: Job[] = [];
     const aborted: string[] = [];
-    const b = new PostgresAnswerWorker(store.db, {
-      pool: store.pool as pg.Pool,
+    const b = answerWorker({
       concurrency: 2,
-      leaseMs: 3_000,
-      giveUp: async () => {},
-      logger: quietLogger,
       handle: async (job, signal) => {
         // Jobs the earlier tests left queued are answered at once; the taken-over one hangs.
         if (job.teamId !== 'T5') return;
@@ -335,14 +345,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       await until(() => startedByB.length === 1);
       expect(startedByB[0]).toMatchObject({ teamId: 'T5', taskId: 1 });
       // Stop pressed on another instance (C, not running it): recorded; B aborts on its next beat.
-      const c = new PostgresAnswerWorker(store.db, {
-        pool: store.pool as pg.Pool,
-        concurrency: 1,
-        leaseMs: 3_000,
-        giveUp: async () => {},
-        logger: quietLogger,
-        handle: async () => {},
-      });
+      const c = answerWorker();
       expect(await c.stopTask('T5', 1, 'U1')).toBe(true);
       expect(await c.stopTask('T5', 99, 'U1')).toBe(false);
       await until(() => aborted.includes('stopped'));
@@ -401,12 +404,8 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
 
   /** A worker for team `teamId`'s jobs only (earlier tests leave other jobs queued: answered at once). */
   function workerFor(teamId: string, handle: (job: Job, signal: AbortSignal) => Promise<void>) {
-    return new PostgresAnswerWorker(store.db, {
-      pool: store.pool as pg.Pool,
+    return answerWorker({
       concurrency: 2,
-      leaseMs: 3_000,
-      giveUp: async () => {},
-      logger: quietLogger,
       handle: async (job, signal) => (job.teamId === teamId ? handle(job, signal) : undefined),
     });
   }
@@ -496,16 +495,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
 
   it('reports a runner that ended by itself as fatal, and a stop as nothing of the kind', async () => {
     const fatal: Error[] = [];
-    const make = () =>
-      new PostgresAnswerWorker(store.db, {
-        pool: store.pool as pg.Pool,
-        concurrency: 1,
-        leaseMs: 3_000,
-        giveUp: async () => {},
-        handle: async () => {},
-        onFatal: (error) => fatal.push(error),
-        logger: quietLogger,
-      });
+    const make = () => answerWorker({ onFatal: (error) => fatal.push(error) });
     const stopped = make();
     await stopped.start();
     await stopped.stop(0);
@@ -540,12 +530,7 @@ describe.runIf(ADMIN_URL)('the answer queue on PostgreSQL', () => {
       update graphile_worker._private_job_queues set locked_by = 'pool-ghost', locked_at = now()
        where queue_name = ${key}`);
     const answered: Job[] = [];
-    const skewed = new PostgresAnswerWorker(store.db, {
-      pool: store.pool as pg.Pool,
-      concurrency: 1,
-      leaseMs: 3_000,
-      giveUp: async () => {},
-      logger: quietLogger,
+    const skewed = answerWorker({
       handle: async (job) => {
         if (job.teamId === 'T8') answered.push(job);
       },
