@@ -3,7 +3,13 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type Metrics, NO_METRICS } from '../core/metrics.js';
-import { INSTALL_PATH, OAUTH_REDIRECT_PATH, type RequestHandler, SLACK_PATH } from '../http-server.js';
+import {
+  INSTALL_PATH,
+  OAUTH_REDIRECT_PATH,
+  type RequestHandler,
+  SLACK_PATH,
+  type SlackHandler,
+} from '../http-server.js';
 import { measureAcks } from './ack-metrics.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { BOT_SCOPES } from './bot-scopes.js';
@@ -28,7 +34,7 @@ import {
 } from './listeners/quality-checks.js';
 import { registerUninstall } from './listeners/uninstall.js';
 import { MeteredWebClient } from './metered-client.js';
-import { type SlackRequestHandler, SlackRequestReceiver } from './request-receiver.js';
+import { SlackRequestReceiver } from './request-receiver.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { createSocketModeReceiver, type SocketModeOptions, socketModeStartError } from './socket-mode.js';
 import type { WorkspaceClients } from './workspaces.js';
@@ -64,7 +70,7 @@ export type ListenerDeps = CommandDeps &
 
 export interface SlackApp {
   /** HTTP mode: what serves POST /slack/events, once checked and parsed. Undefined in Socket Mode (Bolt holds the socket). */
-  requestHandler: SlackRequestHandler | undefined;
+  requestHandler: SlackHandler | undefined;
   /** OAuth install: what serves GET /slack/install and /slack/oauth_redirect (both modes). */
   installHandler: RequestHandler | undefined;
   socketMode: boolean;

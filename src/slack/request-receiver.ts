@@ -8,10 +8,8 @@ import {
 } from '@slack/bolt';
 import { errorSummary } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { SlackHandler } from '../http-server.js';
 import type { SlackBody } from './request-guard.js';
-
-/** Serves one request that the request guard has verified and parsed (HTTP mode). */
-export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse, body: SlackBody) => void;
 
 /**
  * Bolt's receiver for HTTP mode, fed by our own server: the request guard (src/slack/request-guard.ts)
@@ -42,7 +40,8 @@ export class SlackRequestReceiver implements Receiver {
     return Promise.resolve();
   }
 
-  readonly requestListener: SlackRequestHandler = (req, res, body) => {
+  /** Serves a request the guard has verified and parsed (the HTTP server's SlackHandler). */
+  readonly requestListener: SlackHandler = (req, res, body) => {
     if (body.ssl_check === '1') {
       res.writeHead(200).end();
       return;
