@@ -5,6 +5,7 @@ import type { JobPayload } from '../core/jobs/jobs.js';
 import {
   budgetRefusal,
   HOUR_MS,
+  hourlyRefusal,
   type LimitRefusal,
   type LimitSettings,
   OverLimit,
@@ -105,8 +106,7 @@ export class SqliteTaskAdmission implements TaskAdmission {
       if (overBudget) return overBudget;
     }
     if (perHour <= 0) return undefined;
-    const hitAt = this.statements.limitHitAt.get(teamId, userId, now - HOUR_MS, perHour - 1);
-    return hitAt === undefined ? undefined : { kind: 'person', limit: perHour, retryAt: hitAt + HOUR_MS };
+    return hourlyRefusal(perHour, this.statements.limitHitAt.get(teamId, userId, now - HOUR_MS, perHour - 1));
   }
 
   private findDeliveredTask(teamId: string, delivery: DeliveryKey): Task | undefined {

@@ -45,9 +45,9 @@ export type LimitRefusal =
   | { kind: 'budget'; budget: number; used: number; resetsAt: number };
 
 /**
- * Thrown by TaskAdmission.createTask when storing the task would pass a limit: the person's
- * USER_TASKS_PER_HOUR or the workspace's DAILY_TOKEN_BUDGET, both counted inside the transaction that
- * stores the task (so requests arriving together cannot pass together). Nothing was stored.
+ * Thrown by TaskAdmission (a new task, a reply, a retry) when storing the work would pass a limit: the
+ * person's USER_TASKS_PER_HOUR or the workspace's DAILY_TOKEN_BUDGET, both counted inside the
+ * transaction that stores it (so requests arriving together cannot pass together). Nothing was stored.
  */
 export class OverLimit extends Error {
   constructor(readonly refusal: LimitRefusal) {
@@ -65,6 +65,15 @@ export function budgetRefusal(
   if (budget === undefined || tokensToday < budget) return undefined;
   const resetsAt = Date.parse(`${utcDay(now)}T00:00:00Z`) + 24 * HOUR_MS;
   return { kind: 'budget', budget, used: tokensToday, resetsAt };
+}
+
+/**
+ * The refusal when the person is at USER_TASKS_PER_HOUR: `hitAt` is when their `perHour`-th newest
+ * admission in the last hour was made (undefined when they have fewer); they may ask again an hour after.
+ */
+export function hourlyRefusal(perHour: number, hitAt: number | undefined): LimitRefusal | undefined {
+  if (perHour <= 0 || hitAt === undefined) return undefined;
+  return { kind: 'person', limit: perHour, retryAt: hitAt + HOUR_MS };
 }
 
 /** The UTC day of `ms` as YYYY-MM-DD (the budget's day). */
@@ -103,10 +112,7 @@ export class UsageLimits {
     if (facts.alreadyStored) return undefined;
     const overBudget = budgetRefusal(budget, facts.tokensToday, now);
     if (overBudget) return overBudget;
-    if (perHour > 0 && facts.limitHitAt !== undefined) {
-      return { kind: 'person', limit: perHour, retryAt: facts.limitHitAt + HOUR_MS };
-    }
-    return undefined;
+    return hourlyRefusal(perHour, facts.limitHitAt);
   }
 }
 

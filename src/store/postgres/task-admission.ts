@@ -1,7 +1,14 @@
 import { and, desc, eq, gt, or } from 'drizzle-orm';
 import type { DeliveryKey, Task } from '../../core/domain.js';
 import type { JobPayload } from '../../core/jobs/jobs.js';
-import { budgetRefusal, HOUR_MS, type LimitSettings, OverLimit, utcDay } from '../../core/limits/limits.js';
+import {
+  budgetRefusal,
+  HOUR_MS,
+  hourlyRefusal,
+  type LimitSettings,
+  OverLimit,
+  utcDay,
+} from '../../core/limits/limits.js';
 import type { TaskAdmission } from '../../core/tasks/task-admission.js';
 import type { NewTask } from '../../core/tasks/task-store.js';
 import { toTask } from '../task-repo.js';
@@ -153,7 +160,8 @@ export class PostgresTaskAdmission implements TaskAdmission {
       .orderBy(desc(admissions.at))
       .limit(1)
       .offset(perHour - 1);
-    if (hit) throw new OverLimit({ kind: 'person', limit: perHour, retryAt: hit.at + HOUR_MS });
+    const refusal = hourlyRefusal(perHour, hit?.at);
+    if (refusal) throw new OverLimit(refusal);
   }
 
   private async deliveredTask(tx: PgTx, teamId: string, delivery: DeliveryKey): Promise<Task | undefined> {
